@@ -1,0 +1,52 @@
+# The RAVDESS speech-emotion study. `make help` lists the targets.
+# Every target builds the pinned virtual environment first (make setup).
+
+SHELL      := /bin/bash
+PYTHON     ?= python3
+VENV       ?= .venv
+PY         := $(VENV)/bin/python
+STAMP      := $(VENV)/.installed
+RAVDESS_DIR ?=
+ROOT_ARG   := $(if $(RAVDESS_DIR),--root "$(RAVDESS_DIR)")
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYTHONUNBUFFERED := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup data verify features synth reproduce test bench-features lab clean
+
+help:  ## list the targets with one line each
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+setup: $(STAMP)  ## create .venv with the pinned dependencies (idempotent)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+data: $(STAMP)  ## find (RAVDESS_DIR=...) or download RAVDESS, link it as data/raw/ravdess, verify it
+	$(PY) -m ser_utils data $(ROOT_ARG)
+
+verify: $(STAMP)  ## check the corpus (24 actors x 60 files, readable audio, quirks)
+	$(PY) -m ser_utils verify $(ROOT_ARG)
+
+features: $(STAMP)  ## extract and cache MFCC-34 + chroma-12 features of the corpus
+	$(PY) -m ser_utils features $(ROOT_ARG)
+
+synth: $(STAMP)  ## write the synthetic corpus used by the smoke profile to data/synthetic
+	$(PY) -m ser_utils synth data/synthetic --actors 8
+
+reproduce: data features  ## run the study (for now: corpus check and features; notebooks follow)
+
+test: $(STAMP)  ## run the test suite (synthetic corpus; real-corpus tests where RAVDESS is found)
+	$(PY) -m pytest
+
+bench-features: $(STAMP)  ## time feature extraction of the whole corpus, cold and cached
+	$(PY) -m ser_utils bench-features $(ROOT_ARG)
+
+lab: $(STAMP)  ## open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+clean:  ## remove caches (data/interim); keeps .venv, data/raw and results
+	rm -rf data/interim .pytest_cache

@@ -1,0 +1,3 @@
+from ser_utils.cli import main
+
+raise SystemExit(main())

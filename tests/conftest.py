@@ -1,0 +1,36 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ser_utils.synth import make_corpus
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def synth_root(tmp_path_factory):
+    """A small synthetic corpus (2 actors, 120 files, 8 kHz), generated once."""
+    return make_corpus(tmp_path_factory.mktemp("synth") / "corpus", actors=(1, 2), seed=0, sample_rate=8000)
+
+
+@pytest.fixture
+def corpus_copy(synth_root, tmp_path):
+    """A private copy of the synthetic corpus that a test may damage."""
+    return Path(shutil.copytree(synth_root, tmp_path / "corpus"))
+
+
+def real_corpus_root() -> Path | None:
+    env = os.environ.get("RAVDESS_DIR")
+    candidates = [Path(env)] if env else []
+    candidates.append(REPO.parent / "shared" / "data" / "ravdess")
+    return next((p for p in candidates if p.is_dir()), None)
+
+
+@pytest.fixture(scope="session")
+def real_root():
+    root = real_corpus_root()
+    if root is None:
+        pytest.skip("real RAVDESS not found: set RAVDESS_DIR or place it at ../shared/data/ravdess")
+    return root

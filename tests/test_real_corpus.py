@@ -1,0 +1,31 @@
+"""Checks on the real RAVDESS corpus; skipped (with the reason) where it is absent."""
+
+import numpy as np
+import pytest
+
+from ser_utils.corpus import index_corpus
+from ser_utils.features import load_features
+from ser_utils.verify import verify_corpus
+
+pytestmark = pytest.mark.real
+
+
+def test_verify_real_corpus(real_root):
+    report = verify_corpus(real_root, progress=False)
+    assert report.ok, report.errors
+    assert report.files == 1440 and report.actors == 24 and not report.synthetic
+    assert report.per_emotion["neutral"] == 96 and report.per_emotion["surprised"] == 192
+    stereo = sorted(s.split(" ")[0].rsplit(".", 1)[0] for s in report.stereo)
+    assert stereo == ["Actor_01/03-01-02-01-01-02-01", "Actor_01/03-01-08-01-02-02-01",
+                      "Actor_05/03-01-02-01-02-02-05", "Actor_20/03-01-03-01-02-01-20",
+                      "Actor_20/03-01-06-01-01-02-20"]
+    assert [[p.rsplit(".", 1)[0] for p in pair] for pair in report.duplicates] == [
+        ["Actor_07/03-01-03-01-02-01-07", "Actor_07/03-01-03-01-02-02-07"]]
+
+
+def test_real_features(real_root, tmp_path_factory):
+    index = index_corpus(real_root)
+    feats = load_features(index["path"], cache_root=tmp_path_factory.mktemp("cache"), progress=False)
+    lengths = np.array([len(f) for f in feats])
+    assert {f.shape[1] for f in feats} == {46}
+    assert lengths.min() == 69 and lengths.max() == 124
