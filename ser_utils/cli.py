@@ -100,6 +100,72 @@ def cmd_bench_features(args) -> int:
     return 0
 
 
+def cmd_params(args) -> int:
+    from ser_utils.models import build_model, count_parameters, seed000_configs, seed001_configs
+
+    counts = {c.label(): count_parameters(build_model(c)) for c in seed001_configs() + seed000_configs()}
+    _emit(args, counts, "\n".join(f"{k:24s} {v:>9,d}" for k, v in counts.items()))
+    return 0
+
+
+def _dataset(args, feature_set="mfcc+chroma"):
+    from ser_utils.dataset import load_dataset
+
+    return load_dataset(_corpus_root(args), feature_set, progress=not args.json)
+
+
+def _folds_for(data):
+    from ser_utils.folds import REFERENCE_FOLDS, speaker_folds
+
+    actors = sorted(set(int(a) for a in data.actors))
+    return list(REFERENCE_FOLDS) if actors == list(range(1, 25)) else speaker_folds(actors, k=min(5, len(actors) // 3 or 2))
+
+
+def cmd_cv(args) -> int:
+    """Cross-validate one spec over the folds (reference folds on RAVDESS)."""
+    from ser_utils import metrics
+    from ser_utils.models import ModelConfig
+    from ser_utils.training import Spec, TrainConfig, cross_validate, pooled_uar
+
+    feature_set = "mfcc" if args.model == "lstm_baseline" else "mfcc+chroma"
+    data = _dataset(args, feature_set)
+    spec = Spec(ModelConfig(args.model, input_dim=data.dim, hidden=args.hidden, layers=args.layers,
+                            pooling=args.pooling, heads=args.heads, dropout=args.dropout),
+                TrainConfig(lr=args.lr, weight_decay=args.weight_decay, batch_size=args.batch_size, T_0=args.t0,
+                            epochs=args.epochs), protocol=args.protocol, seeding=args.seeding,
+                feature_set=feature_set)
+    start = time.perf_counter()
+    records = cross_validate(spec, data, _folds_for(data), runs=range(args.runs), runs_dir=args.runs_dir,
+                             n_jobs=args.jobs, progress=not args.json)
+    pooled = pooled_uar(records)
+    summary = metrics.summarize(list(pooled.values()))
+    payload = {"spec": spec.to_dict(), "label": spec.label(), "runs": args.runs, "synthetic": data.synthetic,
+               "pooled_uar": pooled, "summary": summary,
+               "fold_uar": [round(r["test_uar"], 4) for r in records],
+               "best_epochs": [r["best_epoch"] for r in records],
+               "train_seconds": round(sum(r["wall_seconds"] for r in records), 1),
+               "wall_seconds": round(time.perf_counter() - start, 1), "parameters": records[0]["parameters"]}
+    _emit(args, payload, f"{spec.label()}: pooled UAR {summary['mean']:.4f}"
+                         + (f" ± {summary['std']:.4f} over {args.runs} runs" if args.runs > 1 else "")
+                         + f" ({payload['parameters']:,} parameters; folds {payload['fold_uar']}; "
+                           f"{payload['wall_seconds']} s)")
+    return 0
+
+
+def cmd_bench_train(args) -> int:
+    from ser_utils.bench import bench_train
+    from ser_utils.folds import REFERENCE_FOLDS
+
+    data = _dataset(args)
+    rows = bench_train(data, _folds_for(data)[0], epochs=args.epochs, threads=args.threads)
+    payload = {"synthetic": data.synthetic, "rows": rows}
+    lines = [f"{'model':16s} {'padded s/ep':>11s} {'packed s/ep':>11s} {'ratio':>6s} {'max |dp|':>9s} same"]
+    lines += [f"{r['model']:16s} {r['padded_s_per_epoch']:11.3f} {r['packed_s_per_epoch']:11.3f} {r['speedup']:6.2f} "
+              f"{r['max_prob_diff']:9.2e} {r['same_predictions']}" for r in rows]
+    _emit(args, payload, ("synthetic corpus\n" if data.synthetic else "") + "\n".join(lines))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ser_utils", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +193,27 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
         if name == "features":
             p.add_argument("--cache", default=None, help="cache folder (default data/interim/features)")
+    add("params", cmd_params, "parameter counts of the seed-001 and seed-000 models", root=False)
+    p = add("cv", cmd_cv, "cross-validate one model spec (reference folds on RAVDESS)")
+    p.add_argument("--model", default="reslstm_sa", choices=["lstm_baseline", "lstm_sa", "reslstm_sa"])
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--layers", type=int, default=1)
+    p.add_argument("--pooling", default="last", choices=["last", "concat"])
+    p.add_argument("--heads", type=int, default=1)
+    p.add_argument("--dropout", type=float, default=0.3)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--weight-decay", type=float, default=1.6e-3)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--t0", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--protocol", default="clean", choices=["clean", "paper"])
+    p.add_argument("--seeding", default="distinct", choices=["distinct", "reference"])
+    p.add_argument("--runs", type=int, default=1)
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--runs-dir", default=None, help="run records (default results/runs)")
+    p = add("bench-train", cmd_bench_train, "seconds per epoch: padded+masked batches vs a packed-sequence loop")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--threads", type=int, default=1)
     return parser
 
 

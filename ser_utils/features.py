@@ -126,9 +126,10 @@ def _compute_chunk(jobs, config, cache_root):
 
 
 def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: str | Path | None = None,
-                  n_jobs: int | None = None, progress: bool = True) -> list[np.ndarray]:
+                  n_jobs: int | None = None, progress: bool = True, return_digests: bool = False):
     """Features of each file (``(frames, dim)`` float32 arrays, in order), read from
-    the cache or computed in parallel worker processes (joblib) and cached."""
+    the cache or computed in parallel worker processes (joblib) and cached.
+    With ``return_digests`` also the files' content hashes."""
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
@@ -161,7 +162,8 @@ def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: st
                 found[digest] = feats
             bar.update(len(chunk))
         bar.close()
-    return [found[d] for d in digests]
+    feats = [found[d] for d in digests]
+    return (feats, digests) if return_digests else feats
 
 
 @dataclass

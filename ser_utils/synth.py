@@ -82,14 +82,14 @@ def actor_voice(actor: int, seed: int) -> dict:
         "gain_db": float(rng.uniform(-4, 4)),
         "expressiveness": float(rng.uniform(0.7, 1.3)),
         "bias": {k: float(rng.normal(0, s)) for k, s in
-                 {"pitch": 1.0, "range": 0.6, "tempo": 0.05, "energy": 1.5, "tilt": 0.08}.items()},
+                 {"pitch": 0.8, "range": 0.5, "tempo": 0.04, "energy": 1.2, "tilt": 0.06}.items()},
     }
 
 
 def utterance_prosody(emotion: str, strong: bool, voice: dict, rng: np.random.Generator) -> Prosody:
     base = EMOTION_PROSODY[emotion]
     scale = voice["expressiveness"] * (STRONG_SCALE if strong else 1.0)
-    noise = {"pitch": 1.2, "range": 0.9, "tempo": 0.07, "energy": 2.0, "tilt": 0.12, "jitter": 0.003, "breath": 0.04}
+    noise = {"pitch": 1.0, "range": 0.7, "tempo": 0.06, "energy": 1.6, "tilt": 0.10, "jitter": 0.0025, "breath": 0.035}
     values = {}
     for name in Prosody.__dataclass_fields__:
         neutral = getattr(_NEUTRAL, name)

@@ -34,3 +34,13 @@ def real_root():
     if root is None:
         pytest.skip("real RAVDESS not found: set RAVDESS_DIR or place it at ../shared/data/ravdess")
     return root
+
+
+@pytest.fixture(scope="session")
+def learn_data(tmp_path_factory):
+    """12 synthetic actors at 16 kHz (720 files) as a Dataset, for training tests."""
+    from ser_utils.dataset import load_dataset
+
+    root = make_corpus(tmp_path_factory.mktemp("learn") / "corpus", actors=range(1, 13), seed=0,
+                       sample_rate=16000)
+    return load_dataset(root, cache_root=tmp_path_factory.mktemp("cache"), progress=False)

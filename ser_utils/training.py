@@ -1,0 +1,289 @@
+"""Training one fold and cross-validating a spec over folds x seeds, resumably.
+
+The protocol is seed 000's (Krasnoproshin & Vashkevich, DSPA 2026; the authors'
+code Mak-Sim/ResLSTM-SER): Adam(lr, weight_decay), CosineAnnealingWarmRestarts
+(T_0, T_mult=1, eta_min=lr/100) stepped once per epoch, cross-entropy, N epochs;
+the epoch with the best validation-speaker UAR is kept (the earliest on ties) and
+predicts the test fold; the metric is the UAR of the pooled out-of-fold predictions.
+
+Speed on CPU: zero-padded batches with masks (never packed sequences), batches
+drawn from length-sorted pools, tensors built once per fold, one thread per worker
+process and independent (run, fold) jobs spread over the cores.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ser_utils import metrics
+from ser_utils.dataset import Dataset, Split, prepare_fold
+from ser_utils.models import ModelConfig, build_model, count_parameters
+from ser_utils.paths import atomic_path, results_dir
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation hyperparameters (defaults: seed 000's stated training set-up
+    with the issue's reference values)."""
+
+    lr: float = 1e-3
+    weight_decay: float = 1.6e-3
+    batch_size: int = 16
+    T_0: int = 10
+    epochs: int = 100
+    eval_batch: int = 512
+    pool_batches: int = 8    # batches per length-sorted pool
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything that determines a run's result except the seed and the fold."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    protocol: str = "clean"          # clean | paper (normalisation over all speakers)
+    seeding: str = "distinct"        # distinct: seed = f(run, fold) | reference: 42 + 100 * fold
+    feature_set: str = "mfcc+chroma"
+
+    def to_dict(self) -> dict:
+        return {"model": asdict(self.model), "train": asdict(self.train), "protocol": self.protocol,
+                "seeding": self.seeding, "feature_set": self.feature_set}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Spec":
+        return cls(ModelConfig(**d["model"]), TrainConfig(**d["train"]), d["protocol"], d["seeding"],
+                   d["feature_set"])
+
+    def label(self) -> str:
+        return f"{self.model.label()} [{self.protocol}]"
+
+
+def run_seed(spec: Spec, run: int, fold: int) -> int:
+    """``reference``: the authors' reseeding, 42 + 100 * fold, the same for every run
+    (their 10 runs differ only by GPU nondeterminism); ``distinct``: one seed per
+    (run, fold)."""
+    if spec.seeding == "reference":
+        return 42 + 100 * fold
+    if spec.seeding == "distinct":
+        return 100_003 * (run + 1) + 7_919 * fold
+    raise ValueError(f"seeding must be 'distinct' or 'reference', not {spec.seeding!r}")
+
+
+def experiment_key(spec: Spec, data: Dataset, folds) -> str:
+    """Hash of the spec, the dataset's content and the folds: the run records' folder."""
+    payload = json.dumps({"spec": spec.to_dict(), "data": data.fingerprint,
+                          "folds": [asdict(f) for f in folds]}, sort_keys=True)
+    return hashlib.sha1(payload.encode()).hexdigest()[:16]
+
+
+def pick_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def length_pooled_batches(lengths: np.ndarray, batch: int, pool: int, rng: np.random.Generator):
+    """Shuffle, sort each pool of ``pool`` batches by length, cut into batches,
+    shuffle the batches: little padding, random composition."""
+    order = rng.permutation(len(lengths))
+    size = batch * pool
+    batches = []
+    for start in range(0, len(order), size):
+        chunk = order[start:start + size]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i:i + batch] for i in range(0, len(chunk), batch)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+class _Tensors:
+    """A split as tensors on the device, built once per fold."""
+
+    def __init__(self, split: Split, device):
+        self.x = torch.from_numpy(split.x).to(device)
+        self.lengths = torch.from_numpy(split.lengths).to(device)
+        self.lengths_np = split.lengths
+        self.labels = torch.from_numpy(split.labels).to(device)
+        self.order = np.argsort(split.lengths, kind="stable")
+
+    def batch(self, idx):
+        idx_t = torch.from_numpy(np.asarray(idx)).to(self.x.device)
+        T = int(self.lengths_np[idx].max())
+        return self.x[idx_t, :T], self.lengths[idx_t], self.labels[idx_t]
+
+
+@torch.no_grad()
+def predict_logits(model, data: _Tensors, batch: int = 512, packed: bool = False) -> torch.Tensor:
+    model.eval()
+    out = torch.empty(len(data.lengths_np), model.cfg.n_classes, device=data.x.device)
+    for s in range(0, len(data.order), batch):
+        idx = data.order[s:s + batch]
+        x, lengths, _ = data.batch(idx)
+        out[torch.from_numpy(idx).to(out.device)] = model(x, lengths, packed=packed)
+    return out
+
+
+def _evaluate(model, data: _Tensors, batch: int):
+    logits = predict_logits(model, data, batch)
+    loss = float(F.cross_entropy(logits, data.labels))
+    pred = logits.argmax(1).cpu().numpy()
+    return loss, metrics.uar(data.labels.cpu().numpy(), pred), logits
+
+
+def train_fold(spec: Spec, splits: dict, seed: int, device=None, progress=None) -> dict:
+    """Train on ``splits['train']``, keep the epoch of best validation UAR (earliest
+    on ties), predict ``splits['test']``. Returns history, best epoch, predictions
+    and the best state (``state``). The test UAR of every epoch is recorded for
+    learning curves only; it never steers anything."""
+    device = device or pick_device()
+    cfg, tc = spec.model, spec.train
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    tensors = {role: _Tensors(s, device) for role, s in splits.items()}
+    model = build_model(cfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=tc.T_0, T_mult=1, eta_min=tc.lr / 100)
+    train = tensors["train"]
+    history = {k: [] for k in ("lr", "train_loss", "val_loss", "val_uar", "test_uar")}
+    best = (-1.0, -1, None)
+    for epoch in range(tc.epochs):
+        model.train()
+        history["lr"].append(opt.param_groups[0]["lr"])
+        total, seen = 0.0, 0
+        for idx in length_pooled_batches(train.lengths_np, tc.batch_size, tc.pool_batches, rng):
+            x, lengths, y = train.batch(idx)
+            loss = F.cross_entropy(model(x, lengths), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+            seen += len(idx)
+        sched.step()
+        val_loss, val_uar, _ = _evaluate(model, tensors["validation"], tc.eval_batch)
+        _, test_uar, _ = _evaluate(model, tensors["test"], tc.eval_batch)
+        for k, v in zip(("train_loss", "val_loss", "val_uar", "test_uar"), (total / seen, val_loss, val_uar, test_uar)):
+            history[k].append(round(float(v), 6))
+        if val_uar > best[0]:
+            best = (val_uar, epoch, copy.deepcopy(model.state_dict()))
+        if progress is not None:
+            progress(epoch)
+    model.load_state_dict(best[2])
+    logits = predict_logits(model, tensors["test"], tc.eval_batch)
+    probs = torch.softmax(logits, 1).cpu().numpy()
+    preds = probs.argmax(1)
+    labels = splits["test"].labels
+    return {"best_epoch": best[1], "best_val_uar": round(float(best[0]), 6), "history": history,
+            "test_uar": metrics.uar(labels, preds), "test_wa": metrics.weighted_accuracy(labels, preds),
+            "confusion": metrics.confusion(labels, preds).tolist(),
+            "test": {"ids": splits["test"].ids, "labels": labels.tolist(), "preds": preds.tolist(),
+                     "probs": np.round(probs, 5).tolist()},
+            "state": {k: v.detach().cpu() for k, v in best[2].items()}}
+
+
+def versions() -> dict:
+    import librosa
+
+    import ser_utils
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+            "librosa": librosa.__version__, "ser_utils": ser_utils.__version__}
+
+
+def record_path(runs_dir: Path, key: str, run: int, fold: int) -> Path:
+    return Path(runs_dir) / key / f"run{run:02d}-fold{fold}.json"
+
+
+def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, runs_dir: Path,
+            save_weights: bool = False) -> dict:
+    """Train one (run, fold) and write its record atomically; a finished record
+    is returned as it is, never recomputed. On CPU a job uses one thread, so its
+    numbers are the same however many jobs run side by side."""
+    path = record_path(runs_dir, key, run, fold)
+    if path.exists():
+        return json.loads(path.read_text())
+    device = pick_device()
+    seed = run_seed(spec, run, fold)
+    start = time.perf_counter()
+    threads = torch.get_num_threads()
+    if device.type == "cpu":
+        torch.set_num_threads(1)
+    try:
+        splits, norm = prepare_fold(data, folds[fold], spec.protocol)
+        result = train_fold(spec, splits, seed, device)
+        used_threads = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(threads)
+    state = result.pop("state")
+    record = {"complete": True, "key": key, "spec": spec.to_dict(), "label": spec.label(), "run": run,
+              "fold": fold, "seed": seed, "seeding": spec.seeding, "data": data.fingerprint,
+              "synthetic": data.synthetic, "fold_actors": asdict(folds[fold]),
+              "parameters": count_parameters(build_model(spec.model)), "device": str(device),
+              "threads": used_threads, "versions": versions(),
+              "wall_seconds": round(time.perf_counter() - start, 2), **result}
+    if save_weights:
+        with atomic_path(path.with_suffix(".pt"), suffix=".pt") as tmp:
+            torch.save({"state_dict": state, "model": asdict(spec.model), "mean": norm.mean, "std": norm.std},
+                       tmp)
+    with atomic_path(path, suffix=".json") as tmp:
+        tmp.write_text(json.dumps(record))
+    return record
+
+
+def cross_validate(spec: Spec, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,
+                   save_weights: bool = False, progress: bool = True) -> list[dict]:
+    """Every (run, fold) of a spec, finished records reused. On CPU the missing jobs
+    go to ``n_jobs`` worker processes with one thread each (default: one per core);
+    on CUDA they run in this process."""
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    runs_dir = Path(runs_dir or results_dir() / "runs")
+    key = experiment_key(spec, data, folds)
+    folder = runs_dir / key
+    folder.mkdir(parents=True, exist_ok=True)
+    spec_file = folder / "spec.json"
+    if not spec_file.exists():
+        with atomic_path(spec_file) as tmp:
+            tmp.write_text(json.dumps({"spec": spec.to_dict(), "label": spec.label(), "data": data.fingerprint,
+                                       "folds": [asdict(f) for f in folds]}, indent=2))
+    jobs = [(r, f) for r in runs for f in range(len(folds))]
+    todo = [(r, f) for r, f in jobs if not record_path(runs_dir, key, r, f).exists()]
+    if todo:
+        cuda = pick_device().type == "cuda"
+        n_jobs = 1 if cuda else min(n_jobs or os.cpu_count() or 1, len(todo))
+        bar = tqdm(total=len(todo), desc=spec.label(), unit="fold", disable=not progress)
+        if n_jobs == 1:
+            results = (run_job(spec, data, folds, key, r, f, runs_dir, save_weights) for r, f in todo)
+        else:
+            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                delayed(run_job)(spec, data, folds, key, r, f, runs_dir, save_weights) for r, f in todo)
+        for _ in results:
+            bar.update()
+        bar.close()
+    return [json.loads(record_path(runs_dir, key, r, f).read_text()) for r, f in jobs]
+
+
+def pooled_uar(records) -> dict:
+    """UAR of the pooled out-of-fold test predictions, per run: ``{run: uar}``."""
+    by_run: dict[int, list] = {}
+    for rec in records:
+        by_run.setdefault(rec["run"], []).append(rec)
+    out = {}
+    for run, recs in sorted(by_run.items()):
+        labels = np.concatenate([r["test"]["labels"] for r in recs])
+        preds = np.concatenate([r["test"]["preds"] for r in recs])
+        out[run] = metrics.uar(labels, preds)
+    return out
+
+
+def fold_uars(records) -> dict:
+    """``{(run, fold): test UAR}``, for paired comparisons."""
+    return {(r["run"], r["fold"]): r["test_uar"] for r in records}
