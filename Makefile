@@ -7,12 +7,13 @@ VENV       ?= .venv
 PY         := $(VENV)/bin/python
 STAMP      := $(VENV)/.installed
 RAVDESS_DIR ?=
+PROFILE    ?= quick
 ROOT_ARG   := $(if $(RAVDESS_DIR),--root "$(RAVDESS_DIR)")
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data verify features synth reproduce test bench-features lab clean
+.PHONY: help setup data verify features synth reproduce readme test bench-features bench-train sync lab clean
 
 help:  ## list the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -37,13 +38,26 @@ features: $(STAMP)  ## extract and cache MFCC-34 + chroma-12 features of the cor
 synth: $(STAMP)  ## write the synthetic corpus used by the smoke profile to data/synthetic
 	$(PY) -m ser_utils synth data/synthetic --actors 8
 
-reproduce: data features  ## run the study (for now: corpus check and features; notebooks follow)
+reproduce: $(STAMP)  ## run the notebooks for PROFILE=smoke|quick|full (default quick) into results/PROFILE
+ifneq ($(PROFILE),smoke)
+	$(PY) -m ser_utils data $(ROOT_ARG)
+endif
+	$(PY) -m ser_utils.pipeline --profile $(PROFILE)
+
+readme: $(STAMP)  ## refresh the README's results section from results/quick tables
+	$(PY) -m ser_utils.readme --profile quick
 
 test: $(STAMP)  ## run the test suite (synthetic corpus; real-corpus tests where RAVDESS is found)
 	$(PY) -m pytest
 
 bench-features: $(STAMP)  ## time feature extraction of the whole corpus, cold and cached
 	$(PY) -m ser_utils bench-features $(ROOT_ARG)
+
+bench-train: $(STAMP)  ## seconds per epoch: padded+masked batches vs a packed-sequence loop
+	$(PY) -m ser_utils bench-train $(ROOT_ARG)
+
+sync: $(STAMP)  ## sync each notebooks/*.ipynb with its py:percent twin (jupytext)
+	$(VENV)/bin/jupytext --sync notebooks/[0-9][0-9]_*.py
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab --notebook-dir=.

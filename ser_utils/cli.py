@@ -115,10 +115,9 @@ def _dataset(args, feature_set="mfcc+chroma"):
 
 
 def _folds_for(data):
-    from ser_utils.folds import REFERENCE_FOLDS, speaker_folds
+    from ser_utils.study import study_folds
 
-    actors = sorted(set(int(a) for a in data.actors))
-    return list(REFERENCE_FOLDS) if actors == list(range(1, 25)) else speaker_folds(actors, k=min(5, len(actors) // 3 or 2))
+    return study_folds(data)
 
 
 def cmd_cv(args) -> int:
@@ -154,7 +153,6 @@ def cmd_cv(args) -> int:
 
 def cmd_bench_train(args) -> int:
     from ser_utils.bench import bench_train
-    from ser_utils.folds import REFERENCE_FOLDS
 
     data = _dataset(args)
     rows = bench_train(data, _folds_for(data)[0], epochs=args.epochs, threads=args.threads)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ser_utils.corpus import EMOTION_NAMES, index_corpus
+from ser_utils.corpus import index_corpus
 from ser_utils.features import FeatureConfig, load_features, normaliser_for, pad
 from ser_utils.verify import synthetic_info
 
@@ -77,5 +77,3 @@ def prepare_fold(data: Dataset, fold, protocol: str) -> tuple[dict, object]:
         splits[role] = Split(x, lengths, data.labels[pick], [data.ids[i] for i in pick])
     return splits, norm
 
-
-LABELS = list(EMOTION_NAMES)

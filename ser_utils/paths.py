@@ -1,7 +1,8 @@
 """Where the project keeps its data (cookiecutter-data-science layout).
 
 ``data/raw`` holds immutable audio (or a link to a copy), ``data/interim`` caches,
-``results`` what a reader needs. ``SER_PROJECT_DIR`` overrides the project root.
+``results`` what a reader needs. ``SER_PROJECT_DIR`` overrides the project root,
+``SER_DATA_DIR`` the data folder (tests use a temporary one).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ def project_dir() -> Path:
 
 
 def data_dir() -> Path:
-    return project_dir() / "data"
+    """``$SER_DATA_DIR``, else ``<project>/data``."""
+    env = os.environ.get("SER_DATA_DIR")
+    return Path(env).resolve() if env else project_dir() / "data"
 
 
 def raw_dir() -> Path:
@@ -43,7 +46,7 @@ def atomic_path(target: str | os.PathLike, suffix: str = ""):
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + suffix, dir=target.parent)
     os.close(fd)
     try:
         yield Path(tmp)

@@ -80,10 +80,18 @@ def run_seed(spec: Spec, run: int, fold: int) -> int:
     raise ValueError(f"seeding must be 'distinct' or 'reference', not {spec.seeding!r}")
 
 
+# Bump when a change to the trainer or the models alters results: records made by an
+# older trainer then no longer match and are recomputed.
+TRAINER_VERSION = 1
+
+
 def experiment_key(spec: Spec, data: Dataset, folds) -> str:
-    """Hash of the spec, the dataset's content and the folds: the run records' folder."""
-    payload = json.dumps({"spec": spec.to_dict(), "data": data.fingerprint,
-                          "folds": [asdict(f) for f in folds]}, sort_keys=True)
+    """Hash of the spec, the dataset's content, the folds and the trainer version:
+    the run records' folder."""
+    content = {"spec": spec.to_dict(), "data": data.fingerprint, "folds": [asdict(f) for f in folds]}
+    if TRAINER_VERSION > 1:  # version 1 keys carry no version field
+        content["trainer"] = TRAINER_VERSION
+    payload = json.dumps(content, sort_keys=True)
     return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
 
@@ -183,8 +191,7 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None, progress=None) 
     return {"best_epoch": best[1], "best_val_uar": round(float(best[0]), 6), "history": history,
             "test_uar": metrics.uar(labels, preds), "test_wa": metrics.weighted_accuracy(labels, preds),
             "confusion": metrics.confusion(labels, preds).tolist(),
-            "test": {"ids": splits["test"].ids, "labels": labels.tolist(), "preds": preds.tolist(),
-                     "probs": np.round(probs, 5).tolist()},
+            "test": {"ids": splits["test"].ids, "labels": labels.tolist(), "preds": preds.tolist()},
             "state": {k: v.detach().cpu() for k, v in best[2].items()}}
 
 
@@ -237,38 +244,52 @@ def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, run
     return record
 
 
-def cross_validate(spec: Spec, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,
-                   save_weights: bool = False, progress: bool = True) -> list[dict]:
-    """Every (run, fold) of a spec, finished records reused. On CPU the missing jobs
-    go to ``n_jobs`` worker processes with one thread each (default: one per core);
-    on CUDA they run in this process."""
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
-    runs_dir = Path(runs_dir or results_dir() / "runs")
-    key = experiment_key(spec, data, folds)
-    folder = runs_dir / key
-    folder.mkdir(parents=True, exist_ok=True)
+def _write_spec(folder: Path, spec: Spec, data: Dataset, folds) -> None:
     spec_file = folder / "spec.json"
     if not spec_file.exists():
         with atomic_path(spec_file) as tmp:
             tmp.write_text(json.dumps({"spec": spec.to_dict(), "label": spec.label(), "data": data.fingerprint,
                                        "folds": [asdict(f) for f in folds]}, indent=2))
-    jobs = [(r, f) for r in runs for f in range(len(folds))]
-    todo = [(r, f) for r, f in jobs if not record_path(runs_dir, key, r, f).exists()]
+
+
+def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,
+                        save_weights: bool = False, progress: bool = True, desc: str = "training") -> list[list[dict]]:
+    """Every (spec, run, fold) job, finished records reused, all missing jobs in one
+    pool (largest models first, so the cores stay busy to the end). On CPU the jobs
+    go to ``n_jobs`` worker processes (default: one per core), one thread each; on
+    CUDA they run in this process. Returns each spec's records, ordered (run, fold)."""
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    runs_dir = Path(runs_dir or results_dir() / "runs")
+    keys = [experiment_key(spec, data, folds) for spec in specs]
+    for spec, key in zip(specs, keys):
+        (runs_dir / key).mkdir(parents=True, exist_ok=True)
+        _write_spec(runs_dir / key, spec, data, folds)
+    todo = [(spec, key, r, f) for spec, key in zip(specs, keys) for r in runs for f in range(len(folds))
+            if not record_path(runs_dir, key, r, f).exists()]
+    todo.sort(key=lambda job: -count_parameters(build_model(job[0].model)) * job[0].train.epochs)
     if todo:
         cuda = pick_device().type == "cuda"
         n_jobs = 1 if cuda else min(n_jobs or os.cpu_count() or 1, len(todo))
-        bar = tqdm(total=len(todo), desc=spec.label(), unit="fold", disable=not progress)
+        bar = tqdm(total=len(todo), desc=desc, unit="fold", disable=not progress)
         if n_jobs == 1:
-            results = (run_job(spec, data, folds, key, r, f, runs_dir, save_weights) for r, f in todo)
+            results = (run_job(spec, data, folds, key, r, f, runs_dir, save_weights) for spec, key, r, f in todo)
         else:
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(run_job)(spec, data, folds, key, r, f, runs_dir, save_weights) for r, f in todo)
+                delayed(run_job)(spec, data, folds, key, r, f, runs_dir, save_weights) for spec, key, r, f in todo)
         for _ in results:
             bar.update()
         bar.close()
-    return [json.loads(record_path(runs_dir, key, r, f).read_text()) for r, f in jobs]
+    return [[json.loads(record_path(runs_dir, key, r, f).read_text()) for r in runs for f in range(len(folds))]
+            for key in keys]
+
+
+def cross_validate(spec: Spec, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,
+                   save_weights: bool = False, progress: bool = True) -> list[dict]:
+    """Every (run, fold) of one spec; see ``cross_validate_many``."""
+    return cross_validate_many([spec], data, folds, runs, runs_dir, n_jobs, save_weights, progress,
+                               desc=spec.label())[0]
 
 
 def pooled_uar(records) -> dict:

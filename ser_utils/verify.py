@@ -113,7 +113,9 @@ def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: b
             report.errors.extend(f"missing file: {folder(s)}{s}" for s in missing)
     for relpath, stem in zip(index["relpath"], index["stem"]):
         if stem not in expected:
-            report.errors.append(f"extra file: {relpath} (actor {stem[-2:]} is not among the expected actors)")
+            why = (f"actor {stem[-2:]} is not among the expected actors" if int(stem[-2:]) not in actors
+                   else "outside the grid this synthetic corpus was generated with")
+            report.errors.append(f"extra file: {relpath} ({why})")
 
     hashes: dict[str, str] = {}
     durations = []

@@ -1,0 +1,156 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 — The corpus and its features
+#
+# RAVDESS speech (Livingstone & Russo 2018): 24 professional actors (odd numbers male)
+# say two fixed sentences — *"Kids are talking by the door"*, *"Dogs are sitting by the
+# door"* — in 8 emotions, at normal and strong intensity (neutral only normal), twice each:
+# 60 utterances per actor, 1440 in all. Because the words never change, the emotion lives
+# in *how* the sentence is said: pitch, loudness, tempo, voice quality.
+#
+# This notebook shows the corpus, checks it, and looks at the per-frame features every
+# later model reads: **MFCC-34 + chroma-12** (seed 000's set-up, 46 numbers per frame of
+# 2048 samples at 48 kHz, about 43 ms).
+
+# %% tags=["parameters"]
+profile = "smoke"
+corpus = "synthetic"        # "synthetic", "ravdess", or a folder
+synthetic_actors = 8
+cache_dir = None            # feature cache (default data/interim/features)
+out_dir = "results/smoke"
+
+# %%
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from ser_utils import plots, reporting, study
+from ser_utils.features import FeatureConfig
+from ser_utils.verify import verify_corpus
+
+out_dir = Path(out_dir)
+root = study.corpus_root(corpus, synthetic_actors)
+data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+index = data.index
+if data.synthetic:
+    display(Markdown("> **Synthetic corpus.** This run uses the project's synthetic speech-like corpus "
+                     "(profile `%s`), not RAVDESS: the numbers test the pipeline, not emotion recognition." % profile))
+print(f"{root}: {len(index)} files, {index.actor.nunique()} actors")
+
+# %% [markdown]
+# ## What is in the corpus
+# Counts by emotion, intensity, gender and statement. Neutral has half the files of the
+# other emotions (no strong take), so plain accuracy would favour the frequent classes;
+# the study therefore reports **UAR**, the mean of per-class recalls.
+
+# %%
+counts = (index.groupby(["emotion", "intensity"], observed=True).size().unstack(fill_value=0)
+          .assign(total=lambda d: d.sum(axis=1)).reset_index())
+reporting.save_table(counts, "corpus_counts_by_emotion", out_dir)
+by_actor = index.groupby(["actor", "gender"]).size().rename("files").reset_index()
+by_statement = index.groupby(["statement", "gender"]).size().unstack().reset_index()
+display(counts)
+display(by_statement)
+print("files per actor:", sorted(by_actor.files.unique()))
+
+# %% [markdown]
+# ## The verify report: what is wrong with the corpus
+# `python -m ser_utils verify` decodes every file and checks the full grid. The official
+# distribution has known quirks: a few stereo files (identical channels; we average to
+# mono) and one pair of byte-identical takes. They are warnings, not errors; a missing,
+# extra, misnamed, empty or unreadable file would be an error naming the file.
+
+# %%
+report = verify_corpus(root, progress=False)
+print(report.summary())
+quirks = pd.DataFrame([{"kind": "stereo", "file": s} for s in report.stereo]
+                      + [{"kind": "identical audio", "file": " == ".join(p)} for p in report.duplicates]
+                      + [{"kind": "error", "file": e} for e in report.errors], columns=["kind", "file"])
+reporting.save_table(quirks, "corpus_quirks", out_dir)
+quirks
+
+# %% [markdown]
+# ## Durations and frame counts
+# With `hop_length=2048` a frame is 43 ms at 48 kHz; RAVDESS utterances give 69–124 frames.
+# Recurrent models read every frame, so length drives training cost.
+
+# %%
+frames = np.array([len(f) for f in data.features])
+index = index.assign(frames=frames)
+dur = index.groupby("emotion", observed=True).frames.describe()[["mean", "min", "50%", "max"]].reset_index()
+reporting.save_table(dur, "frames_by_emotion", out_dir)
+display(dur)
+print(f"frames: min {frames.min()}, median {np.median(frames):g}, max {frames.max()}")
+
+# %% [markdown]
+# ## One utterance per emotion
+# Waveform, spectrogram, the 34 MFCCs (the spectral envelope: vocal tract and voice
+# quality, with MFCC-0 carrying loudness) and the 12 chroma bins (energy per pitch class:
+# a coarse view of the harmonic structure), for one actor's first statement, strong take.
+
+# %%
+actor = int(index.actor.iloc[0])
+examples = []
+for emotion in index.emotion.cat.categories:
+    rows = index[(index.actor == actor) & (index.emotion == emotion) & (index.statement == 1)]
+    rows = rows.sort_values("intensity", ascending=False)
+    examples.append((f"{emotion}", rows.path.iloc[0]))
+fig = plots.utterance_panels(examples, FeatureConfig())
+reporting.save_figure(fig, "utterances_by_emotion", out_dir)
+
+# %% [markdown]
+# ## Per-emotion distributions of a few telling features
+# Per utterance: the mean and spread of MFCC-0 (loudness), the mean of MFCC-1 (spectral
+# tilt: positive for dark, steep spectra), and the length in frames (tempo). Angry and
+# happy speech is louder and brighter, sad and calm speech quieter and darker — but the
+# boxes overlap, and a single feature separates few pairs.
+
+# %%
+stats = pd.DataFrame({
+    "emotion": index.emotion.values,
+    "MFCC-0 mean (loudness)": [f[:, 0].mean() for f in data.features],
+    "MFCC-0 std": [f[:, 0].std() for f in data.features],
+    "MFCC-1 mean (tilt)": [f[:, 1].mean() for f in data.features],
+    "frames": frames,
+})
+fig = plots.distributions(stats, [c for c in stats.columns if c != "emotion"])
+reporting.save_figure(fig, "feature_distributions_by_emotion", out_dir)
+
+# %% [markdown]
+# ## Why speaker-independent folds matter
+# Features carry the speaker as well as the emotion. A classifier on utterance averages
+# can tell the *actors* apart far above chance, so if the same actor appears in training
+# and test data, a model can lean on who is speaking. Below, one logistic regression on the
+# mean and std of each feature per utterance, scored two ways: random 5-fold splits of
+# utterances (speakers shared) and the speaker-independent folds every later notebook uses.
+
+# %%
+leak = study.speaker_leakage(data, folds)
+reporting.save_table(leak, "speaker_leakage_logreg", out_dir)
+leak
+
+# %% [markdown]
+# The gap between the two emotion rows is the optimism of speaker-dependent evaluation;
+# the actor row shows how much identity the features hold. Every model in this study is
+# therefore trained and tested on different speakers; the folds are those of the seed-000
+# authors (equal to Luna-Jiménez et al.'s subject-wise 5-fold CV) on RAVDESS.
+
+# %%
+fold_table = pd.DataFrame([{"fold": i, "test actors": list(f.test), "validation actors": list(f.validation),
+                            "training actors": len(f.train)} for i, f in enumerate(folds)])
+reporting.save_table(fold_table, "folds", out_dir)
+fold_table

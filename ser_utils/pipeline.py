@@ -1,0 +1,154 @@
+"""Run the numbered notebooks with papermill, in order, for one profile.
+
+``python -m ser_utils.pipeline --profile quick`` executes ``notebooks/NN_*.ipynb``
+into ``results/<profile>/notebooks/`` (plus HTML), each only when its inputs
+changed: the notebook, the ``ser_utils`` code, its parameters, the corpus and
+the upstream notebooks it reads. A stamp beside each executed notebook records
+the hash of those inputs and the wall time. A failing notebook stops the run
+(exit 1) with the failing cell's error; its partial output is kept as
+``NN_name.failed.ipynb``, never under the final name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from ser_utils.paths import atomic_path, project_dir, results_dir
+
+# Notebooks whose results another notebook reads (only those that exist count).
+UPSTREAM = {
+    "05_embeddings": ["04_optuna_tuning"],
+    "06_sota_comparison": ["03_lstm_sa_vs_reslstm_sa", "04_optuna_tuning"],
+}
+
+
+def notebook_names() -> list[str]:
+    return sorted(p.stem for p in (project_dir() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def load_profile(profile: str) -> dict:
+    path = project_dir() / "profiles" / f"{profile}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        raise SystemExit(f"unknown profile {profile!r}: {path} not found (profiles: {', '.join(known)})")
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def parameters(profile: str, name: str, out_dir: Path) -> dict:
+    conf = load_profile(profile)
+    params = {**(conf.get("common") or {}), **(conf.get(name) or {})}
+    params.update(profile=profile, out_dir=str(out_dir))
+    return params
+
+
+def corpus_fingerprint(params: dict) -> str:
+    """Names and sizes of the corpus files (cheap; contents are hashed by the feature cache)."""
+    from ser_utils.corpus import audio_files
+    from ser_utils.download import find_corpus
+
+    corpus = params.get("corpus", "synthetic")
+    if corpus == "synthetic":
+        return f"synthetic:{params.get('synthetic_actors')}"
+    root = find_corpus(None if corpus == "ravdess" else corpus)
+    if root is None:
+        raise SystemExit("no RAVDESS copy found: run `make data RAVDESS_DIR=/path/to/ravdess` (or `make data` "
+                         "to download it), or use PROFILE=smoke for the synthetic corpus")
+    h = hashlib.sha1()
+    for p in audio_files(root):
+        h.update(f"{p.parent.name}/{p.name}:{p.stat().st_size};".encode())
+    return h.hexdigest()
+
+
+def input_hash(name: str, params: dict, out_dir: Path) -> str:
+    root = project_dir()
+    h = hashlib.sha1()
+    h.update((root / "notebooks" / f"{name}.ipynb").read_bytes())
+    for path in sorted((root / "ser_utils").glob("*.py")):
+        h.update(path.name.encode() + path.read_bytes())
+    h.update(json.dumps(params, sort_keys=True).encode())
+    h.update(corpus_fingerprint(params).encode())
+    for up in UPSTREAM.get(name, []):
+        stamp = out_dir / "notebooks" / f"{up}.stamp.json"
+        if stamp.exists():
+            h.update(json.loads(stamp.read_text())["inputs"].encode())
+    return h.hexdigest()
+
+
+def export_html(notebook: Path) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    target = notebook.with_suffix(".html")
+    with atomic_path(target, suffix=".html") as tmp:
+        tmp.write_text(body, encoding="utf-8")
+    return target
+
+
+def run_notebook(name: str, profile: str, out_dir: Path, force: bool = False) -> dict:
+    import papermill as pm
+
+    params = parameters(profile, name, out_dir)
+    folder = out_dir / "notebooks"
+    target, stamp = folder / f"{name}.ipynb", folder / f"{name}.stamp.json"
+    digest = input_hash(name, params, out_dir)
+    if not force and target.exists() and stamp.exists() and json.loads(stamp.read_text())["inputs"] == digest:
+        print(f"[{profile}] {name}: up to date", flush=True)
+        return json.loads(stamp.read_text())
+    print(f"[{profile}] {name}: running", flush=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    failed = folder / f"{name}.failed.ipynb"
+    start = time.perf_counter()
+    try:
+        with atomic_path(target, suffix=".ipynb") as tmp:
+            try:
+                pm.execute_notebook(str(project_dir() / "notebooks" / f"{name}.ipynb"), str(tmp),
+                                    parameters=params, kernel_name="python3", cwd=str(project_dir()),
+                                    progress_bar=False, log_output=True, stdout_file=sys.stdout,
+                                    stderr_file=sys.stderr)
+            except BaseException:
+                if tmp.exists():
+                    tmp.replace(failed)
+                raise
+    except pm.PapermillExecutionError as exc:
+        print(f"\n[{profile}] {name} FAILED in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
+              f"{''.join(exc.traceback[-3:]) if exc.traceback else ''}\n(partial output: {failed})", file=sys.stderr)
+        raise SystemExit(1) from None
+    failed.unlink(missing_ok=True)
+    export_html(target)
+    info = {"notebook": name, "profile": profile, "inputs": digest,
+            "seconds": round(time.perf_counter() - start, 1), "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
+    with atomic_path(stamp) as tmp:
+        tmp.write_text(json.dumps(info, indent=2))
+    print(f"[{profile}] {name}: done in {info['seconds']} s", flush=True)
+    return info
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ser_utils.pipeline", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="quick")
+    parser.add_argument("--out-dir", default=None, help="default: results/<profile>")
+    parser.add_argument("--only", nargs="*", default=None, help="notebook numbers or names (default: all)")
+    parser.add_argument("--force", action="store_true", help="run even when up to date")
+    args = parser.parse_args(argv)
+    out_dir = Path(args.out_dir).resolve() if args.out_dir else results_dir() / args.profile
+    names = notebook_names()
+    if args.only:
+        names = [n for n in names if n in args.only or n[:2] in args.only]
+    total = time.perf_counter()
+    for name in names:
+        run_notebook(name, args.profile, out_dir, force=args.force)
+    print(f"[{args.profile}] {len(names)} notebook(s) in {time.perf_counter() - total:.0f} s -> {out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

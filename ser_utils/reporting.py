@@ -1,0 +1,42 @@
+"""Writing tables (CSV + Markdown) and figures (PNG + SVG), one file per result,
+atomically, into ``<out_dir>/tables`` and ``<out_dir>/figures``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ser_utils.paths import atomic_path
+
+
+def _slug(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_\-.]+", name):
+        raise ValueError(f"result name {name!r}: use letters, digits, '_', '-' and '.' only")
+    return name
+
+
+def save_table(df: pd.DataFrame, name: str, out_dir: str | Path, floatfmt: str = ".4g") -> Path:
+    """``tables/<name>.csv`` and ``tables/<name>.md``; returns the CSV path."""
+    folder = Path(out_dir) / "tables"
+    csv = folder / f"{_slug(name)}.csv"
+    with atomic_path(csv, suffix=".csv") as tmp:
+        df.to_csv(tmp, index=False)
+    with atomic_path(folder / f"{name}.md", suffix=".md") as tmp:
+        tmp.write_text(df.to_markdown(index=False, floatfmt=floatfmt) + "\n")
+    return csv
+
+
+def load_table(name: str, out_dir: str | Path) -> pd.DataFrame:
+    return pd.read_csv(Path(out_dir) / "tables" / f"{name}.csv")
+
+
+def save_figure(fig, name: str, out_dir: str | Path, dpi: int = 110) -> Path:
+    """``figures/<name>.png`` and ``.svg``; returns the PNG path."""
+    folder = Path(out_dir) / "figures"
+    png = folder / f"{_slug(name)}.png"
+    for path, kwargs in ((png, {"dpi": dpi}), (folder / f"{name}.svg", {})):
+        with atomic_path(path, suffix=path.suffix) as tmp:
+            fig.savefig(tmp, format=path.suffix[1:], bbox_inches="tight", **kwargs)
+    return png

@@ -1,0 +1,76 @@
+"""The notebooks: paired with their py:percent files, free of outputs, and run end
+to end by the pipeline in the smoke profile (synthetic corpus)."""
+
+import json
+import jupytext
+import nbformat
+import pandas as pd
+import pytest
+
+from conftest import REPO
+from ser_utils import pipeline
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_paired_clean_and_parameterised(path):
+    nb = nbformat.read(path, as_version=4)
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    py = jupytext.read(path.with_suffix(".py"))
+    assert [c.source for c in py.cells] == [c.source for c in nb.cells], f"{path.name} and its .py differ: jupytext --sync"
+
+
+# notebook -> {table: expected number of rows}
+EXPECTED = {
+    "01_feature_exploration": {"corpus_counts_by_emotion": 8, "speaker_leakage_logreg": 3, "frames_by_emotion": 8},
+    "02_baseline_lstm_layer_sweep": {"baseline_table1": 9, "baseline_sweep_long": 18, "baseline_claims": 4},
+    "03_lstm_sa_vs_reslstm_sa": {"sa_models_table": 12, "sa_paired_tests": 8, "sa_protocol_gap": 6},
+    "05_embeddings": {"embedding_separability": 2, "confusion_claims": 3},
+}
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("smoke")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SER_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    try:
+        assert pipeline.main(["--profile", "smoke", "--out-dir", str(out)]) == 0
+        yield out
+    finally:
+        mp.undo()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_smoke_notebook_outputs(smoke_run, name):
+    executed = smoke_run / "notebooks" / f"{name}.ipynb"
+    nb = nbformat.read(executed, as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    assert (smoke_run / "notebooks" / f"{name}.html").stat().st_size > 10_000
+    for table, rows in EXPECTED[name].items():
+        df = pd.read_csv(smoke_run / "tables" / f"{table}.csv")
+        assert len(df) == rows, table
+        assert (smoke_run / "tables" / f"{table}.md").exists()
+    assert json.loads((smoke_run / "notebooks" / f"{name}.stamp.json").read_text())["seconds"] > 0
+
+
+def test_smoke_figures_and_uar_range(smoke_run):
+    figures = {p.stem for p in (smoke_run / "figures").glob("*.png")}
+    assert {"utterances_by_emotion", "baseline_uar_vs_parameters", "sa_learning_curves", "embeddings_by_emotion",
+            "attention_over_spectrograms", "confusion_reslstm_sa_h64"} <= figures
+    table = pd.read_csv(smoke_run / "tables" / "sa_models_table.csv")
+    assert table["UAR max"].between(0, 1).all()
+
+
+def test_rerun_is_up_to_date(smoke_run, capsys):
+    """Same inputs -> the notebook is skipped and its stamp left as it was."""
+    name = "05_embeddings"
+    stamp = smoke_run / "notebooks" / f"{name}.stamp.json"
+    before = stamp.read_text()
+    pipeline.run_notebook(name, "smoke", smoke_run)
+    assert "up to date" in capsys.readouterr().out
+    assert stamp.read_text() == before
