@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -36,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from ser_utils import plots, reporting, study
 from ser_utils.features import FeatureConfig
@@ -46,9 +48,7 @@ out_dir = Path(out_dir)
 root = study.corpus_root(corpus, synthetic_actors)
 data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 index = data.index
-if data.synthetic:
-    display(Markdown("> **Synthetic corpus.** This run uses the project's synthetic speech-like corpus "
-                     "(profile `%s`), not RAVDESS: the numbers test the pipeline, not emotion recognition." % profile))
+study.notice(data, profile)
 print(f"{root}: {len(index)} files, {index.actor.nunique()} actors")
 
 # %% [markdown]

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -48,7 +50,7 @@ n_jobs = None
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 from scipy.stats import spearmanr
 
 from ser_utils import literature, plots, reporting, study
@@ -57,9 +59,7 @@ from ser_utils.training import Spec, TrainConfig, cross_validate_many
 
 out_dir = Path(out_dir)
 data, folds = study.load(corpus, feature_set="mfcc", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-if data.synthetic:
-    display(Markdown("> **Synthetic corpus** (profile `%s`): these numbers exercise the pipeline; they say "
-                     "nothing about RAVDESS." % profile))
+study.notice(data, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs)
 print(f"{len(data)} utterances, {data.dim} features (MFCC), {len(folds)} folds, {runs} run(s), {train}")
 

@@ -54,7 +54,6 @@ n_jobs = None
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Markdown, display
 
 from ser_utils import literature, plots, reporting, study
 from ser_utils.models import ModelConfig
@@ -62,9 +61,7 @@ from ser_utils.training import Spec, TrainConfig, cross_validate_many, pooled_ua
 
 out_dir = Path(out_dir)
 data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-if data.synthetic:
-    display(Markdown("> **Synthetic corpus** (profile `%s`): these numbers exercise the pipeline; they say "
-                     "nothing about RAVDESS." % profile))
+study.notice(data, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs)
 print(f"{len(data)} utterances, {len(folds)} folds; {train}; dropout {dropout}")
 

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -45,7 +47,7 @@ from pathlib import Path
 import librosa
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import display
 
 from ser_utils import embeddings as E
 from ser_utils import literature, plots, reporting, study
@@ -56,9 +58,7 @@ from ser_utils.training import Spec, TrainConfig, cross_validate, experiment_key
 
 out_dir = Path(out_dir)
 data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-if data.synthetic:
-    display(Markdown("> **Synthetic corpus** (profile `%s`): these numbers exercise the pipeline; they say "
-                     "nothing about RAVDESS." % profile))
+study.notice(data, profile)
 spec = Spec(ModelConfig("reslstm_sa", hidden=64, dropout=dropout),
             TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs),
             protocol="clean")

@@ -75,3 +75,41 @@ def bench_train(data, fold, names=("lstm_sa", "reslstm_sa"), hidden: int = 64, e
                      "max_prob_diff": float((p_pad - p_pack).abs().max()),
                      "same_predictions": bool((p_pad.argmax(1) == p_pack.argmax(1)).all())})
     return rows
+
+
+def bench_parallel(data, folds, name: str = "reslstm_sa", hidden: int = 64, epochs: int = 3,
+                   jobs: int = 2) -> dict:
+    """Wall time of ``jobs`` independent folds trained (a) one after another in this
+    process with all cores' threads, (b) side by side in worker processes with one
+    thread each — the choice ``cross_validate`` makes on CPU. Worker start-up is
+    left out of the timing (it is paid once per sweep, not per fold)."""
+    import os
+
+    from joblib import Parallel, delayed
+
+    from ser_utils.training import Spec, TrainConfig, train_fold
+
+    spec = Spec(ModelConfig(name, input_dim=data.dim, hidden=hidden), TrainConfig(epochs=epochs))
+    chosen = list(range(min(jobs, len(folds))))
+
+    def one(k, threads):
+        torch.set_num_threads(threads)
+        splits, _ = prepare_fold(data, folds[k], "clean")
+        start = time.perf_counter()
+        train_fold(spec, splits, seed=k, device=torch.device("cpu"))
+        return time.perf_counter() - start
+
+    cores = os.cpu_count() or 1
+    start = time.perf_counter()
+    for k in chosen:
+        one(k, cores)
+    sequential = time.perf_counter() - start
+    with Parallel(n_jobs=len(chosen)) as pool:
+        pool(delayed(torch.get_num_threads)() for _ in chosen)  # start the workers outside the timing
+        start = time.perf_counter()
+        pool(delayed(one)(k, 1) for k in chosen)
+        parallel = time.perf_counter() - start
+    return {"model": spec.model.label(), "folds": len(chosen), "epochs": epochs, "cores": cores,
+            "sequential_threads_per_job": cores, "sequential_s": round(sequential, 2),
+            "parallel_processes": len(chosen), "parallel_s": round(parallel, 2),
+            "parallel_speedup": round(sequential / parallel, 2)}

@@ -152,14 +152,19 @@ def cmd_cv(args) -> int:
 
 
 def cmd_bench_train(args) -> int:
-    from ser_utils.bench import bench_train
+    from ser_utils.bench import bench_parallel, bench_train
 
     data = _dataset(args)
-    rows = bench_train(data, _folds_for(data)[0], epochs=args.epochs, threads=args.threads)
-    payload = {"synthetic": data.synthetic, "rows": rows}
+    folds = _folds_for(data)
+    rows = bench_train(data, folds[0], epochs=args.epochs, threads=args.threads)
+    par = bench_parallel(data, folds, epochs=args.epochs)
+    payload = {"synthetic": data.synthetic, "rows": rows, "parallel": par}
     lines = [f"{'model':16s} {'padded s/ep':>11s} {'packed s/ep':>11s} {'ratio':>6s} {'max |dp|':>9s} same"]
     lines += [f"{r['model']:16s} {r['padded_s_per_epoch']:11.3f} {r['packed_s_per_epoch']:11.3f} {r['speedup']:6.2f} "
               f"{r['max_prob_diff']:9.2e} {r['same_predictions']}" for r in rows]
+    lines.append(f"{par['folds']} folds of {par['model']}, {par['epochs']} epochs: one process with {par['cores']} "
+                 f"threads {par['sequential_s']} s, {par['parallel_processes']} processes x 1 thread "
+                 f"{par['parallel_s']} s (speed-up {par['parallel_speedup']})")
     _emit(args, payload, ("synthetic corpus\n" if data.synthetic else "") + "\n".join(lines))
     return 0
 

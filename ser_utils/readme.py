@@ -28,7 +28,7 @@ def render(profile: str) -> str:
              "published numbers, never this study's output.", ""]
     stamps = sorted((out / "notebooks").glob("*.stamp.json"))
     if stamps:
-        lines += ["| notebook | wall time (2 CPU cores) |", "|---|---|"]
+        lines += ["| notebook | last execution (2 CPU cores; reuses finished run records) |", "|---|---|"]
         for stamp in stamps:
             info = json.loads(stamp.read_text())
             lines.append(f"| {info['notebook']} | {info['seconds'] / 60:.1f} min |")

@@ -33,7 +33,14 @@ def load_table(name: str, out_dir: str | Path) -> pd.DataFrame:
 
 
 def save_figure(fig, name: str, out_dir: str | Path, dpi: int = 110) -> Path:
-    """``figures/<name>.png`` and ``.svg``; returns the PNG path."""
+    """``figures/<name>.png`` and ``.svg``; returns the PNG path. Meshes (spectrograms)
+    and filled areas (waveforms) are rasterised inside the SVG to keep it small."""
+    from matplotlib.collections import PolyCollection, QuadMesh
+
+    for ax in fig.axes:
+        for artist in ax.collections:
+            if isinstance(artist, (QuadMesh, PolyCollection)):
+                artist.set_rasterized(True)
     folder = Path(out_dir) / "figures"
     png = folder / f"{_slug(name)}.png"
     for path, kwargs in ((png, {"dpi": dpi}), (folder / f"{name}.svg", {})):

@@ -129,3 +129,13 @@ def speaker_leakage(data: Dataset, folds, seed: int = 0) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["chance"] = [1 / 8, 1 / 8, 1 / len(np.unique(actors))]
     return out
+
+
+def notice(data: Dataset, profile: str) -> None:
+    """In a notebook, say plainly when the corpus is the synthetic one."""
+    if data.synthetic:
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"> **Synthetic corpus** (profile `{profile}`): the project's speech-like test corpus, "
+                         "not RAVDESS. These numbers exercise the pipeline; they say nothing about emotion "
+                         "recognition on real speech."))
