@@ -131,7 +131,7 @@ def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: st
     the cache or computed in parallel worker processes (joblib) and cached.
     With ``return_digests`` also the files' content hashes."""
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     paths = [str(p) for p in paths]
     cache = FeatureCache(config, cache_root)

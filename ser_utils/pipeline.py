@@ -42,9 +42,16 @@ def load_profile(profile: str) -> dict:
 
 
 def parameters(profile: str, name: str, out_dir: Path) -> dict:
+    """The profile's common and per-notebook parameters, plus ``profile`` and
+    ``out_dir`` (relative to the project when inside it, so a clone elsewhere
+    hashes the same)."""
     conf = load_profile(profile)
     params = {**(conf.get("common") or {}), **(conf.get(name) or {})}
-    params.update(profile=profile, out_dir=str(out_dir))
+    try:
+        shown = str(Path(out_dir).resolve().relative_to(project_dir()))
+    except ValueError:
+        shown = str(Path(out_dir).resolve())
+    params.update(profile=profile, out_dir=shown)
     return params
 
 

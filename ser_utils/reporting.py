@@ -41,9 +41,13 @@ def save_figure(fig, name: str, out_dir: str | Path, dpi: int = 110) -> Path:
         for artist in ax.collections:
             if isinstance(artist, (QuadMesh, PolyCollection)):
                 artist.set_rasterized(True)
+    import matplotlib
+
+    matplotlib.rcParams["svg.hashsalt"] = name  # stable element ids: same figure, same file
     folder = Path(out_dir) / "figures"
     png = folder / f"{_slug(name)}.png"
-    for path, kwargs in ((png, {"dpi": dpi}), (folder / f"{name}.svg", {})):
+    for path, kwargs in ((png, {"dpi": dpi, "metadata": {"Software": None}}),
+                         (folder / f"{name}.svg", {"metadata": {"Date": None}})):
         with atomic_path(path, suffix=path.suffix) as tmp:
             fig.savefig(tmp, format=path.suffix[1:], bbox_inches="tight", **kwargs)
     return png

@@ -259,7 +259,7 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
     go to ``n_jobs`` worker processes (default: one per core), one thread each; on
     CUDA they run in this process. Returns each spec's records, ordered (run, fold)."""
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     runs_dir = Path(runs_dir or results_dir() / "runs")
     keys = [experiment_key(spec, data, folds) for spec in specs]

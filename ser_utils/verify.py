@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ser_utils.audio import AudioError, read_audio
 from ser_utils.corpus import N_ACTORS, CorpusError, expected_stems, index_corpus
