@@ -139,14 +139,14 @@ def predict_logits(model, data: _Tensors, batch: int = 512, packed: bool = False
     return out
 
 
-def _evaluate(model, data: _Tensors, batch: int):
+def _evaluate(model, data: _Tensors, batch: int) -> tuple[float, float]:
+    """Cross-entropy and UAR of a split."""
     logits = predict_logits(model, data, batch)
     loss = float(F.cross_entropy(logits, data.labels))
-    pred = logits.argmax(1).cpu().numpy()
-    return loss, metrics.uar(data.labels.cpu().numpy(), pred), logits
+    return loss, metrics.uar(data.labels.cpu().numpy(), logits.argmax(1).cpu().numpy())
 
 
-def train_fold(spec: Spec, splits: dict, seed: int, device=None, progress=None) -> dict:
+def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
     """Train on ``splits['train']``, keep the epoch of best validation UAR (earliest
     on ties), predict ``splits['test']``. Returns history, best epoch, predictions
     and the best state (``state``). The test UAR of every epoch is recorded for
@@ -175,18 +175,14 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None, progress=None) 
             total += float(loss.detach()) * len(idx)
             seen += len(idx)
         sched.step()
-        val_loss, val_uar, _ = _evaluate(model, tensors["validation"], tc.eval_batch)
-        _, test_uar, _ = _evaluate(model, tensors["test"], tc.eval_batch)
+        val_loss, val_uar = _evaluate(model, tensors["validation"], tc.eval_batch)
+        _, test_uar = _evaluate(model, tensors["test"], tc.eval_batch)
         for k, v in zip(("train_loss", "val_loss", "val_uar", "test_uar"), (total / seen, val_loss, val_uar, test_uar)):
             history[k].append(round(float(v), 6))
         if val_uar > best[0]:
             best = (val_uar, epoch, copy.deepcopy(model.state_dict()))
-        if progress is not None:
-            progress(epoch)
     model.load_state_dict(best[2])
-    logits = predict_logits(model, tensors["test"], tc.eval_batch)
-    probs = torch.softmax(logits, 1).cpu().numpy()
-    preds = probs.argmax(1)
+    preds = predict_logits(model, tensors["test"], tc.eval_batch).argmax(1).cpu().numpy()
     labels = splits["test"].labels
     return {"best_epoch": best[1], "best_val_uar": round(float(best[0]), 6), "history": history,
             "test_uar": metrics.uar(labels, preds), "test_wa": metrics.weighted_accuracy(labels, preds),
