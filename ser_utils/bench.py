@@ -13,25 +13,17 @@ import torch.nn.functional as F
 
 from ser_utils.dataset import prepare_fold
 from ser_utils.models import ModelConfig, build_model
-from ser_utils.training import _Tensors, length_pooled_batches, predict_logits
+from ser_utils.training import _Tensors, length_pooled_batches, predict_logits, train_epoch
 
 
 def _packed_epoch(model, opt, ragged, labels, batches):
     """The reference loop: collate each batch from ragged arrays, pack, train."""
+    model.train()
     for idx in batches:
         seqs = [torch.from_numpy(ragged[i]) for i in idx]
         lengths = torch.tensor([len(s) for s in seqs])
         x = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True)
         loss = F.cross_entropy(model(x, lengths, packed=True), torch.from_numpy(labels[idx]))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
-
-def _padded_epoch(model, opt, tensors, batches):
-    for idx in batches:
-        x, lengths, y = tensors.batch(idx)
-        loss = F.cross_entropy(model(x, lengths), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -58,10 +50,9 @@ def bench_train(data, fold, names=("lstm_sa", "reslstm_sa"), hidden: int = 64, e
         times = {"padded": [], "packed": []}
         for epoch_batches in plan:
             for kind in ("padded", "packed"):
-                models[kind].train()
                 start = time.perf_counter()
                 if kind == "padded":
-                    _padded_epoch(models[kind], opts[kind], tensors, epoch_batches)
+                    train_epoch(models[kind], opts[kind], tensors, epoch_batches)
                 else:
                     _packed_epoch(models[kind], opts[kind], ragged, train.labels, epoch_batches)
                 times[kind].append(time.perf_counter() - start)

@@ -139,6 +139,21 @@ def predict_logits(model, data: _Tensors, batch: int = 512, packed: bool = False
     return out
 
 
+def train_epoch(model, opt, data: _Tensors, batches) -> float:
+    """One pass over ``batches`` (index arrays into ``data``); the mean training loss."""
+    model.train()
+    total, seen = 0.0, 0
+    for idx in batches:
+        x, lengths, y = data.batch(idx)
+        loss = F.cross_entropy(model(x, lengths), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += float(loss.detach()) * len(idx)
+        seen += len(idx)
+    return total / seen
+
+
 def _evaluate(model, data: _Tensors, batch: int) -> tuple[float, float]:
     """Cross-entropy and UAR of a split."""
     logits = predict_logits(model, data, batch)
@@ -163,21 +178,13 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
     history = {k: [] for k in ("lr", "train_loss", "val_loss", "val_uar", "test_uar")}
     best = (-1.0, -1, None)
     for epoch in range(tc.epochs):
-        model.train()
         history["lr"].append(opt.param_groups[0]["lr"])
-        total, seen = 0.0, 0
-        for idx in length_pooled_batches(train.lengths_np, tc.batch_size, tc.pool_batches, rng):
-            x, lengths, y = train.batch(idx)
-            loss = F.cross_entropy(model(x, lengths), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-            seen += len(idx)
+        train_loss = train_epoch(model, opt, train,
+                                 length_pooled_batches(train.lengths_np, tc.batch_size, tc.pool_batches, rng))
         sched.step()
         val_loss, val_uar = _evaluate(model, tensors["validation"], tc.eval_batch)
         _, test_uar = _evaluate(model, tensors["test"], tc.eval_batch)
-        for k, v in zip(("train_loss", "val_loss", "val_uar", "test_uar"), (total / seen, val_loss, val_uar, test_uar)):
+        for k, v in zip(("train_loss", "val_loss", "val_uar", "test_uar"), (train_loss, val_loss, val_uar, test_uar)):
             history[k].append(round(float(v), 6))
         if val_uar > best[0]:
             best = (val_uar, epoch, copy.deepcopy(model.state_dict()))

@@ -17,7 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ser_utils.audio import AudioError, read_audio
-from ser_utils.corpus import N_ACTORS, CorpusError, expected_stems, index_corpus
+from ser_utils.corpus import N_ACTORS, CorpusError, expected_stems, index_corpus, parse_name
 
 SYNTH_MARKER = "SYNTHETIC.json"
 
@@ -74,13 +74,17 @@ def expected_grid(actors, info: dict | None = None) -> list[str]:
     """Expected file stems: the RAVDESS grid, or the subset a synthetic corpus
     was generated with (its marker names the emotions, statements, repetitions)."""
     stems = expected_stems(actors)
-    if info:
-        keep = {"emotion": set(info.get("emotions", range(1, 9))),
-                "statement": set(info.get("statements", (1, 2))),
-                "repetition": set(info.get("repetitions", (1, 2)))}
-        stems = [s for s in stems if int(s[6:8]) in keep["emotion"] and int(s[12:14]) in keep["statement"]
-                 and int(s[15:17]) in keep["repetition"]]
-    return stems
+    if not info:
+        return stems
+    emotions = set(info.get("emotions", range(1, 9)))
+    statements = set(info.get("statements", (1, 2)))
+    repetitions = set(info.get("repetitions", (1, 2)))
+    kept = []
+    for stem in stems:
+        u = parse_name(stem + ".wav")
+        if u.emotion in emotions and u.statement in statements and u.repetition in repetitions:
+            kept.append(stem)
+    return kept
 
 
 def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: bool = True) -> Report:
