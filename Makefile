@@ -9,11 +9,17 @@ STAMP      := $(VENV)/.installed
 RAVDESS_DIR ?=
 PROFILE    ?= quick
 ROOT_ARG   := $(if $(RAVDESS_DIR),--root "$(RAVDESS_DIR)")
+WORKERS    ?=
+# STORAGE=<Optuna RDB URL> (e.g. postgresql://user:pw@host/db) shares the tuning
+# studies between machines; default: SQLite in results/PROFILE/optuna.db.
+ifdef STORAGE
+export OPTUNA_STORAGE := $(STORAGE)
+endif
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data verify features synth reproduce readme test bench-features bench-train sync lab clean
+.PHONY: help setup data verify features synth reproduce tune tune-worker readme test bench-features bench-train sync lab clean
 
 help:  ## list the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -43,6 +49,12 @@ ifneq ($(PROFILE),smoke)
 	$(PY) -m ser_utils data $(ROOT_ARG)
 endif
 	$(PY) -m ser_utils.pipeline --profile $(PROFILE)
+
+tune: $(STAMP)  ## run notebook 04's Optuna studies for PROFILE (STORAGE=url to share, WORKERS=n)
+	$(PY) -m ser_utils tune --profile $(PROFILE) $(if $(WORKERS),--workers $(WORKERS))
+
+tune-worker: $(STAMP)  ## one worker joining PROFILE's studies in STORAGE (run on as many machines as you like)
+	$(PY) -m ser_utils tune --profile $(PROFILE) --workers 1
 
 readme: $(STAMP)  ## refresh the README's results section from results/quick tables
 	$(PY) -m ser_utils.readme --profile quick

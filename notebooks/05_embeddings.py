@@ -23,8 +23,9 @@
 # classifier fitted on training speakers and scored on **held-out speakers**.
 #
 # * raw features: the mean over frames of the normalised 46 features;
-# * embedding: the vector the classifier reads (context vector after BatchNorm) of a
-#   ResLSTM-SA-h64 trained in the clean protocol, one model per fold.
+# * embedding: the vector the classifier reads (context vector after BatchNorm) of
+#   ResLSTM-SA-h64 with notebook 04's clean-tuned hyperparameters (the checkpoint's), one
+#   model per fold — each fold's model embeds the speakers it never heard.
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -32,12 +33,7 @@ corpus = "synthetic"
 synthetic_actors = 8
 cache_dir = None
 out_dir = "results/smoke"
-epochs = 10
-lr = 1e-3
-weight_decay = 1.6e-3
-batch_size = 16
-dropout = 0.3
-T_0 = 10
+model_file = None        # None: <out_dir>/models/reslstm_sa_h64_clean.pt (written by notebook 04)
 knn_k = 10
 n_jobs = None
 
@@ -50,21 +46,21 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import embeddings as E
-from ser_utils import literature, plots, reporting, study
+from ser_utils import checkpoint, literature, plots, reporting, study
 from ser_utils.audio import read_audio
 from ser_utils.corpus import EMOTION_NAMES
-from ser_utils.models import ModelConfig
-from ser_utils.training import Spec, TrainConfig, cross_validate, experiment_key, record_path
+from ser_utils.training import cross_validate, experiment_key, record_path
 
 out_dir = Path(out_dir)
 data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 study.notice(data, profile)
-spec = Spec(ModelConfig("reslstm_sa", hidden=64, dropout=dropout),
-            TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs),
-            protocol="clean")
-records = cross_validate(spec, data, folds, runs=(0,), runs_dir=out_dir / "runs", save_weights=True, n_jobs=n_jobs)
+ckpt = checkpoint.load(model_file or out_dir / "models" / "reslstm_sa_h64_clean.pt")
+spec, run = checkpoint.spec_of(ckpt), ckpt["provenance"]["run"]
+print(f"{spec.label()} from notebook 04 (trial {ckpt['provenance']['trial']}, space {ckpt['provenance']['space']}): "
+      f"{ckpt['train']}")
+records = cross_validate(spec, data, folds, runs=(run,), runs_dir=out_dir / "runs", save_weights=True, n_jobs=n_jobs)
 key = experiment_key(spec, data, folds)
-print(f"{spec.label()}: pooled UAR {study.summary_row(records)['uar_mean']:.4f}")
+print(f"pooled UAR of run {run}: {study.summary_row(records)['uar_mean']:.4f}")
 
 # %% [markdown]
 # ## Separability on held-out speakers
@@ -77,7 +73,7 @@ print(f"{spec.label()}: pooled UAR {study.summary_row(records)['uar_mean']:.4f}"
 per_fold, fold_views = [], {}
 gender = (data.index.gender == "male").to_numpy().astype(int)
 for k, fold in enumerate(folds):
-    model, mean, std = E.load_checkpoint(record_path(out_dir / "runs", key, 0, k).with_suffix(".pt"))
+    model, mean, std = E.load_checkpoint(record_path(out_dir / "runs", key, run, k).with_suffix(".pt"))
     seqs = [(f - mean) / std for f in data.features]
     out = E.embed(model, seqs)
     views = {"raw features (mean over frames)": E.mean_pooled(seqs), "ResLSTM-SA-h64 embedding": out["embedding"]}

@@ -169,6 +169,36 @@ def cmd_bench_train(args) -> int:
     return 0
 
 
+def cmd_tune(args) -> int:
+    """Run (or join) the tuning studies of a profile's notebook 04."""
+    import os
+
+    from ser_utils import study, tuning
+    from ser_utils.paths import results_dir
+    from ser_utils.pipeline import parameters
+
+    out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
+    params = parameters(args.profile, "04_optuna_tuning", out_dir)
+    data, folds = study.load(params.get("corpus", "synthetic"), synthetic_actors=params.get("synthetic_actors", 8),
+                             cache_dir=params.get("cache_dir"))
+    url = tuning.storage_url(out_dir, args.storage or params.get("storage"))
+    plan_list = tuning.plans_from_params(params)
+    workers = args.workers or os.cpu_count() or 1
+    shown = url.split("@")[-1]
+    if not args.json:
+        print(f"{len(plan_list)} studies on {shown}, {workers} worker(s) here")
+    start = time.perf_counter()
+    ran = tuning.run_workers(plan_list, url, data, folds, out_dir / "runs", workers=workers, progress=not args.json)
+    rows = [tuning.study_summary(p, tuning.load_study(p, url, data)) for p in plan_list]
+    payload = {"storage": shown, "workers": workers, "trials_run_here": ran, "studies": rows,
+               "wall_seconds": round(time.perf_counter() - start, 1)}
+    lines = [f"{r['study']}: {r['complete']} complete, {r['pruned']} pruned; clean winner #{r['clean_trial']} "
+             f"val {r['clean_val_uar']:.4f} (test {r['clean_test_uar']:.4f}); paper-style #{r['paper_trial']} "
+             f"test {r['paper_test_uar']:.4f}" for r in rows]
+    _emit(args, payload, "\n".join(lines) + f"\n{sum(ran.values())} trial(s) run here in {payload['wall_seconds']} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ser_utils", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -217,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("bench-train", cmd_bench_train, "seconds per epoch: padded+masked batches vs a packed-sequence loop")
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
+    p = add("tune", cmd_tune, "run or join the Optuna studies of a profile's notebook 04", root=False)
+    p.add_argument("--profile", default="quick")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+    p.add_argument("--storage", default=None,
+                   help="Optuna RDB URL (default: $OPTUNA_STORAGE, else sqlite:///results/<profile>/optuna.db)")
+    p.add_argument("--out-dir", default=None, help="default: results/<profile>")
     return parser
 
 

@@ -15,6 +15,8 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 SECTIONS = [
     ("sa_models_table", "LSTM-SA vs ResLSTM-SA (notebook 03)"),
     ("sa_paired_tests", "Paired tests, ResLSTM-SA against LSTM-SA (notebook 03)"),
+    ("tuning_seed000_table", "Tuned LSTM-SA / ResLSTM-SA: clean vs paper-style selection (notebook 04)"),
+    ("tuning_pruning", "What pruning saves (notebook 04)"),
     ("baseline_table1", "Multi-layer LSTM baselines, seed 001 Table 1 re-run (notebook 02)"),
     ("embedding_separability", "Raw features vs learned embeddings, held-out speakers (notebook 05)"),
     ("speaker_leakage_logreg", "Why speaker-independent folds (notebook 01)"),

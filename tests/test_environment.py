@@ -11,7 +11,7 @@ from conftest import REPO
 def _pins(lines):
     out = {}
     for line in lines:
-        m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)==([^\s;]+)\s*", line)
+        m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)(?:\[[\w,]+\])?==([^\s;]+)\s*", line)
         assert m, f"not an exact pin: {line!r}"
         out[m.group(1).lower().replace("_", "-")] = m.group(2)
     return out

@@ -28,6 +28,8 @@ EXPECTED = {
     "01_feature_exploration": {"corpus_counts_by_emotion": 8, "speaker_leakage_logreg": 3, "frames_by_emotion": 8},
     "02_baseline_lstm_layer_sweep": {"baseline_table1": 9, "baseline_sweep_long": 18, "baseline_claims": 4},
     "03_lstm_sa_vs_reslstm_sa": {"sa_models_table": 12, "sa_paired_tests": 8, "sa_protocol_gap": 6},
+    "04_optuna_tuning": {"tuning_studies": 4, "tuning_best_parameters": 8, "tuning_seed000_table": 3,
+                         "tuning_pruning": 2, "tuning_winners_evaluation": 6},
     "05_embeddings": {"embedding_separability": 2, "confusion_claims": 3},
 }
 
@@ -37,6 +39,7 @@ def smoke_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("smoke")
     mp = pytest.MonkeyPatch()
     mp.setenv("SER_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    mp.delenv("OPTUNA_STORAGE", raising=False)
     try:
         assert pipeline.main(["--profile", "smoke", "--out-dir", str(out)]) == 0
         yield out
@@ -64,6 +67,21 @@ def test_smoke_figures_and_uar_range(smoke_run):
             "attention_over_spectrograms", "confusion_reslstm_sa_h64"} <= figures
     table = pd.read_csv(smoke_run / "tables" / "sa_models_table.csv")
     assert table["UAR max"].between(0, 1).all()
+
+
+def test_tuning_checkpoint_and_storage(smoke_run):
+    """Notebook 04 leaves its SQLite study and a loadable checkpoint of the clean winner."""
+    from ser_utils import checkpoint
+
+    assert (smoke_run / "optuna.db").stat().st_size > 0
+    ckpt = checkpoint.load(smoke_run / "models" / "reslstm_sa_h64_clean.pt")
+    assert ckpt["labels"][0] == "neutral" and len(ckpt["labels"]) == 8
+    assert ckpt["model_config"]["name"] == "reslstm_sa" and ckpt["model_config"]["hidden"] == 64
+    assert ckpt["mean"].shape == (46,) and ckpt["provenance"]["synthetic"] is True
+    assert ckpt["feature_config"].sample_rate == 16000  # the synthetic corpus rate, recorded for predict
+    studies = pd.read_csv(smoke_run / "tables" / "tuning_studies.csv")
+    assert ((studies.complete + studies.pruned) == 4).all()
+    assert studies.clean_val_uar.between(0, 1).all() and studies.paper_test_uar.between(0, 1).all()
 
 
 def test_rerun_is_up_to_date(smoke_run, capsys):

@@ -1,0 +1,188 @@
+"""Tuning: study bookkeeping on SQLite (resume, stale trials, surplus trials) and
+three workers sharing one study on a real PostgreSQL server."""
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from ser_utils import tuning
+from ser_utils.study import study_folds
+
+pytestmark = pytest.mark.filterwarnings("ignore:Heartbeat of storage")
+TINY = dict(epochs=1, startup_trials=2, pruner="median")
+
+
+def _states(study):
+    out = {}
+    for t in study.get_trials(deepcopy=False):
+        out[t.state.name] = out.get(t.state.name, 0) + 1
+    return out
+
+
+def _finished(study):
+    return [t for t in study.get_trials(deepcopy=False) if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+
+
+def test_plans_and_names(learn_data):
+    plans = tuning.plans_from_params({"models": ["lstm_sa-h32", "reslstm_sa-h64"], "extra_spaces":
+                                      {"reference": ["reslstm_sa-h64"]}, "pruning_ablation": "reslstm_sa-h64",
+                                      "epochs": 5, "trials": 7, "profile": "x"})
+    assert [(p.model, p.hidden, p.space, p.pruner) for p in plans] == [
+        ("lstm_sa", 32, "seed000", "median"), ("reslstm_sa", 64, "seed000", "median"),
+        ("reslstm_sa", 64, "reference", "median"), ("reslstm_sa", 64, "seed000", "none")]
+    names = {p.study_name(learn_data) for p in plans}
+    assert len(names) == 4 and all(learn_data.fingerprint in n for n in names)
+    with pytest.raises(ValueError, match="lstm_sa-h64"):
+        tuning.parse_model("lstm-64")
+    with pytest.raises(ValueError, match="space"):
+        tuning.Plan(space="huge")
+
+
+def test_suggest_stays_in_the_space():
+    for space, s in tuning.SPACES.items():
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+        for _ in range(30):
+            p = tuning.suggest(study.ask(), space)
+            assert s["lr"][0] <= p["lr"] <= s["lr"][1] and s["dropout"][0] <= p["dropout"] <= s["dropout"][1]
+            assert p["T_0"] in s["T_0"] and p["batch_size"] in s["batch_size"]
+
+
+def test_sqlite_study_resumes_and_extends(learn_data, tmp_path):
+    folds = study_folds(learn_data)
+    url = f"sqlite:///{tmp_path / 'optuna.db'}"
+    plan = tuning.Plan("lstm_sa", 32, trials=3, **TINY)
+    ran = tuning.work([plan], url, learn_data, folds, tmp_path / "runs", progress=False)
+    assert list(ran.values()) == [3]
+    study = tuning.load_study(plan, url, learn_data)
+    assert len(_finished(study)) == 3 and _states(study).get("FAIL", 0) == 0
+    win = tuning.winners(study)
+    assert 0 <= win["clean"].value <= 1 and 0 <= win["paper"].user_attrs["test_uar"] <= 1
+    assert win["paper"].user_attrs["test_uar"] == max(t.user_attrs.get("test_uar", -1) for t in study.trials)
+    # the same request again runs nothing; asking for one more runs exactly one
+    assert list(tuning.work([plan], url, learn_data, folds, tmp_path / "runs", progress=False).values()) == [0]
+    more = tuning.Plan("lstm_sa", 32, trials=4, **TINY)
+    assert list(tuning.work([more], url, learn_data, folds, tmp_path / "runs", progress=False).values()) == [1]
+    assert len(_finished(tuning.load_study(more, url, learn_data))) == 4
+
+
+def test_killed_trial_is_failed_and_retried_not_counted(learn_data, tmp_path):
+    """A trial whose worker died (RUNNING, heartbeat stopped) goes FAIL after the grace
+    period and is retried with the same parameters; it never counts as complete."""
+    folds = study_folds(learn_data)
+    url = f"sqlite:///{tmp_path / 'optuna.db'}"
+    plan = tuning.Plan("lstm_sa", 32, trials=2, **TINY)
+    storage = tuning.make_storage(url, heartbeat_interval=1, grace_period=2)
+    study = tuning.open_study(plan, storage, learn_data)
+    dead = study.ask()
+    params = tuning.suggest(dead, plan.space)
+    storage.record_heartbeat(dead._trial_id)          # ...and then the worker is killed
+    ran = tuning.work([plan], url, learn_data, folds, tmp_path / "runs", progress=False, heartbeat=(1, 2), poll=0.5)
+    study = tuning.load_study(plan, url, learn_data)
+    assert study.trials[dead.number].state == TrialState.FAIL
+    finished = _finished(study)
+    assert len(finished) == 2 and list(ran.values()) == [2]
+    retried = [t for t in finished if t.system_attrs.get("failed_trial") == dead.number]
+    assert len(retried) == 1 and retried[0].params == params
+
+
+def test_surplus_trial_is_closed_before_training(learn_data, tmp_path, monkeypatch):
+    """If a race lets a worker ask past the budget, the extra trial is closed as a
+    surplus FAIL without training."""
+    folds = study_folds(learn_data)
+    url = f"sqlite:///{tmp_path / 'optuna.db'}"
+    plan = tuning.Plan("lstm_sa", 32, trials=1, **TINY)
+    tuning.work([plan], url, learn_data, folds, tmp_path / "runs", progress=False)
+    real, calls = tuning._counts, []
+
+    def stale_view(study):  # the first look misses the finished trial, as a racing worker could
+        calls.append(1)
+        return dict.fromkeys(tuning.LIVE + ("FAIL",), 0) if len(calls) == 1 else real(study)
+
+    monkeypatch.setattr(tuning, "_counts", stale_view)
+    ran = tuning.work([plan], url, learn_data, folds, tmp_path / "runs", progress=False)
+    study = tuning.load_study(plan, url, learn_data)
+    assert list(ran.values()) == [0] and len(_finished(study)) == 1
+    surplus = [t for t in study.trials if t.state == TrialState.FAIL]
+    assert len(surplus) == 1 and surplus[0].user_attrs == {"surplus": True} and not surplus[0].params
+
+
+# --- PostgreSQL ------------------------------------------------------------------
+
+def _pg_bin(name):
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name)]
+    return found[-1]
+
+
+@pytest.fixture
+def postgres_url():
+    """A throw-away PostgreSQL cluster on 127.0.0.1, owned by this test."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: install the Debian package "
+                    "'postgresql' (.ci/run does where it can)")
+    user = None
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        for name in ("postgres", "nobody"):
+            try:
+                user = pwd.getpwnam(name)
+                break
+            except KeyError:
+                continue
+        if user is None or not shutil.which("runuser"):
+            pytest.skip("running as root and no unprivileged user (postgres/nobody) to own the test cluster")
+    base = Path(tempfile.mkdtemp(prefix="ser-pg-", dir="/tmp"))
+    os.chmod(base, 0o755)
+    if user:
+        os.chown(base, user.pw_uid, user.pw_gid)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    as_user = ["runuser", "-u", user.pw_name, "--"] if user else []
+    data = base / "data"
+    try:
+        subprocess.run(as_user + [initdb, "-D", str(data), "-U", "ser", "--auth=trust", "-E", "UTF8"],
+                       check=True, capture_output=True, text=True)
+        subprocess.run(as_user + [pg_ctl, "-D", str(data), "-l", str(base / "log"), "-w", "-t", "60", "-o",
+                                  f"-p {port} -k {base} -c listen_addresses=127.0.0.1", "start"],
+                       check=True, capture_output=True, text=True)
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.skip(f"could not start a PostgreSQL test cluster: {exc.stderr.strip()[-300:]}")
+    try:
+        yield f"postgresql://ser@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(as_user + [pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_three_workers_share_a_postgresql_study(learn_data, tmp_path, postgres_url):
+    """3 worker processes on one study: exactly the requested number of finished
+    trials, each run by exactly one worker; nothing lost, nothing run twice."""
+    folds = study_folds(learn_data)
+    plans = [tuning.Plan("lstm_sa", 32, trials=7, **TINY), tuning.Plan("reslstm_sa", 32, trials=5, **TINY)]
+    start = time.perf_counter()
+    ran = tuning.run_workers(plans, postgres_url, learn_data, folds, tmp_path / "runs", workers=3, progress=False)
+    assert time.perf_counter() - start < 600
+    for plan in plans:
+        study = tuning.load_study(plan, postgres_url, learn_data)
+        finished = _finished(study)
+        assert len(finished) == plan.trials, plan
+        assert ran[study.study_name] == plan.trials            # summed over the 3 workers
+        assert len({t.number for t in finished}) == plan.trials
+        assert all(t.user_attrs.get("worker") for t in finished)
+        others = [t for t in study.trials if t.state not in (TrialState.COMPLETE, TrialState.PRUNED)]
+        assert all(t.state == TrialState.FAIL and t.user_attrs.get("surplus") for t in others), others
+        done = [t for t in finished if t.state == TrialState.COMPLETE]
+        assert all(0 <= t.user_attrs["test_uar"] <= 1 for t in done)
+    workers = {t.user_attrs["worker"] for p in plans for t in _finished(tuning.load_study(p, postgres_url, learn_data))}
+    assert len(workers) >= 2  # the work really was shared
