@@ -125,6 +125,15 @@ def _compute_chunk(jobs, config, cache_root):
     return out
 
 
+def warm_up(config: FeatureConfig = FeatureConfig()) -> None:
+    """Run the extraction once on a short noise signal in this process. librosa's
+    numba functions are compiled and cached on first use; worker processes that
+    compile the same function at once can corrupt that cache and crash (seen as a
+    segfault in ``piptrack`` on a fresh environment), so the parent compiles first."""
+    sr = config.sample_rate or 16000
+    extract(np.random.default_rng(0).standard_normal(sr).astype(np.float32), sr, config)
+
+
 def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: str | Path | None = None,
                   n_jobs: int | None = None, progress: bool = True, return_digests: bool = False):
     """Features of each file (``(frames, dim)`` float32 arrays, in order), read from
@@ -155,6 +164,7 @@ def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: st
         if n_jobs == 1:
             results = (_compute_chunk(c, config, cache.root) for c in chunks)
         else:
+            warm_up(config)
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
                 delayed(_compute_chunk)(c, config, cache.root) for c in chunks)
         for chunk in results:
