@@ -199,6 +199,34 @@ def cmd_tune(args) -> int:
     return 0
 
 
+def cmd_predict(args) -> int:
+    """Top emotion and the 8 probabilities of each file."""
+    from ser_utils.predict import Predictor
+
+    predictor = Predictor(args.model)
+    results = [predictor.predict(f) for f in args.files]
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    for r in results:
+        probs = "  ".join(f"{k} {v:.2f}" for k, v in r["probabilities"].items())
+        print(f"{r['file']}: {r['emotion']}  ({probs})")
+    return 0
+
+
+def cmd_bench_predict(args) -> int:
+    """Median time to predict one file on one CPU thread."""
+    from ser_utils.corpus import audio_files
+    from ser_utils.predict import Predictor, bench
+
+    predictor = Predictor(args.model)
+    path = args.file or next(iter(audio_files(_corpus_root(args))))
+    result = bench(predictor, path, args.repeats)
+    _emit(args, result, f"{result['file']} ({result['seconds_of_audio']} s): median {result['median_ms']} ms, "
+                        f"min {result['min_ms']} ms over {result['repeats']} runs (1 thread, features included)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ser_utils", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -253,6 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--storage", default=None,
                    help="Optuna RDB URL (default: $OPTUNA_STORAGE, else sqlite:///results/<profile>/optuna.db)")
     p.add_argument("--out-dir", default=None, help="default: results/<profile>")
+    p = add("predict", cmd_predict, "emotion of audio files (wav/flac/ogg, any rate and channels)", root=False)
+    p.add_argument("files", nargs="+")
+    p.add_argument("--model", default=None,
+                   help="checkpoint (default: results/quick/models/reslstm_sa_h64_clean.pt, from notebook 04)")
+    p = add("bench-predict", cmd_bench_predict, "median ms to predict one file on one CPU thread")
+    p.add_argument("--model", default=None)
+    p.add_argument("--file", default=None, help="default: the corpus' first file")
+    p.add_argument("--repeats", type=int, default=30)
     return parser
 
 

@@ -1,0 +1,83 @@
+"""Emotion of audio files with a saved checkpoint (notebook 04's clean winner by
+default): ``python -m ser_utils predict FILE... [--model PATH] [--json]``.
+
+Any sample rate and channel count: channels are averaged and the audio resampled to
+the rate the model's features were computed at, exactly as in training.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from ser_utils import checkpoint
+from ser_utils.audio import AudioError, read_audio
+from ser_utils.features import extract
+from ser_utils.paths import results_dir
+
+
+def default_model(profile: str = "quick") -> Path:
+    return results_dir() / profile / "models" / "reslstm_sa_h64_clean.pt"
+
+
+class Predictor:
+    """A loaded checkpoint that turns audio into 8 emotion probabilities."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path or default_model())
+        ckpt = checkpoint.load(self.path)
+        self.model = ckpt["model"]
+        self.config = ckpt["feature_config"]
+        self.labels = list(ckpt["labels"])
+        self.mean = np.asarray(ckpt["mean"], dtype=np.float32)
+        self.std = np.asarray(ckpt["std"], dtype=np.float32)
+        self.dim = 34 if ckpt["feature_set"] == "mfcc" else self.config.dim
+
+    def features(self, path: str | Path) -> np.ndarray:
+        """Normalised ``(frames, dim)`` features of a file; errors name the file."""
+        samples, sr = read_audio(path)
+        rate = self.config.sample_rate or sr
+        if len(samples) * rate / sr < self.config.n_fft:
+            raise AudioError(f"{path}: {len(samples) / sr * 1000:.0f} ms of audio is shorter than one analysis "
+                             f"frame ({self.config.n_fft} samples at {rate} Hz = {self.config.n_fft / rate * 1000:.0f} ms)")
+        with threadpool_limits(1):  # as in training: bit-identical features
+            feats = extract(samples, sr, self.config)[:, : self.dim]
+        return (feats - self.mean) / self.std
+
+    @torch.no_grad()
+    def probabilities(self, feats: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32))[None]
+        logits = self.model(x, torch.tensor([len(feats)]))
+        return torch.softmax(logits, dim=1)[0].numpy()
+
+    def predict(self, path: str | Path) -> dict:
+        start = time.perf_counter()
+        feats = self.features(path)
+        p = self.probabilities(feats)
+        return {"file": str(path), "emotion": self.labels[int(p.argmax())],
+                "probabilities": {k: round(float(v), 6) for k, v in zip(self.labels, p)},
+                "frames": int(len(feats)), "milliseconds": round((time.perf_counter() - start) * 1000, 2)}
+
+
+def bench(predictor: Predictor, path: str | Path, repeats: int = 30) -> dict:
+    """Median milliseconds per file on one thread, features included, loading excluded."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            predictor.predict(path)  # warm-up (numba compilation, allocations)
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                predictor.predict(path)
+                times.append((time.perf_counter() - start) * 1000)
+    finally:
+        torch.set_num_threads(threads)
+    samples, sr = read_audio(path)
+    return {"file": str(path), "seconds_of_audio": round(len(samples) / sr, 3), "repeats": repeats,
+            "median_ms": round(float(np.median(times)), 2), "min_ms": round(float(np.min(times)), 2),
+            "model": str(predictor.path)}

@@ -1,0 +1,87 @@
+"""predict: a checkpoint reproduces the training features and classifies any audio file."""
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ser_utils import checkpoint, cli
+from ser_utils.audio import AudioError
+from ser_utils.models import ModelConfig
+from ser_utils.predict import Predictor, bench
+from ser_utils.study import study_folds
+from ser_utils.training import Spec, TrainConfig, experiment_key, record_path, run_job
+
+
+@pytest.fixture(scope="module")
+def model_file(learn_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ckpt")
+    folds = study_folds(learn_data)
+    spec = Spec(ModelConfig("reslstm_sa", hidden=16), TrainConfig(epochs=1))
+    key = experiment_key(spec, learn_data, folds)
+    run_job(spec, learn_data, folds, key, 0, 0, out / "runs", save_weights=True)
+    return checkpoint.save(out / "model.pt", record_path(out / "runs", key, 0, 0).with_suffix(".pt"), spec,
+                           sample_rate=16000, trial=0)
+
+
+def test_features_match_training(learn_data, model_file):
+    p = Predictor(model_file)
+    for i in (0, 7):
+        expected = (learn_data.features[i] - p.mean) / p.std
+        np.testing.assert_array_equal(p.features(learn_data.index.path.iloc[i]), expected)
+    out = p.predict(learn_data.index.path.iloc[0])
+    assert out["emotion"] in p.labels and abs(sum(out["probabilities"].values()) - 1) < 1e-4
+
+
+def test_any_rate_and_channels(learn_data, model_file, tmp_path):
+    y, sr = sf.read(learn_data.index.path.iloc[3], dtype="float32")
+    import librosa
+
+    stereo = np.stack([y, 0.5 * y], axis=1)
+    for name, data, rate in (("a.ogg", librosa.resample(stereo.T, orig_sr=sr, target_sr=44100).T, 44100),
+                             ("b.flac", stereo, sr), ("c.wav", librosa.resample(y, orig_sr=sr, target_sr=8000), 8000)):
+        sf.write(tmp_path / name, data, rate)
+        out = Predictor(model_file).predict(tmp_path / name)
+        assert len(out["probabilities"]) == 8 and out["frames"] > 5
+
+
+def test_clear_errors(model_file, tmp_path):
+    p = Predictor(model_file)
+    sf.write(tmp_path / "short.wav", np.zeros(1000, dtype=np.float32), 16000)
+    sf.write(tmp_path / "empty.wav", np.zeros(0, dtype=np.float32), 16000)
+    (tmp_path / "junk.wav").write_bytes(b"not audio at all" * 10)
+    for name, message in (("missing.wav", "not found"), ("empty.wav", "empty"), ("junk.wav", "unreadable"),
+                          ("short.wav", "shorter than one analysis frame")):
+        with pytest.raises(AudioError, match=message) as err:
+            p.predict(tmp_path / name)
+        assert name in str(err.value)
+    with pytest.raises(FileNotFoundError, match="nothing.pt"):
+        Predictor(tmp_path / "nothing.pt")
+    (tmp_path / "bad.pt").write_bytes(b"xx")
+    with pytest.raises(ValueError, match="bad.pt"):
+        Predictor(tmp_path / "bad.pt")
+
+
+def test_cli_json_and_bench(learn_data, model_file, capsys):
+    files = [str(learn_data.index.path.iloc[i]) for i in (1, 2)]
+    assert cli.main(["predict", *files, "--model", str(model_file), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [o["file"] for o in out] == files and all(len(o["probabilities"]) == 8 for o in out)
+    result = bench(Predictor(model_file), files[0], repeats=3)
+    assert result["median_ms"] > 0 and result["repeats"] == 3
+
+
+def test_committed_checkpoint_on_real_files(real_root):
+    """Notebook 04's quick checkpoint (committed) classifies real RAVDESS files,
+    the stereo ones included."""
+    from ser_utils.predict import default_model
+
+    if not default_model().exists():
+        pytest.skip(f"{default_model()} not found (written by `make reproduce PROFILE=quick`)")
+    p = Predictor()
+    assert p.config.sample_rate == 48000
+    for stem in ("Actor_01/03-01-02-01-01-02-01", "Actor_13/03-01-05-02-02-01-13", "Actor_24/03-01-08-02-01-02-24"):
+        path = next(real_root.glob(stem + ".*"))
+        out = p.predict(path)
+        assert out["emotion"] in p.labels and 60 <= out["frames"] <= 130
