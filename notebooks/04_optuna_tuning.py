@@ -83,7 +83,7 @@ import pandas as pd
 import soundfile
 from IPython.display import display
 
-from ser_utils import checkpoint, literature, reporting, study, tuning
+from ser_utils import checkpoint, plots, reporting, study, tuning, tuning_tables
 from ser_utils.paths import atomic_path
 from ser_utils.training import cross_validate_many, experiment_key, record_path
 
@@ -107,7 +107,7 @@ pd.DataFrame([{"study": p.study_name(data), "trials": p.trials} for p in plans])
 ran = tuning.run_workers(plans, url, data, folds, out_dir / "runs", workers=workers or os.cpu_count() or 1)
 print(f"trials run now: {sum(ran.values())}")
 studies = {p: tuning.load_study(p, url, data) for p in plans}
-summary = pd.DataFrame([tuning.study_summary(p, s) for p, s in studies.items()])
+summary = pd.DataFrame([tuning_tables.study_summary(p, s) for p, s in studies.items()])
 reporting.save_table(summary.drop(columns="study"), "tuning_studies", out_dir)
 summary.drop(columns="study")
 
@@ -131,20 +131,7 @@ best
 
 # %%
 main = [p for p in plans if p.space == space and p.pruner == pruner]
-fig, axes = plt.subplots(2, (len(main) + 1) // 2, figsize=(4.2 * ((len(main) + 1) // 2), 7), squeeze=False)
-for ax, p in zip(axes.flat, main):
-    t = tuning.trials_frame(studies[p])
-    done = t[t.state == "complete"]
-    ax.scatter(done.number, done.val_uar, s=14, label="validation UAR (objective)")
-    ax.scatter(done.number, done.test_uar, s=14, marker="x", label="test UAR (recorded)")
-    ax.plot(done.number, done.val_uar.cummax(), lw=1)
-    pr = t[t.state == "pruned"]
-    ax.scatter(pr.number, np.full(len(pr), ax.get_ylim()[0]), marker="|", color="grey", label="pruned")
-    ax.set(title=f"{p.label} ({p.space})", xlabel="trial", ylabel="UAR")
-for ax in list(axes.flat)[len(main):]:
-    ax.axis("off")
-axes.flat[0].legend(fontsize=7)
-fig.tight_layout()
+fig = plots.tuning_histories({f"{p.label} ({p.space})": tuning_tables.trials_frame(studies[p]) for p in main})
 reporting.save_figure(fig, "tuning_histories", out_dir)
 
 # %%
@@ -171,7 +158,7 @@ for p in focus:
 # the rightmost one.
 
 # %%
-allt = pd.concat([tuning.trials_frame(s).assign(model=p.label, space=p.space)
+allt = pd.concat([tuning_tables.trials_frame(s).assign(model=p.label, space=p.space)
                   for p, s in studies.items() if p.pruner == pruner])
 done = allt[allt.state == "complete"]
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
@@ -217,7 +204,6 @@ for p in eval_plans:
         specs.append(tuning.spec_for(p, t.params))
         meta.append((p, selection, t))
 runs = range(1, eval_runs + 1)
-model_name, hidden = tuning.parse_model(checkpoint_model)
 ckpt_plan = max((p for p in eval_plans if (p.model, p.hidden) == (model_name, hidden)),
                 key=lambda p: tuning.winners(studies[p])["clean"].value)
 ckpt_index = meta.index(next(m for m in meta if m[0] == ckpt_plan and m[1] == "clean"))
@@ -225,32 +211,9 @@ cross_validate_many([specs[ckpt_index]], data, folds, runs=runs, runs_dir=out_di
                     n_jobs=n_jobs, desc="checkpoint model")
 records = cross_validate_many(specs, data, folds, runs=runs, runs_dir=out_dir / "runs", n_jobs=n_jobs,
                               desc="winners, fresh seeds")
-rows = []
-for (p, selection, t), recs in zip(meta, records):
-    row = study.summary_row(recs)
-    rows.append({"model": p.label, "space": p.space, "selection": selection, "trial": t.number,
-                 "parameters": row["parameters"], "uar_mean": row["uar_mean"], "uar_std": row["uar_std"],
-                 "uar_max": row["uar_max"], "selected_test_uar": t.user_attrs["test_uar"], "runs": row["runs"]})
-evaluation = pd.DataFrame(rows)
+evaluation = tuning_tables.evaluation_frame(meta, records)
 reporting.save_table(evaluation, "tuning_winners_evaluation", out_dir)
-
-wide = evaluation.pivot_table(index=["model", "space", "parameters"], columns="selection",
-                              values=["uar_mean", "uar_std", "uar_max", "selected_test_uar"]).reset_index()
-wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in wide.columns]
-table = pd.DataFrame({
-    "model": wide["model"], "space": wide["space"], "parameters": wide["parameters"],
-    "clean UAR": [study.fmt_mean_std(m, s) for m, s in zip(wide["uar_mean clean"], wide["uar_std clean"])],
-    "clean max": wide["uar_max clean"],
-    "paper-style UAR": [study.fmt_mean_std(m, s) for m, s in zip(wide["uar_mean paper"], wide["uar_std paper"])],
-    "paper-style max": wide["uar_max paper"],
-    "paper-style selected": wide["selected_test_uar paper"],
-    "optimism (paper-style − clean)": wide["uar_mean paper"] - wide["uar_mean clean"],
-    "selected − clean": wide["selected_test_uar paper"] - wide["uar_mean clean"],
-})
-rep = literature.seed000_reported().set_index("model")
-table["slides UAR (reported)"] = [study.fmt_mean_std(rep.reported_uar_mean[m], rep.reported_uar_std[m])
-                                  if m in rep.index else "" for m in table.model]
-table["slides max (reported)"] = [rep.reported_uar_max.get(m, np.nan) for m in table.model]
+table = tuning_tables.seed000_table(evaluation)
 reporting.save_table(table, "tuning_seed000_table", out_dir)
 table
 
@@ -267,7 +230,7 @@ spec = specs[ckpt_index]
 p, _, t = meta[ckpt_index]
 key = experiment_key(spec, data, folds)
 rec = json.loads(record_path(out_dir / "runs", key, 1, 0).read_text())
-path = checkpoint.save(out_dir / "models" / f"{model_name}_h{hidden}_clean.pt",
+path = checkpoint.save(checkpoint.model_path(out_dir, model_name, hidden),
                        record_path(out_dir / "runs", key, 1, 0).with_suffix(".pt"), spec,
                        sample_rate=soundfile.info(data.index.path.iloc[0]).samplerate,
                        study=p.study_name(data), trial=t.number, space=p.space, run=1, fold=0, runs_key=key,

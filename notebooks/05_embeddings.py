@@ -54,7 +54,7 @@ from ser_utils.training import cross_validate, experiment_key, record_path
 out_dir = Path(out_dir)
 data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 study.notice(data, profile)
-ckpt = checkpoint.load(model_file or out_dir / "models" / "reslstm_sa_h64_clean.pt")
+ckpt = checkpoint.load(model_file or checkpoint.model_path(out_dir))
 spec, run = checkpoint.spec_of(ckpt), ckpt["provenance"]["run"]
 print(f"{spec.label()} from notebook 04 (trial {ckpt['provenance']['trial']}, space {ckpt['provenance']['space']}): "
       f"{ckpt['train']}")
@@ -73,7 +73,7 @@ print(f"pooled UAR of run {run}: {study.summary_row(records)['uar_mean']:.4f}")
 per_fold, fold_views = [], {}
 gender = (data.index.gender == "male").to_numpy().astype(int)
 for k, fold in enumerate(folds):
-    model, mean, std = E.load_checkpoint(record_path(out_dir / "runs", key, run, k).with_suffix(".pt"))
+    model, mean, std = checkpoint.load_run(record_path(out_dir / "runs", key, run, k).with_suffix(".pt"))
     seqs = [(f - mean) / std for f in data.features]
     out = E.embed(model, seqs)
     views = {"raw features (mean over frames)": E.mean_pooled(seqs), "ResLSTM-SA-h64 embedding": out["embedding"]}

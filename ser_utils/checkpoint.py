@@ -18,6 +18,24 @@ from ser_utils.paths import atomic_path
 FORMAT = "ser_utils-checkpoint-1"
 
 
+def model_path(out_dir: str | Path, model: str = "reslstm_sa", hidden: int = 64) -> Path:
+    """Where notebook 04 writes a model's clean-winner checkpoint."""
+    return Path(out_dir) / "models" / f"{model}_h{hidden}_clean.pt"
+
+
+def load_run(path: str | Path):
+    """A run's weights saved by ``run_job(save_weights=True)``: the model in eval mode
+    and the normalisation statistics it was trained with."""
+    run = torch.load(path, map_location="cpu", weights_only=False)
+    return _build(run["model"], run["state_dict"]), run["mean"], run["std"]
+
+
+def _build(model_config: dict, state_dict):
+    model = build_model(ModelConfig(**model_config))
+    model.load_state_dict(state_dict)
+    return model.eval()
+
+
 def save(path: str | Path, run_weights: str | Path, spec, sample_rate: int,
          feature_config: FeatureConfig = FeatureConfig(), **provenance) -> Path:
     """Package a run's weights (``run_job(save_weights=True)``'s .pt file) with what
@@ -48,9 +66,7 @@ def load(path: str | Path) -> dict:
         raise ValueError(f"{path}: not a readable checkpoint ({exc})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise ValueError(f"{path}: not a ser_utils checkpoint (expected format {FORMAT!r})")
-    model = build_model(ModelConfig(**ckpt["model"]))
-    model.load_state_dict(ckpt["state_dict"])
-    return {**ckpt, "model": model.eval(), "model_config": ckpt["model"],
+    return {**ckpt, "model": _build(ckpt["model"], ckpt["state_dict"]), "model_config": ckpt["model"],
             "feature_config": FeatureConfig(**ckpt["feature_config"])}
 
 

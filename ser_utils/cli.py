@@ -173,7 +173,7 @@ def cmd_tune(args) -> int:
     """Run (or join) the tuning studies of a profile's notebook 04."""
     import os
 
-    from ser_utils import study, tuning
+    from ser_utils import study, tuning, tuning_tables
     from ser_utils.paths import results_dir
     from ser_utils.pipeline import parameters
 
@@ -189,7 +189,7 @@ def cmd_tune(args) -> int:
         print(f"{len(plan_list)} studies on {shown}, {workers} worker(s) here")
     start = time.perf_counter()
     ran = tuning.run_workers(plan_list, url, data, folds, out_dir / "runs", workers=workers, progress=not args.json)
-    rows = [tuning.study_summary(p, tuning.load_study(p, url, data)) for p in plan_list]
+    rows = [tuning_tables.study_summary(p, tuning.load_study(p, url, data)) for p in plan_list]
     payload = {"storage": shown, "workers": workers, "trials_run_here": ran, "studies": rows,
                "wall_seconds": round(time.perf_counter() - start, 1)}
     lines = [f"{r['study']}: {r['complete']} complete, {r['pruned']} pruned; clean winner #{r['clean_trial']} "

@@ -3,22 +3,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from ser_utils.features import pad
-from ser_utils.models import ModelConfig, build_model
-
-
-def load_checkpoint(path: str | Path):
-    """A model saved by ``run_job(save_weights=True)``, in eval mode, with the
-    normalisation statistics it was trained with."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    model = build_model(ModelConfig(**ckpt["model"]))
-    model.load_state_dict(ckpt["state_dict"])
-    return model.eval(), ckpt["mean"], ckpt["std"]
 
 
 @torch.no_grad()

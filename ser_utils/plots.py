@@ -127,6 +127,27 @@ def embedding_grid(projections: dict, hue, hue_name: str, title: str = "") -> pl
     return fig
 
 
+def tuning_histories(frames: dict) -> plt.Figure:
+    """``frames``: title -> trials frame (``tuning_tables.trials_frame``). Per study:
+    validation UAR (the objective) and recorded test UAR per complete trial, the best
+    validation so far, and where trials were pruned."""
+    cols = (len(frames) + 1) // 2
+    fig, axes = plt.subplots(2, cols, figsize=(4.2 * cols, 7), squeeze=False)
+    for ax, (title, t) in zip(axes.flat, frames.items()):
+        done = t[t.state == "complete"]
+        ax.scatter(done.number, done.val_uar, s=14, label="validation UAR (objective)")
+        ax.scatter(done.number, done.test_uar, s=14, marker="x", label="test UAR (recorded)")
+        ax.plot(done.number, done.val_uar.cummax(), lw=1)
+        pr = t[t.state == "pruned"]
+        ax.scatter(pr.number, np.full(len(pr), ax.get_ylim()[0]), marker="|", color="grey", label="pruned")
+        ax.set(title=title, xlabel="trial", ylabel="UAR")
+    for ax in list(axes.flat)[len(frames):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def attention_panels(examples) -> plt.Figure:
     """``examples``: list of (title, mel_db (n_mels, frames_fine), sr, hop_fine, attention (frames), hop)."""
     fig, axes = plt.subplots(len(examples), 1, figsize=(10, 2.4 * len(examples)), squeeze=False)

@@ -21,7 +21,7 @@ from ser_utils.paths import results_dir
 
 
 def default_model(profile: str = "quick") -> Path:
-    return results_dir() / profile / "models" / "reslstm_sa_h64_clean.pt"
+    return checkpoint.model_path(results_dir() / profile)
 
 
 class Predictor:

@@ -18,7 +18,6 @@ killed trial had finished (run records).
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import time
@@ -30,7 +29,7 @@ import numpy as np
 
 from ser_utils.dataset import Dataset
 from ser_utils.models import ModelConfig
-from ser_utils.training import Spec, TrainConfig, experiment_key, pooled_uar, record_path, run_job
+from ser_utils.training import Spec, TrainConfig, experiment_key, pooled_uar, run_job
 
 SPACES = {
     # seed 000 (slides) and the reference README
@@ -183,9 +182,10 @@ def objective(trial, plan: Plan, data: Dataset, folds, runs_dir: Path) -> float:
     spec = spec_for(plan, suggest(trial, plan.space))
     key = experiment_key(spec, data, folds)
     trial.set_user_attr("key", key)
-    val, seconds = [], 0.0
+    val, seconds, records = [], 0.0, []
     for k in range(len(folds)):
         rec = run_job(spec, data, folds, key, 0, k, runs_dir)
+        records.append(rec)
         val.append(rec["best_val_uar"])
         seconds += rec["wall_seconds"]
         trial.set_user_attr("fold_val_uar", val)
@@ -193,7 +193,6 @@ def objective(trial, plan: Plan, data: Dataset, folds, runs_dir: Path) -> float:
         trial.report(float(np.mean(val)), k)
         if k < len(folds) - 1 and trial.should_prune():
             raise optuna.TrialPruned(f"after fold {k}: running mean validation UAR {np.mean(val):.4f}")
-    records = [json.loads(record_path(runs_dir, key, 0, k).read_text()) for k in range(len(folds))]
     trial.set_user_attr("test_uar", pooled_uar(records)[0])
     return float(np.mean(val))
 
@@ -292,22 +291,6 @@ def load_study(plan: Plan, storage_url_: str, data: Dataset):
     return optuna.load_study(study_name=plan.study_name(data), storage=make_storage(storage_url_))
 
 
-def trials_frame(study):
-    """One row per finished trial: state, parameters, objective, test UAR, seconds."""
-    import pandas as pd
-
-    rows = []
-    for t in study.get_trials(deepcopy=False):
-        if t.state.name not in ("COMPLETE", "PRUNED"):
-            continue
-        rows.append({"number": t.number, "state": t.state.name.lower(), **t.params,
-                     "val_uar": t.value if t.state.name == "COMPLETE" else np.nan,
-                     "test_uar": t.user_attrs.get("test_uar", np.nan),
-                     "folds_run": len(t.user_attrs.get("fold_val_uar", [])),
-                     "train_seconds": t.user_attrs.get("train_seconds", np.nan), "key": t.user_attrs.get("key")})
-    return pd.DataFrame(rows)
-
-
 def winners(study) -> dict:
     """``clean``: the complete trial of best validation UAR; ``paper``: of best pooled
     test UAR (what the reference selected). Ties go to the earlier trial."""
@@ -319,10 +302,6 @@ def winners(study) -> dict:
     return {"clean": clean, "paper": paper}
 
 
-def winner_spec(plan: Plan, trial) -> Spec:
-    return spec_for(plan, trial.params)
-
-
 PLAN_KEYS = ("epochs", "trials", "pruner", "sampler_seed", "startup_trials", "protocol", "feature_set")
 
 
@@ -332,19 +311,3 @@ def plans_from_params(params: dict) -> list[Plan]:
     return plans(params["models"], params.get("space", "seed000"), params.get("extra_spaces"),
                  params.get("pruning_ablation"), **common)
 
-
-def study_summary(plan: Plan, study) -> dict:
-    """A study in one row: trials by state, both winners, cost. ``trials_per_hour``
-    counts finished trials per hour of training on one core (fold wall times summed),
-    so studies with and without pruning compare on equal terms."""
-    frame = trials_frame(study)
-    win = winners(study)
-    core_hours = frame["train_seconds"].sum() / 3600
-    return {"model": plan.label, "space": plan.space, "pruner": plan.pruner, "epochs": plan.epochs,
-            "complete": int((frame["state"] == "complete").sum()), "pruned": int((frame["state"] == "pruned").sum()),
-            "clean_trial": win["clean"].number, "clean_val_uar": win["clean"].value,
-            "clean_test_uar": win["clean"].user_attrs["test_uar"],
-            "paper_trial": win["paper"].number, "paper_val_uar": win["paper"].value,
-            "paper_test_uar": win["paper"].user_attrs["test_uar"],
-            "core_hours": core_hours, "trials_per_core_hour": len(frame) / core_hours if core_hours else np.nan,
-            "study": study.study_name}
