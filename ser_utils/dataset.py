@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from ser_utils.corpus import index_corpus
-from ser_utils.features import FeatureConfig, load_features, normaliser_for, pad
+from ser_utils.features import LOGMEL, FeatureConfig, load_features, normaliser_for, pad
 from ser_utils.verify import synthetic_info
 
-FEATURE_SETS = {"mfcc+chroma": None, "mfcc": "mfcc"}
+FEATURE_SETS = {"mfcc+chroma": None, "mfcc": "mfcc", "logmel": "logmel"}
 
 
 @dataclass
@@ -37,9 +37,12 @@ class Dataset:
 def load_dataset(root: str | Path, feature_set: str = "mfcc+chroma", config: FeatureConfig = FeatureConfig(),
                  cache_root=None, progress: bool = True) -> Dataset:
     """Index a corpus and load (or compute and cache) its features. ``feature_set``:
-    ``mfcc+chroma`` (46 dims, seed 000) or ``mfcc`` (the first n_mfcc, seed 001)."""
+    ``mfcc+chroma`` (46 dims, seed 000), ``mfcc`` (the first n_mfcc, seed 001) or
+    ``logmel`` (``features.LOGMEL`` frames unless ``config`` is a logmel config, seed 003)."""
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"feature_set must be one of {sorted(FEATURE_SETS)}, not {feature_set!r}")
+    if feature_set == "logmel" and config.kind != "logmel":
+        config = LOGMEL
     index = index_corpus(root)
     if index.empty:
         raise ValueError(f"{root}: no audio files found")
@@ -62,6 +65,7 @@ class Split:
     lengths: np.ndarray
     labels: np.ndarray
     ids: list
+    actors: np.ndarray | None = None
 
 
 def prepare_fold(data: Dataset, fold, protocol: str) -> tuple[dict, object]:
@@ -74,6 +78,6 @@ def prepare_fold(data: Dataset, fold, protocol: str) -> tuple[dict, object]:
         if len(pick) == 0:
             raise ValueError(f"fold has no {role} utterances (actors {actors})")
         x, lengths = pad(norm([data.features[i] for i in pick]))
-        splits[role] = Split(x, lengths, data.labels[pick], [data.ids[i] for i in pick])
+        splits[role] = Split(x, lengths, data.labels[pick], [data.ids[i] for i in pick], data.actors[pick])
     return splits, norm
 

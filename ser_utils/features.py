@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,27 +34,55 @@ class FeatureConfig:
     hop_length: int = 2048
     n_mels: int = 128
     trim_db: float | None = None     # silence trimming (librosa.effects.trim top_db); off by default
+    kind: str = "mfcc+chroma"        # or "logmel": log-mel spectrogram frames (seed 003's input)
 
     @property
     def dim(self) -> int:
-        return self.n_mfcc + self.n_chroma
+        return self.n_mels if self.kind == "logmel" else self.n_mfcc + self.n_chroma
 
     def names(self) -> list[str]:
+        if self.kind == "logmel":
+            return [f"logmel_{i}" for i in range(self.n_mels)]
         return [f"mfcc_{i}" for i in range(self.n_mfcc)] + [f"chroma_{i}" for i in range(self.n_chroma)]
 
     def key(self) -> str:
-        """Cache key: the config and the librosa version that computes it."""
+        """Cache key: the config and the librosa version that computes it (``kind``
+        left out at its default, so the MFCC+chroma caches keep their keys)."""
         import librosa
 
-        payload = json.dumps({**asdict(self), "librosa": librosa.__version__}, sort_keys=True)
+        fields = asdict(self)
+        if self.kind == "mfcc+chroma":
+            del fields["kind"]
+        payload = json.dumps({**fields, "librosa": librosa.__version__}, sort_keys=True)
         return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
 
 MFCC_ONLY = slice(0, 34)  # the seed-001 baseline's input: the first 34 columns
 
+# Seed 003's input (Ryabinov, Uzdyaev & Vatamaniuk): log-mel spectrogram frames. The seed
+# used n_fft = win = 2048, hop 512, 512 mel bands on 16 kHz IEMOCAP; at RAVDESS's 48 kHz
+# we keep n_fft 2048 / hop 512 (10.7 ms) and use 64 bands for the CPU-sized model.
+LOGMEL = FeatureConfig(kind="logmel", n_fft=2048, hop_length=512, n_mels=64)
 
-def extract(samples: np.ndarray, sr: int, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
-    """Features of mono float samples, shape ``(frames, n_mfcc + n_chroma)``, float32."""
+
+@lru_cache(maxsize=8)
+def mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
+    """librosa's mel filter bank, built once per (rate, n_fft, bands)."""
+    import librosa
+
+    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)
+
+
+@lru_cache(maxsize=256)
+def chroma_basis(sr: int, n_fft: int, n_chroma: int, tuning: float) -> np.ndarray:
+    """librosa's chroma filter bank for a tuning estimate (steps of 0.01 bins)."""
+    import librosa
+
+    return librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma)
+
+
+def prepare(samples: np.ndarray, sr: int, config: FeatureConfig) -> tuple[np.ndarray, int]:
+    """Mono float32 samples resampled (and trimmed) as ``config`` asks."""
     import librosa
 
     y = np.asarray(samples, dtype=np.float32)
@@ -62,12 +91,57 @@ def extract(samples: np.ndarray, sr: int, config: FeatureConfig = FeatureConfig(
         sr = config.sample_rate
     if config.trim_db is not None:
         y, _ = librosa.effects.trim(y, top_db=config.trim_db)
-    power = np.abs(librosa.stft(y, n_fft=config.n_fft, hop_length=config.hop_length)) ** 2
-    mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=config.n_mels)
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=config.n_mfcc)
-    chroma = librosa.feature.chroma_stft(S=power, sr=sr, n_chroma=config.n_chroma, n_fft=config.n_fft,
-                                         hop_length=config.hop_length)
+    return y, sr
+
+
+def mel_db(power: np.ndarray, sr: int, config: FeatureConfig) -> np.ndarray:
+    """Mel power in dB, without librosa's top_db floor (applied by ``frame_features``)."""
+    import librosa
+
+    mel = np.einsum("...ft,mf->...mt", power, mel_basis(sr, config.n_fft, config.n_mels), optimize=True)
+    return librosa.power_to_db(mel, top_db=None)
+
+
+def file_values(power: np.ndarray, sr: int, config: FeatureConfig, db: np.ndarray | None = None) -> tuple:
+    """The two values MFCC + chroma frames take from the whole file: the chroma tuning
+    estimate (librosa.estimate_tuning) and the peak mel dB (power_to_db's 80 dB floor)."""
+    import librosa
+
+    db = mel_db(power, sr, config) if db is None else db
+    tuning = librosa.estimate_tuning(S=power, sr=sr, bins_per_octave=config.n_chroma)
+    return float(tuning), float(db.max())
+
+
+def frame_features(power: np.ndarray, sr: int, config: FeatureConfig, tuning: float, db_max: float,
+                   db: np.ndarray | None = None) -> np.ndarray:
+    """MFCC + chroma of power-spectrogram frames ``(1 + n_fft/2, frames)``, given the file
+    values; the same arithmetic as ``librosa.feature.mfcc`` / ``chroma_stft``."""
+    import librosa
+    import scipy.fft
+
+    db = mel_db(power, sr, config) if db is None else db
+    mfcc = scipy.fft.dct(np.maximum(db, db_max - 80.0), axis=-2, type=2, norm="ortho")[: config.n_mfcc]
+    raw = np.einsum("cf,...ft->...ct", chroma_basis(sr, config.n_fft, config.n_chroma, tuning), power, optimize=True)
+    chroma = librosa.util.normalize(raw, norm=np.inf, axis=-2)
     return np.concatenate([mfcc, chroma], axis=0).T.astype(np.float32)
+
+
+def extract(samples: np.ndarray, sr: int, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
+    """Features of mono float samples, float32 ``(frames, dim)``: MFCC + chroma, or
+    log-mel (dB) frames when ``config.kind == "logmel"``. Filter banks are cached;
+    the numbers equal ``librosa.feature.mfcc`` and ``chroma_stft`` (a test checks it)."""
+    import librosa
+
+    if config.kind not in ("mfcc+chroma", "logmel"):
+        raise ValueError(f"feature kind must be 'mfcc+chroma' or 'logmel', not {config.kind!r}")
+    y, sr = prepare(samples, sr, config)
+    power = np.abs(librosa.stft(y, n_fft=config.n_fft, hop_length=config.hop_length)) ** 2
+    if config.kind == "logmel":
+        mel = np.einsum("...ft,mf->...mt", power, mel_basis(sr, config.n_fft, config.n_mels), optimize=True)
+        return librosa.power_to_db(mel).T.astype(np.float32)
+    db = mel_db(power, sr, config)
+    tuning, db_max = file_values(power, sr, config, db)
+    return frame_features(power, sr, config, tuning, db_max, db)
 
 
 def extract_file(path: str | Path, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
