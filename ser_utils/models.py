@@ -30,25 +30,53 @@ N_CLASSES = 8
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """What ``build_model`` needs. ``name``: lstm_baseline | lstm_sa | reslstm_sa."""
+    """What ``build_model`` needs. ``name``: lstm_baseline | lstm_sa | reslstm_sa, or one
+    of the seeds' other architectures (``ser_utils.seed_models``): dense_lstm |
+    cnn_bilstm_stl | multitask_cnn."""
 
     name: str = "reslstm_sa"
     input_dim: int = 46
     hidden: int = 64
-    layers: int = 1          # lstm_baseline only
+    layers: int = 1          # lstm_baseline: LSTM layers; cnn_bilstm_stl: transformer layers
     pooling: str = "last"    # lstm_baseline only: last | concat
-    heads: int = 1           # lstm_sa / reslstm_sa: attention vectors (contexts averaged)
+    heads: int = 1           # lstm_sa / reslstm_sa: attention vectors; cnn_bilstm_stl: attention heads
     dropout: float = 0.3
     n_classes: int = N_CLASSES
+    # The fields below serve the seed models only; at their defaults they are left out
+    # of ``to_dict`` so that older run records keep their keys.
+    variant: str = ""        # dense_lstm: general | time | feature; multitask_cnn: loss weighting
+    widths: tuple = ()       # dense_lstm: LSTM widths; CNNs: conv channels (0 = 2x2 pooling, multitask_cnn)
+    dense: int = 0           # width of the dense / shared fully connected layer
+    crop: int = 0            # multitask_cnn: frames per crop
+    image: int = 0           # multitask_cnn: resize the crop to image x image (seed size: 224)
+    n_speakers: int = 0      # multitask_cnn: speaker-head classes (set per fold by the trainer)
+
+    def __post_init__(self):
+        object.__setattr__(self, "widths", tuple(self.widths))
 
     def label(self) -> str:
         if self.name == "lstm_baseline":
             return f"RNN-l{self.layers}-h{self.hidden}-{self.pooling}"
-        base = {"lstm_sa": "LSTM-SA", "reslstm_sa": "ResLSTM-SA"}[self.name]
-        return f"{base}-h{self.hidden}" + (f"-k{self.heads}" if self.heads != 1 else "")
+        if self.name in ("lstm_sa", "reslstm_sa"):
+            base = {"lstm_sa": "LSTM-SA", "reslstm_sa": "ResLSTM-SA"}[self.name]
+            return f"{base}-h{self.hidden}" + (f"-k{self.heads}" if self.heads != 1 else "")
+        from ser_utils.seed_models import label
+
+        return label(self)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        for name in SEED_MODEL_FIELDS:
+            if d[name] == _DEFAULTS[name]:
+                del d[name]
+        d.pop("n_speakers", None)  # set per fold, not part of the spec
+        if "widths" in d:
+            d["widths"] = list(d["widths"])
+        return d
+
+
+SEED_MODEL_FIELDS = ("variant", "widths", "dense", "crop", "image", "n_speakers")
+_DEFAULTS = {"variant": "", "widths": (), "dense": 0, "crop": 0, "image": 0, "n_speakers": 0}
 
 
 def init_lstm(lstm: nn.LSTM) -> None:
@@ -199,9 +227,12 @@ MODELS = {"lstm_baseline": LSTMBaseline, "lstm_sa": LSTMSA, "reslstm_sa": ResLST
 
 
 def build_model(cfg: ModelConfig) -> nn.Module:
-    if cfg.name not in MODELS:
-        raise ValueError(f"unknown model {cfg.name!r}; expected one of {sorted(MODELS)}")
-    return MODELS[cfg.name](cfg)
+    from ser_utils.seed_models import SEED_MODELS
+
+    models = {**MODELS, **SEED_MODELS}
+    if cfg.name not in models:
+        raise ValueError(f"unknown model {cfg.name!r}; expected one of {sorted(models)}")
+    return models[cfg.name](cfg)
 
 
 def count_parameters(model: nn.Module) -> int:

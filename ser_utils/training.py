@@ -19,7 +19,7 @@ import json
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +57,7 @@ class Spec:
     feature_set: str = "mfcc+chroma"
 
     def to_dict(self) -> dict:
-        return {"model": asdict(self.model), "train": asdict(self.train), "protocol": self.protocol,
+        return {"model": self.model.to_dict(), "train": asdict(self.train), "protocol": self.protocol,
                 "seeding": self.seeding, "feature_set": self.feature_set}
 
     @classmethod
@@ -113,19 +113,35 @@ def length_pooled_batches(lengths: np.ndarray, batch: int, pool: int, rng: np.ra
 
 
 class _Tensors:
-    """A split as tensors on the device, built once per fold."""
+    """A split as tensors on the device, built once per fold. ``speakers``: the
+    training actors in speaker-head order (multitask models only)."""
 
-    def __init__(self, split: Split, device):
+    def __init__(self, split: Split, device, speakers=None):
         self.x = torch.from_numpy(split.x).to(device)
         self.lengths = torch.from_numpy(split.lengths).to(device)
         self.lengths_np = split.lengths
         self.labels = torch.from_numpy(split.labels).to(device)
         self.order = np.argsort(split.lengths, kind="stable")
+        self.aux = None
+        if speakers is not None and split.actors is not None:
+            actors = np.asarray(split.actors)
+            speaker = np.searchsorted(speakers, actors) if np.isin(actors, speakers).all() else np.zeros_like(actors)
+            self.aux = {"gender": torch.from_numpy(gender_labels(actors)).to(device),
+                        "speaker": torch.from_numpy(speaker.astype(np.int64)).to(device)}
 
     def batch(self, idx):
         idx_t = torch.from_numpy(np.asarray(idx)).to(self.x.device)
         T = int(self.lengths_np[idx].max())
         return self.x[idx_t, :T], self.lengths[idx_t], self.labels[idx_t]
+
+    def targets(self, idx, labels) -> dict:
+        idx_t = torch.from_numpy(np.asarray(idx)).to(self.x.device)
+        return {"emotion": labels, **{k: v[idx_t] for k, v in self.aux.items()}}
+
+
+def gender_labels(actors) -> np.ndarray:
+    """RAVDESS: odd actors are male (0), even actors female (1)."""
+    return (np.asarray(actors) % 2 == 0).astype(np.int64)
 
 
 @torch.no_grad()
@@ -145,13 +161,29 @@ def train_epoch(model, opt, data: _Tensors, batches) -> float:
     total, seen = 0.0, 0
     for idx in batches:
         x, lengths, y = data.batch(idx)
-        loss = F.cross_entropy(model(x, lengths), y)
+        if getattr(model, "multitask", False):
+            loss = model.training_loss(x, lengths, data.targets(idx, y))
+        else:
+            loss = F.cross_entropy(model(x, lengths), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         total += float(loss.detach()) * len(idx)
         seen += len(idx)
     return total / seen
+
+
+@torch.no_grad()
+def gender_accuracy(model, data: _Tensors, batch: int = 512) -> float:
+    """Accuracy of a multitask model's gender head on a split."""
+    model.eval()
+    correct = 0
+    for s in range(0, len(data.order), batch):
+        idx = data.order[s:s + batch]
+        x, lengths, _ = data.batch(idx)
+        pred = model(x, lengths, details=True)["gender"].argmax(1)
+        correct += int((pred == data.aux["gender"][torch.from_numpy(idx).to(pred.device)]).sum())
+    return round(correct / len(data.order), 6)
 
 
 def _evaluate(model, data: _Tensors, batch: int) -> tuple[float, float]:
@@ -170,7 +202,11 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
     cfg, tc = spec.model, spec.train
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    tensors = {role: _Tensors(s, device) for role, s in splits.items()}
+    multitask = cfg.name == "multitask_cnn"
+    speakers = np.unique(splits["train"].actors) if multitask else None
+    if multitask:  # the speaker head covers the fold's training speakers only
+        cfg = replace(cfg, n_speakers=len(speakers))
+    tensors = {role: _Tensors(s, device, speakers) for role, s in splits.items()}
     model = build_model(cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=tc.T_0, T_mult=1, eta_min=tc.lr / 100)
@@ -191,7 +227,8 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
     model.load_state_dict(best[2])
     preds = predict_logits(model, tensors["test"], tc.eval_batch).argmax(1).cpu().numpy()
     labels = splits["test"].labels
-    return {"best_epoch": best[1], "best_val_uar": round(float(best[0]), 6), "history": history,
+    extra = {"test_gender_accuracy": gender_accuracy(model, tensors["test"], tc.eval_batch)} if multitask else {}
+    return {**extra, "best_epoch": best[1], "best_val_uar": round(float(best[0]), 6), "history": history,
             "test_uar": metrics.uar(labels, preds), "test_wa": metrics.weighted_accuracy(labels, preds),
             "confusion": metrics.confusion(labels, preds).tolist(),
             "test": {"ids": splits["test"].ids, "labels": labels.tolist(), "preds": preds.tolist()},
@@ -240,7 +277,7 @@ def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, run
               "wall_seconds": round(time.perf_counter() - start, 2), **result}
     if save_weights:
         with atomic_path(path.with_suffix(".pt"), suffix=".pt") as tmp:
-            torch.save({"state_dict": state, "model": asdict(spec.model), "mean": norm.mean, "std": norm.std},
+            torch.save({"state_dict": state, "model": spec.model.to_dict(), "mean": norm.mean, "std": norm.std},
                        tmp)
     with atomic_path(path, suffix=".json") as tmp:
         tmp.write_text(json.dumps(record))

@@ -1,0 +1,103 @@
+"""The seeds' other architectures (002, 003, 004): sizes, padding invariance, the
+multitask trainer, and the cost counter."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from ser_utils import cost
+from ser_utils.dataset import load_dataset
+from ser_utils.folds import make_fold
+from ser_utils.models import ModelConfig, build_model, count_parameters
+from ser_utils.seed_models import QUICK, SEED
+from ser_utils.synth import make_corpus
+from ser_utils.training import Spec, TrainConfig, cross_validate, gender_labels
+
+VARIANTS = [("dense_lstm", v) for v in ("general", "time", "feature")] + [("cnn_bilstm_stl", "")] + [
+    ("multitask_cnn", w) for w in ("sum", "uncertainty", "weighted_average")]
+
+
+def lstm_params(i, h, bidirectional=False):
+    return (2 if bidirectional else 1) * (4 * h * (i + h) + 8 * h)
+
+
+@pytest.mark.parametrize("name, variant", VARIANTS)
+def test_output_does_not_depend_on_batch_padding(name, variant):
+    torch.manual_seed(0)
+    cfg = replace(QUICK[name], variant=variant)
+    model = build_model(cfg).eval()
+    T = 300 if name == "multitask_cnn" else 97
+    x = torch.randn(3, T, cfg.input_dim)
+    lengths = torch.tensor([T, 61, 23])
+    x[1, 61:] = 0
+    x[2, 23:] = 0
+    with torch.no_grad():
+        batch = model(x, lengths)
+        alone = torch.cat([model(x[i:i + 1, :n], lengths[i:i + 1]) for i, n in enumerate(lengths.tolist())])
+    assert batch.shape == (3, 8)
+    assert torch.allclose(batch, alone, atol=1e-5)
+
+
+def test_dense_lstm_seed_size_matches_the_seed_table():
+    """Seed 004 Table 1 (IEMOCAP): LSTMs [256, 256], dense 512 -> 128, softmax 128 -> classes."""
+    expected = lstm_params(46, 256) + lstm_params(256, 256) + (512 * 128 + 128) + (128 * 8 + 8)
+    assert count_parameters(build_model(replace(SEED["dense_lstm"], variant="general"))) == expected
+    # time attention adds W_i (H_i x H_N) per layer; feature attention W_i and V_i (H_i x H_i)
+    assert count_parameters(build_model(replace(SEED["dense_lstm"], variant="time"))) == expected + 2 * 256 * 256
+    assert count_parameters(build_model(replace(SEED["dense_lstm"], variant="feature"))) == expected + 4 * 256 * 256
+
+
+def test_multitask_cnn_seed_size_is_vgg11_with_three_heads():
+    """VGG-11 features on one channel, shared 25088 -> 2048, heads 2048 -> 512 -> n.
+    The seed reports 63,762,576 for 4 emotions and 10 IEMOCAP speakers."""
+    vgg11 = 9_220_480 - 2 * 64 * 9   # torchvision's vgg11 features, 3 -> 1 input channels
+    cfg = replace(SEED["multitask_cnn"], variant="sum", n_speakers=18)
+    heads = 3 * (2048 * 512 + 512) + 513 * (8 + 2 + 18)
+    assert count_parameters(build_model(cfg)) == vgg11 + 25088 * 2048 + 2048 + heads
+    assert count_parameters(build_model(replace(cfg, variant="uncertainty"))) == vgg11 + 25088 * 2048 + 2048 + heads + 3
+
+
+def test_stl_layers_are_a_parameter():
+    base = replace(QUICK["cnn_bilstm_stl"], layers=0)
+    d = 2 * base.hidden
+    per_layer = (3 * d * d + 3 * d) + (d * d + d) + (d * 4 * d + 4 * d) + (4 * d * d + d) + 4 * d
+    assert (count_parameters(build_model(replace(base, layers=5))) - count_parameters(build_model(base))
+            == 5 * per_layer + 2 * d)  # + the final LayerNorm
+
+
+def test_bad_variants_are_refused():
+    with pytest.raises(ValueError, match="variant"):
+        build_model(replace(QUICK["dense_lstm"], variant="nope"))
+    with pytest.raises(ValueError, match="loss weighting"):
+        build_model(replace(QUICK["multitask_cnn"], variant=""))
+
+
+def test_old_model_configs_keep_their_dict():
+    """New config fields stay out of the dict at their defaults, so run records made
+    before the seed models existed keep their experiment keys."""
+    assert set(ModelConfig("reslstm_sa").to_dict()) == {"name", "input_dim", "hidden", "layers", "pooling", "heads",
+                                                         "dropout", "n_classes"}
+    cfg = QUICK["multitask_cnn"]
+    assert ModelConfig(**cfg.to_dict()) == cfg
+
+
+def test_flop_counter_matches_the_lstm_formula():
+    model = build_model(ModelConfig("reslstm_sa", hidden=64))
+    T = 100
+    flops = cost.count_flops(model, torch.randn(1, T, 46), torch.tensor([T]))
+    assert flops == 2 * T * (4 * 46 * (46 + 46) + 4 * 64 * (46 + 64)) + 2 * 64 * 8
+    assert cost.cpu_ms(model, torch.randn(1, T, 46), torch.tensor([T]), repeats=3) > 0
+
+
+def test_multitask_training_on_training_speakers(tmp_path):
+    root = make_corpus(tmp_path / "corpus", actors=range(1, 7), seed=0, sample_rate=8000)
+    data = load_dataset(root, "logmel", cache_root=tmp_path / "cache", progress=False)
+    assert data.dim == 64
+    fold = make_fold((1, 2), (3,), range(1, 7))
+    cfg = replace(QUICK["multitask_cnn"], variant="weighted_average", crop=64)
+    spec = Spec(cfg, TrainConfig(epochs=1, batch_size=32), feature_set="logmel")
+    (rec,) = cross_validate(spec, data, [fold], runs_dir=tmp_path / "runs", n_jobs=1, progress=False)
+    assert 0 <= rec["test_gender_accuracy"] <= 1 and 0 <= rec["test_uar"] <= 1
+    assert np.array_equal(gender_labels([1, 2, 23, 24]), [0, 1, 0, 1])
