@@ -240,5 +240,6 @@ ck = checkpoint.load(path)
 print(f"{path}: {p.label}, trial {t.number} ({p.space}), params {t.params}; fold-0 test UAR {rec['test_uar']:.4f}")
 with atomic_path(out_dir / "tuning_winners.json") as tmp:  # small, read by notebook 06
     tmp.write_text(json.dumps([{"model": p.model, "hidden": p.hidden, "space": p.space, "selection": sel,
-                                "trial": t.number, "params": t.params, "epochs": p.epochs}
+                                "trial": t.number, "params": t.params, "epochs": p.epochs,
+                                "value": t.value}
                                for p, sel, t in meta], indent=1))

@@ -11,20 +11,25 @@ from ser_utils.features import pad
 
 
 @torch.no_grad()
-def embed(model, seqs, batch: int = 256) -> dict:
+def embed(model, seqs, batch: int = 256, extra=()) -> dict:
     """Embeddings (N, H), logits (N, C) and per-utterance attention weights
-    (lists of (frames,) arrays, first attention vector) of normalised sequences."""
+    (lists of (frames,) arrays, first attention vector) of normalised sequences;
+    plus the ``extra`` vectors a model's details hold (e.g. ``z0``)."""
     model.eval()
     emb, logits, attention = [], [], []
+    more = {k: [] for k in extra}
     for s in range(0, len(seqs), batch):
         chunk = seqs[s:s + batch]
         x, lengths = pad(chunk)
         out = model(torch.from_numpy(x), torch.from_numpy(lengths), details=True)
         emb.append(out["embedding"].numpy())
         logits.append(out["logits"].numpy())
+        for k in extra:
+            more[k].append(out[k].numpy())
         if out["attention"] is not None:
             attention += [a[0, :n].numpy() for a, n in zip(out["attention"], lengths)]
-    return {"embedding": np.concatenate(emb), "logits": np.concatenate(logits), "attention": attention}
+    return {"embedding": np.concatenate(emb), "logits": np.concatenate(logits), "attention": attention,
+            **{k: np.concatenate(v) for k, v in more.items()}}
 
 
 def mean_pooled(seqs) -> np.ndarray:

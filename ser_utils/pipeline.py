@@ -25,7 +25,7 @@ from ser_utils.paths import atomic_path, project_dir, results_dir
 # Notebooks whose results another notebook reads (only those that exist count).
 UPSTREAM = {
     "05_embeddings": ["04_optuna_tuning"],
-    "06_sota_comparison": ["03_lstm_sa_vs_reslstm_sa", "04_optuna_tuning"],
+    "06_sota_comparison": ["04_optuna_tuning"],
 }
 
 

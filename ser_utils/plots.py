@@ -164,3 +164,19 @@ def attention_panels(examples) -> plt.Figure:
         ax.set_xlabel("")
     fig.tight_layout()
     return fig
+
+
+def uar_vs_cost(table: pd.DataFrame) -> plt.Figure:
+    """UAR (mean ± std over runs) against parameters and against CPU ms per utterance,
+    one labelled point per model (notebook 06)."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ax, x in zip(axes, ("parameters", "CPU ms/utt")):
+        ax.errorbar(table[x], table["uar_mean"], yerr=table["uar_std"].fillna(0), fmt="o", capsize=3)
+        for _, r in table.iterrows():
+            ax.annotate(r["model"], (r[x], r["uar_mean"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
+        ax.set_xscale("log")
+        ax.set_xlabel(x + " (log scale)")
+        ax.set_ylabel("UAR (pooled out-of-fold)")
+    fig.suptitle("accuracy against cost, one protocol")
+    fig.tight_layout()
+    return fig

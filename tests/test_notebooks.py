@@ -31,6 +31,8 @@ EXPECTED = {
     "04_optuna_tuning": {"tuning_studies": 4, "tuning_best_parameters": 8, "tuning_seed000_table": 3,
                          "tuning_pruning": 2, "tuning_winners_evaluation": 6},
     "05_embeddings": {"embedding_separability": 2, "confusion_claims": 3},
+    "06_sota_comparison": {"sota_our_models": 7, "sota_loss_weightings": 3, "sota_literature_and_ours": 15,
+                           "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2},
 }
 
 
@@ -64,9 +66,12 @@ def test_smoke_notebook_outputs(smoke_run, name):
 def test_smoke_figures_and_uar_range(smoke_run):
     figures = {p.stem for p in (smoke_run / "figures").glob("*.png")}
     assert {"utterances_by_emotion", "baseline_uar_vs_parameters", "sa_learning_curves", "embeddings_by_emotion",
-            "attention_over_spectrograms", "confusion_reslstm_sa_h64"} <= figures
+            "attention_over_spectrograms", "confusion_reslstm_sa_h64", "sota_uar_vs_cost", "sota_stl_tsne"} <= figures
     table = pd.read_csv(smoke_run / "tables" / "sa_models_table.csv")
     assert table["UAR max"].between(0, 1).all()
+    sota = pd.read_csv(smoke_run / "tables" / "sota_our_models.csv")
+    assert sota["uar_mean"].between(0, 1).all() and (sota["MFLOPs/s audio"] > 0).all()
+    assert (sota["CPU ms/utt"] > 0).all() and sota["gender accuracy"].notna().sum() == 1
 
 
 def test_tuning_checkpoint_and_storage(smoke_run):

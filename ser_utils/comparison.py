@@ -1,0 +1,111 @@
+"""Notebook 06's pieces: the specs of every architecture on one protocol, and the
+accuracy-and-cost table (UAR, parameters, MFLOPs per second of audio, CPU ms per
+utterance)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ser_utils import cost, study
+from ser_utils.models import ModelConfig, build_model, count_parameters
+from ser_utils.seed_models import QUICK, SEED
+from ser_utils.training import Spec, TrainConfig
+
+SEEDS = {"dense_lstm": "seed 004", "cnn_bilstm_stl": "seed 002", "multitask_cnn": "seed 003",
+         "lstm_sa": "seed 000", "reslstm_sa": "seed 000"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the comparison: a spec, where it comes from, how it was set."""
+
+    spec: Spec
+    seed: str
+    setting: str          # "untuned defaults" or "clean-tuned (04, <space>)"
+    seed_size: ModelConfig | None = None
+
+
+def seed_model_rows(size: str, train: TrainConfig, dense_variants=("general", "time", "feature"),
+                    weighting: str = "weighted_average") -> list[Row]:
+    """Seeds 004, 002 and 003 at ``size`` (``quick`` or ``seed``), trained with the
+    shared untuned settings ``train`` (clean protocol, distinct seeds)."""
+    sizes = {"quick": QUICK, "seed": SEED}[size]
+    rows = []
+    for name, variants, feature_set in (("dense_lstm", dense_variants, "mfcc+chroma"),
+                                        ("cnn_bilstm_stl", ("",), "mfcc+chroma"),
+                                        ("multitask_cnn", (weighting,), "logmel")):
+        for v in variants:
+            cfg = replace(sizes[name], variant=v)
+            rows.append(Row(Spec(cfg, train, feature_set=feature_set), SEEDS[name], "untuned defaults",
+                            replace(SEED[name], variant=v)))
+    return rows
+
+
+def tuned_rows(winners_file: str | Path, models=("lstm_sa-h64", "reslstm_sa-h64")) -> list[Row]:
+    """LSTM-SA / ResLSTM-SA with notebook 04's clean-tuned hyperparameters: per model,
+    the clean winner (best validation UAR) over the spaces tuned, at 04's epochs."""
+    winners = json.loads(Path(winners_file).read_text())
+    rows = []
+    for name in models:
+        model, hidden = name.split("-h")
+        cands = [w for w in winners if w["model"] == model and w["hidden"] == int(hidden) and w["selection"] == "clean"]
+        if not cands:
+            raise ValueError(f"{winners_file}: no clean winner for {name}; run notebook 04 with it first")
+        w = max(cands, key=lambda c: c.get("value", float("-inf")))
+        p = w["params"]
+        spec = Spec(ModelConfig(model, hidden=int(hidden), dropout=float(p["dropout"])),
+                    TrainConfig(lr=float(p["lr"]), weight_decay=float(p["weight_decay"]),
+                                batch_size=int(p["batch_size"]), T_0=int(p["T_0"]), epochs=int(w["epochs"])))
+        rows.append(Row(spec, SEEDS[model], f"clean-tuned (04, {w['space']} space, trial {w['trial']})"))
+    return rows
+
+
+def weighting_rows(rows: list[Row], weightings) -> list[Row]:
+    """The multitask CNN rows again, once per loss weighting (seed 003's ablation)."""
+    return [replace(r, spec=replace(r.spec, model=replace(r.spec.model, variant=w)))
+            for r in rows if r.spec.model.name == "multitask_cnn" for w in weightings]
+
+
+def reference_utterance(data, seconds: float = 3.7) -> int:
+    """Index of the utterance whose duration is closest to ``seconds``."""
+    import soundfile
+
+    durations = np.array([soundfile.info(p).duration for p in data.index.path])
+    return int(np.argmin(np.abs(durations - seconds)))
+
+
+def model_cost(cfg: ModelConfig, feats: np.ndarray, seconds: float, repeats: int = 30) -> dict:
+    """Parameters, MFLOPs per second of audio and CPU ms (one thread, batch 1, median)
+    of a freshly built model on one utterance's ``(frames, dim)`` features."""
+    torch.manual_seed(0)
+    model = build_model(cfg)
+    x, lengths = torch.from_numpy(feats[None].astype(np.float32)), torch.tensor([len(feats)])
+    return {"parameters": count_parameters(model),
+            "MFLOPs/s audio": cost.count_flops(model, x, lengths) / 1e6 / seconds,
+            "CPU ms/utt": cost.cpu_ms(model, x, lengths, repeats)}
+
+
+def table(rows: list[Row], records: list[list[dict]], costs: list[dict]) -> pd.DataFrame:
+    """One line per row: UAR (pooled out-of-fold per run, mean ± std over runs), the
+    seed-003 gender accuracy where there is one, parameters (this size and the seed's)
+    and the cost figures."""
+    out = []
+    for row, recs, c in zip(rows, records, costs):
+        s = study.summary_row(recs)
+        gender = [r["test_gender_accuracy"] for r in recs if "test_gender_accuracy" in r]
+        out.append({"model": row.spec.model.label(), "seed": row.seed, "input": row.spec.feature_set,
+                    "setting": row.setting, "runs": s["runs"],
+                    "UAR": study.fmt_mean_std(s["uar_mean"], s["uar_std"]), "uar_mean": s["uar_mean"],
+                    "uar_std": s["uar_std"],
+                    "gender accuracy": float(np.mean(gender)) if gender else np.nan,
+                    "parameters": c["parameters"],
+                    "seed-size parameters": (count_parameters(build_model(row.seed_size))
+                                             if row.seed_size is not None else c["parameters"]),
+                    "MFLOPs/s audio": round(c["MFLOPs/s audio"], 2), "CPU ms/utt": round(c["CPU ms/utt"], 3)})
+    return pd.DataFrame(out)
