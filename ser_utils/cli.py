@@ -204,6 +204,8 @@ def cmd_predict(args) -> int:
     from ser_utils.predict import Predictor
 
     predictor = Predictor(args.model)
+    if args.stream:
+        return _predict_stream(args, predictor)
     results = [predictor.predict(f) for f in args.files]
     if args.json:
         print(json.dumps(results, indent=2))
@@ -211,6 +213,21 @@ def cmd_predict(args) -> int:
     for r in results:
         probs = "  ".join(f"{k} {v:.2f}" for k, v in r["probabilities"].items())
         print(f"{r['file']}: {r['emotion']}  ({probs})")
+    return 0
+
+
+def _predict_stream(args, predictor) -> int:
+    """Running predictions per chunk, ending on the whole-file answer."""
+    results = [predictor.stream(f, args.chunk) for f in args.files]
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    for steps in results:
+        print(steps[0]["file"])
+        for r in steps:
+            top = r["probabilities"][r["emotion"]]
+            note = " (final: whole file" + (", replayed)" if r["replayed"] else ")") if r["final"] else ""
+            print(f"  {r['seconds']:6.2f} s  {r['frames']:4d} frames  {r['emotion']:9s} {top:.2f}{note}")
     return 0
 
 
@@ -285,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.add_argument("--model", default=None,
                    help="checkpoint (default: results/quick/models/reslstm_sa_h64_clean.pt, from notebook 04)")
+    p.add_argument("--stream", action="store_true",
+                   help="feed each file in chunks, LSTM state carried; print the running prediction")
+    p.add_argument("--chunk", type=float, default=0.5, help="chunk length in seconds for --stream (default 0.5)")
     p = add("bench-predict", cmd_bench_predict, "median ms to predict one file on one CPU thread")
     p.add_argument("--model", default=None)
     p.add_argument("--file", default=None, help="default: the corpus' first file")

@@ -8,16 +8,28 @@ the rate the model's features were computed at, exactly as in training.
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ser_utils import checkpoint
 from ser_utils.audio import AudioError, read_audio
 from ser_utils.features import extract
 from ser_utils.paths import results_dir
+
+
+@lru_cache(maxsize=1)
+def _threadpools() -> ThreadpoolController:
+    """Found once: building a controller scans the loaded libraries (~3 ms)."""
+    return ThreadpoolController()
+
+
+def one_thread():
+    """BLAS limited to one thread, as in training: bit-identical features."""
+    return _threadpools().limit(limits=1)
 
 
 def default_model(profile: str = "quick") -> Path:
@@ -40,13 +52,24 @@ class Predictor:
     def features(self, path: str | Path) -> np.ndarray:
         """Normalised ``(frames, dim)`` features of a file; errors name the file."""
         samples, sr = read_audio(path)
+        self.check_length(path, samples, sr)
+        with one_thread():
+            feats = extract(samples, sr, self.config)[:, : self.dim]
+        return (feats - self.mean) / self.std
+
+    def check_length(self, path, samples: np.ndarray, sr: int) -> None:
+        """Refuse audio shorter than one analysis frame, naming the file."""
         rate = self.config.sample_rate or sr
         if len(samples) * rate / sr < self.config.n_fft:
             raise AudioError(f"{path}: {len(samples) / sr * 1000:.0f} ms of audio is shorter than one analysis "
                              f"frame ({self.config.n_fft} samples at {rate} Hz = {self.config.n_fft / rate * 1000:.0f} ms)")
-        with threadpool_limits(1):  # as in training: bit-identical features
-            feats = extract(samples, sr, self.config)[:, : self.dim]
-        return (feats - self.mean) / self.std
+
+    def stream(self, path: str | Path, chunk_seconds: float = 0.5) -> list[dict]:
+        """Running predictions over ``chunk_seconds`` chunks (``ser_utils.stream``)."""
+        from ser_utils.stream import stream_file
+
+        with one_thread():
+            return stream_file(self, path, chunk_seconds)
 
     @torch.no_grad()
     def probabilities(self, feats: np.ndarray) -> np.ndarray:
@@ -68,7 +91,7 @@ def bench(predictor: Predictor, path: str | Path, repeats: int = 30) -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with threadpool_limits(1):
+        with one_thread():
             predictor.predict(path)  # warm-up (numba compilation, allocations)
             times = []
             for _ in range(repeats):

@@ -85,3 +85,41 @@ def test_committed_checkpoint_on_real_files(real_root):
         path = next(real_root.glob(stem + ".*"))
         out = p.predict(path)
         assert out["emotion"] in p.labels and 60 <= out["frames"] <= 130
+
+
+@pytest.mark.parametrize("chunk", [0.25, 0.5, 1.7])
+def test_stream_ends_on_the_whole_file_answer(learn_data, model_file, chunk, tmp_path):
+    p = Predictor(model_file)
+    for i in (0, 11, 40):
+        path = learn_data.index.path.iloc[i]
+        steps = p.stream(path, chunk)
+        whole = p.predict(path)
+        assert steps[-1]["final"] and not any(s["final"] for s in steps[:-1])
+        assert steps[-1]["frames"] == whole["frames"]
+        assert steps[-1]["emotion"] == whole["emotion"]
+        np.testing.assert_allclose(list(steps[-1]["probabilities"].values()), list(whole["probabilities"].values()),
+                                   atol=1e-5)
+        assert [s["seconds"] for s in steps] == sorted(s["seconds"] for s in steps)
+
+
+def test_stream_state_carrying_equals_one_pass(model_file):
+    """Feeding frames in blocks (LSTM states, online attention) = one pass over all frames."""
+    import torch
+
+    from ser_utils.stream import StreamingModel
+
+    p = Predictor(model_file)
+    x = np.random.default_rng(0).standard_normal((57, 46)).astype(np.float32)
+    net = StreamingModel(p.model)
+    for s in range(0, 57, 10):
+        net.push(x[s:s + 10])
+    np.testing.assert_allclose(net.probabilities(), p.probabilities(x), atol=1e-6)
+    with pytest.raises(ValueError, match="LSTM-SA and ResLSTM-SA"):
+        StreamingModel(torch.nn.Linear(2, 2))
+
+
+def test_stream_cli(learn_data, model_file, capsys):
+    path = str(learn_data.index.path.iloc[2])
+    assert cli.main(["predict", path, "--model", str(model_file), "--stream", "--chunk", "0.5", "--json"]) == 0
+    (steps,) = json.loads(capsys.readouterr().out)
+    assert steps[-1]["final"] and len(steps) >= 3
