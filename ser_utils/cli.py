@@ -233,11 +233,15 @@ def _predict_stream(args, predictor) -> int:
 
 def cmd_bench_predict(args) -> int:
     """Median time to predict one file on one CPU thread."""
-    from ser_utils.corpus import audio_files
+    from ser_utils.corpus import audio_files, closest_duration
     from ser_utils.predict import Predictor, bench
 
     predictor = Predictor(args.model)
-    path = args.file or next(iter(audio_files(_corpus_root(args))))
+    if args.file:
+        path = args.file
+    else:
+        files = list(audio_files(_corpus_root(args)))
+        path = files[closest_duration(files, 3.7)]
     result = bench(predictor, path, args.repeats)
     _emit(args, result, f"{result['file']} ({result['seconds_of_audio']} s): median {result['median_ms']} ms, "
                         f"min {result['min_ms']} ms over {result['repeats']} runs (1 thread, features included)")
@@ -307,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk", type=float, default=0.5, help="chunk length in seconds for --stream (default 0.5)")
     p = add("bench-predict", cmd_bench_predict, "median ms to predict one file on one CPU thread")
     p.add_argument("--model", default=None)
-    p.add_argument("--file", default=None, help="default: the corpus' first file")
+    p.add_argument("--file", default=None, help="default: the corpus file closest to 3.7 s")
     p.add_argument("--repeats", type=int, default=30)
     return parser
 

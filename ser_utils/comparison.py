@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from ser_utils import cost, study
+from ser_utils.corpus import closest_duration
 from ser_utils.models import ModelConfig, build_model, count_parameters
 from ser_utils.seed_models import QUICK, SEED
 from ser_utils.training import Spec, TrainConfig
@@ -74,10 +75,7 @@ def weighting_rows(rows: list[Row], weightings) -> list[Row]:
 
 def reference_utterance(data, seconds: float = 3.7) -> int:
     """Index of the utterance whose duration is closest to ``seconds``."""
-    import soundfile
-
-    durations = np.array([soundfile.info(p).duration for p in data.index.path])
-    return int(np.argmin(np.abs(durations - seconds)))
+    return closest_duration(data.index.path, seconds)
 
 
 def model_cost(cfg: ModelConfig, feats: np.ndarray, seconds: float, repeats: int = 30) -> dict:
@@ -109,3 +107,33 @@ def table(rows: list[Row], records: list[list[dict]], costs: list[dict]) -> pd.D
                                              if row.seed_size is not None else c["parameters"]),
                     "MFLOPs/s audio": round(c["MFLOPs/s audio"], 2), "CPU ms/utt": round(c["CPU ms/utt"], 3)})
     return pd.DataFrame(out)
+
+
+# wav2vec 2.0 encoders (Baevski et al. 2020) as transformers configurations: base, and
+# large, the architecture of XLSR-53 that Luna-Jimenez et al. 2022 fine-tune.
+WAV2VEC2 = {
+    "wav2vec 2.0 base": {},
+    "wav2vec 2.0 large / XLSR-53": dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
+                                        intermediate_size=4096, feat_extract_norm="layer",
+                                        do_stable_layer_norm=True, conv_bias=True),
+}
+
+
+def wav2vec2_cost(seconds: float, repeats: int = 3, configs: dict = WAV2VEC2) -> pd.DataFrame:
+    """Parameters, MFLOPs per second of audio and CPU ms (one thread, batch 1, median)
+    of wav2vec 2.0 encoders built from a configuration with **random weights** (nothing
+    is downloaded): the architectures' compute on a ``seconds`` utterance at 16 kHz,
+    not their accuracy. Attention score products are not counted (a few per cent)."""
+    from transformers import Wav2Vec2Config, Wav2Vec2Model
+
+    torch.manual_seed(0)
+    x = torch.randn(1, int(round(seconds * 16000)))
+    rows = []
+    for name, kwargs in configs.items():
+        model = Wav2Vec2Model(Wav2Vec2Config(**kwargs)).eval()
+        with torch.inference_mode():
+            ms = cost.time_call(lambda: model(x), repeats=repeats)
+        rows.append({"model": name, "parameters": count_parameters(model),
+                     "MFLOPs/s audio": round(cost.count_flops(model, x) / 1e6 / seconds, 1),
+                     "CPU ms/utt": round(ms, 1)})
+    return pd.DataFrame(rows)

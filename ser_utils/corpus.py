@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 AUDIO_EXTENSIONS = (".wav", ".flac")
@@ -174,3 +175,12 @@ def expected_stems(actors) -> list[str]:
                                         statement, repetition, actor)
                         stems.append(utt.stem)
     return stems
+
+
+def closest_duration(paths, seconds: float = 3.7) -> int:
+    """Index of the file whose duration is closest to ``seconds`` (the reference
+    utterance of the cost and speed measurements)."""
+    import soundfile
+
+    durations = np.array([soundfile.info(str(p)).duration for p in paths])
+    return int(np.argmin(np.abs(durations - seconds)))

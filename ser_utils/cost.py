@@ -45,9 +45,10 @@ def _hook_flops(m: nn.Module, inputs, output) -> int:
     return 0
 
 
-def count_flops(model: nn.Module, x: torch.Tensor, lengths: torch.Tensor) -> int:
-    """FLOPs of ``model(x, lengths)`` (eval mode; gradients on so that PyTorch's fused
-    transformer fast path, which skips the hooks, is not taken)."""
+def count_flops(model: nn.Module, *inputs) -> int:
+    """FLOPs of ``model(*inputs)`` (eval mode; gradients on so that PyTorch's fused
+    transformer fast path, which skips the hooks, is not taken). Attention written as
+    plain matmuls (not ``nn.MultiheadAttention``) counts its projections only."""
     total = [0]
     hooks = [m.register_forward_hook(lambda mod, i, o: total.__setitem__(0, total[0] + _hook_flops(mod, i, o)))
              for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.LSTM,
@@ -56,7 +57,7 @@ def count_flops(model: nn.Module, x: torch.Tensor, lengths: torch.Tensor) -> int
     model.eval()
     try:
         with torch.enable_grad():
-            model(x, lengths)
+            model(*inputs)
     finally:
         for h in hooks:
             h.remove()

@@ -8,6 +8,7 @@ the rate the model's features were computed at, exactly as in training.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,9 +28,18 @@ def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+@contextmanager
 def one_thread():
-    """BLAS limited to one thread, as in training: bit-identical features."""
-    return _threadpools().limit(limits=1)
+    """BLAS and torch on one thread: features bit-identical to training's, and no
+    thread oversubscription (a batch-1 LSTM gains nothing from more threads, and
+    contended threads can make it a hundred times slower)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with _threadpools().limit(limits=1):
+            yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def default_model(profile: str = "quick") -> Path:
@@ -79,8 +89,9 @@ class Predictor:
 
     def predict(self, path: str | Path) -> dict:
         start = time.perf_counter()
-        feats = self.features(path)
-        p = self.probabilities(feats)
+        with one_thread():
+            feats = self.features(path)
+            p = self.probabilities(feats)
         return {"file": str(path), "emotion": self.labels[int(p.argmax())],
                 "probabilities": {k: round(float(v), 6) for k, v in zip(self.labels, p)},
                 "frames": int(len(feats)), "milliseconds": round((time.perf_counter() - start) * 1000, 2)}
@@ -88,18 +99,13 @@ class Predictor:
 
 def bench(predictor: Predictor, path: str | Path, repeats: int = 30) -> dict:
     """Median milliseconds per file on one thread, features included, loading excluded."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with one_thread():
-            predictor.predict(path)  # warm-up (numba compilation, allocations)
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                predictor.predict(path)
-                times.append((time.perf_counter() - start) * 1000)
-    finally:
-        torch.set_num_threads(threads)
+    with one_thread():
+        predictor.predict(path)  # warm-up (numba compilation, allocations)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            predictor.predict(path)
+            times.append((time.perf_counter() - start) * 1000)
     samples, sr = read_audio(path)
     return {"file": str(path), "seconds_of_audio": round(len(samples) / sr, 3), "repeats": repeats,
             "median_ms": round(float(np.median(times)), 2), "min_ms": round(float(np.min(times)), 2),

@@ -29,3 +29,23 @@ def test_real_features(real_root, tmp_path_factory):
     lengths = np.array([len(f) for f in feats])
     assert {f.shape[1] for f in feats} == {46}
     assert lengths.min() == 69 and lengths.max() == 124
+
+
+def test_predict_every_real_file_and_stream(real_root):
+    """The committed quick checkpoint classifies every RAVDESS file; streaming ends on
+    the whole-file answer (stereo files included)."""
+    from ser_utils.corpus import audio_files
+    from ser_utils.predict import Predictor, default_model
+
+    if not default_model().exists():
+        pytest.skip(f"{default_model()} not found: run notebook 04 (make reproduce) first")
+    p = Predictor(default_model())
+    files = sorted(audio_files(real_root))
+    results = [p.predict(f) for f in files]
+    assert len(results) == len(files) >= 1439 and all(r["emotion"] in p.labels for r in results)
+    for name in ("Actor_01/03-01-02-01-01-02-01", "Actor_12/03-01-05-02-01-01-12", "Actor_24/03-01-08-02-02-02-24"):
+        path = next(f for f in files if str(f).rsplit(".", 1)[0].endswith(name))
+        final, whole = p.stream(path, 0.5)[-1], p.predict(path)
+        assert final["emotion"] == whole["emotion"] and final["frames"] == whole["frames"]
+        np.testing.assert_allclose(list(final["probabilities"].values()), list(whole["probabilities"].values()),
+                                   atol=1e-5)

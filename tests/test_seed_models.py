@@ -101,3 +101,13 @@ def test_multitask_training_on_training_speakers(tmp_path):
     (rec,) = cross_validate(spec, data, [fold], runs_dir=tmp_path / "runs", n_jobs=1, progress=False)
     assert 0 <= rec["test_gender_accuracy"] <= 1 and 0 <= rec["test_uar"] <= 1
     assert np.array_equal(gender_labels([1, 2, 23, 24]), [0, 1, 0, 1])
+
+
+def test_wav2vec2_cost_builds_from_a_configuration_without_downloading():
+    from ser_utils.comparison import wav2vec2_cost
+
+    tiny = {"tiny": dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                         conv_dim=(16, 16), conv_kernel=(10, 3), conv_stride=(5, 2), num_conv_pos_embeddings=16,
+                         num_conv_pos_embedding_groups=2)}
+    row = wav2vec2_cost(0.5, repeats=1, configs=tiny).iloc[0]
+    assert row["parameters"] > 0 and row["MFLOPs/s audio"] > 0 and row["CPU ms/utt"] > 0
