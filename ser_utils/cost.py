@@ -72,8 +72,9 @@ def cpu_ms(model: nn.Module, x: torch.Tensor, lengths: torch.Tensor, repeats: in
         return time_call(lambda: model(x, lengths), repeats, warmup)
 
 
-def time_call(fn, repeats: int = 10, warmup: int = 1) -> float:
-    """Median wall milliseconds of ``fn()`` on one CPU thread (BLAS included)."""
+def timings(fn, repeats: int = 10, warmup: int = 1) -> list[float]:
+    """Wall milliseconds of ``repeats`` calls of ``fn()`` after ``warmup`` calls, on one
+    CPU thread (torch and BLAS)."""
     from threadpoolctl import threadpool_limits
 
     threads = torch.get_num_threads()
@@ -88,4 +89,9 @@ def time_call(fn, repeats: int = 10, warmup: int = 1) -> float:
                     times.append((time.perf_counter() - start) * 1000)
     finally:
         torch.set_num_threads(threads)
-    return statistics.median(times)
+    return times
+
+
+def time_call(fn, repeats: int = 10, warmup: int = 1) -> float:
+    """Median wall milliseconds of ``fn()`` on one CPU thread."""
+    return statistics.median(timings(fn, repeats, warmup))

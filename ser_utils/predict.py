@@ -99,13 +99,9 @@ class Predictor:
 
 def bench(predictor: Predictor, path: str | Path, repeats: int = 30) -> dict:
     """Median milliseconds per file on one thread, features included, loading excluded."""
-    with one_thread():
-        predictor.predict(path)  # warm-up (numba compilation, allocations)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            predictor.predict(path)
-            times.append((time.perf_counter() - start) * 1000)
+    from ser_utils.cost import timings
+
+    times = timings(lambda: predictor.predict(path), repeats, warmup=1)  # warm-up: numba, allocations
     samples, sr = read_audio(path)
     return {"file": str(path), "seconds_of_audio": round(len(samples) / sr, 3), "repeats": repeats,
             "median_ms": round(float(np.median(times)), 2), "min_ms": round(float(np.min(times)), 2),
