@@ -69,7 +69,6 @@ class ModelConfig:
         for name in SEED_MODEL_FIELDS:
             if d[name] == _DEFAULTS[name]:
                 del d[name]
-        d.pop("n_speakers", None)  # set per fold, not part of the spec
         if "widths" in d:
             d["widths"] = list(d["widths"])
         return d

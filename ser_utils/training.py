@@ -122,7 +122,7 @@ class _Tensors:
         self.lengths_np = split.lengths
         self.labels = torch.from_numpy(split.labels).to(device)
         self.order = np.argsort(split.lengths, kind="stable")
-        self.aux = None
+        self.aux = None  # gender and speaker targets (speaker indices are used on the training split only)
         if speakers is not None and split.actors is not None:
             actors = np.asarray(split.actors)
             speaker = np.searchsorted(speakers, actors) if np.isin(actors, speakers).all() else np.zeros_like(actors)
@@ -232,7 +232,7 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
             "test_uar": metrics.uar(labels, preds), "test_wa": metrics.weighted_accuracy(labels, preds),
             "confusion": metrics.confusion(labels, preds).tolist(),
             "test": {"ids": splits["test"].ids, "labels": labels.tolist(), "preds": preds.tolist()},
-            "state": {k: v.detach().cpu() for k, v in best[2].items()}}
+            "state": {k: v.detach().cpu() for k, v in best[2].items()}, "model_config": cfg}
 
 
 def versions() -> dict:
@@ -268,7 +268,7 @@ def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, run
         used_threads = torch.get_num_threads()
     finally:
         torch.set_num_threads(threads)
-    state = result.pop("state")
+    state, trained = result.pop("state"), result.pop("model_config")
     record = {"complete": True, "key": key, "spec": spec.to_dict(), "label": spec.label(), "run": run,
               "fold": fold, "seed": seed, "seeding": spec.seeding, "data": data.fingerprint,
               "synthetic": data.synthetic, "fold_actors": asdict(folds[fold]),
@@ -277,7 +277,7 @@ def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, run
               "wall_seconds": round(time.perf_counter() - start, 2), **result}
     if save_weights:
         with atomic_path(path.with_suffix(".pt"), suffix=".pt") as tmp:
-            torch.save({"state_dict": state, "model": spec.model.to_dict(), "mean": norm.mean, "std": norm.std},
+            torch.save({"state_dict": state, "model": trained.to_dict(), "mean": norm.mean, "std": norm.std},
                        tmp)
     with atomic_path(path, suffix=".json") as tmp:
         tmp.write_text(json.dumps(record))

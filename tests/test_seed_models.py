@@ -13,7 +13,8 @@ from ser_utils.folds import make_fold
 from ser_utils.models import ModelConfig, build_model, count_parameters
 from ser_utils.seed_models import QUICK, SEED
 from ser_utils.synth import make_corpus
-from ser_utils.training import Spec, TrainConfig, cross_validate, gender_labels
+from ser_utils.checkpoint import load_run
+from ser_utils.training import Spec, TrainConfig, cross_validate, gender_labels, record_path
 
 VARIANTS = [("dense_lstm", v) for v in ("general", "time", "feature")] + [("cnn_bilstm_stl", "")] + [
     ("multitask_cnn", w) for w in ("sum", "uncertainty", "weighted_average")]
@@ -98,8 +99,11 @@ def test_multitask_training_on_training_speakers(tmp_path):
     fold = make_fold((1, 2), (3,), range(1, 7))
     cfg = replace(QUICK["multitask_cnn"], variant="weighted_average", crop=64)
     spec = Spec(cfg, TrainConfig(epochs=1, batch_size=32), feature_set="logmel")
-    (rec,) = cross_validate(spec, data, [fold], runs_dir=tmp_path / "runs", n_jobs=1, progress=False)
+    (rec,) = cross_validate(spec, data, [fold], runs_dir=tmp_path / "runs", n_jobs=1, progress=False,
+                            save_weights=True)
     assert 0 <= rec["test_gender_accuracy"] <= 1 and 0 <= rec["test_uar"] <= 1
+    model, _, _ = load_run(record_path(tmp_path / "runs", rec["key"], 0, 0).with_suffix(".pt"))
+    assert model.heads["speaker"][-1].out_features == 3  # the fold's training speakers: 4, 5, 6
     assert np.array_equal(gender_labels([1, 2, 23, 24]), [0, 1, 0, 1])
 
 
