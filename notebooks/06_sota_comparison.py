@@ -65,10 +65,10 @@ import pandas as pd
 import soundfile
 from IPython.display import display
 
-from ser_utils import checkpoint, comparison, cost, literature, plots, reporting, study
+from ser_utils import checkpoint, comparison, plots, reporting, study
 from ser_utils import embeddings as E
 from ser_utils.audio import read_audio
-from ser_utils.features import LOGMEL, FeatureConfig, extract
+from ser_utils.corpus import closest_duration
 from ser_utils.training import TrainConfig, cross_validate_many, experiment_key, record_path
 
 out_dir = Path(out_dir)
@@ -111,16 +111,14 @@ for feature_set, data in data_of.items():
 # utterance's length.
 
 # %%
-ref = comparison.reference_utterance(frames)
+ref = closest_duration(frames.index.path, 3.7)
 seconds = soundfile.info(frames.index.path.iloc[ref]).duration
 print(f"reference utterance {frames.ids[ref]}: {seconds:.2f} s, {len(frames.features[ref])} frames "
       f"(MFCC+chroma), {len(logmel.features[ref])} frames (log-mel)")
 costs = [comparison.model_cost(r.spec.model, data_of[r.spec.feature_set].features[ref], seconds, timing_repeats)
          for r in rows]
 samples, sr = read_audio(frames.index.path.iloc[ref])
-feature_cost = pd.DataFrame([{"features": name, "CPU ms/utt (1 thread, median)": cost.time_call(
-    lambda c=cfg: extract(samples, sr, c), repeats=max(3, timing_repeats // 3))}
-    for name, cfg in (("MFCC-34 + chroma-12 (seed 000)", FeatureConfig()), ("log-mel 64 (seed 003)", LOGMEL))])
+feature_cost = comparison.feature_cost(samples, sr, repeats=max(3, timing_repeats // 3))
 reporting.save_table(feature_cost, "sota_feature_cost", out_dir)
 feature_cost
 
@@ -146,10 +144,7 @@ reporting.save_figure(fig, "sota_uar_vs_cost", out_dir)
 ablation = comparison.weighting_rows(rows, [weighting] + list(weighting_ablation))
 ablation_records = cross_validate_many([r.spec for r in ablation], logmel, folds, runs=ablation_runs,
                                        runs_dir=runs_dir, n_jobs=n_jobs, desc="loss weightings")
-weightings = pd.DataFrame([{"loss weighting": r.spec.model.variant, **{k: v for k, v in study.summary_row(recs).items()
-                                                                      if k in ("runs", "uar_mean", "uar_std")},
-                            "gender accuracy": np.mean([x["test_gender_accuracy"] for x in recs])}
-                           for r, recs in zip(ablation, ablation_records)])
+weightings = comparison.weighting_table(ablation, ablation_records)
 reporting.save_table(weightings, "sota_loss_weightings", out_dir)
 weightings
 
@@ -167,9 +162,7 @@ seqs = [(f - mean) / std for f in frames.features]
 out = E.embed(model, seqs, extra=("z0",))
 tr, te = np.isin(frames.actors, folds[0].train), np.isin(frames.actors, folds[0].test)
 views = {"Z0 (after aggregation)": out["z0"], f"Z{stl_row.spec.model.layers} (last transformer layer)": out["embedding"]}
-stl_knn = pd.DataFrame([{"representation": name, "kNN emotion UAR (fold-0 test speakers)":
-                         E.knn_uar(X[tr], frames.labels[tr], X[te], frames.labels[te], 10),
-                         "silhouette by emotion": E.silhouette(X[te], frames.labels[te])} for name, X in views.items()])
+stl_knn = E.separability(views, frames.labels, tr, te, k=10, where="fold-0 test speakers")
 reporting.save_table(stl_knn, "sota_stl_z0_vs_last", out_dir)
 display(stl_knn)
 projections = {(name, "tsne"): E.project(X[te], "tsne") for name, X in views.items()}
@@ -204,11 +197,6 @@ else:
 # random weights of the same architectures).
 
 # %%
-ours = table.assign(kind=f"measured here ({profile} profile)", source="this study",
-                    **{"metric reported": "UAR, pooled out-of-fold, mean over runs"})
-ours = ours.rename(columns={"uar_mean": "value"})[["model", "source", "parameters", "value", "metric reported",
-                                                      "kind"]]
-lit = literature.seed000_sota().rename(columns={"reported value": "value", "reported parameters": "parameters"})
-sota = pd.concat([lit, ours], ignore_index=True)
+sota = comparison.literature_table(table, profile)
 reporting.save_table(sota, "sota_literature_and_ours", out_dir)
 sota

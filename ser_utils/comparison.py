@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ser_utils import cost, study
-from ser_utils.corpus import closest_duration
+from ser_utils import cost, literature, study, tuning
+from ser_utils.features import LOGMEL, FeatureConfig, extract
 from ser_utils.models import ModelConfig, build_model, count_parameters
 from ser_utils.seed_models import QUICK, SEED
 from ser_utils.training import Spec, TrainConfig
@@ -54,15 +54,12 @@ def tuned_rows(winners_file: str | Path, models=("lstm_sa-h64", "reslstm_sa-h64"
     winners = json.loads(Path(winners_file).read_text())
     rows = []
     for name in models:
-        model, hidden = name.split("-h")
-        cands = [w for w in winners if w["model"] == model and w["hidden"] == int(hidden) and w["selection"] == "clean"]
+        model, hidden = tuning.parse_model(name)
+        cands = [w for w in winners if (w["model"], w["hidden"], w["selection"]) == (model, hidden, "clean")]
         if not cands:
             raise ValueError(f"{winners_file}: no clean winner for {name}; run notebook 04 with it first")
         w = max(cands, key=lambda c: c.get("value", float("-inf")))
-        p = w["params"]
-        spec = Spec(ModelConfig(model, hidden=int(hidden), dropout=float(p["dropout"])),
-                    TrainConfig(lr=float(p["lr"]), weight_decay=float(p["weight_decay"]),
-                                batch_size=int(p["batch_size"]), T_0=int(p["T_0"]), epochs=int(w["epochs"])))
+        spec = tuning.spec_for(tuning.Plan(model, hidden, space=w["space"], epochs=int(w["epochs"])), w["params"])
         rows.append(Row(spec, SEEDS[model], f"clean-tuned (04, {w['space']} space, trial {w['trial']})"))
     return rows
 
@@ -71,11 +68,6 @@ def weighting_rows(rows: list[Row], weightings) -> list[Row]:
     """The multitask CNN rows again, once per loss weighting (seed 003's ablation)."""
     return [replace(r, spec=replace(r.spec, model=replace(r.spec.model, variant=w)))
             for r in rows if r.spec.model.name == "multitask_cnn" for w in weightings]
-
-
-def reference_utterance(data, seconds: float = 3.7) -> int:
-    """Index of the utterance whose duration is closest to ``seconds``."""
-    return closest_duration(data.index.path, seconds)
 
 
 def model_cost(cfg: ModelConfig, feats: np.ndarray, seconds: float, repeats: int = 30) -> dict:
@@ -107,6 +99,34 @@ def table(rows: list[Row], records: list[list[dict]], costs: list[dict]) -> pd.D
                                              if row.seed_size is not None else c["parameters"]),
                     "MFLOPs/s audio": round(c["MFLOPs/s audio"], 2), "CPU ms/utt": round(c["CPU ms/utt"], 3)})
     return pd.DataFrame(out)
+
+
+def weighting_table(rows: list[Row], records: list[list[dict]]) -> pd.DataFrame:
+    """Seed 003's loss weightings side by side: UAR over runs and gender accuracy."""
+    out = []
+    for row, recs in zip(rows, records):
+        s = study.summary_row(recs)
+        out.append({"loss weighting": row.spec.model.variant, "runs": s["runs"], "uar_mean": s["uar_mean"],
+                    "uar_std": s["uar_std"], "gender accuracy": np.mean([r["test_gender_accuracy"] for r in recs])})
+    return pd.DataFrame(out)
+
+
+def feature_cost(samples: np.ndarray, sr: int, repeats: int = 10) -> pd.DataFrame:
+    """CPU ms (one thread, median) to extract each input's features from one utterance."""
+    configs = (("MFCC-34 + chroma-12 (seed 000)", FeatureConfig()), ("log-mel 64 (seed 003)", LOGMEL))
+    return pd.DataFrame([{"features": name, "CPU ms/utt (1 thread, median)":
+                          cost.time_call(lambda c=cfg: extract(samples, sr, c), repeats=repeats)}
+                         for name, cfg in configs])
+
+
+def literature_table(table: pd.DataFrame, profile: str) -> pd.DataFrame:
+    """Seed 000's reported rows (each with its source's metric) above our measured rows."""
+    ours = table.assign(kind=f"measured here ({profile} profile)", source="this study",
+                        **{"metric reported": "UAR, pooled out-of-fold, mean over runs"})
+    ours = ours.rename(columns={"uar_mean": "value"})[["model", "source", "parameters", "value", "metric reported",
+                                                          "kind"]]
+    lit = literature.seed000_sota().rename(columns={"reported value": "value", "reported parameters": "parameters"})
+    return pd.concat([lit, ours], ignore_index=True)
 
 
 # wav2vec 2.0 encoders (Baevski et al. 2020) as transformers configurations: base, and

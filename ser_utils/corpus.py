@@ -77,6 +77,11 @@ def gender_of(actor: int) -> str:
     return "male" if actor % 2 else "female"
 
 
+def gender_labels(actors) -> np.ndarray:
+    """``gender_of`` as class indices: male 0, female 1 (the multitask gender head's targets)."""
+    return np.array([gender_of(int(a)) == "female" for a in actors], dtype=np.int64)
+
+
 def parse_name(path: str | Path) -> Utterance:
     """Parse a RAVDESS file name; raise ``CorpusError`` naming the file and the field."""
     path = Path(path)

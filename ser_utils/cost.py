@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import statistics
 import time
+from contextlib import contextmanager
+from functools import lru_cache
 
 import torch
 from torch import nn
@@ -72,23 +74,38 @@ def cpu_ms(model: nn.Module, x: torch.Tensor, lengths: torch.Tensor, repeats: in
         return time_call(lambda: model(x, lengths), repeats, warmup)
 
 
-def timings(fn, repeats: int = 10, warmup: int = 1) -> list[float]:
-    """Wall milliseconds of ``repeats`` calls of ``fn()`` after ``warmup`` calls, on one
-    CPU thread (torch and BLAS)."""
-    from threadpoolctl import threadpool_limits
+@lru_cache(maxsize=1)
+def _threadpools():
+    """Found once: building a controller scans the loaded libraries (~3 ms)."""
+    from threadpoolctl import ThreadpoolController
 
+    return ThreadpoolController()
+
+
+@contextmanager
+def one_thread():
+    """torch and BLAS on one thread: features bit-identical to training's (computed
+    on one thread), timings per core, and no oversubscription (contended threads made
+    a batch-1 LSTM a hundred times slower)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with threadpool_limits(1):
-            times = []
-            for i in range(warmup + repeats):
-                start = time.perf_counter()
-                fn()
-                if i >= warmup:
-                    times.append((time.perf_counter() - start) * 1000)
+        with _threadpools().limit(limits=1):
+            yield
     finally:
         torch.set_num_threads(threads)
+
+
+def timings(fn, repeats: int = 10, warmup: int = 1) -> list[float]:
+    """Wall milliseconds of ``repeats`` calls of ``fn()`` after ``warmup`` calls, on one
+    CPU thread (torch and BLAS)."""
+    with one_thread():
+        times = []
+        for i in range(warmup + repeats):
+            start = time.perf_counter()
+            fn()
+            if i >= warmup:
+                times.append((time.perf_counter() - start) * 1000)
     return times
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 import numpy as np
+import pandas as pd
 import torch
 
 from ser_utils.features import pad
@@ -79,3 +80,12 @@ def silhouette(X, labels) -> float:
     if len(set(labels)) < 2:
         return float("nan")
     return float(silhouette_score(StandardScaler().fit_transform(X), labels))
+
+
+def separability(views: dict, labels, train, test, k: int = 10, where: str = "held-out speakers") -> pd.DataFrame:
+    """Per representation: kNN UAR (fit on ``train``, scored on ``test``, boolean masks)
+    and the silhouette of the ``test`` points by label."""
+    return pd.DataFrame([{"representation": name,
+                          f"kNN emotion UAR ({where})": knn_uar(X[train], labels[train], X[test],
+                                                                         labels[test], k),
+                          "silhouette by emotion": silhouette(X[test], labels[test])} for name, X in views.items()])

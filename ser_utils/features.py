@@ -94,8 +94,12 @@ def prepare(samples: np.ndarray, sr: int, config: FeatureConfig) -> tuple[np.nda
     return y, sr
 
 
+TOP_DB = 80.0  # librosa.power_to_db's floor below the peak
+
+
 def mel_db(power: np.ndarray, sr: int, config: FeatureConfig) -> np.ndarray:
-    """Mel power in dB, without librosa's top_db floor (applied by ``frame_features``)."""
+    """Mel power in dB, without librosa's top_db floor (``np.maximum(db, peak - TOP_DB)``
+    applies it, as power_to_db does)."""
     import librosa
 
     mel = np.einsum("...ft,mf->...mt", power, mel_basis(sr, config.n_fft, config.n_mels), optimize=True)
@@ -120,7 +124,7 @@ def frame_features(power: np.ndarray, sr: int, config: FeatureConfig, tuning: fl
     import scipy.fft
 
     db = mel_db(power, sr, config) if db is None else db
-    mfcc = scipy.fft.dct(np.maximum(db, db_max - 80.0), axis=-2, type=2, norm="ortho")[: config.n_mfcc]
+    mfcc = scipy.fft.dct(np.maximum(db, db_max - TOP_DB), axis=-2, type=2, norm="ortho")[: config.n_mfcc]
     raw = np.einsum("cf,...ft->...ct", chroma_basis(sr, config.n_fft, config.n_chroma, tuning), power, optimize=True)
     chroma = librosa.util.normalize(raw, norm=np.inf, axis=-2)
     return np.concatenate([mfcc, chroma], axis=0).T.astype(np.float32)
@@ -136,10 +140,9 @@ def extract(samples: np.ndarray, sr: int, config: FeatureConfig = FeatureConfig(
         raise ValueError(f"feature kind must be 'mfcc+chroma' or 'logmel', not {config.kind!r}")
     y, sr = prepare(samples, sr, config)
     power = np.abs(librosa.stft(y, n_fft=config.n_fft, hop_length=config.hop_length)) ** 2
-    if config.kind == "logmel":
-        mel = np.einsum("...ft,mf->...mt", power, mel_basis(sr, config.n_fft, config.n_mels), optimize=True)
-        return librosa.power_to_db(mel).T.astype(np.float32)
     db = mel_db(power, sr, config)
+    if config.kind == "logmel":
+        return np.maximum(db, db.max() - TOP_DB).T.astype(np.float32)
     tuning, db_max = file_values(power, sr, config, db)
     return frame_features(power, sr, config, tuning, db_max, db)
 

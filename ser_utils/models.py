@@ -19,7 +19,7 @@ forget-gate slice 1 in both bias vectors; attention vectors Xavier-normal.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import torch
 from torch import nn
@@ -66,8 +66,9 @@ class ModelConfig:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        defaults = {f.name: f.default for f in fields(self)}
         for name in SEED_MODEL_FIELDS:
-            if d[name] == _DEFAULTS[name]:
+            if d[name] == defaults[name]:
                 del d[name]
         if "widths" in d:
             d["widths"] = list(d["widths"])
@@ -75,7 +76,6 @@ class ModelConfig:
 
 
 SEED_MODEL_FIELDS = ("variant", "widths", "dense", "crop", "image", "n_speakers")
-_DEFAULTS = {"variant": "", "widths": (), "dense": 0, "crop": 0, "image": 0, "n_speakers": 0}
 
 
 def init_lstm(lstm: nn.LSTM) -> None:

@@ -8,38 +8,16 @@ the rate the model's features were computed at, exactly as in training.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
-from threadpoolctl import ThreadpoolController
 
 from ser_utils import checkpoint
 from ser_utils.audio import AudioError, read_audio
+from ser_utils.cost import one_thread, timings
 from ser_utils.features import extract
 from ser_utils.paths import results_dir
-
-
-@lru_cache(maxsize=1)
-def _threadpools() -> ThreadpoolController:
-    """Found once: building a controller scans the loaded libraries (~3 ms)."""
-    return ThreadpoolController()
-
-
-@contextmanager
-def one_thread():
-    """BLAS and torch on one thread: features bit-identical to training's, and no
-    thread oversubscription (a batch-1 LSTM gains nothing from more threads, and
-    contended threads can make it a hundred times slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with _threadpools().limit(limits=1):
-            yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def default_model(profile: str = "quick") -> Path:
@@ -99,8 +77,6 @@ class Predictor:
 
 def bench(predictor: Predictor, path: str | Path, repeats: int = 30) -> dict:
     """Median milliseconds per file on one thread, features included, loading excluded."""
-    from ser_utils.cost import timings
-
     times = timings(lambda: predictor.predict(path), repeats, warmup=1)  # warm-up: numba, allocations
     samples, sr = read_audio(path)
     return {"file": str(path), "seconds_of_audio": round(len(samples) / sr, 3), "repeats": repeats,

@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from ser_utils import metrics
+from ser_utils.corpus import gender_labels
 from ser_utils.dataset import Dataset, Split, prepare_fold
 from ser_utils.models import ModelConfig, build_model, count_parameters
 from ser_utils.paths import atomic_path, results_dir
@@ -122,12 +123,11 @@ class _Tensors:
         self.lengths_np = split.lengths
         self.labels = torch.from_numpy(split.labels).to(device)
         self.order = np.argsort(split.lengths, kind="stable")
-        self.aux = None  # gender and speaker targets (speaker indices are used on the training split only)
-        if speakers is not None and split.actors is not None:
-            actors = np.asarray(split.actors)
-            speaker = np.searchsorted(speakers, actors) if np.isin(actors, speakers).all() else np.zeros_like(actors)
-            self.aux = {"gender": torch.from_numpy(gender_labels(actors)).to(device),
-                        "speaker": torch.from_numpy(speaker.astype(np.int64)).to(device)}
+        self.aux = None  # gender and speaker targets; speaker indices mean something on the training split only
+        if speakers is not None:
+            speaker = np.searchsorted(speakers, split.actors).astype(np.int64)
+            self.aux = {"gender": torch.from_numpy(gender_labels(split.actors)).to(device),
+                        "speaker": torch.from_numpy(speaker).to(device)}
 
     def batch(self, idx):
         idx_t = torch.from_numpy(np.asarray(idx)).to(self.x.device)
@@ -137,11 +137,6 @@ class _Tensors:
     def targets(self, idx, labels) -> dict:
         idx_t = torch.from_numpy(np.asarray(idx)).to(self.x.device)
         return {"emotion": labels, **{k: v[idx_t] for k, v in self.aux.items()}}
-
-
-def gender_labels(actors) -> np.ndarray:
-    """RAVDESS: odd actors are male (0), even actors female (1)."""
-    return (np.asarray(actors) % 2 == 0).astype(np.int64)
 
 
 @torch.no_grad()

@@ -14,7 +14,8 @@ from ser_utils.models import ModelConfig, build_model, count_parameters
 from ser_utils.seed_models import QUICK, SEED
 from ser_utils.synth import make_corpus
 from ser_utils.checkpoint import load_run
-from ser_utils.training import Spec, TrainConfig, cross_validate, gender_labels, record_path
+from ser_utils.corpus import gender_labels
+from ser_utils.training import Spec, TrainConfig, cross_validate, record_path
 
 VARIANTS = [("dense_lstm", v) for v in ("general", "time", "feature")] + [("cnn_bilstm_stl", "")] + [
     ("multitask_cnn", w) for w in ("sum", "uncertainty", "weighted_average")]
