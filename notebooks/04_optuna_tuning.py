@@ -34,8 +34,11 @@
 # Both winners are re-trained with fresh seeds (runs never used while tuning) and the
 # difference of their mean UARs is the **optimism** of selecting on the test folds.
 #
-# **Sampler.** `TPESampler(seed=sampler_seed + 1000·worker, n_startup_trials=startup_trials,
-# multivariate=True, constant_liar=True)` — Optuna 5 made multivariate TPE and the constant
+# **Sampler.** `TPESampler(n_startup_trials=startup_trials, multivariate=True,
+# constant_liar=True)`, reseeded before each trial from the study's name (which holds
+# `sampler_seed`) and the trial's number (`tuning.trial_seed`): trial numbers are unique in a
+# storage, so workers — local or on other machines — never draw the same parameters, and a
+# single worker is reproducible. Optuna 5 made multivariate TPE and the constant
 # liar the defaults; they are spelled out so the settings survive a change of defaults. With
 # several workers the order in which trials finish depends on timing, so a parallel study is
 # not bit-reproducible (each trial's training is: its seeds depend on run and fold only).

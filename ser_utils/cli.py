@@ -129,7 +129,8 @@ def cmd_cv(args) -> int:
     feature_set = "mfcc" if args.model == "lstm_baseline" else "mfcc+chroma"
     data = _dataset(args, feature_set)
     spec = Spec(ModelConfig(args.model, input_dim=data.dim, hidden=args.hidden, layers=args.layers,
-                            pooling=args.pooling, heads=args.heads, dropout=args.dropout),
+                            pooling=args.pooling, heads=args.heads, dropout=args.dropout,
+                            computation=args.computation),
                 TrainConfig(lr=args.lr, weight_decay=args.weight_decay, batch_size=args.batch_size, T_0=args.t0,
                             epochs=args.epochs), protocol=args.protocol, seeding=args.seeding,
                 feature_set=feature_set)
@@ -199,6 +200,28 @@ def cmd_tune(args) -> int:
     return 0
 
 
+def cmd_fidelity(args) -> int:
+    """Compute the fidelity ladder of a profile (notebook 07), resumably."""
+    from ser_utils import fidelity, study
+    from ser_utils.paths import results_dir
+    from ser_utils.pipeline import parameters
+
+    out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
+    params = parameters(args.profile, "07_fidelity", out_dir)
+    data, folds = study.load(params.get("corpus", "synthetic"), synthetic_actors=params.get("synthetic_actors", 8),
+                             cache_dir=params.get("cache_dir"))
+    start = time.perf_counter()
+    rungs = fidelity.run(params, data, folds, out_dir, stage=args.stage, workers=args.workers,
+                         progress=not args.json)
+    frame = fidelity.table(rungs, fidelity.collect(rungs, data, folds, out_dir / "runs"))
+    payload = {"profile": args.profile, "stage": args.stage, "wall_seconds": round(time.perf_counter() - start, 1),
+               "rungs": frame.drop(columns=["description", "note"]).to_dict(orient="records")}
+    text = frame[["model", "rung", "n_runs", "runs_planned", "uar_mean", "ci95", "delta_vs_previous"]].to_string(
+        index=False, float_format=lambda v: f"{v:.4f}")
+    _emit(args, payload, text + f"\n{payload['wall_seconds']} s")
+    return 0
+
+
 def cmd_predict(args) -> int:
     """Top emotion and the 8 probabilities of each file."""
     from ser_utils.predict import Predictor
@@ -248,6 +271,15 @@ def cmd_bench_predict(args) -> int:
     return 0
 
 
+def _computation(value: str) -> str:
+    from ser_utils.models import canonical_computation
+
+    try:
+        return canonical_computation(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ser_utils", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -289,6 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--t0", type=int, default=10)
     p.add_argument("--epochs", type=int, default=100)
     p.add_argument("--protocol", default="clean", choices=["clean", "paper"])
+    p.add_argument("--computation", default="masked", type=_computation,
+                   help="masked (default), reference (the seed-000 authors' computation) or its parts joined "
+                        "by '+': unmasked, authors_init, random_order, eval_batches")
     p.add_argument("--seeding", default="distinct", choices=["distinct", "reference"])
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
@@ -301,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
     p.add_argument("--storage", default=None,
                    help="Optuna RDB URL (default: $OPTUNA_STORAGE, else sqlite:///results/<profile>/optuna.db)")
+    p.add_argument("--out-dir", default=None, help="default: results/<profile>")
+    p = add("fidelity", cmd_fidelity, "compute notebook 07's fidelity ladder and studies (resumable)", root=False)
+    p.add_argument("--profile", default="full")
+    p.add_argument("--stage", default="all", choices=["first", "studies", "all"],
+                   help="first: the rungs that need no study; studies: + the 100-epoch studies; all: + every rung")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--out-dir", default=None, help="default: results/<profile>")
     p = add("predict", cmd_predict, "emotion of audio files (wav/flac/ogg, any rate and channels)", root=False)
     p.add_argument("files", nargs="+")

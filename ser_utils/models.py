@@ -12,7 +12,10 @@
 
 Every model takes a zero-padded batch ``(B, T, F)`` and the true ``lengths``; padded
 frames are masked in the attention softmax and in BatchNorm statistics, so an
-utterance's output does not depend on how far its batch is padded. Init (both seeds):
+utterance's output does not depend on how far its batch is padded. The ``reference``
+computation (``ModelConfig.computation``) instead computes what the seed-000 authors'
+code computes: packed LSTMs whose padded outputs are zero, attention softmax and
+BatchNorm statistics over those zero frames, and their output-layer init. Init (both seeds):
 Xavier-normal input weights, orthogonal recurrent weights, biases 0 with the
 forget-gate slice 1 in both bias vectors; attention vectors Xavier-normal.
 """
@@ -42,7 +45,7 @@ class ModelConfig:
     heads: int = 1           # lstm_sa / reslstm_sa: attention vectors; cnn_bilstm_stl: attention heads
     dropout: float = 0.3
     n_classes: int = N_CLASSES
-    # The fields below serve the seed models only; at their defaults they are left out
+    # The fields below serve the seed models (and the fidelity study); at their defaults they are left out
     # of ``to_dict`` so that older run records keep their keys.
     variant: str = ""        # dense_lstm: general | time | feature; multitask_cnn: loss weighting
     widths: tuple = ()       # dense_lstm: LSTM widths; CNNs: conv channels (0 = 2x2 pooling, multitask_cnn)
@@ -50,9 +53,16 @@ class ModelConfig:
     crop: int = 0            # multitask_cnn: frames per crop
     image: int = 0           # multitask_cnn: resize the crop to image x image (seed size: 224)
     n_speakers: int = 0      # multitask_cnn: speaker-head classes (set per fold by the trainer)
+    computation: str = "masked"  # masked | reference | parts joined by "+" (see COMPUTATION_PARTS)
 
     def __post_init__(self):
         object.__setattr__(self, "widths", tuple(self.widths))
+        object.__setattr__(self, "computation", canonical_computation(self.computation))
+
+    @property
+    def parts(self) -> frozenset:
+        """The parts of the authors' computation this configuration uses."""
+        return computation_parts(self.computation)
 
     def label(self) -> str:
         if self.name == "lstm_baseline":
@@ -67,7 +77,7 @@ class ModelConfig:
     def to_dict(self) -> dict:
         d = asdict(self)
         defaults = {f.name: f.default for f in fields(self)}
-        for name in SEED_MODEL_FIELDS:
+        for name in OPTIONAL_FIELDS:
             if d[name] == defaults[name]:
                 del d[name]
         if "widths" in d:
@@ -75,7 +85,40 @@ class ModelConfig:
         return d
 
 
-SEED_MODEL_FIELDS = ("variant", "widths", "dense", "crop", "image", "n_speakers")
+OPTIONAL_FIELDS = ("variant", "widths", "dense", "crop", "image", "n_speakers", "computation")
+
+# The ways the seed-000 authors' code (Mak-Sim/ResLSTM-SER) computes differently from the
+# masked default, one switch each so the fidelity ladder can take them one at a time:
+COMPUTATION_PARTS = {
+    "unmasked": "attention softmax and BatchNorm statistics include the zero-padded frames",
+    "authors_init": "output layer Xavier-uniform with zero bias (PyTorch's default init otherwise)",
+    "random_order": "training batches drawn in random order (no length pooling)",
+    "eval_batches": "evaluation in batches of the training batch size, in file order",
+}
+
+
+def computation_parts(computation: str) -> frozenset:
+    """``masked`` -> no part; ``reference`` -> every part; else parts joined by ``+``."""
+    if computation == "masked":
+        return frozenset()
+    if computation == "reference":
+        return frozenset(COMPUTATION_PARTS)
+    parts = frozenset(computation.split("+"))
+    unknown = sorted(parts - set(COMPUTATION_PARTS))
+    if unknown:
+        raise ValueError(f"computation must be 'masked', 'reference' or parts of {sorted(COMPUTATION_PARTS)} "
+                         f"joined by '+', not {computation!r} (unknown: {unknown})")
+    return parts
+
+
+def canonical_computation(computation: str) -> str:
+    """One spelling per set of parts (so equal computations share run records)."""
+    parts = computation_parts(computation)
+    if not parts:
+        return "masked"
+    if parts == set(COMPUTATION_PARTS):
+        return "reference"
+    return "+".join(p for p in COMPUTATION_PARTS if p in parts)
 
 
 def init_lstm(lstm: nn.LSTM) -> None:
@@ -140,11 +183,15 @@ class SoftAttention(nn.Module):
 class _Head(nn.Module):
     """BatchNorm1d(H) on the utterance vector, dropout, Linear(H, n_classes)."""
 
-    def __init__(self, dim: int, dropout: float, n_classes: int, batchnorm: bool = True):
+    def __init__(self, dim: int, dropout: float, n_classes: int, batchnorm: bool = True,
+                 authors_init: bool = False):
         super().__init__()
         self.norm = nn.BatchNorm1d(dim) if batchnorm else nn.Identity()
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(dim, n_classes)
+        if authors_init:
+            nn.init.xavier_uniform_(self.out.weight)
+            nn.init.zeros_(self.out.bias)
 
     def forward(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         z = self.norm(z)
@@ -159,15 +206,18 @@ def _result(logits, embedding, attention, details: bool):
 
 class LSTMSA(nn.Module):
     """LSTM-SA-hY of seed 000 (LSTM + soft attention, Mirsamadi et al. 2017).
-    Parameters: h32/h64/h128 = 10,600 / 29,384 / 91,528 (h128 with 2 vectors: 91,656)."""
+    Parameters: h32/h64/h128 = 10,600 / 29,384 / 91,528 (h128 with 2 vectors: 91,656).
+    ``unmasked`` (the authors' computation): LSTM outputs on padded frames are zero, as
+    from a packed sequence, and the softmax runs over them too."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
+        self.unmasked = "unmasked" in cfg.parts
         self.lstm = nn.LSTM(cfg.input_dim, cfg.hidden, batch_first=True)
         init_lstm(self.lstm)
         self.attention = SoftAttention(cfg.hidden, cfg.heads)
-        self.head = _Head(cfg.hidden, cfg.dropout, cfg.n_classes)
+        self.head = _Head(cfg.hidden, cfg.dropout, cfg.n_classes, authors_init="authors_init" in cfg.parts)
 
     def encode(self, x, lengths, mask, packed):
         return x
@@ -175,6 +225,9 @@ class LSTMSA(nn.Module):
     def forward(self, x, lengths, details: bool = False, packed: bool = False):
         mask = frame_mask(lengths, x.shape[1])
         h = run_lstm(self.lstm, self.encode(x, lengths, mask, packed), lengths, packed)
+        if self.unmasked:  # zero outputs on padding (a packed LSTM's), softmax over every frame
+            h = h * mask[..., None]
+            mask = torch.ones_like(mask)
         context, alpha = self.attention(h, mask)
         logits, z = self.head(context)
         return _result(logits, z, alpha, details)
@@ -182,7 +235,8 @@ class LSTMSA(nn.Module):
 
 class ResLSTMSA(LSTMSA):
     """ResLSTM-SA-hY of seed 000: X' = BatchNorm1d(d)(X + LSTM_1(X)), then LSTM-SA.
-    Parameters: h32/h64/h128 = 27,988 / 46,772 / 108,916."""
+    Parameters: h32/h64/h128 = 27,988 / 46,772 / 108,916. ``unmasked``: the residual sum
+    is zero on padded frames and BatchNorm's statistics include them."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__(cfg)
@@ -191,6 +245,8 @@ class ResLSTMSA(LSTMSA):
         self.res_norm = MaskedBatchNorm1d(cfg.input_dim)
 
     def encode(self, x, lengths, mask, packed):
+        if self.unmasked:
+            return self.res_norm(x + run_lstm(self.res_lstm, x, lengths, packed) * mask[..., None])
         return self.res_norm(x + run_lstm(self.res_lstm, x, lengths, packed), mask)
 
 

@@ -66,8 +66,14 @@ class Spec:
         return cls(ModelConfig(**d["model"]), TrainConfig(**d["train"]), d["protocol"], d["seeding"],
                    d["feature_set"])
 
+    @property
+    def computation(self) -> str:
+        """masked (default) or the parts of the authors' computation (``ModelConfig.computation``)."""
+        return self.model.computation
+
     def label(self) -> str:
-        return f"{self.model.label()} [{self.protocol}]"
+        extra = "" if self.computation == "masked" else f", {self.computation}"
+        return f"{self.model.label()} [{self.protocol}{extra}]"
 
 
 def run_seed(spec: Spec, run: int, fold: int) -> int:
@@ -100,6 +106,13 @@ def pick_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def random_batches(n: int, batch: int, rng: np.random.Generator):
+    """The authors' batches (a shuffled DataLoader): a random permutation cut into
+    batches, lengths ignored."""
+    order = rng.permutation(n)
+    return [order[i:i + batch] for i in range(0, n, batch)]
+
+
 def length_pooled_batches(lengths: np.ndarray, batch: int, pool: int, rng: np.random.Generator):
     """Shuffle, sort each pool of ``pool`` batches by length, cut into batches,
     shuffle the batches: little padding, random composition."""
@@ -122,7 +135,7 @@ class _Tensors:
         self.lengths = torch.from_numpy(split.lengths).to(device)
         self.lengths_np = split.lengths
         self.labels = torch.from_numpy(split.labels).to(device)
-        self.order = np.argsort(split.lengths, kind="stable")
+        self.order = np.argsort(split.lengths, kind="stable")  # evaluation order: least padding
         self.aux = None  # gender and speaker targets; speaker indices mean something on the training split only
         if speakers is not None:
             speaker = np.searchsorted(speakers, split.actors).astype(np.int64)
@@ -140,11 +153,15 @@ class _Tensors:
 
 
 @torch.no_grad()
-def predict_logits(model, data: _Tensors, batch: int = 512, packed: bool = False) -> torch.Tensor:
+def predict_logits(model, data: _Tensors, batch: int = 512, packed: bool = False,
+                   file_order: bool = False) -> torch.Tensor:
+    """Logits of a split, in batches of ``batch`` taken in length order (least padding)
+    or, ``file_order=True``, in the split's file order (the authors' evaluation)."""
     model.eval()
     out = torch.empty(len(data.lengths_np), model.cfg.n_classes, device=data.x.device)
-    for s in range(0, len(data.order), batch):
-        idx = data.order[s:s + batch]
+    order = np.arange(len(data.lengths_np)) if file_order else data.order
+    for s in range(0, len(order), batch):
+        idx = order[s:s + batch]
         x, lengths, _ = data.batch(idx)
         out[torch.from_numpy(idx).to(out.device)] = model(x, lengths, packed=packed)
     return out
@@ -181,9 +198,9 @@ def gender_accuracy(model, data: _Tensors, batch: int = 512) -> float:
     return round(correct / len(data.order), 6)
 
 
-def _evaluate(model, data: _Tensors, batch: int) -> tuple[float, float]:
+def _evaluate(model, data: _Tensors, batch: int, file_order: bool = False) -> tuple[float, float]:
     """Cross-entropy and UAR of a split."""
-    logits = predict_logits(model, data, batch)
+    logits = predict_logits(model, data, batch, file_order=file_order)
     loss = float(F.cross_entropy(logits, data.labels))
     return loss, metrics.uar(data.labels.cpu().numpy(), logits.argmax(1).cpu().numpy())
 
@@ -192,7 +209,10 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
     """Train on ``splits['train']``, keep the epoch of best validation UAR (earliest
     on ties), predict ``splits['test']``. Returns history, best epoch, predictions
     and the best state (``state``). The test UAR of every epoch is recorded for
-    learning curves only; it never steers anything."""
+    learning curves only; it never steers anything. The parts of the authors'
+    computation in ``spec.model.computation`` choose random-order training batches
+    (``random_order``) and evaluation in training-size batches in file order
+    (``eval_batches``)."""
     device = device or pick_device()
     cfg, tc = spec.model, spec.train
     torch.manual_seed(seed)
@@ -206,21 +226,24 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=tc.T_0, T_mult=1, eta_min=tc.lr / 100)
     train = tensors["train"]
+    shuffled = "random_order" in cfg.parts
+    eval_batch, file_order = (tc.batch_size, True) if "eval_batches" in cfg.parts else (tc.eval_batch, False)
     history = {k: [] for k in ("lr", "train_loss", "val_loss", "val_uar", "test_uar")}
     best = (-1.0, -1, None)
     for epoch in range(tc.epochs):
         history["lr"].append(opt.param_groups[0]["lr"])
-        train_loss = train_epoch(model, opt, train,
-                                 length_pooled_batches(train.lengths_np, tc.batch_size, tc.pool_batches, rng))
+        batches = (random_batches(len(train.lengths_np), tc.batch_size, rng) if shuffled else
+                   length_pooled_batches(train.lengths_np, tc.batch_size, tc.pool_batches, rng))
+        train_loss = train_epoch(model, opt, train, batches)
         sched.step()
-        val_loss, val_uar = _evaluate(model, tensors["validation"], tc.eval_batch)
-        _, test_uar = _evaluate(model, tensors["test"], tc.eval_batch)
+        val_loss, val_uar = _evaluate(model, tensors["validation"], eval_batch, file_order)
+        _, test_uar = _evaluate(model, tensors["test"], eval_batch, file_order)
         for k, v in zip(("train_loss", "val_loss", "val_uar", "test_uar"), (train_loss, val_loss, val_uar, test_uar)):
             history[k].append(round(float(v), 6))
         if val_uar > best[0]:
             best = (val_uar, epoch, copy.deepcopy(model.state_dict()))
     model.load_state_dict(best[2])
-    preds = predict_logits(model, tensors["test"], tc.eval_batch).argmax(1).cpu().numpy()
+    preds = predict_logits(model, tensors["test"], eval_batch, file_order=file_order).argmax(1).cpu().numpy()
     labels = splits["test"].labels
     extra = {"test_gender_accuracy": gender_accuracy(model, tensors["test"], tc.eval_batch)} if multitask else {}
     return {**extra, "best_epoch": best[1], "best_val_uar": round(float(best[0]), 6), "history": history,

@@ -18,6 +18,7 @@ killed trial had finished (run records).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import time
@@ -53,6 +54,7 @@ class Plan:
     protocol: str = "clean"          # normalisation: clean (training speakers) | paper (all speakers)
     epochs: int = 100
     trials: int = 100
+    min_complete: int = 0            # keep going past ``trials`` until this many are COMPLETE (not pruned)
     pruner: str = "median"
     sampler_seed: int = 0
     startup_trials: int = 10         # random trials before TPE (and before pruning starts)
@@ -154,13 +156,30 @@ def make_pruner(plan: Plan):
     return optuna.pruners.NopPruner()
 
 
-def make_sampler(plan: Plan, worker: int = 0):
-    """TPE with Optuna 5's defaults (multivariate, constant liar) and a fixed seed;
-    each worker offsets the seed so two workers never draw the same random start."""
-    import optuna
+def trial_seed(study_name: str, number: int) -> int:
+    """The sampler seed of trial ``number`` of a study: distinct for every study and
+    every trial, whichever worker (process or machine) asks for it."""
+    digest = hashlib.sha1(f"{study_name}#{number}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
-    return optuna.samplers.TPESampler(seed=plan.sampler_seed + 1000 * worker,
-                                      n_startup_trials=plan.startup_trials, multivariate=True, constant_liar=True)
+
+def make_sampler(plan: Plan, worker: int = 0):
+    """TPE with Optuna 5's defaults (multivariate, constant liar), reseeded for each
+    trial from the study's name and the trial's number (``trial_seed``): trial
+    numbers are unique in a storage, so two workers never draw the same random start,
+    and one worker alone is reproducible. ``worker`` is kept for the callers' sake."""
+    import optuna
+    from optuna.samplers._lazy_random_state import LazyRandomState
+
+    class TrialSeededTPE(optuna.samplers.TPESampler):
+        def before_trial(self, study, trial):
+            seed = trial_seed(study.study_name, trial.number)
+            self._rng = LazyRandomState(seed)
+            self._random_sampler._rng = LazyRandomState(seed)
+            super().before_trial(study, trial)
+
+    return TrialSeededTPE(seed=plan.sampler_seed, n_startup_trials=plan.startup_trials, multivariate=True,
+                          constant_liar=True)
 
 
 def open_study(plan: Plan, storage, data: Dataset, worker: int = 0):
@@ -197,6 +216,14 @@ def objective(trial, plan: Plan, data: Dataset, folds, runs_dir: Path) -> float:
     return float(np.mean(val))
 
 
+def _enough(plan: Plan, n: dict) -> bool:
+    """Whether the trials counted in ``n`` (running and waiting ones counted as if they
+    will complete) meet the plan: ``trials`` finished and ``min_complete`` complete."""
+    pending = n["RUNNING"] + n["WAITING"]
+    return (n["COMPLETE"] + n["PRUNED"] + pending >= plan.trials
+            and n["COMPLETE"] + pending >= plan.min_complete)
+
+
 def _counts(study) -> dict:
     out = dict.fromkeys(LIVE + ("FAIL",), 0)
     for t in study.get_trials(deepcopy=False):
@@ -207,8 +234,9 @@ def _counts(study) -> dict:
 def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: int = 0, progress: bool = True,
          heartbeat: tuple[int, int] = (30, 90), poll: float | None = None) -> dict:
     """Contribute trials to each study in turn until it holds ``plan.trials``
-    finished (complete or pruned) trials, waiting for other workers' running trials
-    to end. Returns {study name: trials this worker ran}."""
+    finished (complete or pruned) trials, ``plan.min_complete`` of them complete,
+    waiting for other workers' running trials to end. Returns {study name: trials
+    this worker ran}."""
     import optuna
     from optuna.storages._heartbeat import get_heartbeat_thread
     from optuna.trial import TrialState
@@ -227,22 +255,25 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
         study = open_study(plan, storage, data, worker)
         name = study.study_name
         ran[name] = 0
-        bar = tqdm(total=plan.trials, desc=f"{plan.label} {plan.space} {plan.pruner}", unit="trial",
+        goal = max(plan.trials, plan.min_complete)
+        bar = tqdm(total=goal, desc=f"{plan.label} {plan.space} {plan.pruner}", unit="trial",
                    disable=not progress)
         while True:
             optuna.storages.fail_stale_trials(study)
             n = _counts(study)
-            bar.n = min(plan.trials, n["COMPLETE"] + n["PRUNED"])
+            bar.n = min(goal, n["COMPLETE"] + n["PRUNED"] if n["COMPLETE"] >= plan.min_complete else n["COMPLETE"])
             bar.refresh()
-            if n["COMPLETE"] + n["PRUNED"] + n["RUNNING"] + n["WAITING"] >= plan.trials and not n["WAITING"]:
+            if _enough(plan, n) and not n["WAITING"]:
                 if n["RUNNING"] == 0:
                     break
                 time.sleep(poll)      # others' trials (or a dead worker's, until it goes stale)
                 continue
             trial = study.ask()
-            live_before = [t for t in study.get_trials(deepcopy=False, states=tuple(TrialState[s] for s in LIVE))
-                           if t.number < trial.number]
-            if len(live_before) >= plan.trials:
+            before = dict.fromkeys(LIVE, 0)
+            for t in study.get_trials(deepcopy=False, states=tuple(TrialState[s] for s in LIVE)):
+                if t.number < trial.number:
+                    before[t.state.name] += 1
+            if _enough(plan, before):
                 trial.set_user_attr("surplus", True)
                 study.tell(trial, state=TrialState.FAIL)
                 continue
@@ -302,7 +333,7 @@ def winners(study) -> dict:
     return {"clean": clean, "paper": paper}
 
 
-PLAN_KEYS = ("epochs", "trials", "pruner", "sampler_seed", "startup_trials", "protocol", "feature_set")
+PLAN_KEYS = ("epochs", "trials", "min_complete", "pruner", "sampler_seed", "startup_trials", "protocol", "feature_set")
 
 
 def plans_from_params(params: dict) -> list[Plan]:

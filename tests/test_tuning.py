@@ -186,3 +186,39 @@ def test_three_workers_share_a_postgresql_study(learn_data, tmp_path, postgres_u
         assert all(0 <= t.user_attrs["test_uar"] <= 1 for t in done)
     workers = {t.user_attrs["worker"] for p in plans for t in _finished(tuning.load_study(p, postgres_url, learn_data))}
     assert len(workers) >= 2  # the work really was shared
+
+
+def _asked_params(samplers, url, plan, n):
+    """``n`` trials asked in turn from ``samplers`` (each a separate study object on one
+    storage, as separate worker processes hold), told a constant value."""
+    studies = [optuna.create_study(study_name="s", storage=url, sampler=s, load_if_exists=True) for s in samplers]
+    out = []
+    for i in range(n):
+        study = studies[i % len(studies)]
+        trial = study.ask()
+        p = tuning.suggest(trial, plan.space)
+        study.tell(trial, 0.5)
+        out.append(tuple(sorted(p.items())))
+    return out
+
+
+def test_separate_workers_never_repeat_parameters_and_one_worker_is_reproducible(tmp_path):
+    """Two processes that each run `tune --workers 1` build the same sampler (worker 0).
+    Seeded once per sampler (the old scheme) they drew identical random starts."""
+    plan = tuning.Plan("lstm_sa", 32, startup_trials=4)
+    shared = _asked_params([tuning.make_sampler(plan), tuning.make_sampler(plan)],
+                           f"sqlite:///{tmp_path / 'shared.db'}", plan, 8)
+    assert len(set(shared)) == 8
+    alone = [_asked_params([tuning.make_sampler(plan)], f"sqlite:///{tmp_path / f'alone{i}.db'}", plan, 6)
+             for i in range(2)]
+    assert alone[0] == alone[1]
+    # a trial's draws depend on its number only, not on which worker asked for it
+    assert shared[:4] == alone[0][:4]
+
+
+def test_min_complete_keeps_a_study_going_past_pruned_trials():
+    plan = tuning.Plan(trials=5, min_complete=3)
+    n = dict.fromkeys(tuning.LIVE, 0) | {"COMPLETE": 2, "PRUNED": 4}
+    assert not tuning._enough(plan, n)
+    assert tuning._enough(plan, n | {"RUNNING": 1})
+    assert tuning._enough(tuning.Plan(trials=5), n)
