@@ -19,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data verify features synth reproduce tune tune-worker readme test bench-features bench-train sync lab clean
+.PHONY: help setup data verify features synth reproduce tune fidelity tune-worker readme test bench-features bench-train sync lab clean
 
 help:  ## list the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ endif
 
 tune: $(STAMP)  ## run notebook 04's Optuna studies for PROFILE (STORAGE=url to share, WORKERS=n)
 	$(PY) -m ser_utils tune --profile $(PROFILE) $(if $(WORKERS),--workers $(WORKERS))
+
+fidelity: $(STAMP)  ## compute notebook 07's ladder and 100-epoch studies for PROFILE (resumable; full: ~15 core-hours), then run 07
+	$(PY) -m ser_utils fidelity --profile $(PROFILE) $(if $(WORKERS),--workers $(WORKERS))
+	$(PY) -m ser_utils.pipeline --profile $(PROFILE) --only 07_fidelity
 
 tune-worker: $(STAMP)  ## one worker joining PROFILE's studies in STORAGE (run on as many machines as you like)
 	$(PY) -m ser_utils tune --profile $(PROFILE) --workers 1

@@ -112,8 +112,8 @@ def ladder(model: str, params: dict, won: dict | None = None) -> list[Rung]:
     pick = (won or {}).get(label, {})
     clean = tuning.spec_for(pick["clean"][0], pick["clean"][1].params) if "clean" in pick else None
     waiting = "waiting for the 100-epoch study"
-    rows.append(Rung(label, "1", "clean, hyperparameters chosen on validation by the 100-epoch study", clean, fresh,
-                     "0", _trial_note(pick.get("clean")) or waiting))
+    rows.append(Rung(label, "1", "clean, hyperparameters chosen on validation by the 100-epoch study", clean,
+                     tuple(range(1, seed_runs + 1)), "0", _trial_note(pick.get("clean")) or waiting))
     ref = replace(clean, model=replace(clean.model, computation="reference")) if clean else None
     rows.append(Rung(label, "2", "+ the authors' computation (unmasked attention and BatchNorm, their output "
                      "init, random-order batches, evaluation in training-size batches)", ref, fresh, "1",
@@ -147,6 +147,36 @@ def _trial_note(pick) -> str:
     p = trial.params
     return (f"study {plan.space} space, trial #{trial.number}: lr {p['lr']:.2g}, weight decay "
             f"{p['weight_decay']:.2g}, dropout {p['dropout']:.2f}, T_0 {p['T_0']}, batch {p['batch_size']}")
+
+
+def winner_jobs(plan_list, url: str, data, seed_runs: int) -> list[tuple[Spec, tuple]]:
+    """Each finished study's clean and paper-style winners, re-run with fresh seeds
+    (runs 1..seed_runs; run 0 was the trial)."""
+    out = []
+    for plan in plan_list:
+        state = study_state(plan, url, data)
+        if state["done"]:
+            for trial in tuning.winners(state["study"]).values():
+                out.append((tuning.spec_for(plan, trial.params), tuple(range(1, seed_runs + 1))))
+    return out
+
+
+def best_of_n(select, report, ns, n_draws: int = 4000, seed: int = 0) -> pd.DataFrame:
+    """Expected ``report`` value of the trial that is best by ``select`` among ``n``
+    trials drawn without replacement from a study's complete trials, for each n in
+    ``ns`` (Monte Carlo over ``n_draws`` subsets). With ``select = report`` (the test
+    UAR) this is the paper-style selection's optimism curve."""
+    select, report = np.asarray(select, float), np.asarray(report, float)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in ns:
+        if n > len(select):
+            break
+        picks = np.array([rng.choice(len(select), n, replace=False) for _ in range(n_draws)])
+        best = picks[np.arange(n_draws), np.argmax(select[picks], axis=1)]
+        rows.append({"n_trials": n, "expected": float(report[best].mean()),
+                     "q05": float(np.quantile(report[best], 0.05)), "q95": float(np.quantile(report[best], 0.95))})
+    return pd.DataFrame(rows)
 
 
 def jobs(rungs, stage: str = "all") -> list[tuple[Spec, tuple]]:
@@ -264,4 +294,5 @@ def run(params: dict, data, folds, out_dir, stage: str = "all", workers: int | N
     rungs = rungs_for(params, url, data)
     if stage == "all":
         train(jobs(rungs, "all"), data, folds, runs_dir, workers, progress)
+        train(winner_jobs(plans(params), url, data, params["seed_runs"]), data, folds, runs_dir, workers, progress)
     return rungs

@@ -180,3 +180,51 @@ def uar_vs_cost(table: pd.DataFrame) -> plt.Figure:
     fig.suptitle("accuracy against cost, one protocol")
     fig.tight_layout()
     return fig
+
+
+def fidelity_waterfall(ladder: pd.DataFrame, slides: dict | None = None) -> plt.Figure:
+    """One panel per model: each rung a bar from its ``previous`` rung's mean UAR to its
+    own, with the 95 % CI of its mean; rungs with no previous one start at 0. A dashed
+    line marks the slides' reported value (literature)."""
+    models = list(dict.fromkeys(ladder["model"]))
+    fig, axes = plt.subplots(1, len(models), figsize=(6.5 * len(models), 4.2), squeeze=False, sharey=True)
+    for ax, model in zip(axes[0], models):
+        rows = ladder[ladder["model"] == model].reset_index(drop=True)
+        mean = dict(zip(rows["rung"], rows["uar_mean"]))
+        for i, r in rows.iterrows():
+            if np.isnan(r["uar_mean"]):
+                ax.text(i, 0.02, "pending", rotation=90, ha="center", va="bottom", fontsize=8, color="grey")
+                continue
+            base = mean.get(r["previous"], np.nan) if isinstance(r["previous"], str) else np.nan
+            base = 0.0 if np.isnan(base) else base
+            colour = "#0072B2" if r["uar_mean"] >= base else "#D55E00"
+            ax.bar(i, r["uar_mean"] - base, bottom=base, color=colour, width=0.6)
+            if not np.isnan(r["ci95"]):
+                ax.errorbar(i, r["uar_mean"], yerr=r["ci95"], color="black", capsize=3, lw=1)
+            ax.text(i, max(r["uar_mean"] + (r["ci95"] if not np.isnan(r["ci95"]) else 0), base) + 0.005,
+                    f"{r['uar_mean']:.3f}", ha="center", va="bottom", fontsize=8)
+        if slides and model in slides:
+            ax.axhline(slides[model], ls="--", color="#009E73",
+                       label=f"slides (literature): {slides[model]:.4f}")
+            ax.legend(loc="lower right", fontsize=8)
+        ax.set_xticks(range(len(rows)), rows["rung"])
+        ax.set_xlabel("rung")
+        ax.set_title(model)
+        ax.set_ylim(0, 0.75)
+    axes[0][0].set_ylabel("pooled test UAR (mean over runs, 95 % CI)")
+    fig.tight_layout()
+    return fig
+
+
+def best_of_n_curve(curves: dict) -> plt.Figure:
+    """``{label: best_of_n frame}``: expected test UAR of the selected trial against the
+    number of trials searched, with the 5-95 % band."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for label, frame in curves.items():
+        ax.plot(frame["n_trials"], frame["expected"], marker="o", ms=3, label=label)
+        ax.fill_between(frame["n_trials"], frame["q05"], frame["q95"], alpha=0.15)
+    ax.set_xlabel("trials searched (N)")
+    ax.set_ylabel("test UAR of the selected trial")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -33,6 +33,7 @@ EXPECTED = {
     "05_embeddings": {"embedding_separability": 2, "confusion_claims": 3},
     "06_sota_comparison": {"sota_our_models": 7, "sota_loss_weightings": 3, "sota_literature_and_ours": 15,
                            "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2},
+    "07_fidelity": {"fidelity_ladder": 18, "fidelity_studies": 2, "fidelity_optimism": 2},
 }
 
 
@@ -97,3 +98,16 @@ def test_rerun_is_up_to_date(smoke_run, capsys):
     pipeline.run_notebook(name, "smoke", smoke_run)
     assert "up to date" in capsys.readouterr().out
     assert stamp.read_text() == before
+
+
+def test_smoke_fidelity_ladder(smoke_run):
+    """Every rung computed; the authors' reseeding replays bit-identically on a CPU; rung 4
+    is the first runs of rung 6b (same spec), so with equal run counts they agree."""
+    ladder = pd.read_csv(smoke_run / "tables" / "fidelity_ladder.csv", dtype={"rung": str})
+    assert ladder["complete"].all() and (ladder["n_runs"] == ladder["runs_planned"]).all()
+    replay = ladder[ladder["rung"] == "6a"]
+    assert (replay["uar_std"] == 0).all()
+    four = ladder[ladder["rung"] == "4"].set_index("model")["uar_mean"]
+    six = ladder[ladder["rung"] == "6b"].set_index("model")["uar_mean"]
+    assert (four == six).all()
+    assert {"fidelity_waterfall", "fidelity_best_of_n"} <= {p.stem for p in (smoke_run / "figures").glob("*.png")}

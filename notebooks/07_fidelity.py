@@ -1,0 +1,240 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 07 — Fidelity: why our numbers sit below the slides
+#
+# Seed 000's slides (Krasnoproshin & Vashkevich, DSPA 2026) report ResLSTM-SA-h64 at a
+# pooled test UAR of **0.6232 ± 0.0119** over 10 runs (LSTM-SA-h64: 0.5751) — literature
+# values. This study's clean protocol has so far sat about 0.15 lower. This notebook walks a
+# **ladder** from our clean protocol to the authors' exact setting, one change per rung,
+# each rung trained for 100 epochs with several seeds, and says how much of the gap each
+# step explains:
+#
+# | rung | what changes |
+# |---|---|
+# | 0 | clean protocol, the study's default hyperparameters |
+# | 1 | clean, the hyperparameters chosen on **validation** speakers by a 100-epoch TPE study |
+# | 2 | + the authors' **computation** (attention and BatchNorm over zero-padded frames, their output-layer init, random-order batches, evaluation in training-size batches) |
+# | 3 | + **paper normalisation** (mean/std over all speakers, test speakers included) |
+# | 4 | the **authors' setting**: their computation and protocol, lr 2e-4, batch 16, dropout 0.3, their weight decay, T_0 10 |
+# | 5a / 5b | **paper-style selection**: the best-by-**test** trial's own UAR, then the same configuration with fresh seeds |
+# | 6a / 6b | "10 runs": the authors' replayed fold seeds (42 + 100·fold) against fresh seeds |
+#
+# The authors' own code, run unchanged on this CPU (`shared/tools/authors_reference_run.py`,
+# a cross-check outside the project), gave 0.398 (ResLSTM-SA-h64) and 0.423 (LSTM-SA-h64) at
+# the setting of rung 4 with their seeds: rung 6a must land near those.
+# See [GLOSSARY](GLOSSARY.md) for UAR, folds, optimism and paired tests.
+
+# %% tags=["parameters"]
+profile = "smoke"
+corpus = "synthetic"
+synthetic_actors = 8
+cache_dir = None
+out_dir = "results/smoke"
+storage = None             # None: $OPTUNA_STORAGE, else sqlite:///<source>/optuna.db
+models = ["reslstm_sa-h64", "lstm_sa-h64"]
+studies = [["reslstm_sa-h64", "reference"], ["lstm_sa-h64", "reference"]]
+epochs = 3
+runs = 2                   # fresh-seed runs of rungs 0, 2, 3, 4
+seed_runs = 2              # fresh-seed runs of the rungs about selection and seeds (1, 5b, 6b)
+replays = 2                # replays of the authors' reseeding (identical on a CPU)
+trials = 3                 # complete trials per study (pruned ones do not count)
+startup_trials = 2
+pruner = "median"
+compute = True             # False: show the records of `source` without training anything
+source = None              # the results folder to read (None: out_dir), e.g. "results/full"
+workers = None
+
+# %%
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import Markdown, display
+from pathlib import Path
+
+from ser_utils import fidelity, literature, plots, reporting, study, tuning
+from ser_utils.models import ModelConfig, build_model
+
+out_dir = Path(out_dir)
+src = Path(source) if source else out_dir
+params = dict(models=models, studies=studies, epochs=epochs, runs=runs, seed_runs=seed_runs, replays=replays,
+              trials=trials, startup_trials=startup_trials, pruner=pruner, storage=storage)
+data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+study.notice(data, profile)
+url = tuning.storage_url(src, storage)
+if not compute:
+    display(Markdown(f"> **Read-only view** of `{src}` (profile `{profile}` trains nothing here): the "
+                     f"numbers below are whatever the `full` profile's compute has recorded so far."))
+
+# %% [markdown]
+# ## The authors' computation, in code
+# Our models mask padded frames: an utterance's output does not depend on how long its
+# batch-mates are. The authors' code runs packed LSTMs (zero output on padding) but takes
+# the attention softmax over **every** frame of the padded batch, and ResLSTM-SA's
+# BatchNorm statistics over the padded frames too. In `ser_utils.models.LSTMSA.forward`
+# the `reference` computation is these lines:
+#
+# ```python
+# h = run_lstm(self.lstm, self.encode(x, lengths, mask, packed), lengths, packed)
+# if self.unmasked:  # zero outputs on padding (a packed LSTM's), softmax over every frame
+#     h = h * mask[..., None]
+#     mask = torch.ones_like(mask)
+# context, alpha = self.attention(h, mask)
+# ```
+#
+# A padded frame scores uᵀ0 = 0, so it takes a share e⁰/Σ of the softmax: the longer the
+# padding, the more the real frames' weights shrink. The cell shows it with one utterance of
+# the corpus evaluated alone and beside a longer one, for a (randomly initialised) model of
+# each computation.
+
+# %%
+torch.manual_seed(0)
+short, long_ = np.argsort([len(f) for f in data.features])[[0, -1]]
+x_short = torch.from_numpy(data.features[short])[None]
+pad = len(data.features[long_]) - x_short.shape[1]
+batch = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(data.features[i]) for i in (short, long_)],
+                                        batch_first=True)
+lengths = torch.tensor([x_short.shape[1], len(data.features[long_])])
+demo = []
+for computation in ("masked", "reference"):
+    torch.manual_seed(0)
+    m = build_model(ModelConfig("lstm_sa", hidden=64, computation=computation)).eval()
+    with torch.no_grad():
+        alone = torch.softmax(m(x_short, lengths[:1]), 1)[0]
+        beside = torch.softmax(m(batch, lengths), 1)[0]
+    demo.append({"computation": computation, "padding frames": pad,
+                 "max |Δ probability|": float((alone - beside).abs().max()),
+                 "same top class": bool(alone.argmax() == beside.argmax())})
+pd.DataFrame(demo)
+
+# %% [markdown]
+# ## Compute (resumable)
+# `make fidelity PROFILE=full` runs the same call from the shell. Finished run records
+# and trials are reused, so an interrupted run resumes where it stopped; the rungs that need
+# a finished study stay *pending* until it has its complete trials.
+
+# %%
+if compute:
+    fidelity.run(params, data, folds, out_dir, stage="all", workers=workers)
+rungs = fidelity.rungs_for(params, url, data)
+records = fidelity.collect(rungs, data, folds, src / "runs")
+
+# %% [markdown]
+# ## The studies
+# TPE guided by the mean validation-speaker UAR over the folds (100 epochs per trial when
+# run by the `full` profile); each trial also records its pooled test UAR, never used by
+# the search. *Clean* selection takes the best validation UAR, *paper-style* the best test
+# UAR (what the slides' tuning did).
+
+# %%
+plan_list = fidelity.plans(params)
+study_rows = []
+for plan in plan_list:
+    state = fidelity.study_state(plan, url, data)
+    row = {"model": plan.label, "space": plan.space, "epochs": plan.epochs, "complete": state["complete"],
+           "pruned": state["pruned"], "goal (complete)": plan.min_complete, "done": state["done"]}
+    if state["complete"]:
+        win = tuning.winners(state["study"])
+        row.update(clean_trial=win["clean"].number, clean_val_uar=win["clean"].value,
+                   clean_test_uar=win["clean"].user_attrs["test_uar"], paper_trial=win["paper"].number,
+                   paper_test_uar=win["paper"].user_attrs["test_uar"])
+    study_rows.append(row)
+studies_table = pd.DataFrame(study_rows)
+reporting.save_table(studies_table, "fidelity_studies", out_dir)
+studies_table
+
+# %% [markdown]
+# ## The ladder
+# One row per model and rung: the mean of the runs' pooled test UARs, their std and the
+# half-width of the 95 % t-interval (`ci95`), the weighted accuracy (WA), and the change from
+# the rung it builds on with a two-sided Wilcoxon signed-rank p-value over the (run, fold)
+# pairs both rungs have (same seeds, same test speakers; blank below 6 pairs). The slides'
+# value is a **literature** column; `authors_code_uar_measured` is the authors' own code run
+# on this CPU.
+
+# %%
+ladder = fidelity.table(rungs, records)
+reporting.save_table(ladder, "fidelity_ladder", out_dir)
+ladder.drop(columns=["description"])
+
+# %%
+slides = {m: literature.SEED000_TABLE[m][1] for m in ladder["model"].unique() if m in literature.SEED000_TABLE}
+fig = plots.fidelity_waterfall(ladder, slides)
+reporting.save_figure(fig, "fidelity_waterfall", out_dir)
+
+# %% [markdown]
+# ## Optimism of selecting on test
+# For each study: the expected test UAR of the trial that a search over N trials would pick,
+# by test UAR (paper-style) and by validation UAR (clean), estimated by drawing N of the
+# study's complete trials many times. The gap between the two curves is what selection on
+# the test folds adds by itself; it grows with N.
+
+# %%
+curves, optimism_rows = {}, []
+for plan in plan_list:
+    state = fidelity.study_state(plan, url, data)
+    done = [t for t in (state["study"].get_trials(deepcopy=False) if state["study"] else [])
+            if t.state.name == "COMPLETE"]
+    if len(done) < 2:
+        continue
+    val = [t.value for t in done]
+    test = [t.user_attrs["test_uar"] for t in done]
+    ns = sorted(set([1, 2, 3, 5, 10, 20, 30, 50, 100, len(done)]) & set(range(1, len(done) + 1)))
+    paper_curve = fidelity.best_of_n(test, test, ns)
+    clean_curve = fidelity.best_of_n(val, test, ns)
+    curves[f"{plan.label} {plan.space}: best by test"] = paper_curve
+    curves[f"{plan.label} {plan.space}: best by validation"] = clean_curve
+    optimism_rows.append({"model": plan.label, "space": plan.space, "complete_trials": len(done),
+                          "best_by_test_expected": paper_curve["expected"].iloc[-1],
+                          "best_by_validation_expected": clean_curve["expected"].iloc[-1],
+                          "optimism": paper_curve["expected"].iloc[-1] - clean_curve["expected"].iloc[-1]})
+optimism = pd.DataFrame(optimism_rows)
+if curves:
+    reporting.save_table(optimism, "fidelity_optimism", out_dir)
+    reporting.save_figure(plots.best_of_n_curve(curves), "fidelity_best_of_n", out_dir)
+optimism
+
+# %% [markdown]
+# ## What the ladder says
+# Generated from the table above; a rung with no records yet is reported as pending.
+
+# %%
+def _line(row) -> str:
+    if np.isnan(row.uar_mean):
+        return f"rung {row.rung}: pending ({row.note})"
+    ci = "" if np.isnan(row.ci95) else f" ± {row.ci95:.3f}"
+    text = f"rung {row.rung}: {row.uar_mean:.3f}{ci} over {row.n_runs} run(s)"
+    if not np.isnan(row.delta_vs_previous):
+        p = "" if np.isnan(row.p_value) else f", p = {row.p_value:.3g} over {row.paired_folds} paired folds"
+        text += f"; {row.delta_vs_previous:+.3f} against rung {row.previous}{p}"
+    return text
+
+
+lines = []
+for model, rows in ladder.groupby("model", sort=False):
+    lines.append(f"**{model}** (slides, literature: {slides.get(model, float('nan')):.4f})")
+    lines += [f"- {_line(r)}" for r in rows.itertuples()]
+    anchor = rows[rows.rung == "6a"].iloc[0]
+    if not np.isnan(anchor.uar_mean):
+        lines.append(f"- the authors' setting with their reseeding gives {anchor.uar_mean:.3f}; their own code "
+                     f"gave {anchor.authors_code_uar_measured:.3f} on this CPU "
+                     f"(difference {anchor.uar_mean - anchor.authors_code_uar_measured:+.3f})")
+    done = rows.dropna(subset=["uar_mean"])
+    if len(done):
+        top = done.loc[done.uar_mean.idxmax()]
+        lines.append(f"- highest rung so far: {top.rung} at {top.uar_mean:.3f}, "
+                     f"{slides.get(model, np.nan) - top.uar_mean:.3f} below the slides")
+display(Markdown("\n".join(lines)))

@@ -1,0 +1,101 @@
+"""The fidelity ladder's bookkeeping: rungs, job lists, the table's statistics and
+the best-of-N optimism curve, against hand-computed values."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy.stats import wilcoxon
+
+from ser_utils import fidelity, tuning
+
+PARAMS = dict(models=["reslstm_sa-h64", "lstm_sa-h64"], studies=[["reslstm_sa-h64", "reference"]], epochs=100,
+              runs=3, seed_runs=10, replays=2, trials=30, startup_trials=10)
+
+
+def test_rungs_before_and_after_the_study():
+    rungs = {r.rung: r for r in fidelity.ladder("lstm_sa-h64", PARAMS)}
+    assert [r for r in rungs] == ["0", "1", "2", "3", "4", "5a", "5b", "6a", "6b"]
+    assert all(rungs[k].spec is None for k in ("1", "2", "3", "5a", "5b"))
+    four = rungs["4"].spec
+    assert (four.computation, four.protocol, four.seeding) == ("reference", "paper", "distinct")
+    assert (four.train.lr, four.train.batch_size, four.train.weight_decay, four.train.T_0, four.model.dropout) == \
+        (2e-4, 16, 4.9e-2, 10, 0.3)
+    assert rungs["6a"].spec.seeding == "reference" and rungs["6a"].runs == (0, 1)
+    assert rungs["6b"].runs == tuple(range(10)) and rungs["0"].runs == (0, 1, 2)
+    plan = tuning.Plan("lstm_sa", 64, space="reference", epochs=100)
+    trial = SimpleNamespace(number=7, params={"lr": 3e-3, "weight_decay": 1e-4, "dropout": 0.2, "T_0": 5,
+                                              "batch_size": 32})
+    won = {"LSTM-SA-h64": {"clean": (plan, trial), "paper": (plan, trial)}}
+    rungs = {r.rung: r for r in fidelity.ladder("lstm_sa-h64", PARAMS, won)}
+    one, two, three = rungs["1"].spec, rungs["2"].spec, rungs["3"].spec
+    assert (one.train.lr, one.train.batch_size, one.computation, one.protocol) == (3e-3, 32, "masked", "clean")
+    assert two.train == one.train and two.computation == "reference" and two.protocol == "clean"
+    assert three.model == two.model and three.protocol == "paper"
+    assert rungs["1"].runs == tuple(range(1, 11)) and rungs["2"].runs == (1, 2, 3)
+    assert rungs["5a"].runs == (0,) and rungs["5b"].runs == tuple(range(1, 11))
+
+
+def test_first_stage_needs_no_study_and_merges_shared_specs():
+    rungs = [r for m in PARAMS["models"] for r in fidelity.ladder(m, PARAMS)]
+    first = fidelity.jobs(rungs, "first")
+    assert len(first) == 6  # per model: rung 0, rung 4, one replay
+    assert sorted(len(runs) for _, runs in first) == [1, 1, 3, 3, 3, 3]
+    full = dict(fidelity.jobs(rungs, "all"))
+    four = next(r.spec for r in rungs if r.rung == "4")
+    assert full[four] == tuple(range(10))  # rung 4's runs 0-2 are the first of 6b's ten
+
+
+def _records(uars_by_run_fold, n=10):
+    """Records whose fold predictions have exactly the given accuracy on a balanced
+    2-class fold of ``n`` utterances (so fold UAR = accuracy)."""
+    out = []
+    for (run, fold), u in uars_by_run_fold.items():
+        labels = [0, 1] * (n // 2)
+        right = int(round(u * n))
+        preds = [l if i < right else 1 - l for i, l in enumerate(labels)]
+        out.append({"run": run, "fold": fold, "test_uar": u, "test": {"labels": labels, "preds": preds}})
+    return out
+
+
+def test_table_statistics_by_hand():
+    a = fidelity.Rung("M", "0", "a", None, (0, 1, 2))
+    b = fidelity.Rung("M", "1", "b", None, (0, 1, 2), previous="0")
+    ua = {(r, k): 0.5 for r in range(3) for k in range(2)}
+    ub = {(0, 0): 0.6, (0, 1): 0.7, (1, 0): 0.6, (1, 1): 0.5, (2, 0): 0.8, (2, 1): 0.9}
+    frame = fidelity.table([a, b], {("M", "0"): _records(ua), ("M", "1"): _records(ub)})
+    # pooled UAR per run of b: (0.6+0.7)/2, (0.6+0.5)/2, (0.8+0.9)/2 on equal-size balanced folds
+    pooled = np.array([0.65, 0.55, 0.85])
+    row = frame.iloc[1]
+    assert row.uar_mean == pytest.approx(pooled.mean())
+    assert row.uar_std == pytest.approx(pooled.std(ddof=1))
+    assert row.ci95 == pytest.approx(4.302653 * pooled.std(ddof=1) / np.sqrt(3), rel=1e-5)  # t(0.975, 2)
+    assert row.delta_vs_previous == pytest.approx(pooled.mean() - 0.5)
+    assert row.paired_folds == 6
+    assert row.p_value == pytest.approx(wilcoxon([0.1, 0.2, 0.1, 0.0, 0.3, 0.4]).pvalue)
+    assert row.wa_mean == pytest.approx(pooled.mean())  # balanced folds: WA = UAR
+    assert np.isnan(frame.iloc[0].delta_vs_previous) and bool(frame.iloc[1].complete)
+
+
+def test_table_leaves_p_blank_under_six_pairs_and_pending_rungs_empty():
+    a = fidelity.Rung("M", "0", "a", None, (0,))
+    b = fidelity.Rung("M", "1", "b", None, (0,), previous="0")
+    c = fidelity.Rung("M", "2", "c", None, (0,), previous="1")
+    recs = {("M", "0"): _records({(0, k): 0.5 for k in range(5)}),
+            ("M", "1"): _records({(0, k): 0.7 for k in range(5)})}
+    frame = fidelity.table([a, b, c], recs)
+    assert frame.iloc[1].paired_folds == 5 and np.isnan(frame.iloc[1].p_value)
+    assert frame.iloc[1].delta_vs_previous == pytest.approx(0.2)
+    assert np.isnan(frame.iloc[2].uar_mean) and frame.iloc[2].n_runs == 0
+
+
+def test_best_of_n_by_hand():
+    test = [0.1, 0.2, 0.3]
+    curve = fidelity.best_of_n(test, test, [1, 2, 3]).set_index("n_trials")["expected"]
+    assert curve[1] == pytest.approx(0.2, abs=0.005)
+    assert curve[2] == pytest.approx((0.2 + 0.3 + 0.3) / 3, abs=0.005)  # max of each of the 3 pairs
+    assert curve[3] == pytest.approx(0.3)
+    # clean selection: the trial best on validation is the worst on test
+    clean = fidelity.best_of_n([3, 2, 1], test, [3])
+    assert clean["expected"].iloc[0] == pytest.approx(0.1)
+    assert list(fidelity.best_of_n(test, test, [2, 5])["n_trials"]) == [2]
