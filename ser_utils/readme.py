@@ -26,6 +26,27 @@ SECTIONS = [
 ]
 
 
+LADDER_COLUMNS = ["model", "rung", "description", "n_runs", "runs_planned", "uar_mean", "ci95", "wa_mean",
+                  "delta_vs_previous", "p_value", "slides_uar_literature", "authors_code_uar_measured"]
+
+
+def fidelity_section() -> list[str]:
+    """The ladder of ``results/full`` (notebook 07), first: the study's central result."""
+    import pandas as pd
+
+    path = results_dir() / "full" / "tables" / "fidelity_ladder.csv"
+    if not path.exists():
+        return []
+    ladder = pd.read_csv(path, dtype={"rung": str})[LADDER_COLUMNS]
+    done = int((ladder["n_runs"] == ladder["runs_planned"]).sum())
+    return ["### Fidelity ladder: from the clean protocol to the slides (notebook 07, `results/full/`)", "",
+            f"{done} of {len(ladder)} rungs have all their runs (100 epochs each); the others are partial or "
+            "pending and fill in as `make fidelity PROFILE=full` resumes. `slides_uar_literature` is the "
+            "published value; `authors_code_uar_measured` is the authors' own code run on this CPU. Figure: "
+            "`results/full/figures/fidelity_waterfall.png`.", "",
+            ladder.to_markdown(index=False, floatfmt=".4g"), ""]
+
+
 def render(profile: str) -> str:
     out = results_dir() / profile
     lines = [START, "", f"Produced by `make reproduce PROFILE={profile}`; tables under `results/{profile}/tables/`, "
@@ -38,6 +59,7 @@ def render(profile: str) -> str:
             info = json.loads(stamp.read_text())
             lines.append(f"| {info['notebook']} | {info['seconds'] / 60:.1f} min |")
         lines.append("")
+    lines += fidelity_section()
     for name, title in SECTIONS:
         path = out / "tables" / f"{name}.md"
         if path.exists():
