@@ -32,6 +32,8 @@ corpus = "synthetic"        # "synthetic", "ravdess", or a folder
 synthetic_actors = 8
 cache_dir = None            # feature cache (default data/interim/features)
 out_dir = "results/smoke"
+audio = "embed"             # "embed": the players carry the sound (works anywhere, makes the notebook
+                            # larger); "link": they point at the corpus files (results/ keep no audio)
 
 # %%
 from pathlib import Path
@@ -111,6 +113,31 @@ for emotion in index.emotion.cat.categories:
     examples.append((f"{emotion}", rows.path.iloc[0]))
 fig = plots.utterance_panels(examples, FeatureConfig())
 reporting.save_figure(fig, "utterances_by_emotion", out_dir)
+
+# %% [markdown]
+# Listen to the same eight utterances (same actor, same sentence) before reading the
+# panels again: which emotions can you tell apart by ear, and which sound alike? With
+# `audio = "link"` the players point at the corpus files, so they play where the corpus is
+# (after `make data`), and the executed notebook stores no audio.
+
+# %%
+import os
+
+from IPython.display import Audio, HTML
+
+
+def player(path) -> str:
+    if audio == "embed":
+        return Audio(filename=str(path))._repr_html_()
+    path = Path(path)
+    linked = Path("data/raw/ravdess") / path.parent.name / path.name
+    target = linked if linked.exists() else path
+    src = os.path.relpath(target.absolute(), (out_dir / "notebooks").absolute())
+    return f'<audio controls preload="none" src="{src}"></audio>'
+
+
+HTML("<table>" + "".join(f"<tr><td>{emotion}</td><td>{player(path)}</td></tr>" for emotion, path in examples)
+     + "</table>")
 
 # %% [markdown]
 # ## Per-emotion distributions of a few telling features

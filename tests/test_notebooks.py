@@ -111,3 +111,9 @@ def test_smoke_fidelity_ladder(smoke_run):
     six = ladder[ladder["rung"] == "6b"].set_index("model")["uar_mean"]
     assert (four == six).all()
     assert {"fidelity_waterfall", "fidelity_best_of_n"} <= {p.stem for p in (smoke_run / "figures").glob("*.png")}
+
+
+def test_smoke_01_plays_one_utterance_per_emotion(smoke_run):
+    nb = nbformat.read(smoke_run / "notebooks" / "01_feature_exploration.ipynb", as_version=4)
+    html = "".join("".join(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
+    assert html.count("<audio") == 8 and html.count("data:audio/x-wav;base64,") == 8
