@@ -41,6 +41,11 @@ AUTHORS_SETTING = {"lr": 2e-4, "batch_size": 16, "dropout": 0.3, "T_0": 10,
                    "weight_decay": {"reslstm_sa": 1.6e-3, "lstm_sa": 4.9e-2}}
 
 
+# Rung 2 split into the parts of the authors' computation, cumulatively (``split_computation``).
+SPLIT_RUNGS = [("2a", "unmasked+authors_init", "+ attention and BatchNorm over padded frames, the authors' output init"),
+               ("2b", "unmasked+authors_init+random_order", "+ random-order training batches")]
+
+
 @dataclass(frozen=True)
 class Rung:
     """One row of the ladder: a spec, the runs it is averaged over, and the rung it
@@ -115,8 +120,14 @@ def ladder(model: str, params: dict, won: dict | None = None) -> list[Rung]:
     rows.append(Rung(label, "1", "clean, hyperparameters chosen on validation by the 100-epoch study", clean,
                      tuple(range(1, seed_runs + 1)), "0", _trial_note(pick.get("clean")) or waiting))
     ref = replace(clean, model=replace(clean.model, computation="reference")) if clean else None
+    previous = "1"
+    if params.get("split_computation"):  # rung 2 one part at a time: 2a, 2b, then 2 adds the last part
+        for rung, parts, text in SPLIT_RUNGS:
+            spec = replace(clean, model=replace(clean.model, computation=parts)) if clean else None
+            rows.append(Rung(label, rung, text, spec, fresh, previous, "" if spec else waiting))
+            previous = rung
     rows.append(Rung(label, "2", "+ the authors' computation (unmasked attention and BatchNorm, their output "
-                     "init, random-order batches, evaluation in training-size batches)", ref, fresh, "1",
+                     "init, random-order batches, evaluation in training-size batches)", ref, fresh, previous,
                      "" if ref else waiting))
     paper = replace(ref, protocol="paper") if ref else None
     rows.append(Rung(label, "3", "+ paper normalisation (mean/std over all speakers)", paper, fresh, "2",

@@ -99,3 +99,15 @@ def test_best_of_n_by_hand():
     clean = fidelity.best_of_n([3, 2, 1], test, [3])
     assert clean["expected"].iloc[0] == pytest.approx(0.1)
     assert list(fidelity.best_of_n(test, test, [2, 5])["n_trials"]) == [2]
+
+
+def test_split_computation_rungs_are_cumulative():
+    plan = tuning.Plan("lstm_sa", 64, space="reference", epochs=100)
+    trial = SimpleNamespace(number=1, params={"lr": 1e-3, "weight_decay": 1e-4, "dropout": 0.2, "T_0": 5,
+                                              "batch_size": 32})
+    won = {"LSTM-SA-h64": {"clean": (plan, trial), "paper": (plan, trial)}}
+    rungs = {r.rung: r for r in fidelity.ladder("lstm_sa-h64", {**PARAMS, "split_computation": True}, won)}
+    assert [k for k in rungs][:5] == ["0", "1", "2a", "2b", "2"]
+    assert rungs["2a"].spec.model.parts == {"unmasked", "authors_init"} and rungs["2a"].previous == "1"
+    assert rungs["2b"].spec.model.parts == {"unmasked", "authors_init", "random_order"}
+    assert rungs["2"].previous == "2b" and rungs["2"].spec.computation == "reference"
