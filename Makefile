@@ -48,6 +48,9 @@ reproduce: $(STAMP)  ## run the notebooks for PROFILE=smoke|quick|full (default 
 ifneq ($(PROFILE),smoke)
 	$(PY) -m ser_utils data $(ROOT_ARG)
 endif
+ifeq ($(PROFILE),full)
+	$(PY) -m ser_utils fidelity --profile full $(if $(WORKERS),--workers $(WORKERS))
+endif
 	$(PY) -m ser_utils.pipeline --profile $(PROFILE)
 
 tune: $(STAMP)  ## run notebook 04's Optuna studies for PROFILE (STORAGE=url to share, WORKERS=n)

@@ -81,8 +81,8 @@ def input_hash(name: str, params: dict, out_dir: Path) -> str:
         h.update(path.name.encode() + path.read_bytes())
     h.update(json.dumps(params, sort_keys=True).encode())
     h.update(corpus_fingerprint(params).encode())
-    if params.get("source"):  # a read-only view of another profile's records (07 in quick)
-        src = project_dir() / params["source"]
+    if params.get("compute") is False:  # a read-only view of records (07): they are its input
+        src = project_dir() / params["source"] if params.get("source") else Path(out_dir)
         for path in sorted((src / "runs").glob("*/run*.json")):
             h.update(str(path.relative_to(src)).encode())
         if (src / "optuna.db").exists():
