@@ -301,9 +301,16 @@ def run(params: dict, data, folds, out_dir, stage: str = "all", workers: int | N
     workers = workers or os.cpu_count() or 1
     train(jobs(rungs_for(params, url, data), "first"), data, folds, runs_dir, workers, progress)
     if stage in ("studies", "all"):
-        tuning.run_workers(plans(params), url, data, folds, runs_dir, workers=workers, progress=progress)
-    rungs = rungs_for(params, url, data)
-    if stage == "all":
-        train(jobs(rungs, "all"), data, folds, runs_dir, workers, progress)
+        # one model at a time: its studies, then (stage all) its rungs, so that a session
+        # cut short leaves one model's ladder whole rather than every ladder half-done
+        for model in params["models"]:
+            name, hidden = tuning.parse_model(model)
+            label = ModelConfig(name, hidden=hidden).label()
+            mine = [p for p in plans(params) if p.label == label]
+            tuning.run_workers(mine, url, data, folds, runs_dir, workers=workers, progress=progress)
+            if stage == "all":
+                rungs = [r for r in rungs_for(params, url, data) if r.model == label]
+                train(jobs(rungs, "all"), data, folds, runs_dir, workers, progress)
+    if stage == "all":  # each study's own winners re-run (notebook 04's view), after the ladders
         train(winner_jobs(plans(params), url, data, params["seed_runs"]), data, folds, runs_dir, workers, progress)
-    return rungs
+    return rungs_for(params, url, data)
