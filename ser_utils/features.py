@@ -21,6 +21,7 @@ import numpy as np
 
 from ser_utils.audio import read_audio
 from ser_utils.paths import atomic_path, interim_dir
+from ser_utils.workers import in_worker
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: st
         else:
             warm_up(config)
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(_compute_chunk)(c, config, cache.root) for c in chunks)
+                delayed(in_worker)(os.getpid(), _compute_chunk, c, config, cache.root) for c in chunks)
         for chunk in results:
             for digest, feats in chunk:
                 found[digest] = feats
