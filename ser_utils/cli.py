@@ -316,8 +316,10 @@ def cmd_bench_predict(args) -> int:
         files = list(audio_files(_corpus_root(args)))
         path = files[closest_duration(files, 3.7)]
     result = bench(predictor, path, args.repeats)
+    stages = ", ".join(f"{k} {v} ms" for k, v in result["stages_ms"].items())
     _emit(args, result, f"{result['file']} ({result['seconds_of_audio']} s): median {result['median_ms']} ms, "
-                        f"min {result['min_ms']} ms over {result['repeats']} runs (1 thread, features included)")
+                        f"min {result['min_ms']} ms over {result['repeats']} runs (1 thread, features included)\n"
+                        f"  stages (medians): {stages}")
     return 0
 
 
