@@ -231,12 +231,25 @@ def cmd_tune(args) -> int:
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "04_optuna_tuning", out_dir)
+    url = tuning.storage_url(out_dir, args.storage or params.get("storage"))
+    shown = url.split("@")[-1]
+    try:
+        from sqlalchemy.engine import make_url
+
+        make_url(url)
+    except Exception as exc:
+        print(f"error: storage {shown!r} is not a database URL ({exc}); e.g. "
+              "postgresql://user:password@host/db or sqlite:///path/optuna.db", file=sys.stderr)
+        return 2
     data, folds = study.load(params.get("corpus", "synthetic"), synthetic_actors=params.get("synthetic_actors", 8),
                              cache_dir=params.get("cache_dir"))
-    url = tuning.storage_url(out_dir, args.storage or params.get("storage"))
+    try:
+        tuning.make_storage(url)
+    except Exception as exc:  # unreachable server, unknown driver, wrong password...
+        print(f"error: cannot open the Optuna storage {shown} ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 2
     plan_list = tuning.plans_from_params(params)
     workers = args.workers or os.cpu_count() or 1
-    shown = url.split("@")[-1]
     if not args.json:
         print(f"{len(plan_list)} studies on {shown}, {workers} worker(s) here")
     start = time.perf_counter()

@@ -35,6 +35,7 @@ def run(argv, capsys):
     (["predict", "a.wav", "--model", "/nonexistent/model.pt"], "/nonexistent/model.pt: no such file"),
     (["verify", "--root", "/nonexistent/corpus"], "error: /nonexistent/corpus: corpus folder not found"),
     (["tune", "--profile", "nosuchprofile"], "error: unknown profile 'nosuchprofile'"),
+    (["tune", "--profile", "smoke", "--storage", "not a url"], "error: storage 'not a url' is not a database URL"),
 ])
 def test_bad_arguments_are_one_clear_line(argv, message, capsys):
     code, err = run(argv, capsys)
@@ -71,7 +72,7 @@ def profiles(tmp_path, monkeypatch):
     ("04_optuna_tuning: {epoch: 3}", "04_optuna_tuning.epoch: unknown parameter (known: "),
     ("common: {corpus: 7}", "common.corpus: expected a non-empty string, found 7 (int)"),
     ("common: {n_jobs: 0}", "common.n_jobs: expected a positive integer, found 0"),
-    ("07_fidelity: {epochs: 3}", "unknown section '07_fidelity'"),
+    ("99_nothing: {epochs: 3}", "unknown section '99_nothing'"),
     ("common: [corpus]", "common must map parameter names to values"),
     ("common: {corpus: [", "not valid YAML"),
 ])
@@ -93,6 +94,6 @@ def test_committed_profiles_are_valid():
 
 
 def test_unknown_notebook_in_only_is_an_error(capsys):
-    assert pipeline.main(["--profile", "smoke", "--only", "03", "07_fidelity"]) == 2
+    assert pipeline.main(["--profile", "smoke", "--only", "03", "99_nothing"]) == 2
     err = capsys.readouterr().err
-    assert "--only: unknown notebook(s) 07_fidelity (known: 01_feature_exploration," in err
+    assert "--only: unknown notebook(s) 99_nothing (known: 01_feature_exploration," in err
