@@ -19,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data verify features synth reproduce tune fidelity tune-worker readme test bench-features bench-train sync lab clean
+.PHONY: help setup data verify features synth reproduce tune fidelity tune-worker readme test bench-features bench-train bench-predict bench-stream sync lab clean
 
 help:  ## list the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -74,6 +74,12 @@ bench-features: $(STAMP)  ## time feature extraction of the whole corpus, cold a
 
 bench-train: $(STAMP)  ## seconds per epoch: padded+masked batches vs a packed-sequence loop
 	$(PY) -m ser_utils bench-train $(ROOT_ARG)
+
+bench-predict: $(STAMP)  ## median ms to predict one 3.7 s utterance on one thread, per stage
+	$(PY) -m ser_utils bench-predict $(ROOT_ARG)
+
+bench-stream: $(STAMP)  ## time and peak memory of predict --stream on 10 min and 1 h of audio
+	$(PY) -m ser_utils bench-stream $(ROOT_ARG)
 
 sync: $(STAMP)  ## sync each notebooks/*.ipynb with its py:percent twin (jupytext)
 	$(VENV)/bin/jupytext --sync notebooks/[0-9][0-9]_*.py

@@ -79,6 +79,7 @@ def bench_parallel(data, folds, name: str = "reslstm_sa", hidden: int = 64, epoc
     from joblib import Parallel, delayed
 
     from ser_utils.training import Spec, TrainConfig, train_fold
+    from ser_utils.workers import in_worker
 
     spec = Spec(ModelConfig(name, input_dim=data.dim, hidden=hidden), TrainConfig(epochs=epochs))
     chosen = list(range(min(jobs, len(folds))))
@@ -98,7 +99,7 @@ def bench_parallel(data, folds, name: str = "reslstm_sa", hidden: int = 64, epoc
     with Parallel(n_jobs=len(chosen)) as pool:
         pool(delayed(torch.get_num_threads)() for _ in chosen)  # start the workers outside the timing
         start = time.perf_counter()
-        pool(delayed(one)(k, 1) for k in chosen)
+        pool(delayed(in_worker)(os.getpid(), one, k, 1) for k in chosen)
         parallel = time.perf_counter() - start
     return {"model": spec.model.label(), "folds": len(chosen), "epochs": epochs, "cores": cores,
             "sequential_threads_per_job": cores, "sequential_s": round(sequential, 2),

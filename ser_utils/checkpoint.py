@@ -18,6 +18,14 @@ from ser_utils.paths import atomic_path
 FORMAT = "ser_utils-checkpoint-1"
 
 
+class CheckpointError(ValueError):
+    """A model file is missing, unreadable or not a ser_utils checkpoint."""
+
+
+class MissingCheckpoint(CheckpointError, FileNotFoundError):
+    """No model file where one was expected."""
+
+
 def model_path(out_dir: str | Path, model: str = "reslstm_sa", hidden: int = 64) -> Path:
     """Where notebook 04 writes a model's clean-winner checkpoint."""
     return Path(out_dir) / "models" / f"{model}_h{hidden}_clean.pt"
@@ -49,7 +57,7 @@ def save(path: str | Path, run_weights: str | Path, spec, sample_rate: int,
                "train": asdict(spec.train), "protocol": spec.protocol, "provenance": provenance}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path, suffix=".pt") as tmp:
+    with atomic_path(path, suffix=".pt", durable=True) as tmp:
         torch.save(payload, tmp)
     return path
 
@@ -59,13 +67,13 @@ def load(path: str | Path) -> dict:
     ``feature_config`` (a FeatureConfig). Errors name the file."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model file (notebook 04 writes it; run `make reproduce`)")
+        raise MissingCheckpoint(f"{path}: no such model file (notebook 04 writes it; run `make reproduce`)")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:
-        raise ValueError(f"{path}: not a readable checkpoint ({exc})") from None
+        raise CheckpointError(f"{path}: not a readable checkpoint ({exc})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a ser_utils checkpoint (expected format {FORMAT!r})")
+        raise CheckpointError(f"{path}: not a ser_utils checkpoint (expected format {FORMAT!r})")
     return {**ckpt, "model": _build(ckpt["model"], ckpt["state_dict"]), "model_config": ckpt["model"],
             "feature_config": FeatureConfig(**ckpt["feature_config"])}
 

@@ -15,6 +15,52 @@ from pathlib import Path
 import numpy as np
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+    return value
+
+
+def existing_file(text: str) -> str:
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    return text
+
+
 def _emit(args, payload: dict, text: str) -> None:
     print(json.dumps(payload, indent=2) if args.json else text)
 
@@ -34,17 +80,21 @@ def cmd_verify(args) -> int:
 
 
 def cmd_data(args) -> int:
-    """Locate (or download) RAVDESS, link it as data/raw/ravdess, verify it."""
+    """Locate (or download) RAVDESS, verify it, and only then link it as data/raw/ravdess
+    (a failing copy never replaces the link)."""
     from ser_utils.download import default_location, get_corpus, link_corpus
     from ser_utils.verify import verify_corpus
 
     root = get_corpus(args.root, download=not args.no_download)
+    report = verify_corpus(root, progress=not args.json)
+    _emit(args, report.to_dict(), report.summary())
+    if not report.ok:
+        print(f"error: {root} failed verification; data/raw/ravdess left as it was", file=sys.stderr)
+        return 1
     if root.resolve() != default_location().resolve():
         link = link_corpus(root)
         print(f"{link} -> {root.resolve()}", file=sys.stderr)
-    report = verify_corpus(root, progress=not args.json)
-    _emit(args, report.to_dict(), report.summary())
-    return 0 if report.ok else 1
+    return 0
 
 
 def cmd_synth(args) -> int:
@@ -64,8 +114,10 @@ def cmd_synth(args) -> int:
 def _features_summary(root: Path, cache_root, n_jobs, progress: bool) -> dict:
     from ser_utils.corpus import index_corpus
     from ser_utils.features import FeatureCache, FeatureConfig, load_features
+    from ser_utils.verify import require_complete
 
     config = FeatureConfig()
+    require_complete(root)
     index = index_corpus(root)
     if index.empty:
         raise SystemExit(f"{root}: no audio files found")
@@ -180,12 +232,25 @@ def cmd_tune(args) -> int:
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "04_optuna_tuning", out_dir)
+    url = tuning.storage_url(out_dir, args.storage or params.get("storage"))
+    shown = url.split("@")[-1]
+    try:
+        from sqlalchemy.engine import make_url
+
+        make_url(url)
+    except Exception as exc:
+        print(f"error: storage {shown!r} is not a database URL ({exc}); e.g. "
+              "postgresql://user:password@host/db or sqlite:///path/optuna.db", file=sys.stderr)
+        return 2
     data, folds = study.load(params.get("corpus", "synthetic"), synthetic_actors=params.get("synthetic_actors", 8),
                              cache_dir=params.get("cache_dir"))
-    url = tuning.storage_url(out_dir, args.storage or params.get("storage"))
+    try:
+        tuning.make_storage(url)
+    except Exception as exc:  # unreachable server, unknown driver, wrong password...
+        print(f"error: cannot open the Optuna storage {shown} ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 2
     plan_list = tuning.plans_from_params(params)
     workers = args.workers or os.cpu_count() or 1
-    shown = url.split("@")[-1]
     if not args.json:
         print(f"{len(plan_list)} studies on {shown}, {workers} worker(s) here")
     start = time.perf_counter()
@@ -223,35 +288,56 @@ def cmd_fidelity(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    """Top emotion and the 8 probabilities of each file."""
+    """Top emotion and the 8 probabilities of each file (``--stream``: the running
+    predictions). One entry per input, in order; a file that fails gets
+    ``{"file", "error"}`` and the others are still predicted; exit 1 if any failed."""
     from ser_utils.predict import Predictor
+    from ser_utils.stream import StreamingModel
 
     predictor = Predictor(args.model)
     if args.stream:
-        return _predict_stream(args, predictor)
-    results = [predictor.predict(f) for f in args.files]
+        try:
+            StreamingModel(predictor.model)
+        except ValueError as exc:
+            print(f"error: {predictor.path}: {exc}", file=sys.stderr)
+            return 2
+    results = [_predict_one(predictor, f, args) for f in args.files]
+    failed = sum(isinstance(r, dict) and "error" in r for r in results)
     if args.json:
         print(json.dumps(results, indent=2))
-        return 0
-    for r in results:
-        probs = "  ".join(f"{k} {v:.2f}" for k, v in r["probabilities"].items())
-        print(f"{r['file']}: {r['emotion']}  ({probs})")
-    return 0
+    else:
+        for r in results:
+            if isinstance(r, dict) and "error" in r:
+                print(f"error: {r['error']}", file=sys.stderr)
+            elif args.stream:
+                _print_stream(r)
+            else:
+                probs = "  ".join(f"{k} {v:.2f}" for k, v in r["probabilities"].items())
+                print(f"{r['file']}: {r['emotion']}  ({probs})" + (f"\n  warning: {r['warning']}" if "warning" in r
+                                                                    else ""))
+    return 1 if failed else 0
 
 
-def _predict_stream(args, predictor) -> int:
-    """Running predictions per chunk, ending on the whole-file answer."""
-    results = [predictor.stream(f, args.chunk) for f in args.files]
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return 0
-    for steps in results:
-        print(steps[0]["file"])
-        for r in steps:
-            top = r["probabilities"][r["emotion"]]
-            note = " (final: whole file" + (", replayed)" if r["replayed"] else ")") if r["final"] else ""
-            print(f"  {r['seconds']:6.2f} s  {r['frames']:4d} frames  {r['emotion']:9s} {top:.2f}{note}")
-    return 0
+def _predict_one(predictor, path: str, args):
+    """One file's answer, or ``{"file", "error"}``: a bad file never costs the others."""
+    from ser_utils.audio import AudioError
+
+    try:
+        return predictor.stream(path, args.chunk) if args.stream else predictor.predict(path)
+    except AudioError as exc:
+        return {"file": path, "error": str(exc)}
+    except Exception as exc:  # anything else about this file: name it, go on with the rest
+        return {"file": path, "error": f"{path}: {type(exc).__name__}: {exc}"}
+
+
+def _print_stream(steps) -> None:
+    print(steps[0]["file"])
+    for r in steps:
+        top = r["probabilities"][r["emotion"]]
+        note = " (final: whole file" + (", replayed)" if r["replayed"] else ")") if r["final"] else ""
+        print(f"  {r['seconds']:6.2f} s  {r['frames']:4d} frames  {r['emotion']:9s} {top:.2f}{note}")
+    if "warning" in steps[-1]:
+        print(f"  warning: {steps[-1]['warning']}")
 
 
 def cmd_bench_predict(args) -> int:
@@ -266,8 +352,29 @@ def cmd_bench_predict(args) -> int:
         files = list(audio_files(_corpus_root(args)))
         path = files[closest_duration(files, 3.7)]
     result = bench(predictor, path, args.repeats)
+    stages = ", ".join(f"{k} {v} ms" for k, v in result["stages_ms"].items())
     _emit(args, result, f"{result['file']} ({result['seconds_of_audio']} s): median {result['median_ms']} ms, "
-                        f"min {result['min_ms']} ms over {result['repeats']} runs (1 thread, features included)")
+                        f"min {result['min_ms']} ms over {result['repeats']} runs (1 thread, features included)\n"
+                        f"  stages (medians): {stages}")
+    return 0
+
+
+def cmd_bench_stream(args) -> int:
+    """Wall time and peak memory of streaming long recordings."""
+    from ser_utils.corpus import audio_files, closest_duration
+    from ser_utils.stream_bench import bench_stream
+
+    if args.file:
+        source = args.file
+    else:
+        files = list(audio_files(_corpus_root(args)))
+        source = files[closest_duration(files, 3.7)]
+    rows = bench_stream(source, args.minutes, args.model, args.chunk)
+    lines = [f"{r['minutes']:4g} min ({r['frames']} frames, {r['steps']} steps of {r['chunk_seconds']} s): "
+             f"{r['wall_seconds']:7.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB "
+             f"({r['rss_after_loading_mb']:.0f} MB after loading){' replayed' if r['replayed'] else ''}"
+             for r in rows]
+    _emit(args, {"source": str(source), "rows": rows}, f"{source} repeated, one thread:\n" + "\n".join(lines))
     return 0
 
 
@@ -297,43 +404,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading")
     p = add("synth", cmd_synth, "write a synthetic corpus in RAVDESS layout", root=False)
     p.add_argument("out_dir")
-    p.add_argument("--actors", type=int, default=4, help="actors 1..N (default 4)")
+    p.add_argument("--actors", type=positive_int, default=4, help="actors 1..N (default 4)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--sample-rate", type=int, default=16000)
+    p.add_argument("--sample-rate", type=positive_int, default=16000)
     p.add_argument("--format", choices=["wav", "flac"], default="wav")
     for name, func, text in [("features", cmd_features, "extract and cache MFCC-34 + chroma-12 features"),
                              ("bench-features", cmd_bench_features, "time feature extraction cold and cached")]:
         p = add(name, func, text)
-        p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+        p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: all cores)")
         if name == "features":
             p.add_argument("--cache", default=None, help="cache folder (default data/interim/features)")
     add("params", cmd_params, "parameter counts of the seed-001 and seed-000 models", root=False)
     p = add("cv", cmd_cv, "cross-validate one model spec (reference folds on RAVDESS)")
     p.add_argument("--model", default="reslstm_sa", choices=["lstm_baseline", "lstm_sa", "reslstm_sa"])
-    p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--layers", type=int, default=1)
+    p.add_argument("--hidden", type=positive_int, default=64)
+    p.add_argument("--layers", type=positive_int, default=1)
     p.add_argument("--pooling", default="last", choices=["last", "concat"])
-    p.add_argument("--heads", type=int, default=1)
-    p.add_argument("--dropout", type=float, default=0.3)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--weight-decay", type=float, default=1.6e-3)
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--t0", type=int, default=10)
-    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--heads", type=positive_int, default=1)
+    p.add_argument("--dropout", type=fraction, default=0.3)
+    p.add_argument("--lr", type=positive_float, default=1e-3)
+    p.add_argument("--weight-decay", type=non_negative_float, default=1.6e-3)
+    p.add_argument("--batch-size", type=positive_int, default=16)
+    p.add_argument("--t0", type=positive_int, default=10)
+    p.add_argument("--epochs", type=positive_int, default=100)
     p.add_argument("--protocol", default="clean", choices=["clean", "paper"])
     p.add_argument("--computation", default="masked", type=_computation,
                    help="masked (default), reference (the seed-000 authors' computation) or its parts joined "
                         "by '+': unmasked, authors_init, random_order, eval_batches")
     p.add_argument("--seeding", default="distinct", choices=["distinct", "reference"])
-    p.add_argument("--runs", type=int, default=1)
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--runs", type=positive_int, default=1)
+    p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--runs-dir", default=None, help="run records (default results/runs)")
     p = add("bench-train", cmd_bench_train, "seconds per epoch: padded+masked batches vs a packed-sequence loop")
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--epochs", type=positive_int, default=3)
+    p.add_argument("--threads", type=positive_int, default=1)
     p = add("tune", cmd_tune, "run or join the Optuna studies of a profile's notebook 04", root=False)
     p.add_argument("--profile", default="quick")
-    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+    p.add_argument("--workers", type=positive_int, default=None, help="local worker processes (default: one per core)")
     p.add_argument("--storage", default=None,
                    help="Optuna RDB URL (default: $OPTUNA_STORAGE, else sqlite:///results/<profile>/optuna.db)")
     p.add_argument("--out-dir", default=None, help="default: results/<profile>")
@@ -341,30 +448,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="full")
     p.add_argument("--stage", default="all", choices=["first", "studies", "all"],
                    help="first: the rungs that need no study; studies: + the 100-epoch studies; all: + every rung")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--out-dir", default=None, help="default: results/<profile>")
     p = add("predict", cmd_predict, "emotion of audio files (wav/flac/ogg, any rate and channels)", root=False)
     p.add_argument("files", nargs="+")
-    p.add_argument("--model", default=None,
+    p.add_argument("--model", default=None, type=existing_file,
                    help="checkpoint (default: results/quick/models/reslstm_sa_h64_clean.pt, from notebook 04)")
     p.add_argument("--stream", action="store_true",
                    help="feed each file in chunks, LSTM state carried; print the running prediction")
-    p.add_argument("--chunk", type=float, default=0.5, help="chunk length in seconds for --stream (default 0.5)")
+    p.add_argument("--chunk", type=positive_float, default=0.5,
+                   help="chunk length in seconds for --stream (> 0; default 0.5)")
     p = add("bench-predict", cmd_bench_predict, "median ms to predict one file on one CPU thread")
-    p.add_argument("--model", default=None)
-    p.add_argument("--file", default=None, help="default: the corpus file closest to 3.7 s")
-    p.add_argument("--repeats", type=int, default=30)
+    p.add_argument("--model", default=None, type=existing_file)
+    p.add_argument("--file", default=None, type=existing_file, help="default: the corpus file closest to 3.7 s")
+    p.add_argument("--repeats", type=positive_int, default=30)
+    p = add("bench-stream", cmd_bench_stream, "time and peak memory of predict --stream on long recordings")
+    p.add_argument("--model", default=None, type=existing_file)
+    p.add_argument("--file", default=None, type=existing_file,
+                   help="utterance to repeat (default: the corpus file closest to 3.7 s)")
+    p.add_argument("--minutes", type=positive_float, nargs="+", default=[10, 60])
+    p.add_argument("--chunk", type=positive_float, default=0.5)
     return parser
 
 
 def main(argv=None) -> int:
+    """Run a subcommand; a user's mistake (bad corpus, audio, profile, checkpoint)
+    prints ``error: ...`` and exits 2, never a traceback."""
     from ser_utils.audio import AudioError
+    from ser_utils.checkpoint import CheckpointError
     from ser_utils.corpus import CorpusError
     from ser_utils.download import DownloadError
+    from ser_utils.profiles import ProfileError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CorpusError, AudioError, DownloadError) as exc:
+    except (CorpusError, AudioError, DownloadError, ProfileError, CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -105,18 +105,31 @@ def parse_name(path: str | Path) -> Utterance:
     return Utterance(**values)
 
 
-def audio_files(root: str | Path) -> list[Path]:
+def audio_files(root: str | Path, errors: list[str] | None = None) -> list[Path]:
     """Audio files of a corpus: inside ``Actor_XX/`` folders when there are any
     (the official layout; other files at the top, such as checksum lists, are
-    ignored), else directly in ``root`` (a flat folder)."""
+    ignored), else directly in ``root`` (a flat folder). A folder that cannot be
+    listed raises ``CorpusError`` naming it, or with ``errors`` (a list) is
+    reported there and skipped."""
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"{root}: corpus folder not found")
-    actor_dirs = sorted(p for p in root.iterdir() if p.is_dir() and _ACTOR_DIR.match(p.name))
+    actor_dirs = sorted(p for p in _list(root, None) if p.is_dir() and _ACTOR_DIR.match(p.name))
     folders = actor_dirs or [root]
     return sorted(
-        p for d in folders for p in d.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
+        p for d in folders for p in _list(d, errors) if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
     )
+
+
+def _list(folder: Path, errors: list[str] | None) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        message = f"unreadable folder: {folder} ({exc.strerror or exc})"
+        if errors is None:
+            raise CorpusError(message) from None
+        errors.append(message)
+        return []
 
 
 def row_for(path: Path, root: Path) -> dict:
@@ -149,12 +162,12 @@ def index_corpus(root: str | Path, errors: list[str] | None = None) -> pd.DataFr
     """One row per audio file (path, actor, gender, emotion, intensity, statement,
     repetition), sorted by actor then name.
 
-    A malformed name raises ``CorpusError``; pass a list as ``errors`` to collect
-    the messages there and skip those files instead.
+    A malformed name or an unreadable folder raises ``CorpusError``; pass a list as
+    ``errors`` to collect the messages there and skip those files instead.
     """
     root = Path(root)
     rows = []
-    for path in audio_files(root):
+    for path in audio_files(root, errors):
         try:
             rows.append(row_for(path, root))
         except CorpusError as exc:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ser_utils.corpus import index_corpus
 from ser_utils.features import LOGMEL, FeatureConfig, load_features, normaliser_for, pad
-from ser_utils.verify import synthetic_info
+from ser_utils.verify import require_complete, synthetic_info
 
 FEATURE_SETS = {"mfcc+chroma": None, "mfcc": "mfcc", "logmel": "logmel"}
 
@@ -35,12 +35,16 @@ class Dataset:
 
 
 def load_dataset(root: str | Path, feature_set: str = "mfcc+chroma", config: FeatureConfig = FeatureConfig(),
-                 cache_root=None, progress: bool = True) -> Dataset:
+                 cache_root=None, progress: bool = True, check: bool = True) -> Dataset:
     """Index a corpus and load (or compute and cache) its features. ``feature_set``:
     ``mfcc+chroma`` (46 dims, seed 000), ``mfcc`` (the first n_mfcc, seed 001) or
-    ``logmel`` (``features.LOGMEL`` frames unless ``config`` is a logmel config, seed 003)."""
+    ``logmel`` (``features.LOGMEL`` frames unless ``config`` is a logmel config, seed 003).
+    ``check``: first refuse a corpus that does not match the protocol, naming the
+    missing actors and files (``verify.require_complete``)."""
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"feature_set must be one of {sorted(FEATURE_SETS)}, not {feature_set!r}")
+    if check:
+        require_complete(root)
     if feature_set == "logmel" and config.kind != "logmel":
         config = LOGMEL
     index = index_corpus(root)

@@ -21,6 +21,7 @@ import numpy as np
 
 from ser_utils.audio import read_audio
 from ser_utils.paths import atomic_path, interim_dir
+from ser_utils.workers import in_worker
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,57 @@ def mel_db(power: np.ndarray, sr: int, config: FeatureConfig) -> np.ndarray:
 
 def file_values(power: np.ndarray, sr: int, config: FeatureConfig, db: np.ndarray | None = None) -> tuple:
     """The two values MFCC + chroma frames take from the whole file: the chroma tuning
-    estimate (librosa.estimate_tuning) and the peak mel dB (power_to_db's 80 dB floor)."""
+    estimate (librosa.estimate_tuning, computed by ``pitched`` + ``tuning_of``: the
+    same number) and the peak mel dB (power_to_db's 80 dB floor)."""
+    db = mel_db(power, sr, config) if db is None else db
+    return tuning_of(*pitched(power, sr), config.n_chroma), float(db.max())
+
+
+PIPTRACK = {"fmin": 150.0, "fmax": 4000.0, "threshold": 0.1}  # librosa.piptrack's defaults
+
+
+@lru_cache(maxsize=8)
+def _pitch_band(sr: int, n_fft: int) -> tuple[int, int]:
+    """The FFT bins ``[lo, hi)`` piptrack searches (``fmin <= f < fmax``)."""
     import librosa
 
-    db = mel_db(power, sr, config) if db is None else db
-    tuning = librosa.estimate_tuning(S=power, sr=sr, bins_per_octave=config.n_chroma)
-    return float(tuning), float(db.max())
+    freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    inside = np.flatnonzero((PIPTRACK["fmin"] <= freqs) & (freqs < min(PIPTRACK["fmax"], sr / 2)))
+    return int(inside[0]), int(inside[-1]) + 1
+
+
+def pitched(power: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pitches and magnitudes ``librosa.piptrack(S=power)`` finds (its nonzero
+    entries, in any order), computed on its frequency band only instead of every
+    bin: the same numbers, about 4x faster. Frame-local, so it can be computed
+    chunk by chunk."""
+    from librosa.core.pitch import _parabolic_interpolation
+    from librosa.util import localmax
+
+    n_fft = 2 * (power.shape[0] - 1)
+    lo, hi = _pitch_band(sr, n_fft)
+    if power.shape[1] == 0 or lo < 1 or hi >= power.shape[0]:
+        return np.zeros(0, np.float32), np.zeros(0, power.dtype)
+    band = power[lo - 1:hi + 1]   # one bin either side: the stencils' neighbours
+    ref = PIPTRACK["threshold"] * power.max(axis=0)
+    peaks = localmax(band * (band > ref), axis=0)[1:-1]
+    shift = _parabolic_interpolation(band, axis=0)[1:-1]
+    dskew = 0.5 * np.gradient(band, axis=0)[1:-1] * shift
+    rows, cols = np.nonzero(peaks)
+    pitch = ((rows + lo + shift[rows, cols]) * float(sr) / n_fft).astype(power.dtype)
+    return pitch, band[1:-1][rows, cols] + dskew[rows, cols]
+
+
+def tuning_of(pitch: np.ndarray, mag: np.ndarray, bins_per_octave: int = 12) -> float:
+    """``librosa.estimate_tuning``'s last step: the pitches whose magnitude is at least
+    the median's, folded into one bin, their histogram's peak (resolution 0.01)."""
+    import librosa
+
+    mask = pitch > 0
+    if not mask.any():  # nothing pitched (silence): librosa warns and answers 0
+        return 0.0
+    return float(librosa.pitch_tuning(pitch[(mag >= np.median(mag[mask])) & mask], resolution=0.01,
+                                      bins_per_octave=bins_per_octave))
 
 
 def frame_features(power: np.ndarray, sr: int, config: FeatureConfig, tuning: float, db_max: float,
@@ -130,16 +176,21 @@ def frame_features(power: np.ndarray, sr: int, config: FeatureConfig, tuning: fl
     return np.concatenate([mfcc, chroma], axis=0).T.astype(np.float32)
 
 
+def spectrum(samples: np.ndarray, sr: int, config: FeatureConfig) -> tuple[np.ndarray, int]:
+    """Power spectrogram ``(1 + n_fft/2, frames)`` of prepared samples, and their rate."""
+    import librosa
+
+    y, sr = prepare(samples, sr, config)
+    return np.abs(librosa.stft(y, n_fft=config.n_fft, hop_length=config.hop_length)) ** 2, sr
+
+
 def extract(samples: np.ndarray, sr: int, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
     """Features of mono float samples, float32 ``(frames, dim)``: MFCC + chroma, or
     log-mel (dB) frames when ``config.kind == "logmel"``. Filter banks are cached;
     the numbers equal ``librosa.feature.mfcc`` and ``chroma_stft`` (a test checks it)."""
-    import librosa
-
     if config.kind not in ("mfcc+chroma", "logmel"):
         raise ValueError(f"feature kind must be 'mfcc+chroma' or 'logmel', not {config.kind!r}")
-    y, sr = prepare(samples, sr, config)
-    power = np.abs(librosa.stft(y, n_fft=config.n_fft, hop_length=config.hop_length)) ** 2
+    power, sr = spectrum(samples, sr, config)
     db = mel_db(power, sr, config)
     if config.kind == "logmel":
         return np.maximum(db, db.max() - TOP_DB).T.astype(np.float32)
@@ -243,7 +294,7 @@ def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: st
         else:
             warm_up(config)
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(_compute_chunk)(c, config, cache.root) for c in chunks)
+                delayed(in_worker)(os.getpid(), _compute_chunk, c, config, cache.root) for c in chunks)
         for chunk in results:
             for digest, feats in chunk:
                 found[digest] = feats

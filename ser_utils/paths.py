@@ -38,11 +38,15 @@ def results_dir() -> Path:
 
 
 @contextmanager
-def atomic_path(target: str | os.PathLike, suffix: str = ""):
+def atomic_path(target: str | os.PathLike, suffix: str = "", durable: bool = False, mode: int = 0o644):
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
-    Nothing half-written is ever left under the final name: on an exception the
-    temporary file is removed and ``target`` is untouched.
+    Nothing half-written is ever left under the final name: on an exception (or a
+    kill) the temporary file, a hidden ``.NAME.*.tmp``, is removed or left aside and
+    ``target`` is untouched. The file gets ``mode`` (default 0644: readable by the
+    group, unlike mkstemp's 0600). ``durable``: the file's data, then the rename,
+    are flushed to disk (fsync) before returning, so a power cut cannot leave a
+    complete-looking but empty file.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +54,21 @@ def atomic_path(target: str | os.PathLike, suffix: str = ""):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, mode)
+        if durable:
+            fsync_path(tmp)
         os.replace(tmp, target)
+        if durable:
+            fsync_path(target.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def fsync_path(path: str | os.PathLike) -> None:
+    """Flush a file's (or a folder's entries') data to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from ser_utils.paths import atomic_path, project_dir, results_dir
+from ser_utils.profiles import ProfileError, check_profile
 
 # Notebooks whose results another notebook reads (only those that exist count).
 UPSTREAM = {
@@ -34,11 +35,44 @@ def notebook_names() -> list[str]:
 
 
 def load_profile(profile: str) -> dict:
+    """A profile's parameters, checked against the notebooks' parameter cells
+    (``ProfileError`` naming the file and key otherwise)."""
     path = project_dir() / "profiles" / f"{profile}.yaml"
     if not path.exists():
         known = sorted(p.stem for p in path.parent.glob("*.yaml"))
-        raise SystemExit(f"unknown profile {profile!r}: {path} not found (profiles: {', '.join(known)})")
-    return yaml.safe_load(path.read_text()) or {}
+        raise ProfileError(f"unknown profile {profile!r}: {path} not found (profiles: {', '.join(known)})")
+    try:
+        conf = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{path}: not valid YAML ({exc})") from None
+    notebooks = {n: project_dir() / "notebooks" / f"{n}.ipynb" for n in notebook_names()}
+    return check_profile(conf, path, notebooks)
+
+
+def select(names: list[str], only) -> list[str]:
+    """The notebooks ``--only`` names (numbers like ``03`` or full names); an unknown
+    one is an error listing the known."""
+    if not only:
+        return names
+    unknown = [o for o in only if not any(o == n or o == n[:2] for n in names)]
+    if unknown:
+        raise ProfileError(f"--only: unknown notebook(s) {', '.join(unknown)} (known: {', '.join(names)})")
+    return [n for n in names if n in only or n[:2] in only]
+
+
+def check_corpora(profile: str, names: list[str], out_dir: Path) -> None:
+    """Before any notebook runs: the corpus each one uses matches the protocol
+    (``verify.require_complete``; the synthetic corpus is generated if absent)."""
+    from ser_utils.study import corpus_root
+    from ser_utils.verify import require_complete
+
+    seen = set()
+    for name in names:
+        params = parameters(profile, name, out_dir)
+        key = (params.get("corpus", "synthetic"), params.get("synthetic_actors", 8))
+        if key not in seen:
+            seen.add(key)
+            require_complete(corpus_root(*key))
 
 
 def parameters(profile: str, name: str, out_dir: Path) -> dict:
@@ -153,9 +187,17 @@ def main(argv=None) -> int:
     parser.add_argument("--force", action="store_true", help="run even when up to date")
     args = parser.parse_args(argv)
     out_dir = Path(args.out_dir).resolve() if args.out_dir else results_dir() / args.profile
-    names = notebook_names()
-    if args.only:
-        names = [n for n in names if n in args.only or n[:2] in args.only]
+    from ser_utils.audio import AudioError
+    from ser_utils.corpus import CorpusError
+    from ser_utils.download import DownloadError
+
+    try:
+        names = select(notebook_names(), args.only)
+        load_profile(args.profile)
+        check_corpora(args.profile, names, out_dir)
+    except (ProfileError, CorpusError, AudioError, DownloadError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     total = time.perf_counter()
     for name in names:
         run_notebook(name, args.profile, out_dir, force=args.force)

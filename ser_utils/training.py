@@ -31,6 +31,8 @@ from ser_utils.corpus import gender_labels
 from ser_utils.dataset import Dataset, Split, prepare_fold
 from ser_utils.models import ModelConfig, build_model, count_parameters
 from ser_utils.paths import atomic_path, results_dir
+from ser_utils.records import read_record, write_record
+from ser_utils.workers import in_worker
 
 
 @dataclass(frozen=True)
@@ -269,11 +271,13 @@ def record_path(runs_dir: Path, key: str, run: int, fold: int) -> Path:
 def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, runs_dir: Path,
             save_weights: bool = False) -> dict:
     """Train one (run, fold) and write its record atomically; a finished record
-    is returned as it is, never recomputed. On CPU a job uses one thread, so its
+    is returned as it is, never recomputed (a damaged one is moved aside and the fold
+    trained again: ``records.read_record``). On CPU a job uses one thread, so its
     numbers are the same however many jobs run side by side."""
     path = record_path(runs_dir, key, run, fold)
-    if path.exists():
-        return json.loads(path.read_text())
+    found = read_record(path)
+    if found is not None:
+        return found
     device = pick_device()
     seed = run_seed(spec, run, fold)
     start = time.perf_counter()
@@ -294,18 +298,17 @@ def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, run
               "threads": used_threads, "versions": versions(),
               "wall_seconds": round(time.perf_counter() - start, 2), **result}
     if save_weights:
-        with atomic_path(path.with_suffix(".pt"), suffix=".pt") as tmp:
+        with atomic_path(path.with_suffix(".pt"), suffix=".pt", durable=True) as tmp:
             torch.save({"state_dict": state, "model": trained.to_dict(), "mean": norm.mean, "std": norm.std},
                        tmp)
-    with atomic_path(path, suffix=".json") as tmp:
-        tmp.write_text(json.dumps(record))
+    write_record(path, record)
     return record
 
 
 def _write_spec(folder: Path, spec: Spec, data: Dataset, folds) -> None:
     spec_file = folder / "spec.json"
     if not spec_file.exists():
-        with atomic_path(spec_file) as tmp:
+        with atomic_path(spec_file, durable=True) as tmp:
             tmp.write_text(json.dumps({"spec": spec.to_dict(), "label": spec.label(), "data": data.fingerprint,
                                        "folds": [asdict(f) for f in folds]}, indent=2))
 
@@ -325,7 +328,7 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
         (runs_dir / key).mkdir(parents=True, exist_ok=True)
         _write_spec(runs_dir / key, spec, data, folds)
     todo = [(spec, key, r, f) for spec, key in zip(specs, keys) for r in runs for f in range(len(folds))
-            if not record_path(runs_dir, key, r, f).exists()]
+            if read_record(record_path(runs_dir, key, r, f)) is None]
     todo.sort(key=lambda job: -count_parameters(build_model(job[0].model)) * job[0].train.epochs)
     if todo:
         cuda = pick_device().type == "cuda"
@@ -333,14 +336,21 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
         bar = tqdm(total=len(todo), desc=desc, unit="fold", disable=not progress)
         if n_jobs == 1:
             results = (run_job(spec, data, folds, key, r, f, runs_dir, save_weights) for spec, key, r, f in todo)
-        else:
+        else:  # workers tied to this process: killing it stops the training
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-                delayed(run_job)(spec, data, folds, key, r, f, runs_dir, save_weights) for spec, key, r, f in todo)
+                delayed(in_worker)(os.getpid(), run_job, spec, data, folds, key, r, f, runs_dir, save_weights)
+                for spec, key, r, f in todo)
         for _ in results:
             bar.update()
         bar.close()
-    return [[json.loads(record_path(runs_dir, key, r, f).read_text()) for r in runs for f in range(len(folds))]
-            for key in keys]
+    return [[_finished(record_path(runs_dir, key, r, f)) for r in runs for f in range(len(folds))] for key in keys]
+
+
+def _finished(path: Path) -> dict:
+    record = read_record(path)
+    if record is None:
+        raise RuntimeError(f"{path}: run record missing after training")
+    return record
 
 
 def cross_validate(spec: Spec, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,

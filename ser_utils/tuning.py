@@ -31,6 +31,7 @@ import numpy as np
 from ser_utils.dataset import Dataset
 from ser_utils.models import ModelConfig
 from ser_utils.training import Spec, TrainConfig, experiment_key, pooled_uar, run_job
+from ser_utils.workers import in_worker
 
 SPACES = {
     # seed 000 (slides) and the reference README
@@ -306,8 +307,9 @@ def run_workers(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, wo
     from joblib import Parallel, delayed
 
     make_storage(storage_url_, *heartbeat)  # create the tables once, before the workers race to
-    results = Parallel(n_jobs=workers)(
-        delayed(work)(plan_list, storage_url_, data, folds, runs_dir, w, progress and w == 0, heartbeat)
+    results = Parallel(n_jobs=workers)(  # workers tied to this process: killing it stops them
+        delayed(in_worker)(os.getpid(), work, plan_list, storage_url_, data, folds, runs_dir, w,
+                           progress and w == 0, heartbeat)
         for w in range(workers))
     total: dict = {}
     for r in results:

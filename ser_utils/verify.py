@@ -1,8 +1,11 @@
 """Checks that a RAVDESS-format corpus is complete and readable.
 
-Errors: missing, extra, misnamed, unreadable or empty files (each named).
-Warnings: the corpus' known quirks — stereo files and byte-identical takes
-(see Livingstone & Russo 2018 and ``../shared/data/README.md``).
+Errors: missing, extra, misnamed, unreadable, truncated or empty files, unreadable
+folders, and byte-identical takes other than the known pair (each named).
+Warnings: the corpus' known quirks — stereo files and the one known pair of
+byte-identical takes (see Livingstone & Russo 2018 and ``../shared/data/README.md``).
+``require_complete`` is the fast check (no decoding) that every training command
+runs first.
 """
 
 from __future__ import annotations
@@ -87,10 +90,19 @@ def expected_grid(actors, info: dict | None = None) -> list[str]:
     return kept
 
 
-def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: bool = True) -> Report:
-    """Check the full emotion x intensity x statement x repetition grid for each
-    expected actor (RAVDESS: 24 x 60; a synthetic corpus: the actors its marker
-    lists) and decode every file."""
+# The one pair of byte-identical takes in RAVDESS (Actor_07, happy, normal, statement 2):
+# a known quirk, a warning. Any other identical pair is an error.
+KNOWN_DUPLICATES = {("Actor_07/03-01-03-01-02-01-07", "Actor_07/03-01-03-01-02-02-07")}
+
+
+def check_layout(root: str | Path, actors: list[int] | None = None) -> Report:
+    """The grid check without decoding (fast): unreadable folders, misnamed, extra and
+    missing files, missing actors — each named in ``report.errors``."""
+    return _layout(root, actors)[0]
+
+
+def _layout(root, actors):
+    """``check_layout``'s report and the corpus index (None when it cannot be listed)."""
     root = Path(root)
     info = synthetic_info(root) if root.is_dir() else None
     report = Report(root=str(root), synthetic=info is not None)
@@ -98,7 +110,7 @@ def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: b
         index = index_corpus(root, errors=report.errors)
     except CorpusError as exc:
         report.errors.append(str(exc))
-        return report
+        return report, None
     actors = list(actors) if actors is not None else expected_actors(root)
 
     present = Counter(index["stem"])
@@ -120,7 +132,35 @@ def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: b
             why = (f"actor {stem[-2:]} is not among the expected actors" if int(stem[-2:]) not in actors
                    else "outside the grid this synthetic corpus was generated with")
             report.errors.append(f"extra file: {relpath} ({why})")
+    report.files = len(index)
+    report.actors = int(index["actor"].nunique())
+    report.per_emotion = {str(k): int(v) for k, v in index["emotion"].value_counts(sort=False).items()}
+    return report, index
 
+
+def require_complete(root: str | Path, shown: int = 25) -> None:
+    """Refuse, before any training, a corpus that does not match the protocol (the
+    full grid of every expected actor: RAVDESS 24 x 60, a synthetic corpus what its
+    marker lists): ``CorpusError`` naming the missing actors and files."""
+    report = check_layout(root)
+    if report.ok:
+        return
+    lines = report.errors[:shown]
+    more = len(report.errors) - len(lines)
+    raise CorpusError(
+        f"{root}: the corpus does not match the protocol, training refused ({len(report.errors)} problem(s)):\n  "
+        + "\n  ".join(lines)
+        + (f"\n  ... and {more} more (`python -m ser_utils verify --root {root}` lists them all)" if more else ""))
+
+
+def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: bool = True) -> Report:
+    """Check the full emotion x intensity x statement x repetition grid for each
+    expected actor (RAVDESS: 24 x 60; a synthetic corpus: the actors its marker
+    lists) and decode every file: unreadable, truncated and empty files are errors,
+    and so are byte-identical takes other than RAVDESS's known pair."""
+    report, index = _layout(root, actors)
+    if index is None:
+        return report
     hashes: dict[str, str] = {}
     durations = []
     for path, relpath in tqdm(list(zip(index["path"], index["relpath"])), desc="verify", disable=not progress,
@@ -135,15 +175,18 @@ def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: b
             same = all(np.array_equal(samples[:, 0], samples[:, c]) for c in range(1, samples.shape[1]))
             report.stereo.append(f"{relpath} ({samples.shape[1]} channels{', identical' if same else ''})")
         digest = hashlib.blake2b(np.ascontiguousarray(samples).tobytes(), digest_size=16).hexdigest()
-        if digest in hashes:
+        if digest not in hashes:
+            hashes[digest] = relpath
+        elif (_stem(hashes[digest]), _stem(relpath)) in KNOWN_DUPLICATES:
             report.duplicates.append([hashes[digest], relpath])
         else:
-            hashes[digest] = relpath
-
-    report.files = len(index)
-    report.actors = int(index["actor"].nunique())
-    report.per_emotion = {str(k): int(v) for k, v in index["emotion"].value_counts(sort=False).items()}
+            report.errors.append(f"identical audio: {relpath} is a byte-identical copy of {hashes[digest]} "
+                                 "(not RAVDESS's one known identical pair)")
     if durations:
         report.durations = {"min": float(np.min(durations)), "median": float(np.median(durations)),
                             "max": float(np.max(durations)), "total_hours": float(np.sum(durations) / 3600)}
     return report
+
+
+def _stem(relpath: str) -> str:
+    return relpath.rsplit(".", 1)[0].replace("\\", "/")

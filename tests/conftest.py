@@ -37,10 +37,16 @@ def real_root():
 
 
 @pytest.fixture(scope="session")
-def learn_data(tmp_path_factory):
+def learn_cache(tmp_path_factory):
+    """The feature cache of ``learn_data`` (a subprocess can reuse it)."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def learn_data(tmp_path_factory, learn_cache):
     """12 synthetic actors at 16 kHz (720 files) as a Dataset, for training tests."""
     from ser_utils.dataset import load_dataset
 
     root = make_corpus(tmp_path_factory.mktemp("learn") / "corpus", actors=range(1, 13), seed=0,
                        sample_rate=16000)
-    return load_dataset(root, cache_root=tmp_path_factory.mktemp("cache"), progress=False)
+    return load_dataset(root, cache_root=learn_cache, progress=False)

@@ -88,3 +88,22 @@ def test_pad_returns_lengths_and_zero_padding():
     x, lengths = pad(seqs)
     assert x.shape == (2, 4, 3) and list(lengths) == [2, 4]
     assert x[0, 2:].sum() == 0 and x[1].sum() == 12
+
+
+@pytest.mark.parametrize("sr", [8000, 48000])
+def test_fast_tuning_equals_librosa(index, sr):
+    """``pitched`` + ``tuning_of`` (piptrack on its band only) give librosa's numbers
+    exactly: the same pitched bins and the same tuning estimate."""
+    import librosa
+
+    for path in index["path"][:60:7]:
+        y, rate = sf.read(path, dtype="float32")
+        y = librosa.resample(y, orig_sr=rate, target_sr=sr)
+        power = np.abs(librosa.stft(y, n_fft=4096, hop_length=2048)) ** 2
+        ref_pitch, ref_mag = librosa.piptrack(S=power, sr=sr)
+        pitch, mag = F.pitched(power, sr)
+        found = np.nonzero(ref_pitch)
+        assert np.array_equal(np.sort(pitch), np.sort(ref_pitch[found]))
+        assert np.array_equal(np.sort(mag), np.sort(ref_mag[found]))
+        assert F.tuning_of(pitch, mag) == librosa.estimate_tuning(S=power, sr=sr, bins_per_octave=12)
+    assert F.tuning_of(*F.pitched(np.zeros((2049, 5), np.float32), sr)) == 0.0

@@ -123,3 +123,112 @@ def test_stream_cli(learn_data, model_file, capsys):
     assert cli.main(["predict", path, "--model", str(model_file), "--stream", "--chunk", "0.5", "--json"]) == 0
     (steps,) = json.loads(capsys.readouterr().out)
     assert steps[-1]["final"] and len(steps) >= 3
+
+
+def test_predict_keeps_going_past_bad_files(learn_data, model_file, tmp_path, capsys):
+    """One JSON entry per input, in order; failed files get an error naming them; exit 1."""
+    good = [str(learn_data.index.path.iloc[i]) for i in (4, 5)]
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"not audio" * 50)
+    missing = tmp_path / "missing.wav"
+    for extra in ([], ["--stream"]):
+        code = cli.main(["predict", good[0], str(missing), str(junk), good[1], "--model", str(model_file), "--json",
+                         *extra])
+        out = json.loads(capsys.readouterr().out)
+        assert code == 1 and len(out) == 4
+        assert out[1] == {"file": str(missing), "error": f"{missing}: file not found"}
+        assert out[2]["file"] == str(junk) and out[2]["error"].startswith(f"{junk}: unreadable audio")
+        firsts = [o[-1] if extra else o for o in (out[0], out[3])]
+        assert [f["file"] for f in firsts] == good and all(len(f["probabilities"]) == 8 for f in firsts)
+    assert cli.main(["predict", good[0], "--model", str(model_file)]) == 0
+    assert capsys.readouterr().out.startswith(f"{good[0]}: ")
+    assert cli.main(["predict", good[0], str(missing), "--model", str(model_file)]) == 1
+    captured = capsys.readouterr()
+    assert f"error: {missing}: file not found" in captured.err and good[0] in captured.out
+
+
+def test_silent_and_quiet_input_gets_a_warning(learn_data, model_file, tmp_path):
+    p = Predictor(model_file)
+    y, sr = sf.read(learn_data.index.path.iloc[6], dtype="float32")
+    sf.write(tmp_path / "silence.wav", np.zeros(3 * sr, np.float32), sr)
+    sf.write(tmp_path / "quiet.wav", y * 1e-4, sr, subtype="FLOAT")
+    assert "warning" not in p.predict(learn_data.index.path.iloc[6])
+    assert p.predict(tmp_path / "silence.wav")["warning"].startswith("silent input")
+    assert p.predict(tmp_path / "quiet.wav")["warning"].startswith("very low energy")
+    assert p.stream(tmp_path / "silence.wav", 0.5)[-1]["warning"].startswith("silent input")
+    assert p.stream(tmp_path / "quiet.wav", 0.5)[-1]["warning"].startswith("very low energy")
+
+
+def test_chunk_and_model_are_checked(model_file, learn_data, tmp_path, capsys):
+    path = str(learn_data.index.path.iloc[2])
+    for chunk in ("0", "-1", "nan"):
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["predict", path, "--model", str(model_file), "--stream", "--chunk", chunk])
+        assert exit_.value.code == 2 and "expected a positive number" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["predict", path, "--model", str(tmp_path / "none.pt")])
+    assert f"{tmp_path / 'none.pt'}: no such file" in capsys.readouterr().err
+    (tmp_path / "bad.pt").write_bytes(b"xx")
+    assert cli.main(["predict", path, "--model", str(tmp_path / "bad.pt")]) == 2
+    assert "bad.pt: not a readable checkpoint" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="chunk length must be > 0"):
+        Predictor(model_file).stream(path, 0)
+
+
+def test_stream_resampled_stereo_file(learn_data, model_file, tmp_path):
+    """A 44.1 kHz stereo file streamed (decoded and resampled block by block) ends on
+    the whole-file answer."""
+    import librosa
+
+    y, sr = sf.read(learn_data.index.path.iloc[9], dtype="float32")
+    stereo = np.stack([y, 0.3 * y], axis=1)
+    sf.write(tmp_path / "s.wav", librosa.resample(stereo.T, orig_sr=sr, target_sr=44100).T, 44100, subtype="FLOAT")
+    p = Predictor(model_file)
+    steps, whole = p.stream(tmp_path / "s.wav", 0.3), p.predict(tmp_path / "s.wav")
+    assert steps[-1]["frames"] == whole["frames"] and steps[-1]["probabilities"] == whole["probabilities"]
+
+
+def held_bytes(obj, seen=None) -> int:
+    """Bytes of the numpy arrays and torch tensors an object holds, followed through
+    its attributes, lists, tuples, sets and dicts."""
+    import torch
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return 0
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        return obj.nbytes
+    if isinstance(obj, torch.Tensor):
+        return obj.numel() * obj.element_size()
+    if isinstance(obj, (list, tuple, set)):
+        return sum(held_bytes(x, seen) for x in obj)
+    if isinstance(obj, dict):
+        return sum(held_bytes(x, seen) for x in obj.values())
+    if type(obj).__module__ == "ser_utils.stream":
+        return sum(held_bytes(x, seen) for x in vars(obj).values())
+    return 0
+
+
+def test_stream_memory_does_not_grow_with_length(learn_data, model_file):
+    """No samples, spectrogram or features kept: after 4 minutes of speech the stream
+    holds little more than after 1 (what grows is the pitch list behind the exact
+    tuning: a few bytes per frame). The old stream kept every sample and spectrum
+    column: 7.7 MB per minute at 16 kHz."""
+    from ser_utils.cost import one_thread
+    from ser_utils.stream import Stream
+
+    p = Predictor(model_file)
+    speech = np.concatenate([sf.read(learn_data.index.path.iloc[i], dtype="float32")[0] for i in range(20, 40)])
+    step = 8000
+
+    def held(minutes):
+        stream = Stream(p, 16000)
+        with one_thread():
+            for s in range(0, minutes * 60 * 16000, step):
+                stream.push(np.take(speech, np.arange(s, s + step), mode="wrap"))
+                assert len(stream.framer.buffer) < p.config.n_fft + step
+        return held_bytes(stream)
+
+    one, four = held(1), held(4)
+    assert (four - one) / 3 < 1_000_000, (one, four)  # bytes per extra minute

@@ -1,0 +1,144 @@
+"""Checking a profile (``profiles/<name>.yaml``) before anything runs.
+
+Every key must be a parameter of the notebook whose section holds it (``common``:
+of at least one notebook), of the type of that notebook's default in its
+``parameters`` cell, and in range: counts positive, rates positive, dropout in
+[0, 1), names among the known ones. A mistake is a ``ProfileError`` naming the
+file, the key and what was expected — never a traceback from inside a notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+
+
+class ProfileError(ValueError):
+    """A profile file is malformed or holds a value of the wrong type or range."""
+
+
+# Parameters whose default is None: the type a value must have instead.
+NONE_DEFAULTS = {"cache_dir": str, "storage": str, "model_file": str, "workers": int, "n_jobs": int}
+NON_NEGATIVE = {"sampler_seed", "startup_trials"}   # other integers must be >= 1
+RUN_LISTS = {"runs", "ablation_runs"}               # lists of run indices (>= 0)
+SET_BY_PIPELINE = {"profile", "out_dir"}
+MODEL_NAMES = {"models", "tuned_models", "checkpoint_model", "pruning_ablation"}
+
+
+def _choices() -> dict:
+    from ser_utils.seed_models import DENSE_VARIANTS, LOSS_WEIGHTINGS
+    from ser_utils.tuning import PRUNERS, SPACES
+
+    return {"protocol": ("clean", "paper"), "space": tuple(SPACES), "pruner": PRUNERS, "size": ("quick", "seed"),
+            "weighting": LOSS_WEIGHTINGS, "weighting_ablation": LOSS_WEIGHTINGS, "dense_variants": DENSE_VARIANTS}
+
+
+@lru_cache(maxsize=32)
+def notebook_defaults(path: Path) -> dict:
+    """``{name: default}`` of a notebook's ``parameters`` cell."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    out = {}
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            out[node.targets[0].id] = ast.literal_eval(node.value)
+    return out
+
+
+def check_profile(conf, path: Path, notebooks: dict[str, Path]) -> dict:
+    """Validate a loaded profile against the notebooks (``{name: .ipynb path}``); returns it."""
+    if conf is None:
+        return {}
+    if not isinstance(conf, dict):
+        raise ProfileError(f"{path}: expected sections (common, {', '.join(notebooks)}), found a {type(conf).__name__}")
+    defaults = {name: notebook_defaults(nb) for name, nb in notebooks.items()}
+    for section, values in conf.items():
+        if section != "common" and section not in notebooks:
+            raise ProfileError(f"{path}: unknown section {section!r} (known: common, {', '.join(notebooks)})")
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            raise ProfileError(f"{path}: section {section} must map parameter names to values, "
+                               f"found {values!r}")
+        for key, value in values.items():
+            where = f"{path}: {section}.{key}"
+            if key in SET_BY_PIPELINE:
+                raise ProfileError(f"{where}: set by the pipeline, not by a profile")
+            owners = [d for d in defaults.values() if key in d] if section == "common" else (
+                [defaults[section]] if key in defaults[section] else [])
+            if not owners:
+                known = sorted(set().union(*defaults.values()) if section == "common" else defaults[section])
+                raise ProfileError(f"{where}: unknown parameter (known: {', '.join(known)})")
+            for d in owners:
+                check_value(where, key, value, d[key])
+    return conf
+
+
+def check_value(where: str, key: str, value, default) -> None:
+    """Raise ``ProfileError`` unless ``value`` fits the parameter ``key`` whose default is ``default``."""
+    kind = NONE_DEFAULTS.get(key) if default is None else type(default)
+    if value is None and default is None:
+        return
+    if kind is bool:
+        _expect(where, isinstance(value, bool), "true or false", value)
+    elif kind is int:
+        low = 0 if key in NON_NEGATIVE else 1
+        _expect(where, isinstance(value, int) and not isinstance(value, bool) and value >= low,
+                "a non-negative integer" if low == 0 else "a positive integer", value)
+    elif kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if key == "dropout":
+            _expect(where, ok and 0 <= value < 1, "a number in [0, 1)", value)
+        elif key == "weight_decay":
+            _expect(where, ok and value >= 0, "a non-negative number", value)
+        else:
+            _expect(where, ok and value > 0, "a positive number", value)
+    elif kind is str:
+        _expect(where, isinstance(value, str) and value != "", "a non-empty string", value)
+    elif kind is list:
+        _expect(where, isinstance(value, list) and len(value) > 0, "a non-empty list", value)
+        for i, item in enumerate(value):
+            if key == "studies":  # 07: [[model-hH, space], ...]
+                _expect(f"{where}[{i}]", isinstance(item, list) and len(item) == 2, "a [model, space] pair", item)
+                _model_name(f"{where}[{i}]", item[0])
+                if item[1] not in _choices()["space"]:
+                    raise ProfileError(f"{where}[{i}]: unknown space {item[1]!r} "
+                                       f"(known: {', '.join(_choices()['space'])})")
+            elif key in RUN_LISTS:
+                _expect(f"{where}[{i}]", isinstance(item, int) and not isinstance(item, bool) and item >= 0,
+                        "a run index (integer >= 0)", item)
+            else:
+                _expect(f"{where}[{i}]", isinstance(item, str), "a string", item)
+    elif kind is dict:
+        _expect(where, isinstance(value, dict), "a mapping", value)
+    choices = _choices().get(key)
+    for item in (value if isinstance(value, list) else [value]):
+        if choices and item not in choices:
+            raise ProfileError(f"{where}: {item!r} is not one of {', '.join(choices)}")
+    if key in MODEL_NAMES:
+        for item in (value if isinstance(value, list) else [value]):
+            _model_name(where, item)
+    if key == "extra_spaces":
+        for space, names in value.items():
+            if space not in _choices()["space"]:
+                raise ProfileError(f"{where}: unknown space {space!r} (known: {', '.join(_choices()['space'])})")
+            _expect(f"{where}.{space}", isinstance(names, list), "a list of model names", names)
+            for name in names:
+                _model_name(f"{where}.{space}", name)
+
+
+def _model_name(where: str, name) -> None:
+    from ser_utils.tuning import parse_model
+
+    try:
+        parse_model(str(name))
+    except ValueError as exc:
+        raise ProfileError(f"{where}: {exc}") from None
+
+
+def _expect(where: str, ok: bool, what: str, value) -> None:
+    if not ok:
+        raise ProfileError(f"{where}: expected {what}, found {value!r} ({type(value).__name__})")
