@@ -57,8 +57,8 @@ def parameters(profile: str, name: str, out_dir: Path) -> dict:
 
 def corpus_fingerprint(params: dict) -> str:
     """Names and sizes of the corpus files (cheap; contents are hashed by the feature cache)."""
-    from ser_utils.corpus import audio_files
-    from ser_utils.download import find_corpus
+    from ser_utils.data.corpus import audio_files
+    from ser_utils.data.download import find_corpus
 
     corpus = params.get("corpus", "synthetic")
     if corpus == "synthetic":
@@ -77,8 +77,8 @@ def input_hash(name: str, params: dict, out_dir: Path) -> str:
     root = project_dir()
     h = hashlib.sha1()
     h.update((root / "notebooks" / f"{name}.ipynb").read_bytes())
-    for path in sorted((root / "ser_utils").glob("*.py")):
-        h.update(path.name.encode() + path.read_bytes())
+    for path in sorted((root / "ser_utils").rglob("*.py")):  # every module, subpackages included
+        h.update(path.relative_to(root / "ser_utils").as_posix().encode() + path.read_bytes())
     h.update(json.dumps(params, sort_keys=True).encode())
     h.update(corpus_fingerprint(params).encode())
     if params.get("source"):  # a read-only view of another profile's records (07 in quick)
