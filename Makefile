@@ -64,7 +64,7 @@ tune-worker: $(STAMP)  ## one worker joining PROFILE's studies in STORAGE (run o
 	$(PY) -m ser_utils tune --profile $(PROFILE) --workers 1
 
 readme: $(STAMP)  ## refresh the README's results section from results/quick tables
-	$(PY) -m ser_utils.readme --profile quick
+	$(PY) -m ser_utils.reporting.readme --profile quick
 
 test: $(STAMP)  ## run the test suite (synthetic corpus; real-corpus tests where RAVDESS is found)
 	$(PY) -m pytest

@@ -42,9 +42,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from ser_utils import plots, reporting, study
-from ser_utils.features import FeatureConfig
-from ser_utils.verify import verify_corpus
+from ser_utils import reporting
+from ser_utils.data.features import FeatureConfig
+from ser_utils.data.verify import verify_corpus
+from ser_utils.reporting import plots, study
 
 out_dir = Path(out_dir)
 root = study.corpus_root(corpus, synthetic_actors)

@@ -53,8 +53,10 @@ import pandas as pd
 from IPython.display import display
 from scipy.stats import spearmanr
 
-from ser_utils import literature, plots, reporting, study
-from ser_utils.models import seed001_configs
+from ser_utils import literature, reporting
+from ser_utils.models import LSTMBaseline, seed001_configs
+from ser_utils.reporting import plots, study
+from ser_utils.reporting.source import show_source
 from ser_utils.training import Spec, TrainConfig, cross_validate_many
 
 out_dir = Path(out_dir)
@@ -62,6 +64,15 @@ data, folds = study.load(corpus, feature_set="mfcc", synthetic_actors=synthetic_
 study.notice(data, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs)
 print(f"{len(data)} utterances, {data.dim} features (MFCC), {len(folds)} folds, {runs} run(s), {train}")
+
+# %% [markdown]
+# ## The model
+# Seed 001's baseline as the package defines it (`ser_utils/models/baseline.py`): stacked
+# LSTMs, the state at each utterance's last real frame, and a linear layer on the last
+# layer's state (`last`) or on every layer's (`concat`).
+
+# %%
+show_source(LSTMBaseline)
 
 # %%
 from dataclasses import replace

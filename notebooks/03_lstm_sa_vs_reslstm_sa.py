@@ -53,10 +53,17 @@ n_jobs = None
 # %%
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import torch
+import torch.nn.functional as F
 
-from ser_utils import literature, plots, reporting, study
-from ser_utils.models import ModelConfig
+from ser_utils import literature, reporting
+from ser_utils.data.dataset import prepare_fold
+from ser_utils.models import LSTMSA, ModelConfig, ResLSTMSA
+from ser_utils.models.layers import SoftAttention
+from ser_utils.reporting import plots, study
+from ser_utils.reporting.source import show_source
 from ser_utils.training import Spec, TrainConfig, cross_validate_many, pooled_uar
 
 out_dir = Path(out_dir)
@@ -64,6 +71,52 @@ data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=ca
 study.notice(data, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs)
 print(f"{len(data)} utterances, {len(folds)} folds; {train}; dropout {dropout}")
+
+# %% [markdown]
+# ## The two models, as they run
+# The code below is the package's own (`ser_utils/models/`), shown from its source: the soft
+# attention, LSTM-SA and ResLSTM-SA with their `forward`. A padded batch `(B, T, 46)` comes
+# with each utterance's true length; `frame_mask` marks the real frames, so padding never
+# enters the attention softmax or the BatchNorm statistics. ResLSTM-SA only overrides
+# `encode`: the residual block in front of LSTM-SA. To experiment, subclass one of them
+# here (or edit the file) and pass it to the training step below.
+
+# %%
+show_source(SoftAttention, LSTMSA, ResLSTMSA)
+
+# %% [markdown]
+# ## One training step
+# What `train_epoch` does for every batch: the forward pass on a padded batch, cross-entropy,
+# backward pass and an Adam step (weight decay as in training). Here on the first 16 training
+# utterances of fold 0, with the clean protocol's normalisation; the loss on the same batch
+# drops after the step.
+
+# %%
+torch.manual_seed(0)
+model = ResLSTMSA(ModelConfig("reslstm_sa", hidden=32, dropout=dropout))
+opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+splits, _ = prepare_fold(data, folds[0], "clean")
+idx = np.arange(16)
+lengths = torch.from_numpy(splits["train"].lengths[idx])
+x = torch.from_numpy(splits["train"].x[idx, : int(lengths.max())])
+y = torch.from_numpy(splits["train"].labels[idx])
+
+
+
+def eval_loss():
+    model.eval()
+    with torch.no_grad():
+        return F.cross_entropy(model(x, lengths), y).item()
+
+
+before = eval_loss()
+model.train()                                   # dropout on, BatchNorm on batch statistics
+loss = F.cross_entropy(model(x, lengths), y)    # the training step itself
+opt.zero_grad()
+loss.backward()
+opt.step()
+print(f"batch {tuple(x.shape)}: training loss {loss.item():.4f}; "
+      f"loss in eval mode {before:.4f} before the step, {eval_loss():.4f} after")
 
 # %%
 models = [ModelConfig(name, hidden=h, dropout=dropout) for name in ("lstm_sa", "reslstm_sa") for h in (32, 64, 128)]
@@ -135,7 +188,7 @@ reporting.save_figure(fig, "sa_learning_curves", out_dir)
 # %%
 def runs_of(label, protocol):
     recs = results[(label, protocol)]
-    return [r for r in recs if r["run"] == 0] if protocol == "paper" else recs
+    return [r for r in recs if r.run == 0] if protocol == "paper" else recs
 
 
 tests = []

@@ -74,7 +74,6 @@ checkpoint_model = "reslstm_sa-h64"
 n_jobs = None
 
 # %%
-import json
 import os
 import warnings
 from pathlib import Path
@@ -86,9 +85,10 @@ import pandas as pd
 import soundfile
 from IPython.display import display
 
-from ser_utils import checkpoint, plots, reporting, study, tuning, tuning_tables
-from ser_utils.paths import atomic_path
-from ser_utils.training import cross_validate_many, experiment_key, record_path
+from ser_utils import reporting
+from ser_utils.inference import checkpoint
+from ser_utils.reporting import plots, study, tuning_tables
+from ser_utils.training import RunRecord, cross_validate_many, experiment_key, record_path, tuning
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 out_dir = Path(out_dir)
@@ -200,21 +200,14 @@ if pruning_ablation:
 # the winner's test UAR in the trial that chose it — what a paper-style study reports.
 
 # %%
-eval_plans = [p for p in plans if p.pruner == pruner]
-specs, meta = [], []
-for p in eval_plans:
-    for selection, t in tuning.winners(studies[p]).items():
-        specs.append(tuning.spec_for(p, t.params))
-        meta.append((p, selection, t))
+winners = tuning.study_winners({p: studies[p] for p in plans if p.pruner == pruner})
 runs = range(1, eval_runs + 1)
-ckpt_plan = max((p for p in eval_plans if (p.model, p.hidden) == (model_name, hidden)),
-                key=lambda p: tuning.winners(studies[p])["clean"].value)
-ckpt_index = meta.index(next(m for m in meta if m[0] == ckpt_plan and m[1] == "clean"))
-cross_validate_many([specs[ckpt_index]], data, folds, runs=runs, runs_dir=out_dir / "runs", save_weights=True,
+ckpt = tuning.best_clean(winners, model_name, hidden)  # the checkpoint model's clean winner over its spaces
+cross_validate_many([ckpt.spec], data, folds, runs=runs, runs_dir=out_dir / "runs", save_weights=True,
                     n_jobs=n_jobs, desc="checkpoint model")
-records = cross_validate_many(specs, data, folds, runs=runs, runs_dir=out_dir / "runs", n_jobs=n_jobs,
-                              desc="winners, fresh seeds")
-evaluation = tuning_tables.evaluation_frame(meta, records)
+records = cross_validate_many([w.spec for w in winners], data, folds, runs=runs, runs_dir=out_dir / "runs",
+                              n_jobs=n_jobs, desc="winners, fresh seeds")
+evaluation = tuning_tables.evaluation_frame(winners, records)
 reporting.save_table(evaluation, "tuning_winners_evaluation", out_dir)
 table = tuning_tables.seed000_table(evaluation)
 reporting.save_table(table, "tuning_seed000_table", out_dir)
@@ -229,20 +222,15 @@ table
 # label names.
 
 # %%
-spec = specs[ckpt_index]
-p, _, t = meta[ckpt_index]
-key = experiment_key(spec, data, folds)
-rec = json.loads(record_path(out_dir / "runs", key, 1, 0).read_text())
+key = experiment_key(ckpt.spec, data, folds)
+rec = RunRecord.load(record_path(out_dir / "runs", key, 1, 0))
 path = checkpoint.save(checkpoint.model_path(out_dir, model_name, hidden),
-                       record_path(out_dir / "runs", key, 1, 0).with_suffix(".pt"), spec,
+                       record_path(out_dir / "runs", key, 1, 0).with_suffix(".pt"), ckpt.spec,
                        sample_rate=soundfile.info(data.index.path.iloc[0]).samplerate,
-                       study=p.study_name(data), trial=t.number, space=p.space, run=1, fold=0, runs_key=key,
-                       fold_actors=rec["fold_actors"], fold_test_uar=rec["test_uar"],
-                       cv_uar=float(evaluation.uar_mean[ckpt_index]), synthetic=data.synthetic)
+                       study=ckpt.plan.study_name(data), trial=ckpt.trial, space=ckpt.plan.space, run=1, fold=0,
+                       runs_key=key, fold_actors=rec.fold_actors, fold_test_uar=rec.test_uar,
+                       cv_uar=float(evaluation.uar_mean[winners.index(ckpt)]), synthetic=data.synthetic)
 ck = checkpoint.load(path)
-print(f"{path}: {p.label}, trial {t.number} ({p.space}), params {t.params}; fold-0 test UAR {rec['test_uar']:.4f}")
-with atomic_path(out_dir / "tuning_winners.json") as tmp:  # small, read by notebook 06
-    tmp.write_text(json.dumps([{"model": p.model, "hidden": p.hidden, "space": p.space, "selection": sel,
-                                "trial": t.number, "params": t.params, "epochs": p.epochs,
-                                "value": t.value}
-                               for p, sel, t in meta], indent=1))
+print(f"{path}: {ckpt.plan.label}, trial {ckpt.trial} ({ckpt.plan.space}), params {ckpt.params}; "
+      f"fold-0 test UAR {rec.test_uar:.4f}")
+tuning.save_winners(winners, out_dir / "tuning_winners.json")  # read by notebook 06

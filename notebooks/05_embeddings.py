@@ -45,10 +45,11 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from ser_utils import embeddings as E
-from ser_utils import checkpoint, literature, plots, reporting, study
-from ser_utils.audio import read_audio
-from ser_utils.corpus import EMOTION_NAMES
+from ser_utils import literature, reporting
+from ser_utils.data.audio import read_audio
+from ser_utils.data.corpus import EMOTION_NAMES, gender_labels
+from ser_utils.inference import checkpoint
+from ser_utils.reporting import embeddings as E, plots, study
 from ser_utils.training import cross_validate, experiment_key, record_path
 
 out_dir = Path(out_dir)
@@ -71,7 +72,7 @@ print(f"pooled UAR of run {run}: {study.summary_row(records)['uar_mean']:.4f}")
 
 # %%
 per_fold, fold_views = [], {}
-gender = (data.index.gender == "male").to_numpy().astype(int)
+gender = gender_labels(data.actors)  # the package's coding: male 0, female 1
 for k, fold in enumerate(folds):
     model, mean, std = checkpoint.load_run(record_path(out_dir / "runs", key, run, k).with_suffix(".pt"))
     seqs = [(f - mean) / std for f in data.features]

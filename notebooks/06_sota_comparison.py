@@ -65,10 +65,13 @@ import pandas as pd
 import soundfile
 from IPython.display import display
 
-from ser_utils import checkpoint, comparison, plots, reporting, study
-from ser_utils import embeddings as E
-from ser_utils.audio import read_audio
-from ser_utils.corpus import closest_duration
+from ser_utils import reporting
+from ser_utils.data.audio import read_audio
+from ser_utils.data.corpus import closest_duration
+from ser_utils.inference import checkpoint
+from ser_utils.models import CNNBiLSTMSTL, DenseLSTM, MultitaskCNN
+from ser_utils.reporting import comparison, embeddings as E, plots, study
+from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, experiment_key, record_path
 
 out_dir = Path(out_dir)
@@ -84,6 +87,16 @@ if any(r.spec.train.epochs != epochs for r in rows):
 print(f"{len(frames)} utterances, {len(folds)} folds, runs {runs}; untuned setting: {train}")
 pd.DataFrame([{"model": r.spec.model.label(), "seed": r.seed, "input": r.spec.feature_set, "setting": r.setting}
               for r in rows])
+
+# %% [markdown]
+# ## The seeds' architectures, as they run
+# Each one's defining part, from the package (`ser_utils/models/`): seed 004's dense LSTM
+# (every layer's output reaches the dense layer, pooled by the variant's attention), seed
+# 002's CNN-BiLSTM whose stacked transformer layers enhance the utterance vector Z0, and
+# seed 003's multitask loss with its three weightings.
+
+# %%
+show_source(DenseLSTM.forward, CNNBiLSTMSTL.forward, MultitaskCNN.training_loss)
 
 # %% [markdown]
 # ## Training
@@ -105,7 +118,7 @@ for feature_set, data in data_of.items():
 # %% [markdown]
 # ## Cost on one reference utterance
 # The RAVDESS utterance closest to 3.7 s. FLOPs count multiply-adds × 2 of the Linear,
-# convolution, LSTM and attention layers (`ser_utils.cost`); time is the median of
+# convolution, LSTM and attention layers (`ser_utils.models.cost`); time is the median of
 # repeated forward passes on one CPU thread at batch 1, features excluded (their cost is
 # in the next table). For the multitask CNN the cost covers its fixed crop, whatever the
 # utterance's length.

@@ -65,8 +65,10 @@ import torch
 from IPython.display import Markdown, display
 from pathlib import Path
 
-from ser_utils import fidelity, literature, plots, reporting, study, tuning
+from ser_utils import literature, reporting
 from ser_utils.models import ModelConfig, build_model
+from ser_utils.reporting import plots, study
+from ser_utils.training import fidelity, tuning
 
 out_dir = Path(out_dir)
 src = Path(source) if source else out_dir

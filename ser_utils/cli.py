@@ -66,13 +66,13 @@ def _emit(args, payload: dict, text: str) -> None:
 
 
 def _corpus_root(args) -> Path:
-    from ser_utils.download import get_corpus
+    from ser_utils.data.download import get_corpus
 
     return get_corpus(args.root, download=False)
 
 
 def cmd_verify(args) -> int:
-    from ser_utils.verify import verify_corpus
+    from ser_utils.data.verify import verify_corpus
 
     report = verify_corpus(_corpus_root(args), progress=not args.json)
     _emit(args, report.to_dict(), report.summary())
@@ -82,8 +82,8 @@ def cmd_verify(args) -> int:
 def cmd_data(args) -> int:
     """Locate (or download) RAVDESS, verify it, and only then link it as data/raw/ravdess
     (a failing copy never replaces the link)."""
-    from ser_utils.download import default_location, get_corpus, link_corpus
-    from ser_utils.verify import verify_corpus
+    from ser_utils.data.download import default_location, get_corpus, link_corpus
+    from ser_utils.data.verify import verify_corpus
 
     root = get_corpus(args.root, download=not args.no_download)
     report = verify_corpus(root, progress=not args.json)
@@ -98,7 +98,7 @@ def cmd_data(args) -> int:
 
 
 def cmd_synth(args) -> int:
-    from ser_utils.synth import make_corpus
+    from ser_utils.data.synth import make_corpus
 
     start = time.perf_counter()
     actors = list(range(1, args.actors + 1))
@@ -112,9 +112,9 @@ def cmd_synth(args) -> int:
 
 
 def _features_summary(root: Path, cache_root, n_jobs, progress: bool) -> dict:
-    from ser_utils.corpus import index_corpus
-    from ser_utils.features import FeatureCache, FeatureConfig, load_features
-    from ser_utils.verify import require_complete
+    from ser_utils.data.corpus import index_corpus
+    from ser_utils.data.features import FeatureCache, FeatureConfig, load_features
+    from ser_utils.data.verify import require_complete
 
     config = FeatureConfig()
     require_complete(root)
@@ -161,31 +161,38 @@ def cmd_params(args) -> int:
 
 
 def _dataset(args, feature_set="mfcc+chroma"):
-    from ser_utils.dataset import load_dataset
+    from ser_utils.data.dataset import load_dataset
 
     return load_dataset(_corpus_root(args), feature_set, progress=not args.json)
 
 
 def _folds_for(data):
-    from ser_utils.study import study_folds
+    from ser_utils.reporting.study import study_folds
 
     return study_folds(data)
 
 
+def _given(args, **fields) -> dict:
+    """``{field: args.option}`` for the options given on the command line (not None)."""
+    return {f: getattr(args, o) for f, o in fields.items() if getattr(args, o) is not None}
+
+
 def cmd_cv(args) -> int:
     """Cross-validate one spec over the folds (reference folds on RAVDESS)."""
-    from ser_utils import metrics
-    from ser_utils.models import ModelConfig
-    from ser_utils.training import Spec, TrainConfig, cross_validate, pooled_uar
+    from dataclasses import replace
 
-    feature_set = "mfcc" if args.model == "lstm_baseline" else "mfcc+chroma"
+    from ser_utils.models import ModelConfig
+    from ser_utils.training import Spec, TrainConfig, cross_validate, metrics, pooled_uar
+
+    # options left out keep the dataclasses' defaults (ModelConfig, TrainConfig, Spec)
+    model = ModelConfig(**_given(args, name="model", hidden="hidden", layers="layers", pooling="pooling",
+                                 heads="heads", dropout="dropout", computation="computation"))
+    feature_set = "mfcc" if model.name == "lstm_baseline" else "mfcc+chroma"
     data = _dataset(args, feature_set)
-    spec = Spec(ModelConfig(args.model, input_dim=data.dim, hidden=args.hidden, layers=args.layers,
-                            pooling=args.pooling, heads=args.heads, dropout=args.dropout,
-                            computation=args.computation),
-                TrainConfig(lr=args.lr, weight_decay=args.weight_decay, batch_size=args.batch_size, T_0=args.t0,
-                            epochs=args.epochs), protocol=args.protocol, seeding=args.seeding,
-                feature_set=feature_set)
+    spec = Spec(replace(model, input_dim=data.dim),
+                TrainConfig(**_given(args, lr="lr", weight_decay="weight_decay", batch_size="batch_size", T_0="t0",
+                                     epochs="epochs")),
+                **_given(args, protocol="protocol", seeding="seeding"), feature_set=feature_set)
     start = time.perf_counter()
     records = cross_validate(spec, data, _folds_for(data), runs=range(args.runs), runs_dir=args.runs_dir,
                              n_jobs=args.jobs, progress=not args.json)
@@ -193,10 +200,10 @@ def cmd_cv(args) -> int:
     summary = metrics.summarize(list(pooled.values()))
     payload = {"spec": spec.to_dict(), "label": spec.label(), "runs": args.runs, "synthetic": data.synthetic,
                "pooled_uar": pooled, "summary": summary,
-               "fold_uar": [round(r["test_uar"], 4) for r in records],
-               "best_epochs": [r["best_epoch"] for r in records],
-               "train_seconds": round(sum(r["wall_seconds"] for r in records), 1),
-               "wall_seconds": round(time.perf_counter() - start, 1), "parameters": records[0]["parameters"]}
+               "fold_uar": [round(r.test_uar, 4) for r in records],
+               "best_epochs": [r.best_epoch for r in records],
+               "train_seconds": round(sum(r.wall_seconds for r in records), 1),
+               "wall_seconds": round(time.perf_counter() - start, 1), "parameters": records[0].parameters}
     _emit(args, payload, f"{spec.label()}: pooled UAR {summary['mean']:.4f}"
                          + (f" ± {summary['std']:.4f} over {args.runs} runs" if args.runs > 1 else "")
                          + f" ({payload['parameters']:,} parameters; folds {payload['fold_uar']}; "
@@ -205,7 +212,7 @@ def cmd_cv(args) -> int:
 
 
 def cmd_bench_train(args) -> int:
-    from ser_utils.bench import bench_parallel, bench_train
+    from ser_utils.training.bench import bench_parallel, bench_train
 
     data = _dataset(args)
     folds = _folds_for(data)
@@ -226,9 +233,10 @@ def cmd_tune(args) -> int:
     """Run (or join) the tuning studies of a profile's notebook 04."""
     import os
 
-    from ser_utils import study, tuning, tuning_tables
     from ser_utils.paths import results_dir
     from ser_utils.pipeline import parameters
+    from ser_utils.reporting import study, tuning_tables
+    from ser_utils.training import tuning
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "04_optuna_tuning", out_dir)
@@ -267,9 +275,10 @@ def cmd_tune(args) -> int:
 
 def cmd_fidelity(args) -> int:
     """Compute the fidelity ladder of a profile (notebook 07), resumably."""
-    from ser_utils import fidelity, study
     from ser_utils.paths import results_dir
     from ser_utils.pipeline import parameters
+    from ser_utils.reporting import study
+    from ser_utils.training import fidelity
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "07_fidelity", out_dir)
@@ -291,8 +300,8 @@ def cmd_predict(args) -> int:
     """Top emotion and the 8 probabilities of each file (``--stream``: the running
     predictions). One entry per input, in order; a file that fails gets
     ``{"file", "error"}`` and the others are still predicted; exit 1 if any failed."""
-    from ser_utils.predict import Predictor
-    from ser_utils.stream import StreamingModel
+    from ser_utils.inference.predict import Predictor
+    from ser_utils.inference.stream import StreamingModel
 
     predictor = Predictor(args.model)
     if args.stream:
@@ -320,7 +329,7 @@ def cmd_predict(args) -> int:
 
 def _predict_one(predictor, path: str, args):
     """One file's answer, or ``{"file", "error"}``: a bad file never costs the others."""
-    from ser_utils.audio import AudioError
+    from ser_utils.data.audio import AudioError
 
     try:
         return predictor.stream(path, args.chunk) if args.stream else predictor.predict(path)
@@ -342,8 +351,8 @@ def _print_stream(steps) -> None:
 
 def cmd_bench_predict(args) -> int:
     """Median time to predict one file on one CPU thread."""
-    from ser_utils.corpus import audio_files, closest_duration
-    from ser_utils.predict import Predictor, bench
+    from ser_utils.data.corpus import audio_files, closest_duration
+    from ser_utils.inference.predict import Predictor, bench
 
     predictor = Predictor(args.model)
     if args.file:
@@ -361,8 +370,8 @@ def cmd_bench_predict(args) -> int:
 
 def cmd_bench_stream(args) -> int:
     """Wall time and peak memory of streaming long recordings."""
-    from ser_utils.corpus import audio_files, closest_duration
-    from ser_utils.stream_bench import bench_stream
+    from ser_utils.data.corpus import audio_files, closest_duration
+    from ser_utils.inference.stream_bench import bench_stream
 
     if args.file:
         source = args.file
@@ -416,22 +425,23 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--cache", default=None, help="cache folder (default data/interim/features)")
     add("params", cmd_params, "parameter counts of the seed-001 and seed-000 models", root=False)
     p = add("cv", cmd_cv, "cross-validate one model spec (reference folds on RAVDESS)")
-    p.add_argument("--model", default="reslstm_sa", choices=["lstm_baseline", "lstm_sa", "reslstm_sa"])
-    p.add_argument("--hidden", type=positive_int, default=64)
-    p.add_argument("--layers", type=positive_int, default=1)
-    p.add_argument("--pooling", default="last", choices=["last", "concat"])
-    p.add_argument("--heads", type=positive_int, default=1)
-    p.add_argument("--dropout", type=fraction, default=0.3)
-    p.add_argument("--lr", type=positive_float, default=1e-3)
-    p.add_argument("--weight-decay", type=non_negative_float, default=1.6e-3)
-    p.add_argument("--batch-size", type=positive_int, default=16)
-    p.add_argument("--t0", type=positive_int, default=10)
-    p.add_argument("--epochs", type=positive_int, default=100)
-    p.add_argument("--protocol", default="clean", choices=["clean", "paper"])
-    p.add_argument("--computation", default="masked", type=_computation,
+    p.description = "Options left out take ModelConfig's, TrainConfig's and Spec's defaults."
+    p.add_argument("--model", choices=["lstm_baseline", "lstm_sa", "reslstm_sa"])
+    p.add_argument("--hidden", type=positive_int)
+    p.add_argument("--layers", type=positive_int)
+    p.add_argument("--pooling", choices=["last", "concat"])
+    p.add_argument("--heads", type=positive_int)
+    p.add_argument("--dropout", type=fraction)
+    p.add_argument("--lr", type=positive_float)
+    p.add_argument("--weight-decay", type=non_negative_float)
+    p.add_argument("--batch-size", type=positive_int)
+    p.add_argument("--t0", type=positive_int)
+    p.add_argument("--epochs", type=positive_int)
+    p.add_argument("--protocol", choices=["clean", "paper"])
+    p.add_argument("--computation", type=_computation,
                    help="masked (default), reference (the seed-000 authors' computation) or its parts joined "
                         "by '+': unmasked, authors_init, random_order, eval_batches")
-    p.add_argument("--seeding", default="distinct", choices=["distinct", "reference"])
+    p.add_argument("--seeding", choices=["distinct", "reference"])
     p.add_argument("--runs", type=positive_int, default=1)
     p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--runs-dir", default=None, help="run records (default results/runs)")
@@ -474,10 +484,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run a subcommand; a user's mistake (bad corpus, audio, profile, checkpoint)
     prints ``error: ...`` and exits 2, never a traceback."""
-    from ser_utils.audio import AudioError
-    from ser_utils.checkpoint import CheckpointError
-    from ser_utils.corpus import CorpusError
-    from ser_utils.download import DownloadError
+    from ser_utils.data.audio import AudioError
+    from ser_utils.data.corpus import CorpusError
+    from ser_utils.data.download import DownloadError
+    from ser_utils.inference.checkpoint import CheckpointError
     from ser_utils.profiles import ProfileError
 
     args = build_parser().parse_args(argv)

@@ -63,8 +63,8 @@ def select(names: list[str], only) -> list[str]:
 def check_corpora(profile: str, names: list[str], out_dir: Path) -> None:
     """Before any notebook runs: the corpus each one uses matches the protocol
     (``verify.require_complete``; the synthetic corpus is generated if absent)."""
-    from ser_utils.study import corpus_root
-    from ser_utils.verify import require_complete
+    from ser_utils.reporting.study import corpus_root
+    from ser_utils.data.verify import require_complete
 
     seen = set()
     for name in names:
@@ -91,8 +91,8 @@ def parameters(profile: str, name: str, out_dir: Path) -> dict:
 
 def corpus_fingerprint(params: dict) -> str:
     """Names and sizes of the corpus files (cheap; contents are hashed by the feature cache)."""
-    from ser_utils.corpus import audio_files
-    from ser_utils.download import find_corpus
+    from ser_utils.data.corpus import audio_files
+    from ser_utils.data.download import find_corpus
 
     corpus = params.get("corpus", "synthetic")
     if corpus == "synthetic":
@@ -111,8 +111,8 @@ def input_hash(name: str, params: dict, out_dir: Path) -> str:
     root = project_dir()
     h = hashlib.sha1()
     h.update((root / "notebooks" / f"{name}.ipynb").read_bytes())
-    for path in sorted((root / "ser_utils").glob("*.py")):
-        h.update(path.name.encode() + path.read_bytes())
+    for path in sorted((root / "ser_utils").rglob("*.py")):  # every module, subpackages included
+        h.update(path.relative_to(root / "ser_utils").as_posix().encode() + path.read_bytes())
     h.update(json.dumps(params, sort_keys=True).encode())
     h.update(corpus_fingerprint(params).encode())
     if params.get("compute") is False:  # a read-only view of records (07): they are its input
@@ -187,9 +187,9 @@ def main(argv=None) -> int:
     parser.add_argument("--force", action="store_true", help="run even when up to date")
     args = parser.parse_args(argv)
     out_dir = Path(args.out_dir).resolve() if args.out_dir else results_dir() / args.profile
-    from ser_utils.audio import AudioError
-    from ser_utils.corpus import CorpusError
-    from ser_utils.download import DownloadError
+    from ser_utils.data.audio import AudioError
+    from ser_utils.data.corpus import CorpusError
+    from ser_utils.data.download import DownloadError
 
     try:
         names = select(notebook_names(), args.only)

@@ -29,8 +29,9 @@ MODEL_NAMES = {"models", "tuned_models", "checkpoint_model", "pruning_ablation"}
 
 
 def _choices() -> dict:
-    from ser_utils.seed_models import DENSE_VARIANTS, LOSS_WEIGHTINGS
-    from ser_utils.tuning import PRUNERS, SPACES
+    from ser_utils.models.dense_lstm import DENSE_VARIANTS
+    from ser_utils.models.multitask_cnn import LOSS_WEIGHTINGS
+    from ser_utils.training.tuning import PRUNERS, SPACES
 
     return {"protocol": ("clean", "paper"), "space": tuple(SPACES), "pruner": PRUNERS, "size": ("quick", "seed"),
             "weighting": LOSS_WEIGHTINGS, "weighting_ablation": LOSS_WEIGHTINGS, "dense_variants": DENSE_VARIANTS}
@@ -131,7 +132,7 @@ def check_value(where: str, key: str, value, default) -> None:
 
 
 def _model_name(where: str, name) -> None:
-    from ser_utils.tuning import parse_model
+    from ser_utils.training.tuning import parse_model
 
     try:
         parse_model(str(name))

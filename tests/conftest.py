@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ser_utils.synth import make_corpus
+from ser_utils.data.synth import make_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,7 @@ def learn_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def learn_data(tmp_path_factory, learn_cache):
     """12 synthetic actors at 16 kHz (720 files) as a Dataset, for training tests."""
-    from ser_utils.dataset import load_dataset
+    from ser_utils.data.dataset import load_dataset
 
     root = make_corpus(tmp_path_factory.mktemp("learn") / "corpus", actors=range(1, 13), seed=0,
                        sample_rate=16000)

@@ -1,6 +1,6 @@
 import pytest
 
-from ser_utils.corpus import CorpusError, expected_stems, index_corpus, parse_name
+from ser_utils.data.corpus import CorpusError, expected_stems, index_corpus, parse_name
 
 
 def test_parse_good_name():

@@ -2,8 +2,8 @@ import zipfile
 
 import pytest
 
-from ser_utils import download
-from ser_utils.download import DownloadError, extract_archive, fetch_archive, find_corpus, link_corpus
+from ser_utils.data import download
+from ser_utils.data.download import DownloadError, extract_archive, fetch_archive, find_corpus, link_corpus
 
 
 def _zip_of(root, target):

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ser_utils import features as F
-from ser_utils.corpus import index_corpus
-from ser_utils.features import FeatureConfig, extract_file, load_features, normaliser_for, pad
+from ser_utils.data import features as F
+from ser_utils.data.corpus import index_corpus
+from ser_utils.data.features import FeatureConfig, extract_file, load_features, normaliser_for, pad
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.stats import wilcoxon
 
-from ser_utils import fidelity, tuning
+from ser_utils.training import fidelity, tuning
 
 PARAMS = dict(models=["reslstm_sa-h64", "lstm_sa-h64"], studies=[["reslstm_sa-h64", "reference"]], epochs=100,
               runs=3, seed_runs=10, replays=2, trials=30, startup_trials=10)
@@ -54,7 +54,7 @@ def _records(uars_by_run_fold, n=10):
         labels = [0, 1] * (n // 2)
         right = int(round(u * n))
         preds = [l if i < right else 1 - l for i, l in enumerate(labels)]
-        out.append({"run": run, "fold": fold, "test_uar": u, "test": {"labels": labels, "preds": preds}})
+        out.append(SimpleNamespace(run=run, fold=fold, test_uar=u, test=SimpleNamespace(labels=labels, preds=preds)))
     return out
 
 

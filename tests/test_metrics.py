@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix
 
-from ser_utils import metrics
+from ser_utils.training import metrics
 
 
 @pytest.mark.parametrize("seed", range(5))

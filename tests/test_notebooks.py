@@ -2,10 +2,14 @@
 to end by the pipeline in the smoke profile (synthetic corpus)."""
 
 import json
+import sqlite3
+
 import jupytext
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import balanced_accuracy_score
 
 from conftest import REPO
 from ser_utils import pipeline
@@ -64,20 +68,60 @@ def test_smoke_notebook_outputs(smoke_run, name):
     assert json.loads((smoke_run / "notebooks" / f"{name}.stamp.json").read_text())["seconds"] > 0
 
 
-def test_smoke_figures_and_uar_range(smoke_run):
+def _pooled_uars(smoke_run, keep=lambda spec: True) -> dict:
+    """{spec label: {run: UAR of the pooled test predictions}}, recomputed from the raw
+    run-record JSON by scikit-learn (independent of ser_utils' metrics and records)."""
+    out = {}
+    for spec_file in sorted((smoke_run / "runs").glob("*/spec.json")):
+        spec = json.loads(spec_file.read_text())
+        if not keep(spec["spec"]):
+            continue
+        pooled = {}
+        for path in spec_file.parent.glob("run*-fold*.json"):
+            rec = json.loads(path.read_text())
+            labels, preds = pooled.setdefault(rec["run"], ([], []))
+            labels += rec["test"]["labels"]
+            preds += rec["test"]["preds"]
+        assert spec["label"] not in out, spec["label"]
+        out[spec["label"]] = {run: balanced_accuracy_score(y, p) for run, (y, p) in pooled.items()}
+    return out
+
+
+def test_smoke_figures_and_tables_match_the_records(smoke_run):
     figures = {p.stem for p in (smoke_run / "figures").glob("*.png")}
     assert {"utterances_by_emotion", "baseline_uar_vs_parameters", "sa_learning_curves", "embeddings_by_emotion",
             "attention_over_spectrograms", "confusion_reslstm_sa_h64", "sota_uar_vs_cost", "sota_stl_tsne"} <= figures
+    # notebook 03's table: each model's best run, recomputed from its records
+    epochs = pipeline.parameters("smoke", "03_lstm_sa_vs_reslstm_sa", smoke_run)["epochs"]
+    truth = _pooled_uars(smoke_run, lambda s: s["train"]["epochs"] == epochs and s["train"]["lr"] == 1e-3)
     table = pd.read_csv(smoke_run / "tables" / "sa_models_table.csv")
-    assert table["UAR max"].between(0, 1).all()
-    sota = pd.read_csv(smoke_run / "tables" / "sota_our_models.csv")
-    assert sota["uar_mean"].between(0, 1).all() and (sota["MFLOPs/s audio"] > 0).all()
-    assert (sota["CPU ms/utt"] > 0).all() and sota["gender accuracy"].notna().sum() == 1
+    assert len(table) == 12
+    for _, row in table.iterrows():
+        runs = truth[f"{row.model} [{row.protocol}]"]
+        assert row["runs"] == len(runs) and row["UAR max"] == pytest.approx(max(runs.values()), abs=1e-9), row
+    # notebook 06's table: the seed models' mean pooled UAR; parameters as the seed papers count them
+    sota = pd.read_csv(smoke_run / "tables" / "sota_our_models.csv").set_index("model")
+    seed_models = _pooled_uars(smoke_run, lambda s: s["model"]["name"] in ("dense_lstm", "cnn_bilstm_stl",
+                                                                           "multitask_cnn"))
+    params06 = pipeline.parameters("smoke", "06_sota_comparison", smoke_run)
+    weightings = pd.read_csv(smoke_run / "tables" / "sota_loss_weightings.csv").set_index("loss weighting")
+    assert len(seed_models) == len(sota) - 2 + len(weightings) - 1  # the weighted_average row is in both tables
+    for label, runs in seed_models.items():
+        model = label.split(" [")[0]
+        if model in sota.index:
+            mean = np.mean([runs[r] for r in params06["runs"]])
+            assert sota.loc[model, "uar_mean"] == pytest.approx(mean, abs=1e-9), model
+        if model.startswith("MT-CNN-"):  # the loss-weighting ablation, on its own runs
+            variant = model.split("-")[2]
+            on_ablation_runs = np.mean([runs[r] for r in params06["ablation_runs"]])
+            assert weightings.loc[variant, "uar_mean"] == pytest.approx(on_ablation_runs, abs=1e-9), model
+    assert sota.loc["LSTM-SA-h32", "parameters"] == 10600 and sota.loc["ResLSTM-SA-h64", "parameters"] == 46772
+    assert sota["gender accuracy"].notna().sum() == 1
 
 
 def test_tuning_checkpoint_and_storage(smoke_run):
     """Notebook 04 leaves its SQLite study and a loadable checkpoint of the clean winner."""
-    from ser_utils import checkpoint
+    from ser_utils.inference import checkpoint
 
     assert (smoke_run / "optuna.db").stat().st_size > 0
     ckpt = checkpoint.load(smoke_run / "models" / "reslstm_sa_h64_clean.pt")
@@ -87,7 +131,20 @@ def test_tuning_checkpoint_and_storage(smoke_run):
     assert ckpt["feature_config"].sample_rate == 16000  # the synthetic corpus rate, recorded for predict
     studies = pd.read_csv(smoke_run / "tables" / "tuning_studies.csv")
     assert ((studies.complete + studies.pruned) == 4).all()
-    assert studies.clean_val_uar.between(0, 1).all() and studies.paper_test_uar.between(0, 1).all()
+    # both winners' values, read straight from Optuna's SQLite tables
+    with sqlite3.connect(smoke_run / "optuna.db") as db:
+        best = db.execute("""SELECT s.study_name, MAX(v.value), MAX(CAST(a.value_json AS REAL)) FROM trials t
+                             JOIN studies s ON s.study_id = t.study_id
+                             JOIN trial_values v ON v.trial_id = t.trial_id
+                             JOIN trial_user_attributes a ON a.trial_id = t.trial_id AND a.key = 'test_uar'
+                             WHERE t.state = 'COMPLETE' GROUP BY t.study_id""").fetchall()
+    # study names: model-hH-space-protocol-features-eEPOCHS-pruner-sSEED-data
+    best = {tuple(name.split("-")[:7]): (value, test) for name, value, test in best}
+    for _, row in studies.iterrows():
+        model, hidden = {"LSTM-SA": "lstm_sa", "ResLSTM-SA": "reslstm_sa"}[row.model.rsplit("-h", 1)[0]], \
+            int(row.model.rsplit("-h", 1)[1])
+        value, test = best[(model, f"h{hidden}", row.space, "clean", "mfcc+chroma", f"e{row.epochs}", row.pruner)]
+        assert (row.clean_val_uar, row.paper_test_uar) == pytest.approx((value, test), abs=1e-9), row.model
 
 
 def test_rerun_is_up_to_date(smoke_run, capsys):

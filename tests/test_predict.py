@@ -1,16 +1,19 @@
 """predict: a checkpoint reproduces the training features and classifies any audio file."""
 
+import itertools
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from ser_utils import checkpoint, cli
-from ser_utils.audio import AudioError
-from ser_utils.models import ModelConfig
-from ser_utils.predict import Predictor, bench
-from ser_utils.study import study_folds
+from ser_utils import cli
+from ser_utils.data.audio import AudioError
+from ser_utils.inference import checkpoint
+from ser_utils.inference.predict import Predictor
+from ser_utils.models import ModelConfig, cost
+from ser_utils.reporting.study import study_folds
 from ser_utils.training import Spec, TrainConfig, experiment_key, record_path, run_job
 
 
@@ -63,19 +66,27 @@ def test_clear_errors(model_file, tmp_path):
         Predictor(tmp_path / "bad.pt")
 
 
-def test_cli_json_and_bench(learn_data, model_file, capsys):
+def test_cli_json_and_bench(learn_data, model_file, capsys, monkeypatch):
     files = [str(learn_data.index.path.iloc[i]) for i in (1, 2)]
     assert cli.main(["predict", *files, "--model", str(model_file), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [o["file"] for o in out] == files and all(len(o["probabilities"]) == 8 for o in out)
-    result = bench(Predictor(model_file), files[0], repeats=3)
-    assert result["median_ms"] > 0 and result["repeats"] == 3
+    # bench-predict on a clock read once in the warm-up call, then showing 3, 5 and 4 ms per file;
+    # then a clock that moves 1 ms per reading, so that every stage's median is 1 ms
+    stamps = itertools.chain([0.0, 1.0, 1.003, 2.0, 2.005, 3.0, 3.004], itertools.count(10.0, 0.001))
+    monkeypatch.setattr(cost, "time", SimpleNamespace(perf_counter=lambda: next(stamps)))
+    assert cli.main(["bench-predict", "--model", str(model_file), "--file", files[0], "--repeats", "3", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["median_ms"], result["min_ms"], result["repeats"]) == (4.0, 3.0, 3)
+    assert result["stages_ms"] == {k: 1.0 for k in ("decode", "stft", "pitch_tuning", "mel_mfcc_chroma", "model")}
+    assert result["seconds_of_audio"] == round(sf.info(files[0]).duration, 3)
+    assert result["file"] == files[0] and result["model"] == str(model_file)
 
 
 def test_committed_checkpoint_on_real_files(real_root):
     """Notebook 04's quick checkpoint (committed) classifies real RAVDESS files,
     the stereo ones included."""
-    from ser_utils.predict import default_model
+    from ser_utils.inference.predict import default_model
 
     if not default_model().exists():
         pytest.skip(f"{default_model()} not found (written by `make reproduce PROFILE=quick`)")
@@ -106,7 +117,7 @@ def test_stream_state_carrying_equals_one_pass(model_file):
     """Feeding frames in blocks (LSTM states, online attention) = one pass over all frames."""
     import torch
 
-    from ser_utils.stream import StreamingModel
+    from ser_utils.inference.stream import StreamingModel
 
     p = Predictor(model_file)
     x = np.random.default_rng(0).standard_normal((57, 46)).astype(np.float32)
@@ -205,7 +216,7 @@ def held_bytes(obj, seen=None) -> int:
         return sum(held_bytes(x, seen) for x in obj)
     if isinstance(obj, dict):
         return sum(held_bytes(x, seen) for x in obj.values())
-    if type(obj).__module__ == "ser_utils.stream":
+    if type(obj).__module__ == "ser_utils.inference.stream":
         return sum(held_bytes(x, seen) for x in vars(obj).values())
     return 0
 
@@ -215,8 +226,8 @@ def test_stream_memory_does_not_grow_with_length(learn_data, model_file):
     holds little more than after 1 (what grows is the pitch list behind the exact
     tuning: a few bytes per frame). The old stream kept every sample and spectrum
     column: 7.7 MB per minute at 16 kHz."""
-    from ser_utils.cost import one_thread
-    from ser_utils.stream import Stream
+    from ser_utils.models.cost import one_thread
+    from ser_utils.inference.stream import Stream
 
     p = Predictor(model_file)
     speech = np.concatenate([sf.read(learn_data.index.path.iloc[i], dtype="float32")[0] for i in range(20, 40)])

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import REPO
 from ser_utils import cli, pipeline
-from ser_utils.corpus import CorpusError
-from ser_utils.verify import SYNTH_MARKER, require_complete
+from ser_utils.data.corpus import CorpusError
+from ser_utils.data.verify import SYNTH_MARKER, require_complete
 
 NAME = "03-01-05-02-01-02-01.wav"
 

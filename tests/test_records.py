@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from ser_utils import paths, training
-from ser_utils.folds import make_fold
+from ser_utils import paths
+from ser_utils.training import loop
+from ser_utils.data.folds import make_fold
 from ser_utils.models import ModelConfig
-from ser_utils.records import DamagedRecordWarning, read_record, write_record
+from ser_utils.training.records import DamagedRecordWarning, read_record, write_record
 from ser_utils.training import Spec, TrainConfig, cross_validate, experiment_key, record_path
 
 ACTORS = range(1, 13)
@@ -59,14 +60,23 @@ def test_damaged_record_is_named_moved_aside_and_retrained(learn_data, tmp_path,
     damaged = path.read_bytes()[:200]
     path.write_bytes(damaged)
     calls = []
-    real = training.train_fold
-    monkeypatch.setattr(training, "train_fold", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    real = loop.train_fold
+    monkeypatch.setattr(loop, "train_fold", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
     with pytest.warns(DamagedRecordWarning, match=rf"{path}: damaged run record \(not valid JSON"):
         again = cross_validate(TINY, learn_data, FOLD, runs_dir=tmp_path, n_jobs=1, progress=False)
     assert len(calls) == 1
     assert path.with_name(path.name + ".corrupt").read_bytes() == damaged
-    assert again[0]["history"] == first[0]["history"] and again[0]["test"] == first[0]["test"]
-    assert read_record(path)["test"] == first[0]["test"]
+    assert again[0].history == first[0].history and again[0].test == first[0].test
+    assert read_record(path).test == first[0].test
+
+
+def test_record_from_a_newer_version_is_an_error_not_damage(learn_data, tmp_path):
+    first = cross_validate(TINY, learn_data, FOLD, runs_dir=tmp_path, n_jobs=1, progress=False)
+    path = record_path(tmp_path, experiment_key(TINY, learn_data, FOLD), 0, 0)
+    path.write_text(json.dumps({**first[0].to_dict(), "record_version": 99}))
+    with pytest.raises(ValueError, match=rf"{path}: run record version 99 is newer"):
+        read_record(path)
+    assert path.exists()  # left in place: newer code may read it
 
 
 def test_incomplete_record_is_damaged(tmp_path):

@@ -8,9 +8,9 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ser_utils.data.dataset import Split
 from ser_utils.models import ModelConfig, build_model, canonical_computation, computation_parts
-from ser_utils.training import _Tensors, predict_logits, random_batches
-from ser_utils.dataset import Split
+from ser_utils.training.loop import _Tensors, predict_logits, random_batches
 
 
 def packed(lstm: nn.LSTM, x, lengths):

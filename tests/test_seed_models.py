@@ -2,19 +2,19 @@
 multitask trainer, and the cost counter."""
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+from sklearn.metrics import balanced_accuracy_score
 
-from ser_utils import cost
-from ser_utils.dataset import load_dataset
-from ser_utils.folds import make_fold
-from ser_utils.models import ModelConfig, build_model, count_parameters
-from ser_utils.seed_models import QUICK, SEED
-from ser_utils.synth import make_corpus
-from ser_utils.checkpoint import load_run
-from ser_utils.corpus import gender_labels
+from ser_utils.data.corpus import gender_labels
+from ser_utils.data.dataset import load_dataset
+from ser_utils.data.folds import make_fold
+from ser_utils.data.synth import make_corpus
+from ser_utils.inference.checkpoint import load_run
+from ser_utils.models import QUICK, SEED, ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import Spec, TrainConfig, cross_validate, record_path
 
 VARIANTS = [("dense_lstm", v) for v in ("general", "time", "feature")] + [("cnn_bilstm_stl", "")] + [
@@ -90,7 +90,23 @@ def test_flop_counter_matches_the_lstm_formula():
     T = 100
     flops = cost.count_flops(model, torch.randn(1, T, 46), torch.tensor([T]))
     assert flops == 2 * T * (4 * 46 * (46 + 46) + 4 * 64 * (46 + 64)) + 2 * 64 * 8
-    assert cost.cpu_ms(model, torch.randn(1, T, 46), torch.tensor([T]), repeats=3) > 0
+
+
+def _fake_clock(monkeypatch, warmup, durations_ms):
+    """``cost``'s clock: read once per warm-up call, then twice per timed call, which
+    lasts the given milliseconds."""
+    stamps = iter([float(i) for i in range(warmup)]
+                  + [t for i, d in enumerate(durations_ms, 10) for t in (float(i), i + d / 1000)])
+    monkeypatch.setattr(cost, "time", SimpleNamespace(perf_counter=lambda: next(stamps)))
+
+
+def test_cpu_ms_is_the_median_after_warmup(monkeypatch):
+    model = build_model(ModelConfig("reslstm_sa", hidden=8))
+    calls = []
+    model.register_forward_hook(lambda *_: calls.append(1))
+    _fake_clock(monkeypatch, 3, [4.0, 1.0, 2.5])  # 3 warm-up calls, then 3 timed ones
+    assert cost.cpu_ms(model, torch.randn(1, 20, 46), torch.tensor([20]), repeats=3, warmup=3) == pytest.approx(2.5)
+    assert len(calls) == 6
 
 
 def test_multitask_training_on_training_speakers(tmp_path):
@@ -102,17 +118,44 @@ def test_multitask_training_on_training_speakers(tmp_path):
     spec = Spec(cfg, TrainConfig(epochs=1, batch_size=32), feature_set="logmel")
     (rec,) = cross_validate(spec, data, [fold], runs_dir=tmp_path / "runs", n_jobs=1, progress=False,
                             save_weights=True)
-    assert 0 <= rec["test_gender_accuracy"] <= 1 and 0 <= rec["test_uar"] <= 1
-    model, _, _ = load_run(record_path(tmp_path / "runs", rec["key"], 0, 0).with_suffix(".pt"))
+    model, mean, std = load_run(record_path(tmp_path / "runs", rec.key, 0, 0).with_suffix(".pt"))
     assert model.heads["speaker"][-1].out_features == 3  # the fold's training speakers: 4, 5, 6
+    # the record's numbers recomputed from the saved weights, one utterance at a time
+    test = data.index.actor.isin(fold.test).to_numpy()
+    ids, labels, gender_pred, emotion_pred = [], [], [], []
+    with torch.no_grad():
+        for i in np.flatnonzero(test):
+            x = torch.from_numpy(((data.features[i] - mean) / std).astype(np.float32))[None]
+            out = model(x, torch.tensor([len(x[0])]), details=True)
+            emotion_pred.append(int(out["logits"].argmax()))
+            gender_pred.append(int(out["gender"].argmax()))
+            ids.append(data.ids[i])
+            labels.append(int(data.labels[i]))
+    order = [ids.index(i) for i in rec.test.ids]
+    assert rec.test.labels == [labels[k] for k in order] and rec.test.preds == [emotion_pred[k] for k in order]
+    truth = [0 if actor % 2 else 1 for actor in data.actors[test]]  # RAVDESS: odd actors are male
+    assert rec.test_gender_accuracy == pytest.approx(float(np.mean(np.equal(gender_pred, truth))), abs=1e-6)
+    assert rec.test_uar == pytest.approx(balanced_accuracy_score(rec.test.labels, rec.test.preds), abs=1e-12)
     assert np.array_equal(gender_labels([1, 2, 23, 24]), [0, 1, 0, 1])
 
 
-def test_wav2vec2_cost_builds_from_a_configuration_without_downloading():
-    from ser_utils.comparison import wav2vec2_cost
+def test_wav2vec2_cost_builds_from_a_configuration_without_downloading(monkeypatch):
+    from ser_utils.reporting.comparison import wav2vec2_cost
 
     tiny = {"tiny": dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
                          conv_dim=(16, 16), conv_kernel=(10, 3), conv_stride=(5, 2), num_conv_pos_embeddings=16,
                          num_conv_pos_embedding_groups=2)}
-    row = wav2vec2_cost(0.5, repeats=1, configs=tiny).iloc[0]
-    assert row["parameters"] > 0 and row["MFLOPs/s audio"] > 0 and row["CPU ms/utt"] > 0
+    _fake_clock(monkeypatch, 1, [4.0, 3.0, 5.0])
+    row = wav2vec2_cost(0.5, repeats=3, configs=tiny).iloc[0]
+    # parameters by hand: conv 1*16*10 (no bias) + GroupNorm 2*16 + conv 16*16*3; projection LayerNorm 2*16 +
+    # Linear 16*32+32; mask embedding 32; positional conv (weight norm, 2 groups): g 16 + v 32*16*16 + bias 32;
+    # encoder LayerNorm 64; per layer: q, k, v, o 4*(32*32+32), 2 LayerNorms 2*64, feed-forward 32*64+64 + 64*32+32
+    layer = 4 * (32 * 32 + 32) + 2 * 64 + (32 * 64 + 64) + (64 * 32 + 32)
+    assert row["parameters"] == 160 + 32 + 768 + 32 + 544 + 32 + (16 + 32 * 16 * 16 + 32) + 64 + 2 * layer
+    # FLOPs by hand on 0.5 s at 16 kHz: 8000 samples -> 1599 frames (kernel 10, stride 5) -> 799 (3, 2)
+    T = 799
+    flops = (2 * 10 * 16 * 1599 + 2 * 16 * 3 * 16 * T + 2 * 16 * 32 * T      # convs, projection
+             + 2 * (32 // 2) * 16 * 32 * (T + 1)                            # positional conv (padding 8 each side)
+             + 2 * (4 * 2 * 32 * 32 * T + 2 * 2 * 32 * 64 * T))             # 2 layers: projections, feed-forward
+    assert row["MFLOPs/s audio"] == round(flops / 1e6 / 0.5, 1)
+    assert row["CPU ms/utt"] == 4.0  # the median of the 3 timed calls (4, 3, 5 ms) after one warm-up

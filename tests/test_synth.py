@@ -3,8 +3,8 @@ import json
 import numpy as np
 import soundfile as sf
 
-from ser_utils.corpus import index_corpus
-from ser_utils.synth import make_corpus
+from ser_utils.data.corpus import index_corpus
+from ser_utils.data.synth import make_corpus
 
 
 def test_deterministic_and_marked(tmp_path, synth_root):

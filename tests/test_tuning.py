@@ -11,12 +11,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import optuna
 import pytest
 from optuna.trial import TrialState
+from sklearn.metrics import balanced_accuracy_score
 
-from ser_utils import tuning
-from ser_utils.study import study_folds
+from ser_utils.reporting.study import study_folds
+from ser_utils.training import RunRecord, record_path, tuning
 
 pytestmark = pytest.mark.filterwarnings("ignore:Heartbeat of storage")
 TINY = dict(epochs=1, startup_trials=2, pruner="median")
@@ -31,6 +33,16 @@ def _states(study):
 
 def _finished(study):
     return [t for t in study.get_trials(deepcopy=False) if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+
+
+def _recomputed(trial, runs_dir, n_folds):
+    """A complete trial's objective and test UAR, recomputed from its run records: the
+    mean of the folds' best validation UARs, and scikit-learn's balanced accuracy of the
+    pooled test predictions."""
+    recs = [RunRecord.load(record_path(runs_dir, trial.user_attrs["key"], 0, k)) for k in range(n_folds)]
+    labels = np.concatenate([r.test.labels for r in recs])
+    preds = np.concatenate([r.test.preds for r in recs])
+    return float(np.mean([r.best_val_uar for r in recs])), balanced_accuracy_score(labels, preds)
 
 
 def test_plans_and_names(learn_data):
@@ -66,8 +78,23 @@ def test_sqlite_study_resumes_and_extends(learn_data, tmp_path):
     study = tuning.load_study(plan, url, learn_data)
     assert len(_finished(study)) == 3 and _states(study).get("FAIL", 0) == 0
     win = tuning.winners(study)
-    assert 0 <= win["clean"].value <= 1 and 0 <= win["paper"].user_attrs["test_uar"] <= 1
-    assert win["paper"].user_attrs["test_uar"] == max(t.user_attrs.get("test_uar", -1) for t in study.trials)
+    done = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    truth = {t.number: _recomputed(t, tmp_path / "runs", len(folds)) for t in done}
+    for t in done:
+        assert t.value == pytest.approx(truth[t.number][0], abs=1e-12)
+        assert t.user_attrs["test_uar"] == pytest.approx(truth[t.number][1], abs=1e-12)
+    # clean: best validation UAR; paper: best test UAR; the earlier trial on ties
+    assert win["clean"].number == min(truth, key=lambda n: (-truth[n][0], n))
+    assert win["paper"].number == min(truth, key=lambda n: (-truth[n][1], n))
+    # the winners as notebook 04 and 06 use them, through tuning_winners.json
+    winners = tuning.study_winners({plan: study})
+    assert [(w.selection, w.trial) for w in winners] == [("clean", win["clean"].number), ("paper", win["paper"].number)]
+    assert tuning.best_clean(winners, "lstm_sa", 32) == winners[0]
+    tuning.save_winners(winners, tmp_path / "winners.json")
+    back = tuning.load_winners(tmp_path / "winners.json")
+    assert [(w.trial, w.value, w.params, w.spec) for w in back] == [(w.trial, w.value, w.params, w.spec) for w in winners]
+    with pytest.raises(ValueError, match="reslstm_sa-h64"):
+        tuning.best_clean(winners, "reslstm_sa", 64)
     # the same request again runs nothing; asking for one more runs exactly one
     assert list(tuning.work([plan], url, learn_data, folds, tmp_path / "runs", progress=False).values()) == [0]
     more = tuning.Plan("lstm_sa", 32, trials=4, **TINY)
@@ -183,7 +210,9 @@ def test_three_workers_share_a_postgresql_study(learn_data, tmp_path, postgres_u
         others = [t for t in study.trials if t.state not in (TrialState.COMPLETE, TrialState.PRUNED)]
         assert all(t.state == TrialState.FAIL and t.user_attrs.get("surplus") for t in others), others
         done = [t for t in finished if t.state == TrialState.COMPLETE]
-        assert all(0 <= t.user_attrs["test_uar"] <= 1 for t in done)
+        for t in done:
+            assert (t.value, t.user_attrs["test_uar"]) == pytest.approx(_recomputed(t, tmp_path / "runs", len(folds)),
+                                                                         abs=1e-12)
     workers = {t.user_attrs["worker"] for p in plans for t in _finished(tuning.load_study(p, postgres_url, learn_data))}
     assert len(workers) >= 2  # the work really was shared
 

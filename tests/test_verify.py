@@ -6,8 +6,8 @@ import numpy as np
 import soundfile as sf
 
 from ser_utils.cli import main
-from ser_utils.synth import make_corpus
-from ser_utils.verify import verify_corpus
+from ser_utils.data.synth import make_corpus
+from ser_utils.data.verify import verify_corpus
 
 NAME = "03-01-05-02-01-02-01.wav"
 

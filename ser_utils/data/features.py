@@ -1,0 +1,346 @@
+"""Per-frame MFCC-34 + chroma-12 features, cached on disk, and normalisation.
+
+The defaults are those of the seed-000 authors' public code (Mak-Sim/ResLSTM-SER):
+audio at its native rate (48 kHz for RAVDESS), ``librosa.feature.mfcc(n_mfcc=34)``
+and ``chroma_stft(n_chroma=12)`` with ``n_fft=4096, hop_length=2048`` — about
+69-124 frames per RAVDESS utterance, 46 features. The power spectrogram is
+computed once and shared by both features; the result equals the two librosa
+calls made separately (a test checks it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ser_utils.data.audio import read_audio
+from ser_utils.paths import atomic_path, interim_dir
+from ser_utils.workers import in_worker
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Feature parameters; the defaults are the reference protocol's."""
+
+    sample_rate: int | None = None   # None: the file's native rate
+    n_mfcc: int = 34
+    n_chroma: int = 12
+    n_fft: int = 4096
+    hop_length: int = 2048
+    n_mels: int = 128
+    trim_db: float | None = None     # silence trimming (librosa.effects.trim top_db); off by default
+    kind: str = "mfcc+chroma"        # or "logmel": log-mel spectrogram frames (seed 003's input)
+
+    @property
+    def dim(self) -> int:
+        return self.n_mels if self.kind == "logmel" else self.n_mfcc + self.n_chroma
+
+    def names(self) -> list[str]:
+        if self.kind == "logmel":
+            return [f"logmel_{i}" for i in range(self.n_mels)]
+        return [f"mfcc_{i}" for i in range(self.n_mfcc)] + [f"chroma_{i}" for i in range(self.n_chroma)]
+
+    def key(self) -> str:
+        """Cache key: the config and the librosa version that computes it (``kind``
+        left out at its default, so the MFCC+chroma caches keep their keys)."""
+        import librosa
+
+        fields = asdict(self)
+        if self.kind == "mfcc+chroma":
+            del fields["kind"]
+        payload = json.dumps({**fields, "librosa": librosa.__version__}, sort_keys=True)
+        return hashlib.sha1(payload.encode()).hexdigest()[:12]
+
+
+# Seed 003's input (Ryabinov, Uzdyaev & Vatamaniuk): log-mel spectrogram frames. The seed
+# used n_fft = win = 2048, hop 512, 512 mel bands on 16 kHz IEMOCAP; at RAVDESS's 48 kHz
+# we keep n_fft 2048 / hop 512 (10.7 ms) and use 64 bands for the CPU-sized model.
+LOGMEL = FeatureConfig(kind="logmel", n_fft=2048, hop_length=512, n_mels=64)
+
+
+@lru_cache(maxsize=8)
+def mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
+    """librosa's mel filter bank, built once per (rate, n_fft, bands)."""
+    import librosa
+
+    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)
+
+
+@lru_cache(maxsize=256)
+def chroma_basis(sr: int, n_fft: int, n_chroma: int, tuning: float) -> np.ndarray:
+    """librosa's chroma filter bank for a tuning estimate (steps of 0.01 bins)."""
+    import librosa
+
+    return librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma)
+
+
+def prepare(samples: np.ndarray, sr: int, config: FeatureConfig) -> tuple[np.ndarray, int]:
+    """Mono float32 samples resampled (and trimmed) as ``config`` asks."""
+    import librosa
+
+    y = np.asarray(samples, dtype=np.float32)
+    if config.sample_rate and config.sample_rate != sr:
+        y = librosa.resample(y, orig_sr=sr, target_sr=config.sample_rate)
+        sr = config.sample_rate
+    if config.trim_db is not None:
+        y, _ = librosa.effects.trim(y, top_db=config.trim_db)
+    return y, sr
+
+
+TOP_DB = 80.0  # librosa.power_to_db's floor below the peak
+
+
+def mel_db(power: np.ndarray, sr: int, config: FeatureConfig) -> np.ndarray:
+    """Mel power in dB, without librosa's top_db floor (``np.maximum(db, peak - TOP_DB)``
+    applies it, as power_to_db does)."""
+    import librosa
+
+    mel = np.einsum("...ft,mf->...mt", power, mel_basis(sr, config.n_fft, config.n_mels), optimize=True)
+    return librosa.power_to_db(mel, top_db=None)
+
+
+def file_values(power: np.ndarray, sr: int, config: FeatureConfig, db: np.ndarray | None = None) -> tuple:
+    """The two values MFCC + chroma frames take from the whole file: the chroma tuning
+    estimate (librosa.estimate_tuning, computed by ``pitched`` + ``tuning_of``: the
+    same number) and the peak mel dB (power_to_db's 80 dB floor)."""
+    db = mel_db(power, sr, config) if db is None else db
+    return tuning_of(*pitched(power, sr), config.n_chroma), float(db.max())
+
+
+PIPTRACK = {"fmin": 150.0, "fmax": 4000.0, "threshold": 0.1}  # librosa.piptrack's defaults
+
+
+@lru_cache(maxsize=8)
+def _pitch_band(sr: int, n_fft: int) -> tuple[int, int]:
+    """The FFT bins ``[lo, hi)`` piptrack searches (``fmin <= f < fmax``)."""
+    import librosa
+
+    freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    inside = np.flatnonzero((PIPTRACK["fmin"] <= freqs) & (freqs < min(PIPTRACK["fmax"], sr / 2)))
+    return int(inside[0]), int(inside[-1]) + 1
+
+
+def pitched(power: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pitches and magnitudes ``librosa.piptrack(S=power)`` finds (its nonzero
+    entries, in any order), computed on its frequency band only instead of every
+    bin: the same numbers, about 4x faster. Frame-local, so it can be computed
+    chunk by chunk."""
+    from librosa.core.pitch import _parabolic_interpolation
+    from librosa.util import localmax
+
+    n_fft = 2 * (power.shape[0] - 1)
+    lo, hi = _pitch_band(sr, n_fft)
+    if power.shape[1] == 0 or lo < 1 or hi >= power.shape[0]:
+        return np.zeros(0, np.float32), np.zeros(0, power.dtype)
+    band = power[lo - 1:hi + 1]   # one bin either side: the stencils' neighbours
+    ref = PIPTRACK["threshold"] * power.max(axis=0)
+    peaks = localmax(band * (band > ref), axis=0)[1:-1]
+    shift = _parabolic_interpolation(band, axis=0)[1:-1]
+    dskew = 0.5 * np.gradient(band, axis=0)[1:-1] * shift
+    rows, cols = np.nonzero(peaks)
+    pitch = ((rows + lo + shift[rows, cols]) * float(sr) / n_fft).astype(power.dtype)
+    return pitch, band[1:-1][rows, cols] + dskew[rows, cols]
+
+
+def tuning_of(pitch: np.ndarray, mag: np.ndarray, bins_per_octave: int = 12) -> float:
+    """``librosa.estimate_tuning``'s last step: the pitches whose magnitude is at least
+    the median's, folded into one bin, their histogram's peak (resolution 0.01)."""
+    import librosa
+
+    mask = pitch > 0
+    if not mask.any():  # nothing pitched (silence): librosa warns and answers 0
+        return 0.0
+    return float(librosa.pitch_tuning(pitch[(mag >= np.median(mag[mask])) & mask], resolution=0.01,
+                                      bins_per_octave=bins_per_octave))
+
+
+def frame_features(power: np.ndarray, sr: int, config: FeatureConfig, tuning: float, db_max: float,
+                   db: np.ndarray | None = None) -> np.ndarray:
+    """MFCC + chroma of power-spectrogram frames ``(1 + n_fft/2, frames)``, given the file
+    values; the same arithmetic as ``librosa.feature.mfcc`` / ``chroma_stft``."""
+    import librosa
+    import scipy.fft
+
+    db = mel_db(power, sr, config) if db is None else db
+    mfcc = scipy.fft.dct(np.maximum(db, db_max - TOP_DB), axis=-2, type=2, norm="ortho")[: config.n_mfcc]
+    raw = np.einsum("cf,...ft->...ct", chroma_basis(sr, config.n_fft, config.n_chroma, tuning), power, optimize=True)
+    chroma = librosa.util.normalize(raw, norm=np.inf, axis=-2)
+    return np.concatenate([mfcc, chroma], axis=0).T.astype(np.float32)
+
+
+def spectrum(samples: np.ndarray, sr: int, config: FeatureConfig) -> tuple[np.ndarray, int]:
+    """Power spectrogram ``(1 + n_fft/2, frames)`` of prepared samples, and their rate."""
+    import librosa
+
+    y, sr = prepare(samples, sr, config)
+    return np.abs(librosa.stft(y, n_fft=config.n_fft, hop_length=config.hop_length)) ** 2, sr
+
+
+def extract(samples: np.ndarray, sr: int, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
+    """Features of mono float samples, float32 ``(frames, dim)``: MFCC + chroma, or
+    log-mel (dB) frames when ``config.kind == "logmel"``. Filter banks are cached;
+    the numbers equal ``librosa.feature.mfcc`` and ``chroma_stft`` (a test checks it)."""
+    if config.kind not in ("mfcc+chroma", "logmel"):
+        raise ValueError(f"feature kind must be 'mfcc+chroma' or 'logmel', not {config.kind!r}")
+    power, sr = spectrum(samples, sr, config)
+    db = mel_db(power, sr, config)
+    if config.kind == "logmel":
+        return np.maximum(db, db.max() - TOP_DB).T.astype(np.float32)
+    tuning, db_max = file_values(power, sr, config, db)
+    return frame_features(power, sr, config, tuning, db_max, db)
+
+
+def extract_file(path: str | Path, config: FeatureConfig = FeatureConfig()) -> np.ndarray:
+    """Features of one file; stereo is averaged to mono."""
+    samples, sr = read_audio(path)
+    return extract(samples, sr, config)
+
+
+def file_digest(path: str | Path) -> str:
+    """Content hash of a file (the cache key's per-file part)."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class FeatureCache:
+    """``<root>/<config key>/<content hash>.npy``: one entry per distinct file content,
+    written atomically, so renamed or moved files hit and edited files miss."""
+
+    def __init__(self, config: FeatureConfig = FeatureConfig(), root: str | Path | None = None):
+        self.config = config
+        self.root = Path(root) if root else interim_dir() / "features"
+        self.folder = self.root / config.key()
+
+    def entry(self, digest: str) -> Path:
+        return self.folder / f"{digest}.npy"
+
+    def load(self, digest: str) -> np.ndarray | None:
+        path = self.entry(digest)
+        return np.load(path) if path.exists() else None
+
+    def store(self, digest: str, features: np.ndarray) -> None:
+        if not (self.folder / "config.json").exists():
+            with atomic_path(self.folder / "config.json") as tmp:
+                tmp.write_text(json.dumps(asdict(self.config), indent=2))
+        with atomic_path(self.entry(digest), suffix=".npy") as tmp:
+            with open(tmp, "wb") as fh:
+                np.save(fh, features)
+
+
+def _compute_chunk(jobs, config, cache_root):
+    """Extract and cache a few files. One BLAS thread: results are then bit-identical
+    whether computed here, in a worker process, or with any number of workers."""
+    from threadpoolctl import threadpool_limits
+
+    cache = FeatureCache(config, cache_root)
+    out = []
+    with threadpool_limits(1):
+        for path, digest in jobs:
+            feats = extract_file(path, config)
+            cache.store(digest, feats)
+            out.append((digest, feats))
+    return out
+
+
+def warm_up(config: FeatureConfig = FeatureConfig()) -> None:
+    """Run the extraction once on a short noise signal in this process. librosa's
+    numba functions are compiled and cached on first use; worker processes that
+    compile the same function at once can corrupt that cache and crash (seen as a
+    segfault in ``piptrack`` on a fresh environment), so the parent compiles first."""
+    sr = config.sample_rate or 16000
+    extract(np.random.default_rng(0).standard_normal(sr).astype(np.float32), sr, config)
+
+
+def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: str | Path | None = None,
+                  n_jobs: int | None = None, progress: bool = True, return_digests: bool = False):
+    """Features of each file (``(frames, dim)`` float32 arrays, in order), read from
+    the cache or computed in parallel worker processes (joblib) and cached.
+    With ``return_digests`` also the files' content hashes."""
+    from joblib import Parallel, delayed
+    from tqdm import tqdm
+
+    paths = [str(p) for p in paths]
+    cache = FeatureCache(config, cache_root)
+    digests = [file_digest(p) for p in paths]
+    found: dict[str, np.ndarray] = {}
+    todo: dict[str, str] = {}
+    for path, digest in zip(paths, digests):
+        if digest in found or digest in todo:
+            continue
+        cached = cache.load(digest)
+        if cached is None:
+            todo[digest] = path
+        else:
+            found[digest] = cached
+    if todo:
+        n_jobs = n_jobs or min(os.cpu_count() or 1, 8)
+        jobs = [(p, d) for d, p in todo.items()]
+        size = max(1, min(16, len(jobs) // (4 * n_jobs)))
+        chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        bar = tqdm(total=len(jobs), desc="features", unit="file", disable=not progress)
+        if n_jobs == 1:
+            results = (_compute_chunk(c, config, cache.root) for c in chunks)
+        else:
+            warm_up(config)
+            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                delayed(in_worker)(os.getpid(), _compute_chunk, c, config, cache.root) for c in chunks)
+        for chunk in results:
+            for digest, feats in chunk:
+                found[digest] = feats
+            bar.update(len(chunk))
+        bar.close()
+    feats = [found[d] for d in digests]
+    return (feats, digests) if return_digests else feats
+
+
+@dataclass
+class Normaliser:
+    """Per-feature mean and standard deviation over all frames of the fitting set."""
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    def __call__(self, seqs):
+        return [((s - self.mean) / self.std).astype(np.float32) for s in seqs]
+
+
+def fit_normaliser(seqs, eps: float = 1e-8) -> Normaliser:
+    """Fit on the given sequences: all files (``paper``) or the fold's training
+    speakers only (``clean``) — choose which by what you pass."""
+    frames = np.concatenate(list(seqs), axis=0).astype(np.float64)
+    return Normaliser(frames.mean(axis=0).astype(np.float32), (frames.std(axis=0) + eps).astype(np.float32))
+
+
+def normaliser_for(seqs, actors, protocol: str, train_actors=None) -> Normaliser:
+    """``paper``: one mean/std over every utterance, test speakers included (the
+    reference code's leak); ``clean``: over ``train_actors`` only."""
+    if protocol == "paper":
+        return fit_normaliser(seqs)
+    if protocol == "clean":
+        if train_actors is None:
+            raise ValueError("the clean protocol needs train_actors")
+        keep = set(int(a) for a in train_actors)
+        chosen = [s for s, a in zip(seqs, actors) if int(a) in keep]
+        if not chosen:
+            raise ValueError(f"no utterances of training actors {sorted(keep)}")
+        return fit_normaliser(chosen)
+    raise ValueError(f"protocol must be 'paper' or 'clean', not {protocol!r}")
+
+
+def pad(seqs, max_len: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Ragged ``(frames, dim)`` sequences -> zero-padded ``(B, T, dim)`` float32 and lengths."""
+    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    T = int(max_len or lengths.max())
+    out = np.zeros((len(seqs), T, seqs[0].shape[1]), dtype=np.float32)
+    for i, s in enumerate(seqs):
+        out[i, : min(len(s), T)] = s[:T]
+    return out, np.minimum(lengths, T)

@@ -1,0 +1,83 @@
+"""Speaker-independent folds.
+
+``REFERENCE_FOLDS`` are the folds of the seed-000 authors' public code
+(Mak-Sim/ResLSTM-SER); their test folds equal the subject-wise 5-fold CV of
+Luna-Jiménez et al. (2021), whose numbers fill the seed-000 comparison table.
+Validation speakers of each fold are taken from the next fold's test speakers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ser_utils.data.corpus import gender_of
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Actors held out for testing and validation; every other actor trains."""
+
+    test: tuple[int, ...]
+    validation: tuple[int, ...]
+    train: tuple[int, ...]
+
+
+_REFERENCE_TEST = [(2, 5, 14, 15, 16), (3, 6, 7, 13, 18), (10, 11, 12, 19, 20), (8, 17, 21, 23, 24), (1, 4, 9, 22)]
+_REFERENCE_VALIDATION = [(3, 6), (10, 11), (8, 17), (1, 14), (2, 5)]
+
+
+def make_fold(test, validation, actors) -> Fold:
+    test, validation = tuple(sorted(test)), tuple(sorted(validation))
+    if set(test) & set(validation):
+        raise ValueError(f"test actors {test} and validation actors {validation} overlap")
+    train = tuple(a for a in sorted(actors) if a not in test and a not in validation)
+    return Fold(test=test, validation=validation, train=train)
+
+
+REFERENCE_FOLDS: tuple[Fold, ...] = tuple(
+    make_fold(t, v, range(1, 25)) for t, v in zip(_REFERENCE_TEST, _REFERENCE_VALIDATION)
+)
+
+
+def speaker_folds(actors, k: int = 5, n_validation: int = 2, seed: int = 0) -> list[Fold]:
+    """Gender-balanced speaker-independent k folds for any list of actors.
+
+    Men and women are shuffled separately (``seed``) and dealt round-robin so each
+    test fold gets as even a gender mix as the counts allow; each actor is tested
+    exactly once. The validation speakers of fold i are ``n_validation`` actors of
+    fold i+1's test group, alternating genders where possible.
+    """
+    actors = sorted(set(int(a) for a in actors))
+    if not 2 <= k <= len(actors):
+        raise ValueError(f"k={k} folds need between 2 and {len(actors)} (the number of actors)")
+    rng = np.random.default_rng(seed)
+    groups: list[list[int]] = [[] for _ in range(k)]
+    slot = 0
+    for gender in ("male", "female"):
+        same = [a for a in actors if gender_of(a) == gender]
+        for a in rng.permutation(same).tolist():
+            groups[slot % k].append(a)
+            slot += 1
+    folds = []
+    for i, test in enumerate(groups):
+        pool = groups[(i + 1) % k]
+        men = [a for a in pool if gender_of(a) == "male"]
+        women = [a for a in pool if gender_of(a) == "female"]
+        interleaved = [a for pair in zip(men, women) for a in pair] + men[len(women):] + women[len(men):]
+        validation = interleaved[: min(n_validation, len(pool))]
+        if len(actors) - len(test) - len(validation) < 1:
+            raise ValueError(f"{len(actors)} actors are too few for k={k} with {n_validation} validation actors")
+        folds.append(make_fold(test, validation, actors))
+    return folds
+
+
+def check_folds(folds, actors) -> None:
+    """Raise unless every actor is tested exactly once and no fold's sets overlap."""
+    tested = [a for f in folds for a in f.test]
+    if sorted(tested) != sorted(set(actors)):
+        raise ValueError(f"test folds cover {sorted(tested)}, expected each of {sorted(set(actors))} once")
+    for i, f in enumerate(folds):
+        if set(f.test) & set(f.validation) or set(f.train) & (set(f.test) | set(f.validation)):
+            raise ValueError(f"fold {i} has overlapping test/validation/train actors: {f}")

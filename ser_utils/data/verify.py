@@ -1,0 +1,192 @@
+"""Checks that a RAVDESS-format corpus is complete and readable.
+
+Errors: missing, extra, misnamed, unreadable, truncated or empty files, unreadable
+folders, and byte-identical takes other than the known pair (each named).
+Warnings: the corpus' known quirks — stereo files and the one known pair of
+byte-identical takes (see Livingstone & Russo 2018 and ``../shared/data/README.md``).
+``require_complete`` is the fast check (no decoding) that every training command
+runs first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ser_utils.data.audio import AudioError, read_audio
+from ser_utils.data.corpus import N_ACTORS, CorpusError, expected_stems, index_corpus, parse_name
+
+SYNTH_MARKER = "SYNTHETIC.json"
+
+
+@dataclass
+class Report:
+    root: str
+    synthetic: bool
+    files: int = 0
+    actors: int = 0
+    per_emotion: dict = field(default_factory=dict)
+    stereo: list = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
+    durations: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "ok": self.ok}
+
+    def summary(self) -> str:
+        kind = "synthetic corpus" if self.synthetic else "corpus"
+        lines = [f"{kind} {self.root}: {self.files} files, {self.actors} actors"]
+        if self.durations:
+            d = self.durations
+            lines.append(f"  durations {d['min']:.2f}-{d['max']:.2f} s (median {d['median']:.2f} s, "
+                         f"{d['total_hours']:.2f} h in all)")
+        lines.append("  per emotion: " + ", ".join(f"{k} {v}" for k, v in self.per_emotion.items()))
+        for path in self.stereo:
+            lines.append(f"  warning: stereo file {path}")
+        for a, b in self.duplicates:
+            lines.append(f"  warning: identical audio {a} == {b}")
+        for err in self.errors:
+            lines.append(f"  ERROR: {err}")
+        lines.append("  OK" if self.ok else f"  NOT OK: {len(self.errors)} error(s)")
+        return "\n".join(lines)
+
+
+def synthetic_info(root: str | Path) -> dict | None:
+    """The marker a synthetic corpus carries (``SYNTHETIC.json``), or None."""
+    marker = Path(root) / SYNTH_MARKER
+    return json.loads(marker.read_text()) if marker.exists() else None
+
+
+def expected_actors(root: str | Path) -> list[int]:
+    info = synthetic_info(root)
+    return list(info["actors"]) if info else list(range(1, N_ACTORS + 1))
+
+
+def expected_grid(actors, info: dict | None = None) -> list[str]:
+    """Expected file stems: the RAVDESS grid, or the subset a synthetic corpus
+    was generated with (its marker names the emotions, statements, repetitions)."""
+    stems = expected_stems(actors)
+    if not info:
+        return stems
+    emotions = set(info.get("emotions", range(1, 9)))
+    statements = set(info.get("statements", (1, 2)))
+    repetitions = set(info.get("repetitions", (1, 2)))
+    kept = []
+    for stem in stems:
+        u = parse_name(stem + ".wav")
+        if u.emotion in emotions and u.statement in statements and u.repetition in repetitions:
+            kept.append(stem)
+    return kept
+
+
+# The one pair of byte-identical takes in RAVDESS (Actor_07, happy, normal, statement 2):
+# a known quirk, a warning. Any other identical pair is an error.
+KNOWN_DUPLICATES = {("Actor_07/03-01-03-01-02-01-07", "Actor_07/03-01-03-01-02-02-07")}
+
+
+def check_layout(root: str | Path, actors: list[int] | None = None) -> Report:
+    """The grid check without decoding (fast): unreadable folders, misnamed, extra and
+    missing files, missing actors — each named in ``report.errors``."""
+    return _layout(root, actors)[0]
+
+
+def _layout(root, actors):
+    """``check_layout``'s report and the corpus index (None when it cannot be listed)."""
+    root = Path(root)
+    info = synthetic_info(root) if root.is_dir() else None
+    report = Report(root=str(root), synthetic=info is not None)
+    try:
+        index = index_corpus(root, errors=report.errors)
+    except CorpusError as exc:
+        report.errors.append(str(exc))
+        return report, None
+    actors = list(actors) if actors is not None else expected_actors(root)
+
+    present = Counter(index["stem"])
+    for stem, n in sorted(present.items()):
+        if n > 1:
+            paths = index.loc[index["stem"] == stem, "relpath"].tolist()
+            report.errors.append(f"extra file: {stem} appears {n} times ({', '.join(paths)})")
+    expected = set(expected_grid(actors, info))
+    folder = (lambda stem: f"Actor_{stem[-2:]}/") if any("/" in p for p in index["relpath"]) else (lambda s: "")
+    for actor in actors:
+        grid = expected_grid([actor], info)
+        missing = [s for s in grid if s not in present]
+        if missing and len(missing) == len(grid):
+            report.errors.append(f"missing actor {actor:02d}: no files for Actor_{actor:02d}")
+        else:
+            report.errors.extend(f"missing file: {folder(s)}{s}" for s in missing)
+    for relpath, stem in zip(index["relpath"], index["stem"]):
+        if stem not in expected:
+            why = (f"actor {stem[-2:]} is not among the expected actors" if int(stem[-2:]) not in actors
+                   else "outside the grid this synthetic corpus was generated with")
+            report.errors.append(f"extra file: {relpath} ({why})")
+    report.files = len(index)
+    report.actors = int(index["actor"].nunique())
+    report.per_emotion = {str(k): int(v) for k, v in index["emotion"].value_counts(sort=False).items()}
+    return report, index
+
+
+def require_complete(root: str | Path, shown: int = 25) -> None:
+    """Refuse, before any training, a corpus that does not match the protocol (the
+    full grid of every expected actor: RAVDESS 24 x 60, a synthetic corpus what its
+    marker lists): ``CorpusError`` naming the missing actors and files."""
+    report = check_layout(root)
+    if report.ok:
+        return
+    lines = report.errors[:shown]
+    more = len(report.errors) - len(lines)
+    raise CorpusError(
+        f"{root}: the corpus does not match the protocol, training refused ({len(report.errors)} problem(s)):\n  "
+        + "\n  ".join(lines)
+        + (f"\n  ... and {more} more (`python -m ser_utils verify --root {root}` lists them all)" if more else ""))
+
+
+def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: bool = True) -> Report:
+    """Check the full emotion x intensity x statement x repetition grid for each
+    expected actor (RAVDESS: 24 x 60; a synthetic corpus: the actors its marker
+    lists) and decode every file: unreadable, truncated and empty files are errors,
+    and so are byte-identical takes other than RAVDESS's known pair."""
+    report, index = _layout(root, actors)
+    if index is None:
+        return report
+    hashes: dict[str, str] = {}
+    durations = []
+    for path, relpath in tqdm(list(zip(index["path"], index["relpath"])), desc="verify", disable=not progress,
+                              unit="file"):
+        try:
+            samples, sr = read_audio(path, dtype="int32", mono=False)
+        except AudioError as exc:
+            report.errors.append(str(exc))
+            continue
+        durations.append(samples.shape[0] / sr)
+        if samples.shape[1] > 1:
+            same = all(np.array_equal(samples[:, 0], samples[:, c]) for c in range(1, samples.shape[1]))
+            report.stereo.append(f"{relpath} ({samples.shape[1]} channels{', identical' if same else ''})")
+        digest = hashlib.blake2b(np.ascontiguousarray(samples).tobytes(), digest_size=16).hexdigest()
+        if digest not in hashes:
+            hashes[digest] = relpath
+        elif (_stem(hashes[digest]), _stem(relpath)) in KNOWN_DUPLICATES:
+            report.duplicates.append([hashes[digest], relpath])
+        else:
+            report.errors.append(f"identical audio: {relpath} is a byte-identical copy of {hashes[digest]} "
+                                 "(not RAVDESS's one known identical pair)")
+    if durations:
+        report.durations = {"min": float(np.min(durations)), "median": float(np.median(durations)),
+                            "max": float(np.max(durations)), "total_hours": float(np.sum(durations) / 3600)}
+    return report
+
+
+def _stem(relpath: str) -> str:
+    return relpath.rsplit(".", 1)[0].replace("\\", "/")

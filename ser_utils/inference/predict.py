@@ -1,0 +1,117 @@
+"""Emotion of audio files with a saved checkpoint (notebook 04's clean winner by
+default): ``python -m ser_utils predict FILE... [--model PATH] [--json]``.
+
+Any sample rate and channel count: channels are averaged and the audio resampled to
+the rate the model's features were computed at, exactly as in training. Silent or
+very quiet input is still classified, with a ``warning``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ser_utils.data.audio import AudioError, level_warning, read_audio
+from ser_utils.data.dataset import feature_dim
+from ser_utils.data.features import file_values, frame_features, mel_db, spectrum
+from ser_utils.inference import checkpoint
+from ser_utils.models.cost import one_thread, timings
+from ser_utils.paths import results_dir
+
+def default_model(profile: str = "quick") -> Path:
+    return checkpoint.model_path(results_dir() / profile)
+
+
+class Predictor:
+    """A loaded checkpoint that turns audio into 8 emotion probabilities."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path or default_model())
+        ckpt = checkpoint.load(self.path)
+        self.model = ckpt["model"]
+        self.config = ckpt["feature_config"]
+        self.labels = list(ckpt["labels"])
+        self.mean = np.asarray(ckpt["mean"], dtype=np.float32)
+        self.std = np.asarray(ckpt["std"], dtype=np.float32)
+        self.dim = feature_dim(self.config, ckpt["feature_set"])
+
+    def features(self, path: str | Path) -> np.ndarray:
+        """Normalised ``(frames, dim)`` features of a file; errors name the file."""
+        return self._analyse(path)[0]
+
+    def _analyse(self, path) -> tuple[np.ndarray, float]:
+        """Normalised features and the peak mel dB (the input's level)."""
+        samples, sr = read_audio(path)
+        self.check_length(path, len(samples), sr)
+        with one_thread():
+            power, sr = spectrum(samples, sr, self.config)
+            db = mel_db(power, sr, self.config)
+            tuning, db_max = file_values(power, sr, self.config, db)
+            feats = frame_features(power, sr, self.config, tuning, db_max, db)[:, : self.dim]
+        return (feats - self.mean) / self.std, db_max
+
+    def check_length(self, path, n_samples: int, sr: int) -> None:
+        """Refuse audio shorter than one analysis frame, naming the file."""
+        rate = self.config.sample_rate or sr
+        if n_samples * rate / sr < self.config.n_fft:
+            raise AudioError(f"{path}: {n_samples / sr * 1000:.0f} ms of audio is shorter than one analysis "
+                             f"frame ({self.config.n_fft} samples at {rate} Hz = {self.config.n_fft / rate * 1000:.0f} ms)")
+
+    def stream(self, path: str | Path, chunk_seconds: float = 0.5) -> list[dict]:
+        """Running predictions over ``chunk_seconds`` chunks (``ser_utils.inference.stream``)."""
+        from ser_utils.inference.stream import stream_file
+
+        with one_thread():
+            return stream_file(self, path, chunk_seconds)
+
+    @torch.no_grad()
+    def probabilities(self, feats: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32))[None]
+        logits = self.model(x, torch.tensor([len(feats)]))
+        return torch.softmax(logits, dim=1)[0].numpy()
+
+    def result(self, path, probs: np.ndarray, db_max: float) -> dict:
+        """The answer for one file: top emotion, probabilities, a level warning if any."""
+        out = {"file": str(path), "emotion": self.labels[int(probs.argmax())],
+               "probabilities": {k: round(float(v), 6) for k, v in zip(self.labels, probs)}}
+        warning = level_warning(db_max)
+        return {**out, "warning": warning} if warning else out
+
+    def predict(self, path: str | Path) -> dict:
+        start = time.perf_counter()
+        with one_thread():
+            feats, db_max = self._analyse(path)
+            p = self.probabilities(feats)
+        return {**self.result(path, p, db_max), "frames": int(len(feats)),
+                "milliseconds": round((time.perf_counter() - start) * 1000, 2)}
+
+
+def bench(predictor: Predictor, path: str | Path, repeats: int = 30) -> dict:
+    """Median milliseconds per file on one thread, features included, loading excluded,
+    and the median of each stage (decoding, STFT, pitch/tuning, mel + MFCC + chroma, model)."""
+    times = timings(lambda: predictor.predict(path), repeats, warmup=1)  # warm-up: numba, allocations
+    samples, sr = read_audio(path)
+    return {"file": str(path), "seconds_of_audio": round(len(samples) / sr, 3), "repeats": repeats,
+            "median_ms": round(float(np.median(times)), 2), "min_ms": round(float(np.min(times)), 2),
+            "stages_ms": stages(predictor, path, repeats), "model": str(predictor.path)}
+
+
+def stages(predictor: Predictor, path, repeats: int = 30) -> dict:
+    """Median milliseconds of each stage of ``predict`` on one thread."""
+    from ser_utils.data.features import pitched, tuning_of
+
+    cfg = predictor.config
+    samples, sr = read_audio(path)
+    power, rate = spectrum(samples, sr, cfg)
+    db = mel_db(power, rate, cfg)
+    tuning, db_max = file_values(power, rate, cfg, db)
+    feats = frame_features(power, rate, cfg, tuning, db_max, db)[:, : predictor.dim]
+    parts = {"decode": lambda: read_audio(path),
+             "stft": lambda: spectrum(samples, sr, cfg),
+             "pitch_tuning": lambda: tuning_of(*pitched(power, rate), cfg.n_chroma),
+             "mel_mfcc_chroma": lambda: frame_features(power, rate, cfg, tuning, db_max, mel_db(power, rate, cfg)),
+             "model": lambda: predictor.probabilities(feats)}
+    return {k: round(float(np.median(timings(f, repeats, warmup=1))), 2) for k, f in parts.items()}

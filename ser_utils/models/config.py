@@ -1,0 +1,103 @@
+"""What a model is: ``ModelConfig`` (the fields every family reads, and the run
+records' key) and the switches of the seed-000 authors' computation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from ser_utils.data.corpus import N_CLASSES
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What ``build_model`` needs. ``name``: lstm_baseline | lstm_sa | reslstm_sa, or one
+    of the seeds' other architectures (``dense_lstm.py``, ``cnn_bilstm_stl.py``, ``multitask_cnn.py``): dense_lstm |
+    cnn_bilstm_stl | multitask_cnn."""
+
+    name: str = "reslstm_sa"
+    input_dim: int = 46
+    hidden: int = 64
+    layers: int = 1          # lstm_baseline: LSTM layers; cnn_bilstm_stl: transformer layers
+    pooling: str = "last"    # lstm_baseline only: last | concat
+    heads: int = 1           # lstm_sa / reslstm_sa: attention vectors; cnn_bilstm_stl: attention heads
+    dropout: float = 0.3
+    n_classes: int = N_CLASSES
+    # The fields below serve the seed models (and the fidelity study); at their defaults they are left out
+    # of ``to_dict`` so that older run records keep their keys.
+    variant: str = ""        # dense_lstm: general | time | feature; multitask_cnn: loss weighting
+    widths: tuple = ()       # dense_lstm: LSTM widths; CNNs: conv channels (0 = 2x2 pooling, multitask_cnn)
+    dense: int = 0           # width of the dense / shared fully connected layer
+    crop: int = 0            # multitask_cnn: frames per crop
+    image: int = 0           # multitask_cnn: resize the crop to image x image (seed size: 224)
+    n_speakers: int = 0      # multitask_cnn: speaker-head classes (set per fold by the trainer)
+    computation: str = "masked"  # masked | reference | parts joined by "+" (see COMPUTATION_PARTS)
+
+    def __post_init__(self):
+        object.__setattr__(self, "widths", tuple(self.widths))
+        object.__setattr__(self, "computation", canonical_computation(self.computation))
+
+    @property
+    def parts(self) -> frozenset:
+        """The parts of the authors' computation this configuration uses."""
+        return computation_parts(self.computation)
+
+    def label(self) -> str:
+        widths = "x".join(str(w) for w in self.widths if w)
+        if self.name == "lstm_baseline":
+            return f"RNN-l{self.layers}-h{self.hidden}-{self.pooling}"
+        if self.name in ("lstm_sa", "reslstm_sa"):
+            base = {"lstm_sa": "LSTM-SA", "reslstm_sa": "ResLSTM-SA"}[self.name]
+            return f"{base}-h{self.hidden}" + (f"-k{self.heads}" if self.heads != 1 else "")
+        if self.name == "dense_lstm":
+            return f"DenseLSTM-{self.variant}-h{widths}"
+        if self.name == "cnn_bilstm_stl":
+            return f"CNN-BiLSTM-STL{self.layers}-h{self.hidden}"
+        if self.name == "multitask_cnn":
+            return f"MT-CNN-{self.variant}" + (f"-{self.image}px" if self.image else f"-c{widths}")
+        raise ValueError(f"unknown model {self.name!r}")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        defaults = {f.name: f.default for f in fields(self)}
+        for name in OPTIONAL_FIELDS:
+            if d[name] == defaults[name]:
+                del d[name]
+        if "widths" in d:
+            d["widths"] = list(d["widths"])
+        return d
+
+
+OPTIONAL_FIELDS = ("variant", "widths", "dense", "crop", "image", "n_speakers", "computation")
+
+# The ways the seed-000 authors' code (Mak-Sim/ResLSTM-SER) computes differently from the
+# masked default, one switch each so the fidelity ladder can take them one at a time:
+COMPUTATION_PARTS = {
+    "unmasked": "attention softmax and BatchNorm statistics include the zero-padded frames",
+    "authors_init": "output layer Xavier-uniform with zero bias (PyTorch's default init otherwise)",
+    "random_order": "training batches drawn in random order (no length pooling)",
+    "eval_batches": "evaluation in batches of the training batch size, in file order",
+}
+
+
+def computation_parts(computation: str) -> frozenset:
+    """``masked`` -> no part; ``reference`` -> every part; else parts joined by ``+``."""
+    if computation == "masked":
+        return frozenset()
+    if computation == "reference":
+        return frozenset(COMPUTATION_PARTS)
+    parts = frozenset(computation.split("+"))
+    unknown = sorted(parts - set(COMPUTATION_PARTS))
+    if unknown:
+        raise ValueError(f"computation must be 'masked', 'reference' or parts of {sorted(COMPUTATION_PARTS)} "
+                         f"joined by '+', not {computation!r} (unknown: {unknown})")
+    return parts
+
+
+def canonical_computation(computation: str) -> str:
+    """One spelling per set of parts (so equal computations share run records)."""
+    parts = computation_parts(computation)
+    if not parts:
+        return "masked"
+    if parts == set(COMPUTATION_PARTS):
+        return "reference"
+    return "+".join(p for p in COMPUTATION_PARTS if p in parts)

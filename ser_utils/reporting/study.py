@@ -1,0 +1,128 @@
+"""Glue the notebooks share: the corpus a profile names, its folds, and tables of
+cross-validation results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ser_utils.data.dataset import Dataset, load_dataset
+from ser_utils.data.folds import REFERENCE_FOLDS, speaker_folds
+from ser_utils.paths import data_dir
+from ser_utils.training import fold_uars, metrics, pooled_uar
+
+
+def corpus_root(corpus: str, synthetic_actors: int = 8, synthetic_dir: str | None = None, seed: int = 0) -> Path:
+    """``synthetic``: the synthetic corpus (generated once under ``data/synthetic``
+    unless it is already there); ``ravdess``: RAVDESS as ``make data`` found it
+    (``$RAVDESS_DIR`` or ``data/raw/ravdess``); anything else: a folder."""
+    from ser_utils.data.download import get_corpus
+    from ser_utils.data.synth import make_corpus
+    from ser_utils.data.verify import synthetic_info
+
+    if corpus == "synthetic":
+        root = Path(synthetic_dir or data_dir() / "synthetic")
+        actors = list(range(1, synthetic_actors + 1))
+        info = synthetic_info(root) if root.is_dir() else None
+        if not info or info.get("actors") != actors or info.get("seed") != seed:
+            make_corpus(root, actors=actors, seed=seed, sample_rate=16000)
+        return root
+    if corpus == "ravdess":
+        return get_corpus(download=False)
+    return get_corpus(corpus, download=False)
+
+
+def study_folds(data: Dataset) -> list:
+    """The reference folds on the 24 RAVDESS actors; gender-balanced speaker folds
+    (k = 4, or fewer for a tiny corpus) otherwise."""
+    actors = sorted(set(int(a) for a in data.actors))
+    if actors == list(range(1, 25)):
+        return list(REFERENCE_FOLDS)
+    return speaker_folds(actors, k=max(2, min(5, len(actors) // 2)))
+
+
+def load(corpus: str, feature_set: str = "mfcc+chroma", synthetic_actors: int = 8, cache_dir=None,
+         synthetic_dir=None) -> tuple[Dataset, list]:
+    data = load_dataset(corpus_root(corpus, synthetic_actors, synthetic_dir), feature_set, cache_root=cache_dir)
+    return data, study_folds(data)
+
+
+def summary_row(records) -> dict:
+    """Pooled out-of-fold UAR per run, summarised: mean, std, max, 95 % CI."""
+    pooled = list(pooled_uar(records).values())
+    s = metrics.summarize(pooled)
+    return {"runs": s["n"], "uar_mean": s["mean"], "uar_std": s["std"], "uar_max": s["max"],
+            "uar_ci95_low": s["ci95_low"], "uar_ci95_high": s["ci95_high"],
+            "parameters": records[0].parameters,
+            "train_minutes": sum(r.wall_seconds for r in records) / 60}
+
+
+def paired(records_a, records_b) -> dict:
+    """Paired comparison of two specs' per-(run, fold) test UARs."""
+    return metrics.paired_comparison(fold_uars(records_a), fold_uars(records_b))
+
+
+def pooled_confusion(records, normalize: bool = True) -> np.ndarray:
+    """Confusion matrix of the pooled out-of-fold predictions of all runs."""
+    labels = np.concatenate([r.test.labels for r in records])
+    preds = np.concatenate([r.test.preds for r in records])
+    cm = metrics.confusion(labels, preds).astype(float)
+    return cm / cm.sum(axis=1, keepdims=True).clip(min=1) if normalize else cm
+
+
+def mean_history(records, key: str) -> np.ndarray:
+    """A history series averaged over the records (folds and runs)."""
+    return np.mean([r.history[key] for r in records], axis=0)
+
+
+def fmt_mean_std(mean: float, std: float) -> str:
+    return f"{mean:.4f}" if np.isnan(std) else f"{mean:.4f} ± {std:.4f}"
+
+
+def speaker_leakage(data: Dataset, folds, seed: int = 0) -> pd.DataFrame:
+    """Logistic regression on per-utterance mean and std of each feature, scored
+    with random utterance splits (speakers shared) and with speaker-independent
+    folds; plus how well the same features identify the actor."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.stack([np.concatenate([f.mean(axis=0), f.std(axis=0)]) for f in data.features])
+    y, actors = data.labels, data.actors
+
+    def oof(target, splits):
+        pred = np.empty_like(target)
+        for train, test in splits:
+            clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
+            pred[test] = clf.fit(X[train], target[train]).predict(X[test])
+        return pred
+
+    random_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y))
+    speaker_splits = [(np.flatnonzero(~np.isin(actors, f.test)), np.flatnonzero(np.isin(actors, f.test)))
+                      for f in folds]
+    rows = [
+        {"task": "emotion", "split": "random utterances (speakers shared)",
+         "uar": metrics.uar(y, oof(y, random_splits))},
+        {"task": "emotion", "split": "speaker-independent folds", "uar": metrics.uar(y, oof(y, speaker_splits))},
+    ]
+    actor_ids = np.searchsorted(np.unique(actors), actors)
+    actor_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, actor_ids))
+    pred = oof(actor_ids, actor_splits)
+    rows.append({"task": "actor identity", "split": "random utterances",
+                 "uar": metrics.uar(actor_ids, pred, n_classes=len(np.unique(actors)))})
+    out = pd.DataFrame(rows)
+    out["chance"] = [1 / 8, 1 / 8, 1 / len(np.unique(actors))]
+    return out
+
+
+def notice(data: Dataset, profile: str) -> None:
+    """In a notebook, say plainly when the corpus is the synthetic one."""
+    if data.synthetic:
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"> **Synthetic corpus** (profile `{profile}`): the project's speech-like test corpus, "
+                         "not RAVDESS. These numbers exercise the pipeline; they say nothing about emotion "
+                         "recognition on real speech."))

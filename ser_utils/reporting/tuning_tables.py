@@ -1,0 +1,81 @@
+"""Tables of tuning results: trials, studies, and the fresh-seed evaluation of both
+winners in the shape of seed 000's results table (Krasnoproshin & Vashkevich,
+DSPA 2026), with the slides' values beside ours, labelled as reported."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ser_utils import literature
+from ser_utils.reporting.study import fmt_mean_std, summary_row
+from ser_utils.training import tuning
+
+
+def trials_frame(study):
+    """One row per finished trial: state, parameters, objective, test UAR, seconds."""
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        if t.state.name not in ("COMPLETE", "PRUNED"):
+            continue
+        rows.append({"number": t.number, "state": t.state.name.lower(), **t.params,
+                     "val_uar": t.value if t.state.name == "COMPLETE" else np.nan,
+                     "test_uar": t.user_attrs.get("test_uar", np.nan),
+                     "folds_run": len(t.user_attrs.get("fold_val_uar", [])),
+                     "train_seconds": t.user_attrs.get("train_seconds", np.nan), "key": t.user_attrs.get("key")})
+    return pd.DataFrame(rows)
+
+
+
+
+def study_summary(plan, study) -> dict:
+    """A study in one row: trials by state, both winners, cost. ``trials_per_hour``
+    counts finished trials per hour of training on one core (fold wall times summed),
+    so studies with and without pruning compare on equal terms."""
+    frame = trials_frame(study)
+    win = tuning.winners(study)
+    core_hours = frame["train_seconds"].sum() / 3600
+    return {"model": plan.label, "space": plan.space, "pruner": plan.pruner, "epochs": plan.epochs,
+            "complete": int((frame["state"] == "complete").sum()), "pruned": int((frame["state"] == "pruned").sum()),
+            "clean_trial": win["clean"].number, "clean_val_uar": win["clean"].value,
+            "clean_test_uar": win["clean"].user_attrs["test_uar"],
+            "paper_trial": win["paper"].number, "paper_val_uar": win["paper"].value,
+            "paper_test_uar": win["paper"].user_attrs["test_uar"],
+            "core_hours": core_hours, "trials_per_core_hour": len(frame) / core_hours if core_hours else np.nan,
+            "study": study.study_name}
+
+
+def evaluation_frame(winner_list, records) -> pd.DataFrame:
+    """One row per (study, selection): the winner's fresh-seed pooled UAR (mean, std,
+    max over runs) and its test UAR in the trial that selected it. ``winner_list``:
+    ``tuning.study_winners``; ``records``: each winner's run records."""
+    rows = []
+    for w, recs in zip(winner_list, records):
+        row = summary_row(recs)
+        rows.append({"model": w.plan.label, "space": w.plan.space, "selection": w.selection, "trial": w.trial,
+                     "parameters": row["parameters"], "uar_mean": row["uar_mean"], "uar_std": row["uar_std"],
+                     "uar_max": row["uar_max"], "selected_test_uar": w.test_uar, "runs": row["runs"]})
+    return pd.DataFrame(rows)
+
+
+def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
+    """Clean and paper-style winners side by side, the optimism of selecting on the
+    test folds (paper-style minus clean), and the slides' reported values."""
+    wide = evaluation.pivot_table(index=["model", "space", "parameters"], columns="selection",
+                                  values=["uar_mean", "uar_std", "uar_max", "selected_test_uar"]).reset_index()
+    wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in wide.columns]
+    table = pd.DataFrame({
+        "model": wide["model"], "space": wide["space"], "parameters": wide["parameters"],
+        "clean UAR": [fmt_mean_std(m, s) for m, s in zip(wide["uar_mean clean"], wide["uar_std clean"])],
+        "clean max": wide["uar_max clean"],
+        "paper-style UAR": [fmt_mean_std(m, s) for m, s in zip(wide["uar_mean paper"], wide["uar_std paper"])],
+        "paper-style max": wide["uar_max paper"],
+        "paper-style selected": wide["selected_test_uar paper"],
+        "optimism (paper-style − clean)": wide["uar_mean paper"] - wide["uar_mean clean"],
+        "selected − clean": wide["selected_test_uar paper"] - wide["uar_mean clean"],
+    })
+    rep = literature.seed000_reported().set_index("model")
+    table["slides UAR (reported)"] = [fmt_mean_std(rep.reported_uar_mean[m], rep.reported_uar_std[m])
+                                      if m in rep.index else "" for m in table.model]
+    table["slides max (reported)"] = [rep.reported_uar_max.get(m, np.nan) for m in table.model]
+    return table

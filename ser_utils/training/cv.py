@@ -1,0 +1,93 @@
+"""Cross-validation: every (spec, run, fold) job of a study, finished run records
+reused, the missing ones trained in parallel worker processes; UARs of the pooled
+out-of-fold predictions."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from ser_utils.data.dataset import Dataset
+from ser_utils.models import build_model, count_parameters
+from ser_utils.paths import atomic_path, results_dir
+from ser_utils.training import metrics
+from ser_utils.training.loop import Spec, experiment_key, pick_device, run_job
+from ser_utils.training.records import RunRecord, read_record, record_path
+from ser_utils.workers import in_worker
+
+
+def _write_spec(folder: Path, spec: Spec, data: Dataset, folds) -> None:
+    spec_file = folder / "spec.json"
+    if not spec_file.exists():
+        with atomic_path(spec_file, durable=True) as tmp:
+            tmp.write_text(json.dumps({"spec": spec.to_dict(), "label": spec.label(), "data": data.fingerprint,
+                                       "folds": [asdict(f) for f in folds]}, indent=2))
+
+
+def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,
+                        save_weights: bool = False, progress: bool = True, desc: str = "training") -> list[list[RunRecord]]:
+    """Every (spec, run, fold) job, finished records reused, all missing jobs in one
+    pool (largest models first, so the cores stay busy to the end). On CPU the jobs
+    go to ``n_jobs`` worker processes (default: one per core), one thread each; on
+    CUDA they run in this process. Returns each spec's records, ordered (run, fold)."""
+    from joblib import Parallel, delayed
+    from tqdm import tqdm
+
+    runs_dir = Path(runs_dir or results_dir() / "runs")
+    keys = [experiment_key(spec, data, folds) for spec in specs]
+    for spec, key in zip(specs, keys):
+        (runs_dir / key).mkdir(parents=True, exist_ok=True)
+        _write_spec(runs_dir / key, spec, data, folds)
+    todo = [(spec, key, r, f) for spec, key in zip(specs, keys) for r in runs for f in range(len(folds))
+            if read_record(record_path(runs_dir, key, r, f)) is None]
+    todo.sort(key=lambda job: -count_parameters(build_model(job[0].model)) * job[0].train.epochs)
+    if todo:
+        cuda = pick_device().type == "cuda"
+        n_jobs = 1 if cuda else min(n_jobs or os.cpu_count() or 1, len(todo))
+        bar = tqdm(total=len(todo), desc=desc, unit="fold", disable=not progress)
+        if n_jobs == 1:
+            results = (run_job(spec, data, folds, key, r, f, runs_dir, save_weights) for spec, key, r, f in todo)
+        else:  # workers tied to this process: killing it stops the training
+            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+                delayed(in_worker)(os.getpid(), run_job, spec, data, folds, key, r, f, runs_dir, save_weights)
+                for spec, key, r, f in todo)
+        for _ in results:
+            bar.update()
+        bar.close()
+    return [[_finished(record_path(runs_dir, key, r, f)) for r in runs for f in range(len(folds))] for key in keys]
+
+
+def _finished(path: Path) -> RunRecord:
+    record = read_record(path)
+    if record is None:
+        raise RuntimeError(f"{path}: run record missing after training")
+    return record
+
+
+def cross_validate(spec: Spec, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,
+                   save_weights: bool = False, progress: bool = True) -> list[RunRecord]:
+    """Every (run, fold) of one spec; see ``cross_validate_many``."""
+    return cross_validate_many([spec], data, folds, runs, runs_dir, n_jobs, save_weights, progress,
+                               desc=spec.label())[0]
+
+
+def pooled_uar(records) -> dict:
+    """UAR of the pooled out-of-fold test predictions, per run: ``{run: uar}``."""
+    by_run: dict[int, list] = {}
+    for rec in records:
+        by_run.setdefault(rec.run, []).append(rec)
+    out = {}
+    for run, recs in sorted(by_run.items()):
+        labels = np.concatenate([r.test.labels for r in recs])
+        preds = np.concatenate([r.test.preds for r in recs])
+        out[run] = metrics.uar(labels, preds)
+    return out
+
+
+def fold_uars(records) -> dict:
+    """``{(run, fold): test UAR}``, for paired comparisons."""
+    return {(r.run, r.fold): r.test_uar for r in records}

@@ -1,0 +1,316 @@
+"""The fidelity ladder: from the clean protocol, one change at a time, toward the
+setting of seed 000's slides (Krasnoproshin & Vashkevich, DSPA 2026; ResLSTM-SA-h64
+0.6232 ± 0.0119 over 10 runs), to say how much of the gap each change explains.
+
+Rungs per model (ResLSTM-SA-h64 and LSTM-SA-h64), each a cross-validated spec:
+
+0. clean protocol, the study's default hyperparameters;
+1. clean, the hyperparameters chosen on *validation* speakers by the 100-epoch study;
+2. the same + the authors' computation (``ModelConfig.computation = "reference"``);
+3. the same + paper normalisation (mean/std over all speakers, test ones included);
+4. the authors' setting: reference computation, paper protocol, lr 2e-4, batch 16,
+   dropout 0.3, weight decay 1.6e-3 (LSTM-SA: 4.9e-2, their results file), T_0 10;
+   beside it the single run with their reseeding (42 + 100·fold), to compare with their
+   own code (``AUTHORS_CODE``);
+5. paper-style selection: the best-by-*test* trial's own UAR, and that configuration
+   re-run with fresh seeds — the difference is the optimism of selecting on test;
+6. "10 runs": replayed fold seeds (deterministic on a CPU) against fresh seeds.
+
+Studies: TPE guided by validation UAR with each trial's pooled test UAR recorded,
+100 epochs per trial (``tuning.Plan``), at least ``min_complete`` complete trials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from ser_utils.literature import SEED000_TABLE
+from ser_utils.models import ModelConfig
+from ser_utils.training import metrics, tuning
+from ser_utils.training.cv import fold_uars, pooled_uar
+from ser_utils.training.loop import Spec, TrainConfig
+
+# The authors' notebook run unchanged by shared/tools/authors_reference_run.py on this
+# machine's CPU (DESIGN.md, "Measured on this machine"): pooled test UAR at the authors'
+# setting with their reseeding. Measurements of their code, not of this project's.
+AUTHORS_CODE = {"ResLSTM-SA-h64": 0.398, "LSTM-SA-h64": 0.423}
+# The authors' setting (rung 4): the top of the slides' lr range and the values of their results file.
+AUTHORS_SETTING = {"lr": 2e-4, "batch_size": 16, "dropout": 0.3, "T_0": 10,
+                   "weight_decay": {"reslstm_sa": 1.6e-3, "lstm_sa": 4.9e-2}}
+
+
+# Rung 2 split into the parts of the authors' computation, cumulatively (``split_computation``).
+SPLIT_RUNGS = [("2a", "unmasked+authors_init", "+ attention and BatchNorm over padded frames, the authors' output init"),
+               ("2b", "unmasked+authors_init+random_order", "+ random-order training batches")]
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One row of the ladder: a spec, the runs it is averaged over, and the rung it
+    is compared with (``previous``)."""
+
+    model: str           # "ResLSTM-SA-h64"
+    rung: str            # "0", "1", ..., "5a", "6b"
+    description: str
+    spec: Spec | None    # None: waiting for a study
+    runs: tuple
+    previous: str | None = None
+    note: str = ""
+
+
+def plans(params: dict) -> list[tuning.Plan]:
+    """The fidelity studies of a profile section: ``studies`` = [[model-hH, space], ...]."""
+    common = dict(epochs=params["epochs"], trials=params["trials"], min_complete=params["trials"],
+                  startup_trials=params["startup_trials"], pruner=params.get("pruner", "median"),
+                  sampler_seed=params.get("sampler_seed", 0))
+    return [tuning.Plan(*tuning.parse_model(m), space=space, **common) for m, space in params["studies"]]
+
+
+def study_state(plan: tuning.Plan, url: str, data) -> dict:
+    """Complete / pruned counts of a study and whether it has reached its goal."""
+    try:
+        study = tuning.load_study(plan, url, data)
+    except KeyError:
+        return {"complete": 0, "pruned": 0, "done": False, "study": None}
+    states = [t.state.name for t in study.get_trials(deepcopy=False)]
+    complete, pruned = states.count("COMPLETE"), states.count("PRUNED")
+    return {"complete": complete, "pruned": pruned, "study": study,
+            "done": complete >= plan.min_complete and complete + pruned >= plan.trials}
+
+
+def winners(plan_list, url: str, data) -> dict:
+    """``{model label: {"clean": (plan, trial), "paper": (plan, trial)}}`` over the
+    finished studies of each model: clean = best validation UAR, paper-style = best
+    pooled test UAR (ties: the earlier study, then the earlier trial)."""
+    out: dict = {}
+    for plan in plan_list:
+        state = study_state(plan, url, data)
+        if not state["done"]:
+            continue
+        for selection, trial in tuning.winners(state["study"]).items():
+            score = trial.value if selection == "clean" else trial.user_attrs["test_uar"]
+            best = out.setdefault(plan.label, {}).get(selection)
+            if best is None or score > best[2]:
+                out[plan.label][selection] = (plan, trial, score)
+    return {label: {k: v[:2] for k, v in sel.items()} for label, sel in out.items()}
+
+
+def authors_spec(model: str, hidden: int, epochs: int, seeding: str = "distinct") -> Spec:
+    """Rung 4: the authors' setting and computation."""
+    a = AUTHORS_SETTING
+    return Spec(ModelConfig(model, hidden=hidden, dropout=a["dropout"], computation="reference"),
+                TrainConfig(lr=a["lr"], weight_decay=a["weight_decay"][model], batch_size=a["batch_size"],
+                            T_0=a["T_0"], epochs=epochs), protocol="paper", seeding=seeding)
+
+
+def ladder(model: str, params: dict, won: dict | None = None) -> list[Rung]:
+    """The rungs of one model (``model`` like ``reslstm_sa-h64``); rungs that need a
+    finished study have ``spec=None`` until ``won`` (``winners``) has it."""
+    name, hidden = tuning.parse_model(model)
+    label = ModelConfig(name, hidden=hidden).label()
+    epochs, runs, seed_runs = params["epochs"], tuple(range(params["runs"])), params["seed_runs"]
+    fresh = tuple(range(1, params["runs"] + 1))  # run 0 of a trial's spec was the trial itself
+    rows = [Rung(label, "0", "clean protocol, the study's default hyperparameters",
+                 Spec(ModelConfig(name, hidden=hidden), TrainConfig(epochs=epochs)), runs)]
+    pick = (won or {}).get(label, {})
+    clean = tuning.spec_for(pick["clean"][0], pick["clean"][1].params) if "clean" in pick else None
+    waiting = "waiting for the 100-epoch study"
+    rows.append(Rung(label, "1", "clean, hyperparameters chosen on validation by the 100-epoch study", clean,
+                     tuple(range(1, seed_runs + 1)), "0", _trial_note(pick.get("clean")) or waiting))
+    ref = replace(clean, model=replace(clean.model, computation="reference")) if clean else None
+    previous = "1"
+    if params.get("split_computation"):  # rung 2 one part at a time: 2a, 2b, then 2 adds the last part
+        for rung, parts, text in SPLIT_RUNGS:
+            spec = replace(clean, model=replace(clean.model, computation=parts)) if clean else None
+            rows.append(Rung(label, rung, text, spec, fresh, previous, "" if spec else waiting))
+            previous = rung
+    rows.append(Rung(label, "2", "+ the authors' computation (unmasked attention and BatchNorm, their output "
+                     "init, random-order batches, evaluation in training-size batches)", ref, fresh, previous,
+                     "" if ref else waiting))
+    paper = replace(ref, protocol="paper") if ref else None
+    rows.append(Rung(label, "3", "+ paper normalisation (mean/std over all speakers)", paper, fresh, "2",
+                     "" if paper else waiting))
+    rows.append(Rung(label, "4", "authors' setting: reference computation, paper protocol, lr 2e-4, batch 16, "
+                     "dropout 0.3, their weight decay, T_0 10", authors_spec(name, hidden, epochs), runs, "3"))
+    if "paper" in pick:
+        plan, trial = pick["paper"]
+        chosen = tuning.spec_for(plan, trial.params)
+    else:
+        plan = trial = chosen = None
+    rows.append(Rung(label, "5a", "paper-style selection: the best-by-test trial's own pooled test UAR",
+                     chosen, (0,), "1", _trial_note(pick.get("paper")) or waiting))
+    rows.append(Rung(label, "5b", "the same configuration re-run with fresh seeds", chosen,
+                     tuple(range(1, seed_runs + 1)), "5a", "" if chosen else waiting))
+    rows.append(Rung(label, "6a", "authors' setting, replayed fold seeds 42 + 100·fold (their \"10 runs\")",
+                     authors_spec(name, hidden, epochs, seeding="reference"), tuple(range(params["replays"])), None,
+                     "on a CPU every replay is bit-identical: the spread is 0 whatever the number of replays"))
+    rows.append(Rung(label, "6b", "authors' setting, fresh seeds", authors_spec(name, hidden, epochs),
+                     tuple(range(seed_runs)), "6a"))
+    return rows
+
+
+def _trial_note(pick) -> str:
+    if not pick:
+        return ""
+    plan, trial = pick
+    p = trial.params
+    return (f"study {plan.space} space, trial #{trial.number}: lr {p['lr']:.2g}, weight decay "
+            f"{p['weight_decay']:.2g}, dropout {p['dropout']:.2f}, T_0 {p['T_0']}, batch {p['batch_size']}")
+
+
+def winner_jobs(plan_list, url: str, data, seed_runs: int) -> list[tuple[Spec, tuple]]:
+    """Each finished study's clean and paper-style winners, re-run with fresh seeds
+    (runs 1..seed_runs; run 0 was the trial)."""
+    out = []
+    for plan in plan_list:
+        state = study_state(plan, url, data)
+        if state["done"]:
+            for trial in tuning.winners(state["study"]).values():
+                out.append((tuning.spec_for(plan, trial.params), tuple(range(1, seed_runs + 1))))
+    return out
+
+
+def best_of_n(select, report, ns, n_draws: int = 4000, seed: int = 0) -> pd.DataFrame:
+    """Expected ``report`` value of the trial that is best by ``select`` among ``n``
+    trials drawn without replacement from a study's complete trials, for each n in
+    ``ns`` (Monte Carlo over ``n_draws`` subsets). With ``select = report`` (the test
+    UAR) this is the paper-style selection's optimism curve."""
+    select, report = np.asarray(select, float), np.asarray(report, float)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in ns:
+        if n > len(select):
+            break
+        picks = np.array([rng.choice(len(select), n, replace=False) for _ in range(n_draws)])
+        best = picks[np.arange(n_draws), np.argmax(select[picks], axis=1)]
+        rows.append({"n_trials": n, "expected": float(report[best].mean()),
+                     "q05": float(np.quantile(report[best], 0.05)), "q95": float(np.quantile(report[best], 0.95))})
+    return pd.DataFrame(rows)
+
+
+def jobs(rungs, stage: str = "all") -> list[tuple[Spec, tuple]]:
+    """(spec, runs) to train, merged per spec. ``stage``: ``first`` — rungs 0 and 4 and
+    one replay (no study needed: the anchors); ``all`` — every rung whose spec is known."""
+    want: dict = {}
+    for r in rungs:
+        if r.spec is None:
+            continue
+        runs = r.runs
+        if stage == "first":
+            if r.rung not in ("0", "4", "6a"):
+                continue
+            runs = runs[:1] if r.rung == "6a" else runs
+        want.setdefault(r.spec, set()).update(runs)
+    return [(spec, tuple(sorted(runs))) for spec, runs in want.items()]
+
+
+def t_ci95(values) -> float:
+    """Half-width of the 95 % t-interval of the mean (NaN below 2 values)."""
+    from scipy.stats import t
+
+    values = np.asarray(values, float)
+    if len(values) < 2:
+        return float("nan")
+    return float(t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+
+
+def table(rungs, records: dict) -> pd.DataFrame:
+    """One row per rung. ``records``: {(model, rung): that rung's records} (``collect``).
+    ``delta_vs_previous`` and ``p_value`` compare with the ``previous`` rung on the
+    (run, fold) pairs both have — the same seeds and test speakers — by a two-sided
+    Wilcoxon signed-rank test (NaN when fewer than 6 pairs, where it cannot reach 0.05)."""
+    rows, means = [], {}
+    for r in rungs:
+        recs = records.get((r.model, r.rung)) or []
+        pooled = list(pooled_uar(recs).values()) if recs else []
+        mean = float(np.mean(pooled)) if pooled else float("nan")
+        means[(r.model, r.rung)] = mean
+        wa = [metrics.weighted_accuracy(np.concatenate([x.test.labels for x in recs if x.run == run]),
+                                        np.concatenate([x.test.preds for x in recs if x.run == run]))
+              for run in sorted({x.run for x in recs})]
+        delta = p = float("nan")
+        pairs = 0
+        prev = records.get((r.model, r.previous)) if r.previous else None
+        if recs and prev:
+            delta = mean - means[(r.model, r.previous)]
+            a, b = fold_uars(recs), fold_uars(prev)
+            shared = sorted(set(a) & set(b))
+            pairs = len(shared)
+            if pairs >= 6:
+                p = metrics.paired_comparison({k: a[k] for k in shared}, {k: b[k] for k in shared})["wilcoxon_p"]
+        complete = bool(recs) and len(recs) == len(r.runs) * len({x.fold for x in recs})
+        rows.append({"model": r.model, "rung": r.rung, "description": r.description,
+                     "epochs": r.spec.train.epochs if r.spec else np.nan, "n_runs": len(pooled),
+                     "runs_planned": len(r.runs), "uar_mean": mean,
+                     "uar_std": float(np.std(pooled, ddof=1)) if len(pooled) > 1 else float("nan"),
+                     "ci95": t_ci95(pooled), "wa_mean": float(np.mean(wa)) if wa else float("nan"),
+                     "previous": r.previous, "delta_vs_previous": delta, "paired_folds": pairs, "p_value": p,
+                     "slides_uar_literature": SEED000_TABLE[r.model][1] if r.model in SEED000_TABLE else np.nan,
+                     "authors_code_uar_measured": AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")
+                     else np.nan, "complete": complete, "note": r.note})
+    return pd.DataFrame(rows)
+
+
+def rungs_for(params: dict, url: str, data) -> list[Rung]:
+    """Every model's ladder, with the studies' winners where the studies are done."""
+    won = winners(plans(params), url, data)
+    return [r for m in params["models"] for r in ladder(m, params, won)]
+
+
+def train(jobs_, data, folds, runs_dir, n_jobs=None, progress: bool = True) -> None:
+    """Train the missing (spec, runs) jobs, grouped by their runs (records reused)."""
+    from ser_utils.training.cv import cross_validate_many
+
+    by_runs: dict = {}
+    for spec, runs in jobs_:
+        by_runs.setdefault(runs, []).append(spec)
+    for runs, specs in by_runs.items():
+        cross_validate_many(specs, data, folds, runs=runs, runs_dir=runs_dir, n_jobs=n_jobs, progress=progress,
+                            desc=f"fidelity runs {runs[0]}-{runs[-1]}")
+
+
+def collect(rungs, data, folds, runs_dir) -> dict:
+    """The records each rung has so far (read only, nothing trained): {rung: [records]}
+    keyed by ``model/rung``."""
+    from ser_utils.training.loop import experiment_key
+    from ser_utils.training.records import RunRecord, record_path
+
+    out = {}
+    for r in rungs:
+        if r.spec is None:
+            continue
+        key = experiment_key(r.spec, data, folds)
+        paths = [record_path(runs_dir, key, run, k) for run in r.runs for k in range(len(folds))]
+        out[(r.model, r.rung)] = [RunRecord.load(p) for p in paths if p.exists()]
+    return out
+
+
+def run(params: dict, data, folds, out_dir, stage: str = "all", workers: int | None = None,
+        progress: bool = True) -> list[Rung]:
+    """Resumable compute of the ladder: ``first`` — the rungs that need no study;
+    ``studies`` — those, then the studies; ``all`` — those, then every rung the
+    finished studies allow. Returns the rungs as they stand."""
+    import os
+    from pathlib import Path
+
+    runs_dir = Path(out_dir) / "runs"
+    url = tuning.storage_url(out_dir, params.get("storage"))
+    workers = workers or os.cpu_count() or 1
+    train(jobs(rungs_for(params, url, data), "first"), data, folds, runs_dir, workers, progress)
+    if stage in ("studies", "all"):
+        # one model at a time: its studies, then (stage all) its rungs, so that a session
+        # cut short leaves one model's ladder whole rather than every ladder half-done
+        for model in params["models"]:
+            name, hidden = tuning.parse_model(model)
+            label = ModelConfig(name, hidden=hidden).label()
+            mine = [p for p in plans(params) if p.label == label]
+            tuning.run_workers(mine, url, data, folds, runs_dir, workers=workers, progress=progress)
+            if stage == "all":
+                rungs = [r for r in rungs_for(params, url, data) if r.model == label]
+                train(jobs(rungs, "all"), data, folds, runs_dir, workers, progress)
+    if stage == "all":  # each study's own winners re-run (notebook 04's view), after the ladders
+        train(winner_jobs(plans(params), url, data, params["seed_runs"]), data, folds, runs_dir, workers, progress)
+    return rungs_for(params, url, data)

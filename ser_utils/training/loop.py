@@ -1,0 +1,298 @@
+"""Training one fold and cross-validating a spec over folds x seeds, resumably.
+
+The protocol is seed 000's (Krasnoproshin & Vashkevich, DSPA 2026; the authors'
+code Mak-Sim/ResLSTM-SER): Adam(lr, weight_decay), CosineAnnealingWarmRestarts
+(T_0, T_mult=1, eta_min=lr/100) stepped once per epoch, cross-entropy, N epochs;
+the epoch with the best validation-speaker UAR is kept (the earliest on ties) and
+predicts the test fold; the metric is the UAR of the pooled out-of-fold predictions.
+
+Speed on CPU: zero-padded batches with masks (never packed sequences), batches
+drawn from length-sorted pools, tensors built once per fold, one thread per worker
+process and independent (run, fold) jobs spread over the cores.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ser_utils.data.corpus import gender_labels
+from ser_utils.data.dataset import Dataset, Split, prepare_fold
+from ser_utils.models import ModelConfig, build_model, count_parameters
+from ser_utils.paths import atomic_path
+from ser_utils.training import metrics
+from ser_utils.training.records import Predictions, RunRecord, read_record, record_path
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation hyperparameters (defaults: seed 000's stated training set-up
+    with the issue's reference values)."""
+
+    lr: float = 1e-3
+    weight_decay: float = 1.6e-3
+    batch_size: int = 16
+    T_0: int = 10
+    epochs: int = 100
+    eval_batch: int = 512
+    pool_batches: int = 8    # batches per length-sorted pool
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything that determines a run's result except the seed and the fold."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    protocol: str = "clean"          # clean | paper (normalisation over all speakers)
+    seeding: str = "distinct"        # distinct: seed = f(run, fold) | reference: 42 + 100 * fold
+    feature_set: str = "mfcc+chroma"
+
+    def to_dict(self) -> dict:
+        return {"model": self.model.to_dict(), "train": asdict(self.train), "protocol": self.protocol,
+                "seeding": self.seeding, "feature_set": self.feature_set}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Spec":
+        return cls(ModelConfig(**d["model"]), TrainConfig(**d["train"]), d["protocol"], d["seeding"],
+                   d["feature_set"])
+
+    @property
+    def computation(self) -> str:
+        """masked (default) or the parts of the authors' computation (``ModelConfig.computation``)."""
+        return self.model.computation
+
+    def label(self) -> str:
+        extra = "" if self.computation == "masked" else f", {self.computation}"
+        return f"{self.model.label()} [{self.protocol}{extra}]"
+
+
+def run_seed(spec: Spec, run: int, fold: int) -> int:
+    """``reference``: the authors' reseeding, 42 + 100 * fold, the same for every run
+    (their 10 runs differ only by GPU nondeterminism); ``distinct``: one seed per
+    (run, fold)."""
+    if spec.seeding == "reference":
+        return 42 + 100 * fold
+    if spec.seeding == "distinct":
+        return 100_003 * (run + 1) + 7_919 * fold
+    raise ValueError(f"seeding must be 'distinct' or 'reference', not {spec.seeding!r}")
+
+
+# Bump when a change to the trainer or the models alters results: records made by an
+# older trainer then no longer match and are recomputed.
+TRAINER_VERSION = 1
+
+
+def experiment_key(spec: Spec, data: Dataset, folds) -> str:
+    """Hash of the spec, the dataset's content, the folds and the trainer version:
+    the run records' folder."""
+    content = {"spec": spec.to_dict(), "data": data.fingerprint, "folds": [asdict(f) for f in folds]}
+    if TRAINER_VERSION > 1:  # version 1 keys carry no version field
+        content["trainer"] = TRAINER_VERSION
+    payload = json.dumps(content, sort_keys=True)
+    return hashlib.sha1(payload.encode()).hexdigest()[:16]
+
+
+def pick_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def random_batches(n: int, batch: int, rng: np.random.Generator):
+    """The authors' batches (a shuffled DataLoader): a random permutation cut into
+    batches, lengths ignored."""
+    order = rng.permutation(n)
+    return [order[i:i + batch] for i in range(0, n, batch)]
+
+
+def length_pooled_batches(lengths: np.ndarray, batch: int, pool: int, rng: np.random.Generator):
+    """Shuffle, sort each pool of ``pool`` batches by length, cut into batches,
+    shuffle the batches: little padding, random composition."""
+    order = rng.permutation(len(lengths))
+    size = batch * pool
+    batches = []
+    for start in range(0, len(order), size):
+        chunk = order[start:start + size]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i:i + batch] for i in range(0, len(chunk), batch)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+class _Tensors:
+    """A split as tensors on the device, built once per fold. ``speakers``: the
+    training actors in speaker-head order (multitask models only)."""
+
+    def __init__(self, split: Split, device, speakers=None):
+        self.x = torch.from_numpy(split.x).to(device)
+        self.lengths = torch.from_numpy(split.lengths).to(device)
+        self.lengths_np = split.lengths
+        self.labels = torch.from_numpy(split.labels).to(device)
+        self.order = np.argsort(split.lengths, kind="stable")  # evaluation order: least padding
+        self.aux = None  # gender and speaker targets; speaker indices mean something on the training split only
+        if speakers is not None:
+            speaker = np.searchsorted(speakers, split.actors).astype(np.int64)
+            self.aux = {"gender": torch.from_numpy(gender_labels(split.actors)).to(device),
+                        "speaker": torch.from_numpy(speaker).to(device)}
+
+    def batch(self, idx):
+        idx_t = torch.from_numpy(np.asarray(idx)).to(self.x.device)
+        T = int(self.lengths_np[idx].max())
+        return self.x[idx_t, :T], self.lengths[idx_t], self.labels[idx_t]
+
+    def targets(self, idx, labels) -> dict:
+        idx_t = torch.from_numpy(np.asarray(idx)).to(self.x.device)
+        return {"emotion": labels, **{k: v[idx_t] for k, v in self.aux.items()}}
+
+
+@torch.no_grad()
+def predict_logits(model, data: _Tensors, batch: int = 512, packed: bool = False,
+                   file_order: bool = False) -> torch.Tensor:
+    """Logits of a split, in batches of ``batch`` taken in length order (least padding)
+    or, ``file_order=True``, in the split's file order (the authors' evaluation)."""
+    model.eval()
+    out = torch.empty(len(data.lengths_np), model.cfg.n_classes, device=data.x.device)
+    order = np.arange(len(data.lengths_np)) if file_order else data.order
+    for s in range(0, len(order), batch):
+        idx = order[s:s + batch]
+        x, lengths, _ = data.batch(idx)
+        out[torch.from_numpy(idx).to(out.device)] = model(x, lengths, packed=packed)
+    return out
+
+
+def train_epoch(model, opt, data: _Tensors, batches) -> float:
+    """One pass over ``batches`` (index arrays into ``data``); the mean training loss."""
+    model.train()
+    total, seen = 0.0, 0
+    for idx in batches:
+        x, lengths, y = data.batch(idx)
+        if getattr(model, "multitask", False):
+            loss = model.training_loss(x, lengths, data.targets(idx, y))
+        else:
+            loss = F.cross_entropy(model(x, lengths), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += float(loss.detach()) * len(idx)
+        seen += len(idx)
+    return total / seen
+
+
+@torch.no_grad()
+def gender_accuracy(model, data: _Tensors, batch: int = 512) -> float:
+    """Accuracy of a multitask model's gender head on a split."""
+    model.eval()
+    correct = 0
+    for s in range(0, len(data.order), batch):
+        idx = data.order[s:s + batch]
+        x, lengths, _ = data.batch(idx)
+        pred = model(x, lengths, details=True)["gender"].argmax(1)
+        correct += int((pred == data.aux["gender"][torch.from_numpy(idx).to(pred.device)]).sum())
+    return round(correct / len(data.order), 6)
+
+
+def _evaluate(model, data: _Tensors, batch: int, file_order: bool = False) -> tuple[float, float]:
+    """Cross-entropy and UAR of a split."""
+    logits = predict_logits(model, data, batch, file_order=file_order)
+    loss = float(F.cross_entropy(logits, data.labels))
+    return loss, metrics.uar(data.labels.cpu().numpy(), logits.argmax(1).cpu().numpy())
+
+
+def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
+    """Train on ``splits['train']``, keep the epoch of best validation UAR (earliest
+    on ties), predict ``splits['test']``. Returns history, best epoch, predictions
+    and the best state (``state``). The test UAR of every epoch is recorded for
+    learning curves only; it never steers anything. The parts of the authors'
+    computation in ``spec.model.computation`` choose random-order training batches
+    (``random_order``) and evaluation in training-size batches in file order
+    (``eval_batches``)."""
+    device = device or pick_device()
+    cfg, tc = spec.model, spec.train
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    multitask = cfg.name == "multitask_cnn"
+    speakers = np.unique(splits["train"].actors) if multitask else None
+    if multitask:  # the speaker head covers the fold's training speakers only
+        cfg = replace(cfg, n_speakers=len(speakers))
+    tensors = {role: _Tensors(s, device, speakers) for role, s in splits.items()}
+    model = build_model(cfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=tc.T_0, T_mult=1, eta_min=tc.lr / 100)
+    train = tensors["train"]
+    shuffled = "random_order" in cfg.parts
+    eval_batch, file_order = (tc.batch_size, True) if "eval_batches" in cfg.parts else (tc.eval_batch, False)
+    history = {k: [] for k in ("lr", "train_loss", "val_loss", "val_uar", "test_uar")}
+    best = (-1.0, -1, None)
+    for epoch in range(tc.epochs):
+        history["lr"].append(opt.param_groups[0]["lr"])
+        batches = (random_batches(len(train.lengths_np), tc.batch_size, rng) if shuffled else
+                   length_pooled_batches(train.lengths_np, tc.batch_size, tc.pool_batches, rng))
+        train_loss = train_epoch(model, opt, train, batches)
+        sched.step()
+        val_loss, val_uar = _evaluate(model, tensors["validation"], eval_batch, file_order)
+        _, test_uar = _evaluate(model, tensors["test"], eval_batch, file_order)
+        for k, v in zip(("train_loss", "val_loss", "val_uar", "test_uar"), (train_loss, val_loss, val_uar, test_uar)):
+            history[k].append(round(float(v), 6))
+        if val_uar > best[0]:
+            best = (val_uar, epoch, copy.deepcopy(model.state_dict()))
+    model.load_state_dict(best[2])
+    preds = predict_logits(model, tensors["test"], eval_batch, file_order=file_order).argmax(1).cpu().numpy()
+    labels = splits["test"].labels
+    extra = {"test_gender_accuracy": gender_accuracy(model, tensors["test"], tc.eval_batch)} if multitask else {}
+    return {**extra, "best_epoch": best[1], "best_val_uar": round(float(best[0]), 6), "history": history,
+            "test_uar": metrics.uar(labels, preds), "test_wa": metrics.weighted_accuracy(labels, preds),
+            "confusion": metrics.confusion(labels, preds).tolist(),
+            "test": Predictions(splits["test"].ids, labels.tolist(), preds.tolist()),
+            "state": {k: v.detach().cpu() for k, v in best[2].items()}, "model_config": cfg}
+
+
+def versions() -> dict:
+    import librosa
+
+    import ser_utils
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+            "librosa": librosa.__version__, "ser_utils": ser_utils.__version__}
+
+
+def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, runs_dir: Path,
+            save_weights: bool = False) -> RunRecord:
+    """Train one (run, fold) and write its record atomically; a finished record
+    is returned as it is, never recomputed (a damaged one is moved aside and the fold
+    trained again: ``records.read_record``). On CPU a job uses one thread, so its
+    numbers are the same however many jobs run side by side."""
+    path = record_path(runs_dir, key, run, fold)
+    found = read_record(path)
+    if found is not None:
+        return found
+    device = pick_device()
+    seed = run_seed(spec, run, fold)
+    start = time.perf_counter()
+    threads = torch.get_num_threads()
+    if device.type == "cpu":
+        torch.set_num_threads(1)
+    try:
+        splits, norm = prepare_fold(data, folds[fold], spec.protocol)
+        result = train_fold(spec, splits, seed, device)
+        used_threads = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(threads)
+    state, trained = result.pop("state"), result.pop("model_config")
+    record = RunRecord(key=key, spec=spec.to_dict(), label=spec.label(), run=run, fold=fold, seed=seed,
+                       seeding=spec.seeding, data=data.fingerprint, synthetic=data.synthetic,
+                       fold_actors=asdict(folds[fold]), parameters=count_parameters(build_model(spec.model)),
+                       device=str(device), threads=used_threads, versions=versions(),
+                       wall_seconds=round(time.perf_counter() - start, 2), **result)
+    if save_weights:
+        with atomic_path(path.with_suffix(".pt"), suffix=".pt", durable=True) as tmp:
+            torch.save({"state_dict": state, "model": trained.to_dict(), "mean": norm.mean, "std": norm.std},
+                       tmp)
+    record.save(path)
+    return record

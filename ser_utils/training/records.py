@@ -1,0 +1,138 @@
+"""The run record: what one trained (run, fold) leaves in
+``results/<profile>/runs/<experiment key>/runNN-foldF.json``, typed and versioned.
+
+Every reader goes through ``RunRecord.load`` (or ``read_record``, which tolerates a missing or
+damaged file); ``run_job`` writes with ``save``, atomically and durably (fsync before
+and after the rename, mode 0644), so a kill or a power cut never leaves a
+complete-looking but damaged record. A record damaged all the same (disk trouble, an
+edit by hand) is named in a ``DamagedRecordWarning``, moved aside as
+``NAME.json.corrupt`` and treated as missing, so the fold is trained again instead of
+stopping the study. ``RECORD_VERSION`` counts changes of the file's layout (records written
+before it existed carry no ``record_version`` and are version 1); a change of what
+training computes bumps ``TRAINER_VERSION`` in ``loop.py`` instead, which changes the
+experiment key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from ser_utils.paths import atomic_path
+
+RECORD_VERSION = 1
+
+
+class DamagedRecordWarning(UserWarning):
+    """A run record could not be read; it was moved aside and will be retrained."""
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """The test fold's files, true labels and predicted labels, in file order."""
+
+    ids: list
+    labels: list
+    preds: list
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    key: str                 # experiment key (the folder)
+    spec: dict               # ``Spec.to_dict()``
+    label: str
+    run: int
+    fold: int
+    seed: int
+    seeding: str
+    data: str                # the dataset's fingerprint
+    synthetic: bool
+    fold_actors: dict        # train / validation / test actors
+    parameters: int
+    device: str
+    threads: int
+    versions: dict           # python, torch, numpy, librosa, ser_utils
+    wall_seconds: float
+    best_epoch: int
+    best_val_uar: float
+    history: dict            # per epoch: lr, train_loss, val_loss, val_uar, test_uar
+    test_uar: float
+    test_wa: float
+    confusion: list
+    test: Predictions
+    test_gender_accuracy: float | None = None   # multitask models only
+    complete: bool = True
+    record_version: int = RECORD_VERSION
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if d["test_gender_accuracy"] is None:
+            del d["test_gender_accuracy"]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunRecord":
+        d = dict(d)
+        version = d.setdefault("record_version", 1)
+        if version > RECORD_VERSION:
+            raise ValueError(f"run record version {version} is newer than this code's ({RECORD_VERSION})")
+        unknown = sorted(set(d) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"run record has unknown fields {unknown}")
+        d["test"] = Predictions(**d["test"])
+        return cls(**d)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RunRecord":
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text()))
+        except (ValueError, TypeError, KeyError) as e:
+            raise ValueError(f"{path}: {e}") from e
+
+    def save(self, path: str | Path) -> None:
+        write_record(path, self.to_dict())
+
+
+def write_record(path: str | Path, record: dict) -> None:
+    """Write a record's dict atomically and durably (mode 0644)."""
+    with atomic_path(Path(path), suffix=".json", durable=True) as tmp:
+        tmp.write_text(json.dumps(record))
+
+
+def read_record(path: str | Path) -> RunRecord | None:
+    """The record at ``path``; None when there is none or it is damaged (then it is
+    moved to ``path + '.corrupt'``, replacing an older one, with a warning). A record
+    written by a newer version of this code is an error, not damage."""
+    path = Path(path)
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        raw = json.loads(text)
+        why = None if isinstance(raw, dict) and raw.get("complete") is True else "not a complete run record"
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raw, why = None, f"not valid JSON: {exc}"
+    if why is None:
+        if raw.get("record_version", 1) > RECORD_VERSION:
+            raise ValueError(f"{path}: run record version {raw['record_version']} is newer than this "
+                             f"code's ({RECORD_VERSION}); update the project")
+        try:
+            return RunRecord.from_dict(raw)
+        except (ValueError, TypeError, KeyError) as exc:
+            why = f"not a run record: {exc}"
+    aside = path.with_name(path.name + ".corrupt")
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:  # another worker moved it first
+        pass
+    warnings.warn(f"{path}: damaged run record ({why}); moved to {aside.name}, the fold will be trained again",
+                  DamagedRecordWarning, stacklevel=2)
+    return None
+
+
+def record_path(runs_dir: Path, key: str, run: int, fold: int) -> Path:
+    return Path(runs_dir) / key / f"run{run:02d}-fold{fold}.json"
