@@ -7,6 +7,10 @@ the upstream notebooks it reads. A stamp beside each executed notebook records
 the hash of those inputs and the wall time. A failing notebook stops the run
 (exit 1) with the failing cell's error; its partial output is kept as
 ``NN_name.failed.ipynb``, never under the final name.
+
+A run of every notebook that starts cold (no run record and no Optuna study in the
+profile's results) writes what it measured to ``cold_run.json``: each notebook's
+seconds and the total minutes, the figure the README and the profile quote.
 """
 
 from __future__ import annotations
@@ -139,6 +143,26 @@ def export_html(notebook: Path) -> Path:
     return target
 
 
+def is_cold(out_dir: Path) -> bool:
+    """No run record and no Optuna study yet: everything will be computed."""
+    out_dir = Path(out_dir)
+    return not (out_dir / "optuna.db").exists() and not any((out_dir / "runs").glob("*/run*-fold*.json"))
+
+
+def write_cold_run(out_dir: Path, profile: str, infos: list[dict]) -> dict:
+    """``cold_run.json``: ``{notebook: seconds, ..., "total_minutes": N}`` plus where it ran."""
+    import os
+    import platform
+
+    record = {i["notebook"]: i["seconds"] for i in infos}
+    record["total_minutes"] = round(sum(i["seconds"] for i in infos) / 60, 1)
+    record["machine"] = {"cores": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+                         "profile": profile, "finished": infos[-1]["finished"] if infos else None}
+    with atomic_path(Path(out_dir) / "cold_run.json") as tmp:
+        tmp.write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
 def run_notebook(name: str, profile: str, out_dir: Path, force: bool = False) -> dict:
     import papermill as pm
 
@@ -148,7 +172,7 @@ def run_notebook(name: str, profile: str, out_dir: Path, force: bool = False) ->
     digest = input_hash(name, params, out_dir)
     if not force and target.exists() and stamp.exists() and json.loads(stamp.read_text())["inputs"] == digest:
         print(f"[{profile}] {name}: up to date", flush=True)
-        return json.loads(stamp.read_text())
+        return {**json.loads(stamp.read_text()), "reused": True}
     print(f"[{profile}] {name}: running", flush=True)
     folder.mkdir(parents=True, exist_ok=True)
     failed = folder / f"{name}.failed.ipynb"
@@ -198,10 +222,13 @@ def main(argv=None) -> int:
     except (ProfileError, CorpusError, AudioError, DownloadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    cold = names == notebook_names() and is_cold(out_dir)
     total = time.perf_counter()
-    for name in names:
-        run_notebook(name, args.profile, out_dir, force=args.force)
+    infos = [run_notebook(name, args.profile, out_dir, force=args.force) for name in names]
     print(f"[{args.profile}] {len(names)} notebook(s) in {time.perf_counter() - total:.0f} s -> {out_dir}")
+    if cold and not any(i.get("reused") for i in infos):
+        record = write_cold_run(out_dir, args.profile, infos)
+        print(f"[{args.profile}] cold run: {record['total_minutes']} min -> {out_dir / 'cold_run.json'}")
     return 0
 
 

@@ -147,6 +147,24 @@ def test_tuning_checkpoint_and_storage(smoke_run):
         assert (row.clean_val_uar, row.paper_test_uar) == pytest.approx((value, test), abs=1e-9), row.model
 
 
+def test_cold_run_records_each_notebook_and_the_total(smoke_run):
+    """The smoke run started cold: cold_run.json has each notebook's seconds, equal to
+    its stamp, and their sum in minutes."""
+    cold = json.loads((smoke_run / "cold_run.json").read_text())
+    names = pipeline.notebook_names()
+    stamps = {n: json.loads((smoke_run / "notebooks" / f"{n}.stamp.json").read_text())["seconds"] for n in names}
+    assert {n: cold[n] for n in names} == stamps
+    assert cold["total_minutes"] == round(sum(stamps.values()) / 60, 1)
+    assert not pipeline.is_cold(smoke_run)
+
+
+def test_warm_run_leaves_the_cold_record(smoke_run):
+    """A run that reuses records is not a cold run: cold_run.json is not rewritten."""
+    before = (smoke_run / "cold_run.json").read_text()
+    assert pipeline.main(["--profile", "smoke", "--out-dir", str(smoke_run)]) == 0  # every notebook up to date
+    assert (smoke_run / "cold_run.json").read_text() == before
+
+
 def test_rerun_is_up_to_date(smoke_run, capsys):
     """Same inputs -> the notebook is skipped and its stamp left as it was."""
     name = "05_embeddings"
