@@ -210,6 +210,17 @@ if curves:
 optimism
 
 # %% [markdown]
+# ## Compute spent
+# Each fold's record carries its wall time on one thread, so the records add up to the
+# core-hours behind this page: the ladder's runs and every study trial's folds (pruned
+# trials included; work killed before its record was written is not counted).
+
+# %%
+spent = fidelity.compute_spent(src / "runs", fidelity.study_keys(rungs, plan_list, url, data, folds))
+reporting.save_table(spent, "fidelity_compute", out_dir)
+spent
+
+# %% [markdown]
 # ## What the ladder says
 # Generated from the table above; a rung with no records yet is reported as pending.
 

@@ -111,3 +111,34 @@ def test_split_computation_rungs_are_cumulative():
     assert rungs["2a"].spec.model.parts == {"unmasked", "authors_init"} and rungs["2a"].previous == "1"
     assert rungs["2b"].spec.model.parts == {"unmasked", "authors_init", "random_order"}
     assert rungs["2"].previous == "2b" and rungs["2"].spec.computation == "reference"
+
+
+def test_compute_spent_sums_each_label_and_all(tmp_path):
+    """Core-hours = the records' wall seconds / 3600, per label and in all; a damaged
+    record does not count (it is moved aside)."""
+    import json
+    import warnings
+
+    from ser_utils.training.records import DamagedRecordWarning
+
+    def record(folder, name, label, seconds):
+        base = {"key": folder, "spec": {}, "label": label, "run": 0, "fold": 0, "seed": 0, "seeding": "distinct",
+                "data": "d", "synthetic": True, "fold_actors": {}, "parameters": 1, "device": "cpu", "threads": 1,
+                "versions": {}, "wall_seconds": seconds, "best_epoch": 1, "best_val_uar": 0.5, "history": {},
+                "test_uar": 0.5, "test_wa": 0.5, "confusion": [], "test": {"ids": [], "labels": [], "preds": []},
+                "complete": True}
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / name).write_text(json.dumps(base))
+
+    record("a", "run00-fold0.json", "ResLSTM-SA-h64 [clean]", 1800)
+    record("a", "run00-fold1.json", "ResLSTM-SA-h64 [clean]", 3600)
+    record("b", "run01-fold0.json", "LSTM-SA-h64 [paper, reference]", 900)
+    record("c", "run00-fold0.json", "RNN-l2-h64-last [clean]", 7200)  # another notebook's
+    (tmp_path / "b" / "run01-fold1.json").write_text("{broken")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DamagedRecordWarning)
+        spent = fidelity.compute_spent(tmp_path, keys={"a", "b"}).set_index("records")
+    assert spent.loc["ResLSTM-SA-h64 [clean]"].tolist() == [2, 1.5]
+    assert spent.loc["LSTM-SA-h64 [paper, reference]"].tolist() == [1, 0.25]
+    assert spent.loc["all"].tolist() == [3, 1.75] and "RNN-l2-h64-last [clean]" not in spent.index
+    assert fidelity.compute_spent(tmp_path).set_index("records").loc["all"].tolist() == [4, 3.75]

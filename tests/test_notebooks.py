@@ -37,7 +37,7 @@ EXPECTED = {
     "05_embeddings": {"embedding_separability": 2, "confusion_claims": 3},
     "06_sota_comparison": {"sota_our_models": 7, "sota_loss_weightings": 3, "sota_literature_and_ours": 15,
                            "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2},
-    "07_fidelity": {"fidelity_ladder": 18, "fidelity_studies": 2, "fidelity_optimism": 2},
+    "07_fidelity": {"fidelity_ladder": 18, "fidelity_studies": 2, "fidelity_optimism": 2, "fidelity_compute": 7},
 }
 
 

@@ -288,6 +288,42 @@ def collect(rungs, data, folds, runs_dir) -> dict:
     return out
 
 
+def study_keys(rungs, plan_list, url: str, data, folds) -> set:
+    """The experiment keys (run-record folders) of the ladder's rungs and of every trial
+    of its studies, whatever their state."""
+    from ser_utils.training.loop import experiment_key
+
+    specs = {r.spec for r in rungs if r.spec is not None}
+    for plan in plan_list:
+        state = study_state(plan, url, data)
+        for trial in state["study"].get_trials(deepcopy=False) if state["study"] else []:
+            if trial.params:
+                specs.add(tuning.spec_for(plan, trial.params))
+    return {experiment_key(spec, data, folds) for spec in specs}
+
+
+def compute_spent(runs_dir, keys=None) -> pd.DataFrame:
+    """Core-hours behind the records under ``runs_dir`` (each fold trained on one
+    thread, so its wall time is its core time), only in the folders ``keys`` when
+    given, per record label and in all."""
+    from pathlib import Path
+
+    from ser_utils.training.records import read_record
+
+    rows = []
+    for path in sorted(Path(runs_dir).glob("*/run*-fold*.json")):
+        if keys is not None and path.parent.name not in keys:
+            continue
+        record = read_record(path)
+        if record is not None:
+            rows.append({"records": record.label, "folds": 1, "core_hours": record.wall_seconds / 3600})
+    frame = pd.DataFrame(rows, columns=["records", "folds", "core_hours"])
+    by_label = frame.groupby("records", as_index=False).sum()
+    total = pd.DataFrame([{"records": "all", "folds": int(frame["folds"].sum()),
+                           "core_hours": float(frame["core_hours"].sum())}])
+    return pd.concat([by_label, total], ignore_index=True)
+
+
 def run(params: dict, data, folds, out_dir, stage: str = "all", workers: int | None = None,
         progress: bool = True) -> list[Rung]:
     """Resumable compute of the ladder: ``first`` — the rungs that need no study;
