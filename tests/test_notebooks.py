@@ -75,6 +75,7 @@ def test_smoke_notebook_outputs(smoke_run, name):
     assert titles[-2:] == ["## What we found", "## Exercises"], titles[-3:]
     found = "".join(o.get("data", {}).get("text/markdown", "") for o in nb.cells[heads[-2] + 1].outputs)
     assert found.startswith("1. ") and "](../tables/" in found, found[:200]
+    assert 3 <= sum(line[:2] in {f"{k}." for k in range(1, 10)} for line in found.splitlines()) <= 6, found
     exercises = "".join(o.get("data", {}).get("text/markdown", "") for o in nb.cells[heads[-1] + 1].outputs)
     assert 3 <= sum(line[:2] in {f"{k}." for k in range(1, 6)} for line in exercises.splitlines()) <= 5
     assert "GLOSSARY.md#" in exercises

@@ -22,6 +22,7 @@ import pandas as pd
 from ser_utils.paths import project_dir
 
 ALPHA = 0.05
+HONEST_RUNGS = ("0", "1", "2", "2a", "2b")   # notebook 07's rungs where no test speaker steers anything
 TERM_PATTERN = r"\[\[([A-Za-z][A-Za-z \-]*)\]\]"   # [[term]]
 
 # glossary term (as written between [[ ]]) -> anchor in notebooks/GLOSSARY.md
@@ -267,10 +268,18 @@ def findings_03(out_dir) -> list[Finding]:
         parts = [f"{r['comparison'].split(' vs ')[0].rsplit('-', 1)[1]}: {signed(r['mean UAR diff'])} "
                  f"[{signed(r['ci95 low'])}, {signed(r['ci95 high'])}], p = {pvalue(r['p'])} ({r['verdict (alpha 0.05)']})"
                  for _, r in same.iterrows()]
+        paper = tests[(tests["protocol"] == "paper") & (tests["verdict (alpha 0.05)"] == "underpowered")]
+        tail = ""
+        if len(paper):
+            r = paper.iloc[0]
+            tail = (f" The paper protocol's {len(paper)} comparisons rest on {int(r['pairs'])} pairs each (only its "
+                    f"first run counts: its reseeding repeats the same seeds): smallest attainable p "
+                    f"{pvalue(r['smallest attainable p'])} > {ALPHA}, so they are [[underpowered]] — no evidence "
+                    "either way.")
         out.append(Finding(
             "Does the [[residual connection]] help? ResLSTM-SA minus LSTM-SA, clean protocol, per-fold UAR over "
             f"(run, fold) pairs: {'; '.join(parts)} ({same['test'].iloc[0]} test, 95 % bootstrap CI). "
-            f"{residual_verdict(same)}.", "tables/sa_paired_tests"))
+            f"{residual_verdict(same)}.{tail}", "tables/sa_paired_tests"))
         claim = clean[clean["comparison"].str.contains("claim")]
         if len(claim):
             r = claim.iloc[0]
@@ -281,13 +290,6 @@ def findings_03(out_dir) -> list[Finding]:
                 f"The slides' claim ResLSTM-SA-h32 > LSTM-SA-h128: {signed(r['mean UAR diff'])} UAR "
                 f"({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}): {direction}.",
                 "tables/sa_paired_tests"))
-        paper = tests[(tests["protocol"] == "paper") & (tests["verdict (alpha 0.05)"] == "underpowered")]
-        if len(paper):
-            r = paper.iloc[0]
-            out.append(Finding(
-                f"The paper protocol's comparisons rest on {int(r['pairs'])} pairs each (its repeats are identical "
-                f"on a CPU): smallest attainable p {pvalue(r['smallest attainable p'])} > {ALPHA}, so all "
-                f"{len(paper)} are [[underpowered]] — not evidence either way.", "tables/sa_paired_tests"))
     gap = _load(out_dir, "sa_protocol_gap")
     if gap is not None and len(gap) > 1:
         from ser_utils.training.metrics import paired_test
@@ -495,7 +497,13 @@ def findings_07(out_dir) -> list[Finding]:
             if len(done):
                 top = done.loc[done["uar_mean"].idxmax()]
                 text += (f" Highest rung so far: {top['rung']} at {num(top['uar_mean'])}, {num(slides - top['uar_mean'])} "
-                         "below the slides.")
+                         "below the slides")
+                honest = done[done["rung"].isin(HONEST_RUNGS)]
+                if len(honest) and top["rung"] not in HONEST_RUNGS:
+                    h = honest.loc[honest["uar_mean"].idxmax()]
+                    text += (f"; highest honest rung (no test speaker steering: {', '.join(HONEST_RUNGS)}): "
+                             f"{h['rung']} at {num(h['uar_mean'])}")
+                text += "."
             anchor = rows[rows["rung"] == "6a"]
             if len(anchor) and not np.isnan(anchor["uar_mean"].iloc[0]):
                 a = anchor.iloc[0]

@@ -16,7 +16,6 @@ from ser_utils.paths import atomic_path, project_dir, results_dir
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 ANSWERS_START, ANSWERS_END = "<!-- answers:start -->", "<!-- answers:end -->"
-HONEST_RUNGS = ("0", "1", "2", "2a", "2b")   # notebook 07's rungs with no test-speaker leak
 
 SECTIONS = [
     ("sa_models_table", "LSTM-SA vs ResLSTM-SA (notebook 03)"),
@@ -125,7 +124,7 @@ def answer_honest(out: Path, full: Path) -> str:
     """Best clean-protocol UAR of the profile (03 and 04) against the slides, and the
     ladder's best honest rung when ``full`` has it."""
     from ser_utils import literature
-    from ser_utils.reporting.findings import num, pm
+    from ser_utils.reporting.findings import HONEST_RUNGS, num, pm
 
     slides = literature.SEED000_TABLE["ResLSTM-SA-h64"][1]
     candidates = []
@@ -142,17 +141,25 @@ def answer_honest(out: Path, full: Path) -> str:
     text = ""
     if candidates:
         m, sd, what, table = max(candidates, key=lambda c: c[0])
-        text = (f"Not so far: the best clean result of the `{out.name}` profile is {what}, UAR {pm(m, sd)}, "
-                f"{num(slides - m)} below the slides' ResLSTM-SA-h64 {num(slides, 4)} (reported) {_link(out, table)}.")
-    ladder = _table(full, "fidelity_ladder")
+        text = (f"{'Not so far' if m < slides else 'Yes'}: the best clean result of the `{out.name}` profile is "
+                f"{what}, UAR {pm(m, sd)}, {num(abs(slides - m))} {'below' if m < slides else 'above'} the slides' "
+                f"ResLSTM-SA-h64 {num(slides, 4)} (reported) {_link(out, table)}.")
+    ladder, where, prefix = _table(full, "fidelity_ladder"), full, " At 100 epochs"
     if ladder is None:
-        return text + " The 100-epoch fidelity ladder (notebook 07, `results/full`) is in progress."
+        ladder, where = _table(out, "fidelity_ladder"), out
+        text += " The 100-epoch fidelity ladder (notebook 07, `results/full`) is in progress"
+        if ladder is None:
+            return text + "."
+        text += f"; the records so far, as the `{out.name}` profile's notebook 07 reads them:"
+        prefix = ""
     honest = ladder[ladder["rung"].isin(HONEST_RUNGS)].dropna(subset=["uar_mean"])
     if honest.empty:
-        return text + " The fidelity ladder's honest rungs are still pending."
+        return text + " its honest rungs are still pending."
     top = honest.loc[honest["uar_mean"].idxmax()]
-    return text + (f" At 100 epochs the best honest rung is {top['model']} rung {top['rung']}, UAR "
-                   f"{num(top['uar_mean'])} ± {num(top['ci95'])} (95 % t-interval) {_link(full, 'fidelity_ladder')}.")
+    runs = f", {int(top['n_runs'])} of {int(top['runs_planned'])} runs" if "runs_planned" in top else ""
+    return text + (f"{prefix} the best honest rung (no test speaker steering anything) is {top['model']} rung "
+                   f"{top['rung']}, UAR {num(top['uar_mean'])} ± {num(top['ci95'])} (95 % t-interval{runs}) "
+                   f"{_link(where, 'fidelity_ladder')}.")
 
 
 def answer_optimism(out: Path, full: Path) -> str:
@@ -163,17 +170,21 @@ def answer_optimism(out: Path, full: Path) -> str:
     text = "not computed yet (notebook 04)."
     if table is not None:
         opt, sel = table["optimism (paper-style − clean)"], table["selected − clean"]
-        text = (f"Re-run with fresh seeds, the paper-style winner beats the clean one by {signed(float(opt.mean()))} "
+        text = (f"Re-run with fresh seeds, paper-style minus clean winner: {signed(float(opt.mean()))} "
                 f"UAR on average ({signed(float(opt.min()))} to {signed(float(opt.max()))}, {len(opt)} studies of "
                 f"the `{out.name}` profile); the number a paper-style study reports, the winner's own test UAR, "
                 f"exceeds the clean fresh-seed mean by {signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
                 f"{_link(out, 'tuning_seed000_table')}.")
-    optimism = _table(full, "fidelity_optimism")
+    optimism, where, prefix = _table(full, "fidelity_optimism"), full, " At 100 epochs (best of all trials):"
     if optimism is None:
-        return text + " The 100-epoch estimate (notebook 07) is in progress."
+        optimism, where = _table(out, "fidelity_optimism"), out
+        text += " The 100-epoch estimate (notebook 07, `results/full`) is in progress"
+        if optimism is None:
+            return text + "."
+        prefix = "; so far (best of all trials):"
     parts = [f"{r['model']} {r['space']} {signed(r['optimism'])} over {int(r['complete_trials'])} trials"
              for _, r in optimism.iterrows()]
-    return text + f" At 100 epochs (best of all trials): {'; '.join(parts)} {_link(full, 'fidelity_optimism')}."
+    return text + f"{prefix} {'; '.join(parts)} {_link(where, 'fidelity_optimism')}."
 
 
 def answer_architectures(out: Path) -> str:
@@ -188,7 +199,8 @@ def answer_architectures(out: Path) -> str:
     if others.empty or ours.empty:
         return "not computed yet (notebook 06)."
     o, t = others.loc[others["uar_mean"].idxmax()], ours.loc[ours["uar_mean"].idxmax()]
-    text = (f"Below the tuned LSTM-SA/ResLSTM-SA so far (the seed models are untuned): the best, {o['model']} "
+    text = (f"{'Below' if o['uar_mean'] < t['uar_mean'] else 'Level with or above'} the tuned LSTM-SA/ResLSTM-SA "
+            f"so far (the seed models are untuned): the best, {o['model']} "
             f"({o['seed']}), UAR {pm(o['uar_mean'], o['uar_std'])} at {int(o['parameters']):,} parameters and "
             f"{num(o['CPU ms/utt'], 2)} CPU ms per utterance, against {t['model']} {pm(t['uar_mean'], t['uar_std'])} "
             f"at {int(t['parameters']):,} parameters and {num(t['CPU ms/utt'], 2)} ms")
