@@ -24,7 +24,8 @@
 #
 # This notebook shows the corpus, checks it, and looks at the per-frame features every
 # later model reads: **MFCC-34 + chroma-12** (seed 000's set-up, 46 numbers per frame of
-# 2048 samples at 48 kHz, about 43 ms).
+# 2048 samples at 48 kHz, about 43 ms). Terms in bold are explained in the
+# [glossary](GLOSSARY.md) (UAR, WA, MFCC, chroma, speaker-independent evaluation, fold).
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -88,8 +89,8 @@ quirks
 
 # %% [markdown]
 # ## Durations and frame counts
-# With `hop_length=2048` a frame is 43 ms at 48 kHz; RAVDESS utterances give 69–124 frames.
-# Recurrent models read every frame, so length drives training cost.
+# With `hop_length=2048` a frame is 43 ms at 48 kHz; the table gives each emotion's range
+# of frames. Recurrent models read every frame, so length drives training cost.
 
 # %%
 frames = np.array([len(f) for f in data.features])
@@ -100,12 +101,22 @@ display(dur)
 print(f"frames: min {frames.min()}, median {np.median(frames):g}, max {frames.max()}")
 
 # %% [markdown]
-# ## One utterance per emotion
-# Waveform, spectrogram, the 34 MFCCs (the spectral envelope: vocal tract and voice
-# quality, with MFCC-0 carrying loudness) and the 12 chroma bins (energy per pitch class:
-# a coarse view of the harmonic structure), for one actor's first statement, strong take.
+# ## One utterance per emotion: hear it, then see it
+# For one actor's first statement, strong take: a player, then the waveform, the
+# spectrogram, the 34 MFCCs (the spectral envelope: vocal tract and voice quality, with
+# MFCC-0 carrying loudness) and the 12 chroma bins (energy per pitch class: a coarse view
+# of the harmonic structure). Listen first: which emotions can you tell apart by ear, and
+# which sound alike? Do the panels show what you heard? With `audio = "link"` the players
+# point at the corpus files, so they play where the corpus is (after `make data`), and the
+# executed notebook stores no audio. All eight rows are also saved as one figure
+# (`figures/utterances_by_emotion`).
 
 # %%
+import os
+
+import matplotlib.pyplot as plt
+from IPython.display import Audio, HTML
+
 actor = int(index.actor.iloc[0])
 examples = []
 for emotion in index.emotion.cat.categories:
@@ -114,17 +125,7 @@ for emotion in index.emotion.cat.categories:
     examples.append((f"{emotion}", rows.path.iloc[0]))
 fig = plots.utterance_panels(examples, FeatureConfig())
 reporting.save_figure(fig, "utterances_by_emotion", out_dir)
-
-# %% [markdown]
-# Listen to the same eight utterances (same actor, same sentence) before reading the
-# panels again: which emotions can you tell apart by ear, and which sound alike? With
-# `audio = "link"` the players point at the corpus files, so they play where the corpus is
-# (after `make data`), and the executed notebook stores no audio.
-
-# %%
-import os
-
-from IPython.display import Audio, HTML
+plt.close(fig)
 
 
 def player(path) -> str:
@@ -137,15 +138,18 @@ def player(path) -> str:
     return f'<audio controls preload="none" src="{src}"></audio>'
 
 
-HTML("<table>" + "".join(f"<tr><td>{emotion}</td><td>{player(path)}</td></tr>" for emotion, path in examples)
-     + "</table>")
+HTML("<table>" + "".join(
+    f"<tr><td><b>{emotion}</b><br>{Path(path).name}<br>{player(path)}</td>"
+    f"<td>{plots.inline_png(plots.utterance_panels([(emotion, path)], FeatureConfig()))}</td></tr>"
+    for emotion, path in examples) + "</table>")
 
 # %% [markdown]
 # ## Per-emotion distributions of a few telling features
 # Per utterance: the mean and spread of MFCC-0 (loudness), the mean of MFCC-1 (spectral
-# tilt: positive for dark, steep spectra), and the length in frames (tempo). Angry and
-# happy speech is louder and brighter, sad and calm speech quieter and darker — but the
-# boxes overlap, and a single feature separates few pairs.
+# tilt: positive for dark, steep spectra), and the length in frames (tempo). Which
+# emotions are loud and bright, which quiet and dark, and how far do the boxes overlap?
+# The per-emotion medians are saved as `tables/feature_medians_by_emotion`; *What we
+# found* names the extremes.
 
 # %%
 stats = pd.DataFrame({
@@ -157,14 +161,19 @@ stats = pd.DataFrame({
 })
 fig = plots.distributions(stats, [c for c in stats.columns if c != "emotion"])
 reporting.save_figure(fig, "feature_distributions_by_emotion", out_dir)
+medians = stats.groupby("emotion", observed=True).median().reset_index()
+reporting.save_table(medians, "feature_medians_by_emotion", out_dir)
 
 # %% [markdown]
 # ## Why speaker-independent folds matter
-# Features carry the speaker as well as the emotion. A classifier on utterance averages
-# can tell the *actors* apart far above chance, so if the same actor appears in training
-# and test data, a model can lean on who is speaking. Below, one logistic regression on the
-# mean and std of each feature per utterance, scored two ways: random 5-fold splits of
-# utterances (speakers shared) and the speaker-independent folds every later notebook uses.
+# Features may carry the speaker as well as the emotion. If a classifier on utterance
+# averages can tell the *actors* apart, then a model tested on an actor it trained on can
+# lean on who is speaking. Below, one logistic regression on the
+# mean and std of each feature per utterance (`ser_utils.training.baselines`, the same
+# baseline notebooks 03 and 06 list beside the networks), scored two ways: random 5-fold
+# splits of utterances (speakers shared) and the speaker-independent folds every later
+# notebook uses. `uar` and `wa` are computed on the pooled out-of-fold predictions,
+# `fold_uar_std` is the spread of the UAR over the five splits.
 
 # %%
 leak = study.speaker_leakage(data, folds)
@@ -173,12 +182,41 @@ leak
 
 # %% [markdown]
 # The gap between the two emotion rows is the optimism of speaker-dependent evaluation;
-# the actor row shows how much identity the features hold. Every model in this study is
-# therefore trained and tested on different speakers; the folds are those of the seed-000
-# authors (equal to Luna-Jiménez et al.'s subject-wise 5-fold CV) on RAVDESS.
+# the actor row shows how much identity the features hold (both are stated with their
+# numbers under *What we found*). Every model in this study is therefore trained and tested
+# on different speakers; the folds are those of the seed-000 authors (equal to
+# Luna-Jiménez et al.'s subject-wise 5-fold CV) on RAVDESS.
 
 # %%
 fold_table = pd.DataFrame([{"fold": i, "test actors": list(f.test), "validation actors": list(f.validation),
                             "training actors": len(f.train)} for i, f in enumerate(folds)])
 reporting.save_table(fold_table, "folds", out_dir)
 fold_table
+
+# %% [markdown]
+# ## What we found
+# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table.
+
+# %%
+from ser_utils.reporting import findings
+
+findings.show("01", out_dir)
+
+# %% [markdown]
+# ## Exercises
+
+# %%
+findings.show_exercises("""
+1. **Listen, then look** (minutes, any profile). Set `actor` in the player cell to a female actor (even number)
+   and re-run the cell. Which two emotions sound most alike to you? Find them in the `MFCC-0 mean (loudness)`
+   and `frames` boxes of `figures/feature_distributions_by_emotion`: do they overlap there too?
+2. **WA against UAR by hand** (no compute). From `tables/corpus_counts_by_emotion`, work out the [[WA]] and the
+   [[UAR]] of a classifier that always answers *calm*. Then check your numbers against the majority-class row of
+   notebook 03's `tables/sa_models_table`.
+3. **Change one input** (a minute, `smoke` or `quick`). Re-run the leakage cell on the MFCCs alone:
+   `study.speaker_leakage(dataclasses.replace(data, features=[f[:, :34] for f in data.features]), folds)`.
+   Does dropping [[chroma]] change the speaker-independent row more than the random-split row?
+4. **Design an experiment** (a few minutes, `quick`). Is the emotion model also gender-independent? Build two
+   splits with `ser_utils.training.baselines.out_of_fold` — train on male actors and test on female ones, and
+   the reverse — and compare their UAR with the [[speaker-independent]] [[fold]]s' row. What would a drop tell you?
+""", out_dir)

@@ -28,7 +28,8 @@
 # speakers, UAR of the pooled out-of-fold test predictions. Seed 001 does not state its
 # optimiser settings; we use the study's defaults (Adam, cosine warm restarts), stated below.
 # A 1-layer model has one state, so its `concat` variant *is* its `last` variant (same
-# parameters, same seeds, same numbers: a built-in consistency check).
+# parameters, same seeds, same numbers: a built-in consistency check). See the
+# [glossary](GLOSSARY.md) for UAR, WA, MFCC, folds and paired tests.
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -57,7 +58,7 @@ from ser_utils import literature, reporting
 from ser_utils.models import LSTMBaseline, seed001_configs
 from ser_utils.reporting import plots, study
 from ser_utils.reporting.source import show_source
-from ser_utils.training import Spec, TrainConfig, cross_validate_many
+from ser_utils.training import Spec, TrainConfig, cross_validate_many, fold_uars, metrics
 
 out_dir = Path(out_dir)
 data, folds = study.load(corpus, feature_set="mfcc", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
@@ -96,7 +97,7 @@ for spec, recs in zip(specs, records):
     s = study.summary_row(recs)
     rows.append({"name": f"RNN-l{m.layers}-h{m.hidden}", "layers": m.layers, "hidden": m.hidden,
                  "pooling": m.pooling, "parameters": s["parameters"], "uar_mean": s["uar_mean"],
-                 "uar_std": s["uar_std"], "uar_max": s["uar_max"],
+                 "uar_std": s["uar_std"], "uar_max": s["uar_max"], "wa_mean": s["wa_mean"],
                  "reported_uar": literature.seed001_reported(m.layers, m.hidden, m.pooling),
                  "train_minutes": s["train_minutes"]})
 sweep = pd.DataFrame(rows)
@@ -106,9 +107,11 @@ last = sweep[sweep.pooling == "last"].set_index("name")
 concat = sweep[sweep.pooling == "concat"].set_index("name")
 table1 = pd.DataFrame({
     "layers": last.layers, "hidden": last.hidden,
-    "params (last)": last.parameters, "UAR last (ours)": last.uar_mean, "UAR last (seed 001, reported)": last.reported_uar,
+    "params (last)": last.parameters, "UAR last (ours)": last.uar_mean, "WA last (ours)": last.wa_mean,
+    "UAR last (seed 001, reported)": last.reported_uar,
     "params (concat)": concat.parameters.where(concat.layers > 1).astype("Int64"),
     "UAR concat (ours)": concat.uar_mean.where(concat.layers > 1),
+    "WA concat (ours)": concat.wa_mean.where(concat.layers > 1),
     "UAR concat (seed 001, reported)": concat.reported_uar,
 }).reset_index()
 reporting.save_table(table1, "baseline_table1", out_dir)
@@ -116,45 +119,108 @@ table1
 
 # %% [markdown]
 # ## UAR against parameters
-# Crosses are seed 001's reported values at the same parameter counts.
+# One panel per pooling; a line per depth over the three widths. Open markers on dotted
+# lines are seed 001's **reported** values at the same parameter counts; the dashed line is
+# chance (1/8).
 
 # %%
 fig = plots.uar_vs_parameters(sweep)
 reporting.save_figure(fig, "baseline_uar_vs_parameters", out_dir)
 
 # %% [markdown]
+# ## The best configuration: per-class recall and confusions
+
+# %%
+distinct = sweep[~((sweep.layers == 1) & (sweep.pooling == "concat"))]
+top = distinct.loc[distinct.uar_mean.idxmax()]
+top_label = f"RNN-l{top.layers}-h{top.hidden}-{top.pooling}"
+recall = study.recall_table({top_label: by_label[top_label]})
+reporting.save_table(recall, "baseline_per_class_recall", out_dir)
+display(recall)
+fig = plots.confusion_heatmap(study.pooled_confusion(by_label[top_label]), title=f"{top_label}, pooled out-of-fold")
+reporting.save_figure(fig, "baseline_confusion_best", out_dir)
+
+# %% [markdown]
 # ## Do seed 001's conclusions hold here?
-# (i) *Concatenation does not help*: a paired comparison of `concat` against `last` over
-# the same (run, fold) pairs for the 2- and 3-layer models. (ii) *Bigger is better*: the
-# Spearman rank correlation between parameter count and UAR over the 15 distinct models.
+# (i) *Concatenation does not help*: a [paired test](GLOSSARY.md#paired-test) of `concat`
+# against `last` over the same (run, fold) pairs, per 2- and 3-layer model and over all of
+# their pairs together. The test is chosen by the number of pairs (`metrics.paired_test`:
+# exact sign-flip up to 16 pairs, Wilcoxon signed-rank beyond). With one run a model has
+# only 5 pairs, and no test on 5 pairs can give p below 2/2⁵ = 0.0625: such a comparison is
+# reported as **underpowered**, not as "false". (ii) *Bigger is better*: the Spearman rank
+# correlation between parameter count and UAR over the 15 distinct models.
 
 # %%
 checks = []
+pooled_a, pooled_b = {}, {}
 for name in concat.index[concat.layers > 1]:
-    cmp = study.paired(by_label[f"RNN-{name[4:]}-concat"], by_label[f"RNN-{name[4:]}-last"])
-    checks.append({"model": name, "concat - last (mean UAR diff)": cmp["mean_diff"],
-                   "ci95": f"[{cmp['ci95_low']:+.4f}, {cmp['ci95_high']:+.4f}]",
-                   "wilcoxon_p": cmp["wilcoxon_p"], "pairs": cmp["pairs"]})
+    a, b = by_label[f"RNN-{name[4:]}-concat"], by_label[f"RNN-{name[4:]}-last"]
+    checks.append(study.paired_row(name, study.paired(a, b)))
+    pooled_a.update({(name, *k): v for k, v in fold_uars(a).items()})
+    pooled_b.update({(name, *k): v for k, v in fold_uars(b).items()})
 checks = pd.DataFrame(checks)
 reporting.save_table(checks, "baseline_concat_vs_last", out_dir)
 display(checks)
 
-distinct = sweep[~((sweep.layers == 1) & (sweep.pooling == "concat"))]
+both = metrics.paired_comparison(pooled_a, pooled_b)
 rho, p = spearmanr(distinct.parameters, distinct.uar_mean)
 one_layer_same = (sweep[sweep.layers == 1].groupby("hidden").uar_mean.nunique() == 1).all()
+shown = checks[(checks["verdict (alpha 0.05)"] == "shown") & (checks["mean UAR diff"] > 0)]
+any_verdict = ("shown" if len(shown) else
+               "underpowered" if (checks["verdict (alpha 0.05)"] == "underpowered").all() else "not shown")
+nan = float("nan")
 verdict = pd.DataFrame([
-    {"claim": "concat beats last (any 2-3 layer model, p < 0.05)",
-     "holds here": bool(((checks["concat - last (mean UAR diff)"] > 0) & (checks.wilcoxon_p < 0.05)).any())},
-    {"claim": "concat is worse than last on average",
-     "holds here": bool(checks["concat - last (mean UAR diff)"].mean() < 0)},
-    {"claim": f"UAR rises with parameters (Spearman rho = {rho:.2f}, p = {p:.3f})", "holds here": bool(rho > 0 and p < 0.05)},
-    {"claim": "1-layer concat equals 1-layer last (consistency check)", "holds here": bool(one_layer_same)},
+    {"key": "concat_any", "claim": "concat beats last in some 2-3 layer model (p < 0.05)", "value": nan,
+     "ci95 low": nan, "ci95 high": nan, "test": checks["test"].iloc[0], "p": checks["p"].min(),
+     "smallest attainable p": checks["smallest attainable p"].min(), "pairs": int(checks["pairs"].min()),
+     "verdict (alpha 0.05)": any_verdict,
+     "detail": f"{len(shown)} of {len(checks)} shown better, "
+               f"{int((checks['verdict (alpha 0.05)'] == 'underpowered').sum())} underpowered"},
+    {"key": "concat_pooled", "claim": "concat differs from last (all 2-3 layer (model, run, fold) pairs)",
+     "value": both["mean_diff"], "ci95 low": both["ci95_low"], "ci95 high": both["ci95_high"], "test": both["test"],
+     "p": both["p"], "smallest attainable p": both["min_p"], "pairs": both["pairs"],
+     "verdict (alpha 0.05)": both["verdict"], "detail": f"{both['a_better']} better / {both['b_better']} worse"},
+    {"key": "size", "claim": "UAR rises with parameters (Spearman rank correlation, 15 distinct models)", "value": rho,
+     "ci95 low": nan, "ci95 high": nan, "test": "Spearman", "p": p, "smallest attainable p": nan,
+     "pairs": len(distinct), "verdict (alpha 0.05)": "shown" if (rho > 0 and p < 0.05) else "not shown",
+     "detail": ""},
+    {"key": "one_layer", "claim": "1-layer concat equals 1-layer last (consistency check)", "value": nan,
+     "ci95 low": nan, "ci95 high": nan, "test": "equality", "p": nan, "smallest attainable p": nan,
+     "pairs": int((sweep.layers == 1).sum() // 2), "verdict (alpha 0.05)": "holds" if one_layer_same else "fails",
+     "detail": ""},
 ])
 reporting.save_table(verdict, "baseline_claims", out_dir)
 verdict
 
 # %% [markdown]
-# Read the verdicts with the run count in mind: with one run per configuration (the
-# `quick` profile) the per-pair differences are small against fold-to-fold variation, so
-# "does not hold" often means "not shown". The `full` profile repeats every configuration
-# 10 times.
+# Read the verdicts with the run count in mind: *underpowered* means no result of this
+# size could have been significant; *not shown* means the test could have, and did not.
+# The `full` profile repeats every configuration 10 times (50 pairs per model).
+
+# %% [markdown]
+# ## What we found
+# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table or figure.
+
+# %%
+from ser_utils.reporting import findings
+
+findings.show("02", out_dir)
+
+# %% [markdown]
+# ## Exercises
+
+# %%
+findings.show_exercises("""
+1. **One parameter** (minutes, `smoke`). Set `dropout = 0.0` in the parameters cell and re-run: which
+   configurations' [[UAR]] change most in `tables/baseline_table1`? New run records appear under `runs/`, the
+   old ones are kept.
+2. **Power** (a minute, no training). In `tables/baseline_concat_vs_last`, why does every row read
+   *underpowered* with `runs = 1`? Compute `metrics.min_attainable_p(n)` for n = 5, 10 and 15 and say how many
+   runs make a single configuration's [[paired test]] able to reach p < 0.05 — then run `smoke` with that many
+   `runs` and see whether the verdicts change.
+3. **WA against UAR** (no compute). In `tables/baseline_table1`, compare the `WA` and `UAR` columns: is the
+   ranking of the models the same under both metrics? Which class's size makes them differ ([[WA]])?
+4. **Design an experiment** (10 minutes, `smoke`). Seed 001 read MFCCs only; add chroma by loading the data
+   with `feature_set="mfcc+chroma"` and re-running the sweep for the 2-layer models. Which comparison would
+   you pre-register, with how many pairs, before looking at the result?
+""", out_dir)

@@ -32,7 +32,9 @@
 #   for every (run, fold).
 #
 # Both keep the epoch with the best *validation-speaker* UAR and report the UAR of the
-# pooled out-of-fold test predictions. Tuned hyperparameters are notebook 04's business.
+# pooled out-of-fold test predictions, with the WA (plain accuracy) beside it. Tuned
+# hyperparameters are notebook 04's business. Terms: [glossary](GLOSSARY.md) (UAR, WA,
+# attention, residual connection, BatchNorm over padding, paired test, confidence interval).
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -57,6 +59,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from IPython.display import display
 
 from ser_utils import literature, reporting
 from ser_utils.data.dataset import prepare_fold
@@ -133,30 +136,44 @@ for n_runs in sorted({len(r) for _, r in plan}, reverse=True):
 # %% [markdown]
 # ## The table, beside the slides'
 # Ours: mean ± std (over runs) and max of the pooled out-of-fold UAR, with a 95 % bootstrap
-# interval of the mean. Slides: the values seed 000 **reported** after Optuna tuning and 10
-# runs — literature values, and with tuned rather than default hyperparameters.
+# interval of the mean, and the WA. Two [baselines](GLOSSARY.md#baselines) on the same folds
+# (`ser_utils.training.baselines`, seconds to fit, nothing trained): the majority class of
+# the training speakers and a logistic regression on each utterance's feature means and
+# stds (notebook 01's speaker-independent check). Slides: the values seed 000 **reported**
+# after Optuna tuning and 10 runs — literature values, and with tuned rather than default
+# hyperparameters.
 
 # %%
+from ser_utils.training.baselines import baseline_records
+
 reported = literature.seed000_reported().set_index("model")
+baselines = baseline_records(data, folds)
 rows = []
-for (label, protocol), recs in results.items():
+for (label, protocol), recs in list(results.items()) + [((k, "clean"), v) for k, v in baselines.items()]:
     s = study.summary_row(recs)
-    rows.append({"model": label, "protocol": protocol, "parameters": s["parameters"], "runs": s["runs"],
+    network = label in reported.index
+    rows.append({"model": label, "protocol": protocol, "kind": "network" if network else "baseline",
+                 "parameters": s["parameters"], "runs": s["runs"],
                  "UAR mean ± std": study.fmt_mean_std(s["uar_mean"], s["uar_std"]), "UAR max": s["uar_max"],
-                 "uar_mean": s["uar_mean"], "uar_std": s["uar_std"],
                  "ci95": f"[{s['uar_ci95_low']:.4f}, {s['uar_ci95_high']:.4f}]",
+                 "WA mean ± std": study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
                  "slides UAR mean ± std (reported)": study.fmt_mean_std(reported.loc[label, "reported_uar_mean"],
-                                                                        reported.loc[label, "reported_uar_std"]),
-                 "slides UAR max (reported)": reported.loc[label, "reported_uar_max"],
-                 "train minutes": round(s["train_minutes"], 1)})
+                                                                        reported.loc[label, "reported_uar_std"])
+                 if network else "",
+                 "slides UAR max (reported)": reported.loc[label, "reported_uar_max"] if network else np.nan,
+                 "train minutes": round(s["train_minutes"], 1),
+                 "uar_mean": s["uar_mean"], "uar_std": s["uar_std"], "ci95_low": s["uar_ci95_low"],
+                 "ci95_high": s["uar_ci95_high"], "wa_mean": s["wa_mean"], "wa_std": s["wa_std"]})
 table = pd.DataFrame(rows)
-reporting.save_table(table.drop(columns=["uar_mean", "uar_std"]), "sa_models_table", out_dir)
-table.drop(columns=["uar_mean", "uar_std"])
+reporting.save_table(table, "sa_models_table", out_dir)
+shown = ["uar_mean", "uar_std", "ci95_low", "ci95_high", "wa_mean", "wa_std"]
+table.drop(columns=shown)
 
 # %% [markdown]
 # In the paper protocol every run of a fold starts from the same seed, so on a CPU — where
-# training is deterministic — repeated runs are identical and their std is exactly 0; the
-# slides' ± therefore measures GPU nondeterminism, not seed variance.
+# training is deterministic — repeated runs should be identical, with a std of exactly 0,
+# and the slides' ± would measure GPU nondeterminism, not seed variance. The cell below
+# checks it when `paper_runs > 1` (notebook 07's rung 6a replays the reseeding too).
 
 # %%
 if paper_runs > 1:
@@ -178,12 +195,28 @@ fig = plots.learning_curves(curves)
 reporting.save_figure(fig, "sa_learning_curves", out_dir)
 
 # %% [markdown]
+# ## Per-class recall and confusions (clean protocol)
+# Each model's recall per emotion in the pooled out-of-fold predictions (mean over runs; its
+# mean is the UAR of the table above), and the row-normalised confusion matrices of all
+# runs' predictions, the baselines included.
+
+# %%
+clean = {label: recs for (label, protocol), recs in results.items() if protocol == "clean"}
+recall = study.recall_table({**clean, **baselines})
+reporting.save_table(recall, "sa_per_class_recall", out_dir)
+display(recall)
+fig = plots.confusion_grid({label: study.pooled_confusion(recs) for label, recs in clean.items()})
+reporting.save_figure(fig, "sa_confusions", out_dir)
+
+# %% [markdown]
 # ## Is ResLSTM-SA better? Paired tests
 # At each hidden size, the two architectures are compared on the same (run, fold) pairs:
 # mean difference of per-fold test UAR (ResLSTM-SA − LSTM-SA), its bootstrap 95 % interval,
-# and the Wilcoxon signed-rank p-value. With few pairs (5 folds × runs) only large effects
-# can reach significance. Paper-protocol repeats are identical, so only its first run counts
-# (counting copies would fake significance).
+# and a [paired test](GLOSSARY.md#paired-test) chosen by the number of pairs (exact
+# sign-flip up to 16 pairs, Wilcoxon signed-rank beyond), with the smallest p it could
+# give. Paper-protocol repeats are identical, so only its first run counts (counting copies
+# would fake significance) — 5 pairs, whose smallest attainable p is 0.0625: those rows
+# are **underpowered** whatever the data.
 
 # %%
 def runs_of(label, protocol):
@@ -194,16 +227,10 @@ def runs_of(label, protocol):
 tests = []
 for protocol in ("clean", "paper"):
     for h in (32, 64, 128):
-        a, b = runs_of(f"ResLSTM-SA-h{h}", protocol), runs_of(f"LSTM-SA-h{h}", protocol)
-        c = study.paired(a, b)
-        tests.append({"comparison": f"ResLSTM-SA-h{h} vs LSTM-SA-h{h}", "protocol": protocol, "pairs": c["pairs"],
-                      "mean UAR diff": c["mean_diff"], "ci95": f"[{c['ci95_low']:+.4f}, {c['ci95_high']:+.4f}]",
-                      "wilcoxon p": c["wilcoxon_p"], "ResLSTM better / worse": f"{c['a_better']} / {c['b_better']}"})
+        c = study.paired(runs_of(f"ResLSTM-SA-h{h}", protocol), runs_of(f"LSTM-SA-h{h}", protocol))
+        tests.append(study.paired_row(f"ResLSTM-SA-h{h} vs LSTM-SA-h{h}", c, protocol=protocol))
     c = study.paired(runs_of("ResLSTM-SA-h32", protocol), runs_of("LSTM-SA-h128", protocol))
-    tests.append({"comparison": "ResLSTM-SA-h32 vs LSTM-SA-h128 (the slides' claim)", "protocol": protocol,
-                  "pairs": c["pairs"], "mean UAR diff": c["mean_diff"],
-                  "ci95": f"[{c['ci95_low']:+.4f}, {c['ci95_high']:+.4f}]", "wilcoxon p": c["wilcoxon_p"],
-                  "ResLSTM better / worse": f"{c['a_better']} / {c['b_better']}"})
+    tests.append(study.paired_row("ResLSTM-SA-h32 vs LSTM-SA-h128 (the slides' claim)", c, protocol=protocol))
 tests = pd.DataFrame(tests)
 reporting.save_table(tests, "sa_paired_tests", out_dir)
 tests
@@ -215,7 +242,37 @@ tests
 # leak — choosing hyperparameters on the test folds — is measured in notebook 04.)
 
 # %%
-wide = table.pivot(index="model", columns="protocol", values="uar_mean")
+wide = table[table.kind == "network"].pivot(index="model", columns="protocol", values="uar_mean")
 gap = wide.assign(**{"paper - clean": wide["paper"] - wide["clean"]}).reset_index()
 reporting.save_table(gap, "sa_protocol_gap", out_dir)
 gap
+
+# %% [markdown]
+# ## What we found
+# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table or figure.
+
+# %%
+from ser_utils.reporting import findings
+
+findings.show("03", out_dir)
+
+# %% [markdown]
+# ## Exercises
+
+# %%
+findings.show_exercises("""
+1. **One training step, changed** (a minute, any profile). In the *One training step* cell, set `lr` ten times
+   higher and run the cell again: does the loss on the batch still drop after the step? Then try `model.eval()`
+   before the training step — what does [[BatchNorm over padding]] have to do with the difference?
+2. **More pairs** (about 5 minutes, `smoke`). Set `runs = 4` and re-run the notebook: the clean rows of
+   `tables/sa_paired_tests` now have 4 × folds pairs. Which rows change verdict, and does the
+   [[confidence interval]] of the mean difference get narrower the way 1/√n predicts?
+3. **A network against the baselines** (no compute). In `tables/sa_models_table`, by how much does each
+   network beat the logistic-regression [[baseline]]? Is the gap larger than the std over runs?
+4. **Where the residual could help** (no compute). In `tables/sa_per_class_recall`, compare ResLSTM-SA-h64 and
+   LSTM-SA-h64 class by class: are the differences spread evenly, or carried by one or two emotions? Check the
+   same classes in `figures/sa_confusions`.
+5. **Design an experiment** (10 minutes, `smoke`). The slides' claim is that the [[residual connection]] helps.
+   Subclass `ResLSTMSA` here so that the residual sum is dropped (return `LSTM₁(X)` only), train it with
+   `cross_validate_many` on the same folds and runs, and compare it with both models by a [[paired test]].
+""", out_dir)

@@ -51,6 +51,8 @@
 # **Storage.** `results/<profile>/optuna.db` (SQLite) unless `OPTUNA_STORAGE` names another
 # Optuna RDB URL (e.g. PostgreSQL shared by several machines: see the README). An interrupted
 # run continues where it stopped; each fold's result is a run record that is never recomputed.
+#
+# Terms: [glossary](GLOSSARY.md) (TPE, pruning, optimism, validation speakers, UAR, WA).
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -84,6 +86,7 @@ import optuna
 import pandas as pd
 import soundfile
 from IPython.display import display
+from scipy.stats import spearmanr
 
 from ser_utils import reporting
 from ser_utils.inference import checkpoint
@@ -131,6 +134,8 @@ best
 # ## Optimisation histories, importances, slices
 # Optuna's matplotlib visualisations. Histories of every study in the main space; parameter
 # importances (fANOVA) and slices for the model whose checkpoint the later notebooks use.
+# Importances are drawn only from at least `MIN_TRIALS_FOR_IMPORTANCE` complete trials: a
+# random forest fitted on a handful of points ranks parameters by noise.
 
 # %%
 main = [p for p in plans if p.space == space and p.pruner == pruner]
@@ -138,6 +143,7 @@ fig = plots.tuning_histories({f"{p.label} ({p.space})": tuning_tables.trials_fra
 reporting.save_figure(fig, "tuning_histories", out_dir)
 
 # %%
+MIN_TRIALS_FOR_IMPORTANCE = 20
 model_name, hidden = tuning.parse_model(checkpoint_model)
 focus = [p for p in plans if (p.model, p.hidden) == (model_name, hidden) and p.pruner == pruner]
 for p in focus:
@@ -145,10 +151,14 @@ for p in focus:
     ax = optuna.visualization.matplotlib.plot_optimization_history(s)
     ax.figure.set_size_inches(6, 3.5)
     reporting.save_figure(ax.figure, f"optuna_history_{p.model}_h{p.hidden}_{p.space}", out_dir)
-    if sum(t.state.name == "COMPLETE" for t in s.trials) >= 2:
+    n_complete = sum(t.state.name == "COMPLETE" for t in s.trials)
+    if n_complete >= MIN_TRIALS_FOR_IMPORTANCE:
         ax = optuna.visualization.matplotlib.plot_param_importances(s)
         ax.figure.set_size_inches(6, 3)
         reporting.save_figure(ax.figure, f"optuna_importances_{p.model}_h{p.hidden}_{p.space}", out_dir)
+    else:
+        print(f"{p.label} ({p.space}): parameter importances not shown — {n_complete} complete trials, "
+              f"fewer than {MIN_TRIALS_FOR_IMPORTANCE}")
     axs = optuna.visualization.matplotlib.plot_slice(s)
     fig = np.ravel(axs)[0].figure
     fig.set_size_inches(15, 3)
@@ -169,28 +179,30 @@ for sp, g in done.groupby("space"):
     ax.scatter(g.val_uar, g.test_uar, s=14, label=sp)
 lim = [min(done.val_uar.min(), done.test_uar.min()), max(done.val_uar.max(), done.test_uar.max())]
 ax.plot(lim, lim, color="grey", lw=0.8)
-ax.set(xlabel="mean validation UAR (objective)", ylabel="pooled test UAR (recorded)")
+ax.set(xlabel="mean validation UAR over folds (objective; chance 0.125)",
+       ylabel="pooled test UAR (recorded; chance 0.125)")
 ax.legend(title="space")
 reporting.save_figure(fig, "tuning_val_vs_test", out_dir)
-print(f"Spearman ρ(validation, test) over {len(done)} complete trials: "
-      f"{done[['val_uar', 'test_uar']].corr('spearman').iloc[0, 1]:.3f}")
+rho, p_rho = spearmanr(done.val_uar, done.test_uar)
+val_vs_test = pd.DataFrame([{"complete_trials": len(done), "spearman_rho": rho, "p": p_rho}])
+reporting.save_table(val_vs_test, "tuning_val_vs_test", out_dir)
+val_vs_test
 
 # %% [markdown]
 # ## What pruning saves
 # The same model, space, sampler seed and trial count, with and without pruning.
-# `trials_per_core_hour` counts finished trials per hour of single-core training.
+# `complete_per_core_hour` counts the **complete** trials (the ones that can win) per hour
+# of single-core training; `trials_per_core_hour` counts pruned trials too, which flatters
+# the pruner: a pruned trial is cheap because it ends without a result.
 
 # %%
 if pruning_ablation:
     ab_label = tuning.Plan(*tuning.parse_model(pruning_ablation)).label
     pair = summary[(summary.model == ab_label) & (summary.space == space)]
-    pruning = pair[["model", "pruner", "complete", "pruned", "core_hours", "trials_per_core_hour",
-                    "clean_trial", "clean_val_uar", "clean_test_uar"]].reset_index(drop=True)
+    pruning = pair[["model", "pruner", "complete", "pruned", "core_hours", "complete_per_core_hour",
+                    "trials_per_core_hour", "clean_trial", "clean_val_uar", "clean_test_uar"]].reset_index(drop=True)
     reporting.save_table(pruning, "tuning_pruning", out_dir)
     display(pruning)
-    with_p, without = pair[pair.pruner == pruner].iloc[0], pair[pair.pruner == "none"].iloc[0]
-    print(f"pruning: {with_p.trials_per_core_hour / without.trials_per_core_hour:.2f}x the trials per core-hour; "
-          f"clean winner validation UAR {with_p.clean_val_uar:.4f} (pruned study) vs {without.clean_val_uar:.4f}")
 
 # %% [markdown]
 # ## Both winners, re-trained with fresh seeds
@@ -234,3 +246,32 @@ ck = checkpoint.load(path)
 print(f"{path}: {ckpt.plan.label}, trial {ckpt.trial} ({ckpt.plan.space}), params {ckpt.params}; "
       f"fold-0 test UAR {rec.test_uar:.4f}")
 tuning.save_winners(winners, out_dir / "tuning_winners.json")  # read by notebook 06
+
+# %% [markdown]
+# ## What we found
+# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table or figure.
+
+# %%
+from ser_utils.reporting import findings
+
+findings.show("04", out_dir)
+
+# %% [markdown]
+# ## Exercises
+
+# %%
+findings.show_exercises("""
+1. **One parameter** (minutes, `smoke`). Set `pruner = "none"` and re-run: the studies get new names, so they
+   start afresh. Compare `complete` and `core_hours` in `tables/tuning_studies` with the pruned run's — what
+   does [[pruning]] buy per complete trial?
+2. **Read the optimism** (no compute). In `tables/tuning_seed000_table`, rows with an [[optimism]] of exactly 0
+   are studies where both selections picked the same trial. Why does a small study make that likely? Which
+   column estimates what a paper that selects on test would over-report?
+3. **More trials** (about 10 minutes, `smoke`). Set `trials = 8` and re-run: the existing 4 trials are kept and
+   4 more are added by [[TPE]]. Does the Spearman ρ of `tables/tuning_val_vs_test` move? Would 20 trials make
+   the importances figure worth drawing?
+4. **Design an experiment** (plan it, then `smoke`). To measure the optimism of selection on test without
+   re-training, you need only the trials' recorded test UARs: write the best-of-N estimate
+   (`ser_utils.training.fidelity.best_of_n`) for the `reference` study and compare it with the fresh-seed
+   difference in `tables/tuning_seed000_table`. Which is the fairer estimate, and why?
+""", out_dir)

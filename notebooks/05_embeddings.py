@@ -16,8 +16,9 @@
 # %% [markdown]
 # # 05 — What the network learned: embeddings, attention, confusions
 #
-# Seed 000 shows a PCA of raw MFCC + chroma against ResLSTM-SA-h64 embeddings: raw features
-# overlap, embeddings form compact emotion clusters. Here we redo the comparison with three
+# Seed 000 shows a PCA of raw MFCC + chroma against ResLSTM-SA-h64 embeddings and says (a
+# quotation of the slides, not our finding): raw features overlap, embeddings form
+# *"compact emotion clusters"*. Here we redo the comparison with three
 # projections (PCA, t-SNE, UMAP), colour the points by emotion **and** by actor and gender
 # (what else do the vectors hold?), and put a number on separability: a k-nearest-neighbour
 # classifier fitted on training speakers and scored on **held-out speakers**.
@@ -26,6 +27,8 @@
 # * embedding: the vector the classifier reads (context vector after BatchNorm) of
 #   ResLSTM-SA-h64 with notebook 04's clean-tuned hyperparameters (the checkpoint's), one
 #   model per fold — each fold's model embeds the speakers it never heard.
+#
+# Terms: [glossary](GLOSSARY.md) (kNN, silhouette, attention, confusion matrix, UAR, WA).
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -67,8 +70,9 @@ print(f"pooled UAR of run {run}: {study.summary_row(records)['uar_mean']:.4f}")
 # ## Separability on held-out speakers
 # For each fold: the fold's model embeds every utterance; a kNN (k above) fitted on the
 # training speakers predicts the emotion and the gender of the test speakers. The
-# silhouette (−1…1) measures how compact the emotion clusters of the test speakers are.
-# Numbers are means over folds.
+# [silhouette](GLOSSARY.md#silhouette) (−1…1) measures how compact the emotion clusters of
+# the test speakers are: near 1 compact and apart, near 0 overlapping. Numbers are means
+# over folds (`tables/embedding_separability_by_fold` keeps each fold's).
 
 # %%
 per_fold, fold_views = [], {}
@@ -82,10 +86,13 @@ for k, fold in enumerate(folds):
     for name, X in views.items():
         per_fold.append({"fold": k, "representation": name,
                          "kNN emotion UAR (held-out speakers)": E.knn_uar(X[tr], data.labels[tr], X[te], data.labels[te], knn_k),
+                         "kNN emotion WA (held-out speakers)": E.knn_wa(X[tr], data.labels[tr], X[te], data.labels[te], knn_k),
                          "kNN gender UAR (held-out speakers)": E.knn_uar(X[tr], gender[tr], X[te], gender[te], knn_k),
                          "silhouette by emotion (test speakers)": E.silhouette(X[te], data.labels[te])})
     fold_views[k] = (views, out)
-separability = pd.DataFrame(per_fold).groupby("representation").mean(numeric_only=True).drop(columns="fold").reset_index()
+per_fold = pd.DataFrame(per_fold)
+reporting.save_table(per_fold, "embedding_separability_by_fold", out_dir)
+separability = per_fold.groupby("representation").mean(numeric_only=True).drop(columns="fold").reset_index()
 reporting.save_table(separability, "embedding_separability", out_dir)
 separability
 
@@ -131,7 +138,8 @@ reporting.save_figure(fig, "attention_over_spectrograms", out_dir)
 # ## Confusions
 # Row-normalised confusion matrix of the pooled out-of-fold predictions. Seed 000 reports for
 # its tuned ResLSTM-SA-h64 that *happy* has the lowest recall (44.8 %), often confused with
-# *neutral*, and that 18.8 % of *neutral* is predicted *happy* (reported values).
+# *neutral*, and that 18.8 % of *neutral* is predicted *happy* (reported values, quoted; ours
+# are in the table below and under *What we found*).
 
 # %%
 cm = study.pooled_confusion(records)
@@ -151,3 +159,30 @@ reporting.save_table(recall.rename("recall").reset_index().rename(columns={"inde
                      "per_class_recall_reslstm_sa_h64", out_dir)
 display(claims)
 print("lowest recall:", recall.idxmin(), f"{recall.min():.3f}")
+
+# %% [markdown]
+# ## What we found
+# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table or figure.
+
+# %%
+from ser_utils.reporting import findings
+
+findings.show("05", out_dir)
+
+# %% [markdown]
+# ## Exercises
+
+# %%
+findings.show_exercises("""
+1. **One parameter** (a minute, any profile). Set `knn_k = 1` and then `knn_k = 50` and re-run from the
+   separability cell: how do the [[kNN]] UARs of both representations move? What does a large k measure that a
+   small one does not?
+2. **Read the projections** (no compute). In `figures/embeddings_by_actor`, are the held-out speakers' points
+   grouped by actor? Compare with the gender UARs of `tables/embedding_separability`: what does the emotion
+   model keep that it was never asked to learn?
+3. **Silhouette by hand** (a minute). Compute `E.silhouette` on fold 0's test embeddings with the *actor* as the
+   label instead of the emotion (`data.actors[te]`). Is the [[silhouette]] by actor higher than by emotion?
+4. **Design an experiment** (10 minutes, `smoke`). Seed 000 draws a PCA of *training* speakers. Write the
+   projection of fold 0's training speakers next to its test speakers' and compute both silhouettes: how much
+   of a "compact cluster" picture can memorisation alone produce?
+""", out_dir)

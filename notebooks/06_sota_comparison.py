@@ -35,6 +35,9 @@
 # setting (below), while the two seed-000 rows carry 04's tuning. The seeds' own training
 # recipes (hundreds of epochs, learning rates of 1e-5–2e-4) do not fit the CPU budget of
 # the `quick` profile; the `quick` sizes are small, the seed sizes are for a GPU (`full`).
+# Two [baselines](GLOSSARY.md#baselines) close the table: the majority class and a logistic
+# regression on utterance statistics, on the same folds. Terms: [glossary](GLOSSARY.md)
+# (UAR, WA, attention, kNN, confusion matrix).
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -73,6 +76,7 @@ from ser_utils.models import CNNBiLSTMSTL, DenseLSTM, MultitaskCNN
 from ser_utils.reporting import comparison, embeddings as E, plots, study
 from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, experiment_key, record_path
+from ser_utils.training.baselines import baseline_records
 
 out_dir = Path(out_dir)
 runs_dir = out_dir / "runs"
@@ -138,14 +142,31 @@ feature_cost
 # %% [markdown]
 # ## One protocol, one table
 # UAR: pooled out-of-fold UAR per run, mean ± std over runs (same folds and seeds for every
-# row). *Gender accuracy*: the multitask CNN's gender head on the test speakers.
+# row), and WA likewise. *Gender accuracy*: the multitask CNN's gender head on the test
+# speakers. The baselines have no network to time (their cost columns are empty); in the
+# figure they are horizontal lines.
 
 # %%
-table = comparison.table(rows, [records[r] for r in rows], costs)
+baselines = baseline_records(frames, folds)
+table = pd.concat([comparison.table(rows, [records[r] for r in rows], costs),
+                   comparison.baseline_table(baselines)], ignore_index=True)
 reporting.save_table(table, "sota_our_models", out_dir)
-display(table.drop(columns=["uar_mean", "uar_std"]))
+display(table.drop(columns=["uar_mean", "uar_std", "wa_mean"]))
 fig = plots.uar_vs_cost(table)
 reporting.save_figure(fig, "sota_uar_vs_cost", out_dir)
+
+# %% [markdown]
+# ## Per-class recall and confusions of every row
+# Recall per emotion in the pooled out-of-fold predictions (mean over runs), and the
+# row-normalised confusion matrix of all runs' predictions.
+
+# %%
+by_model = {r.spec.model.label(): records[r] for r in rows}
+recall = study.recall_table({**by_model, **baselines})
+reporting.save_table(recall, "sota_per_class_recall", out_dir)
+display(recall)
+fig = plots.confusion_grid({label: study.pooled_confusion(recs) for label, recs in {**by_model, **baselines}.items()})
+reporting.save_figure(fig, "sota_confusions", out_dir)
 
 # %% [markdown]
 # ## Seed 003's loss weightings
@@ -205,7 +226,8 @@ else:
 # Seed 000's comparison rows are **reported** values, each labelled by its source and by
 # the metric that source reports: Luna-Jiménez et al. give accuracy (on the same
 # subject-wise folds as our protocol), not UAR, so those values are not directly
-# comparable with a UAR. Our rows are measured here (`kind: measured`). The literature
+# comparable with a UAR: our rows carry their WA, the number to set beside an accuracy.
+# Our rows are measured here (`kind: measured`). The literature
 # rows keep their published parameter counts (the wav2vec 2.0 cost above is measured on
 # random weights of the same architectures).
 
@@ -213,3 +235,30 @@ else:
 sota = comparison.literature_table(table, profile)
 reporting.save_table(sota, "sota_literature_and_ours", out_dir)
 sota
+
+# %% [markdown]
+# ## What we found
+# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table or figure.
+
+# %%
+from ser_utils.reporting import findings
+
+findings.show("06", out_dir)
+
+# %% [markdown]
+# ## Exercises
+
+# %%
+findings.show_exercises("""
+1. **One parameter** (minutes, `smoke`). Set `lr = 3e-3` for the untuned seed models and re-run: do the seed
+   models' [[UAR]]s in `tables/sota_our_models` move closer to the tuned LSTM-SA rows? (The tuned rows keep
+   notebook 04's settings and are reused.)
+2. **Equal cost** (no compute). From `tables/sota_our_models`, pick the model closest to ResLSTM-SA-h64 in CPU
+   ms per utterance and in parameters: which one is better at equal cost, and by more than the std over runs?
+3. **Accuracy against accuracy** (no compute). In `tables/sota_literature_and_ours`, set our rows' [[WA]]
+   beside the Luna-Jiménez et al. accuracies (same folds). How far is the best of ours, and is that gap
+   larger than the one in UAR?
+4. **Design an experiment** (plan it; `quick` for real numbers). The seed models ran untuned. Which single
+   hyperparameter would you tune for the dense LSTM, over how many trials, selected on which speakers, so that
+   its row becomes comparable with the tuned seed-000 rows without [[optimism]]?
+""", out_dir)

@@ -18,7 +18,8 @@
 #
 # Seed 000's slides (Krasnoproshin & Vashkevich, DSPA 2026) report ResLSTM-SA-h64 at a
 # pooled test UAR of **0.6232 ± 0.0119** over 10 runs (LSTM-SA-h64: 0.5751) — literature
-# values. This study's clean protocol has so far sat about 0.15 lower. This notebook walks a
+# values; how far below them this study's clean protocol sits is rung 0 of the ladder
+# below (its numbers are under *What we found*). This notebook walks a
 # **ladder** from our clean protocol to the authors' exact setting, one change per rung,
 # each rung trained for 100 epochs with several seeds, and says how much of the gap each
 # step explains:
@@ -221,33 +222,29 @@ reporting.save_table(spent, "fidelity_compute", out_dir)
 spent
 
 # %% [markdown]
-# ## What the ladder says
-# Generated from the table above; a rung with no records yet is reported as pending.
+# ## What we found
+# Generated from this notebook's tables (`ser_utils.reporting.findings`); a rung with no
+# records yet is reported as pending. Each line links its table or figure.
 
 # %%
-def _line(row) -> str:
-    if np.isnan(row.uar_mean):
-        return f"rung {row.rung}: pending ({row.note})"
-    ci = "" if np.isnan(row.ci95) else f" ± {row.ci95:.3f}"
-    text = f"rung {row.rung}: {row.uar_mean:.3f}{ci} over {row.n_runs} run(s)"
-    if not np.isnan(row.delta_vs_previous):
-        p = "" if np.isnan(row.p_value) else f", p = {row.p_value:.3g} over {row.paired_folds} paired folds"
-        text += f"; {row.delta_vs_previous:+.3f} against rung {row.previous}{p}"
-    return text
+from ser_utils.reporting import findings
 
+findings.show("07", out_dir)
 
-lines = []
-for model, rows in ladder.groupby("model", sort=False):
-    lines.append(f"**{model}** (slides, literature: {slides.get(model, float('nan')):.4f})")
-    lines += [f"- {_line(r)}" for r in rows.itertuples()]
-    anchor = rows[rows.rung == "6a"].iloc[0]
-    if not np.isnan(anchor.uar_mean):
-        lines.append(f"- the authors' setting with their reseeding gives {anchor.uar_mean:.3f}; their own code "
-                     f"gave {anchor.authors_code_uar_measured:.3f} on this CPU "
-                     f"(difference {anchor.uar_mean - anchor.authors_code_uar_measured:+.3f})")
-    done = rows.dropna(subset=["uar_mean"])
-    if len(done):
-        top = done.loc[done.uar_mean.idxmax()]
-        lines.append(f"- highest rung so far: {top.rung} at {top.uar_mean:.3f}, "
-                     f"{slides.get(model, np.nan) - top.uar_mean:.3f} below the slides")
-display(Markdown("\n".join(lines)))
+# %% [markdown]
+# ## Exercises
+
+# %%
+findings.show_exercises("""
+1. **See the padding** (a minute, any profile). In the cell *The authors' computation, in code*, evaluate the
+   short utterance beside ever longer ones (pad it by 10, 50, 200 frames): how does the `max |Δ probability|` of
+   the `reference` computation grow? Why is the `masked` one exactly 0 ([[BatchNorm over padding]])?
+2. **One rung** (about 5 minutes, `smoke`). Set `runs = 3` and re-run with `compute = True`: the ladder's
+   [[confidence interval]]s shrink. Which rung's change from its previous rung becomes clearer, and which
+   stays inside the interval?
+3. **Best of N** (no compute). In `figures/fidelity_best_of_n`, read off how many trials a paper-style search
+   needs before its [[optimism]] exceeds 0.01 UAR. What does this say about reporting the best of 100 trials?
+4. **Design an experiment** (plan it). The ladder changes one thing per rung, in one order. Name a pair of
+   rungs whose order could matter (an interaction) and the two extra runs that would measure it, with the
+   [[paired test]] you would use and how many (run, fold) pairs it needs to be able to reach p < 0.05.
+""", out_dir)

@@ -9,7 +9,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import balanced_accuracy_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 from conftest import REPO
 from ser_utils import pipeline
@@ -29,14 +29,17 @@ def test_paired_clean_and_parameterised(path):
 
 # notebook -> {table: expected number of rows}
 EXPECTED = {
-    "01_feature_exploration": {"corpus_counts_by_emotion": 8, "speaker_leakage_logreg": 3, "frames_by_emotion": 8},
-    "02_baseline_lstm_layer_sweep": {"baseline_table1": 9, "baseline_sweep_long": 18, "baseline_claims": 4},
-    "03_lstm_sa_vs_reslstm_sa": {"sa_models_table": 12, "sa_paired_tests": 8, "sa_protocol_gap": 6},
+    "01_feature_exploration": {"corpus_counts_by_emotion": 8, "speaker_leakage_logreg": 3, "frames_by_emotion": 8,
+                               "feature_medians_by_emotion": 8},
+    "02_baseline_lstm_layer_sweep": {"baseline_table1": 9, "baseline_sweep_long": 18, "baseline_claims": 4,
+                                     "baseline_per_class_recall": 1},
+    "03_lstm_sa_vs_reslstm_sa": {"sa_models_table": 14, "sa_paired_tests": 8, "sa_protocol_gap": 6,
+                                 "sa_per_class_recall": 8},
     "04_optuna_tuning": {"tuning_studies": 4, "tuning_best_parameters": 8, "tuning_seed000_table": 3,
-                         "tuning_pruning": 2, "tuning_winners_evaluation": 6},
-    "05_embeddings": {"embedding_separability": 2, "confusion_claims": 3},
-    "06_sota_comparison": {"sota_our_models": 7, "sota_loss_weightings": 3, "sota_literature_and_ours": 15,
-                           "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2},
+                         "tuning_pruning": 2, "tuning_winners_evaluation": 6, "tuning_val_vs_test": 1},
+    "05_embeddings": {"embedding_separability": 2, "embedding_separability_by_fold": 8, "confusion_claims": 3},
+    "06_sota_comparison": {"sota_our_models": 9, "sota_loss_weightings": 3, "sota_literature_and_ours": 17,
+                           "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2, "sota_per_class_recall": 9},
     "07_fidelity": {"fidelity_ladder": 18, "fidelity_studies": 2, "fidelity_optimism": 2, "fidelity_compute": 7},
 }
 
@@ -66,9 +69,19 @@ def test_smoke_notebook_outputs(smoke_run, name):
         assert len(df) == rows, table
         assert (smoke_run / "tables" / f"{table}.md").exists()
     assert json.loads((smoke_run / "notebooks" / f"{name}.stamp.json").read_text())["seconds"] > 0
+    # it ends with generated findings (a numbered list linking its tables) and 3-5 exercises
+    heads = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## ")]
+    titles = [nb.cells[i].source.splitlines()[0] for i in heads]
+    assert titles[-2:] == ["## What we found", "## Exercises"], titles[-3:]
+    found = "".join(o.get("data", {}).get("text/markdown", "") for o in nb.cells[heads[-2] + 1].outputs)
+    assert found.startswith("1. ") and "](../tables/" in found, found[:200]
+    assert 3 <= sum(line[:2] in {f"{k}." for k in range(1, 10)} for line in found.splitlines()) <= 6, found
+    exercises = "".join(o.get("data", {}).get("text/markdown", "") for o in nb.cells[heads[-1] + 1].outputs)
+    assert 3 <= sum(line[:2] in {f"{k}." for k in range(1, 6)} for line in exercises.splitlines()) <= 5
+    assert "GLOSSARY.md#" in exercises
 
 
-def _pooled_uars(smoke_run, keep=lambda spec: True) -> dict:
+def _pooled_uars(smoke_run, keep=lambda spec: True, metric=balanced_accuracy_score) -> dict:
     """{spec label: {run: UAR of the pooled test predictions}}, recomputed from the raw
     run-record JSON by scikit-learn (independent of ser_utils' metrics and records)."""
     out = {}
@@ -83,24 +96,41 @@ def _pooled_uars(smoke_run, keep=lambda spec: True) -> dict:
             labels += rec["test"]["labels"]
             preds += rec["test"]["preds"]
         assert spec["label"] not in out, spec["label"]
-        out[spec["label"]] = {run: balanced_accuracy_score(y, p) for run, (y, p) in pooled.items()}
+        out[spec["label"]] = {run: metric(y, p) for run, (y, p) in pooled.items()}
     return out
 
 
 def test_smoke_figures_and_tables_match_the_records(smoke_run):
     figures = {p.stem for p in (smoke_run / "figures").glob("*.png")}
     assert {"utterances_by_emotion", "baseline_uar_vs_parameters", "sa_learning_curves", "embeddings_by_emotion",
-            "attention_over_spectrograms", "confusion_reslstm_sa_h64", "sota_uar_vs_cost", "sota_stl_tsne"} <= figures
+            "attention_over_spectrograms", "confusion_reslstm_sa_h64", "sota_uar_vs_cost", "sota_stl_tsne",
+            "baseline_confusion_best", "sa_confusions", "sota_confusions"} <= figures
+    assert not any(f.startswith("optuna_importances") for f in figures)  # 4 trials < 20: not drawn
     # notebook 03's table: each model's best run, recomputed from its records
     epochs = pipeline.parameters("smoke", "03_lstm_sa_vs_reslstm_sa", smoke_run)["epochs"]
     truth = _pooled_uars(smoke_run, lambda s: s["train"]["epochs"] == epochs and s["train"]["lr"] == 1e-3)
     table = pd.read_csv(smoke_run / "tables" / "sa_models_table.csv")
+    base = table[table["kind"] == "baseline"].set_index("model")
+    table = table[table["kind"] == "network"]
     assert len(table) == 12
+    # the baselines: majority UAR 1/8 by construction; the logistic regression equals notebook 01's
+    # speaker-independent check and notebook 06's row (one shared implementation, three tables)
+    assert base.loc["majority class", "uar_mean"] == pytest.approx(1 / 8, abs=1e-12)
+    leak = pd.read_csv(smoke_run / "tables" / "speaker_leakage_logreg.csv").set_index("split")
+    lr = "logistic regression (feature mean+std)"
+    assert base.loc[lr, "uar_mean"] == pytest.approx(leak.loc["speaker-independent folds", "uar"], abs=1e-12)
+    sota_all = pd.read_csv(smoke_run / "tables" / "sota_our_models.csv").set_index("model")
+    assert sota_all.loc[lr, "uar_mean"] == pytest.approx(base.loc[lr, "uar_mean"], abs=1e-12)
+    accuracy = _pooled_uars(smoke_run, lambda s: s["train"]["epochs"] == epochs and s["train"]["lr"] == 1e-3,
+                            metric=accuracy_score)
     for _, row in table.iterrows():
         runs = truth[f"{row.model} [{row.protocol}]"]
         assert row["runs"] == len(runs) and row["UAR max"] == pytest.approx(max(runs.values()), abs=1e-9), row
+        wa = accuracy[f"{row.model} [{row.protocol}]"]
+        assert row["wa_mean"] == pytest.approx(np.mean(list(wa.values())), abs=1e-9), row
     # notebook 06's table: the seed models' mean pooled UAR; parameters as the seed papers count them
     sota = pd.read_csv(smoke_run / "tables" / "sota_our_models.csv").set_index("model")
+    sota = sota[sota["seed"] != "baseline"]
     seed_models = _pooled_uars(smoke_run, lambda s: s["model"]["name"] in ("dense_lstm", "cnn_bilstm_stl",
                                                                            "multitask_cnn"))
     params06 = pipeline.parameters("smoke", "06_sota_comparison", smoke_run)

@@ -90,12 +90,29 @@ def table(rows: list[Row], records: list[list[RunRecord]], costs: list[dict]) ->
         out.append({"model": row.spec.model.label(), "seed": row.seed, "input": row.spec.feature_set,
                     "setting": row.setting, "runs": s["runs"],
                     "UAR": study.fmt_mean_std(s["uar_mean"], s["uar_std"]), "uar_mean": s["uar_mean"],
-                    "uar_std": s["uar_std"],
+                    "uar_std": s["uar_std"], "WA": study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
+                    "wa_mean": s["wa_mean"],
                     "gender accuracy": float(np.mean(gender)) if gender else np.nan,
                     "parameters": c["parameters"],
                     "seed-size parameters": (count_parameters(build_model(row.seed_size))
                                              if row.seed_size is not None else c["parameters"]),
                     "MFLOPs/s audio": round(c["MFLOPs/s audio"], 2), "CPU ms/utt": round(c["CPU ms/utt"], 3)})
+    return pd.DataFrame(out)
+
+
+def baseline_table(baselines: dict, feature_set: str = "mfcc+chroma") -> pd.DataFrame:
+    """``training.baselines.baseline_records``' baselines as lines of ``table``: UAR and WA
+    on the same folds; nothing to time (cost columns empty)."""
+    out = []
+    for label, recs in baselines.items():
+        s = study.summary_row(recs)
+        out.append({"model": label, "seed": "baseline", "input": f"{feature_set} (utterance mean+std)"
+                    if recs[0].parameters else "labels only", "setting": "no network (seconds to fit)",
+                    "runs": s["runs"], "UAR": study.fmt_mean_std(s["uar_mean"], s["uar_std"]),
+                    "uar_mean": s["uar_mean"], "uar_std": s["uar_std"],
+                    "WA": study.fmt_mean_std(s["wa_mean"], s["wa_std"]), "wa_mean": s["wa_mean"],
+                    "gender accuracy": np.nan, "parameters": s["parameters"], "seed-size parameters": np.nan,
+                    "MFLOPs/s audio": np.nan, "CPU ms/utt": np.nan})
     return pd.DataFrame(out)
 
 
@@ -105,7 +122,7 @@ def weighting_table(rows: list[Row], records: list[list[RunRecord]]) -> pd.DataF
     for row, recs in zip(rows, records):
         s = study.summary_row(recs)
         out.append({"loss weighting": row.spec.model.variant, "runs": s["runs"], "uar_mean": s["uar_mean"],
-                    "uar_std": s["uar_std"], "gender accuracy": np.mean([r.test_gender_accuracy for r in recs])})
+                    "uar_std": s["uar_std"], "wa_mean": s["wa_mean"], "gender accuracy": np.mean([r.test_gender_accuracy for r in recs])})
     return pd.DataFrame(out)
 
 
@@ -118,11 +135,12 @@ def feature_cost(samples: np.ndarray, sr: int, repeats: int = 10) -> pd.DataFram
 
 
 def literature_table(table: pd.DataFrame, profile: str) -> pd.DataFrame:
-    """Seed 000's reported rows (each with its source's metric) above our measured rows."""
+    """Seed 000's reported rows (each with its source's metric) above our measured rows,
+    which carry their WA too: an accuracy is compared with a WA, not with a UAR."""
     ours = table.assign(kind=f"measured here ({profile} profile)", source="this study",
                         **{"metric reported": "UAR, pooled out-of-fold, mean over runs"})
-    ours = ours.rename(columns={"uar_mean": "value"})[["model", "source", "parameters", "value", "metric reported",
-                                                          "kind"]]
+    ours = ours.rename(columns={"uar_mean": "value", "wa_mean": "our WA (comparable with an accuracy)"})[
+        ["model", "source", "parameters", "value", "metric reported", "kind", "our WA (comparable with an accuracy)"]]
     lit = literature.seed000_sota().rename(columns={"reported value": "value", "reported parameters": "parameters"})
     return pd.concat([lit, ours], ignore_index=True)
 

@@ -58,18 +58,29 @@ def project(X: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     raise ValueError(f"method must be pca, tsne or umap, not {method!r}")
 
 
-def knn_uar(train_X, train_y, test_X, test_y, k: int = 10) -> float:
-    """UAR of a k-nearest-neighbour classifier fitted on training speakers and
-    scored on held-out speakers (standardised on the training part)."""
+def knn_predict(train_X, train_y, test_X, k: int = 10) -> np.ndarray:
+    """Predictions of a k-nearest-neighbour classifier fitted on training speakers
+    (standardised on the training part) for held-out speakers."""
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    clf = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=min(k, len(train_X))))
+    return clf.fit(train_X, train_y).predict(test_X)
+
+
+def knn_uar(train_X, train_y, test_X, test_y, k: int = 10) -> float:
+    """UAR of ``knn_predict`` on held-out speakers."""
     from ser_utils.training.metrics import uar
 
-    clf = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=min(k, len(train_X))))
-    clf.fit(train_X, train_y)
-    return uar(test_y, clf.predict(test_X))
+    return uar(test_y, knn_predict(train_X, train_y, test_X, k))
+
+
+def knn_wa(train_X, train_y, test_X, test_y, k: int = 10) -> float:
+    """WA (accuracy) of ``knn_predict`` on held-out speakers."""
+    from ser_utils.training.metrics import weighted_accuracy
+
+    return weighted_accuracy(test_y, knn_predict(train_X, train_y, test_X, k))
 
 
 def silhouette(X, labels) -> float:
@@ -83,9 +94,10 @@ def silhouette(X, labels) -> float:
 
 
 def separability(views: dict, labels, train, test, k: int = 10, where: str = "held-out speakers") -> pd.DataFrame:
-    """Per representation: kNN UAR (fit on ``train``, scored on ``test``, boolean masks)
+    """Per representation: kNN UAR and WA (fit on ``train``, scored on ``test``, boolean masks)
     and the silhouette of the ``test`` points by label."""
     return pd.DataFrame([{"representation": name,
                           f"kNN emotion UAR ({where})": knn_uar(X[train], labels[train], X[test],
                                                                          labels[test], k),
+                          f"kNN emotion WA ({where})": knn_wa(X[train], labels[train], X[test], labels[test], k),
                           "silhouette by emotion": silhouette(X[test], labels[test])} for name, X in views.items()])

@@ -1,4 +1,9 @@
-"""Figures of the study (matplotlib/seaborn); each function returns a Figure."""
+"""Figures of the study (matplotlib/seaborn); each function returns a Figure.
+
+One look for every figure, set once when this module is imported (``set_theme``):
+seaborn's ``whitegrid`` style and its ``colorblind`` palette (Wong's colour-blind-safe
+palette, Nature Methods 8:441, 2011) for categories; sequential colour maps
+(``cividis``/``Blues``) for quantities. Axes say their units."""
 
 from __future__ import annotations
 
@@ -9,6 +14,35 @@ import pandas as pd
 import seaborn as sns
 
 from ser_utils.data.corpus import EMOTION_NAMES
+
+PALETTE = "colorblind"
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
+UAR_LABEL = "UAR (pooled out-of-fold; chance 0.125)"
+
+
+def set_theme() -> None:
+    """The study's one theme: whitegrid, the colour-blind-safe palette, notebook context."""
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, font_scale=0.9)
+
+
+def palette(n: int) -> list:
+    """``n`` colour-blind-safe colours (seaborn's 10-colour ``colorblind``; beyond 10,
+    evenly spaced hues, which no palette keeps distinguishable for every reader)."""
+    return sns.color_palette(PALETTE, n) if n <= 10 else sns.color_palette("husl", n)
+
+
+set_theme()
+
+
+def plain_log_axis(ax) -> None:
+    """A log x axis labelled with plain numbers at 1, 2 and 5 of each decade, minor ticks
+    unlabelled (matplotlib's labelled minor ticks of a narrow log range overlap)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.6g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def utterance_panels(examples, config) -> plt.Figure:
@@ -30,20 +64,36 @@ def utterance_panels(examples, config) -> plt.Figure:
                                  ax=row[2])
         librosa.display.specshow(feats[:, config.n_mfcc:].T, sr=sr, hop_length=config.hop_length, x_axis="time",
                                  y_axis="chroma", ax=row[3])
-        row[0].set_ylabel(title)
+        row[0].set_ylabel(f"{title}\namplitude")
+        row[2].set_ylabel("MFCC index")
         for ax in row:
             ax.set_xlabel("")
-    for ax, name in zip(axes[0], ["waveform", "spectrogram (dB)", f"MFCC 1-{config.n_mfcc - 1} (MFCC-0 omitted)", "chroma-12"]):
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    for ax, name in zip(axes[0], ["waveform", "spectrogram (dB, log-frequency axis in Hz)",
+                                  f"MFCC 1-{config.n_mfcc - 1} (MFCC-0 omitted)", "chroma-12 (pitch class)"]):
         ax.set_title(name)
     fig.tight_layout()
     return fig
+
+
+def inline_png(fig, dpi: int = 72) -> str:
+    """The figure as an ``<img>`` tag with an embedded PNG (for HTML tables); closes it."""
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"/>'
 
 
 def distributions(frame: pd.DataFrame, columns, by: str = "emotion") -> plt.Figure:
     """Box plots of per-utterance statistics by emotion."""
     fig, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 3.8), squeeze=False)
     for ax, col in zip(axes[0], columns):
-        sns.boxplot(data=frame, x=col, y=by, ax=ax, fliersize=1.5, hue=by, legend=False, palette="tab10")
+        sns.boxplot(data=frame, x=col, y=by, ax=ax, fliersize=1.5, hue=by, legend=False,
+                    palette=palette(frame[by].nunique()))
         ax.set_title(col)
         ax.set_xlabel("")
         ax.set_ylabel("" if ax is not axes[0][0] else by)
@@ -53,17 +103,34 @@ def distributions(frame: pd.DataFrame, columns, by: str = "emotion") -> plt.Figu
 
 def uar_vs_parameters(frame: pd.DataFrame, x="parameters", y="uar_mean", hue="layers", style="pooling",
                       reported: str | None = "reported_uar") -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    sns.scatterplot(data=frame, x=x, y=y, hue=hue, style=style, s=80, ax=ax, palette="viridis")
-    if reported and reported in frame:
-        ok = frame[reported].notna()
-        ax.scatter(frame.loc[ok, x], frame.loc[ok, reported], marker="x", color="grey",
-                   label="reported (seed 001)")
-    ax.set_xscale("log")
-    ax.set_xlabel("trainable parameters")
-    ax.set_ylabel("pooled UAR")
-    ax.legend(fontsize=8, ncol=2)
-    ax.grid(alpha=0.3)
+    """Seed 001's sweep: one panel per pooling (``last``, ``concat``); per number of
+    layers a line over the hidden sizes, ours solid, seed 001's reported values dotted
+    with open markers (literature)."""
+    styles = list(dict.fromkeys(frame[style]))
+    levels = sorted(frame[hue].unique())
+    colours = dict(zip(levels, palette(len(levels))))
+    fig, axes = plt.subplots(1, len(styles), figsize=(5.2 * len(styles), 4.2), squeeze=False, sharey=True)
+    for ax, st in zip(axes[0], styles):
+        part = frame[frame[style] == st]
+        for level in levels:
+            g = part[part[hue] == level].sort_values(x)
+            if g.empty:
+                continue
+            ax.plot(g[x], g[y], marker="o", color=colours[level], label=f"{hue} = {level}, ours")
+            if reported and reported in g and g[reported].notna().any():
+                ok = g[reported].notna()
+                ax.plot(g.loc[ok, x], g.loc[ok, reported], ls=":", marker="o", mfc="white", color=colours[level],
+                        label=f"{hue} = {level}, seed 001 (reported)")
+        ax.axhline(0.125, color="grey", lw=0.8, ls="--")
+        plain_log_axis(ax)
+        ax.set(title=f"{style}: {st}", xlabel="trainable parameters (count, log scale)")
+    axes[0][0].set_ylabel(UAR_LABEL)
+    legend = {}
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    order = sorted(legend, key=lambda k: ("reported" in k, k))
+    axes[0][-1].legend([legend[k] for k in order], order, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
     fig.tight_layout()
     return fig
 
@@ -80,21 +147,37 @@ def learning_curves(curves: dict) -> plt.Figure:
     axes[0].set_title("loss (solid: train, dashed: validation speakers)")
     axes[1].set_title("UAR, validation speakers (selects the epoch)")
     axes[2].set_title("UAR, test speakers (never used for selection)")
+    axes[0].set_ylabel("cross-entropy (nats per utterance)")
+    axes[1].set_ylabel("UAR (chance 0.125)")
+    axes[2].set_ylabel("UAR (chance 0.125)")
     for ax in axes:
         ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
     axes[2].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 
-def confusion_heatmap(cm: np.ndarray, title: str = "", labels=EMOTION_NAMES) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+def confusion_heatmap(cm: np.ndarray, title: str = "", labels=EMOTION_NAMES, ax=None) -> plt.Figure:
+    """Row-normalised confusion matrix: the share of each true emotion (row) predicted
+    as each emotion (column); the diagonal holds the per-class recalls."""
+    fig, ax = plt.subplots(figsize=(6.5, 5.5)) if ax is None else (ax.figure, ax)
     sns.heatmap(cm, annot=True, fmt=".2f", cmap="Blues", xticklabels=labels, yticklabels=labels, ax=ax,
-                vmin=0, vmax=1, cbar=False)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+                vmin=0, vmax=1, cbar=False, annot_kws={"fontsize": 7})
+    ax.set_xlabel("predicted emotion")
+    ax.set_ylabel("true emotion (row shares sum to 1)")
     ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_grid(matrices: dict, cols: int = 3) -> plt.Figure:
+    """``{title: row-normalised confusion matrix}``, one panel each."""
+    rows = (len(matrices) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.6 * rows), squeeze=False)
+    for ax, (title, cm) in zip(axes.flat, matrices.items()):
+        confusion_heatmap(cm, title, ax=ax)
+    for ax in list(axes.flat)[len(matrices):]:
+        ax.axis("off")
     fig.tight_layout()
     return fig
 
@@ -112,9 +195,10 @@ def embedding_grid(projections: dict, hue, hue_name: str, title: str = "") -> pl
             ax = axes[i][j]
             pts = projections[(rep, method)]
             sns.scatterplot(x=pts[:, 0], y=pts[:, 1], hue=hue.astype(str) if categorical else hue, s=12, ax=ax,
-                            palette="tab10" if hue.nunique() <= 10 else "tab20", legend=(i == 0 and j == len(methods) - 1),
-                            linewidth=0)
+                            palette=palette(hue.nunique()) if categorical else "cividis",
+                            legend=(i == 0 and j == len(methods) - 1), linewidth=0)
             ax.set_title(f"{rep} — {method}")
+            ax.set(xlabel=f"{method} 1 (no unit)", ylabel=f"{method} 2 (no unit)")
             ax.set_xticks([])
             ax.set_yticks([])
     leg = axes[0][-1].get_legend()
@@ -140,7 +224,7 @@ def tuning_histories(frames: dict) -> plt.Figure:
         ax.plot(done.number, done.val_uar.cummax(), lw=1)
         pr = t[t.state == "pruned"]
         ax.scatter(pr.number, np.full(len(pr), ax.get_ylim()[0]), marker="|", color="grey", label="pruned")
-        ax.set(title=title, xlabel="trial", ylabel="UAR")
+        ax.set(title=title, xlabel="trial number", ylabel="UAR (chance 0.125)")
     for ax in list(axes.flat)[len(frames):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
@@ -157,26 +241,38 @@ def attention_panels(examples) -> plt.Figure:
         librosa.display.specshow(mel_db, sr=sr, hop_length=hop_fine, x_axis="time", y_axis="mel", ax=ax)
         twin = ax.twinx()
         t = (np.arange(len(alpha)) * hop) / sr
-        twin.plot(t, alpha, color="orange", lw=2)
-        twin.set_ylabel("attention α_t", color="orange")
+        twin.plot(t, alpha, color="#E69F00", lw=2)
+        twin.set_ylabel("attention α_t (sums to 1)", color="#E69F00")
+        twin.grid(False)
+        ax.set_ylabel("frequency (Hz, mel scale)")
         twin.set_ylim(0, max(alpha.max() * 1.1, 1e-3))
         ax.set_title(title)
         ax.set_xlabel("")
+    axes[-1, 0].set_xlabel("time (s)")
     fig.tight_layout()
     return fig
 
 
 def uar_vs_cost(table: pd.DataFrame) -> plt.Figure:
-    """UAR (mean ± std over runs) against parameters and against CPU ms per utterance,
-    one labelled point per model (notebook 06)."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    for ax, x in zip(axes, ("parameters", "CPU ms/utt")):
-        ax.errorbar(table[x], table["uar_mean"], yerr=table["uar_std"].fillna(0), fmt="o", capsize=3)
-        for _, r in table.iterrows():
-            ax.annotate(r["model"], (r[x], r["uar_mean"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
-        ax.set_xscale("log")
-        ax.set_xlabel(x + " (log scale)")
-        ax.set_ylabel("UAR (pooled out-of-fold)")
+    """UAR (mean ± std over runs) against parameters and against CPU ms per utterance
+    (notebook 06). Each model has its own colour and marker, named in one legend beside
+    the panels, so no label can overlap a point or another label."""
+    lines = table[table["CPU ms/utt"].isna()].reset_index(drop=True)   # baselines: no model to time
+    table = table[table["CPU ms/utt"].notna()].reset_index(drop=True)
+    colours = palette(len(table))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
+    for ax, (x, xlabel) in zip(axes, (("parameters", "trainable parameters (count, log axis)"),
+                                      ("CPU ms/utt", "CPU time per utterance (ms; 1 thread, log axis)"))):
+        for i, r in table.iterrows():
+            ax.errorbar(r[x], r["uar_mean"], yerr=0 if np.isnan(r["uar_std"]) else r["uar_std"], capsize=3, ms=8,
+                        fmt=MARKERS[i % len(MARKERS)], color=colours[i], label=r["model"])
+        for j, r in lines.iterrows():
+            ax.axhline(r["uar_mean"], color="grey", lw=1, ls=["--", ":", "-."][j % 3],
+                       label=f"{r['model']} (baseline)")
+        plain_log_axis(ax)
+        ax.set_xlabel(xlabel)
+    axes[0].set_ylabel("UAR (pooled out-of-fold, mean ± std over runs)")
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1), title="model")
     fig.suptitle("accuracy against cost, one protocol")
     fig.tight_layout()
     return fig
@@ -197,7 +293,7 @@ def fidelity_waterfall(ladder: pd.DataFrame, slides: dict | None = None) -> plt.
                 continue
             base = mean.get(r["previous"], np.nan) if isinstance(r["previous"], str) else np.nan
             base = 0.0 if np.isnan(base) else base
-            colour = "#0072B2" if r["uar_mean"] >= base else "#D55E00"
+            colour = "#0072B2" if r["uar_mean"] >= base else "#D55E00"  # colour-blind-safe blue / vermillion
             ax.bar(i, r["uar_mean"] - base, bottom=base, color=colour, width=0.6)
             if not np.isnan(r["ci95"]):
                 ax.errorbar(i, r["uar_mean"], yerr=r["ci95"], color="black", capsize=3, lw=1)
@@ -223,8 +319,8 @@ def best_of_n_curve(curves: dict) -> plt.Figure:
     for label, frame in curves.items():
         ax.plot(frame["n_trials"], frame["expected"], marker="o", ms=3, label=label)
         ax.fill_between(frame["n_trials"], frame["q05"], frame["q95"], alpha=0.15)
-    ax.set_xlabel("trials searched (N)")
-    ax.set_ylabel("test UAR of the selected trial")
+    ax.set_xlabel("trials searched (N, count)")
+    ax.set_ylabel("test UAR of the selected trial (expected)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -1,6 +1,10 @@
-"""Refresh the README's results section from a profile's tables:
-``python -m ser_utils.reporting.readme --profile quick`` (``make readme``). The section lies
-between ``<!-- results:start -->`` and ``<!-- results:end -->``."""
+"""Refresh the README from a profile's tables:
+``python -m ser_utils.reporting.readme --profile quick`` (``make readme``). Two generated
+sections: the study's questions with today's answers (between ``<!-- answers:start -->``
+and ``<!-- answers:end -->``, near the top) and the results tables (between
+``<!-- results:start -->`` and ``<!-- results:end -->``). Every number in them is read from
+the tables; the fidelity answers from ``results/full/tables`` when the ladder is there, and
+"in progress" until then."""
 
 from __future__ import annotations
 
@@ -11,13 +15,16 @@ from pathlib import Path
 from ser_utils.paths import atomic_path, project_dir, results_dir
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+ANSWERS_START, ANSWERS_END = "<!-- answers:start -->", "<!-- answers:end -->"
 
 SECTIONS = [
     ("sa_models_table", "LSTM-SA vs ResLSTM-SA (notebook 03)"),
     ("sa_paired_tests", "Paired tests, ResLSTM-SA against LSTM-SA (notebook 03)"),
+    ("sa_per_class_recall", "Per-class recall, clean protocol, with the baselines (notebook 03)"),
     ("tuning_seed000_table", "Tuned LSTM-SA / ResLSTM-SA: clean vs paper-style selection (notebook 04)"),
     ("tuning_pruning", "What pruning saves (notebook 04)"),
     ("sota_our_models", "Every architecture on one protocol: accuracy and cost (notebook 06)"),
+    ("sota_per_class_recall", "Per-class recall of every architecture (notebook 06)"),
     ("sota_wav2vec2_cost", "wav2vec 2.0 compute, random weights (notebook 06)"),
     ("sota_literature_and_ours", "Seed 000's literature table (reported) next to our rows (notebook 06)"),
     ("baseline_table1", "Multi-layer LSTM baselines, seed 001 Table 1 re-run (notebook 02)"),
@@ -25,6 +32,11 @@ SECTIONS = [
     ("speaker_leakage_logreg", "Why speaker-independent folds (notebook 01)"),
 ]
 
+
+# numeric columns that tables keep beside their formatted "mean ± std" twins (for the
+# findings); the README shows the formatted ones only
+NUMERIC_TWINS = ["uar_mean", "uar_std", "ci95_low", "ci95_high", "wa_mean", "wa_std"]
+TWINNED = {"sa_models_table", "sota_our_models"}
 
 LADDER_COLUMNS = ["model", "rung", "description", "n_runs", "runs_planned", "uar_mean", "ci95", "wa_mean",
                   "delta_vs_previous", "p_value", "slides_uar_literature", "authors_code_uar_measured"]
@@ -61,21 +73,176 @@ def render(profile: str) -> str:
         lines.append("")
     lines += fidelity_section()
     for name, title in SECTIONS:
-        path = out / "tables" / f"{name}.md"
+        path = out / "tables" / f"{name}.csv"
         if path.exists():
-            lines += [f"### {title}", "", path.read_text().strip(), ""]
+            import pandas as pd
+
+            frame = pd.read_csv(path)
+            frame = frame.drop(columns=[c for c in NUMERIC_TWINS if c in frame and name in TWINNED])
+            lines += [f"### {title}", "", frame.to_markdown(index=False, floatfmt=".4g"), ""]
     return "\n".join(lines + [END])
+
+
+def _table(folder: Path, name: str):
+    import pandas as pd
+
+    path = Path(folder) / "tables" / f"{name}.csv"
+    return pd.read_csv(path, dtype={"rung": str, "previous": str} if name == "fidelity_ladder" else None) if path.exists() else None
+
+
+def _link(folder: Path, name: str, kind: str = "tables") -> str:
+    ext = "md" if kind == "tables" else "png"
+    rel = Path(folder).resolve()
+    try:
+        rel = rel.relative_to(project_dir())
+    except ValueError:
+        pass
+    return f"[`{name}`]({rel.as_posix()}/{kind}/{name}.{ext})"
+
+
+def answer_residual(out: Path) -> str:
+    """Notebook 03's paired tests, clean protocol, ResLSTM-SA against LSTM-SA per size."""
+    from ser_utils.reporting.findings import pvalue, residual_verdict, signed
+
+    tests = _table(out, "sa_paired_tests")
+    if tests is None:
+        return "not computed yet (notebook 03)"
+    clean = tests[(tests["protocol"] == "clean") & ~tests["comparison"].str.contains("claim")]
+    parts = [f"{r['comparison'].split(' vs ')[0].rsplit('-', 1)[1]} {signed(r['mean UAR diff'])} "
+             f"[{signed(r['ci95 low'])}, {signed(r['ci95 high'])}]" for _, r in clean.iterrows()]
+    text = (f"{residual_verdict(clean)} (default hyperparameters): ResLSTM-SA − LSTM-SA UAR {', '.join(parts)} "
+            f"(95 % CI, {int(clean['pairs'].min())} (run, fold) pairs each, {clean['test'].iloc[0]} test).")
+    claim = tests[(tests["protocol"] == "clean") & tests["comparison"].str.contains("claim")]
+    if len(claim):
+        r = claim.iloc[0]
+        text += (f" The slides' ResLSTM-SA-h32 > LSTM-SA-h128: {signed(r['mean UAR diff'])} "
+                 f"[{signed(r['ci95 low'])}, {signed(r['ci95 high'])}], p = {pvalue(r['p'])}.")
+    return text + f" {_link(out, 'sa_paired_tests')}"
+
+
+def answer_honest(out: Path, full: Path) -> str:
+    """Best clean-protocol UAR of the profile (03 and 04) against the slides, and the
+    ladder's best honest rung when ``full`` has it."""
+    from ser_utils import literature
+    from ser_utils.reporting.findings import HONEST_RUNGS, num, pm
+
+    slides = literature.SEED000_TABLE["ResLSTM-SA-h64"][1]
+    candidates = []
+    models = _table(out, "sa_models_table")
+    if models is not None and "kind" in models:
+        nets = models[(models["protocol"] == "clean") & (models["kind"] == "network")]
+        candidates += [(r["uar_mean"], r["uar_std"], f"{r['model']} at default settings", "sa_models_table")
+                       for _, r in nets.iterrows()]
+    ev = _table(out, "tuning_winners_evaluation")
+    if ev is not None:
+        clean = ev[ev["selection"] == "clean"]
+        candidates += [(r["uar_mean"], r["uar_std"], f"{r['model']} clean-tuned ({r['space']} space)",
+                        "tuning_winners_evaluation") for _, r in clean.iterrows()]
+    text = ""
+    if candidates:
+        m, sd, what, table = max(candidates, key=lambda c: c[0])
+        text = (f"{'Not so far' if m < slides else 'Yes'}: the best clean result of the `{out.name}` profile is "
+                f"{what}, UAR {pm(m, sd)}, {num(abs(slides - m))} {'below' if m < slides else 'above'} the slides' "
+                f"ResLSTM-SA-h64 {num(slides, 4)} (reported) {_link(out, table)}.")
+    ladder, where, prefix = _table(full, "fidelity_ladder"), full, " At 100 epochs"
+    if ladder is None:
+        ladder, where = _table(out, "fidelity_ladder"), out
+        text += " The 100-epoch fidelity ladder (notebook 07, `results/full`) is in progress"
+        if ladder is None:
+            return text + "."
+        text += f"; the records so far, as the `{out.name}` profile's notebook 07 reads them:"
+        prefix = ""
+    honest = ladder[ladder["rung"].isin(HONEST_RUNGS)].dropna(subset=["uar_mean"])
+    if honest.empty:
+        return text + " its honest rungs are still pending."
+    top = honest.loc[honest["uar_mean"].idxmax()]
+    runs = f", {int(top['n_runs'])} of {int(top['runs_planned'])} runs" if "runs_planned" in top else ""
+    return text + (f"{prefix} the best honest rung (no test speaker steering anything) is {top['model']} rung "
+                   f"{top['rung']}, UAR {num(top['uar_mean'])} ± {num(top['ci95'])} (95 % t-interval{runs}) "
+                   f"{_link(where, 'fidelity_ladder')}.")
+
+
+def answer_optimism(out: Path, full: Path) -> str:
+    """Notebook 04's optimism and, when ``full`` has it, notebook 07's best-of-N optimism."""
+    from ser_utils.reporting.findings import num, signed
+
+    table = _table(out, "tuning_seed000_table")
+    text = "not computed yet (notebook 04)."
+    if table is not None:
+        opt, sel = table["optimism (paper-style − clean)"], table["selected − clean"]
+        text = (f"Re-run with fresh seeds, paper-style minus clean winner: {signed(float(opt.mean()))} "
+                f"UAR on average ({signed(float(opt.min()))} to {signed(float(opt.max()))}, {len(opt)} studies of "
+                f"the `{out.name}` profile); the number a paper-style study reports, the winner's own test UAR, "
+                f"exceeds the clean fresh-seed mean by {signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
+                f"{_link(out, 'tuning_seed000_table')}.")
+    optimism, where, prefix = _table(full, "fidelity_optimism"), full, " At 100 epochs (best of all trials):"
+    if optimism is None:
+        optimism, where = _table(out, "fidelity_optimism"), out
+        text += " The 100-epoch estimate (notebook 07, `results/full`) is in progress"
+        if optimism is None:
+            return text + "."
+        prefix = "; so far (best of all trials):"
+    parts = [f"{r['model']} {r['space']} {signed(r['optimism'])} over {int(r['complete_trials'])} trials"
+             for _, r in optimism.iterrows()]
+    return text + f"{prefix} {'; '.join(parts)} {_link(where, 'fidelity_optimism')}."
+
+
+def answer_architectures(out: Path) -> str:
+    """Notebook 06: the seeds' other architectures against the tuned seed-000 rows, with cost."""
+    from ser_utils.reporting.findings import num, pm
+
+    table = _table(out, "sota_our_models")
+    if table is None:
+        return "not computed yet (notebook 06)."
+    nets = table[table["seed"] != "baseline"]
+    others, ours = nets[nets["seed"] != "seed 000"], nets[nets["seed"] == "seed 000"]
+    if others.empty or ours.empty:
+        return "not computed yet (notebook 06)."
+    o, t = others.loc[others["uar_mean"].idxmax()], ours.loc[ours["uar_mean"].idxmax()]
+    text = (f"{'Below' if o['uar_mean'] < t['uar_mean'] else 'Level with or above'} the tuned LSTM-SA/ResLSTM-SA "
+            f"so far (the seed models are untuned): the best, {o['model']} "
+            f"({o['seed']}), UAR {pm(o['uar_mean'], o['uar_std'])} at {int(o['parameters']):,} parameters and "
+            f"{num(o['CPU ms/utt'], 2)} CPU ms per utterance, against {t['model']} {pm(t['uar_mean'], t['uar_std'])} "
+            f"at {int(t['parameters']):,} parameters and {num(t['CPU ms/utt'], 2)} ms")
+    base = table[table["seed"] == "baseline"]
+    if len(base):
+        b = base.loc[base["uar_mean"].idxmax()]
+        text += f"; the {b['model']} baseline: {num(b['uar_mean'])}"
+    return text + f" {_link(out, 'sota_our_models')}."
+
+
+QUESTIONS = [
+    ("Does the residual connection help (ResLSTM-SA against LSTM-SA)?", lambda out, full: answer_residual(out)),
+    ("Can the slides' numbers be reached honestly (no test speaker steering anything)?", answer_honest),
+    ("How much does selecting on the test folds inflate a result?", answer_optimism),
+    ("How do the seeds' other architectures compare at equal cost?", lambda out, full: answer_architectures(out)),
+]
+
+
+def render_answers(profile: str, out: Path | None = None, full: Path | None = None) -> str:
+    out = Path(out or results_dir() / profile)
+    full = Path(full or results_dir() / "full")
+    lines = [ANSWERS_START, "", f"Today's answers, generated from the tables of `results/{out.name}` (and "
+             "`results/full` for the 100-epoch study) by `make readme`:", "",
+             "| question | today's answer |", "|---|---|"]
+    lines += [f"| {q} | {answer(out, full)} |" for q, answer in QUESTIONS]
+    return "\n".join(lines + ["", ANSWERS_END])
+
+
+def _replace(text: str, start: str, end: str, body: str, readme: Path) -> str:
+    if start not in text or end not in text:
+        raise SystemExit(f"{readme}: markers {start} ... {end} not found")
+    head, rest = text.split(start, 1)
+    return head + body + rest.split(end, 1)[1]
 
 
 def refresh(profile: str, readme: Path | None = None) -> Path:
     readme = readme or project_dir() / "README.md"
     text = readme.read_text()
-    if START not in text or END not in text:
-        raise SystemExit(f"{readme}: markers {START} ... {END} not found")
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
+    text = _replace(text, START, END, render(profile), readme)
+    text = _replace(text, ANSWERS_START, ANSWERS_END, render_answers(profile), readme)
     with atomic_path(readme, suffix=".md") as tmp:
-        tmp.write_text(head + render(profile) + tail)
+        tmp.write_text(text)
     return readme
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from ser_utils.data.dataset import Dataset, load_dataset
 from ser_utils.data.folds import REFERENCE_FOLDS, speaker_folds
 from ser_utils.paths import data_dir
-from ser_utils.training import fold_uars, metrics, pooled_uar
+from ser_utils.training import fold_uars, metrics, pooled_uar, pooled_wa
 
 
 def corpus_root(corpus: str, synthetic_actors: int = 8, synthetic_dir: str | None = None, seed: int = 0) -> Path:
@@ -50,11 +50,14 @@ def load(corpus: str, feature_set: str = "mfcc+chroma", synthetic_actors: int = 
 
 
 def summary_row(records) -> dict:
-    """Pooled out-of-fold UAR per run, summarised: mean, std, max, 95 % CI."""
+    """Pooled out-of-fold UAR per run, summarised: mean, std, max, 95 % CI; and the mean
+    and std of the pooled weighted accuracy (WA)."""
     pooled = list(pooled_uar(records).values())
     s = metrics.summarize(pooled)
+    wa = np.array(list(pooled_wa(records).values()))
     return {"runs": s["n"], "uar_mean": s["mean"], "uar_std": s["std"], "uar_max": s["max"],
             "uar_ci95_low": s["ci95_low"], "uar_ci95_high": s["ci95_high"],
+            "wa_mean": float(wa.mean()), "wa_std": float(wa.std(ddof=1)) if len(wa) > 1 else float("nan"),
             "parameters": records[0].parameters,
             "train_minutes": sum(r.wall_seconds for r in records) / 60}
 
@@ -72,6 +75,32 @@ def pooled_confusion(records, normalize: bool = True) -> np.ndarray:
     return cm / cm.sum(axis=1, keepdims=True).clip(min=1) if normalize else cm
 
 
+def recall_table(records_by_label: dict) -> pd.DataFrame:
+    """One row per model: the recall of each emotion in the pooled out-of-fold
+    predictions of a run, averaged over runs, then UAR (the mean of those recalls, equal
+    to the mean pooled UAR over runs) and WA (mean over runs)."""
+    from ser_utils.data.corpus import EMOTION_NAMES
+    from ser_utils.training import pooled_predictions
+
+    rows = []
+    for label, records in records_by_label.items():
+        per_run = [metrics.per_class_recall(y, p) for y, p in pooled_predictions(records).values()]
+        recall = np.mean(per_run, axis=0)
+        wa = np.mean([metrics.weighted_accuracy(y, p) for y, p in pooled_predictions(records).values()])
+        rows.append({"model": label, "runs": len(per_run), **dict(zip(EMOTION_NAMES, recall)),
+                     "UAR": float(np.nanmean(recall)), "WA": float(wa)})
+    return pd.DataFrame(rows)
+
+
+def paired_row(comparison: str, cmp: dict, **extra) -> dict:
+    """A table row of ``paired``'s result: pairs, mean difference with its 95 % bootstrap
+    interval, the test used, its p, the smallest p it could give and the verdict."""
+    return {"comparison": comparison, **extra, "pairs": cmp["pairs"], "mean UAR diff": cmp["mean_diff"],
+            "ci95 low": cmp["ci95_low"], "ci95 high": cmp["ci95_high"], "test": cmp["test"], "p": cmp["p"],
+            "smallest attainable p": cmp["min_p"], "verdict (alpha 0.05)": cmp["verdict"],
+            "better / worse": f"{cmp['a_better']} / {cmp['b_better']}"}
+
+
 def mean_history(records, key: str) -> np.ndarray:
     """A history series averaged over the records (folds and runs)."""
     return np.mean([r.history[key] for r in records], axis=0)
@@ -82,37 +111,33 @@ def fmt_mean_std(mean: float, std: float) -> str:
 
 
 def speaker_leakage(data: Dataset, folds, seed: int = 0) -> pd.DataFrame:
-    """Logistic regression on per-utterance mean and std of each feature, scored
-    with random utterance splits (speakers shared) and with speaker-independent
-    folds; plus how well the same features identify the actor."""
-    from sklearn.linear_model import LogisticRegression
+    """Logistic regression on per-utterance mean and std of each feature
+    (``training.baselines``), scored with random utterance splits (speakers shared) and
+    with speaker-independent folds; plus how well the same features identify the actor.
+    UAR and WA of the out-of-fold predictions, and the std of the UAR over the splits."""
     from sklearn.model_selection import StratifiedKFold
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    X = np.stack([np.concatenate([f.mean(axis=0), f.std(axis=0)]) for f in data.features])
+    from ser_utils.training import baselines
+
+    X = baselines.utterance_stats(data.features)
     y, actors = data.labels, data.actors
-
-    def oof(target, splits):
-        pred = np.empty_like(target)
-        for train, test in splits:
-            clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
-            pred[test] = clf.fit(X[train], target[train]).predict(X[test])
-        return pred
-
     random_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y))
-    speaker_splits = [(np.flatnonzero(~np.isin(actors, f.test)), np.flatnonzero(np.isin(actors, f.test)))
-                      for f in folds]
-    rows = [
-        {"task": "emotion", "split": "random utterances (speakers shared)",
-         "uar": metrics.uar(y, oof(y, random_splits))},
-        {"task": "emotion", "split": "speaker-independent folds", "uar": metrics.uar(y, oof(y, speaker_splits))},
-    ]
+    speaker_splits = baselines.speaker_splits(actors, folds)
+    rows = []
+    for split, splits in (("random utterances (speakers shared)", random_splits),
+                          ("speaker-independent folds", speaker_splits)):
+        pred = baselines.out_of_fold(X, y, splits)
+        rows.append({"task": "emotion", "split": split, "uar": metrics.uar(y, pred),
+                     "wa": metrics.weighted_accuracy(y, pred),
+                     "fold_uar_std": float(np.std([metrics.uar(y[t], pred[t]) for _, t in splits], ddof=1))})
     actor_ids = np.searchsorted(np.unique(actors), actors)
     actor_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, actor_ids))
-    pred = oof(actor_ids, actor_splits)
+    pred = baselines.out_of_fold(X, actor_ids, actor_splits)
     rows.append({"task": "actor identity", "split": "random utterances",
-                 "uar": metrics.uar(actor_ids, pred, n_classes=len(np.unique(actors)))})
+                 "uar": metrics.uar(actor_ids, pred, n_classes=len(np.unique(actors))),
+                 "wa": metrics.weighted_accuracy(actor_ids, pred),
+                 "fold_uar_std": float(np.std([metrics.uar(actor_ids[t], pred[t], n_classes=len(np.unique(actors)))
+                                               for _, t in actor_splits], ddof=1))})
     out = pd.DataFrame(rows)
     out["chance"] = [1 / 8, 1 / 8, 1 / len(np.unique(actors))]
     return out

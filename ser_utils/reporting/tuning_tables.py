@@ -29,19 +29,23 @@ def trials_frame(study):
 
 
 def study_summary(plan, study) -> dict:
-    """A study in one row: trials by state, both winners, cost. ``trials_per_hour``
-    counts finished trials per hour of training on one core (fold wall times summed),
-    so studies with and without pruning compare on equal terms."""
+    """A study in one row: trials by state, both winners, cost per hour of training on
+    one core (fold wall times summed). ``trials_per_core_hour`` counts every finished
+    trial, pruned ones included; ``complete_per_core_hour`` only the complete ones —
+    the trials that can win, so the number to compare a pruned study with an unpruned
+    one."""
     frame = trials_frame(study)
     win = tuning.winners(study)
     core_hours = frame["train_seconds"].sum() / 3600
+    complete = int((frame["state"] == "complete").sum())
     return {"model": plan.label, "space": plan.space, "pruner": plan.pruner, "epochs": plan.epochs,
-            "complete": int((frame["state"] == "complete").sum()), "pruned": int((frame["state"] == "pruned").sum()),
+            "complete": complete, "pruned": int((frame["state"] == "pruned").sum()),
             "clean_trial": win["clean"].number, "clean_val_uar": win["clean"].value,
             "clean_test_uar": win["clean"].user_attrs["test_uar"],
             "paper_trial": win["paper"].number, "paper_val_uar": win["paper"].value,
             "paper_test_uar": win["paper"].user_attrs["test_uar"],
             "core_hours": core_hours, "trials_per_core_hour": len(frame) / core_hours if core_hours else np.nan,
+            "complete_per_core_hour": complete / core_hours if core_hours else np.nan,
             "study": study.study_name}
 
 
@@ -54,7 +58,8 @@ def evaluation_frame(winner_list, records) -> pd.DataFrame:
         row = summary_row(recs)
         rows.append({"model": w.plan.label, "space": w.plan.space, "selection": w.selection, "trial": w.trial,
                      "parameters": row["parameters"], "uar_mean": row["uar_mean"], "uar_std": row["uar_std"],
-                     "uar_max": row["uar_max"], "selected_test_uar": w.test_uar, "runs": row["runs"]})
+                     "uar_max": row["uar_max"], "wa_mean": row["wa_mean"], "wa_std": row["wa_std"],
+                     "selected_test_uar": w.test_uar, "runs": row["runs"]})
     return pd.DataFrame(rows)
 
 
@@ -62,14 +67,17 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
     """Clean and paper-style winners side by side, the optimism of selecting on the
     test folds (paper-style minus clean), and the slides' reported values."""
     wide = evaluation.pivot_table(index=["model", "space", "parameters"], columns="selection",
-                                  values=["uar_mean", "uar_std", "uar_max", "selected_test_uar"]).reset_index()
+                                  values=["uar_mean", "uar_std", "uar_max", "wa_mean", "wa_std",
+                                          "selected_test_uar"]).reset_index()
     wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in wide.columns]
     table = pd.DataFrame({
         "model": wide["model"], "space": wide["space"], "parameters": wide["parameters"],
         "clean UAR": [fmt_mean_std(m, s) for m, s in zip(wide["uar_mean clean"], wide["uar_std clean"])],
         "clean max": wide["uar_max clean"],
+        "clean WA": [fmt_mean_std(m, s) for m, s in zip(wide["wa_mean clean"], wide["wa_std clean"])],
         "paper-style UAR": [fmt_mean_std(m, s) for m, s in zip(wide["uar_mean paper"], wide["uar_std paper"])],
         "paper-style max": wide["uar_max paper"],
+        "paper-style WA": [fmt_mean_std(m, s) for m, s in zip(wide["wa_mean paper"], wide["wa_std paper"])],
         "paper-style selected": wide["selected_test_uar paper"],
         "optimism (paper-style − clean)": wide["uar_mean paper"] - wide["uar_mean clean"],
         "selected − clean": wide["selected_test_uar paper"] - wide["uar_mean clean"],

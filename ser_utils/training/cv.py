@@ -75,17 +75,24 @@ def cross_validate(spec: Spec, data: Dataset, folds, runs=(0,), runs_dir=None, n
                                desc=spec.label())[0]
 
 
-def pooled_uar(records) -> dict:
-    """UAR of the pooled out-of-fold test predictions, per run: ``{run: uar}``."""
+def pooled_predictions(records) -> dict:
+    """The pooled out-of-fold test labels and predictions, per run: ``{run: (labels, preds)}``."""
     by_run: dict[int, list] = {}
     for rec in records:
         by_run.setdefault(rec.run, []).append(rec)
-    out = {}
-    for run, recs in sorted(by_run.items()):
-        labels = np.concatenate([r.test.labels for r in recs])
-        preds = np.concatenate([r.test.preds for r in recs])
-        out[run] = metrics.uar(labels, preds)
-    return out
+    return {run: (np.concatenate([r.test.labels for r in recs]), np.concatenate([r.test.preds for r in recs]))
+            for run, recs in sorted(by_run.items())}
+
+
+def pooled_uar(records) -> dict:
+    """UAR of the pooled out-of-fold test predictions, per run: ``{run: uar}``."""
+    return {run: metrics.uar(y, p) for run, (y, p) in pooled_predictions(records).items()}
+
+
+def pooled_wa(records) -> dict:
+    """Weighted accuracy (plain accuracy) of the pooled out-of-fold test predictions,
+    per run: ``{run: wa}``."""
+    return {run: metrics.weighted_accuracy(y, p) for run, (y, p) in pooled_predictions(records).items()}
 
 
 def fold_uars(records) -> dict:

@@ -55,10 +55,62 @@ def summarize(values) -> dict:
             "min": float(values.min()), "max": float(values.max()), "ci95_low": lo, "ci95_high": hi}
 
 
-def paired_comparison(a: dict, b: dict) -> dict:
+# Exact sign-flip tests enumerate 2**n sign patterns; above this many pairs the
+# Wilcoxon signed-rank test (scipy) is used instead.
+EXACT_MAX_PAIRS = 16
+
+
+def min_attainable_p(n_nonzero: int) -> float:
+    """Smallest two-sided p-value a paired sign-flip or Wilcoxon signed-rank test can
+    give on ``n_nonzero`` non-zero differences: 2 / 2**n (all signs alike). With 5
+    pairs it is 0.0625, so "p < 0.05" is impossible whatever the data."""
+    return 1.0 if n_nonzero < 1 else min(1.0, 2.0 / 2 ** n_nonzero)
+
+
+def sign_flip_p(diff) -> float:
+    """Exact two-sided sign-flip (paired permutation) test of mean ``diff`` = 0: the
+    share of the 2**n sign patterns whose |mean| is at least the observed one (Fisher
+    1935; Good, *Permutation Tests*, 2005). Exact for n <= ``EXACT_MAX_PAIRS``."""
+    diff = np.asarray(diff, float)
+    if len(diff) > EXACT_MAX_PAIRS:
+        raise ValueError(f"sign_flip_p: {len(diff)} pairs, at most {EXACT_MAX_PAIRS} enumerated exactly")
+    if len(diff) == 0:
+        return float("nan")
+    signs = 1 - 2 * ((np.arange(2 ** len(diff))[:, None] >> np.arange(len(diff))) & 1)
+    stats = np.abs(signs @ diff)
+    observed = abs(diff.sum())
+    return float(np.mean(stats >= observed - 1e-12 * max(1.0, observed)))
+
+
+def paired_test(diff, alpha: float = 0.05) -> dict:
+    """The paired test chosen by the number of pairs: the exact sign-flip test up to
+    ``EXACT_MAX_PAIRS`` pairs, the Wilcoxon signed-rank test above. Returns the test's
+    name, its p-value, the smallest p it could give here and whether that is above
+    ``alpha`` (``underpowered``: no data could make the comparison significant)."""
+    from scipy.stats import wilcoxon
+
+    diff = np.asarray(diff, float)
+    nonzero = int(np.count_nonzero(diff))
+    min_p = min_attainable_p(nonzero)
+    if len(diff) <= EXACT_MAX_PAIRS:
+        test, p = "exact sign-flip", sign_flip_p(diff) if nonzero else float("nan")
+    else:
+        test, p = "Wilcoxon signed-rank", float(wilcoxon(diff).pvalue) if nonzero else float("nan")
+    return {"test": test, "p": p, "min_p": min_p, "underpowered": bool(min_p > alpha)}
+
+
+def verdict(p: float, underpowered: bool, alpha: float = 0.05) -> str:
+    """``shown`` (p < alpha), ``not shown`` or ``underpowered`` (p < alpha unreachable)."""
+    if underpowered:
+        return "underpowered"
+    return "shown" if p < alpha else "not shown"
+
+
+def paired_comparison(a: dict, b: dict, alpha: float = 0.05) -> dict:
     """Compare two specs on the (seed, fold) pairs both have: ``a`` and ``b`` map a
-    pair to a UAR. Returns the mean difference a - b, its 95 % bootstrap CI, and the
-    two-sided Wilcoxon signed-rank p-value."""
+    pair to a UAR. Returns the mean difference a - b, its 95 % bootstrap CI, the
+    paired test chosen by the number of pairs (``paired_test``: test, p, min_p,
+    underpowered, verdict) and, for reference, the two-sided Wilcoxon signed-rank p."""
     from scipy.stats import wilcoxon
 
     keys = sorted(set(a) & set(b))
@@ -67,5 +119,7 @@ def paired_comparison(a: dict, b: dict) -> dict:
     diff = np.array([a[k] - b[k] for k in keys])
     lo, hi = bootstrap_ci(diff)
     p = float(wilcoxon(diff).pvalue) if len(diff) > 1 and np.any(diff != 0) else float("nan")
+    test = paired_test(diff, alpha)
     return {"pairs": len(keys), "mean_diff": float(diff.mean()), "ci95_low": lo, "ci95_high": hi,
-            "wilcoxon_p": p, "a_better": int((diff > 0).sum()), "b_better": int((diff < 0).sum())}
+            "wilcoxon_p": p, **test, "verdict": verdict(test["p"], test["underpowered"], alpha),
+            "a_better": int((diff > 0).sum()), "b_better": int((diff < 0).sum())}

@@ -1,0 +1,544 @@
+""""What we found", generated: each notebook's findings computed from the tables the
+same run wrote (``<out_dir>/tables/*.csv``), never typed by hand, so they stay true when
+a profile is re-run with other epochs or runs. Each finding is one sentence with its
+numbers and their uncertainty (std over runs, a 95 % interval, a paired test and
+whether it could reach p < 0.05) and a link to the table or figure it comes from.
+Published values appear only as labelled quotations (*reported*).
+
+``markdown(findings_01(out_dir), out_dir)`` gives the Markdown a notebook displays;
+``link_terms(text, out_dir)`` turns ``[[UAR]]`` into a link to ``notebooks/GLOSSARY.md``
+that works from the executed notebook in ``<out_dir>/notebooks``."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ser_utils.paths import project_dir
+
+ALPHA = 0.05
+HONEST_RUNGS = ("0", "1", "2", "2a", "2b")   # notebook 07's rungs where no test speaker steers anything
+TERM_PATTERN = r"\[\[([A-Za-z][A-Za-z \-]*)\]\]"   # [[term]]
+
+# glossary term (as written between [[ ]]) -> anchor in notebooks/GLOSSARY.md
+TERMS = {
+    "UAR": "uar", "WA": "wa", "MFCC": "mfcc", "chroma": "chroma",
+    "speaker-independent": "speaker-independent-evaluation", "fold": "fold", "validation speakers": "validation-speakers",
+    "attention": "attention", "residual connection": "residual-connection", "BatchNorm over padding": "batchnorm-over-padding",
+    "TPE": "tpe", "pruning": "pruning", "optimism": "optimism", "paired test": "paired-test",
+    "underpowered": "underpowered", "confidence interval": "confidence-interval", "baseline": "baselines",
+    "silhouette": "silhouette", "kNN": "knn", "confusion matrix": "confusion-matrix",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One sentence of results and where it comes from (``tables/x`` or ``figures/x``)."""
+
+    text: str
+    source: str
+
+
+def glossary_path(out_dir) -> str:
+    """``notebooks/GLOSSARY.md`` relative to ``<out_dir>/notebooks`` (where the executed
+    notebook lies)."""
+    target = project_dir() / "notebooks" / "GLOSSARY.md"
+    return Path(os.path.relpath(target, Path(out_dir).resolve() / "notebooks")).as_posix()
+
+
+def link_terms(text: str, out_dir) -> str:
+    """Replace each ``[[term]]`` by a link to its glossary entry; an unknown term is an
+    error naming it."""
+    path = glossary_path(out_dir)
+
+    def link(m):
+        term = m.group(1)
+        if term not in TERMS:
+            raise KeyError(f"glossary term {term!r} is not in findings.TERMS (known: {', '.join(TERMS)})")
+        return f"[{term}]({path}#{TERMS[term]})"
+
+    return re.sub(TERM_PATTERN, link, text)
+
+
+def source_link(source: str) -> str:
+    """``tables/x`` -> a link to ``../tables/x.md``; ``figures/x`` -> ``../figures/x.png``."""
+    kind, name = source.split("/", 1)
+    ext = {"tables": "md", "figures": "png"}[kind]
+    return f"[{kind[:-1]} `{name}`](../{kind}/{name}.{ext})"
+
+
+def markdown(findings: list[Finding], out_dir) -> str:
+    """A numbered list, each finding followed by the link to its table or figure."""
+    if not findings:
+        return "_No tables found: nothing to report._"
+    return "\n".join(f"{i}. {link_terms(f.text, out_dir)} ({', '.join(source_link(s) for s in f.source.split(' '))})"
+                     for i, f in enumerate(findings, 1))
+
+
+# ---------------------------------------------------------------- formatting helpers
+
+def num(x: float, digits: int = 3) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{digits}f}"
+
+
+def signed(x: float, digits: int = 3) -> str:
+    return "n/a" if np.isnan(x) else f"{x:+.{digits}f}"
+
+
+def pm(mean: float, std: float, digits: int = 3) -> str:
+    """``0.472 ± 0.023`` (std over runs), or ``0.472 (one run)`` without a std."""
+    return f"{num(mean, digits)} (one run)" if np.isnan(std) else f"{num(mean, digits)} ± {num(std, digits)}"
+
+
+def interval(low: float, high: float, digits: int = 3, sign: bool = True) -> str:
+    """``95 % CI [+0.010, +0.030]`` (a difference) or, with ``sign=False``, ``[0.410, 0.430]``."""
+    f = signed if sign else num
+    return f"95 % CI [{f(low, digits)}, {f(high, digits)}]"
+
+
+def pvalue(p: float) -> str:
+    return "n/a" if np.isnan(p) else (f"{p:.3g}" if p >= 1e-3 else f"{p:.1e}")
+
+
+def test_phrase(row) -> str:
+    """``exact sign-flip p = 0.13 over 15 pairs`` plus, when p < 0.05 was out of reach,
+    why the comparison is underpowered."""
+    text = f"{row['test']} p = {pvalue(row['p'])} over {int(row['pairs'])} pairs"
+    if row["verdict (alpha 0.05)"] == "underpowered":
+        text += (f"; **underpowered**: with {int(row['pairs'])} pairs the smallest attainable p is "
+                 f"{pvalue(row['smallest attainable p'])} > {ALPHA}, so no data could show a difference")
+    return text
+
+
+def _load(out_dir, name: str, dtype=None) -> pd.DataFrame | None:
+    path = Path(out_dir) / "tables" / f"{name}.csv"
+    return pd.read_csv(path, dtype=dtype) if path.exists() else None
+
+
+# ---------------------------------------------------------------- 01
+
+def findings_01(out_dir) -> list[Finding]:
+    out = []
+    counts = _load(out_dir, "corpus_counts_by_emotion")
+    if counts is not None:
+        total = int(counts["total"].sum())
+        small = counts.loc[counts["total"].idxmin()]
+        big = counts.loc[counts["total"].idxmax()]
+        out.append(Finding(
+            f"The corpus has {total} utterances in {len(counts)} emotions; the rarest, {small['emotion']}, has "
+            f"{int(small['total'])}, the largest {int(big['total'])}. Always answering the largest class scores a "
+            f"[[WA]] of {num(big['total'] / total)} but a [[UAR]] of {num(1 / len(counts))}: UAR does not reward "
+            "guessing the frequent classes.", "tables/corpus_counts_by_emotion"))
+    frames = _load(out_dir, "frames_by_emotion")
+    if frames is not None:
+        longest = frames.loc[frames["mean"].idxmax()]
+        shortest = frames.loc[frames["mean"].idxmin()]
+        overlap = frames["min"].max() <= frames["max"].min()
+        out.append(Finding(
+            f"Utterances last {int(frames['min'].min())}–{int(frames['max'].max())} frames; on average "
+            f"{longest['emotion']} is the longest ({num(longest['mean'], 1)} frames) and {shortest['emotion']} the "
+            f"shortest ({num(shortest['mean'], 1)}), "
+            + ("but every emotion's range overlaps every other's: length alone cannot tell them apart."
+               if overlap else "and some emotions' ranges do not overlap."), "tables/frames_by_emotion"))
+    medians = _load(out_dir, "feature_medians_by_emotion")
+    if medians is not None:
+        loud, tilt = "MFCC-0 mean (loudness)", "MFCC-1 mean (tilt)"
+        m = medians.set_index("emotion")
+        out.append(Finding(
+            f"By the median of MFCC-0 (loudness) the loudest emotion is {m[loud].idxmax()} and the quietest "
+            f"{m[loud].idxmin()} (medians {num(m[loud].max(), 1)} and {num(m[loud].min(), 1)}); by MFCC-1 (tilt) "
+            f"the brightest is {m[tilt].idxmin()} and the darkest {m[tilt].idxmax()}. How far each box overlaps the "
+            "others is in the figure.", "tables/feature_medians_by_emotion figures/feature_distributions_by_emotion"))
+    leak = _load(out_dir, "speaker_leakage_logreg")
+    if leak is not None:
+        emo = leak[leak["task"] == "emotion"].set_index("split")
+        rnd = emo.loc["random utterances (speakers shared)"]
+        ind = emo.loc["speaker-independent folds"]
+        spread = "fold_uar_std" in leak
+        r_txt = pm(rnd["uar"], rnd["fold_uar_std"]) if spread else num(rnd["uar"])
+        i_txt = pm(ind["uar"], ind["fold_uar_std"]) if spread else num(ind["uar"])
+        out.append(Finding(
+            f"A logistic regression on utterance statistics reaches a UAR of {r_txt} when speakers are shared "
+            f"between training and test, and {i_txt} on [[speaker-independent]] folds"
+            + (" (± the std over the splits)" if spread else "")
+            + f": sharing speakers inflates UAR by {signed(rnd['uar'] - ind['uar'])}.",
+            "tables/speaker_leakage_logreg"))
+        actor = leak[leak["task"] == "actor identity"].iloc[0]
+        out.append(Finding(
+            f"The same features name the actor with a UAR of {num(actor['uar'])}, {num(actor['uar'] / actor['chance'], 1)}"
+            f" times chance ({num(actor['chance'])}): they carry the speaker, which is why every later number is "
+            "speaker-independent.", "tables/speaker_leakage_logreg"))
+    return out
+
+
+# ---------------------------------------------------------------- 02
+
+def findings_02(out_dir) -> list[Finding]:
+    out = []
+    table = _load(out_dir, "baseline_sweep_long")
+    if table is not None:
+        distinct = table[~((table["layers"] == 1) & (table["pooling"] == "concat"))]
+        lo, hi = distinct.loc[distinct["uar_mean"].idxmin()], distinct.loc[distinct["uar_mean"].idxmax()]
+        rep = distinct.dropna(subset=["reported_uar"])
+        gain = rep["uar_mean"] - rep["reported_uar"]
+        runs = "one run each" if distinct["uar_std"].isna().all() else "mean over runs"
+        out.append(Finding(
+            f"Our {len(distinct)} distinct configurations reach a [[UAR]] of {num(lo['uar_mean'])} "
+            f"({lo['name']}, {lo['pooling']}) to {num(hi['uar_mean'])} ({hi['name']}, {hi['pooling']}), {runs}; "
+            f"seed 001 reported (quotation) {num(rep['reported_uar'].min())}–{num(rep['reported_uar'].max())}. "
+            f"Ours are higher in {int((gain > 0).sum())} of {len(rep)} configurations (median "
+            f"{signed(float(gain.median()))}).", "tables/baseline_table1 figures/baseline_uar_vs_parameters"))
+    claims = _load(out_dir, "baseline_claims")
+    if claims is not None:
+        c = claims.set_index("key")
+        if "size" in c.index:
+            r = c.loc["size"]
+            out.append(Finding(
+                f"Bigger is better (seed 001's second conclusion): Spearman ρ between parameters and UAR = "
+                f"{num(r['value'], 2)}, p = {pvalue(r['p'])} over {int(r['pairs'])} models — "
+                f"**{r['verdict (alpha 0.05)']}** at α = {ALPHA}.", "tables/baseline_claims"))
+        if "concat_pooled" in c.index:
+            r = c.loc["concat_pooled"]
+            out.append(Finding(
+                f"Concatenating the layers' states against the last state, over all (configuration, fold) pairs: "
+                f"{signed(r['value'])} UAR ({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}) — "
+                f"**{r['verdict (alpha 0.05)']}**.", "tables/baseline_claims tables/baseline_concat_vs_last"))
+        if "concat_any" in c.index:
+            r = c.loc["concat_any"]
+            out.append(Finding(
+                f"Per configuration, concat against last: {r['detail']} — **{r['verdict (alpha 0.05)']}** "
+                "(a [[paired test]] needs more pairs: run more `runs`).", "tables/baseline_concat_vs_last"))
+        if "one_layer" in c.index:
+            r = c.loc["one_layer"]
+            out.append(Finding(f"Consistency check: a 1-layer `concat` model equals its `last` twin "
+                               f"(same parameters, same seeds): **{r['verdict (alpha 0.05)']}**.",
+                               "tables/baseline_sweep_long"))
+    return out
+
+
+# ---------------------------------------------------------------- 03
+
+def residual_verdict(rows) -> str:
+    """Which sizes show ResLSTM-SA better, which LSTM-SA, which neither, from paired-test
+    rows (``comparison`` "ResLSTM-SA-hH vs LSTM-SA-hH")."""
+    def size(r):
+        return r["comparison"].split(" vs ")[0].rsplit("-", 1)[1]
+
+    shown = rows["verdict (alpha 0.05)"] == "shown"
+    better = [size(r) for _, r in rows[shown & (rows["mean UAR diff"] > 0)].iterrows()]
+    worse = [size(r) for _, r in rows[shown & (rows["mean UAR diff"] < 0)].iterrows()]
+    neither = [size(r) for _, r in rows[~shown].iterrows()]
+    parts = ([f"ResLSTM-SA shown better at {', '.join(better)}"] if better else []) + \
+            ([f"LSTM-SA shown better at {', '.join(worse)}"] if worse else []) + \
+            ([f"no difference shown at {', '.join(neither)}"] if neither else [])
+    return "; ".join(parts)[:1].upper() + "; ".join(parts)[1:]
+
+
+def findings_03(out_dir) -> list[Finding]:
+    out = []
+    table = _load(out_dir, "sa_models_table")
+    tests = _load(out_dir, "sa_paired_tests")
+    if table is not None:
+        nets = table[(table["protocol"] == "clean") & (table["kind"] == "network")]
+        best = nets.loc[nets["uar_mean"].idxmax()]
+        out.append(Finding(
+            f"Best model under the clean protocol: {best['model']} at a [[UAR]] of {pm(best['uar_mean'], best['uar_std'])} "
+            f"over {int(best['runs'])} runs (bootstrap {interval(best['ci95_low'], best['ci95_high'], sign=False)}), [[WA]] "
+            f"{pm(best['wa_mean'], best['wa_std'])}; the slides report (quotation) {best['slides UAR mean ± std (reported)']} "
+            "for the tuned model.", "tables/sa_models_table"))
+        base = table[table["kind"] == "baseline"].set_index("model")
+        if len(base):
+            from ser_utils.training.baselines import LOGREG, MAJORITY
+
+            lr = base.loc[LOGREG]
+            above = int((nets["uar_mean"] - nets["uar_std"].fillna(0) > lr["uar_mean"]).sum())
+            out.append(Finding(
+                f"[[baseline]]s on the same folds: majority class UAR {num(base.loc[MAJORITY, 'uar_mean'])} "
+                f"(WA {num(base.loc[MAJORITY, 'wa_mean'])}); logistic regression on utterance statistics UAR "
+                f"{num(lr['uar_mean'])} (WA {num(lr['wa_mean'])}). {above} of the {len(nets)} clean networks are "
+                "above it by more than one std over runs.", "tables/sa_models_table"))
+    if tests is not None:
+        clean = tests[tests["protocol"] == "clean"]
+        same = clean[~clean["comparison"].str.contains("claim")]
+        parts = [f"{r['comparison'].split(' vs ')[0].rsplit('-', 1)[1]}: {signed(r['mean UAR diff'])} "
+                 f"[{signed(r['ci95 low'])}, {signed(r['ci95 high'])}], p = {pvalue(r['p'])} ({r['verdict (alpha 0.05)']})"
+                 for _, r in same.iterrows()]
+        paper = tests[(tests["protocol"] == "paper") & (tests["verdict (alpha 0.05)"] == "underpowered")]
+        tail = ""
+        if len(paper):
+            r = paper.iloc[0]
+            tail = (f" The paper protocol's {len(paper)} comparisons rest on {int(r['pairs'])} pairs each (only its "
+                    f"first run counts: its reseeding repeats the same seeds): smallest attainable p "
+                    f"{pvalue(r['smallest attainable p'])} > {ALPHA}, so they are [[underpowered]] — no evidence "
+                    "either way.")
+        out.append(Finding(
+            "Does the [[residual connection]] help? ResLSTM-SA minus LSTM-SA, clean protocol, per-fold UAR over "
+            f"(run, fold) pairs: {'; '.join(parts)} ({same['test'].iloc[0]} test, 95 % bootstrap CI). "
+            f"{residual_verdict(same)}.{tail}", "tables/sa_paired_tests"))
+        claim = clean[clean["comparison"].str.contains("claim")]
+        if len(claim):
+            r = claim.iloc[0]
+            direction = ("the opposite of the slides' claim is shown" if r["verdict (alpha 0.05)"] == "shown"
+                         and r["mean UAR diff"] < 0 else "the slides' claim is shown"
+                         if r["verdict (alpha 0.05)"] == "shown" else f"the claim is {r['verdict (alpha 0.05)']}")
+            out.append(Finding(
+                f"The slides' claim ResLSTM-SA-h32 > LSTM-SA-h128: {signed(r['mean UAR diff'])} UAR "
+                f"({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}): {direction}.",
+                "tables/sa_paired_tests"))
+    gap = _load(out_dir, "sa_protocol_gap")
+    if gap is not None and len(gap) > 1:
+        from ser_utils.training.metrics import paired_test
+
+        d = gap["paper - clean"].to_numpy()
+        t = paired_test(d)
+        v = "underpowered" if t["underpowered"] else "shown" if t["p"] < ALPHA else "not shown"
+        out.append(Finding(
+            f"Paper minus clean protocol (leaky normalisation, shared reseeding), mean pooled UAR per model: "
+            f"{signed(float(d.mean()))} on average over {len(d)} models (from {signed(float(d.min()))} to "
+            f"{signed(float(d.max()))}; {t['test']} p = {pvalue(t['p'])} over the models): a protocol effect is "
+            f"**{v}** at default hyperparameters.", "tables/sa_protocol_gap"))
+    recall = _load(out_dir, "sa_per_class_recall")
+    if recall is not None and table is not None:
+        r = recall.set_index("model").loc[best["model"]]
+        emotions = [c for c in recall.columns if c not in ("model", "runs", "UAR", "WA")]
+        values = r[emotions].astype(float)
+        out.append(Finding(
+            f"{best['model']}'s recall per emotion (mean over runs) runs from {num(values.min())} "
+            f"({values.idxmin()}) to {num(values.max())} ({values.idxmax()}).",
+            "tables/sa_per_class_recall figures/sa_confusions"))
+    return out
+
+
+# ---------------------------------------------------------------- 04
+
+def findings_04(out_dir) -> list[Finding]:
+    out = []
+    table = _load(out_dir, "tuning_seed000_table")
+    if table is not None:
+        opt = table["optimism (paper-style − clean)"]
+        same = int((opt == 0).sum())
+        sel = table["selected − clean"]
+        out.append(Finding(
+            f"[[optimism]] of selecting on the test folds, per (model, space): the paper-style winner's fresh-seed "
+            f"UAR minus the clean winner's is {signed(float(opt.mean()))} on average (from {signed(float(opt.min()))} "
+            f"to {signed(float(opt.max()))}, {len(opt)} studies; in {same} both selections picked the same trial).",
+            "tables/tuning_seed000_table"))
+        out.append(Finding(
+            f"What a paper-style study would report — the winner's test UAR in the very trial that selected it — "
+            f"exceeds the clean winner's fresh-seed mean by {signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
+            f"(mean ± std over {len(sel)} studies).", "tables/tuning_seed000_table"))
+        ev = _load(out_dir, "tuning_winners_evaluation")
+        if ev is not None:
+            clean = ev[ev["selection"] == "clean"]
+            b = clean.loc[clean["uar_mean"].idxmax()]
+            out.append(Finding(
+                f"Best clean-tuned model: {b['model']} in the `{b['space']}` space, {pm(b['uar_mean'], b['uar_std'])} "
+                f"over {int(b['runs'])} fresh-seed runs ([[WA]] {pm(b['wa_mean'], b['wa_std'])}).",
+                "tables/tuning_winners_evaluation"))
+    corr = _load(out_dir, "tuning_val_vs_test")
+    if corr is not None and len(corr):
+        r = corr.iloc[0]
+        out.append(Finding(
+            f"Rank correlation of validation UAR (the objective) with the recorded test UAR: Spearman ρ = "
+            f"{num(r['spearman_rho'], 2)} over {int(r['complete_trials'])} complete trials (p = {pvalue(r['p'])}).",
+            "tables/tuning_val_vs_test figures/tuning_val_vs_test"))
+    pruning = _load(out_dir, "tuning_pruning")
+    if pruning is not None and len(pruning) == 2 and "complete_per_core_hour" in pruning:
+        p = pruning.set_index("pruner")
+        with_p = p.loc[[i for i in p.index if i != "none"][0]]
+        without = p.loc["none"]
+        ratio = with_p["complete_per_core_hour"] / without["complete_per_core_hour"]
+        out.append(Finding(
+            f"[[pruning]]: {num(with_p['complete_per_core_hour'], 0)} complete trials per core-hour with the "
+            f"pruner against {num(without['complete_per_core_hour'], 0)} without ({num(ratio, 2)}×; counting pruned "
+            f"trials too: {num(with_p['trials_per_core_hour'], 0)} against {num(without['trials_per_core_hour'], 0)}); "
+            f"the winner's validation UAR {num(with_p['clean_val_uar'])} against {num(without['clean_val_uar'])} "
+            f"(one study each: no spread to test).", "tables/tuning_pruning"))
+    return out
+
+
+# ---------------------------------------------------------------- 05
+
+def silhouette_words(s: float) -> str:
+    """Rough reading of a silhouette (Rousseeuw 1987; Kaufman & Rousseeuw's bands)."""
+    if s < 0.1:
+        return "no cluster structure (about 0: points lie as close to other emotions as to their own)"
+    if s < 0.25:
+        return "weak structure"
+    if s < 0.5:
+        return "some structure"
+    return "compact clusters"
+
+
+def findings_05(out_dir) -> list[Finding]:
+    out = []
+    folds = _load(out_dir, "embedding_separability_by_fold")
+    if folds is not None:
+        from ser_utils.training.metrics import paired_test
+
+        col = "kNN emotion UAR (held-out speakers)"
+        emb = folds[folds["representation"].str.contains("embedding")].sort_values("fold")
+        raw = folds[folds["representation"].str.startswith("raw")].sort_values("fold")
+        diff = emb[col].to_numpy() - raw[col].to_numpy()
+        t = paired_test(diff)
+        out.append(Finding(
+            f"[[kNN]] emotion UAR on held-out speakers: {pm(emb[col].mean(), emb[col].std(ddof=1))} from the learned "
+            f"embedding against {pm(raw[col].mean(), raw[col].std(ddof=1))} from raw feature means (mean ± std over "
+            f"{len(diff)} folds; difference {signed(float(diff.mean()))}, {t['test']} p = {pvalue(t['p'])}"
+            + (f", [[underpowered]]: smallest attainable p {pvalue(t['min_p'])}" if t["underpowered"] else "")
+            + f"; higher in {int((diff > 0).sum())} of {len(diff)} folds).", "tables/embedding_separability"))
+        g = "kNN gender UAR (held-out speakers)"
+        out.append(Finding(
+            f"Gender is read from the raw features at a UAR of {pm(raw[g].mean(), raw[g].std(ddof=1))} and from the "
+            f"embedding at {pm(emb[g].mean(), emb[g].std(ddof=1))} (chance 0.5): the emotion model was never "
+            "trained on gender; whatever it keeps of it is a by-product.",
+            "tables/embedding_separability figures/embeddings_by_gender"))
+        s = "silhouette by emotion (test speakers)"
+        se, sr = emb[s].mean(), raw[s].mean()
+        out.append(Finding(
+            f"[[silhouette]] by emotion on the test speakers: {pm(se, emb[s].std(ddof=1))} (embedding) and "
+            f"{pm(sr, raw[s].std(ddof=1))} (raw): {silhouette_words(se)}."
+            + (" Seed 000's \"compact emotion clusters\" (quotation) are not what this measure sees on held-out "
+               "speakers." if se < 0.25 else ""), "tables/embedding_separability figures/embeddings_by_emotion"))
+    claims = _load(out_dir, "confusion_claims")
+    recall = _load(out_dir, "per_class_recall_reslstm_sa_h64")
+    if claims is not None and recall is not None:
+        c = claims.set_index("quantity")
+        low = recall.loc[recall["recall"].idxmin()]
+        out.append(Finding(
+            f"[[confusion matrix]] of the pooled out-of-fold predictions: the lowest recall is {low['emotion']}'s "
+            f"({num(low['recall'])}); happy's recall is {num(c.loc['recall of happy', 'ours'])} (seed 000 reported "
+            f"{num(c.loc['recall of happy', 'seed 000 (reported)'])}), and {num(c.loc['neutral predicted as happy', 'ours'])} "
+            f"of neutral is predicted happy (reported {num(c.loc['neutral predicted as happy', 'seed 000 (reported)'])}).",
+            "tables/confusion_claims figures/confusion_reslstm_sa_h64"))
+    return out
+
+
+# ---------------------------------------------------------------- 06
+
+def findings_06(out_dir) -> list[Finding]:
+    out = []
+    table = _load(out_dir, "sota_our_models")
+    if table is not None:
+        nets = table[table["seed"] != "baseline"]
+        seeds = nets[~nets["seed"].eq("seed 000")]
+        ours = nets[nets["seed"].eq("seed 000")]
+        if len(seeds) and len(ours):
+            bs, bo = seeds.loc[seeds["uar_mean"].idxmax()], ours.loc[ours["uar_mean"].idxmax()]
+            out.append(Finding(
+                f"Best of the seeds' other architectures: {bs['model']} ({bs['seed']}, untuned) at a [[UAR]] of "
+                f"{pm(bs['uar_mean'], bs['uar_std'])} with {int(bs['parameters']):,} parameters and "
+                f"{num(bs['CPU ms/utt'], 2)} CPU ms per utterance; the tuned {bo['model']}: "
+                f"{pm(bo['uar_mean'], bo['uar_std'])} with {int(bo['parameters']):,} parameters and "
+                f"{num(bo['CPU ms/utt'], 2)} ms (mean ± std over {int(bo['runs'])} runs; the seed-000 rows were "
+                "tuned, the others were not).", "tables/sota_our_models figures/sota_uar_vs_cost"))
+            cheap = nets.loc[nets["CPU ms/utt"].idxmin()]
+            dear = nets.loc[nets["CPU ms/utt"].idxmax()]
+            out.append(Finding(
+                f"Cost spans {num(dear['CPU ms/utt'] / cheap['CPU ms/utt'], 1)}× in CPU time: {cheap['model']} is the "
+                f"cheapest ({num(cheap['CPU ms/utt'], 2)} ms, UAR {num(cheap['uar_mean'])}), {dear['model']} the "
+                f"dearest ({num(dear['CPU ms/utt'], 2)} ms, UAR {num(dear['uar_mean'])}): "
+                f"{signed(dear['uar_mean'] - cheap['uar_mean'])} UAR for the extra compute.",
+                "tables/sota_our_models figures/sota_uar_vs_cost"))
+        base = table[table["seed"] == "baseline"]
+        if len(base):
+            lr = base.loc[base["uar_mean"].idxmax()]
+            above = int((nets["uar_mean"] - nets["uar_std"].fillna(0) > lr["uar_mean"]).sum())
+            out.append(Finding(
+                f"The [[baseline]]s: {lr['model']} reaches UAR {num(lr['uar_mean'])} (WA {num(lr['wa_mean'])}); "
+                f"{above} of the {len(nets)} networks exceed it by more than one std over runs, "
+                f"{int((nets['uar_mean'] > lr['uar_mean']).sum())} on average.", "tables/sota_our_models"))
+    w2v = _load(out_dir, "sota_wav2vec2_cost")
+    if w2v is not None:
+        big = w2v.iloc[-1]
+        out.append(Finding(
+            f"{big['model']} with random weights needs {num(big['CPU ms/utt'], 0)} CPU ms per utterance, "
+            f"{num(big['× ResLSTM-SA CPU time'], 0)}× ResLSTM-SA's, for the literature's best accuracies "
+            "(reported, not measured here).", "tables/sota_wav2vec2_cost"))
+    weight = _load(out_dir, "sota_loss_weightings")
+    if weight is not None:
+        best = weight.loc[weight["uar_mean"].idxmax()]
+        runs = int(weight["runs"].min())
+        out.append(Finding(
+            f"Seed 003's loss weightings: UAR from {num(weight['uar_mean'].min())} to {num(weight['uar_mean'].max())} "
+            f"(best {best['loss weighting']}), on {runs} run{'s' if runs > 1 else ''} each"
+            + (": too few to rank them." if runs < 3 else "."), "tables/sota_loss_weightings"))
+    return out
+
+
+# ---------------------------------------------------------------- 07
+
+def ladder_line(row) -> str:
+    if np.isnan(row.uar_mean):
+        return f"rung {row.rung}: pending ({row.note})" if isinstance(row.note, str) and row.note else \
+            f"rung {row.rung}: pending"
+    ci = "" if np.isnan(row.ci95) else f" ± {row.ci95:.3f}"
+    text = f"rung {row.rung}: UAR {row.uar_mean:.3f}{ci} over {row.n_runs} run(s)"
+    if not np.isnan(row.delta_vs_previous):
+        p = "" if np.isnan(row.p_value) else f", Wilcoxon p = {pvalue(row.p_value)} over {row.paired_folds} paired folds"
+        text += f"; {row.delta_vs_previous:+.3f} against rung {row.previous}{p}"
+    return text
+
+
+def findings_07(out_dir) -> list[Finding]:
+    out = []
+    ladder = _load(out_dir, "fidelity_ladder", dtype={"rung": str, "previous": str})
+    if ladder is not None:
+        for model, rows in ladder.groupby("model", sort=False):
+            done = rows.dropna(subset=["uar_mean"])
+            slides = rows["slides_uar_literature"].iloc[0]
+            text = f"**{model}** (slides, reported: {num(slides, 4)}; ours ± the 95 % t-interval): " + "; ".join(
+                ladder_line(r) for r in rows.itertuples()) + "."
+            if len(done):
+                top = done.loc[done["uar_mean"].idxmax()]
+                text += (f" Highest rung so far: {top['rung']} at {num(top['uar_mean'])}, {num(slides - top['uar_mean'])} "
+                         "below the slides")
+                honest = done[done["rung"].isin(HONEST_RUNGS)]
+                if len(honest) and top["rung"] not in HONEST_RUNGS:
+                    h = honest.loc[honest["uar_mean"].idxmax()]
+                    text += (f"; highest honest rung (no test speaker steering: {', '.join(HONEST_RUNGS)}): "
+                             f"{h['rung']} at {num(h['uar_mean'])}")
+                text += "."
+            anchor = rows[rows["rung"] == "6a"]
+            if len(anchor) and not np.isnan(anchor["uar_mean"].iloc[0]):
+                a = anchor.iloc[0]
+                text += (f" The authors' setting with their reseeding gives {num(a['uar_mean'])}; their own code gave "
+                         f"{num(a['authors_code_uar_measured'])} on this CPU (difference "
+                         f"{signed(a['uar_mean'] - a['authors_code_uar_measured'])}).")
+            out.append(Finding(text, "tables/fidelity_ladder figures/fidelity_waterfall"))
+    optimism = _load(out_dir, "fidelity_optimism")
+    if optimism is not None and len(optimism):
+        parts = [f"{r['model']} {r['space']}: {signed(r['optimism'])} over {int(r['complete_trials'])} trials"
+                 for _, r in optimism.iterrows()]
+        out.append(Finding("[[optimism]] of choosing the best-by-test trial rather than the best-by-validation one "
+                           f"(expected test UAR, all trials searched): {'; '.join(parts)}.",
+                           "tables/fidelity_optimism figures/fidelity_best_of_n"))
+    spent = _load(out_dir, "fidelity_compute")
+    if spent is not None and len(spent):
+        total = spent[spent["records"] == "all"].iloc[0]
+        out.append(Finding(f"Behind these numbers: {num(total['core_hours'], 1)} core-hours in "
+                           f"{int(total['folds'])} trained folds.", "tables/fidelity_compute"))
+    return out
+
+
+BY_NOTEBOOK = {"01": findings_01, "02": findings_02, "03": findings_03, "04": findings_04, "05": findings_05,
+               "06": findings_06, "07": findings_07}
+
+
+def show(notebook: str, out_dir) -> None:
+    """Display a notebook's findings (``notebook``: ``"03"``) as Markdown."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(markdown(BY_NOTEBOOK[notebook](out_dir), out_dir)))
+
+
+def show_exercises(text: str, out_dir) -> None:
+    """Display a notebook's exercises with their ``[[term]]`` glossary links resolved."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(link_terms(text, out_dir)))
