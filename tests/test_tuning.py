@@ -251,3 +251,49 @@ def test_min_complete_keeps_a_study_going_past_pruned_trials():
     assert not tuning._enough(plan, n)
     assert tuning._enough(plan, n | {"RUNNING": 1})
     assert tuning._enough(tuning.Plan(trials=5), n)
+
+
+def test_repeated_parameters_names_the_sets_two_studies_share():
+    """``tuning_tables.repeated_parameters`` on two studies where one set was enqueued in
+    both: exactly that set, with both trials; sets drawn by one study only are not listed."""
+    from ser_utils.reporting import tuning_tables
+
+    frames = {}
+    for name, other in (("a", 0.3), ("b", 0.7)):
+        study = optuna.create_study(study_name=name, sampler=optuna.samplers.RandomSampler(seed=1 if name == "a" else 2))
+        study.enqueue_trial({"lr": 1e-3, "dropout": 0.25})
+        study.enqueue_trial({"lr": 1e-4, "dropout": other})
+        for _ in range(2):
+            t = study.ask()
+            t.suggest_float("lr", 1e-5, 1e-2, log=True), t.suggest_float("dropout", 0.0, 0.9)
+            study.tell(t, 0.5)
+        frames[name] = tuning_tables.trials_frame(study)
+    out = tuning_tables.repeated_parameters(frames)
+    assert out.to_dict(orient="records") == [{"parameters": "dropout=0.25, lr=0.001", "studies": 2, "trials": "a#0; b#0"}]
+
+
+def test_studies_of_one_space_draw_different_starts(tmp_path):
+    """Two studies over one space (two models, as notebook 04 runs them) get different
+    random starts: each trial's seed holds its study's name. With one sampler seed for
+    every study (the scheme of the committed quick studies) the starts were the same."""
+    from ser_utils.reporting import tuning_tables
+
+    frames = {}
+    for model in ("lstm_sa", "reslstm_sa"):
+        plan = tuning.Plan(model, 32, startup_trials=4)
+        study = optuna.create_study(study_name=f"{model}-s0", sampler=tuning.make_sampler(plan))
+        for _ in range(4):
+            t = study.ask()
+            tuning.suggest(t, plan.space)
+            study.tell(t, 0.5)
+        frames[study.study_name] = tuning_tables.trials_frame(study)
+    assert tuning_tables.repeated_parameters(frames).empty
+    same_seed = {}
+    for model in ("lstm_sa", "reslstm_sa"):
+        study = optuna.create_study(study_name=model, sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=4))
+        for _ in range(4):
+            t = study.ask()
+            tuning.suggest(t, "seed000")
+            study.tell(t, 0.5)
+        same_seed[model] = tuning_tables.trials_frame(study)
+    assert tuning_tables.repeated_parameters(same_seed)["studies"].tolist() == [2] * 4

@@ -12,6 +12,10 @@ from ser_utils.reporting.study import fmt_mean_std, summary_row
 from ser_utils.training import tuning
 
 
+# trials_frame's columns that are not the trial's parameters
+TRIAL_COLUMNS = ("number", "state", "val_uar", "test_uar", "folds_run", "train_seconds", "key")
+
+
 def trials_frame(study):
     """One row per finished trial: state, parameters, objective, test UAR, seconds."""
     rows = []
@@ -87,3 +91,21 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
                                       if m in rep.index else "" for m in table.model]
     table["slides max (reported)"] = [rep.reported_uar_max.get(m, np.nan) for m in table.model]
     return table
+
+
+def repeated_parameters(frames: dict) -> pd.DataFrame:
+    """Parameter sets drawn by more than one study: ``frames`` maps a study's name to its
+    ``trials_frame``. One row per repeated set, with the studies that drew it. Since
+    each trial's sampler is seeded from its study's name and number (``tuning.trial_seed``)
+    a repeat means the trials were drawn with a shared seed, or by chance (continuous
+    values: practically never)."""
+    seen: dict = {}
+    for name, frame in frames.items():
+        cols = sorted(c for c in frame.columns if c not in TRIAL_COLUMNS)
+        for _, row in frame.iterrows():
+            params = tuple((c, row[c]) for c in cols if pd.notna(row[c]))
+            seen.setdefault(params, []).append(f"{name}#{int(row['number'])}")
+    rows = [{"parameters": ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in p),
+             "studies": len({s.rpartition('#')[0] for s in where}), "trials": "; ".join(where)}
+            for p, where in seen.items() if len({s.rpartition('#')[0] for s in where}) > 1]
+    return pd.DataFrame(rows, columns=["parameters", "studies", "trials"])
