@@ -45,7 +45,10 @@ def evaluate(model: str | Path | None, corpus, root: str | Path | None, cache_ro
     if not layout.ok:
         raise CorpusError(f"{layout.root}: not a usable {reader.name} corpus:\n  " + "\n  ".join(layout.errors[:10]))
     index = corpora.index(reader, root)
-    lmap = label_map(predictor.labels, reader.classes)
+    try:
+        lmap = label_map(predictor.labels, reader.classes)
+    except ValueError as exc:
+        raise CorpusError(f"{predictor.path} on {reader.name}: {exc}") from None
     keep = index[index["emotion"].astype(str).isin(set(lmap.target_to_shared))].reset_index(drop=True)
     feats = load_features(keep["path"], predictor.config, cache_root=cache_root, n_jobs=n_jobs, progress=progress)
     feats = [((f[:, : predictor.dim] - predictor.mean) / predictor.std).astype(np.float32) for f in feats]

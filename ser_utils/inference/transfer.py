@@ -55,4 +55,4 @@ def train_checkpoint(data: Dataset, folds, spec: Spec, path: str | Path, seed: i
                     "std": norm.std}, weights)
         return checkpoint.save(path, weights, spec, rate, config, labels=data.classes, corpus=data.corpus,
                                data=data.fingerprint, synthetic=data.synthetic, best_epoch=result["best_epoch"],
-                               fold=asdict(fold), seed=seed, **provenance)
+                               fold=asdict(fold), seed=seed, trained_spec=spec.to_dict(), **provenance)
