@@ -283,3 +283,14 @@ def test_other_corpora_fingerprints_carry_labels(layouts, tmp_path):
     b = load_dataset(None, corpus=swapped, cache_root=tmp_path, progress=False)
     assert a.classes == b.classes and a.fingerprint != b.fingerprint
     assert sorted(a.labels.tolist()) == sorted(b.labels.tolist())
+
+
+def test_corpus_mistakes_are_error_lines(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("SER_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("EMODB_DIR", raising=False)
+    assert main(["verify", "--corpus", "iemocap"]) == 2
+    assert "error: unknown corpus 'iemocap'" in capsys.readouterr().err
+    assert main(["verify", "--corpus", "emodb"]) == 2
+    assert "emodb corpus folder not found (give --root DIR, set EMODB_DIR" in capsys.readouterr().err
+    assert main(["cv", "--corpus", str(tmp_path / "none.csv")]) == 2
+    assert "none.csv: manifest not found" in capsys.readouterr().err

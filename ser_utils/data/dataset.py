@@ -92,6 +92,7 @@ class Split:
     labels: np.ndarray
     ids: list
     actors: np.ndarray | None = None
+    genders: np.ndarray | None = None   # corpora other than RAVDESS: the index's genders (RAVDESS: from the actor)
 
 
 def prepare_fold(data: Dataset, fold, protocol: str) -> tuple[dict, object]:
@@ -108,6 +109,7 @@ def prepare_fold(data: Dataset, fold, protocol: str) -> tuple[dict, object]:
         if len(pick) == 0:
             raise ValueError(f"fold has no {role} utterances (actors {actors})")
         x, lengths = pad(norm([data.features[i] for i in pick]))
-        splits[role] = Split(x, lengths, data.labels[pick], [data.ids[i] for i in pick], data.actors[pick])
+        genders = data.genders[pick] if data.corpus != corpora.RAVDESS and data.index is not None else None
+        splits[role] = Split(x, lengths, data.labels[pick], [data.ids[i] for i in pick], data.actors[pick], genders)
     return splits, norm
 

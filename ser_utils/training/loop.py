@@ -147,7 +147,14 @@ class _Tensors:
         self.aux = None  # gender and speaker targets; speaker indices mean something on the training split only
         if speakers is not None:
             speaker = np.searchsorted(speakers, split.actors).astype(np.int64)
-            self.aux = {"gender": torch.from_numpy(gender_labels(split.actors)).to(device),
+            if split.genders is None:
+                genders = gender_labels(split.actors)
+            elif set(split.genders) <= {"male", "female"}:
+                genders = (np.asarray(split.genders) == "female").astype(np.int64)
+            else:
+                raise ValueError("the multitask model's gender head needs every speaker's gender; the corpus has "
+                                 f"{sorted(set(split.genders) - {'male', 'female'})}")
+            self.aux = {"gender": torch.from_numpy(genders).to(device),
                         "speaker": torch.from_numpy(speaker).to(device)}
 
     def batch(self, idx):
