@@ -294,3 +294,26 @@ def test_corpus_mistakes_are_error_lines(capsys, tmp_path, monkeypatch):
     assert "emodb corpus folder not found (give --root DIR, set EMODB_DIR" in capsys.readouterr().err
     assert main(["cv", "--corpus", str(tmp_path / "none.csv")]) == 2
     assert "none.csv: manifest not found" in capsys.readouterr().err
+
+
+def test_one_utterance_in_two_formats_reads_the_lossless_one(layouts, tmp_path):
+    """CREMA-D ships AudioWAV/ and AudioMP3/: the WAV is read, the other copy named in a warning;
+    the same name twice in one format stays an error."""
+    root = Path(shutil.copytree(layouts["cremad"], tmp_path / "cremad"))
+    (root / "AudioOGG").mkdir()
+    y, sr = sf.read(root / "AudioWAV" / "1001_DFA_ANG_HI.wav")
+    sf.write(root / "AudioOGG" / "1001_DFA_ANG_HI.ogg", y, sr, format="OGG", subtype="VORBIS")
+    report = verify_corpus(root, progress=False, corpus="cremad")
+    assert report.ok and report.files == 48
+    assert report.warnings == ["1 file(s) left out: the same utterance in another format is read instead "
+                               "(AudioOGG/1001_DFA_ANG_HI.ogg)"]
+    (root / "Copy").mkdir()
+    shutil.copy(root / "AudioWAV" / "1001_DFA_ANG_HI.wav", root / "Copy")
+    report = verify_corpus(root, progress=False, corpus="cremad")
+    assert any("1001_DFA_ANG_HI appears 2 times" in e for e in report.errors)
+
+
+def test_cremad_sex_from_the_demographics_table(layouts):
+    index = corpora.index("cremad", layouts["cremad"] / "AudioWAV")  # the table lies one folder up
+    assert index.groupby("speaker")["gender"].first().to_dict() == {"1001": "male", "1002": "female",
+                                                                     "1003": "female", "1004": "male"}

@@ -141,10 +141,37 @@ def index(corpus: "str | Corpus | None", root: str | Path | None = None,
                 if errors is None:
                     raise
                 errors.append(str(exc))
+        rows, ignored = prefer_lossless(rows)
         gender_table = readers.cremad_genders(root) if corpus.name == "cremad" else {}
         for r in rows:
             r.setdefault("gender", corpus.speakers.get(r["speaker"]) or gender_table.get(r["speaker"], "unknown"))
-    return _frame(rows, corpus.classes)
+    frame = _frame(rows, corpus.classes)
+    frame.attrs["ignored"] = ignored if corpus.manifest is None else []
+    return frame
+
+
+# When one utterance comes in several formats (CREMA-D ships AudioWAV/ and AudioMP3/), the
+# first of these is read and the others are left out (and said so by verify).
+PREFERRED = (".wav", ".flac", ".aiff", ".aif", ".w64", ".rf64", ".caf", ".ogg", ".oga", ".opus", ".mp3")
+
+
+def prefer_lossless(rows: list[dict]) -> tuple[list[dict], list[str]]:
+    """When a stem appears in several formats, only its files in the first format of
+    ``PREFERRED`` are kept; the same stem twice in one format stays (an error for verify).
+    Returns the kept rows and the relpaths left out."""
+    rank = {e: i for i, e in enumerate(PREFERRED)}
+    by_stem: dict[str, list[dict]] = {}
+    for r in rows:
+        by_stem.setdefault(r["stem"], []).append(r)
+    kept, ignored = [], []
+    for group in by_stem.values():
+        formats = {Path(r["relpath"]).suffix.lower() for r in group}
+        if len(formats) > 1:
+            best = min(formats, key=lambda e: (rank.get(e, len(rank)), e))
+            ignored += [r["relpath"] for r in group if Path(r["relpath"]).suffix.lower() != best]
+            group = [r for r in group if Path(r["relpath"]).suffix.lower() == best]
+        kept += group
+    return kept, sorted(ignored)
 
 
 def files_under(root: str | Path, errors: list[str] | None = None) -> list[Path]:

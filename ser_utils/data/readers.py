@@ -89,10 +89,13 @@ def parse_cremad(relpath: PurePath) -> dict:
 
 
 def cremad_genders(root: str | Path) -> dict:
-    """``{actor: 'male'|'female'}`` from CREMA-D's VideoDemographics.csv in ``root``, if there."""
-    path = Path(root) / "VideoDemographics.csv"
-    if not path.is_file():
+    """``{actor: 'male'|'female'}`` from CREMA-D's VideoDemographics.csv in ``root`` or the
+    folder above it (the repository's root, when ``root`` is its AudioWAV/), if there."""
+    found = [p for p in (Path(root) / "VideoDemographics.csv", Path(root).parent / "VideoDemographics.csv")
+             if p.is_file()]
+    if not found:
         return {}
+    path = found[0]
     with open(path, newline="", encoding="utf-8-sig") as fh:
         return {r["ActorID"].strip(): r["Sex"].strip().lower() for r in csv.DictReader(fh)
                 if r.get("ActorID") and r.get("Sex")}

@@ -192,6 +192,10 @@ def _other_layout(corpus: corpora.Corpus, root) -> tuple[Report, object]:
         if n > 1:
             paths = index.loc[index["stem"] == stem, "relpath"].tolist()
             report.errors.append(f"extra file: {stem} appears {n} times ({', '.join(paths)})")
+    ignored = index.attrs.get("ignored", [])
+    if ignored:
+        report.warnings.append(f"{len(ignored)} file(s) left out: the same utterance in another format is read "
+                               f"instead ({', '.join(ignored[:3])}{', ...' if len(ignored) > 3 else ''})")
     if corpus.manifest is not None:
         report.errors.extend(f"missing file: {p} (listed in {corpus.manifest})" for p in index["path"]
                              if not Path(p).exists())
