@@ -64,10 +64,25 @@ def _corpus_root(args) -> Path:
     return get_corpus(args.root, download=False)
 
 
+def _reader_root(args):
+    """``--corpus`` and ``--root`` -> ``(reader, folder)``: RAVDESS (default) as ever, a
+    built-in corpus in ``--root`` (or ``$NAME_DIR``, ``data/raw/NAME``), a manifest's
+    folder."""
+    from ser_utils.data import corpora
+
+    reader = corpora.get(getattr(args, "corpus", None))
+    if reader.is_ravdess:
+        return reader, _corpus_root(args)
+    if reader.manifest is not None:
+        return reader, reader.manifest.parent
+    return reader, corpora.default_root(reader.name, args.root)
+
+
 def cmd_verify(args) -> int:
     from ser_utils.data.verify import verify_corpus
 
-    report = verify_corpus(_corpus_root(args), progress=not args.json)
+    reader, root = _reader_root(args)
+    report = verify_corpus(root, progress=not args.json, corpus=reader)
     _emit(args, report.to_dict(), report.summary())
     return 0 if report.ok else 1
 
@@ -104,14 +119,14 @@ def cmd_synth(args) -> int:
     return 0
 
 
-def _features_summary(root: Path, cache_root, n_jobs, progress: bool) -> dict:
-    from ser_utils.data.corpus import index_corpus
+def _features_summary(root: Path, cache_root, n_jobs, progress: bool, corpus=None) -> dict:
+    from ser_utils.data import corpora
     from ser_utils.data.features import FeatureCache, FeatureConfig, load_features
     from ser_utils.data.verify import require_complete
 
     config = FeatureConfig()
-    require_complete(root)
-    index = index_corpus(root)
+    require_complete(root, corpus=corpus)
+    index = corpora.index(corpus, root)
     if index.empty:
         raise SystemExit(f"{root}: no audio files found")
     start = time.perf_counter()
@@ -124,7 +139,8 @@ def _features_summary(root: Path, cache_root, n_jobs, progress: bool) -> dict:
 
 
 def cmd_features(args) -> int:
-    s = _features_summary(_corpus_root(args), args.cache, args.jobs, progress=not args.json)
+    reader, root = _reader_root(args)
+    s = _features_summary(root, args.cache, args.jobs, progress=not args.json, corpus=reader)
     f = s["frames"]
     _emit(args, s, f"{s['utterances']} utterances x {s['dim']} features, frames {f['min']}/{f['median']:g}/"
                    f"{f['max']} (min/median/max), {s['seconds']} s; cache {s['cache']}")
@@ -156,7 +172,8 @@ def cmd_params(args) -> int:
 def _dataset(args, feature_set="mfcc+chroma"):
     from ser_utils.data.dataset import load_dataset
 
-    return load_dataset(_corpus_root(args), feature_set, progress=not args.json)
+    reader, root = _reader_root(args)
+    return load_dataset(root, feature_set, progress=not args.json, corpus=reader)
 
 
 def _folds_for(data):
@@ -171,7 +188,8 @@ def _given(args, **fields) -> dict:
 
 
 def cmd_cv(args) -> int:
-    """Cross-validate one spec over the folds (reference folds on RAVDESS)."""
+    """Cross-validate one spec over the folds (reference folds on RAVDESS; another corpus:
+    leave-speakers-out folds, written beside the records as folds.json)."""
     from dataclasses import replace
 
     from ser_utils.models import ModelConfig
@@ -182,7 +200,7 @@ def cmd_cv(args) -> int:
                                  heads="heads", dropout="dropout", computation="computation"))
     feature_set = "mfcc" if model.name == "lstm_baseline" else "mfcc+chroma"
     data = _dataset(args, feature_set)
-    spec = Spec(replace(model, input_dim=data.dim),
+    spec = Spec(replace(model, input_dim=data.dim, n_classes=len(data.classes)),
                 TrainConfig(**_given(args, lr="lr", weight_decay="weight_decay", batch_size="batch_size", T_0="t0",
                                      epochs="epochs")),
                 **_given(args, protocol="protocol", seeding="seeding"), feature_set=feature_set)
@@ -192,6 +210,7 @@ def cmd_cv(args) -> int:
     pooled = pooled_uar(records)
     summary = metrics.summarize(list(pooled.values()))
     payload = {"spec": spec.to_dict(), "label": spec.label(), "runs": args.runs, "synthetic": data.synthetic,
+               "corpus": data.corpus, "classes": list(data.classes),
                "pooled_uar": pooled, "summary": summary,
                "fold_uar": [round(r.test_uar, 4) for r in records],
                "best_epochs": [r.best_epoch for r in records],
@@ -201,6 +220,27 @@ def cmd_cv(args) -> int:
                          + (f" ± {summary['std']:.4f} over {args.runs} runs" if args.runs > 1 else "")
                          + f" ({payload['parameters']:,} parameters; folds {payload['fold_uar']}; "
                            f"{payload['wall_seconds']} s)")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    """A checkpoint tried on a corpus: UAR, WA, per-class recall and the confusion matrix
+    on the classes the model and the corpus share."""
+    from ser_utils.inference.evaluate import evaluate
+
+    reader, root = _reader_root(args)
+    r = evaluate(args.model, reader, root, cache_root=args.cache, n_jobs=args.jobs, progress=not args.json)
+    payload = {k: v for k, v in r.items() if k not in ("files_scored", "predicted")} if not args.files else r
+    width = max(len(c) for c in r["classes"])
+    lines = [f"{r['model']} on {'synthetic ' if r['synthetic'] else ''}{r['corpus']} {r['root']}: "
+             f"{r['scored']} of {r['files']} files scored (features at {r['sample_rate']} Hz)",
+             f"  UAR {r['uar']:.4f}  WA {r['wa']:.4f}  (chance UAR {r['chance_uar']:.4f}, {len(r['classes'])} classes)"]
+    lines += [f"  {c:{width}s} recall {v:.4f} ({r['support'][c]} files)" if v is not None else f"  {c:{width}s} -"
+              for c, v in r["per_class_recall"].items()]
+    lines += [f"  note: {n}" for n in r["label_map"]["notes"]]
+    lines.append("  confusion (rows true, columns predicted: " + ", ".join(r["classes"]) + ")")
+    lines += ["    " + " ".join(f"{v:5d}" for v in row) for row in r["confusion"]]
+    _emit(args, payload, "\n".join(lines))
     return 0
 
 
@@ -233,6 +273,8 @@ def cmd_tune(args) -> int:
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "04_optuna_tuning", out_dir)
+    if args.corpus:
+        params["corpus"] = args.corpus
     url = tuning.storage_url(out_dir, args.storage or params.get("storage"))
     shown = url.split("@")[-1]
     try:
@@ -401,7 +443,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("verify", cmd_verify, "check a corpus: 24 actors x 60 files, readable non-empty audio")
+    def corpus_option(p):
+        p.add_argument("--corpus", default=None,
+                       help="ravdess (default), emodb, cremad, tess, savee, or a manifest PATH.csv "
+                            "(columns path,label,speaker[,gender]); --root is then that corpus' folder")
+
+    p = add("verify", cmd_verify, "check a corpus: RAVDESS 24 actors x 60 files, another by its naming "
+                                  "convention; readable non-empty audio")
+    corpus_option(p)
     p = add("data", cmd_data, "locate or download RAVDESS, link it as data/raw/ravdess, verify it")
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading")
     p = add("synth", cmd_synth, "write a synthetic corpus in RAVDESS layout", root=False)
@@ -416,6 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: all cores)")
         if name == "features":
             p.add_argument("--cache", default=None, help="cache folder (default data/interim/features)")
+            corpus_option(p)
     add("params", cmd_params, "parameter counts of the seed-001 and seed-000 models", root=False)
     p = add("cv", cmd_cv, "cross-validate one model spec (reference folds on RAVDESS)")
     p.description = "Options left out take ModelConfig's, TrainConfig's and Spec's defaults."
@@ -438,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=positive_int, default=1)
     p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--runs-dir", default=None, help="run records (default results/runs)")
+    corpus_option(p)
     p = add("bench-train", cmd_bench_train, "seconds per epoch: padded+masked batches vs a packed-sequence loop")
     p.add_argument("--epochs", type=positive_int, default=3)
     p.add_argument("--threads", type=positive_int, default=1)
@@ -446,6 +497,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=positive_int, default=None, help="local worker processes (default: one per core)")
     p.add_argument("--storage", default=None,
                    help="Optuna RDB URL (default: $OPTUNA_STORAGE, else sqlite:///results/<profile>/optuna.db)")
+    p.add_argument("--corpus", default=None,
+                   help="the profile's corpus instead: ravdess, synthetic, NAME (emodb, cremad, tess, savee; "
+                        "$NAME_DIR or data/raw/NAME), NAME:DIR, or a manifest PATH.csv")
     p.add_argument("--out-dir", default=None, help="default: results/<profile>")
     p = add("fidelity", cmd_fidelity, "compute notebook 07's fidelity ladder and studies (resumable)", root=False)
     p.add_argument("--profile", default="full")
@@ -461,6 +515,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="feed each file in chunks, LSTM state carried; print the running prediction")
     p.add_argument("--chunk", type=positive_float, default=0.5,
                    help="chunk length in seconds for --stream (> 0; default 0.5)")
+    p = add("evaluate", cmd_evaluate, "a checkpoint tried on a corpus: UAR, WA, per-class recall, confusion "
+                                      "on the shared classes")
+    corpus_option(p)
+    p.add_argument("--model", default=None, type=existing_file,
+                   help="checkpoint (default: results/quick/models/reslstm_sa_h64_clean.pt, from notebook 04)")
+    p.add_argument("--jobs", type=positive_int, default=None, help="feature worker processes (default: all cores)")
+    p.add_argument("--cache", default=None, help="feature cache folder (default data/interim/features)")
+    p.add_argument("--files", action="store_true", help="with --json: every scored file and its prediction")
     p = add("bench-predict", cmd_bench_predict, "median ms to predict one file on one CPU thread")
     p.add_argument("--model", default=None, type=existing_file)
     p.add_argument("--file", default=None, type=existing_file, help="default: the corpus file closest to 3.7 s")

@@ -67,16 +67,20 @@ def select(names: list[str], only) -> list[str]:
 def check_corpora(profile: str, names: list[str], out_dir: Path) -> None:
     """Before any notebook runs: the corpus each one uses matches the protocol
     (``verify.require_complete``; the synthetic corpus is generated if absent)."""
-    from ser_utils.reporting.study import corpus_root
     from ser_utils.data.verify import require_complete
+    from ser_utils.reporting.study import resolve
 
     seen = set()
     for name in names:
         params = parameters(profile, name, out_dir)
-        key = (params.get("corpus", "synthetic"), params.get("synthetic_actors", 8))
-        if key not in seen:
-            seen.add(key)
-            require_complete(corpus_root(*key))
+        keys = [(params.get("corpus", "synthetic"), params.get("synthetic_actors", 8))]
+        if params.get("second_corpus"):  # 08_cross_corpus: the corpus the model is tried on
+            keys.append((params["second_corpus"], params.get("synthetic_actors", 8)))
+        for key in keys:
+            if key not in seen:
+                seen.add(key)
+                reader, root = resolve(*key)
+                require_complete(root, corpus=reader)
 
 
 def parameters(profile: str, name: str, out_dir: Path) -> dict:
@@ -94,13 +98,20 @@ def parameters(profile: str, name: str, out_dir: Path) -> dict:
 
 
 def corpus_fingerprint(params: dict) -> str:
-    """Names and sizes of the corpus files (cheap; contents are hashed by the feature cache)."""
+    """Names and sizes of the corpus files (cheap; contents are hashed by the feature cache);
+    with a ``second_corpus`` (08_cross_corpus), its files too."""
     from ser_utils.data.corpus import audio_files
     from ser_utils.data.download import find_corpus
 
     corpus = params.get("corpus", "synthetic")
+    second = params.get("second_corpus")
+    if second:
+        return _files_fingerprint(second, params) + ":" + corpus_fingerprint({**params, "second_corpus": ""})
     if corpus == "synthetic":
         return f"synthetic:{params.get('synthetic_actors')}"
+    if corpus != "ravdess" and (corpus.startswith("synthetic-") or corpus.lower().endswith(".csv")
+                                or corpus.partition(":")[0].lower() in ("emodb", "cremad", "tess", "savee")):
+        return _files_fingerprint(corpus, params)
     root = find_corpus(None if corpus == "ravdess" else corpus)
     if root is None:
         raise SystemExit("no RAVDESS copy found: run `make data RAVDESS_DIR=/path/to/ravdess` (or `make data` "
@@ -108,6 +119,21 @@ def corpus_fingerprint(params: dict) -> str:
     h = hashlib.sha1()
     for p in audio_files(root):
         h.update(f"{p.parent.name}/{p.name}:{p.stat().st_size};".encode())
+    return h.hexdigest()
+
+
+def _files_fingerprint(corpus: str, params: dict) -> str:
+    """Names and sizes of the files of a corpus other than RAVDESS (a synthetic one: its name)."""
+    from ser_utils.data import corpora
+    from ser_utils.reporting.study import resolve
+
+    if corpus.startswith("synthetic"):
+        return corpus
+    reader, root = resolve(corpus, params.get("synthetic_actors", 8))
+    paths = (corpora.index(reader, root)["path"] if reader.manifest is not None else corpora.files_under(root))
+    h = hashlib.sha1()
+    for p in map(Path, paths):
+        h.update(f"{p.relative_to(root) if p.is_relative_to(root) else p}:{p.stat().st_size};".encode())
     return h.hexdigest()
 
 

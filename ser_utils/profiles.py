@@ -25,7 +25,7 @@ NONE_DEFAULTS = {"cache_dir": str, "storage": str, "model_file": str, "workers":
 NON_NEGATIVE = {"sampler_seed", "startup_trials"}   # other integers must be >= 1
 RUN_LISTS = {"runs", "ablation_runs"}               # lists of run indices (>= 0)
 SET_BY_PIPELINE = {"profile", "out_dir"}
-MODEL_NAMES = {"models", "tuned_models", "checkpoint_model", "pruning_ablation"}
+MODEL_NAMES = {"models", "tuned_models", "checkpoint_model", "pruning_ablation", "transfer_model"}
 
 
 def _choices() -> dict:

@@ -41,6 +41,8 @@ EXPECTED = {
     "06_sota_comparison": {"sota_our_models": 9, "sota_loss_weightings": 3, "sota_literature_and_ours": 17,
                            "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2, "sota_per_class_recall": 9},
     "07_fidelity": {"fidelity_ladder": 18, "fidelity_studies": 2, "fidelity_optimism": 2, "fidelity_compute": 7},
+    # synthetic RAVDESS (8 classes) and synthetic EmoDB (7): 6 shared classes each way
+    "08_cross_corpus": {"cross_corpus": 2, "cross_corpus_recall": 12},
 }
 
 
@@ -222,3 +224,22 @@ def test_smoke_01_plays_one_utterance_per_emotion(smoke_run):
     nb = nbformat.read(smoke_run / "notebooks" / "01_feature_exploration.ipynb", as_version=4)
     html = "".join("".join(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
     assert html.count("<audio") == 8 and html.count("data:audio/x-wav;base64,") == 8
+
+
+def test_smoke_cross_corpus_matches_its_predictions(smoke_run):
+    """Notebook 08's UARs recomputed by scikit-learn from the checkpoint's predictions on
+    the second corpus (an independent evaluation of the same files)."""
+    from ser_utils.data import corpora
+    from ser_utils.data.labelmap import label_map
+    from ser_utils.inference.evaluate import evaluate
+    from ser_utils.reporting.study import resolve
+
+    table = pd.read_csv(smoke_run / "tables" / "cross_corpus.csv")
+    assert list(table["trained on"]) == ["ravdess", "emodb"] and list(table["tested on"]) == ["emodb", "ravdess"]
+    reader, root = resolve("synthetic-emodb")
+    r = evaluate(smoke_run / "models" / "cross_ravdess.pt", reader, root, progress=False)
+    truth = corpora.index(reader, root).set_index("relpath")["emotion"].astype(str)
+    lmap = label_map(r["model_classes"], reader.classes)
+    y = [lmap.target_to_shared[truth[f]] for f in r["files_scored"]]
+    assert len(y) == 48 and "boredom" not in set(y)  # EmoDB's boredom has no RAVDESS class
+    assert table.loc[0, "UAR"] == pytest.approx(balanced_accuracy_score(y, r["predicted"]), abs=1e-9)

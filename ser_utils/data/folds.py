@@ -9,6 +9,7 @@ Validation speakers of each fold are taken from the next fold's test speakers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import zip_longest
 
 import numpy as np
 
@@ -81,3 +82,53 @@ def check_folds(folds, actors) -> None:
     for i, f in enumerate(folds):
         if set(f.test) & set(f.validation) or set(f.train) & (set(f.test) | set(f.validation)):
             raise ValueError(f"fold {i} has overlapping test/validation/train actors: {f}")
+
+
+def corpus_folds(labels, actors, genders=None, k: int | None = None, n_validation: int = 2,
+                 seed: int = 0) -> list[Fold]:
+    """Deterministic leave-speakers-out folds for any corpus (RAVDESS keeps
+    ``REFERENCE_FOLDS``): ``k`` test groups (default ``min(5, speakers)``), each speaker
+    tested once, balanced by label (and gender) where the speakers allow.
+
+    Speakers are dealt largest first (ties in a ``seed``-shuffled order) to the test group
+    with the fewest speakers, among those the one whose label and gender counts stay
+    closest to the corpus' proportions. The validation speakers of fold i are up to
+    ``n_validation`` speakers of fold i+1's test group (genders alternating), never so
+    many that no speaker is left to train; with two speakers there are none to spare,
+    and the fold's validation set is empty (training then keeps its last epoch).
+    """
+    labels, actors = np.asarray(labels), np.asarray(actors).astype(int)
+    speakers = sorted(set(actors.tolist()))
+    if len(speakers) < 2:
+        raise ValueError(f"speaker-independent folds need at least 2 speakers, found {len(speakers)}")
+    k = min(5, len(speakers)) if k is None else k
+    if not 2 <= k <= len(speakers):
+        raise ValueError(f"k={k} folds need between 2 and {len(speakers)} (the number of speakers)")
+    gender = dict(zip(actors.tolist(), genders)) if genders is not None else {a: gender_of(a) for a in speakers}
+    classes = sorted(set(labels.tolist()))
+    sexes = sorted(set(gender.values()))
+    profile = {a: np.array([np.sum((actors == a) & (labels == c)) for c in classes]
+                           + [np.sum(actors == a) * (gender[a] == g) for g in sexes], dtype=float)
+               for a in speakers}
+    target = sum(profile.values()) / k
+    rng = np.random.default_rng(seed)
+    shuffled = [speakers[i] for i in rng.permutation(len(speakers))]
+    order = sorted(shuffled, key=lambda a: -profile[a][: len(classes)].sum())  # stable: ties keep the shuffle
+    groups: list[list[int]] = [[] for _ in range(k)]
+    totals = [np.zeros_like(target) for _ in range(k)]
+    for a in order:
+        fewest = min(len(g) for g in groups)
+        best = min((i for i in range(k) if len(groups[i]) == fewest),
+                   key=lambda i: (float(np.sum((totals[i] + profile[a] - target) ** 2)), i))
+        groups[best].append(a)
+        totals[best] += profile[a]
+    folds = []
+    for i, test in enumerate(groups):
+        pool = sorted(groups[(i + 1) % k])
+        by_sex = [[a for a in pool if gender[a] == g] for g in sexes]
+        interleaved = [a for tier in zip_longest(*by_sex) for a in tier if a is not None]
+        room = len(speakers) - len(test) - 1  # leave at least one training speaker
+        validation = interleaved[: max(0, min(n_validation, room))]
+        folds.append(make_fold(test, validation, speakers))
+    check_folds(folds, speakers)
+    return folds

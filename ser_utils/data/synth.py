@@ -61,6 +61,7 @@ EMOTION_PROSODY = {
     "fearful":   Prosody(4.5, 2.5, 1.20, 0.5, 0.05, 0.030, 0.26),
     "disgust":   Prosody(-1.0, 3.0, 0.85, 2.0, 0.15, 0.014, 0.20),
     "surprised": Prosody(5.5, 6.5, 1.00, 3.5, 0.30, 0.010, 0.12),
+    "boredom":   Prosody(-2.0, 0.8, 0.82, -3.0, -0.25, 0.008, 0.18),  # EmoDB's Langeweile: flat, slow, lax
 }
 _NEUTRAL = EMOTION_PROSODY["neutral"]
 STRONG_SCALE = 1.5  # strong intensity exaggerates the deviation from neutral
@@ -70,11 +71,12 @@ def _seed(*parts: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(p) for p in parts]))
 
 
-def actor_voice(actor: int, seed: int) -> dict:
+def actor_voice(actor: int, seed: int, male: bool | None = None) -> dict:
     """Actor-specific voice: F0, formant scale, speaking rate, loudness, and a
-    personal bias on each prosodic cue (speakers express emotion differently)."""
+    personal bias on each prosodic cue (speakers express emotion differently).
+    ``male``: the speaker's sex (default: RAVDESS's rule, odd actors male)."""
     rng = _seed(seed, actor, 0)
-    male = gender_of(actor) == "male"
+    male = gender_of(actor) == "male" if male is None else male
     return {
         "f0": float(rng.uniform(95, 140) if male else rng.uniform(175, 245)),
         "formant_scale": float((1.0 if male else 1.16) * rng.uniform(0.94, 1.06)),
@@ -211,6 +213,102 @@ def make_corpus(out_dir: str | Path, actors=(1, 2, 3, 4), seed: int = 0, sample_
         "files": written,
         "note": "Synthetic speech-like audio for tests and smoke runs; not RAVDESS.",
     }
+    with atomic_path(out_dir / SYNTH_MARKER) as tmp:
+        tmp.write_text(json.dumps(marker, indent=2))
+    return out_dir
+
+
+# The other built-in layouts (``readers.py``): speakers (name, male?), the corpus' rate,
+# and how a file is named from (speaker, emotion, k-th take of that emotion).
+LAYOUTS = {
+    "emodb": {"speakers": [("03", True), ("08", False), ("10", True), ("13", False)], "sample_rate": 16000},
+    "cremad": {"speakers": [("1001", True), ("1002", False), ("1003", False), ("1004", True)], "sample_rate": 16000},
+    "tess": {"speakers": [("OAF", False), ("YAF", False)], "sample_rate": 24414},
+    "savee": {"speakers": [("DC", True), ("JE", True), ("JK", True), ("KL", True)], "sample_rate": 44100},
+    "manifest": {"speakers": [("spk_a", True), ("spk_b", False), ("spk_c", True), ("spk_d", False)],
+                 "sample_rate": 22050},
+}
+_TESS_WORDS = ["back", "bar", "base", "bath", "bean", "beg", "bite", "boat"]
+_MANIFEST_LABELS = {"angry": "Anger", "happy": "happiness"}  # spelled as a user might: mapped by readers.canonical
+
+
+def _layout_name(corpus: str, speaker: str, emotion: str, k: int, fmt: str) -> str:
+    from ser_utils.data import readers
+
+    if corpus == "emodb":
+        letter = {v: c for c, v in readers.EMODB_EMOTIONS.items()}[emotion]
+        return f"wav/{speaker}{sorted(readers.EMODB_TEXTS)[k]}{letter}a.{fmt}"
+    if corpus == "cremad":
+        code = {v: c for c, v in readers.CREMAD_EMOTIONS.items()}[emotion]
+        return f"AudioWAV/{speaker}_{sorted(readers.CREMAD_SENTENCES)[k]}_{code}_{'XX' if code == 'NEU' else 'HI'}.{fmt}"
+    if corpus == "tess":
+        code = "ps" if emotion == "surprised" else {"fearful": "fear"}.get(emotion, emotion)
+        folder = "pleasant_surprised" if code == "ps" else code
+        return f"{speaker}_{folder}/{speaker}_{_TESS_WORDS[k]}_{code}.{fmt}"
+    if corpus == "savee":
+        code = {v: c for c, v in readers.SAVEE_EMOTIONS.items()}[emotion]
+        return f"AudioData/{speaker}/{code}{k + 1:02d}.{fmt}"
+    if corpus == "manifest":
+        return f"clips/{speaker}/{emotion}_{k + 1:02d}.{fmt}"
+    raise ValueError(f"unknown layout {corpus!r} (known: ravdess, {', '.join(LAYOUTS)})")
+
+
+def layout_classes(corpus: str) -> tuple:
+    """The emotion classes a synthetic corpus of this layout holds."""
+    from ser_utils.data import corpora
+
+    if corpus == "manifest":
+        return ("neutral", "happy", "sad", "angry")
+    return corpora.CORPORA[corpus].classes
+
+
+def make_layout(out_dir: str | Path, corpus: str, per_class: int = 2, seed: int = 0, sample_rate: int | None = None,
+                speakers: int | None = None, fmt: str = "wav") -> Path:
+    """Write a synthetic corpus named as ``corpus`` (emodb, cremad, tess, savee, or
+    ``manifest``: clips plus ``manifest.csv``) names its files: ``per_class`` takes of each
+    of the layout's emotions per speaker, the first ``speakers`` of ``LAYOUTS`` (default
+    all), at the corpus' own rate unless ``sample_rate`` is given. Same speech model as
+    ``make_corpus``; the marker ``SYNTHETIC.json`` (written last) names the layout and
+    counts the files."""
+    out_dir = Path(out_dir)
+    spec = LAYOUTS[corpus] if corpus in LAYOUTS else None
+    if spec is None:
+        raise ValueError(f"unknown layout {corpus!r} (known: {', '.join(LAYOUTS)}; RAVDESS: make_corpus)")
+    sr = int(sample_rate or spec["sample_rate"])
+    people = spec["speakers"][: speakers or len(spec["speakers"])]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / SYNTH_MARKER).unlink(missing_ok=True)
+    rows = []
+    for code, (speaker, male) in enumerate(people, start=1):
+        voice = actor_voice(1000 + code, seed, male=male)
+        for e, emotion in enumerate(layout_classes(corpus)):
+            for k in range(per_class):
+                rng = _seed(seed, 1000 + code, e, k, 2)
+                y = synthesize(emotion, k % 2 == 1, 1 + k % 2, voice, rng, sr)
+                relpath = _layout_name(corpus, speaker, emotion, k, fmt)
+                target = out_dir / relpath
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_path(target, suffix="." + fmt) as tmp:
+                    sf.write(tmp, y, sr, subtype="VORBIS" if fmt == "ogg" else "PCM_16", format=fmt.upper())
+                rows.append((relpath, _MANIFEST_LABELS.get(emotion, emotion), speaker, "male" if male else "female"))
+    if corpus == "manifest":
+        import csv
+        import io
+
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(["path", "label", "speaker", "gender"])
+        writer.writerows(rows)
+        with atomic_path(out_dir / "manifest.csv") as tmp:
+            tmp.write_text(text.getvalue())
+    if corpus == "cremad":  # the corpus' own table of actors' sex
+        lines = ["ActorID,Age,Sex,Race,Ethnicity"] + [f"{s},30,{'Male' if m else 'Female'},Unknown,Unknown"
+                                                      for s, m in people]
+        with atomic_path(out_dir / "VideoDemographics.csv") as tmp:
+            tmp.write_text("\n".join(lines) + "\n")
+    marker = {"synthetic": True, "generator": "ser_utils.data.synth.make_layout", "corpus": corpus, "seed": seed,
+              "speakers": [s for s, _ in people], "sample_rate": sr, "per_class": per_class, "files": len(rows),
+              "format": fmt, "note": f"Synthetic speech-like audio named in the {corpus} layout; not the real corpus."}
     with atomic_path(out_dir / SYNTH_MARKER) as tmp:
         tmp.write_text(json.dumps(marker, indent=2))
     return out_dir

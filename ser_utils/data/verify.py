@@ -1,4 +1,5 @@
-"""Checks that a RAVDESS-format corpus is complete and readable.
+"""Checks that a corpus is complete and readable: RAVDESS against its grid, any other
+corpus (``corpora.py``) against its naming convention.
 
 Errors: missing, extra, misnamed, unreadable, truncated or empty files, unreadable
 folders, and byte-identical takes other than the known pair (each named).
@@ -6,6 +7,11 @@ Warnings: the corpus' known quirks — stereo files and the one known pair of
 byte-identical takes (see Livingstone & Russo 2018 and ``../shared/data/README.md``).
 ``require_complete`` is the fast check (no decoding) that every training command
 runs first.
+
+Other corpora: errors are names that break the corpus' convention, unreadable, empty
+or truncated files, the same utterance twice (one stem, two files), fewer than two
+speakers, and a synthetic corpus that lacks files its marker counts; warnings are a
+file count other than the published corpus', stereo files and identical audio.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ser_utils.data import corpora
 from ser_utils.data.audio import AudioError, read_audio
 from ser_utils.data.corpus import N_ACTORS, CorpusError, expected_stems, index_corpus, parse_name
 
@@ -36,6 +43,11 @@ class Report:
     duplicates: list = field(default_factory=list)
     durations: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
+    corpus: str = corpora.RAVDESS
+    speakers: int = 0
+    per_label: dict = field(default_factory=dict)
+    per_speaker: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -45,13 +57,19 @@ class Report:
         return {**asdict(self), "ok": self.ok}
 
     def summary(self) -> str:
-        kind = "synthetic corpus" if self.synthetic else "corpus"
-        lines = [f"{kind} {self.root}: {self.files} files, {self.actors} actors"]
+        kind = ("synthetic " if self.synthetic else "") + ("corpus" if self.corpus == corpora.RAVDESS
+                                                              else f"{self.corpus} corpus")
+        lines = [f"{kind} {self.root}: {self.files} files, {self.actors} actors"
+                 if self.corpus == corpora.RAVDESS else f"{kind} {self.root}: {self.files} files, {self.speakers} speakers"]
         if self.durations:
             d = self.durations
             lines.append(f"  durations {d['min']:.2f}-{d['max']:.2f} s (median {d['median']:.2f} s, "
                          f"{d['total_hours']:.2f} h in all)")
         lines.append("  per emotion: " + ", ".join(f"{k} {v}" for k, v in self.per_emotion.items()))
+        if self.corpus != corpora.RAVDESS:
+            lines.append("  per speaker: " + ", ".join(f"{k} {v}" for k, v in self.per_speaker.items()))
+        for warning in self.warnings:
+            lines.append(f"  warning: {warning}")
         for path in self.stereo:
             lines.append(f"  warning: stereo file {path}")
         for a, b in self.duplicates:
@@ -95,17 +113,25 @@ def expected_grid(actors, info: dict | None = None) -> list[str]:
 KNOWN_DUPLICATES = {("Actor_07/03-01-03-01-02-01-07", "Actor_07/03-01-03-01-02-02-07")}
 
 
-def check_layout(root: str | Path, actors: list[int] | None = None) -> Report:
+def check_layout(root: str | Path, actors: list[int] | None = None, corpus=None) -> Report:
     """The grid check without decoding (fast): unreadable folders, misnamed, extra and
-    missing files, missing actors — each named in ``report.errors``."""
-    return _layout(root, actors)[0]
+    missing files, missing actors — each named in ``report.errors``. ``corpus``: the
+    reader (``corpora.get``; None: RAVDESS)."""
+    return _layout(root, actors, corpus)[0]
 
 
-def _layout(root, actors):
+def _layout(root, actors, corpus=None):
     """``check_layout``'s report and the corpus index (None when it cannot be listed)."""
+    corpus = corpora.get(corpus)
+    if not corpus.is_ravdess:
+        return _other_layout(corpus, root)
     root = Path(root)
     info = synthetic_info(root) if root.is_dir() else None
     report = Report(root=str(root), synthetic=info is not None)
+    if info and info.get("corpus", corpora.RAVDESS) != corpora.RAVDESS:
+        report.errors.append(f"{root}: synthetic corpus in the {info['corpus']} layout, read as ravdess "
+                             f"(use --corpus {info['corpus']})")
+        return report, None
     try:
         index = index_corpus(root, errors=report.errors)
     except CorpusError as exc:
@@ -132,17 +158,69 @@ def _layout(root, actors):
             why = (f"actor {stem[-2:]} is not among the expected actors" if int(stem[-2:]) not in actors
                    else "outside the grid this synthetic corpus was generated with")
             report.errors.append(f"extra file: {relpath} ({why})")
-    report.files = len(index)
-    report.actors = int(index["actor"].nunique())
-    report.per_emotion = {str(k): int(v) for k, v in index["emotion"].value_counts(sort=False).items()}
+    _counts(report, index, index["actor"].map(lambda a: f"Actor_{a:02d}"))
     return report, index
 
 
-def require_complete(root: str | Path, shown: int = 25) -> None:
+def _counts(report: Report, index, speakers) -> None:
+    report.files = len(index)
+    report.actors = report.speakers = int(index["actor"].nunique())
+    report.per_emotion = {str(k): int(v) for k, v in index["emotion"].value_counts(sort=False).items()}
+    report.per_label = dict(report.per_emotion)
+    report.per_speaker = {str(k): int(v) for k, v in speakers.value_counts().sort_index().items()}
+
+
+def _marker_root(corpus: corpora.Corpus, root) -> Path:
+    return corpus.manifest.parent if corpus.manifest is not None else Path(root)
+
+
+def _other_layout(corpus: corpora.Corpus, root) -> tuple[Report, object]:
+    """``check_layout`` for a corpus other than RAVDESS."""
+    shown = corpus.manifest if corpus.manifest is not None else root
+    where = _marker_root(corpus, root)
+    info = synthetic_info(where) if where.is_dir() else None
+    report = Report(root=str(shown), synthetic=info is not None, corpus=corpus.name)
+    try:
+        index = corpora.index(corpus, root, errors=report.errors)
+    except CorpusError as exc:
+        report.errors.append(str(exc))
+        return report, None
+    if index.empty:
+        report.errors.append(f"{shown}: no audio files of the {corpus.name} layout found")
+        return report, None
+    for stem, n in sorted(Counter(index["stem"]).items()):
+        if n > 1:
+            paths = index.loc[index["stem"] == stem, "relpath"].tolist()
+            report.errors.append(f"extra file: {stem} appears {n} times ({', '.join(paths)})")
+    ignored = index.attrs.get("ignored", [])
+    if ignored:
+        report.warnings.append(f"{len(ignored)} file(s) left out: the same utterance in another format is read "
+                               f"instead ({', '.join(ignored[:3])}{', ...' if len(ignored) > 3 else ''})")
+    if corpus.manifest is not None:
+        report.errors.extend(f"missing file: {p} (listed in {corpus.manifest})" for p in index["path"]
+                             if not Path(p).exists())
+    if index["speaker"].nunique() < 2:
+        report.errors.append(f"{shown}: one speaker only ({index['speaker'].iloc[0]}); speaker-independent folds "
+                             "need at least 2")
+    if info:
+        if info.get("corpus", corpora.RAVDESS) != corpus.name.split(":")[0]:
+            report.errors.append(f"{where}: synthetic corpus in the {info.get('corpus', 'ravdess')} layout, "
+                                 f"read as {corpus.name}")
+        elif info.get("files") != len(index):
+            report.errors.append(f"{where}: the synthetic corpus' marker counts {info.get('files')} files, "
+                                 f"found {len(index)}")
+    elif corpus.files and corpus.manifest is None and len(index) != corpus.files:
+        report.warnings.append(f"{len(index)} files; the published {corpus.name} corpus has {corpus.files}")
+    _counts(report, index, index["speaker"])
+    return report, index
+
+
+def require_complete(root: str | Path, shown: int = 25, corpus=None) -> None:
     """Refuse, before any training, a corpus that does not match the protocol (the
     full grid of every expected actor: RAVDESS 24 x 60, a synthetic corpus what its
-    marker lists): ``CorpusError`` naming the missing actors and files."""
-    report = check_layout(root)
+    marker lists; another corpus: its naming convention): ``CorpusError`` naming the
+    missing actors and files."""
+    report = check_layout(root, corpus=corpus)
     if report.ok:
         return
     lines = report.errors[:shown]
@@ -150,21 +228,33 @@ def require_complete(root: str | Path, shown: int = 25) -> None:
     raise CorpusError(
         f"{root}: the corpus does not match the protocol, training refused ({len(report.errors)} problem(s)):\n  "
         + "\n  ".join(lines)
-        + (f"\n  ... and {more} more (`python -m ser_utils verify --root {root}` lists them all)" if more else ""))
+        + (f"\n  ... and {more} more (`python -m ser_utils verify{_corpus_arg(corpus)} --root {root}` lists them all)"
+           if more else ""))
 
 
-def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: bool = True) -> Report:
+def _corpus_arg(corpus) -> str:
+    corpus = corpora.get(corpus)
+    if corpus.is_ravdess:
+        return ""
+    return f" --corpus {corpus.manifest}" if corpus.manifest is not None else f" --corpus {corpus.name}"
+
+
+def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: bool = True, corpus=None) -> Report:
     """Check the full emotion x intensity x statement x repetition grid for each
     expected actor (RAVDESS: 24 x 60; a synthetic corpus: the actors its marker
     lists) and decode every file: unreadable, truncated and empty files are errors,
-    and so are byte-identical takes other than RAVDESS's known pair."""
-    report, index = _layout(root, actors)
+    and so are byte-identical takes other than RAVDESS's known pair. ``corpus``: another
+    corpus' reader (``corpora.get``), checked as the module says."""
+    corpus = corpora.get(corpus)
+    report, index = _layout(root, actors, corpus)
     if index is None:
         return report
     hashes: dict[str, str] = {}
     durations = []
     for path, relpath in tqdm(list(zip(index["path"], index["relpath"])), desc="verify", disable=not progress,
                               unit="file"):
+        if corpus.manifest is not None and not Path(path).exists():
+            continue  # named by the layout check
         try:
             samples, sr = read_audio(path, dtype="int32", mono=False)
         except AudioError as exc:
@@ -177,6 +267,9 @@ def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: b
         digest = hashlib.blake2b(np.ascontiguousarray(samples).tobytes(), digest_size=16).hexdigest()
         if digest not in hashes:
             hashes[digest] = relpath
+        elif not corpus.is_ravdess:
+            report.duplicates.append([hashes[digest], relpath])
+            report.warnings.append(f"identical audio: {relpath} is a copy of {hashes[digest]}")
         elif (_stem(hashes[digest]), _stem(relpath)) in KNOWN_DUPLICATES:
             report.duplicates.append([hashes[digest], relpath])
         else:

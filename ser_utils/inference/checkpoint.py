@@ -45,15 +45,16 @@ def _build(model_config: dict, state_dict):
 
 
 def save(path: str | Path, run_weights: str | Path, spec, sample_rate: int,
-         feature_config: FeatureConfig = FeatureConfig(), **provenance) -> Path:
+         feature_config: FeatureConfig = FeatureConfig(), labels=EMOTION_NAMES, **provenance) -> Path:
     """Package a run's weights (``run_job(save_weights=True)``'s .pt file) with what
     inference needs. ``sample_rate``: the rate the training features were computed at
-    (other audio is resampled to it). ``provenance``: JSON-able facts (study, trial...)."""
+    (other audio is resampled to it). ``labels``: the class names of the model's outputs
+    (the training corpus' classes). ``provenance``: JSON-able facts (study, trial...)."""
     run = torch.load(run_weights, map_location="cpu", weights_only=False)
     feature_config = replace(feature_config, sample_rate=int(sample_rate))
     payload = {"format": FORMAT, "state_dict": run["state_dict"], "model": run["model"],
                "feature_config": asdict(feature_config), "feature_set": spec.feature_set,
-               "mean": run["mean"], "std": run["std"], "labels": list(EMOTION_NAMES),
+               "mean": run["mean"], "std": run["std"], "labels": list(labels),
                "train": asdict(spec.train), "protocol": spec.protocol, "provenance": provenance}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,17 +15,37 @@ from ser_utils.data.dataset import Dataset
 from ser_utils.models import build_model, count_parameters
 from ser_utils.paths import atomic_path, results_dir
 from ser_utils.training import metrics
-from ser_utils.training.loop import Spec, experiment_key, pick_device, run_job
+from ser_utils.training.loop import Spec, experiment_key, for_data, pick_device, run_job
 from ser_utils.training.records import RunRecord, read_record, record_path
 from ser_utils.workers import in_worker
 
 
 def _write_spec(folder: Path, spec: Spec, data: Dataset, folds) -> None:
+    spec = for_data(spec, data)
     spec_file = folder / "spec.json"
     if not spec_file.exists():
         with atomic_path(spec_file, durable=True) as tmp:
             tmp.write_text(json.dumps({"spec": spec.to_dict(), "label": spec.label(), "data": data.fingerprint,
                                        "folds": [asdict(f) for f in folds]}, indent=2))
+    folds_file = folder / "folds.json"
+    if data.corpus != "ravdess" and not folds_file.exists():  # RAVDESS: the reference folds, in spec.json
+        with atomic_path(folds_file, durable=True) as tmp:
+            tmp.write_text(json.dumps(describe_folds(data, folds), indent=2))
+
+
+def describe_folds(data: Dataset, folds) -> dict:
+    """The folds by the corpus' speaker names, with each role's utterances per label."""
+    names = dict(zip(data.actors.tolist(), data.index["speaker"].astype(str))) if "speaker" in data.index else {}
+    out = []
+    for f in folds:
+        row = {}
+        for role in ("test", "validation", "train"):
+            actors = list(getattr(f, role))
+            pick = np.isin(data.actors, actors)
+            row[role] = [names.get(a, str(a)) for a in actors]
+            row[f"{role}_labels"] = {c: int(np.sum(data.labels[pick] == i)) for i, c in enumerate(data.classes)}
+        out.append(row)
+    return {"corpus": data.corpus, "data": data.fingerprint, "classes": list(data.classes), "folds": out}
 
 
 def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,

@@ -92,9 +92,17 @@ def run_seed(spec: Spec, run: int, fold: int) -> int:
 TRAINER_VERSION = 1
 
 
+def for_data(spec: Spec, data: Dataset) -> Spec:
+    """The spec as trained on ``data``: its output layer sized to the corpus' classes
+    (RAVDESS's 8, ``ModelConfig``'s default, leave the spec as it is)."""
+    n = len(getattr(data, "classes", ()) or ()) or spec.model.n_classes
+    return spec if spec.model.n_classes == n else replace(spec, model=replace(spec.model, n_classes=n))
+
+
 def experiment_key(spec: Spec, data: Dataset, folds) -> str:
-    """Hash of the spec, the dataset's content, the folds and the trainer version:
-    the run records' folder."""
+    """Hash of the spec (``for_data``), the dataset's content, the folds and the trainer
+    version: the run records' folder."""
+    spec = for_data(spec, data)
     content = {"spec": spec.to_dict(), "data": data.fingerprint, "folds": [asdict(f) for f in folds]}
     if TRAINER_VERSION > 1:  # version 1 keys carry no version field
         content["trainer"] = TRAINER_VERSION
@@ -139,7 +147,14 @@ class _Tensors:
         self.aux = None  # gender and speaker targets; speaker indices mean something on the training split only
         if speakers is not None:
             speaker = np.searchsorted(speakers, split.actors).astype(np.int64)
-            self.aux = {"gender": torch.from_numpy(gender_labels(split.actors)).to(device),
+            if split.genders is None:
+                genders = gender_labels(split.actors)
+            elif set(split.genders) <= {"male", "female"}:
+                genders = (np.asarray(split.genders) == "female").astype(np.int64)
+            else:
+                raise ValueError("the multitask model's gender head needs every speaker's gender; the corpus has "
+                                 f"{sorted(set(split.genders) - {'male', 'female'})}")
+            self.aux = {"gender": torch.from_numpy(genders).to(device),
                         "speaker": torch.from_numpy(speaker).to(device)}
 
     def batch(self, idx):
@@ -202,7 +217,7 @@ def _evaluate(model, data: _Tensors, batch: int, file_order: bool = False) -> tu
     """Cross-entropy and UAR of a split."""
     logits = predict_logits(model, data, batch, file_order=file_order)
     loss = float(F.cross_entropy(logits, data.labels))
-    return loss, metrics.uar(data.labels.cpu().numpy(), logits.argmax(1).cpu().numpy())
+    return loss, metrics.uar(data.labels.cpu().numpy(), logits.argmax(1).cpu().numpy(), model.cfg.n_classes)
 
 
 def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
@@ -212,7 +227,8 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
     learning curves only; it never steers anything. The parts of the authors'
     computation in ``spec.model.computation`` choose random-order training batches
     (``random_order``) and evaluation in training-size batches in file order
-    (``eval_batches``)."""
+    (``eval_batches``). A fold without validation speakers (``splits['validation']`` None,
+    a two-speaker corpus) keeps the last epoch; its validation history is None."""
     device = device or pick_device()
     cfg, tc = spec.model, spec.train
     torch.manual_seed(seed)
@@ -221,7 +237,7 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
     speakers = np.unique(splits["train"].actors) if multitask else None
     if multitask:  # the speaker head covers the fold's training speakers only
         cfg = replace(cfg, n_speakers=len(speakers))
-    tensors = {role: _Tensors(s, device, speakers) for role, s in splits.items()}
+    tensors = {role: _Tensors(s, device, speakers) for role, s in splits.items() if s is not None}
     model = build_model(cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=tc.T_0, T_mult=1, eta_min=tc.lr / 100)
@@ -236,19 +252,26 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
                    length_pooled_batches(train.lengths_np, tc.batch_size, tc.pool_batches, rng))
         train_loss = train_epoch(model, opt, train, batches)
         sched.step()
-        val_loss, val_uar = _evaluate(model, tensors["validation"], eval_batch, file_order)
+        if "validation" in tensors:
+            val_loss, val_uar = _evaluate(model, tensors["validation"], eval_batch, file_order)
+        else:
+            val_loss = val_uar = None
         _, test_uar = _evaluate(model, tensors["test"], eval_batch, file_order)
         for k, v in zip(("train_loss", "val_loss", "val_uar", "test_uar"), (train_loss, val_loss, val_uar, test_uar)):
-            history[k].append(round(float(v), 6))
-        if val_uar > best[0]:
+            history[k].append(None if v is None else round(float(v), 6))
+        if val_uar is None:
+            if epoch == tc.epochs - 1:
+                best = (None, epoch, copy.deepcopy(model.state_dict()))
+        elif val_uar > best[0]:
             best = (val_uar, epoch, copy.deepcopy(model.state_dict()))
     model.load_state_dict(best[2])
     preds = predict_logits(model, tensors["test"], eval_batch, file_order=file_order).argmax(1).cpu().numpy()
     labels = splits["test"].labels
     extra = {"test_gender_accuracy": gender_accuracy(model, tensors["test"], tc.eval_batch)} if multitask else {}
-    return {**extra, "best_epoch": best[1], "best_val_uar": round(float(best[0]), 6), "history": history,
-            "test_uar": metrics.uar(labels, preds), "test_wa": metrics.weighted_accuracy(labels, preds),
-            "confusion": metrics.confusion(labels, preds).tolist(),
+    n = cfg.n_classes
+    return {**extra, "best_epoch": best[1], "best_val_uar": None if best[0] is None else round(float(best[0]), 6),
+            "history": history, "test_uar": metrics.uar(labels, preds, n), "test_wa": metrics.weighted_accuracy(labels, preds),
+            "confusion": metrics.confusion(labels, preds, n).tolist(),
             "test": Predictions(splits["test"].ids, labels.tolist(), preds.tolist()),
             "state": {k: v.detach().cpu() for k, v in best[2].items()}, "model_config": cfg}
 
@@ -272,6 +295,7 @@ def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, run
     found = read_record(path)
     if found is not None:
         return found
+    spec = for_data(spec, data)
     device = pick_device()
     seed = run_seed(spec, run, fold)
     start = time.perf_counter()

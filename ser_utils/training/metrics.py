@@ -9,15 +9,18 @@ import numpy as np
 from ser_utils.data.corpus import N_CLASSES
 
 
-def confusion(y_true, y_pred, n_classes: int = N_CLASSES) -> np.ndarray:
-    """Counts A[c, i] of class c predicted as i."""
+def confusion(y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
+    """Counts A[c, i] of class c predicted as i (``n_classes`` default: RAVDESS's 8, or
+    more when the labels go beyond them)."""
     y_true, y_pred = np.asarray(y_true, int), np.asarray(y_pred, int)
+    if n_classes is None:
+        n_classes = max(N_CLASSES, int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1)
     out = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(out, (y_true, y_pred), 1)
     return out
 
 
-def per_class_recall(y_true, y_pred, n_classes: int = N_CLASSES) -> np.ndarray:
+def per_class_recall(y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
     """Recall of each class; NaN for a class absent from ``y_true``."""
     cm = confusion(y_true, y_pred, n_classes)
     support = cm.sum(axis=1)
@@ -25,7 +28,7 @@ def per_class_recall(y_true, y_pred, n_classes: int = N_CLASSES) -> np.ndarray:
         return np.where(support > 0, np.diag(cm) / support, np.nan)
 
 
-def uar(y_true, y_pred, n_classes: int = N_CLASSES) -> float:
+def uar(y_true, y_pred, n_classes: int | None = None) -> float:
     """Unweighted average recall over the classes present in ``y_true`` (seed 000, eq. 4)."""
     return float(np.nanmean(per_class_recall(y_true, y_pred, n_classes)))
 

@@ -57,7 +57,7 @@ class RunRecord:
     versions: dict           # python, torch, numpy, librosa, ser_utils
     wall_seconds: float
     best_epoch: int
-    best_val_uar: float
+    best_val_uar: float | None  # None: a fold without validation speakers (last epoch kept)
     history: dict            # per epoch: lr, train_loss, val_loss, val_uar, test_uar
     test_uar: float
     test_wa: float
