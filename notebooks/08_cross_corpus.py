@@ -139,3 +139,33 @@ if not SKIP:
 # speakers, sentences, microphones and style of acting — rather than to the emotions. On the
 # synthetic corpora of the `smoke` profile the numbers only show that the pipeline runs; they
 # say nothing about real speech.
+
+# %% [markdown]
+# ## What we found
+# Generated from this notebook's tables (`ser_utils.reporting.findings`); without a second
+# corpus there is nothing to report. Each line links its table.
+
+# %%
+from ser_utils.reporting import findings
+
+findings.show("08", out_dir)
+
+# %% [markdown]
+# ## Exercises
+
+# %%
+findings.show_exercises("""
+1. **Another layout** (about 2 minutes, `smoke`). Set `second_corpus = "synthetic-savee"` (or `synthetic-tess`,
+   `synthetic-cremad`) and re-run. Which classes are shared, which are left out, and how does the chance
+   [[UAR]] in `tables/cross_corpus` change with the number of shared classes?
+2. **Your own manifest** (minutes, no training). Write a CSV `path,label,speaker` for a dozen RAVDESS files of
+   two actors, with labels renamed (`Anger`, `happiness`, …), and run
+   `python -m ser_utils evaluate --corpus my.csv --json`. Which names are mapped onto the study's classes,
+   and which files does the evaluation leave out?
+3. **The other model** (about 3 minutes, `smoke`). Set `transfer_model = "lstm_sa-h64"`: does the model without
+   the [[residual connection]] transfer better or worse? With one seed per direction, how would you decide
+   whether the difference is real (see [[paired test]])?
+4. **Design an experiment.** With RAVDESS and one real corpus (e.g. EmoDB), plan a comparison of "train on
+   RAVDESS" against "train on both, leaving the test corpus' speakers out": which folds, how many seeds, and
+   which test would let you claim a difference ([[speaker-independent]] evaluation, [[confidence interval]])?
+""", out_dir)

@@ -300,3 +300,29 @@ def test_findings_07_from_a_hand_made_ladder(tmp_path):
     text = findings.findings_07(tmp_path)[0].text
     assert text.endswith("Highest rung so far: 5a at 0.550, 0.073 below the slides; highest honest rung (no test "
                          "speaker steering: 0, 1, 2, 2a, 2b): 1 at 0.500.")
+
+
+# ---------------------------------------------------------------- 08
+
+def test_wilson_interval_by_hand():
+    # 50 of 100: centre 0.5, half-width 1.96*sqrt(0.25/100 + 1.96²/40000)/(1 + 1.96²/100) = 0.09617
+    low, high = findings.wilson(50, 100)
+    assert (low, high) == pytest.approx((0.40383, 0.59617), abs=1e-5)
+    assert findings.wilson(0, 10)[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_findings_08_from_hand_made_tables(tmp_path):
+    assert findings.findings_08(tmp_path) == []   # no second corpus: nothing to report
+    write(tmp_path, "cross_corpus", [{"trained on": "ravdess", "tested on": "emodb", "shared classes": 6,
+                                      "files scored": 100, "files in corpus": 120, "UAR": 0.30, "WA": 0.50,
+                                      "chance UAR": 1 / 6, "left out / merged": "boredom left out"}])
+    write(tmp_path, "cross_corpus_recall", [
+        {"trained on": "ravdess", "tested on": "emodb", "class": "angry", "recall": 0.7, "files": 20},
+        {"trained on": "ravdess", "tested on": "emodb", "class": "sad", "recall": 0.1, "files": 20},
+        {"trained on": "ravdess", "tested on": "emodb", "class": "happy", "recall": 0.4, "files": 0}])
+    texts = [f.text for f in findings.findings_08(tmp_path)]
+    assert texts[0] == ("Trained on ravdess, tested on emodb (one trained model, one seed): [[UAR]] 0.300 against a "
+                        "chance UAR of 0.167 (+0.133) over 6 shared classes; [[WA]] 0.500, 95 % CI [0.404, 0.596] "
+                        "(Wilson, 100 of 120 files scored).")
+    assert texts[1] == "Classes, ravdess → emodb: boredom left out."
+    assert texts[2] == "Per class, ravdess → emodb: best recalled angry 0.700 (20 files), worst sad 0.100 (20 files)."

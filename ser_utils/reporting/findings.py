@@ -526,8 +526,51 @@ def findings_07(out_dir) -> list[Finding]:
     return out
 
 
+# ---------------------------------------------------------------- 08
+
+def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson 95 % interval of a proportion ``successes / n`` (files right out of n)."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def findings_08(out_dir) -> list[Finding]:
+    out = []
+    table = _load(out_dir, "cross_corpus")
+    recalls = _load(out_dir, "cross_corpus_recall")
+    if table is None:
+        return out
+    for _, r in table.iterrows():
+        n = int(r["files scored"])
+        low, high = wilson(int(round(r["WA"] * n)), n)
+        out.append(Finding(
+            f"Trained on {r['trained on']}, tested on {r['tested on']} (one trained model, one seed): [[UAR]] "
+            f"{num(r['UAR'])} against a chance UAR of {num(r['chance UAR'])} ({signed(r['UAR'] - r['chance UAR'])}) "
+            f"over {r['shared classes']} shared classes; [[WA]] {num(r['WA'])}, {interval(low, high, sign=False)} "
+            f"(Wilson, {n} of {int(r['files in corpus'])} files scored).", "tables/cross_corpus"))
+        notes = r["left out / merged"]
+        if isinstance(notes, str) and notes:
+            out.append(Finding(f"Classes, {r['trained on']} → {r['tested on']}: {notes}.", "tables/cross_corpus"))
+    if recalls is not None:
+        for (train, test), rows in recalls.groupby(["trained on", "tested on"], sort=False):
+            rows = rows[rows["files"] > 0]
+            if len(rows) < 2:
+                continue
+            best, worst = rows.loc[rows["recall"].idxmax()], rows.loc[rows["recall"].idxmin()]
+            out.append(Finding(
+                f"Per class, {train} → {test}: best recalled {best['class']} {num(best['recall'])} "
+                f"({int(best['files'])} files), worst {worst['class']} {num(worst['recall'])} "
+                f"({int(worst['files'])} files).", "tables/cross_corpus_recall"))
+    return out
+
+
 BY_NOTEBOOK = {"01": findings_01, "02": findings_02, "03": findings_03, "04": findings_04, "05": findings_05,
-               "06": findings_06, "07": findings_07}
+               "06": findings_06, "07": findings_07,
+               "08": findings_08}
 
 
 def show(notebook: str, out_dir) -> None:
