@@ -205,7 +205,7 @@ def answer_optimism(out: Path, full: Path) -> str:
 
 def answer_architectures(out: Path) -> str:
     """Notebook 06: the seeds' other architectures against the tuned seed-000 rows, with cost."""
-    from ser_utils.reporting.findings import num, pm
+    from ser_utils.reporting.findings import num, pm, within_noise
 
     table = _table(out, "sota_our_models")
     if table is None:
@@ -215,15 +215,19 @@ def answer_architectures(out: Path) -> str:
     if others.empty or ours.empty:
         return "not computed yet (notebook 06)."
     o, t = others.loc[others["uar_mean"].idxmax()], ours.loc[ours["uar_mean"].idxmax()]
+    ties = [r["model"] for _, r in others.iterrows()
+            if r["model"] != o["model"] and within_noise(o["uar_mean"], o["uar_std"], r["uar_mean"], r["uar_std"])]
+    tie = f", within noise of {', '.join(ties)}" if ties else ""
     text = (f"{'Below' if o['uar_mean'] < t['uar_mean'] else 'Level with or above'} the tuned LSTM-SA/ResLSTM-SA "
-            f"so far (the seed models are untuned): the best, {o['model']} "
-            f"({o['seed']}), UAR {pm(o['uar_mean'], o['uar_std'])} at {int(o['parameters']):,} parameters and "
+            f"so far (the seed models are untuned): the highest mean, {o['model']} "
+            f"({o['seed']}{tie}), UAR {pm(o['uar_mean'], o['uar_std'])} at {int(o['parameters']):,} parameters and "
             f"{num(o['CPU ms/utt'], 2)} CPU ms per utterance, against {t['model']} {pm(t['uar_mean'], t['uar_std'])} "
             f"at {int(t['parameters']):,} parameters and {num(t['CPU ms/utt'], 2)} ms")
     base = table[table["seed"] == "baseline"]
     if len(base):
         b = base.loc[base["uar_mean"].idxmax()]
-        text += f"; the {b['model']} baseline: {num(b['uar_mean'])}"
+        n = int((nets["uar_mean"] <= b["uar_mean"]).sum())
+        text += f"; the {b['model']} baseline: {num(b['uar_mean'])}, not cleared by {n} of the {len(nets)} networks"
     return text + f" {_link(out, 'sota_our_models')}."
 
 
