@@ -80,6 +80,7 @@ import os
 import warnings
 from pathlib import Path
 
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm.auto, which optuna imports, without ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import optuna
