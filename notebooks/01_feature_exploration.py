@@ -162,7 +162,7 @@ stats = pd.DataFrame({
 fig = plots.distributions(stats, [c for c in stats.columns if c != "emotion"])
 reporting.save_figure(fig, "feature_distributions_by_emotion", out_dir)
 medians = stats.groupby("emotion", observed=True).median().reset_index()
-reporting.save_table(medians, "feature_medians_by_emotion", out_dir)
+_ = reporting.save_table(medians, "feature_medians_by_emotion", out_dir)
 
 # %% [markdown]
 # ## Why speaker-independent folds matter
@@ -214,6 +214,7 @@ findings.show_exercises("""
    [[UAR]] of a classifier that always answers *calm*. Then check your numbers against the majority-class row of
    notebook 03's `tables/sa_models_table`.
 3. **Change one input** (a minute, `smoke` or `quick`). Re-run the leakage cell on the MFCCs alone:
+   `import dataclasses`, then
    `study.speaker_leakage(dataclasses.replace(data, features=[f[:, :34] for f in data.features]), folds)`.
    Does dropping [[chroma]] change the speaker-independent row more than the random-split row?
 4. **Design an experiment** (a few minutes, `quick`). Is the emotion model also gender-independent? Build two

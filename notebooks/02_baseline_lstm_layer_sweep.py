@@ -125,7 +125,7 @@ table1
 
 # %%
 fig = plots.uar_vs_parameters(sweep)
-reporting.save_figure(fig, "baseline_uar_vs_parameters", out_dir)
+_ = reporting.save_figure(fig, "baseline_uar_vs_parameters", out_dir)
 
 # %% [markdown]
 # ## The best configuration: per-class recall and confusions
@@ -138,7 +138,7 @@ recall = study.recall_table({top_label: by_label[top_label]})
 reporting.save_table(recall, "baseline_per_class_recall", out_dir)
 display(recall)
 fig = plots.confusion_heatmap(study.pooled_confusion(by_label[top_label]), title=f"{top_label}, pooled out-of-fold")
-reporting.save_figure(fig, "baseline_confusion_best", out_dir)
+_ = reporting.save_figure(fig, "baseline_confusion_best", out_dir)
 
 # %% [markdown]
 # ## Do seed 001's conclusions hold here?
@@ -220,7 +220,9 @@ findings.show_exercises("""
    `runs` and see whether the verdicts change.
 3. **WA against UAR** (no compute). In `tables/baseline_table1`, compare the `WA` and `UAR` columns: is the
    ranking of the models the same under both metrics? Which class's size makes them differ ([[WA]])?
-4. **Design an experiment** (10 minutes, `smoke`). Seed 001 read MFCCs only; add chroma by loading the data
-   with `feature_set="mfcc+chroma"` and re-running the sweep for the 2-layer models. Which comparison would
-   you pre-register, with how many pairs, before looking at the result?
+4. **Design an experiment** (10 minutes, `smoke`). Seed 001 read MFCCs only; add chroma. Load the data with
+   `study.load(corpus, feature_set="mfcc+chroma", ...)`, and since `seed001_configs()` fixes `input_dim=34` and
+   the specs say `feature_set="mfcc"`, build the 2-layer specs as
+   `Spec(replace(cfg, input_dim=data.dim, dropout=dropout), train, feature_set="mfcc+chroma")` before re-running the sweep.
+   Which comparison would you pre-register, with how many pairs, before looking at the result?
 """, out_dir)

@@ -81,8 +81,9 @@ print(f"{len(data)} utterances, {len(folds)} folds; {train}; dropout {dropout}")
 # attention, LSTM-SA and ResLSTM-SA with their `forward`. A padded batch `(B, T, 46)` comes
 # with each utterance's true length; `frame_mask` marks the real frames, so padding never
 # enters the attention softmax or the BatchNorm statistics. ResLSTM-SA only overrides
-# `encode`: the residual block in front of LSTM-SA. To experiment, subclass one of them
-# here (or edit the file) and pass it to the training step below.
+# `encode`: the residual block in front of LSTM-SA. To try a changed model on one batch,
+# subclass one of them here and use it in the training step below; to cross-validate it,
+# it must live in the package (exercise 5 lists the steps).
 
 # %%
 show_source(SoftAttention, LSTMSA, ResLSTMSA)
@@ -135,8 +136,9 @@ for n_runs in sorted({len(r) for _, r in plan}, reverse=True):
 
 # %% [markdown]
 # ## The table, beside the slides'
-# Ours: mean ± std (over runs) and max of the pooled out-of-fold UAR, with a 95 % bootstrap
-# interval of the mean, and the WA. Two [baselines](GLOSSARY.md#baselines) on the same folds
+# Ours: mean ± std (over runs) and max of the pooled out-of-fold UAR, with the 95 %
+# t-interval of the mean over runs (`ci95`; with 3 runs it spans ± 4.30 standard errors),
+# and the WA. Two [baselines](GLOSSARY.md#baselines) on the same folds
 # (`ser_utils.training.baselines`, seconds to fit, nothing trained): the majority class of
 # the training speakers and a logistic regression on each utterance's feature means and
 # stds (notebook 01's speaker-independent check). Slides: the values seed 000 **reported**
@@ -153,7 +155,7 @@ for (label, protocol), recs in list(results.items()) + [((k, "clean"), v) for k,
     s = study.summary_row(recs)
     network = label in reported.index
     rows.append({"model": label, "protocol": protocol, "kind": "network" if network else "baseline",
-                 "parameters": s["parameters"], "runs": s["runs"],
+                 "parameters": s["parameters"], "runs": s["runs"], "epochs": epochs if network else np.nan,
                  "UAR mean ± std": study.fmt_mean_std(s["uar_mean"], s["uar_std"]), "UAR max": s["uar_max"],
                  "ci95": f"[{s['uar_ci95_low']:.4f}, {s['uar_ci95_high']:.4f}]",
                  "WA mean ± std": study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
@@ -192,7 +194,7 @@ else:
 curves = {label: {k: study.mean_history(recs, k) for k in ("train_loss", "val_loss", "val_uar", "test_uar")}
           for (label, protocol), recs in results.items() if protocol == "clean"}
 fig = plots.learning_curves(curves)
-reporting.save_figure(fig, "sa_learning_curves", out_dir)
+_ = reporting.save_figure(fig, "sa_learning_curves", out_dir)
 
 # %% [markdown]
 # ## Per-class recall and confusions (clean protocol)
@@ -206,12 +208,13 @@ recall = study.recall_table({**clean, **baselines})
 reporting.save_table(recall, "sa_per_class_recall", out_dir)
 display(recall)
 fig = plots.confusion_grid({label: study.pooled_confusion(recs) for label, recs in clean.items()})
-reporting.save_figure(fig, "sa_confusions", out_dir)
+_ = reporting.save_figure(fig, "sa_confusions", out_dir)
 
 # %% [markdown]
 # ## Is ResLSTM-SA better? Paired tests
 # At each hidden size, the two architectures are compared on the same (run, fold) pairs:
-# mean difference of per-fold test UAR (ResLSTM-SA − LSTM-SA), its bootstrap 95 % interval,
+# mean difference of per-fold test UAR (ResLSTM-SA − LSTM-SA), its 95 % percentile-bootstrap
+# interval over the pairs,
 # and a [paired test](GLOSSARY.md#paired-test) chosen by the number of pairs (exact
 # sign-flip up to 16 pairs, Wilcoxon signed-rank beyond), with the smallest p it could
 # give. Paper-protocol repeats are identical, so only its first run counts (counting copies
@@ -262,17 +265,25 @@ findings.show("03", out_dir)
 # %%
 findings.show_exercises("""
 1. **One training step, changed** (a minute, any profile). In the *One training step* cell, set `lr` ten times
-   higher and run the cell again: does the loss on the batch still drop after the step? Then try `model.eval()`
-   before the training step — what does [[BatchNorm over padding]] have to do with the difference?
+   higher and run the cell again: does the loss on the batch still drop after the step? Then put the model in
+   `model.eval()` mode for the training step itself: BatchNorm then normalises with its running statistics
+   instead of the batch's, and dropout is off. How do the training loss and the step's effect change?
+   ([[BatchNorm over padding]] explains why the batch statistics only count real frames.)
 2. **More pairs** (about 5 minutes, `smoke`). Set `runs = 4` and re-run the notebook: the clean rows of
    `tables/sa_paired_tests` now have 4 × folds pairs. Which rows change verdict, and does the
    [[confidence interval]] of the mean difference get narrower the way 1/√n predicts?
-3. **A network against the baselines** (no compute). In `tables/sa_models_table`, by how much does each
-   network beat the logistic-regression [[baseline]]? Is the gap larger than the std over runs?
+3. **A network against the baselines** (no compute). In `tables/sa_models_table`, which networks do better
+   than the logistic-regression [[baseline]] and which do not? For those above it, is the gap larger than the
+   std over runs, and would a [[paired test]] over the (run, fold) pairs be the right way to decide?
 4. **Where the residual could help** (no compute). In `tables/sa_per_class_recall`, compare ResLSTM-SA-h64 and
    LSTM-SA-h64 class by class: are the differences spread evenly, or carried by one or two emotions? Check the
    same classes in `figures/sa_confusions`.
-5. **Design an experiment** (10 minutes, `smoke`). The slides' claim is that the [[residual connection]] helps.
-   Subclass `ResLSTMSA` here so that the residual sum is dropped (return `LSTM₁(X)` only), train it with
-   `cross_validate_many` on the same folds and runs, and compare it with both models by a [[paired test]].
+5. **Design an experiment** (20 minutes, `smoke`). The slides' claim is that the [[residual connection]] helps.
+   A model that `cross_validate_many` can train must be importable by its worker processes, so a class defined
+   in this notebook will not do. In the package: (a) add a class to `ser_utils/models/lstm_sa.py`, a subclass
+   of `ResLSTMSA` whose `encode` drops the residual sum (uses `LSTM₁(X)` only); (b) register it in
+   `ser_utils/models/registry.py`'s `MODELS` under a new name, e.g. `"noreslstm_sa"`; (c) give that name a
+   label in `ModelConfig.label` (`ser_utils/models/config.py`), e.g. `NoResLSTM-SA-h64`. Then here:
+   `Spec(ModelConfig("noreslstm_sa", hidden=64, dropout=dropout), train)` with `cross_validate_many` on the
+   same folds and runs, and `study.paired` against both models — a [[paired test]] on the same pairs.
 """, out_dir)

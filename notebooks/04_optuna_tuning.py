@@ -80,6 +80,7 @@ import os
 import warnings
 from pathlib import Path
 
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm.auto, which optuna imports, without ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import optuna
@@ -90,6 +91,7 @@ from scipy.stats import spearmanr
 
 from ser_utils import reporting
 from ser_utils.inference import checkpoint
+from ser_utils.paths import project_dir
 from ser_utils.reporting import plots, study, tuning_tables
 from ser_utils.training import RunRecord, cross_validate_many, experiment_key, record_path, tuning
 
@@ -101,7 +103,7 @@ url = tuning.storage_url(out_dir, storage)
 plans = tuning.plans_from_params(dict(models=models, space=space, extra_spaces=extra_spaces,
                                       pruning_ablation=pruning_ablation, epochs=epochs, trials=trials,
                                       startup_trials=startup_trials, pruner=pruner, sampler_seed=sampler_seed))
-print(f"storage: {url.split('@')[-1]}")  # never print a password
+print(f"storage: {url.split('@')[-1].replace(str(project_dir()) + '/', '')}")  # no password, path from the project
 pd.DataFrame([{"study": p.study_name(data), "trials": p.trials} for p in plans])
 
 # %% [markdown]
@@ -140,7 +142,7 @@ best
 # %%
 main = [p for p in plans if p.space == space and p.pruner == pruner]
 fig = plots.tuning_histories({f"{p.label} ({p.space})": tuning_tables.trials_frame(studies[p]) for p in main})
-reporting.save_figure(fig, "tuning_histories", out_dir)
+_ = reporting.save_figure(fig, "tuning_histories", out_dir)
 
 # %%
 MIN_TRIALS_FOR_IMPORTANCE = 20
@@ -186,7 +188,14 @@ reporting.save_figure(fig, "tuning_val_vs_test", out_dir)
 rho, p_rho = spearmanr(done.val_uar, done.test_uar)
 val_vs_test = pd.DataFrame([{"complete_trials": len(done), "spearman_rho": rho, "p": p_rho}])
 reporting.save_table(val_vs_test, "tuning_val_vs_test", out_dir)
-val_vs_test
+display(val_vs_test)
+# pooled over studies, ρ also counts the studies' different levels; within each study it does not
+by_study = pd.DataFrame([{"model": m, "space": sp, "complete_trials": len(g),
+                          **dict(zip(("spearman_rho", "p"), spearmanr(g.val_uar, g.test_uar) if len(g) >= 3
+                                     and g.val_uar.nunique() > 1 and g.test_uar.nunique() > 1 else (np.nan, np.nan)))}
+                         for (m, sp), g in done.groupby(["model", "space"], sort=False)])
+reporting.save_table(by_study, "tuning_val_vs_test_by_study", out_dir)
+by_study
 
 # %% [markdown]
 # ## What pruning saves
@@ -261,9 +270,11 @@ findings.show("04", out_dir)
 
 # %%
 findings.show_exercises("""
-1. **One parameter** (minutes, `smoke`). Set `pruner = "none"` and re-run: the studies get new names, so they
-   start afresh. Compare `complete` and `core_hours` in `tables/tuning_studies` with the pruned run's — what
-   does [[pruning]] buy per complete trial?
+1. **One parameter** (minutes, `smoke`). The `pruning_ablation` study without a pruner already exists, and
+   re-running overwrites `tables/tuning_studies`: first copy `tables/` aside (or set `out_dir` to a new folder,
+   e.g. `results/ex1`). Then set `pruner = "none"` and re-run: the other studies get new names and start
+   afresh (`tables/tuning_pruning` then has one row, both studies being unpruned). Compare `complete` and
+   `core_hours` in the new `tables/tuning_studies` with the copy — what does [[pruning]] buy per complete trial?
 2. **Read the optimism** (no compute). In `tables/tuning_seed000_table`, rows with an [[optimism]] of exactly 0
    are studies where both selections picked the same trial. Why does a small study make that likely? Which
    column estimates what a paper that selects on test would over-report?

@@ -53,7 +53,7 @@ from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import EMOTION_NAMES, gender_labels
 from ser_utils.inference import checkpoint
 from ser_utils.reporting import embeddings as E, plots, study
-from ser_utils.training import cross_validate, experiment_key, record_path
+from ser_utils.training import cross_validate, experiment_key, metrics, record_path
 
 out_dir = Path(out_dir)
 data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
@@ -132,7 +132,7 @@ for emotion in ("angry", "sad", "happy", "neutral"):
     pred = EMOTION_NAMES[int(out0["logits"][i].argmax())]
     examples.append((f"{data.ids[i]}: {emotion} (predicted {pred})", mel, sr, 512, alpha, 2048))
 fig = plots.attention_panels(examples)
-reporting.save_figure(fig, "attention_over_spectrograms", out_dir)
+_ = reporting.save_figure(fig, "attention_over_spectrograms", out_dir)
 
 # %% [markdown]
 # ## Confusions
@@ -146,16 +146,27 @@ cm = study.pooled_confusion(records)
 fig = plots.confusion_heatmap(cm, title=f"{spec.label()}, pooled out-of-fold")
 reporting.save_figure(fig, "confusion_reslstm_sa_h64", out_dir)
 recall = pd.Series(np.diag(cm), index=EMOTION_NAMES)
+# each run predicts every utterance once: utterances per class = pooled counts / runs. The Wilson
+# interval treats a class's utterances as binomial trials; it leaves out run-to-run variation.
+n_runs = len({r.run for r in records})
+per_class = study.pooled_confusion(records, normalize=False).sum(axis=1) / n_runs
+wilson = [metrics.wilson_interval(r, n) for r, n in zip(recall, per_class)]
+happy, neutral = EMOTION_NAMES.index("happy"), EMOTION_NAMES.index("neutral")
+n_as_h = cm[neutral, happy]
 claims = pd.DataFrame([
-    {"quantity": "recall of happy", "ours": recall["happy"],
+    {"quantity": "recall of happy", "ours": recall["happy"], "runs": n_runs, "utterances": per_class[happy],
+     "wilson low": wilson[happy][0], "wilson high": wilson[happy][1],
      "seed 000 (reported)": literature.SEED000_CONFUSION_CLAIMS["happy_recall"]},
-    {"quantity": "neutral predicted as happy", "ours": cm[EMOTION_NAMES.index("neutral"), EMOTION_NAMES.index("happy")],
+    {"quantity": "neutral predicted as happy", "ours": n_as_h, "runs": n_runs, "utterances": per_class[neutral],
+     **dict(zip(("wilson low", "wilson high"), metrics.wilson_interval(n_as_h, per_class[neutral]))),
      "seed 000 (reported)": literature.SEED000_CONFUSION_CLAIMS["neutral_as_happy"]},
-    {"quantity": "happy is the class of lowest recall", "ours": float(recall.idxmin() == "happy"),
-     "seed 000 (reported)": 1.0},
+    {"quantity": "happy is the class of lowest recall", "ours": float(recall.idxmin() == "happy"), "runs": n_runs,
+     "utterances": np.nan, "wilson low": np.nan, "wilson high": np.nan, "seed 000 (reported)": 1.0},
 ])
 reporting.save_table(claims, "confusion_claims", out_dir)
-reporting.save_table(recall.rename("recall").reset_index().rename(columns={"index": "emotion"}),
+reporting.save_table(pd.DataFrame({"emotion": EMOTION_NAMES, "recall": recall.values, "runs": n_runs,
+                                   "utterances": per_class, "wilson low": [w[0] for w in wilson],
+                                   "wilson high": [w[1] for w in wilson]}),
                      "per_class_recall_reslstm_sa_h64", out_dir)
 display(claims)
 print("lowest recall:", recall.idxmin(), f"{recall.min():.3f}")
@@ -181,7 +192,8 @@ findings.show_exercises("""
    grouped by actor? Compare with the gender UARs of `tables/embedding_separability`: what does the emotion
    model keep that it was never asked to learn?
 3. **Silhouette by hand** (a minute). Compute `E.silhouette` on fold 0's test embeddings with the *actor* as the
-   label instead of the emotion (`data.actors[te]`). Is the [[silhouette]] by actor higher than by emotion?
+   label instead of the emotion: `te0 = np.isin(data.actors, folds[0].test)` is fold 0's test mask (the loop's
+   `te` is left at the last fold's), so use `E.silhouette(fold_views[0][0]["ResLSTM-SA-h64 embedding"][te0], data.actors[te0])`. Is the [[silhouette]] by actor higher than by emotion?
 4. **Design an experiment** (10 minutes, `smoke`). Seed 000 draws a PCA of *training* speakers. Write the
    projection of fold 0's training speakers next to its test speakers' and compute both silhouettes: how much
    of a "compact cluster" picture can memorisation alone produce?

@@ -176,7 +176,7 @@ ladder.drop(columns=["description"])
 # %%
 slides = {m: literature.SEED000_TABLE[m][1] for m in ladder["model"].unique() if m in literature.SEED000_TABLE}
 fig = plots.fidelity_waterfall(ladder, slides)
-reporting.save_figure(fig, "fidelity_waterfall", out_dir)
+_ = reporting.save_figure(fig, "fidelity_waterfall", out_dir)
 
 # %% [markdown]
 # ## Optimism of selecting on test
@@ -238,12 +238,14 @@ findings.show("07", out_dir)
 findings.show_exercises("""
 1. **See the padding** (a minute, any profile). In the cell *The authors' computation, in code*, evaluate the
    short utterance beside ever longer ones (pad it by 10, 50, 200 frames): how does the `max |Δ probability|` of
-   the `reference` computation grow? Why is the `masked` one exactly 0 ([[BatchNorm over padding]])?
+   the `reference` computation grow? Why is the `masked` one zero up to floating-point rounding (about 1e-8)
+   ([[BatchNorm over padding]])?
 2. **One rung** (about 5 minutes, `smoke`). Set `runs = 3` and re-run with `compute = True`: the ladder's
    [[confidence interval]]s shrink. Which rung's change from its previous rung becomes clearer, and which
    stays inside the interval?
-3. **Best of N** (no compute). In `figures/fidelity_best_of_n`, read off how many trials a paper-style search
-   needs before its [[optimism]] exceeds 0.01 UAR. What does this say about reporting the best of 100 trials?
+3. **Best of N** (no compute). In `figures/fidelity_best_of_n`, read off for each study how the [[optimism]]
+   grows with the number of trials N, and whether it ever exceeds 0.01 UAR (a study whose curve stays below
+   never does, within its trials). What does this say about reporting the best of 100 trials?
 4. **Design an experiment** (plan it). The ladder changes one thing per rung, in one order. Name a pair of
    rungs whose order could matter (an interaction) and the two extra runs that would measure it, with the
    [[paired test]] you would use and how many (run, fold) pairs it needs to be able to reach p < 0.05.

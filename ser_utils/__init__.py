@@ -13,4 +13,10 @@ Beside them: ``paths`` and ``literature`` (imported by every stage), ``pipeline`
 notebooks) and ``cli`` (``python -m ser_utils``).
 """
 
+import warnings
+
+# tqdm.auto (imported by some dependencies) warns in a notebook without ipywidgets; the
+# progress bars the package draws are plain tqdm and need none
+warnings.filterwarnings("ignore", message="IProgress not found")
+
 __version__ = "0.1.0"

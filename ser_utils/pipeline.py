@@ -189,6 +189,17 @@ def write_cold_run(out_dir: Path, profile: str, infos: list[dict]) -> dict:
     return record
 
 
+def copy_glossary(out_dir: Path) -> Path:
+    """``notebooks/GLOSSARY.md`` copied beside the executed notebooks, so that their
+    ``GLOSSARY.md#term`` links resolve in ``<out_dir>/notebooks`` as in ``notebooks/``."""
+    source = project_dir() / "notebooks" / "GLOSSARY.md"
+    target = Path(out_dir) / "notebooks" / "GLOSSARY.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target, suffix=".md") as tmp:
+        tmp.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    return target
+
+
 def run_notebook(name: str, profile: str, out_dir: Path, force: bool = False) -> dict:
     import papermill as pm
 
@@ -250,6 +261,7 @@ def main(argv=None) -> int:
         return 2
     cold = names == notebook_names() and is_cold(out_dir)
     total = time.perf_counter()
+    copy_glossary(out_dir)
     infos = [run_notebook(name, args.profile, out_dir, force=args.force) for name in names]
     print(f"[{args.profile}] {len(names)} notebook(s) in {time.perf_counter() - total:.0f} s -> {out_dir}")
     if cold and not any(i.get("reused") for i in infos):

@@ -28,7 +28,10 @@ def test_per_class_recall_marks_absent_classes():
 def test_summary_and_bootstrap():
     s = metrics.summarize([0.5, 0.6, 0.7])
     assert s["mean"] == pytest.approx(0.6) and s["std"] == pytest.approx(0.1) and s["max"] == 0.7
-    assert 0.5 <= s["ci95_low"] <= 0.6 <= s["ci95_high"] <= 0.7
+    # t(0.975, 2) = 4.302653; std 0.1, n 3: half-width 4.302653 * 0.1 / sqrt(3) = 0.248414
+    assert s["ci95_low"] == pytest.approx(0.6 - 0.248414, abs=1e-6)
+    assert s["ci95_high"] == pytest.approx(0.6 + 0.248414, abs=1e-6)
+    assert all(np.isnan(metrics.t_interval([0.5])))
 
 
 def test_paired_comparison_detects_a_consistent_gain():

@@ -2,7 +2,9 @@
 to end by the pipeline in the smoke profile (synthetic corpus)."""
 
 import json
+import re
 import sqlite3
+from pathlib import Path
 
 import jupytext
 import nbformat
@@ -36,7 +38,8 @@ EXPECTED = {
     "03_lstm_sa_vs_reslstm_sa": {"sa_models_table": 14, "sa_paired_tests": 8, "sa_protocol_gap": 6,
                                  "sa_per_class_recall": 8},
     "04_optuna_tuning": {"tuning_studies": 4, "tuning_best_parameters": 8, "tuning_seed000_table": 3,
-                         "tuning_pruning": 2, "tuning_winners_evaluation": 6, "tuning_val_vs_test": 1},
+                         "tuning_pruning": 2, "tuning_winners_evaluation": 6, "tuning_val_vs_test": 1,
+                         "tuning_val_vs_test_by_study": 3},
     "05_embeddings": {"embedding_separability": 2, "embedding_separability_by_fold": 8, "confusion_claims": 3},
     "06_sota_comparison": {"sota_our_models": 9, "sota_loss_weightings": 3, "sota_literature_and_ours": 17,
                            "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2, "sota_per_class_recall": 9},
@@ -243,3 +246,34 @@ def test_smoke_cross_corpus_matches_its_predictions(smoke_run):
     y = [lmap.target_to_shared[truth[f]] for f in r["files_scored"]]
     assert len(y) == 48 and "boredom" not in set(y)  # EmoDB's boredom has no RAVDESS class
     assert table.loc[0, "UAR"] == pytest.approx(balanced_accuracy_score(y, r["predicted"]), abs=1e-9)
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _anchors(md: Path) -> set:
+    """``<a id>`` anchors and GitHub-style heading slugs of a Markdown file."""
+    text = md.read_text(encoding="utf-8")
+    slugs = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+             for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    return set(re.findall(r'<a id="([^"]+)"', text)) | slugs
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_relative_link_in_an_executed_notebook_resolves(smoke_run, name):
+    """Hand-written markdown and generated findings alike: each relative link, taken from
+    ``<out_dir>/notebooks``, names an existing file and, for Markdown, an existing anchor."""
+    folder = smoke_run / "notebooks"
+    nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+    texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    texts += [o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code"
+              for o in c.get("outputs", [])]
+    texts = [re.sub(r"```.*?```", "", t, flags=re.S) for t in texts]   # code shown as source is not a link
+    links = [m for t in texts for m in LINK.findall(t) if not re.match(r"[a-z]+:", m)]
+    assert any("GLOSSARY.md#" in link for link in links), name
+    for link in links:
+        path, _, anchor = link.partition("#")
+        target = (folder / path).resolve()
+        assert target.is_file(), f"{name}: {link} -> {target} does not exist"
+        if anchor and target.suffix == ".md":
+            assert anchor in _anchors(target), f"{name}: {link}: no anchor {anchor!r} in {target}"

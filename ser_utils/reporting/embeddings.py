@@ -54,7 +54,9 @@ def project(X: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     if method == "umap":
         import umap
 
-        return umap.UMAP(n_components=2, n_neighbors=min(15, len(Z) - 1), random_state=seed).fit_transform(Z)
+        # a seed forces one thread anyway; saying so avoids UMAP's warning
+        return umap.UMAP(n_components=2, n_neighbors=min(15, len(Z) - 1), random_state=seed,
+                         n_jobs=1).fit_transform(Z)
     raise ValueError(f"method must be pca, tsne or umap, not {method!r}")
 
 

@@ -6,12 +6,12 @@ whether it could reach p < 0.05) and a link to the table or figure it comes from
 Published values appear only as labelled quotations (*reported*).
 
 ``markdown(findings_01(out_dir), out_dir)`` gives the Markdown a notebook displays;
-``link_terms(text, out_dir)`` turns ``[[UAR]]`` into a link to ``notebooks/GLOSSARY.md``
-that works from the executed notebook in ``<out_dir>/notebooks``."""
+``link_terms(text, out_dir)`` turns ``[[UAR]]`` into a link to ``GLOSSARY.md#uar``, which
+resolves beside the source notebook and beside the executed one in ``<out_dir>/notebooks``
+(the pipeline copies the glossary there)."""
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ser_utils.paths import project_dir
+from ser_utils.training.metrics import wilson_interval
+
 
 ALPHA = 0.05
 HONEST_RUNGS = ("0", "1", "2", "2a", "2b")   # notebook 07's rungs where no test speaker steers anything
@@ -44,11 +45,14 @@ class Finding:
     source: str
 
 
-def glossary_path(out_dir) -> str:
-    """``notebooks/GLOSSARY.md`` relative to ``<out_dir>/notebooks`` (where the executed
-    notebook lies)."""
-    target = project_dir() / "notebooks" / "GLOSSARY.md"
-    return Path(os.path.relpath(target, Path(out_dir).resolve() / "notebooks")).as_posix()
+GLOSSARY = "GLOSSARY.md"   # beside the notebook: notebooks/ has it, the pipeline copies it to <out_dir>/notebooks
+
+
+def glossary_path(out_dir=None) -> str:
+    """The glossary as a link from a notebook: ``GLOSSARY.md``, the same relative path from
+    ``notebooks/`` and from ``<out_dir>/notebooks/`` (``pipeline.copy_glossary`` puts a
+    copy there), so generated and hand-written links agree."""
+    return GLOSSARY
 
 
 def link_terms(text: str, out_dir) -> str:
@@ -115,9 +119,50 @@ def test_phrase(row) -> str:
     return text
 
 
+def t_half(row) -> str:
+    """``95 % t-interval over runs ± 0.045;`` from a table row's ``ci95_low``/``ci95_high``
+    (empty when there is no interval: one run)."""
+    if "ci95_low" not in row or np.isnan(row["ci95_low"]):
+        return ""
+    return f"95 % t-interval of the mean ± {num((row['ci95_high'] - row['ci95_low']) / 2)};"
+
+
+def within_noise(mean_a: float, std_a: float, mean_b: float, std_b: float) -> bool:
+    """Two means over runs whose difference is below the larger of their stds: no
+    ranking between them is supported (one run, no std: never)."""
+    spread = np.nanmax([std_a, std_b]) if not (np.isnan(std_a) and np.isnan(std_b)) else np.nan
+    return bool(not np.isnan(spread) and abs(mean_a - mean_b) < spread)
+
+
+def below_baseline(nets: pd.DataFrame, baseline_uar: float, what: str = "networks") -> str:
+    """How many of ``nets`` (``model``, ``uar_mean``) do not reach the baseline's mean UAR,
+    named; grammatical for one."""
+    below = nets[nets["uar_mean"] <= baseline_uar]
+    n, total = len(below), len(nets)
+    if n == 0:
+        return f"All {total} {what} have a higher mean UAR than the logistic regression."
+    names = ", ".join(below["model"])
+    verb = "does" if n == 1 else "do"
+    return (f"{n} of the {total} {what} {verb} not clear the logistic regression on mean UAR ({names}); "
+            f"{total - n} {'has' if total - n == 1 else 'have'} a higher mean.")
+
+
 def _load(out_dir, name: str, dtype=None) -> pd.DataFrame | None:
     path = Path(out_dir) / "tables" / f"{name}.csv"
     return pd.read_csv(path, dtype=dtype) if path.exists() else None
+
+
+TIE_SHARE = 0.02   # medians closer than this share of their range are named together
+
+
+def extreme(values: pd.Series, which: str) -> str:
+    """The emotion with the largest (``max``) or smallest (``min``) value and its value,
+    ``calm (-646.2) and neutral (-645.1)`` when others are within ``TIE_SHARE`` of the
+    range of the values."""
+    best = values.max() if which == "max" else values.min()
+    tol = TIE_SHARE * (values.max() - values.min())
+    near = values[(values - best).abs() <= tol].sort_values(ascending=which == "min")
+    return " and ".join(f"{k} ({num(v, 1)})" for k, v in near.items())
 
 
 # ---------------------------------------------------------------- 01
@@ -150,10 +195,11 @@ def findings_01(out_dir) -> list[Finding]:
         loud, tilt = "MFCC-0 mean (loudness)", "MFCC-1 mean (tilt)"
         m = medians.set_index("emotion")
         out.append(Finding(
-            f"By the median of MFCC-0 (loudness) the loudest emotion is {m[loud].idxmax()} and the quietest "
-            f"{m[loud].idxmin()} (medians {num(m[loud].max(), 1)} and {num(m[loud].min(), 1)}); by MFCC-1 (tilt) "
-            f"the brightest is {m[tilt].idxmin()} and the darkest {m[tilt].idxmax()}. How far each box overlaps the "
-            "others is in the figure.", "tables/feature_medians_by_emotion figures/feature_distributions_by_emotion"))
+            f"By the median of MFCC-0 (loudness) the loudest emotion is {extreme(m[loud], 'max')} and the quietest "
+            f"{extreme(m[loud], 'min')}; by MFCC-1 (tilt) the brightest is {extreme(m[tilt], 'min')} and the darkest "
+            f"{extreme(m[tilt], 'max')} (names within {int(TIE_SHARE * 100)} % of the emotions' range of medians "
+            "count as tied). How far each box overlaps the others is in the figure.",
+            "tables/feature_medians_by_emotion figures/feature_distributions_by_emotion"))
     leak = _load(out_dir, "speaker_leakage_logreg")
     if leak is not None:
         emo = leak[leak["task"] == "emotion"].set_index("split")
@@ -198,10 +244,13 @@ def findings_02(out_dir) -> list[Finding]:
         c = claims.set_index("key")
         if "size" in c.index:
             r = c.loc["size"]
-            out.append(Finding(
-                f"Bigger is better (seed 001's second conclusion): Spearman ρ between parameters and UAR = "
-                f"{num(r['value'], 2)}, p = {pvalue(r['p'])} over {int(r['pairs'])} models — "
-                f"**{r['verdict (alpha 0.05)']}** at α = {ALPHA}.", "tables/baseline_claims"))
+            text = (f"Bigger is better (seed 001's second conclusion)? UAR rises with the parameter count in rank: "
+                    f"Spearman ρ = {num(r['value'], 2)}, p = {pvalue(r['p'])} over {int(r['pairs'])} models"
+                    + (f" ({runs})" if table is not None else "")
+                    + f" — **{r['verdict (alpha 0.05)']}** at α = {ALPHA}")
+            if table is not None:
+                text += f"; but {depth_comparison(table)}"
+            out.append(Finding(text + ".", "tables/baseline_claims tables/baseline_sweep_long"))
         if "concat_pooled" in c.index:
             r = c.loc["concat_pooled"]
             out.append(Finding(
@@ -219,6 +268,28 @@ def findings_02(out_dir) -> list[Finding]:
                                f"(same parameters, same seeds): **{r['verdict (alpha 0.05)']}**.",
                                "tables/baseline_sweep_long"))
     return out
+
+
+def depth_comparison(table: pd.DataFrame) -> str:
+    """Whether the deepest models beat the next-deepest at equal width, per pooling, and
+    which configuration is best (``baseline_sweep_long``: name, layers, hidden, pooling,
+    uar_mean)."""
+    best = table.loc[table["uar_mean"].idxmax()]
+    head = f"the best configuration is {best['name']} ({best['pooling']}, {int(best['parameters']):,} parameters)"
+    if table["layers"].nunique() < 2:
+        return head
+    deep, prev = int(table["layers"].max()), int(sorted(table["layers"].unique())[-2])
+    parts = []
+    for pooling, g in table.groupby("pooling", sort=False):
+        w = g.pivot_table(index="hidden", columns="layers", values="uar_mean")
+        if deep in w and prev in w:
+            below = int((w[deep] < w[prev]).sum())
+            parts.append(f"{below} of {len(w)} widths with `{pooling}`")
+    below_all = sum(int(x.split(" of ")[0]) for x in parts)
+    widths_all = sum(int(x.split(" of ")[1].split()[0]) for x in parts)
+    verdict = (": the extra layer did not help at any width" if widths_all and below_all == widths_all else
+               ": the extra layer helped at every width" if widths_all and below_all == 0 else "")
+    return f"{head}, and {deep} layers score below {prev} at equal width in {' and '.join(parts)}{verdict}"
 
 
 # ---------------------------------------------------------------- 03
@@ -248,7 +319,7 @@ def findings_03(out_dir) -> list[Finding]:
         best = nets.loc[nets["uar_mean"].idxmax()]
         out.append(Finding(
             f"Best model under the clean protocol: {best['model']} at a [[UAR]] of {pm(best['uar_mean'], best['uar_std'])} "
-            f"over {int(best['runs'])} runs (bootstrap {interval(best['ci95_low'], best['ci95_high'], sign=False)}), [[WA]] "
+            f"(mean ± std) over {int(best['runs'])} runs, {t_half(best)} [[WA]] "
             f"{pm(best['wa_mean'], best['wa_std'])}; the slides report (quotation) {best['slides UAR mean ± std (reported)']} "
             "for the tuned model.", "tables/sa_models_table"))
         base = table[table["kind"] == "baseline"].set_index("model")
@@ -256,12 +327,11 @@ def findings_03(out_dir) -> list[Finding]:
             from ser_utils.training.baselines import LOGREG, MAJORITY
 
             lr = base.loc[LOGREG]
-            above = int((nets["uar_mean"] - nets["uar_std"].fillna(0) > lr["uar_mean"]).sum())
             out.append(Finding(
-                f"[[baseline]]s on the same folds: majority class UAR {num(base.loc[MAJORITY, 'uar_mean'])} "
+                f"The [[baseline]]s on the same folds: majority class UAR {num(base.loc[MAJORITY, 'uar_mean'])} "
                 f"(WA {num(base.loc[MAJORITY, 'wa_mean'])}); logistic regression on utterance statistics UAR "
-                f"{num(lr['uar_mean'])} (WA {num(lr['wa_mean'])}). {above} of the {len(nets)} clean networks are "
-                "above it by more than one std over runs.", "tables/sa_models_table"))
+                f"{num(lr['uar_mean'])} (WA {num(lr['wa_mean'])}). {below_baseline(nets, lr['uar_mean'], 'clean networks')}",
+                "tables/sa_models_table"))
     if tests is not None:
         clean = tests[tests["protocol"] == "clean"]
         same = clean[~clean["comparison"].str.contains("claim")]
@@ -278,7 +348,7 @@ def findings_03(out_dir) -> list[Finding]:
                     "either way.")
         out.append(Finding(
             "Does the [[residual connection]] help? ResLSTM-SA minus LSTM-SA, clean protocol, per-fold UAR over "
-            f"(run, fold) pairs: {'; '.join(parts)} ({same['test'].iloc[0]} test, 95 % bootstrap CI). "
+            f"(run, fold) pairs: {'; '.join(parts)} ({same['test'].iloc[0]} test, 95 % bootstrap CI over the pairs). "
             f"{residual_verdict(same)}.{tail}", "tables/sa_paired_tests"))
         claim = clean[clean["comparison"].str.contains("claim")]
         if len(claim):
@@ -286,9 +356,18 @@ def findings_03(out_dir) -> list[Finding]:
             direction = ("the opposite of the slides' claim is shown" if r["verdict (alpha 0.05)"] == "shown"
                          and r["mean UAR diff"] < 0 else "the slides' claim is shown"
                          if r["verdict (alpha 0.05)"] == "shown" else f"the claim is {r['verdict (alpha 0.05)']}")
+            setting = ""
+            if table is not None:
+                row = table[(table["protocol"] == "clean") & (table["model"] == "LSTM-SA-h128")]
+                if len(row):
+                    n_runs = int(row["runs"].iloc[0])
+                    setting = (f" at the default hyperparameters"
+                               + (f" and {int(row['epochs'].iloc[0])} epochs" if "epochs" in row else "")
+                               + f"; the {int(r['pairs'])} pairs are {int(r['pairs']) // n_runs} folds × {n_runs} runs"
+                               " (test speakers, not independent corpora)")
             out.append(Finding(
                 f"The slides' claim ResLSTM-SA-h32 > LSTM-SA-h128: {signed(r['mean UAR diff'])} UAR "
-                f"({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}): {direction}.",
+                f"({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}): {direction}{setting}.",
                 "tables/sa_paired_tests"))
     gap = _load(out_dir, "sa_protocol_gap")
     if gap is not None and len(gap) > 1:
@@ -316,9 +395,22 @@ def findings_03(out_dir) -> list[Finding]:
 
 # ---------------------------------------------------------------- 04
 
+def validation_choice(evaluation: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+    """Per model, the clean winner of the space whose clean winner has the best
+    *validation* UAR (``tuning.best_clean``, what 04's checkpoint and 06 use): rows of
+    ``tuning_winners_evaluation`` joined with ``tuning_studies``' ``clean_val_uar``
+    (the pruned studies; the no-pruning ablation is not a space)."""
+    val = studies[studies["pruner"] != "none"][["model", "space", "clean_val_uar"]]
+    clean = evaluation[evaluation["selection"] == "clean"].merge(val, on=["model", "space"])
+    return clean.loc[clean.groupby("model", sort=False)["clean_val_uar"].idxmax()]
+
+
 def findings_04(out_dir) -> list[Finding]:
+    from ser_utils.training.metrics import paired_test
+
     out = []
     table = _load(out_dir, "tuning_seed000_table")
+    studies = _load(out_dir, "tuning_studies")
     if table is not None:
         opt = table["optimism (paper-style − clean)"]
         same = int((opt == 0).sum())
@@ -328,25 +420,74 @@ def findings_04(out_dir) -> list[Finding]:
             f"UAR minus the clean winner's is {signed(float(opt.mean()))} on average (from {signed(float(opt.min()))} "
             f"to {signed(float(opt.max()))}, {len(opt)} studies; in {same} both selections picked the same trial).",
             "tables/tuning_seed000_table"))
+        t = paired_test(sel.to_numpy())
+        v = "underpowered" if t["underpowered"] else "shown" if t["p"] < ALPHA else "not shown"
         out.append(Finding(
             f"What a paper-style study would report — the winner's test UAR in the very trial that selected it — "
-            f"exceeds the clean winner's fresh-seed mean by {signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
-            f"(mean ± std over {len(sel)} studies).", "tables/tuning_seed000_table"))
+            f"minus the clean winner's fresh-seed mean: {signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
+            f"(mean ± std over {len(sel)} studies; higher in {int((sel > 0).sum())} of them; {t['test']} p = "
+            f"{pvalue(t['p'])} over the studies): that it over-reports is **{v}** at α = {ALPHA}.",
+            "tables/tuning_seed000_table"))
         ev = _load(out_dir, "tuning_winners_evaluation")
-        if ev is not None:
-            clean = ev[ev["selection"] == "clean"]
-            b = clean.loc[clean["uar_mean"].idxmax()]
+        if ev is not None and studies is not None:
+            from ser_utils import literature
+
+            chosen = validation_choice(ev, studies)
+            spaces = ev.groupby("model")["space"].nunique()
+            several = chosen[chosen["model"].map(spaces) > 1]
+            shown = several if len(several) else chosen
+            parts = []
+            for _, b in shown.iterrows():
+                slides = literature.SEED000_TABLE.get(b["model"])
+                parts.append(f"{b['model']} ({b['space']} space, trial {int(b['trial'])}): "
+                             f"{pm(b['uar_mean'], b['uar_std'])} over {int(b['runs'])} fresh-seed runs ([[WA]] "
+                             f"{num(b['wa_mean'])})" + (f", slides (reported) {num(slides[1], 4)}" if slides else ""))
             out.append(Finding(
-                f"Best clean-tuned model: {b['model']} in the `{b['space']}` space, {pm(b['uar_mean'], b['uar_std'])} "
-                f"over {int(b['runs'])} fresh-seed runs ([[WA]] {pm(b['wa_mean'], b['wa_std'])}).",
-                "tables/tuning_winners_evaluation"))
+                "Clean-tuned winners as 04 chooses them — per model, the space whose clean winner has the best "
+                f"validation UAR, never the test: {'; '.join(parts)}.",
+                "tables/tuning_winners_evaluation tables/tuning_studies"))
+            defaults = _load(out_dir, "sa_models_table")
+            main = ev[(ev["selection"] == "clean") & (ev["space"] == "seed000")]
+            if defaults is not None and len(main) and "seed000" in set(studies["space"]) and \
+                    main["model"].isin(defaults["model"]).any():
+                from ser_utils.training.baselines import LOGREG
+                from ser_utils.training.tuning import SPACES
+
+                d = defaults[(defaults["protocol"] == "clean")].set_index("model")
+                both = main[main["model"].isin(d.index)]
+                below = int((both["uar_mean"].to_numpy() < d.loc[both["model"], "uar_mean"].to_numpy()).sum())
+                lr_row = d.loc[LOGREG] if LOGREG in d.index else None
+                below_lr = lr_row is not None and main["uar_mean"].max() < lr_row["uar_mean"]
+                epochs = int(studies[studies["space"] == "seed000"]["epochs"].iloc[0])
+                lo, hi = SPACES["seed000"]["lr"]
+                if below or below_lr:
+                    out.append(Finding(
+                        f"Caveat: the `seed000` space's clean winners reach {num(main['uar_mean'].min())}–"
+                        f"{num(main['uar_mean'].max())} with fresh seeds, below notebook 03's untuned defaults for "
+                        f"{below} of the {len(both)} models"
+                        + (f" and below the logistic regression [[baseline]] ({num(lr_row['uar_mean'])})"
+                           if below_lr else "")
+                        + f": {epochs} epochs per trial with a learning rate of {lo:.0e}–{hi:.0e} (seed 000's range, "
+                        "used there with 100 epochs) is likely too small a budget for these models to finish learning. "
+                        "This space's numbers measure the selection, not what the architectures can do.",
+                        "tables/tuning_winners_evaluation tables/sa_models_table tables/tuning_studies"))
     corr = _load(out_dir, "tuning_val_vs_test")
     if corr is not None and len(corr):
         r = corr.iloc[0]
-        out.append(Finding(
-            f"Rank correlation of validation UAR (the objective) with the recorded test UAR: Spearman ρ = "
-            f"{num(r['spearman_rho'], 2)} over {int(r['complete_trials'])} complete trials (p = {pvalue(r['p'])}).",
-            "tables/tuning_val_vs_test figures/tuning_val_vs_test"))
+        text = (f"Rank correlation of validation UAR (the objective) with the recorded test UAR: Spearman ρ = "
+                f"{num(r['spearman_rho'], 2)} over {int(r['complete_trials'])} complete trials pooled over the "
+                f"studies (p = {pvalue(r['p'])})")
+        within = _load(out_dir, "tuning_val_vs_test_by_study")
+        if within is not None:
+            w = within.dropna(subset=["spearman_rho"])
+            if len(w):
+                text += (f"; within each study (≥ 3 complete trials), where the studies' different levels do not count: "
+                         f"median ρ {num(float(w['spearman_rho'].median()), 2)}, from "
+                         f"{num(float(w['spearman_rho'].min()), 2)} to {num(float(w['spearman_rho'].max()), 2)} over "
+                         f"{len(w)} studies of {int(w['complete_trials'].min())}–{int(w['complete_trials'].max())} "
+                         "trials")
+        out.append(Finding(text + ".", "tables/tuning_val_vs_test tables/tuning_val_vs_test_by_study "
+                                       "figures/tuning_val_vs_test"))
     pruning = _load(out_dir, "tuning_pruning")
     if pruning is not None and len(pruning) == 2 and "complete_per_core_hour" in pruning:
         p = pruning.set_index("pruner")
@@ -410,11 +551,18 @@ def findings_05(out_dir) -> list[Finding]:
     if claims is not None and recall is not None:
         c = claims.set_index("quantity")
         low = recall.loc[recall["recall"].idxmin()]
+        def ci(row) -> str:
+            return f" [{num(row['wilson low'])}, {num(row['wilson high'])}]" if "wilson low" in row else ""
+
+        happy, n_h = c.loc["recall of happy"], c.loc["neutral predicted as happy"]
+        runs = (f"{int(happy['runs'])} run{'s' if int(happy['runs']) != 1 else ''} pooled; 95 % Wilson intervals "
+                "over each class's utterances, run-to-run variation not included"
+                if "wilson low" in happy else "no interval")
         out.append(Finding(
-            f"[[confusion matrix]] of the pooled out-of-fold predictions: the lowest recall is {low['emotion']}'s "
-            f"({num(low['recall'])}); happy's recall is {num(c.loc['recall of happy', 'ours'])} (seed 000 reported "
-            f"{num(c.loc['recall of happy', 'seed 000 (reported)'])}), and {num(c.loc['neutral predicted as happy', 'ours'])} "
-            f"of neutral is predicted happy (reported {num(c.loc['neutral predicted as happy', 'seed 000 (reported)'])}).",
+            f"[[confusion matrix]] of the pooled out-of-fold predictions ({runs}): the lowest recall is "
+            f"{low['emotion']}'s ({num(low['recall'])}{ci(low)}); happy's recall is {num(happy['ours'])}{ci(happy)} "
+            f"(seed 000 reported {num(happy['seed 000 (reported)'])}), and {num(n_h['ours'])}{ci(n_h)} of neutral "
+            f"is predicted happy (reported {num(n_h['seed 000 (reported)'])}).",
             "tables/confusion_claims figures/confusion_reslstm_sa_h64"))
     return out
 
@@ -430,10 +578,14 @@ def findings_06(out_dir) -> list[Finding]:
         ours = nets[nets["seed"].eq("seed 000")]
         if len(seeds) and len(ours):
             bs, bo = seeds.loc[seeds["uar_mean"].idxmax()], ours.loc[ours["uar_mean"].idxmax()]
+            ties = [r for _, r in seeds.iterrows() if r["model"] != bs["model"]
+                    and within_noise(bs["uar_mean"], bs["uar_std"], r["uar_mean"], r["uar_std"])]
+            tie = (" — within noise of " + ", ".join(f"{r['model']} ({pm(r['uar_mean'], r['uar_std'])})" for r in ties)
+                   + " (difference below the larger std): no single best") if ties else ""
             out.append(Finding(
-                f"Best of the seeds' other architectures: {bs['model']} ({bs['seed']}, untuned) at a [[UAR]] of "
-                f"{pm(bs['uar_mean'], bs['uar_std'])} with {int(bs['parameters']):,} parameters and "
-                f"{num(bs['CPU ms/utt'], 2)} CPU ms per utterance; the tuned {bo['model']}: "
+                f"Highest mean of the seeds' other architectures: {bs['model']} ({bs['seed']}, untuned) at a [[UAR]] "
+                f"of {pm(bs['uar_mean'], bs['uar_std'])} with {int(bs['parameters']):,} parameters and "
+                f"{num(bs['CPU ms/utt'], 2)} CPU ms per utterance{tie}; the tuned {bo['model']}: "
                 f"{pm(bo['uar_mean'], bo['uar_std'])} with {int(bo['parameters']):,} parameters and "
                 f"{num(bo['CPU ms/utt'], 2)} ms (mean ± std over {int(bo['runs'])} runs; the seed-000 rows were "
                 "tuned, the others were not).", "tables/sota_our_models figures/sota_uar_vs_cost"))
@@ -442,24 +594,25 @@ def findings_06(out_dir) -> list[Finding]:
             out.append(Finding(
                 f"Cost spans {num(dear['CPU ms/utt'] / cheap['CPU ms/utt'], 1)}× in CPU time: {cheap['model']} is the "
                 f"cheapest ({num(cheap['CPU ms/utt'], 2)} ms, UAR {num(cheap['uar_mean'])}), {dear['model']} the "
-                f"dearest ({num(dear['CPU ms/utt'], 2)} ms, UAR {num(dear['uar_mean'])}): "
-                f"{signed(dear['uar_mean'] - cheap['uar_mean'])} UAR for the extra compute.",
+                f"dearest ({num(dear['CPU ms/utt'], 2)} ms, UAR {num(dear['uar_mean'])}; "
+                f"{signed(dear['uar_mean'] - cheap['uar_mean'])}). They differ in architecture, input and tuning "
+                f"({cheap['setting']} against {dear['setting']}), so the difference is not an effect of compute.",
                 "tables/sota_our_models figures/sota_uar_vs_cost"))
         base = table[table["seed"] == "baseline"]
         if len(base):
             lr = base.loc[base["uar_mean"].idxmax()]
-            above = int((nets["uar_mean"] - nets["uar_std"].fillna(0) > lr["uar_mean"]).sum())
             out.append(Finding(
-                f"The [[baseline]]s: {lr['model']} reaches UAR {num(lr['uar_mean'])} (WA {num(lr['wa_mean'])}); "
-                f"{above} of the {len(nets)} networks exceed it by more than one std over runs, "
-                f"{int((nets['uar_mean'] > lr['uar_mean']).sum())} on average.", "tables/sota_our_models"))
+                f"The [[baseline]]s: {lr['model']} reaches UAR {num(lr['uar_mean'])} (WA {num(lr['wa_mean'])}). "
+                f"{below_baseline(nets, lr['uar_mean'])}", "tables/sota_our_models"))
     w2v = _load(out_dir, "sota_wav2vec2_cost")
-    if w2v is not None:
+    if w2v is not None and "× ResLSTM-SA end to end" in w2v:
         big = w2v.iloc[-1]
         out.append(Finding(
-            f"{big['model']} with random weights needs {num(big['CPU ms/utt'], 0)} CPU ms per utterance, "
-            f"{num(big['× ResLSTM-SA CPU time'], 0)}× ResLSTM-SA's, for the literature's best accuracies "
-            "(reported, not measured here).", "tables/sota_wav2vec2_cost"))
+            f"{big['model']} with random weights needs {num(big['CPU ms/utt'], 0)} CPU ms per utterance from the "
+            f"waveform, {num(big['× ResLSTM-SA end to end'], 0)}× ResLSTM-SA end to end (its feature extraction "
+            f"plus the model, {num(big['ResLSTM-SA CPU ms/utt (features + model)'], 2)} ms; "
+            f"{num(big['× ResLSTM-SA model only'], 0)}× the model alone), for the literature's best accuracies "
+            "(reported, not measured here).", "tables/sota_wav2vec2_cost tables/sota_feature_cost"))
     weight = _load(out_dir, "sota_loss_weightings")
     if weight is not None:
         best = weight.loc[weight["uar_mean"].idxmax()]
@@ -473,15 +626,60 @@ def findings_06(out_dir) -> list[Finding]:
 
 # ---------------------------------------------------------------- 07
 
-def ladder_line(row) -> str:
-    if np.isnan(row.uar_mean):
-        return f"rung {row.rung}: pending ({row.note})" if isinstance(row.note, str) and row.note else \
-            f"rung {row.rung}: pending"
-    ci = "" if np.isnan(row.ci95) else f" ± {row.ci95:.3f}"
-    text = f"rung {row.rung}: UAR {row.uar_mean:.3f}{ci} over {row.n_runs} run(s)"
-    if not np.isnan(row.delta_vs_previous):
-        p = "" if np.isnan(row.p_value) else f", Wilcoxon p = {pvalue(row.p_value)} over {row.paired_folds} paired folds"
-        text += f"; {row.delta_vs_previous:+.3f} against rung {row.previous}{p}"
+# rung -> the rung whose configuration and seeds it repeats (``training.fidelity.ladder``:
+# rung 6b is ``authors_spec`` with distinct seeds, rung 4's spec; its first runs are rung 4's records)
+SAME_RECORDS = {"6b": "4"}
+
+
+def _runs(row) -> str:
+    planned = int(row["runs_planned"]) if "runs_planned" in row and not pd.isna(row["runs_planned"]) else None
+    n = int(row["n_runs"])
+    return f"{n} of {planned} runs" if planned is not None and planned != n else f"{n} run{'s' if n != 1 else ''}"
+
+
+def _complete(row) -> bool:
+    return bool(row["complete"]) if "complete" in row and not pd.isna(row["complete"]) else True
+
+
+def ladder_summary(model: str, rows: pd.DataFrame) -> str:
+    """One model's ladder in a few sentences: the best *complete* honest rung with its
+    interval and paired test, which rungs are incomplete or pending, selection on test,
+    and which rungs share records; every rung is in the table."""
+    slides = rows["slides_uar_literature"].iloc[0]
+    done = rows.dropna(subset=["uar_mean"])
+    honest_here = [r for r in HONEST_RUNGS if r in set(rows["rung"])]
+    text = f"**{model}** (slides, reported: {num(slides, 4)}; ours: mean UAR ± the 95 % t-interval over runs)."
+    honest = done[done["rung"].isin(honest_here) & done.apply(_complete, axis=1)]
+    if len(honest):
+        h = honest.loc[honest["uar_mean"].idxmax()]
+        ci = "" if pd.isna(h["ci95"]) else f" ± {num(h['ci95'])}"
+        text += (f" Best complete honest rung (no test speaker steers anything: rungs {', '.join(honest_here)}): "
+                 f"{h['rung']}, UAR {num(h['uar_mean'])}{ci} over {_runs(h)}, {num(slides - h['uar_mean'])} below the "
+                 "slides")
+        if "delta_vs_previous" in h and not pd.isna(h["delta_vs_previous"]):
+            test = "" if pd.isna(h["p_value"]) else \
+                f", Wilcoxon p = {pvalue(h['p_value'])} over {int(h['paired_folds'])} paired folds"
+            text += f"; {signed(h['delta_vs_previous'])} against rung {h['previous']}{test}"
+        text += "."
+    else:
+        text += " No honest rung is complete yet."
+    unfinished = [f"{r['rung']} ({_runs(r)})" for _, r in done.iterrows() if not _complete(r)]
+    pending = list(rows[rows["uar_mean"].isna()]["rung"])
+    if unfinished:
+        text += f" Incomplete, so not ranked: rung {', '.join(unfinished)}."
+    if pending:
+        text += f" Pending: rung {', '.join(pending)}."
+    sel = done[(done["rung"] == "5a")]
+    if len(sel):
+        text += (f" Selecting the trial on the test speakers (rung 5a, its own test UAR) gives "
+                 f"{num(sel['uar_mean'].iloc[0])}: not an honest number.")
+    for rung, same in SAME_RECORDS.items():
+        a, b = rows[rows["rung"] == rung], rows[rows["rung"] == same]
+        if len(a) and len(b) and not pd.isna(a["uar_mean"].iloc[0]):
+            n_a, n_b = int(a["n_runs"].iloc[0]), int(b["n_runs"].iloc[0])
+            which = "its runs so far are" if n_a <= n_b else f"its first {n_b} runs are"
+            text += (f" Rung {rung} is rung {same}'s configuration with the same seeds: {which} rung {same}'s "
+                     "records, not an independent confirmation.")
     return text
 
 
@@ -490,26 +688,14 @@ def findings_07(out_dir) -> list[Finding]:
     ladder = _load(out_dir, "fidelity_ladder", dtype={"rung": str, "previous": str})
     if ladder is not None:
         for model, rows in ladder.groupby("model", sort=False):
-            done = rows.dropna(subset=["uar_mean"])
-            slides = rows["slides_uar_literature"].iloc[0]
-            text = f"**{model}** (slides, reported: {num(slides, 4)}; ours ± the 95 % t-interval): " + "; ".join(
-                ladder_line(r) for r in rows.itertuples()) + "."
-            if len(done):
-                top = done.loc[done["uar_mean"].idxmax()]
-                text += (f" Highest rung so far: {top['rung']} at {num(top['uar_mean'])}, {num(slides - top['uar_mean'])} "
-                         "below the slides")
-                honest = done[done["rung"].isin(HONEST_RUNGS)]
-                if len(honest) and top["rung"] not in HONEST_RUNGS:
-                    h = honest.loc[honest["uar_mean"].idxmax()]
-                    text += (f"; highest honest rung (no test speaker steering: {', '.join(HONEST_RUNGS)}): "
-                             f"{h['rung']} at {num(h['uar_mean'])}")
-                text += "."
+            text = ladder_summary(model, rows)
             anchor = rows[rows["rung"] == "6a"]
             if len(anchor) and not np.isnan(anchor["uar_mean"].iloc[0]):
                 a = anchor.iloc[0]
-                text += (f" The authors' setting with their reseeding gives {num(a['uar_mean'])}; their own code gave "
-                         f"{num(a['authors_code_uar_measured'])} on this CPU (difference "
+                text += (f" The authors' setting with their reseeding (rung 6a) gives {num(a['uar_mean'])}; their own "
+                         f"code gave {num(a['authors_code_uar_measured'])} on this CPU (difference "
                          f"{signed(a['uar_mean'] - a['authors_code_uar_measured'])}).")
+            text += " Every rung, with its interval and paired test, is in the table."
             out.append(Finding(text, "tables/fidelity_ladder figures/fidelity_waterfall"))
     optimism = _load(out_dir, "fidelity_optimism")
     if optimism is not None and len(optimism):
@@ -528,16 +714,6 @@ def findings_07(out_dir) -> list[Finding]:
 
 # ---------------------------------------------------------------- 08
 
-def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson 95 % interval of a proportion ``successes / n`` (files right out of n)."""
-    if n == 0:
-        return float("nan"), float("nan")
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 def findings_08(out_dir) -> list[Finding]:
     out = []
     table = _load(out_dir, "cross_corpus")
@@ -546,7 +722,7 @@ def findings_08(out_dir) -> list[Finding]:
         return out
     for _, r in table.iterrows():
         n = int(r["files scored"])
-        low, high = wilson(int(round(r["WA"] * n)), n)
+        low, high = wilson_interval(float(r["WA"]), n)
         out.append(Finding(
             f"Trained on {r['trained on']}, tested on {r['tested on']} (one trained model, one seed): [[UAR]] "
             f"{num(r['UAR'])} against a chance UAR of {num(r['chance UAR'])} ({signed(r['UAR'] - r['chance UAR'])}) "

@@ -278,12 +278,13 @@ def uar_vs_cost(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def fidelity_waterfall(ladder: pd.DataFrame, slides: dict | None = None) -> plt.Figure:
+def fidelity_waterfall(ladder: pd.DataFrame, slides: dict | None = None, top: float = 0.75) -> plt.Figure:
     """One panel per model: each rung a bar from its ``previous`` rung's mean UAR to its
-    own, with the 95 % CI of its mean; rungs with no previous one start at 0. A dashed
-    line marks the slides' reported value (literature)."""
+    own, with the 95 % CI of its mean clipped to the axes (an arrow marks a clipped end)
+    and its number of runs; rungs with no previous one start at 0. A dashed line marks
+    the slides' reported value (literature); the legend sits below the panels."""
     models = list(dict.fromkeys(ladder["model"]))
-    fig, axes = plt.subplots(1, len(models), figsize=(6.5 * len(models), 4.2), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(models), figsize=(6.5 * len(models), 4.6), squeeze=False, sharey=True)
     for ax, model in zip(axes[0], models):
         rows = ladder[ladder["model"] == model].reset_index(drop=True)
         mean = dict(zip(rows["rung"], rows["uar_mean"]))
@@ -295,18 +296,27 @@ def fidelity_waterfall(ladder: pd.DataFrame, slides: dict | None = None) -> plt.
             base = 0.0 if np.isnan(base) else base
             colour = "#0072B2" if r["uar_mean"] >= base else "#D55E00"  # colour-blind-safe blue / vermillion
             ax.bar(i, r["uar_mean"] - base, bottom=base, color=colour, width=0.6)
+            high = r["uar_mean"]
             if not np.isnan(r["ci95"]):
-                ax.errorbar(i, r["uar_mean"], yerr=r["ci95"], color="black", capsize=3, lw=1)
-            ax.text(i, max(r["uar_mean"] + (r["ci95"] if not np.isnan(r["ci95"]) else 0), base) + 0.005,
-                    f"{r['uar_mean']:.3f}", ha="center", va="bottom", fontsize=8)
+                lo, hi = max(0.0, r["uar_mean"] - r["ci95"]), min(top, r["uar_mean"] + r["ci95"])
+                ax.errorbar(i, r["uar_mean"], yerr=[[r["uar_mean"] - lo], [hi - r["uar_mean"]]], color="black",
+                            capsize=3, lw=1)
+                for end, clipped, marker in ((hi, r["uar_mean"] + r["ci95"] > top, "^"),
+                                             (lo, r["uar_mean"] - r["ci95"] < 0, "v")):
+                    if clipped:
+                        ax.plot(i, end, marker=marker, color="black", ms=5, clip_on=False)
+                high = hi
+            label = f"{r['uar_mean']:.3f}\nn={int(r['n_runs'])}" if "n_runs" in r else f"{r['uar_mean']:.3f}"
+            ax.text(i, min(max(high, base) + 0.005, top - 0.06), label, ha="center", va="bottom", fontsize=7,
+                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.7, pad=0.5))
         if slides and model in slides:
             ax.axhline(slides[model], ls="--", color="#009E73",
                        label=f"slides (literature): {slides[model]:.4f}")
-            ax.legend(loc="lower right", fontsize=8)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8, frameon=False)
         ax.set_xticks(range(len(rows)), rows["rung"])
-        ax.set_xlabel("rung")
+        ax.set_xlabel("rung (n = runs; ▲▼ interval clipped)")
         ax.set_title(model)
-        ax.set_ylim(0, 0.75)
+        ax.set_ylim(0, top)
     axes[0][0].set_ylabel("pooled test UAR (mean over runs, 95 % CI)")
     fig.tight_layout()
     return fig

@@ -121,29 +121,33 @@ def answer_residual(out: Path) -> str:
 
 
 def answer_honest(out: Path, full: Path) -> str:
-    """Best clean-protocol UAR of the profile (03 and 04) against the slides, and the
-    ladder's best honest rung when ``full`` has it."""
+    """The profile's clean-protocol ResLSTM-SA-h64 (03's defaults, 04's winner chosen on
+    validation) against the slides' ResLSTM-SA-h64, and the ladder's best *complete*
+    honest rung, incomplete ones listed as pending."""
     from ser_utils import literature
-    from ser_utils.reporting.findings import HONEST_RUNGS, num, pm
+    from ser_utils.reporting.findings import HONEST_RUNGS, num, pm, validation_choice
 
-    slides = literature.SEED000_TABLE["ResLSTM-SA-h64"][1]
-    candidates = []
+    model = "ResLSTM-SA-h64"
+    slides = literature.SEED000_TABLE[model][1]
+    parts = []
     models = _table(out, "sa_models_table")
     if models is not None and "kind" in models:
-        nets = models[(models["protocol"] == "clean") & (models["kind"] == "network")]
-        candidates += [(r["uar_mean"], r["uar_std"], f"{r['model']} at default settings", "sa_models_table")
-                       for _, r in nets.iterrows()]
-    ev = _table(out, "tuning_winners_evaluation")
-    if ev is not None:
-        clean = ev[ev["selection"] == "clean"]
-        candidates += [(r["uar_mean"], r["uar_std"], f"{r['model']} clean-tuned ({r['space']} space)",
-                        "tuning_winners_evaluation") for _, r in clean.iterrows()]
+        row = models[(models["protocol"] == "clean") & (models["model"] == model)]
+        if len(row):
+            r = row.iloc[0]
+            parts.append(f"at the default settings {pm(r['uar_mean'], r['uar_std'])} {_link(out, 'sa_models_table')}")
+    ev, studies = _table(out, "tuning_winners_evaluation"), _table(out, "tuning_studies")
+    if ev is not None and studies is not None:
+        chosen = validation_choice(ev, studies)
+        row = chosen[chosen["model"] == model]
+        if len(row):
+            r = row.iloc[0]
+            parts.append(f"clean-tuned, the winner chosen on validation ({r['space']} space, trial {int(r['trial'])}), "
+                         f"{pm(r['uar_mean'], r['uar_std'])} {_link(out, 'tuning_winners_evaluation')}")
     text = ""
-    if candidates:
-        m, sd, what, table = max(candidates, key=lambda c: c[0])
-        text = (f"{'Not so far' if m < slides else 'Yes'}: the best clean result of the `{out.name}` profile is "
-                f"{what}, UAR {pm(m, sd)}, {num(abs(slides - m))} {'below' if m < slides else 'above'} the slides' "
-                f"ResLSTM-SA-h64 {num(slides, 4)} (reported) {_link(out, table)}.")
+    if parts:
+        text = (f"Not so far at the `{out.name}` profile's budget: {model} under the clean protocol scores "
+                f"{'; '.join(parts)} (mean ± std over runs), against the slides' {num(slides, 4)} (reported).")
     ladder, where, prefix = _table(full, "fidelity_ladder"), full, " At 100 epochs"
     if ladder is None:
         ladder, where = _table(out, "fidelity_ladder"), out
@@ -153,13 +157,19 @@ def answer_honest(out: Path, full: Path) -> str:
         text += f"; the records so far, as the `{out.name}` profile's notebook 07 reads them:"
         prefix = ""
     honest = ladder[ladder["rung"].isin(HONEST_RUNGS)].dropna(subset=["uar_mean"])
-    if honest.empty:
-        return text + " its honest rungs are still pending."
-    top = honest.loc[honest["uar_mean"].idxmax()]
-    runs = f", {int(top['n_runs'])} of {int(top['runs_planned'])} runs" if "runs_planned" in top else ""
-    return text + (f"{prefix} the best honest rung (no test speaker steering anything) is {top['model']} rung "
-                   f"{top['rung']}, UAR {num(top['uar_mean'])} ± {num(top['ci95'])} (95 % t-interval{runs}) "
-                   f"{_link(where, 'fidelity_ladder')}.")
+    complete = honest[honest["complete"].astype(bool)] if "complete" in honest else honest
+    pending = honest[~honest.index.isin(complete.index)]
+    if complete.empty:
+        return text + " no honest rung is complete yet."
+    top = complete.loc[complete["uar_mean"].idxmax()]
+    runs = f", {int(top['n_runs'])} runs" if "n_runs" in top else ""
+    text += (f"{prefix} the best complete honest rung (no test speaker steering anything) is {top['model']} rung "
+             f"{top['rung']}, UAR {num(top['uar_mean'])} ± {num(top['ci95'])} (95 % t-interval{runs}), "
+             f"{num(top.get('slides_uar_literature', slides) - top['uar_mean'])} below the slides' {top['model']}")
+    if len(pending):
+        text += "; pending: " + ", ".join(f"{r['model']} rung {r['rung']} ({int(r['n_runs'])} of "
+                                          f"{int(r['runs_planned'])} runs)" for _, r in pending.iterrows())
+    return text + f" {_link(where, 'fidelity_ladder')}."
 
 
 def answer_optimism(out: Path, full: Path) -> str:
@@ -169,11 +179,17 @@ def answer_optimism(out: Path, full: Path) -> str:
     table = _table(out, "tuning_seed000_table")
     text = "not computed yet (notebook 04)."
     if table is not None:
+        from ser_utils.reporting.findings import ALPHA, pvalue
+        from ser_utils.training.metrics import paired_test
+
         opt, sel = table["optimism (paper-style − clean)"], table["selected − clean"]
+        t = paired_test(sel.to_numpy())
+        v = "underpowered" if t["underpowered"] else "shown" if t["p"] < ALPHA else "not shown"
         text = (f"Re-run with fresh seeds, paper-style minus clean winner: {signed(float(opt.mean()))} "
                 f"UAR on average ({signed(float(opt.min()))} to {signed(float(opt.max()))}, {len(opt)} studies of "
                 f"the `{out.name}` profile); the number a paper-style study reports, the winner's own test UAR, "
-                f"exceeds the clean fresh-seed mean by {signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
+                f"minus the clean fresh-seed mean is {signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
+                f"({t['test']} p = {pvalue(t['p'])} over the studies: over-reporting {v}) "
                 f"{_link(out, 'tuning_seed000_table')}.")
     optimism, where, prefix = _table(full, "fidelity_optimism"), full, " At 100 epochs (best of all trials):"
     if optimism is None:
@@ -189,7 +205,7 @@ def answer_optimism(out: Path, full: Path) -> str:
 
 def answer_architectures(out: Path) -> str:
     """Notebook 06: the seeds' other architectures against the tuned seed-000 rows, with cost."""
-    from ser_utils.reporting.findings import num, pm
+    from ser_utils.reporting.findings import num, pm, within_noise
 
     table = _table(out, "sota_our_models")
     if table is None:
@@ -199,15 +215,19 @@ def answer_architectures(out: Path) -> str:
     if others.empty or ours.empty:
         return "not computed yet (notebook 06)."
     o, t = others.loc[others["uar_mean"].idxmax()], ours.loc[ours["uar_mean"].idxmax()]
+    ties = [r["model"] for _, r in others.iterrows()
+            if r["model"] != o["model"] and within_noise(o["uar_mean"], o["uar_std"], r["uar_mean"], r["uar_std"])]
+    tie = f", within noise of {', '.join(ties)}" if ties else ""
     text = (f"{'Below' if o['uar_mean'] < t['uar_mean'] else 'Level with or above'} the tuned LSTM-SA/ResLSTM-SA "
-            f"so far (the seed models are untuned): the best, {o['model']} "
-            f"({o['seed']}), UAR {pm(o['uar_mean'], o['uar_std'])} at {int(o['parameters']):,} parameters and "
+            f"so far (the seed models are untuned): the highest mean, {o['model']} "
+            f"({o['seed']}{tie}), UAR {pm(o['uar_mean'], o['uar_std'])} at {int(o['parameters']):,} parameters and "
             f"{num(o['CPU ms/utt'], 2)} CPU ms per utterance, against {t['model']} {pm(t['uar_mean'], t['uar_std'])} "
             f"at {int(t['parameters']):,} parameters and {num(t['CPU ms/utt'], 2)} ms")
     base = table[table["seed"] == "baseline"]
     if len(base):
         b = base.loc[base["uar_mean"].idxmax()]
-        text += f"; the {b['model']} baseline: {num(b['uar_mean'])}"
+        n = int((nets["uar_mean"] <= b["uar_mean"]).sum())
+        text += f"; the {b['model']} baseline: {num(b['uar_mean'])}, not cleared by {n} of the {len(nets)} networks"
     return text + f" {_link(out, 'sota_our_models')}."
 
 
@@ -222,8 +242,11 @@ QUESTIONS = [
 def render_answers(profile: str, out: Path | None = None, full: Path | None = None) -> str:
     out = Path(out or results_dir() / profile)
     full = Path(full or results_dir() / "full")
-    lines = [ANSWERS_START, "", f"Today's answers, generated from the tables of `results/{out.name}` (and "
-             "`results/full` for the 100-epoch study) by `make readme`:", "",
+    source = ("(and `results/full/tables` for the 100-epoch study)" if (full / "tables" / "fidelity_ladder.csv").exists()
+              else f"(the 100-epoch study in `results/full` has no tables yet: its records so far are read by the "
+                   f"`{out.name}` profile's notebook 07, into `results/{out.name}/tables`)")
+    lines = [ANSWERS_START, "", f"Today's answers, generated from the tables of `results/{out.name}` {source} by "
+             "`make readme`:", "",
              "| question | today's answer |", "|---|---|"]
     lines += [f"| {q} | {answer(out, full)} |" for q, answer in QUESTIONS]
     return "\n".join(lines + ["", ANSWERS_END])
