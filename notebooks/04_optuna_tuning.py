@@ -120,6 +120,25 @@ reporting.save_table(summary.drop(columns="study"), "tuning_studies", out_dir)
 summary.drop(columns="study")
 
 # %% [markdown]
+# **Did the studies draw distinct parameters?** Each trial's sampler seed holds its study's
+# name, so two studies over one space should never propose the same set. The check below
+# lists every set that more than one study drew (continuous values: a repeat is no chance).
+
+# %%
+repeated = tuning_tables.repeated_parameters({p.study_name(data): tuning_tables.trials_frame(s)
+                                              for p, s in studies.items()})
+reporting.save_table(repeated, "tuning_repeated_parameters", out_dir)
+n_trials = int(sum(len(tuning_tables.trials_frame(s)) for s in studies.values()))
+if repeated.empty:
+    print(f"no parameter set was drawn by two studies ({n_trials} trials in {len(studies)} studies)")
+else:
+    print(f"{len(repeated)} parameter sets were drawn by more than one study ({n_trials} trials in "
+          f"{len(studies)} studies), as happens when every study shares one sampler seed (the scheme before "
+          "per-trial seeds, tuning.trial_seed): those studies are not independent searches. A cold run (empty "
+          "optuna.db) on today's sampler draws distinct sets.")
+repeated.head()
+
+# %% [markdown]
 # ## Best parameters per architecture and selection
 
 # %%

@@ -39,7 +39,8 @@ EXPECTED = {
                                  "sa_per_class_recall": 8},
     "04_optuna_tuning": {"tuning_studies": 4, "tuning_best_parameters": 8, "tuning_seed000_table": 3,
                          "tuning_pruning": 2, "tuning_winners_evaluation": 6, "tuning_val_vs_test": 1,
-                         "tuning_val_vs_test_by_study": 3},
+                         "tuning_val_vs_test_by_study": 3,
+                         "tuning_repeated_parameters": 0},  # a cold run: no set drawn twice
     "05_embeddings": {"embedding_separability": 2, "embedding_separability_by_fold": 8, "confusion_claims": 3},
     "06_sota_comparison": {"sota_our_models": 9, "sota_loss_weightings": 3, "sota_literature_and_ours": 17,
                            "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2, "sota_per_class_recall": 9},
