@@ -374,7 +374,7 @@ def test_readme_answers_from_hand_made_tables(tmp_path):
     assert "| How do the seeds' other architectures compare at equal cost? | not computed yet (notebook 06). |" in text
     write(full, "fidelity_ladder", [
         {"model": "ResLSTM-SA-h64", "rung": "1", "uar_mean": 0.52, "ci95": 0.03, "n_runs": 10, "runs_planned": 10,
-         "complete": True},
+         "complete": True, "previous": "0", "delta_vs_previous": 0.04, "p_value": 0.2},
         {"model": "ResLSTM-SA-h64", "rung": "2", "uar_mean": 0.53, "ci95": 0.45, "n_runs": 2, "runs_planned": 3,
          "complete": False},
         {"model": "ResLSTM-SA-h64", "rung": "5a", "uar_mean": 0.60, "ci95": 0.01, "n_runs": 1, "runs_planned": 1,
@@ -382,7 +382,8 @@ def test_readme_answers_from_hand_made_tables(tmp_path):
     text = readme.render_answers("quick", quick, full)
     # 5a selects on test, rung 2 is incomplete: rung 1 is the answer, 0.6232 - 0.52 = 0.1032 below
     assert "At 100 epochs the best complete honest rung (no test speaker steering anything) is ResLSTM-SA-h64 " \
-           "rung 1, UAR 0.520 ± 0.030 (95 % t-interval, 10 runs), 0.103 below the slides' ResLSTM-SA-h64; " \
+           "rung 1, UAR 0.520 ± 0.030 (95 % t-interval, 10 runs), 0.103 below the slides' ResLSTM-SA-h64 " \
+           "(+0.040 against rung 0, Wilcoxon p = 0.2: no difference shown); " \
            "pending: ResLSTM-SA-h64 rung 2 (2 of 3 runs)" in text
     assert "(and `results/full/tables` for the 100-epoch study)" in text
     common = {"runs": 3, "setting": "untuned defaults", "CPU ms/utt": 0.5}

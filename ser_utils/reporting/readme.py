@@ -125,7 +125,10 @@ def answer_honest(out: Path, full: Path) -> str:
     validation) against the slides' ResLSTM-SA-h64, and the ladder's best *complete*
     honest rung, incomplete ones listed as pending."""
     from ser_utils import literature
-    from ser_utils.reporting.findings import HONEST_RUNGS, num, pm, validation_choice
+    import numpy as np
+    import pandas as pd
+
+    from ser_utils.reporting.findings import HONEST_RUNGS, num, pm, pvalue, signed, validation_choice
 
     model = "ResLSTM-SA-h64"
     slides = literature.SEED000_TABLE[model][1]
@@ -166,6 +169,11 @@ def answer_honest(out: Path, full: Path) -> str:
     text += (f"{prefix} the best complete honest rung (no test speaker steering anything) is {top['model']} rung "
              f"{top['rung']}, UAR {num(top['uar_mean'])} ± {num(top['ci95'])} (95 % t-interval{runs}), "
              f"{num(top.get('slides_uar_literature', slides) - top['uar_mean'])} below the slides' {top['model']}")
+    p = top.get("p_value", np.nan)
+    if not pd.isna(p):
+        verdict = "a difference shown" if p < 0.05 else "no difference shown"
+        text += (f" ({signed(top['delta_vs_previous'])} against rung {top['previous']}, Wilcoxon p = {pvalue(p)}: "
+                 f"{verdict})")
     if len(pending):
         text += "; pending: " + ", ".join(f"{r['model']} rung {r['rung']} ({int(r['n_runs'])} of "
                                           f"{int(r['runs_planned'])} runs)" for _, r in pending.iterrows())
