@@ -209,12 +209,9 @@ def jobs(rungs, stage: str = "all") -> list[tuple[Spec, tuple]]:
 
 def t_ci95(values) -> float:
     """Half-width of the 95 % t-interval of the mean (NaN below 2 values)."""
-    from scipy.stats import t
+    from ser_utils.training.metrics import t_half_width
 
-    values = np.asarray(values, float)
-    if len(values) < 2:
-        return float("nan")
-    return float(t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    return t_half_width(values)
 
 
 def table(rungs, records: dict) -> pd.DataFrame:

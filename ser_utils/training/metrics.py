@@ -49,17 +49,26 @@ def bootstrap_ci(values, stat=np.mean, n_boot: int = 10000, level: float = 0.95,
     return float(lo), float(hi)
 
 
-def t_interval(values, level: float = 0.95) -> tuple[float, float]:
-    """Student-t confidence interval of the mean over ``values`` (runs): mean ± t(n-1) ·
-    std / sqrt(n) (NaN below 2 values). Over 3 runs a percentile bootstrap can only give
-    [min, max]; the t-interval accounts for how few runs there are (multiplier 4.30)."""
+def t_half_width(values, level: float = 0.95) -> float:
+    """Half-width of the Student-t confidence interval of the mean over ``values``:
+    t(n-1) · std / sqrt(n) (NaN below 2 values)."""
     from scipy.stats import t
 
     values = np.asarray(values, float)
     if len(values) < 2:
+        return float("nan")
+    return float(t.ppf((1 + level) / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+
+
+def t_interval(values, level: float = 0.95) -> tuple[float, float]:
+    """Student-t confidence interval of the mean over ``values`` (runs): mean ±
+    ``t_half_width`` (NaN below 2 values). Over 3 runs a percentile bootstrap can only give
+    [min, max]; the t-interval accounts for how few runs there are (multiplier 4.30)."""
+    half = t_half_width(values, level)
+    if np.isnan(half):
         return float("nan"), float("nan")
-    half = float(t.ppf((1 + level) / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
-    return float(values.mean()) - half, float(values.mean()) + half
+    mean = float(np.mean(np.asarray(values, float)))
+    return mean - half, mean + half
 
 
 def wilson_interval(share: float, n: float, level: float = 0.95) -> tuple[float, float]:
