@@ -207,13 +207,6 @@ def jobs(rungs, stage: str = "all") -> list[tuple[Spec, tuple]]:
     return [(spec, tuple(sorted(runs))) for spec, runs in want.items()]
 
 
-def t_ci95(values) -> float:
-    """Half-width of the 95 % t-interval of the mean (NaN below 2 values)."""
-    from ser_utils.training.metrics import t_half_width
-
-    return t_half_width(values)
-
-
 def table(rungs, records: dict) -> pd.DataFrame:
     """One row per rung. ``records``: {(model, rung): that rung's records} (``collect``).
     ``delta_vs_previous`` and ``p_value`` compare with the ``previous`` rung on the
@@ -243,7 +236,7 @@ def table(rungs, records: dict) -> pd.DataFrame:
                      "epochs": r.spec.train.epochs if r.spec else np.nan, "n_runs": len(pooled),
                      "runs_planned": len(r.runs), "uar_mean": mean,
                      "uar_std": float(np.std(pooled, ddof=1)) if len(pooled) > 1 else float("nan"),
-                     "ci95": t_ci95(pooled), "wa_mean": float(np.mean(wa)) if wa else float("nan"),
+                     "ci95": metrics.t_half_width(pooled), "wa_mean": float(np.mean(wa)) if wa else float("nan"),
                      "previous": r.previous, "delta_vs_previous": delta, "paired_folds": pairs, "p_value": p,
                      "slides_uar_literature": SEED000_TABLE[r.model][1] if r.model in SEED000_TABLE else np.nan,
                      "authors_code_uar_measured": AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")
