@@ -19,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data verify features synth reproduce tune fidelity tune-worker readme test bench-features bench-train bench-predict bench-stream sync lab clean
+.PHONY: help setup data verify features synth reproduce cold-run tune fidelity tune-worker readme test bench-features bench-train bench-predict bench-stream sync lab clean
 
 help:  ## list the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -86,6 +86,11 @@ sync: $(STAMP)  ## sync each notebooks/*.ipynb with its py:percent twin (jupytex
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+cold-run: $(STAMP)  ## time the quick profile from nothing: results/quick moves to results/quick.previous, then make reproduce
+	rm -rf results/quick.previous
+	test ! -d results/quick || mv results/quick results/quick.previous
+	$(MAKE) reproduce PROFILE=quick
 
 clean:  ## remove caches (data/interim); keeps .venv, data/raw and results
 	rm -rf data/interim .pytest_cache

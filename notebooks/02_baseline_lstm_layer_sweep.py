@@ -128,6 +128,22 @@ fig = plots.uar_vs_parameters(sweep)
 _ = reporting.save_figure(fig, "baseline_uar_vs_parameters", out_dir)
 
 # %% [markdown]
+# ## Did the sweep converge?
+# The verdicts below compare models at `epochs` epochs; they say something about the
+# architectures only if validation UAR had stopped rising by then. Per model, on its mean
+# validation-UAR curve: `last_fifth_gain` is the best value in the last fifth of the epochs
+# minus the best before it (at most 0.01: **plateaued**; more: **still rising**);
+# `median_kept_epoch` the epoch the folds kept. The curves are in
+# `figures/baseline_val_curves`.
+
+# %%
+convergence = pd.DataFrame([study.convergence(recs, s.model.label()) for s, recs in zip(specs, records)])
+reporting.save_table(convergence, "baseline_convergence", out_dir)
+fig = plots.val_curves({s.model.label(): study.mean_history(recs, "val_uar") for s, recs in zip(specs, records)})
+_ = reporting.save_figure(fig, "baseline_val_curves", out_dir)
+convergence.verdict.value_counts().rename("models")
+
+# %% [markdown]
 # ## The best configuration: per-class recall and confusions
 
 # %%

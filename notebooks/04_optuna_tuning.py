@@ -45,8 +45,9 @@
 #
 # **Pruning.** After each fold the running mean of the validation UARs is reported; the
 # median pruner stops a trial (from the second fold on) whose running mean is below the
-# median of earlier trials' at that fold. One study is repeated without pruning to measure
-# what pruning saves and whether it changes the winner.
+# median of earlier trials' at that fold. When `pruning_ablation` names a model, its study is
+# repeated without pruning to measure what pruning saves and whether it changes the winner
+# (the `quick` profile's small live study skips it).
 #
 # **Storage.** `results/<profile>/optuna.db` (SQLite) unless `OPTUNA_STORAGE` names another
 # Optuna RDB URL (e.g. PostgreSQL shared by several machines: see the README). An interrupted
@@ -72,7 +73,8 @@ startup_trials = 2
 pruner = "median"
 sampler_seed = 0
 eval_runs = 2             # fresh-seed runs per winner (runs 1..eval_runs; run 0 was tuning)
-checkpoint_model = "reslstm_sa-h64"
+focus_model = "reslstm_sa-h64"   # the model whose importances and slices are drawn
+reference_results = None  # e.g. "results/full": its 100-epoch studies (notebook 07) shown read-only
 n_jobs = None
 
 # %%
@@ -85,15 +87,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optuna
 import pandas as pd
-import soundfile
 from IPython.display import display
 from scipy.stats import spearmanr
 
 from ser_utils import reporting
-from ser_utils.inference import checkpoint
 from ser_utils.paths import project_dir
 from ser_utils.reporting import plots, study, tuning_tables
-from ser_utils.training import RunRecord, cross_validate_many, experiment_key, record_path, tuning
+from ser_utils.training import cross_validate_many, tuning
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 out_dir = Path(out_dir)
@@ -154,7 +154,7 @@ best
 # %% [markdown]
 # ## Optimisation histories, importances, slices
 # Optuna's matplotlib visualisations. Histories of every study in the main space; parameter
-# importances (fANOVA) and slices for the model whose checkpoint the later notebooks use.
+# importances (fANOVA) and slices for `focus_model`.
 # Importances are drawn only from at least `MIN_TRIALS_FOR_IMPORTANCE` complete trials: a
 # random forest fitted on a handful of points ranks parameters by noise.
 
@@ -165,7 +165,7 @@ _ = reporting.save_figure(fig, "tuning_histories", out_dir)
 
 # %%
 MIN_TRIALS_FOR_IMPORTANCE = 20
-model_name, hidden = tuning.parse_model(checkpoint_model)
+model_name, hidden = tuning.parse_model(focus_model)
 focus = [p for p in plans if (p.model, p.hidden) == (model_name, hidden) and p.pruner == pruner]
 for p in focus:
     s = studies[p]
@@ -242,9 +242,6 @@ if pruning_ablation:
 # %%
 winners = tuning.study_winners({p: studies[p] for p in plans if p.pruner == pruner})
 runs = range(1, eval_runs + 1)
-ckpt = tuning.best_clean(winners, model_name, hidden)  # the checkpoint model's clean winner over its spaces
-cross_validate_many([ckpt.spec], data, folds, runs=runs, runs_dir=out_dir / "runs", save_weights=True,
-                    n_jobs=n_jobs, desc="checkpoint model")
 records = cross_validate_many([w.spec for w in winners], data, folds, runs=runs, runs_dir=out_dir / "runs",
                               n_jobs=n_jobs, desc="winners, fresh seeds")
 evaluation = tuning_tables.evaluation_frame(winners, records)
@@ -254,26 +251,48 @@ reporting.save_table(table, "tuning_seed000_table", out_dir)
 table
 
 # %% [markdown]
-# ## The checkpoint for notebooks 05, 06 and `predict`
-# The clean winner of the checkpoint model (the space whose clean winner has the best
-# validation UAR), run 1, fold 0: trained on fold 0's training speakers, epoch chosen on its
-# validation speakers. The file carries weights, model and feature configuration (with the
-# corpus' sample rate, to which other audio is resampled), normalisation statistics and
-# label names.
+# ## What the search bought: the clean winner against the study's defaults
+# Each study's clean winner and the study's default hyperparameters (lr 1e-3, weight decay
+# 1.6e-3, batch 16, dropout 0.3, `T_0` 10), trained for the same `epochs` on the same fresh
+# runs, seeds and folds, compared per (run, fold) by a [paired test](GLOSSARY.md#paired-test).
+# A search can lose to the defaults: with few trials TPE may never sample near them, and a
+# winner chosen on validation speakers can fall back on new seeds. The validation columns
+# say which, like with like: `winner_val_uar` and `defaults_val_uar` are the mean best
+# validation UAR of each over the same fresh folds. A winner below the defaults there too
+# was never a better setting (the search found nothing better in its trials); one above
+# them that loses on test gained on validation speakers what did not carry over.
+# `winner_trial_val_uar` is the figure that chose it: the best of the study's trials, so an
+# optimistic one.
 
 # %%
-key = experiment_key(ckpt.spec, data, folds)
-rec = RunRecord.load(record_path(out_dir / "runs", key, 1, 0))
-path = checkpoint.save(checkpoint.model_path(out_dir, model_name, hidden),
-                       record_path(out_dir / "runs", key, 1, 0).with_suffix(".pt"), ckpt.spec,
-                       sample_rate=soundfile.info(data.index.path.iloc[0]).samplerate,
-                       study=ckpt.plan.study_name(data), trial=ckpt.trial, space=ckpt.plan.space, run=1, fold=0,
-                       runs_key=key, fold_actors=rec.fold_actors, fold_test_uar=rec.test_uar,
-                       cv_uar=float(evaluation.uar_mean[winners.index(ckpt)]), synthetic=data.synthetic)
-ck = checkpoint.load(path)
-print(f"{path}: {ckpt.plan.label}, trial {ckpt.trial} ({ckpt.plan.space}), params {ckpt.params}; "
-      f"fold-0 test UAR {rec.test_uar:.4f}")
-tuning.save_winners(winners, out_dir / "tuning_winners.json")  # read by notebook 06
+clean_winners = [w for w in winners if w.selection == "clean"]
+default_specs = [tuning_tables.defaults_spec(w) for w in clean_winners]
+default_records = cross_validate_many(default_specs, data, folds, runs=runs, runs_dir=out_dir / "runs",
+                                      n_jobs=n_jobs, desc="study defaults, fresh seeds")
+winner_records = [records[winners.index(w)] for w in clean_winners]
+vs_defaults = tuning_tables.vs_defaults(clean_winners, winner_records, default_records)
+reporting.save_table(vs_defaults, "tuning_vs_defaults", out_dir)
+vs_defaults
+
+# %% [markdown]
+# ## The 100-epoch studies, read-only
+# When `reference_results` names a profile's results (the `quick` profile: `results/full`),
+# its committed 100-epoch studies of notebook 07 are shown here as they are — **read-only,
+# nothing is trained or tuned for these tables in this notebook**. They are the studies whose
+# validation-chosen hyperparameters notebooks 03 and 06 train with, and their optimism is
+# the best-of-N estimate over each study's complete trials.
+
+# %%
+if reference_results:
+    ref = project_dir() / reference_results / "tables"
+    for name in ("fidelity_studies", "fidelity_optimism"):
+        if (ref / f"{name}.csv").exists():
+            print(f"{reference_results}/tables/{name}.csv (read-only, from notebook 07)")
+            display(pd.read_csv(ref / f"{name}.csv"))
+        else:
+            print(f"{reference_results}/tables/{name}.csv is not there: notebook 07 of that profile has not run")
+else:
+    print("reference_results not set: no committed 100-epoch studies are shown")
 
 # %% [markdown]
 # ## What we found

@@ -25,8 +25,8 @@
 #
 # * raw features: the mean over frames of the normalised 46 features;
 # * embedding: the vector the classifier reads (context vector after BatchNorm) of
-#   ResLSTM-SA-h64 with notebook 04's clean-tuned hyperparameters (the checkpoint's), one
-#   model per fold — each fold's model embeds the speakers it never heard.
+#   ResLSTM-SA-h64 as notebook 03 trained it (the checkpoint's spec: the profile's tuned
+#   setting, clean protocol), one model per fold — each fold's model embeds the speakers it never heard.
 #
 # Terms: [glossary](GLOSSARY.md) (kNN, silhouette, attention, confusion matrix, UAR, WA).
 
@@ -36,7 +36,7 @@ corpus = "synthetic"
 synthetic_actors = 8
 cache_dir = None
 out_dir = "results/smoke"
-model_file = None        # None: <out_dir>/models/reslstm_sa_h64_clean.pt (written by notebook 04)
+model_file = None        # None: <out_dir>/models/reslstm_sa_h64_clean.pt (written by notebook 03)
 knn_k = 10
 n_jobs = None
 
@@ -60,8 +60,8 @@ data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=ca
 study.notice(data, profile)
 ckpt = checkpoint.load(model_file or checkpoint.model_path(out_dir))
 spec, run = checkpoint.spec_of(ckpt), ckpt["provenance"]["run"]
-print(f"{spec.label()} from notebook 04 (trial {ckpt['provenance']['trial']}, space {ckpt['provenance']['space']}): "
-      f"{ckpt['train']}")
+print(f"{spec.label()} from notebook {ckpt['provenance'].get('notebook', '03')}, "
+      f"{ckpt['provenance'].get('setting', '')}: {ckpt['train']}")
 records = cross_validate(spec, data, folds, runs=(run,), runs_dir=out_dir / "runs", save_weights=True, n_jobs=n_jobs)
 key = experiment_key(spec, data, folds)
 print(f"pooled UAR of run {run}: {study.summary_row(records)['uar_mean']:.4f}")

@@ -25,14 +25,18 @@
 # * CNN-BiLSTM with stacked transformer layers (seed 002, Wang et al., ICASSP 2021);
 # * multitask CNN on log-mel crops with emotion, gender and speaker heads (seed 003,
 #   Ryabinov, Uzdyaev & Vatamaniuk), speaker head on the fold's training speakers only;
-# * LSTM-SA-h64 and ResLSTM-SA-h64 with notebook 04's clean-tuned hyperparameters.
+# * LSTM-SA-h64 and ResLSTM-SA-h64 as notebook 03 trains them (clean protocol, the
+#   profile's tuned setting, `sa_epochs` epochs): the same specs and runs, so their records
+#   are 03's and nothing is trained again for them.
 #
 # Next to each UAR: parameters (this size and the seed's own), MFLOPs per second of audio
 # and CPU milliseconds per utterance (one thread, batch 1, median), then the literature
 # table of seed 000 with every value labelled *reported*.
 #
 # **Read the table fairly.** The seed models are *not* tuned: they share one untuned
-# setting (below), while the two seed-000 rows carry 04's tuning. The seeds' own training
+# setting (below), while the two seed-000 rows carry the 100-epoch studies' tuning. The
+# seed models train `epochs` epochs; the *Did training converge?* table says whether their
+# validation UAR had stopped rising by then. The seeds' own training
 # recipes (hundreds of epochs, learning rates of 1e-5–2e-4) do not fit the CPU budget of
 # the `quick` profile; the `quick` sizes are small, the seed sizes are for a GPU (`full`).
 # Two [baselines](GLOSSARY.md#baselines) close the table: the majority class and a logistic
@@ -46,8 +50,9 @@ synthetic_actors = 8
 cache_dir = None
 out_dir = "results/smoke"
 size = "quick"              # quick (CPU-sized models) | seed (the seeds' own sizes, for a GPU)
-epochs = 3                  # all rows; equal to 04's epochs, so its fresh-seed runs are reused
-runs = [1, 2]               # 04's fresh-seed runs: the same seeds for every row
+epochs = 3                  # the seed models' epochs
+sa_epochs = 6               # the seed-000 rows' epochs: 03's, so its records are reused
+runs = [1, 2]               # 03's clean runs: the same seeds for every row
 lr = 1e-3                   # the seed models' shared untuned setting
 weight_decay = 1e-4
 batch_size = 16
@@ -55,7 +60,8 @@ dense_variants = ["general", "time", "feature"]
 weighting = "weighted_average"                    # seed 003's best loss weighting
 weighting_ablation = ["sum", "uncertainty"]       # also trained, on `ablation_runs`
 ablation_runs = [1]
-tuned_models = ["lstm_sa-h64", "reslstm_sa-h64"]
+sa_models = ["lstm_sa-h64", "reslstm_sa-h64"]
+tuned = {}                  # the profile's tuned block (03's): {family: {lr, weight_decay, dropout, T_0, batch_size, source}}
 timing_repeats = 30
 wav2vec2_timing = False     # time wav2vec 2.0 base/large built with random weights (needs a few seconds per run)
 n_jobs = None
@@ -85,12 +91,10 @@ logmel, _ = study.load(corpus, "logmel", synthetic_actors=synthetic_actors, cach
 study.notice(frames, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=epochs, epochs=epochs)
 rows = (comparison.seed_model_rows(size, train, dense_variants, weighting)
-        + comparison.tuned_rows(out_dir / "tuning_winners.json", tuned_models))
-if any(r.spec.train.epochs != epochs for r in rows):
-    print("note: the tuned rows keep 04's epochs:", {r.spec.label(): r.spec.train.epochs for r in rows})
+        + comparison.sa_rows(tuned, sa_models, sa_epochs))
 print(f"{len(frames)} utterances, {len(folds)} folds, runs {runs}; untuned setting: {train}")
-pd.DataFrame([{"model": r.spec.model.label(), "seed": r.seed, "input": r.spec.feature_set, "setting": r.setting}
-              for r in rows])
+pd.DataFrame([{"model": r.spec.model.label(), "seed": r.seed, "input": r.spec.feature_set, "epochs": r.spec.train.epochs,
+               "setting": r.setting} for r in rows])
 
 # %% [markdown]
 # ## The seeds' architectures, as they run
@@ -105,9 +109,16 @@ show_source(DenseLSTM.forward, CNNBiLSTMSTL.forward, MultitaskCNN.training_loss)
 # %% [markdown]
 # ## Training
 # One job per (model, run, fold), finished records reused. CNN-BiLSTM-STL keeps its
-# weights for run `runs[0]` (for the t-SNE below).
+# weights for run `runs[0]` (for the t-SNE below). First a check: the seed-000 rows should
+# find notebook 03's records (same spec, runs and folds) and train nothing.
 
 # %%
+from ser_utils.training.records import read_record
+
+for r in rows[-len(sa_models):]:
+    key = experiment_key(r.spec, frames, folds)
+    found = sum(read_record(record_path(runs_dir, key, run, k)) is not None for run in runs for k in range(len(folds)))
+    print(f"{r.spec.label()}: {found} of {len(runs) * len(folds)} (run, fold) records already there from notebook 03")
 data_of = {"mfcc+chroma": frames, "logmel": logmel}
 stl_row = next(r for r in rows if r.spec.model.name == "cnn_bilstm_stl")
 cross_validate_many([stl_row.spec], frames, folds, runs=runs[:1], runs_dir=runs_dir, save_weights=True,
@@ -118,6 +129,21 @@ for feature_set, data in data_of.items():
     for r, recs in zip(group, cross_validate_many([r.spec for r in group], data, folds, runs=runs,
                                                   runs_dir=runs_dir, n_jobs=n_jobs, desc=feature_set)):
         records[r] = recs
+
+# %% [markdown]
+# ## Did training converge?
+# Each row's mean validation-UAR curve (folds and runs): `last_fifth_gain` is its best value
+# in the last fifth of the epochs minus its best before — at most 0.01 is a **plateau**, more
+# means the row was **still rising** when training stopped, and its UAR understates the
+# architecture. The curves themselves are in `figures/sota_val_curves`.
+
+# %%
+sota_conv = pd.DataFrame([{**study.convergence(records[r], r.spec.model.label()), "setting": r.setting}
+                          for r in rows])
+reporting.save_table(sota_conv, "sota_convergence", out_dir)
+display(sota_conv)
+fig = plots.val_curves({r.spec.model.label(): study.mean_history(records[r], "val_uar") for r in rows})
+_ = reporting.save_figure(fig, "sota_val_curves", out_dir)
 
 # %% [markdown]
 # ## Cost on one reference utterance
@@ -258,10 +284,12 @@ findings.show("06", out_dir)
 # %%
 findings.show_exercises("""
 1. **One parameter** (minutes, `smoke`). Set `lr = 3e-3` for the untuned seed models and re-run: do the seed
-   models' [[UAR]]s in `tables/sota_our_models` move closer to the tuned LSTM-SA rows? (The tuned rows keep
-   notebook 04's settings and are reused.)
+   models' [[UAR]]s in `tables/sota_our_models` move closer to the tuned LSTM-SA rows? (The tuned rows are
+   notebook 03's records and are reused.)
 2. **Equal cost** (no compute). From `tables/sota_our_models`, pick the model closest to ResLSTM-SA-h64 in CPU
    ms per utterance and in parameters: which one is better at equal cost, and by more than the std over runs?
+   The two rows trained different numbers of epochs and with different tuning (the `epochs` and `setting`
+   columns; `tables/sota_convergence` says whether the shorter one had plateaued): does that change your answer?
    Which of the networks do not beat the logistic-regression [[baseline]] at all?
 3. **Accuracy against accuracy** (no compute). In `tables/sota_literature_and_ours`, set our rows' [[WA]]
    beside the Luna-Jiménez et al. accuracies (same folds). How far is the best of ours, and is that gap

@@ -331,6 +331,21 @@ def cmd_fidelity(args) -> int:
     return 0
 
 
+def cmd_tuned(args) -> int:
+    """Print the ``tuned`` block: each family's validation-chosen hyperparameters from
+    a profile's 100-epoch studies (what ``profiles/quick.yaml`` quotes)."""
+    from ser_utils.training import tuned
+
+    setting = tuned.from_profile(args.profile)
+    if not setting:
+        print(f"error: results/{args.profile}/optuna.db holds no complete trial of the studies in "
+              f"profiles/{args.profile}.yaml's 07_fidelity section (the 100-epoch studies are the full profile's: "
+              "`python -m ser_utils tuned --profile full`, computed by `make fidelity PROFILE=full`)", file=sys.stderr)
+        return 2
+    _emit(args, {"tuned": setting}, tuned.to_yaml(setting).rstrip())
+    return 0
+
+
 def cmd_predict(args) -> int:
     """Top emotion and the 8 probabilities of each file (``--stream``: the running
     predictions). One entry per input, in order; a file that fails gets
@@ -507,10 +522,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first: the rungs that need no study; studies: + the 100-epoch studies; all: + every rung")
     p.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--out-dir", default=None, help="default: results/<profile>")
+    p = add("tuned", cmd_tuned, "print the hyperparameters the 100-epoch studies chose on validation, per model "
+                                "family, as the profile's `tuned` block", root=False)
+    p.add_argument("--profile", default="full")
     p = add("predict", cmd_predict, "emotion of audio files (wav/flac/ogg, any rate and channels)", root=False)
     p.add_argument("files", nargs="+")
     p.add_argument("--model", default=None, type=existing_file,
-                   help="checkpoint (default: results/quick/models/reslstm_sa_h64_clean.pt, from notebook 04)")
+                   help="checkpoint (default: results/quick/models/reslstm_sa_h64_clean.pt, from notebook 03)")
     p.add_argument("--stream", action="store_true",
                    help="feed each file in chunks, LSTM state carried; print the running prediction")
     p.add_argument("--chunk", type=positive_float, default=0.5,
@@ -519,7 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "on the shared classes")
     corpus_option(p)
     p.add_argument("--model", default=None, type=existing_file,
-                   help="checkpoint (default: results/quick/models/reslstm_sa_h64_clean.pt, from notebook 04)")
+                   help="checkpoint (default: results/quick/models/reslstm_sa_h64_clean.pt, from notebook 03)")
     p.add_argument("--jobs", type=positive_int, default=None, help="feature worker processes (default: all cores)")
     p.add_argument("--cache", default=None, help="feature cache folder (default data/interim/features)")
     p.add_argument("--files", action="store_true", help="with --json: every scored file and its prediction")

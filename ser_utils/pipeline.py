@@ -29,8 +29,8 @@ from ser_utils.profiles import ProfileError, check_profile
 
 # Notebooks whose results another notebook reads (only those that exist count).
 UPSTREAM = {
-    "05_embeddings": ["04_optuna_tuning"],
-    "06_sota_comparison": ["04_optuna_tuning"],
+    "05_embeddings": ["03_lstm_sa_vs_reslstm_sa"],
+    "06_sota_comparison": ["03_lstm_sa_vs_reslstm_sa"],
 }
 
 
@@ -175,8 +175,16 @@ def is_cold(out_dir: Path) -> bool:
     return not (out_dir / "optuna.db").exists() and not any((out_dir / "runs").glob("*/run*-fold*.json"))
 
 
+def profile_digest(profile: str) -> str:
+    """SHA-256 of a profile's parsed contents (comments and layout do not count): what a
+    cold-run figure was measured with."""
+    conf = yaml.safe_load((project_dir() / "profiles" / f"{profile}.yaml").read_text())
+    return hashlib.sha256(json.dumps(conf, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def write_cold_run(out_dir: Path, profile: str, infos: list[dict]) -> dict:
-    """``cold_run.json``: ``{notebook: seconds, ..., "total_minutes": N}`` plus where it ran."""
+    """``cold_run.json``: ``{notebook: seconds, ..., "total_minutes": N}`` plus where it
+    ran and the profile's digest (``profile_digest``)."""
     import os
     import platform
 
@@ -184,6 +192,7 @@ def write_cold_run(out_dir: Path, profile: str, infos: list[dict]) -> dict:
     record["total_minutes"] = round(sum(i["seconds"] for i in infos) / 60, 1)
     record["machine"] = {"cores": os.cpu_count(), "processor": platform.processor() or platform.machine(),
                          "profile": profile, "finished": infos[-1]["finished"] if infos else None}
+    record["profile_sha256"] = profile_digest(profile)
     with atomic_path(Path(out_dir) / "cold_run.json") as tmp:
         tmp.write_text(json.dumps(record, indent=2) + "\n")
     return record

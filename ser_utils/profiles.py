@@ -21,11 +21,16 @@ class ProfileError(ValueError):
 
 
 # Parameters whose default is None: the type a value must have instead.
-NONE_DEFAULTS = {"cache_dir": str, "storage": str, "model_file": str, "workers": int, "n_jobs": int}
+NONE_DEFAULTS = {"cache_dir": str, "storage": str, "model_file": str, "workers": int, "n_jobs": int,
+                 "reference_results": str}
+NULLABLE = {"pruning_ablation"}                     # may be set to null (none) though their default is not
+EMPTY_LISTS = {"weighting_ablation"}                # may be an empty list
 NON_NEGATIVE = {"sampler_seed", "startup_trials"}   # other integers must be >= 1
 RUN_LISTS = {"runs", "ablation_runs"}               # lists of run indices (>= 0)
+SIZE_LISTS = {"paper_sizes"}                        # lists of hidden sizes (>= 1)
 SET_BY_PIPELINE = {"profile", "out_dir"}
-MODEL_NAMES = {"models", "tuned_models", "checkpoint_model", "pruning_ablation", "transfer_model"}
+MODEL_NAMES = {"models", "sa_models", "checkpoint_model", "focus_model", "pruning_ablation", "transfer_model"}
+TUNED_FAMILIES = ("lstm_sa", "reslstm_sa")
 
 
 def _choices() -> dict:
@@ -81,7 +86,7 @@ def check_profile(conf, path: Path, notebooks: dict[str, Path]) -> dict:
 def check_value(where: str, key: str, value, default) -> None:
     """Raise ``ProfileError`` unless ``value`` fits the parameter ``key`` whose default is ``default``."""
     kind = NONE_DEFAULTS.get(key) if default is None else type(default)
-    if value is None and default is None:
+    if value is None and (default is None or key in NULLABLE):
         return
     if kind is bool:
         _expect(where, isinstance(value, bool), "true or false", value)
@@ -100,7 +105,10 @@ def check_value(where: str, key: str, value, default) -> None:
     elif kind is str:
         _expect(where, isinstance(value, str) and value != "", "a non-empty string", value)
     elif kind is list:
-        _expect(where, isinstance(value, list) and len(value) > 0, "a non-empty list", value)
+        if key in EMPTY_LISTS:
+            _expect(where, isinstance(value, list), "a list", value)
+        else:
+            _expect(where, isinstance(value, list) and len(value) > 0, "a non-empty list", value)
         for i, item in enumerate(value):
             if key == "studies":  # 07: [[model-hH, space], ...]
                 _expect(f"{where}[{i}]", isinstance(item, list) and len(item) == 2, "a [model, space] pair", item)
@@ -108,6 +116,9 @@ def check_value(where: str, key: str, value, default) -> None:
                 if item[1] not in _choices()["space"]:
                     raise ProfileError(f"{where}[{i}]: unknown space {item[1]!r} "
                                        f"(known: {', '.join(_choices()['space'])})")
+            elif key in SIZE_LISTS:
+                _expect(f"{where}[{i}]", isinstance(item, int) and not isinstance(item, bool) and item >= 1,
+                        "a hidden size (positive integer)", item)
             elif key in RUN_LISTS:
                 _expect(f"{where}[{i}]", isinstance(item, int) and not isinstance(item, bool) and item >= 0,
                         "a run index (integer >= 0)", item)
@@ -122,6 +133,8 @@ def check_value(where: str, key: str, value, default) -> None:
     if key in MODEL_NAMES:
         for item in (value if isinstance(value, list) else [value]):
             _model_name(where, item)
+    if key == "tuned":
+        _check_tuned(where, value)
     if key == "extra_spaces":
         for space, names in value.items():
             if space not in _choices()["space"]:
@@ -129,6 +142,24 @@ def check_value(where: str, key: str, value, default) -> None:
             _expect(f"{where}.{space}", isinstance(names, list), "a list of model names", names)
             for name in names:
                 _model_name(f"{where}.{space}", name)
+
+
+def _check_tuned(where: str, value: dict) -> None:
+    """``tuned``: {family: {lr, weight_decay, dropout, T_0, batch_size, source}} (``training.tuned``)."""
+    from ser_utils.training.tuned import HYPERPARAMETERS
+
+    kinds = {"lr": 1e-3, "weight_decay": 1e-3, "dropout": 0.3, "T_0": 10, "batch_size": 16, "source": "x"}
+    for family, setting in value.items():
+        if family not in TUNED_FAMILIES:
+            raise ProfileError(f"{where}: unknown model family {family!r} (known: {', '.join(TUNED_FAMILIES)})")
+        _expect(f"{where}.{family}", isinstance(setting, dict), "a mapping of hyperparameters", setting)
+        missing = [k for k in HYPERPARAMETERS if k not in setting]
+        if missing:
+            raise ProfileError(f"{where}.{family}: missing {', '.join(missing)}")
+        for k, v in setting.items():
+            if k not in kinds:
+                raise ProfileError(f"{where}.{family}: unknown key {k!r} (known: {', '.join(kinds)})")
+            check_value(f"{where}.{family}.{k}", k, v, kinds[k])
 
 
 def _model_name(where: str, name) -> None:

@@ -34,15 +34,17 @@ EXPECTED = {
     "01_feature_exploration": {"corpus_counts_by_emotion": 8, "speaker_leakage_logreg": 3, "frames_by_emotion": 8,
                                "feature_medians_by_emotion": 8},
     "02_baseline_lstm_layer_sweep": {"baseline_table1": 9, "baseline_sweep_long": 18, "baseline_claims": 4,
-                                     "baseline_per_class_recall": 1},
-    "03_lstm_sa_vs_reslstm_sa": {"sa_models_table": 14, "sa_paired_tests": 8, "sa_protocol_gap": 6,
-                                 "sa_per_class_recall": 8},
+                                     "baseline_per_class_recall": 1, "baseline_convergence": 18},
+    # smoke: paper protocol at h32 and h64 only (paper_sizes), so no paper-protocol h32-vs-h128 claim
+    "03_lstm_sa_vs_reslstm_sa": {"sa_models_table": 12, "sa_paired_tests": 6, "sa_protocol_gap": 6,
+                                 "sa_per_class_recall": 8, "sa_convergence": 6},
     "04_optuna_tuning": {"tuning_studies": 4, "tuning_best_parameters": 8, "tuning_seed000_table": 3,
                          "tuning_pruning": 2, "tuning_winners_evaluation": 6, "tuning_val_vs_test": 1,
-                         "tuning_val_vs_test_by_study": 3,
+                         "tuning_val_vs_test_by_study": 3, "tuning_vs_defaults": 3,
                          "tuning_repeated_parameters": 0},  # a cold run: no set drawn twice
     "05_embeddings": {"embedding_separability": 2, "embedding_separability_by_fold": 8, "confusion_claims": 3},
     "06_sota_comparison": {"sota_our_models": 9, "sota_loss_weightings": 3, "sota_literature_and_ours": 17,
+                           "sota_convergence": 7,
                            "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2, "sota_per_class_recall": 9},
     "07_fidelity": {"fidelity_ladder": 18, "fidelity_studies": 2, "fidelity_optimism": 2, "fidelity_compute": 7},
     # synthetic RAVDESS (8 classes) and synthetic EmoDB (7): 6 shared classes each way
@@ -114,11 +116,12 @@ def test_smoke_figures_and_tables_match_the_records(smoke_run):
     assert not any(f.startswith("optuna_importances") for f in figures)  # 4 trials < 20: not drawn
     # notebook 03's table: each model's best run, recomputed from its records
     epochs = pipeline.parameters("smoke", "03_lstm_sa_vs_reslstm_sa", smoke_run)["epochs"]
-    truth = _pooled_uars(smoke_run, lambda s: s["train"]["epochs"] == epochs and s["train"]["lr"] == 1e-3)
+    ours = lambda s: s["train"]["epochs"] == epochs and s["model"]["name"] in ("lstm_sa", "reslstm_sa")  # noqa: E731
+    truth = _pooled_uars(smoke_run, ours)
     table = pd.read_csv(smoke_run / "tables" / "sa_models_table.csv")
     base = table[table["kind"] == "baseline"].set_index("model")
     table = table[table["kind"] == "network"]
-    assert len(table) == 12
+    assert len(table) == 10  # 6 clean + 4 paper (paper_sizes 32, 64)
     # the baselines: majority UAR 1/8 by construction; the logistic regression equals notebook 01's
     # speaker-independent check and notebook 06's row (one shared implementation, three tables)
     assert base.loc["majority class", "uar_mean"] == pytest.approx(1 / 8, abs=1e-12)
@@ -127,8 +130,7 @@ def test_smoke_figures_and_tables_match_the_records(smoke_run):
     assert base.loc[lr, "uar_mean"] == pytest.approx(leak.loc["speaker-independent folds", "uar"], abs=1e-12)
     sota_all = pd.read_csv(smoke_run / "tables" / "sota_our_models.csv").set_index("model")
     assert sota_all.loc[lr, "uar_mean"] == pytest.approx(base.loc[lr, "uar_mean"], abs=1e-12)
-    accuracy = _pooled_uars(smoke_run, lambda s: s["train"]["epochs"] == epochs and s["train"]["lr"] == 1e-3,
-                            metric=accuracy_score)
+    accuracy = _pooled_uars(smoke_run, ours, metric=accuracy_score)
     for _, row in table.iterrows():
         runs = truth[f"{row.model} [{row.protocol}]"]
         assert row["runs"] == len(runs) and row["UAR max"] == pytest.approx(max(runs.values()), abs=1e-9), row
@@ -151,12 +153,19 @@ def test_smoke_figures_and_tables_match_the_records(smoke_run):
             variant = model.split("-")[2]
             on_ablation_runs = np.mean([runs[r] for r in params06["ablation_runs"]])
             assert weightings.loc[variant, "uar_mean"] == pytest.approx(on_ablation_runs, abs=1e-9), model
+    # the seed-000 rows are notebook 03's clean records, not trained again
+    clean03 = table[table["protocol"] == "clean"].set_index("model")
+    for model in ("LSTM-SA-h32", "ResLSTM-SA-h64"):
+        assert sota.loc[model, "uar_mean"] == pytest.approx(
+            np.mean([truth[f"{model} [clean]"][r] for r in params06["runs"]]), abs=1e-9), model
+        assert sota.loc[model, "uar_mean"] == pytest.approx(clean03.loc[model, "uar_mean"], abs=1e-9), model
     assert sota.loc["LSTM-SA-h32", "parameters"] == 10600 and sota.loc["ResLSTM-SA-h64", "parameters"] == 46772
     assert sota["gender accuracy"].notna().sum() == 1
 
 
 def test_tuning_checkpoint_and_storage(smoke_run):
-    """Notebook 04 leaves its SQLite study and a loadable checkpoint of the clean winner."""
+    """Notebook 04 leaves its SQLite study; notebook 03 a loadable checkpoint of its clean
+    ResLSTM-SA-h64, trained with the profile's tuned setting (smoke: made up for ResLSTM-SA)."""
     from ser_utils.inference import checkpoint
 
     assert (smoke_run / "optuna.db").stat().st_size > 0
@@ -165,6 +174,9 @@ def test_tuning_checkpoint_and_storage(smoke_run):
     assert ckpt["model_config"]["name"] == "reslstm_sa" and ckpt["model_config"]["hidden"] == 64
     assert ckpt["mean"].shape == (46,) and ckpt["provenance"]["synthetic"] is True
     assert ckpt["feature_config"].sample_rate == 16000  # the synthetic corpus rate, recorded for predict
+    assert ckpt["provenance"]["notebook"] == "03_lstm_sa_vs_reslstm_sa" and ckpt["provenance"]["run"] == 1
+    assert ckpt["provenance"]["setting"] == "tuned (smoke profile, made up)"
+    assert (ckpt["train"]["lr"], ckpt["train"]["batch_size"], ckpt["model_config"]["dropout"]) == (0.003, 8, 0.1)
     studies = pd.read_csv(smoke_run / "tables" / "tuning_studies.csv")
     assert ((studies.complete + studies.pruned) == 4).all()
     # both winners' values, read straight from Optuna's SQLite tables
@@ -191,6 +203,7 @@ def test_cold_run_records_each_notebook_and_the_total(smoke_run):
     stamps = {n: json.loads((smoke_run / "notebooks" / f"{n}.stamp.json").read_text())["seconds"] for n in names}
     assert {n: cold[n] for n in names} == stamps
     assert cold["total_minutes"] == round(sum(stamps.values()) / 60, 1)
+    assert cold["profile_sha256"] == pipeline.profile_digest("smoke")
     assert not pipeline.is_cold(smoke_run)
 
 

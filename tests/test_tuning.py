@@ -86,15 +86,10 @@ def test_sqlite_study_resumes_and_extends(learn_data, tmp_path):
     # clean: best validation UAR; paper: best test UAR; the earlier trial on ties
     assert win["clean"].number == min(truth, key=lambda n: (-truth[n][0], n))
     assert win["paper"].number == min(truth, key=lambda n: (-truth[n][1], n))
-    # the winners as notebook 04 and 06 use them, through tuning_winners.json
+    # the winners as notebook 04 uses them
     winners = tuning.study_winners({plan: study})
     assert [(w.selection, w.trial) for w in winners] == [("clean", win["clean"].number), ("paper", win["paper"].number)]
-    assert tuning.best_clean(winners, "lstm_sa", 32) == winners[0]
-    tuning.save_winners(winners, tmp_path / "winners.json")
-    back = tuning.load_winners(tmp_path / "winners.json")
-    assert [(w.trial, w.value, w.params, w.spec) for w in back] == [(w.trial, w.value, w.params, w.spec) for w in winners]
-    with pytest.raises(ValueError, match="reslstm_sa-h64"):
-        tuning.best_clean(winners, "reslstm_sa", 64)
+    assert winners[0].spec == tuning.spec_for(plan, win["clean"].params)
     # the same request again runs nothing; asking for one more runs exactly one
     assert list(tuning.work([plan], url, learn_data, folds, tmp_path / "runs", progress=False).values()) == [0]
     more = tuning.Plan("lstm_sa", 32, trials=4, **TINY)

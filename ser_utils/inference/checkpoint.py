@@ -1,6 +1,7 @@
 """A self-contained model file: weights, model and feature configuration,
-normalisation statistics, label names and where the model came from. Notebook 04
-writes one for the clean winner of ResLSTM-SA-h64; notebooks 05 and 06 and
+normalisation statistics, label names and where the model came from. Notebook 03
+writes one for its clean ResLSTM-SA-h64 (run 0, fold 0; the profile's tuned setting);
+notebooks 05 and 06 and
 ``python -m ser_utils predict`` read it."""
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class MissingCheckpoint(CheckpointError, FileNotFoundError):
 
 
 def model_path(out_dir: str | Path, model: str = "reslstm_sa", hidden: int = 64) -> Path:
-    """Where notebook 04 writes a model's clean-winner checkpoint."""
+    """Where notebook 03 writes a model's clean-protocol checkpoint."""
     return Path(out_dir) / "models" / f"{model}_h{hidden}_clean.pt"
 
 
@@ -68,7 +69,7 @@ def load(path: str | Path) -> dict:
     ``feature_config`` (a FeatureConfig). Errors name the file."""
     path = Path(path)
     if not path.is_file():
-        raise MissingCheckpoint(f"{path}: no such model file (notebook 04 writes it; run `make reproduce`)")
+        raise MissingCheckpoint(f"{path}: no such model file (notebook 03 writes it; run `make reproduce`)")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:

@@ -1,5 +1,5 @@
-"""Emotion of audio files with a saved checkpoint (notebook 04's clean winner by
-default): ``python -m ser_utils predict FILE... [--model PATH] [--json]``.
+"""Emotion of audio files with a saved checkpoint (notebook 03's clean ResLSTM-SA-h64
+by default): ``python -m ser_utils predict FILE... [--model PATH] [--json]``.
 
 Any sample rate and channel count: channels are averaged and the audio resampled to
 the rate the model's features were computed at, exactly as in training. Silent or

@@ -5,7 +5,6 @@ utterance)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,7 +27,7 @@ class Row:
 
     spec: Spec
     seed: str
-    setting: str          # "untuned defaults" or "clean-tuned (04, <space>)"
+    setting: str          # "untuned defaults", "tuned (<source>)" or "study defaults"
     seed_size: ModelConfig | None = None
 
 
@@ -48,17 +47,18 @@ def seed_model_rows(size: str, train: TrainConfig, dense_variants=("general", "t
     return rows
 
 
-def tuned_rows(winners_file: str | Path, models=("lstm_sa-h64", "reslstm_sa-h64")) -> list[Row]:
-    """LSTM-SA / ResLSTM-SA with notebook 04's clean-tuned hyperparameters: per model,
-    the clean winner (best validation UAR) over the spaces tuned, at 04's epochs."""
-    winners = tuning.load_winners(winners_file)
+def sa_rows(tuned: dict, models=("lstm_sa-h64", "reslstm_sa-h64"), epochs: int = 100) -> list[Row]:
+    """LSTM-SA / ResLSTM-SA as notebook 03 trains them (clean protocol): each family's
+    tuned setting (the profile's ``tuned`` block, ``training.tuned``), the study's
+    defaults for a family without one, ``epochs`` epochs — the same specs as 03's, so
+    their records are 03's."""
+    from ser_utils.training import tuned as tuned_setting
+
     rows = []
     for name in models:
-        try:
-            w = tuning.best_clean(winners, *tuning.parse_model(name))
-        except ValueError as e:
-            raise ValueError(f"{winners_file}: {e}") from None
-        rows.append(Row(w.spec, SEEDS[w.plan.model], f"clean-tuned (04, {w.plan.space} space, trial {w.trial})"))
+        model, hidden = tuning.parse_model(name)
+        rows.append(Row(tuned_setting.spec(model, hidden, tuned, None, epochs), SEEDS[model],
+                        tuned_setting.describe(tuned, model)))
     return rows
 
 
@@ -88,7 +88,7 @@ def table(rows: list[Row], records: list[list[RunRecord]], costs: list[dict]) ->
         s = study.summary_row(recs)
         gender = [r.test_gender_accuracy for r in recs if r.test_gender_accuracy is not None]
         out.append({"model": row.spec.model.label(), "seed": row.seed, "input": row.spec.feature_set,
-                    "setting": row.setting, "runs": s["runs"],
+                    "setting": row.setting, "epochs": row.spec.train.epochs, "runs": s["runs"],
                     "UAR": study.fmt_mean_std(s["uar_mean"], s["uar_std"]), "uar_mean": s["uar_mean"],
                     "uar_std": s["uar_std"], "WA": study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
                     "wa_mean": s["wa_mean"],

@@ -224,6 +224,40 @@ def findings_01(out_dir) -> list[Finding]:
 
 # ---------------------------------------------------------------- 02
 
+def convergence_finding(conv: pd.DataFrame | None, source: str, what: str = "models") -> list[Finding]:
+    """One finding from a convergence table (``study.convergence`` rows): how many models
+    plateaued, which were still rising (their ranking could change with more epochs)."""
+    if conv is None or not len(conv) or "verdict" not in conv:
+        return []
+    rising = conv[conv["verdict"] == "still rising"]
+    flat = conv[conv["verdict"] == "plateaued"]
+    short = conv[conv["verdict"] == "too short to tell"]
+    epochs = sorted({int(e) for e in conv["epochs"].dropna()}) if "epochs" in conv else []
+    at = f" at {', '.join(map(str, epochs))} epochs" if epochs else ""
+    text = (f"Did training converge? Of {len(conv)} {what}{at}, {len(flat)} plateaued (validation UAR gained at most "
+            f"0.01 in the last fifth of the epochs)")
+    if len(rising):
+        text += (f" and {len(rising)} were still rising ({', '.join(rising['model'])}; up to "
+                 f"{signed(float(rising['last_fifth_gain'].max()))}): their numbers may understate what more epochs "
+                 "would give, so rankings that involve them are provisional")
+    if len(short):
+        text += f"; {len(short)} trained too few epochs to tell"
+    return [Finding(text + ".", source)]
+
+
+def family_settings(table: pd.DataFrame) -> str:
+    """How the networks of a table were set (its ``setting`` column): one phrase."""
+    if "setting" not in table:
+        return "at the default hyperparameters"
+    kinds = {"tuned" if str(v).startswith("tuned") else "defaults" for v in table["setting"]}
+    if kinds == {"tuned"}:
+        return "with each family's tuned setting (chosen on validation speakers for h64)"
+    if kinds == {"defaults"}:
+        return "at the default hyperparameters"
+    return ("with mixed settings (one family tuned, the other at the defaults), so a difference between the "
+            "families may be one of settings rather than of architectures")
+
+
 def findings_02(out_dir) -> list[Finding]:
     out = []
     table = _load(out_dir, "baseline_sweep_long")
@@ -267,6 +301,8 @@ def findings_02(out_dir) -> list[Finding]:
             out.append(Finding(f"Consistency check: a 1-layer `concat` model equals its `last` twin "
                                f"(same parameters, same seeds): **{r['verdict (alpha 0.05)']}**.",
                                "tables/baseline_sweep_long"))
+    out += convergence_finding(_load(out_dir, "baseline_convergence"),
+                               "tables/baseline_convergence figures/baseline_val_curves", "configurations")
     return out
 
 
@@ -320,8 +356,9 @@ def findings_03(out_dir) -> list[Finding]:
         out.append(Finding(
             f"Best model under the clean protocol: {best['model']} at a [[UAR]] of {pm(best['uar_mean'], best['uar_std'])} "
             f"(mean ± std) over {int(best['runs'])} runs, {t_half(best)} [[WA]] "
-            f"{pm(best['wa_mean'], best['wa_std'])}; the slides report (quotation) {best['slides UAR mean ± std (reported)']} "
-            "for the tuned model.", "tables/sa_models_table"))
+            f"{pm(best['wa_mean'], best['wa_std'])}, {int(best['epochs'])} epochs {family_settings(nets)}; the slides "
+            f"report (quotation) {best['slides UAR mean ± std (reported)']} for the model tuned on the test folds.",
+            "tables/sa_models_table"))
         base = table[table["kind"] == "baseline"].set_index("model")
         if len(base):
             from ser_utils.training.baselines import LOGREG, MAJORITY
@@ -361,8 +398,8 @@ def findings_03(out_dir) -> list[Finding]:
                 row = table[(table["protocol"] == "clean") & (table["model"] == "LSTM-SA-h128")]
                 if len(row):
                     n_runs = int(row["runs"].iloc[0])
-                    setting = (f" at the default hyperparameters"
-                               + (f" and {int(row['epochs'].iloc[0])} epochs" if "epochs" in row else "")
+                    setting = (f" {family_settings(table[table['kind'] == 'network'])}"
+                               + (f", {int(row['epochs'].iloc[0])} epochs" if "epochs" in row else "")
                                + f"; the {int(r['pairs'])} pairs are {int(r['pairs']) // n_runs} folds × {n_runs} runs"
                                " (test speakers, not independent corpora)")
             out.append(Finding(
@@ -370,26 +407,27 @@ def findings_03(out_dir) -> list[Finding]:
                 f"({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}): {direction}{setting}.",
                 "tables/sa_paired_tests"))
     gap = _load(out_dir, "sa_protocol_gap")
-    if gap is not None and len(gap) > 1:
+    if gap is not None and gap["paper - clean"].notna().sum() > 1:
         from ser_utils.training.metrics import paired_test
 
-        d = gap["paper - clean"].to_numpy()
+        d = gap["paper - clean"].dropna().to_numpy()  # models trained under both protocols
         t = paired_test(d)
         v = "underpowered" if t["underpowered"] else "shown" if t["p"] < ALPHA else "not shown"
         out.append(Finding(
             f"Paper minus clean protocol (leaky normalisation, shared reseeding), mean pooled UAR per model: "
             f"{signed(float(d.mean()))} on average over {len(d)} models (from {signed(float(d.min()))} to "
             f"{signed(float(d.max()))}; {t['test']} p = {pvalue(t['p'])} over the models): a protocol effect is "
-            f"**{v}** at default hyperparameters.", "tables/sa_protocol_gap"))
+            f"**{v}** {family_settings(table[table['kind'] == 'network']) if table is not None else ''}.",
+            "tables/sa_protocol_gap"))
     recall = _load(out_dir, "sa_per_class_recall")
-    if recall is not None and table is not None:
+    if recall is not None and table is not None and out:
         r = recall.set_index("model").loc[best["model"]]
         emotions = [c for c in recall.columns if c not in ("model", "runs", "UAR", "WA")]
         values = r[emotions].astype(float)
-        out.append(Finding(
-            f"{best['model']}'s recall per emotion (mean over runs) runs from {num(values.min())} "
-            f"({values.idxmin()}) to {num(values.max())} ({values.idxmax()}).",
-            "tables/sa_per_class_recall figures/sa_confusions"))
+        out[0] = Finding(f"{out[0].text} Its recall per emotion (mean over runs) runs from {num(values.min())} "
+                         f"({values.idxmin()}) to {num(values.max())} ({values.idxmax()}).",
+                         f"{out[0].source} tables/sa_per_class_recall figures/sa_confusions")
+    out += convergence_finding(_load(out_dir, "sa_convergence"), "tables/sa_convergence figures/sa_learning_curves")
     return out
 
 
@@ -397,8 +435,7 @@ def findings_03(out_dir) -> list[Finding]:
 
 def validation_choice(evaluation: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
     """Per model, the clean winner of the space whose clean winner has the best
-    *validation* UAR (``tuning.best_clean``, what 04's checkpoint and 06 use): rows of
-    ``tuning_winners_evaluation`` joined with ``tuning_studies``' ``clean_val_uar``
+    *validation* UAR: rows of ``tuning_winners_evaluation`` joined with ``tuning_studies``' ``clean_val_uar``
     (the pruned studies; the no-pruning ablation is not a space)."""
     val = studies[studies["pruner"] != "none"][["model", "space", "clean_val_uar"]]
     clean = evaluation[evaluation["selection"] == "clean"].merge(val, on=["model", "space"])
@@ -420,14 +457,19 @@ def findings_04(out_dir) -> list[Finding]:
             f"UAR minus the clean winner's is {signed(float(opt.mean()))} on average (from {signed(float(opt.min()))} "
             f"to {signed(float(opt.max()))}, {len(opt)} studies; in {same} both selections picked the same trial).",
             "tables/tuning_seed000_table"))
-        t = paired_test(sel.to_numpy())
-        v = "underpowered" if t["underpowered"] else "shown" if t["p"] < ALPHA else "not shown"
-        out.append(Finding(
-            f"What a paper-style study would report — the winner's test UAR in the very trial that selected it — "
-            f"minus the clean winner's fresh-seed mean: {signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
-            f"(mean ± std over {len(sel)} studies; higher in {int((sel > 0).sum())} of them; {t['test']} p = "
-            f"{pvalue(t['p'])} over the studies): that it over-reports is **{v}** at α = {ALPHA}.",
-            "tables/tuning_seed000_table"))
+        head = ("What a paper-style study would report — the winner's test UAR in the very trial that selected it — "
+                "minus the clean winner's fresh-seed mean: ")
+        if len(sel) < 2:
+            out.append(Finding(head + f"{signed(float(sel.iloc[0]))} (one study: no spread, nothing to test).",
+                               "tables/tuning_seed000_table"))
+        else:
+            t = paired_test(sel.to_numpy())
+            v = "underpowered" if t["underpowered"] else "shown" if t["p"] < ALPHA else "not shown"
+            out.append(Finding(
+                head + f"{signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
+                f"(mean ± std over {len(sel)} studies; higher in {int((sel > 0).sum())} of them; {t['test']} p = "
+                f"{pvalue(t['p'])} over the studies): that it over-reports is **{v}** at α = {ALPHA}.",
+                "tables/tuning_seed000_table"))
         ev = _load(out_dir, "tuning_winners_evaluation")
         if ev is not None and studies is not None:
             from ser_utils import literature
@@ -446,31 +488,16 @@ def findings_04(out_dir) -> list[Finding]:
                 "Clean-tuned winners as 04 chooses them — per model, the space whose clean winner has the best "
                 f"validation UAR, never the test: {'; '.join(parts)}.",
                 "tables/tuning_winners_evaluation tables/tuning_studies"))
-            defaults = _load(out_dir, "sa_models_table")
-            main = ev[(ev["selection"] == "clean") & (ev["space"] == "seed000")]
-            if defaults is not None and len(main) and "seed000" in set(studies["space"]) and \
-                    main["model"].isin(defaults["model"]).any():
-                from ser_utils.training.baselines import LOGREG
-                from ser_utils.training.tuning import SPACES
-
-                d = defaults[(defaults["protocol"] == "clean")].set_index("model")
-                both = main[main["model"].isin(d.index)]
-                below = int((both["uar_mean"].to_numpy() < d.loc[both["model"], "uar_mean"].to_numpy()).sum())
-                lr_row = d.loc[LOGREG] if LOGREG in d.index else None
-                below_lr = lr_row is not None and main["uar_mean"].max() < lr_row["uar_mean"]
-                epochs = int(studies[studies["space"] == "seed000"]["epochs"].iloc[0])
-                lo, hi = SPACES["seed000"]["lr"]
-                if below or below_lr:
-                    out.append(Finding(
-                        f"Caveat: the `seed000` space's clean winners reach {num(main['uar_mean'].min())}–"
-                        f"{num(main['uar_mean'].max())} with fresh seeds, below notebook 03's untuned defaults for "
-                        f"{below} of the {len(both)} models"
-                        + (f" and below the logistic regression [[baseline]] ({num(lr_row['uar_mean'])})"
-                           if below_lr else "")
-                        + f": {epochs} epochs per trial with a learning rate of {lo:.0e}–{hi:.0e} (seed 000's range, "
-                        "used there with 100 epochs) is likely too small a budget for these models to finish learning. "
-                        "This space's numbers measure the selection, not what the architectures can do.",
-                        "tables/tuning_winners_evaluation tables/sa_models_table tables/tuning_studies"))
+    vs = _load(out_dir, "tuning_vs_defaults")
+    if vs is not None and len(vs):
+        parts = [f"{r['model']} trial {int(r['trial'])}: {signed(r['winner - defaults'])} UAR against the study's "
+                 f"defaults ({num(r['winner_uar'])} vs {num(r['defaults_uar'])}, {int(r['pairs'])} pairs, "
+                 f"{r['test']} p = {pvalue(r['p'])}; {r['verdict']})" for _, r in vs.iterrows()]
+        out.append(Finding(
+            f"What the search bought, at {int(vs['epochs'].iloc[0])} epochs on the same fresh seeds: "
+            + "; ".join(parts) + ". The validation columns of the table, on the same fresh folds, say whether a "
+            "loss was one on validation speakers too (the search found nothing better) or only on test.",
+            "tables/tuning_vs_defaults"))
     corr = _load(out_dir, "tuning_val_vs_test")
     if corr is not None and len(corr):
         r = corr.iloc[0]
@@ -588,7 +615,10 @@ def findings_06(out_dir) -> list[Finding]:
                 f"{num(bs['CPU ms/utt'], 2)} CPU ms per utterance{tie}; the tuned {bo['model']}: "
                 f"{pm(bo['uar_mean'], bo['uar_std'])} with {int(bo['parameters']):,} parameters and "
                 f"{num(bo['CPU ms/utt'], 2)} ms (mean ± std over {int(bo['runs'])} runs; the seed-000 rows were "
-                "tuned, the others were not).", "tables/sota_our_models figures/sota_uar_vs_cost"))
+                "tuned, the others were not"
+                + (f"; they trained {int(bo['epochs'])} epochs, the others {int(bs['epochs'])}"
+                   if "epochs" in bo and bo["epochs"] != bs["epochs"] else "")
+                + ").", "tables/sota_our_models figures/sota_uar_vs_cost"))
             cheap = nets.loc[nets["CPU ms/utt"].idxmin()]
             dear = nets.loc[nets["CPU ms/utt"].idxmax()]
             out.append(Finding(
@@ -613,8 +643,10 @@ def findings_06(out_dir) -> list[Finding]:
             f"plus the model, {num(big['ResLSTM-SA CPU ms/utt (features + model)'], 2)} ms; "
             f"{num(big['× ResLSTM-SA model only'], 0)}× the model alone), for the literature's best accuracies "
             "(reported, not measured here).", "tables/sota_wav2vec2_cost tables/sota_feature_cost"))
+    out += convergence_finding(_load(out_dir, "sota_convergence"), "tables/sota_convergence figures/sota_val_curves",
+                               "rows")
     weight = _load(out_dir, "sota_loss_weightings")
-    if weight is not None:
+    if weight is not None and len(weight) > 1:
         best = weight.loc[weight["uar_mean"].idxmax()]
         runs = int(weight["runs"].min())
         out.append(Finding(

@@ -157,6 +157,19 @@ def learning_curves(curves: dict) -> plt.Figure:
     return fig
 
 
+def val_curves(curves: dict) -> plt.Figure:
+    """``curves``: label -> mean validation UAR per epoch; one line each, so that a
+    reader sees whether each has flattened before training stopped."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for label, c in curves.items():
+        ax.plot(np.arange(1, len(c) + 1), c, label=label)
+    ax.set(xlabel="epoch", ylabel="UAR, validation speakers (chance 0.125)",
+           title="mean validation UAR over folds and runs")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def confusion_heatmap(cm: np.ndarray, title: str = "", labels=EMOTION_NAMES, ax=None) -> plt.Figure:
     """Row-normalised confusion matrix: the share of each true emotion (row) predicted
     as each emotion (column); the diagonal holds the per-class recalls."""

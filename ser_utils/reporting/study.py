@@ -137,6 +137,30 @@ def mean_history(records, key: str) -> np.ndarray:
     return np.mean([r.history[key] for r in records], axis=0)
 
 
+PLATEAU_GAIN = 0.01   # validation UAR the last fifth of training may add and still count as a plateau
+MIN_EPOCHS_TO_TELL = 10
+
+
+def convergence(records, label: str = "") -> dict:
+    """Has validation UAR stopped rising? On the validation-UAR curve averaged over the
+    records (folds and runs): ``gain`` = its best value in the last fifth of the epochs
+    minus its best before; ``plateaued`` when the gain is at most ``PLATEAU_GAIN``,
+    ``still rising`` above it, ``too short to tell`` under ``MIN_EPOCHS_TO_TELL`` epochs.
+    Also the median epoch the folds kept (best validation UAR) and its share of the budget."""
+    records = [r for r in records if r.history["val_uar"] and r.history["val_uar"][0] is not None]
+    if not records:
+        return {"model": label, "verdict": "no validation speakers"}
+    curve = mean_history(records, "val_uar")
+    epochs = len(curve)
+    tail = max(2, epochs // 5)
+    gain = float(np.max(curve[-tail:]) - np.max(curve[:-tail])) if epochs > tail else float("nan")
+    verdict = ("too short to tell" if epochs < MIN_EPOCHS_TO_TELL else
+               "still rising" if gain > PLATEAU_GAIN else "plateaued")
+    kept = float(np.median([r.best_epoch + 1 for r in records]))  # best_epoch counts from 0
+    return {"model": label, "epochs": epochs, "best_val_uar_epoch": int(np.argmax(curve)) + 1,
+            "median_kept_epoch": kept, "kept_share": kept / epochs, "last_fifth_gain": gain, "verdict": verdict}
+
+
 def fmt_mean_std(mean: float, std: float) -> str:
     return f"{mean:.4f}" if np.isnan(std) else f"{mean:.4f} ± {std:.4f}"
 

@@ -30,8 +30,6 @@ def trials_frame(study):
     return pd.DataFrame(rows)
 
 
-
-
 def study_summary(plan, study) -> dict:
     """A study in one row: trials by state, both winners, cost per hour of training on
     one core (fold wall times summed). ``trials_per_core_hour`` counts every finished
@@ -91,6 +89,51 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
                                       if m in rep.index else "" for m in table.model]
     table["slides max (reported)"] = [rep.reported_uar_max.get(m, np.nan) for m in table.model]
     return table
+
+
+def defaults_spec(winner):
+    """The winner's model and epochs with the study's default hyperparameters
+    (``ModelConfig`` and ``TrainConfig`` defaults), clean protocol, distinct seeds."""
+    from dataclasses import replace
+
+    from ser_utils.models import ModelConfig
+    from ser_utils.training.loop import TrainConfig
+
+    spec = winner.spec
+    return replace(spec, model=ModelConfig(spec.model.name, hidden=spec.model.hidden),
+                   train=TrainConfig(epochs=spec.train.epochs))
+
+
+def _mean_val(records) -> float:
+    return float(np.mean([r.best_val_uar for r in records if r.best_val_uar is not None]))
+
+
+def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
+    """Each clean winner against the study's defaults on the same fresh (run, fold)
+    pairs: pooled UAR of both (mean over runs), the paired difference of per-fold UARs
+    with its p (``metrics.paired_comparison``), and validation UARs like with like — the
+    winner's and the defaults' mean best validation UAR over the same fresh folds — beside
+    the winner's in the trial that chose it (the best of the study's trials, so an
+    optimistic figure)."""
+    from ser_utils.reporting.study import paired
+
+    rows = []
+    for w, wr, dr in zip(winner_list, winner_records, default_records):
+        c = paired(wr, dr)
+        win, base = summary_row(wr)["uar_mean"], summary_row(dr)["uar_mean"]
+        win_val, base_val = _mean_val(wr), _mean_val(dr)
+        verdict = f"difference {c['verdict']} (alpha 0.05)"
+        if win < base:
+            verdict += ("; on validation speakers too the winner is below the defaults: the search did not find a "
+                        "better setting than the defaults" if win_val < base_val else
+                        "; on validation speakers the winner is above the defaults: what it gained there did not "
+                        "carry over to the test speakers")
+        rows.append({"model": w.plan.label, "space": w.plan.space, "trial": w.trial, "epochs": w.plan.epochs,
+                     "runs": summary_row(wr)["runs"], "winner_uar": win, "defaults_uar": base,
+                     "winner - defaults": win - base, "pairs": c["pairs"], "test": c["test"], "p": c["p"],
+                     "winner_val_uar": win_val, "defaults_val_uar": base_val, "winner_trial_val_uar": w.value,
+                     "verdict": verdict})
+    return pd.DataFrame(rows)
 
 
 def repeated_parameters(frames: dict) -> pd.DataFrame:

@@ -30,7 +30,6 @@ import numpy as np
 
 from ser_utils.data.dataset import Dataset
 from ser_utils.models import ModelConfig
-from ser_utils.paths import atomic_path
 from ser_utils.training.cv import pooled_uar
 from ser_utils.training.loop import Spec, TrainConfig, experiment_key, run_job
 from ser_utils.workers import in_worker
@@ -340,8 +339,7 @@ def winners(study) -> dict:
 @dataclass(frozen=True)
 class Winner:
     """One study's winner under one selection: ``clean`` (best validation UAR) or
-    ``paper`` (best pooled test UAR). ``test_uar`` (the trial's own) is unknown (None)
-    for a winner read back from ``tuning_winners.json``."""
+    ``paper`` (best pooled test UAR), with the trial's own pooled test UAR."""
 
     plan: Plan
     selection: str
@@ -354,42 +352,11 @@ class Winner:
     def spec(self) -> Spec:
         return spec_for(self.plan, self.params)
 
-    def to_dict(self) -> dict:
-        return {"model": self.plan.model, "hidden": self.plan.hidden, "space": self.plan.space,
-                "selection": self.selection, "trial": self.trial, "params": self.params, "epochs": self.plan.epochs,
-                "value": self.value}
-
 
 def study_winners(studies: dict) -> list[Winner]:
     """Both winners of every study in ``studies`` ({plan: study}), in its order, clean first."""
     return [Winner(p, selection, t.number, t.params, t.value, t.user_attrs["test_uar"])
             for p, s in studies.items() for selection, t in winners(s).items()]
-
-
-def best_clean(winner_list, model: str, hidden: int) -> Winner:
-    """The clean winner of ``model``-h``hidden`` over the spaces tuned: the one of best
-    validation UAR (the earlier on ties). Notebook 04's checkpoint, and the tuned
-    LSTM-SA / ResLSTM-SA of notebook 06."""
-    cands = [w for w in winner_list if (w.plan.model, w.plan.hidden, w.selection) == (model, hidden, "clean")]
-    if not cands:
-        raise ValueError(f"no clean winner for {model}-h{hidden}; tune it in notebook 04 first")
-    return max(cands, key=lambda w: w.value)
-
-
-def save_winners(winner_list, path: str | Path) -> None:
-    """``tuning_winners.json``: every winner, small, read by notebook 06 (``load_winners``)."""
-    import json
-
-    with atomic_path(Path(path)) as tmp:
-        tmp.write_text(json.dumps([w.to_dict() for w in winner_list], indent=1))
-
-
-def load_winners(path: str | Path) -> list[Winner]:
-    import json
-
-    return [Winner(Plan(d["model"], d["hidden"], space=d["space"], epochs=int(d["epochs"])), d["selection"],
-                   d["trial"], d["params"], d.get("value", float("-inf")))
-            for d in json.loads(Path(path).read_text())]
 
 
 PLAN_KEYS = ("epochs", "trials", "min_complete", "pruner", "sampler_seed", "startup_trials", "protocol", "feature_set")

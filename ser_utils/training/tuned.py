@@ -1,0 +1,120 @@
+"""The tuned setting of each model family: the hyperparameters the 100-epoch fidelity
+studies (notebook 07, ``results/full/optuna.db``) chose on *validation* speakers.
+
+For each family (``lstm_sa``, ``reslstm_sa``) the complete trial of best mean
+validation UAR over all of that family's studies wins; the test folds steered nothing.
+The quick profile quotes the result as its ``tuned`` block
+(``python -m ser_utils tuned --profile full`` prints it), and notebooks 03 and 06 train
+with it: a setting chosen for one hidden size (64) applied to every size of the family.
+"""
+
+from __future__ import annotations
+
+HYPERPARAMETERS = ("lr", "weight_decay", "dropout", "T_0", "batch_size")
+
+
+def study_prefix(model: str, space: str, epochs: int, pruner: str = "median", sampler_seed: int = 0,
+                 protocol: str = "clean", feature_set: str = "mfcc+chroma") -> str:
+    """A study's name without its data fingerprint (``tuning.Plan.study_name``)."""
+    from ser_utils.training import tuning
+
+    name, hidden = tuning.parse_model(model)
+    plan = tuning.Plan(name, hidden, space=space, protocol=protocol, epochs=epochs, pruner=pruner,
+                       sampler_seed=sampler_seed, feature_set=feature_set)
+    return plan.study_name(_NoData()).removesuffix("-")
+
+
+class _NoData:
+    fingerprint = ""
+
+
+def chosen(storage: str, studies, epochs: int, pruner: str = "median", sampler_seed: int = 0,
+           source: str = "results/full/optuna.db") -> dict:
+    """``{family: {lr, weight_decay, dropout, T_0, batch_size, source}}`` over the
+    studies ``[[model-hH, space], ...]`` found in ``storage`` (an Optuna URL); a family
+    whose studies hold no complete trial is left out."""
+    import optuna
+
+    names = {s.study_name: s for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
+    best: dict = {}
+    for model, space in studies:
+        prefix = study_prefix(model, space, epochs, pruner, sampler_seed) + "-"
+        for name in sorted(n for n in names if n.startswith(prefix)):
+            study = optuna.load_study(study_name=name, storage=storage)
+            for t in study.get_trials(deepcopy=False):
+                if t.state.name != "COMPLETE":
+                    continue
+                family = model.partition("-h")[0]
+                here = best.get(family)
+                if here is None or t.value > here[0]:
+                    best[family] = (t.value, model, space, t)
+    out = {}
+    for family, (value, model, space, t) in sorted(best.items()):
+        out[family] = {k: t.params[k] for k in HYPERPARAMETERS}
+        out[family]["source"] = (f"{source}: {model} {space} space, trial #{t.number}, validation UAR "
+                                 f"{value:.4f} (test {t.user_attrs['test_uar']:.4f})")
+    return out
+
+
+def from_profile(profile: str = "full") -> dict:
+    """``chosen`` for the studies of ``profile``'s notebook-07 section
+    (``profiles/<profile>.yaml``), read from ``results/<profile>/optuna.db`` (``{}`` when
+    there is none)."""
+    import yaml
+
+    from ser_utils.paths import project_dir, results_dir
+
+    db = results_dir() / profile / "optuna.db"
+    if not db.exists():
+        return {}
+    conf = yaml.safe_load((project_dir() / "profiles" / f"{profile}.yaml").read_text()) or {}
+    params = conf.get("07_fidelity") or {}
+    if "studies" not in params:
+        return {}
+    return chosen(f"sqlite:///{db}", params["studies"], params.get("epochs", 100), params.get("pruner", "median"),
+                  params.get("sampler_seed", 0), source=f"results/{profile}/optuna.db")
+
+
+def to_yaml(setting: dict) -> str:
+    """The ``tuned`` block as the profile writes it (full float precision)."""
+    import yaml
+
+    return yaml.safe_dump({"tuned": setting}, sort_keys=False, width=200)
+
+
+def study_defaults() -> dict:
+    """The study's default hyperparameters (``TrainConfig`` and ``ModelConfig`` defaults)."""
+    from ser_utils.models import ModelConfig
+    from ser_utils.training.loop import TrainConfig
+
+    t, m = TrainConfig(), ModelConfig("lstm_sa")
+    return {"lr": t.lr, "weight_decay": t.weight_decay, "dropout": m.dropout, "T_0": t.T_0, "batch_size": t.batch_size}
+
+
+def train_kwargs(setting: dict, family: str, defaults: dict | None = None) -> dict:
+    """``defaults`` (lr, weight_decay, dropout, T_0, batch_size) overridden by the tuned
+    values of ``family`` where ``setting`` has them (``defaults``: ``study_defaults()``)."""
+    defaults = defaults or study_defaults()
+    tuned = setting.get(family, {})
+    return {k: type(defaults[k])(tuned.get(k, defaults[k])) for k in HYPERPARAMETERS}
+
+
+def spec(name: str, hidden: int, setting: dict, defaults: dict | None, epochs: int, protocol: str = "clean"):
+    """The training spec of ``name``-h``hidden`` with its family's tuned setting (``defaults``
+    where it has none): distinct seeds under the clean protocol, the authors' reseeding
+    under the paper protocol. Notebooks 03 and 06 build their seed-000 models with it, so
+    06 reuses 03's records."""
+    from ser_utils.models import ModelConfig
+    from ser_utils.training.loop import Spec, TrainConfig
+
+    v = train_kwargs(setting, name, defaults)
+    train = TrainConfig(lr=v["lr"], weight_decay=v["weight_decay"], batch_size=v["batch_size"], T_0=v["T_0"],
+                        epochs=epochs)
+    return Spec(ModelConfig(name, hidden=hidden, dropout=v["dropout"]), train, protocol=protocol,
+                seeding="reference" if protocol == "paper" else "distinct")
+
+
+def describe(setting: dict, family: str) -> str:
+    """``tuned (source)`` or ``defaults`` — the ``setting`` column of a table."""
+    return f"tuned ({setting[family]['source']})" if family in setting else "study defaults"
+

@@ -1,0 +1,70 @@
+"""The quick and full profiles' ``tuned`` block is what the committed 100-epoch studies
+(``results/full/optuna.db``) chose on validation speakers, and notebooks 03 and 06 use it."""
+
+import sqlite3
+
+import optuna
+import pytest
+import yaml
+
+from ser_utils.paths import project_dir
+from ser_utils.training import tuned
+
+DB = project_dir() / "results" / "full" / "optuna.db"
+
+
+def _profile(name):
+    return yaml.safe_load((project_dir() / "profiles" / f"{name}.yaml").read_text())
+
+
+@pytest.mark.skipif(not DB.exists(), reason="results/full/optuna.db is not in this checkout")
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_profile_quotes_the_validation_chosen_setting(profile):
+    conf = _profile(profile)
+    assert conf["03_lstm_sa_vs_reslstm_sa"]["tuned"] == tuned.from_profile("full")
+    assert conf["06_sota_comparison"]["tuned"] == conf["03_lstm_sa_vs_reslstm_sa"]["tuned"]
+
+
+@pytest.mark.skipif(not DB.exists(), reason="results/full/optuna.db is not in this checkout")
+def test_chosen_is_the_best_validation_trial_found_independently():
+    # an independent reading of the same database: plain SQL over Optuna's tables
+    con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
+    rows = con.execute("""
+        SELECT s.study_name, t.number, v.value FROM trials t
+        JOIN studies s ON s.study_id = t.study_id
+        JOIN trial_values v ON v.trial_id = t.trial_id
+        WHERE t.state = 'COMPLETE' AND s.study_name LIKE '%-clean-mfcc+chroma-e100-median-s0-%'""").fetchall()
+    con.close()
+    expected = {}
+    for name, number, value in rows:
+        family = name.partition("-h")[0]
+        if family not in expected or value > expected[family][2]:
+            expected[family] = (name, number, value)
+    got = tuned.from_profile("full")
+    assert set(got) == set(expected)
+    for family, (name, number, value) in expected.items():
+        params = {t.number: t.params for t in optuna.load_study(study_name=name, storage=f"sqlite:///{DB}").trials}
+        assert {k: got[family][k] for k in tuned.HYPERPARAMETERS} == params[number]
+        assert f"trial #{number}," in got[family]["source"] and f"{value:.4f}" in got[family]["source"]
+
+
+def test_chosen_on_a_hand_made_study(tmp_path):
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    prefix = tuned.study_prefix("lstm_sa-h64", "reference", epochs=100)
+    assert prefix == "lstm_sa-h64-reference-clean-mfcc+chroma-e100-median-s0"
+    study = optuna.create_study(study_name=prefix + "-abc", storage=url, direction="maximize")
+    for value, lr in [(0.5, 1e-3), (0.7, 2e-3), (0.6, 3e-3)]:
+        t = optuna.trial.create_trial(params={"lr": lr, "weight_decay": 1e-4, "dropout": 0.1, "T_0": 5,
+                                              "batch_size": 16},
+                                      distributions={"lr": optuna.distributions.FloatDistribution(1e-5, 1),
+                                                     "weight_decay": optuna.distributions.FloatDistribution(0, 1),
+                                                     "dropout": optuna.distributions.FloatDistribution(0, 1),
+                                                     "T_0": optuna.distributions.CategoricalDistribution([5]),
+                                                     "batch_size": optuna.distributions.CategoricalDistribution([16])},
+                                      value=value, user_attrs={"test_uar": value - 0.1})
+        study.add_trial(t)
+    got = tuned.chosen(url, [["lstm_sa-h64", "reference"], ["reslstm_sa-h64", "reference"]], epochs=100)
+    assert list(got) == ["lstm_sa"]
+    assert got["lstm_sa"]["lr"] == 2e-3 and "trial #1," in got["lstm_sa"]["source"]
+    assert tuned.train_kwargs(got, "reslstm_sa") == tuned.study_defaults()
+    assert tuned.train_kwargs(got, "lstm_sa")["lr"] == 2e-3
