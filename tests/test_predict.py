@@ -84,7 +84,7 @@ def test_cli_json_and_bench(learn_data, model_file, capsys, monkeypatch):
 
 
 def test_committed_checkpoint_on_real_files(real_root):
-    """Notebook 04's quick checkpoint (committed) classifies real RAVDESS files,
+    """The quick profile's committed checkpoint classifies real RAVDESS files,
     the stereo ones included."""
     from ser_utils.inference.predict import default_model
 
