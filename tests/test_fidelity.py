@@ -142,3 +142,25 @@ def test_compute_spent_sums_each_label_and_all(tmp_path):
     assert spent.loc["LSTM-SA-h64 [paper, reference]"].tolist() == [1, 0.25]
     assert spent.loc["all"].tolist() == [3, 1.75] and "RNN-l2-h64-last [clean]" not in spent.index
     assert fidelity.compute_spent(tmp_path).set_index("records").loc["all"].tolist() == [4, 3.75]
+
+
+def test_committed_winners_fresh_agree_with_the_ladder():
+    """results/full: each model's best clean and paper-style winners re-run with fresh
+    seeds are the ladder's rungs 1 and 5b (same spec, same runs), computed two ways."""
+    import pandas as pd
+
+    from ser_utils.paths import project_dir
+
+    tables = project_dir() / "results" / "full" / "tables"
+    if not (tables / "fidelity_winners_fresh.csv").exists():
+        pytest.skip("results/full/tables/fidelity_winners_fresh.csv not in this checkout")
+    fresh = pd.read_csv(tables / "fidelity_winners_fresh.csv")
+    ladder = pd.read_csv(tables / "fidelity_ladder.csv", dtype={"rung": str}).set_index(["model", "rung"])
+    studies = pd.read_csv(tables / "fidelity_studies.csv")
+    for model, g in studies.groupby("model"):
+        clean = g.loc[g["clean_val_uar"].idxmax()]
+        paper = g.loc[g["paper_test_uar"].idxmax()]
+        for sel, row, rung in (("clean", clean, "1"), ("paper", paper, "5b")):
+            f = fresh[(fresh.model == model) & (fresh.space == row.space) & (fresh.selection == sel)].iloc[0]
+            assert f["fresh_runs"] == ladder.loc[(model, rung), "n_runs"]
+            assert f["fresh_uar_mean"] == pytest.approx(ladder.loc[(model, rung), "uar_mean"], abs=1e-12)

@@ -46,7 +46,8 @@ EXPECTED = {
     "06_sota_comparison": {"sota_our_models": 9, "sota_loss_weightings": 3, "sota_literature_and_ours": 17,
                            "sota_convergence": 7,
                            "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2, "sota_per_class_recall": 9},
-    "07_fidelity": {"fidelity_ladder": 18, "fidelity_studies": 2, "fidelity_optimism": 2, "fidelity_compute": 7},
+    "07_fidelity": {"fidelity_ladder": 18, "fidelity_studies": 2, "fidelity_optimism": 2, "fidelity_compute": 7,
+                    "fidelity_winners_fresh": 4},
     # synthetic RAVDESS (8 classes) and synthetic EmoDB (7): 6 shared classes each way
     "08_cross_corpus": {"cross_corpus": 2, "cross_corpus_recall": 12},
 }

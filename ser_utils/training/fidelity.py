@@ -173,6 +173,33 @@ def winner_jobs(plan_list, url: str, data, seed_runs: int) -> list[tuple[Spec, t
     return out
 
 
+def winners_fresh(plan_list, url: str, data, folds, runs_dir, seed_runs: int) -> pd.DataFrame:
+    """Each finished study's clean and paper-style winners (``winner_jobs``): the trial's
+    own pooled test UAR beside the mean, std and 95 % t half-width of the pooled test UAR
+    over the fresh-seed runs 1..seed_runs found so far (read only, nothing trained)."""
+    from ser_utils.training.loop import experiment_key
+    from ser_utils.training.records import RunRecord, record_path
+
+    rows = []
+    for plan in plan_list:
+        state = study_state(plan, url, data)
+        if not state["done"]:
+            continue
+        for selection, trial in tuning.winners(state["study"]).items():
+            key = experiment_key(tuning.spec_for(plan, trial.params), data, folds)
+            paths = [record_path(runs_dir, key, run, k) for run in range(1, seed_runs + 1) for k in range(len(folds))]
+            recs = [RunRecord.load(p) for p in paths if p.exists()]
+            by_run = pooled_uar(recs)
+            full = [u for run, u in by_run.items() if sum(r.run == run for r in recs) == len(folds)]
+            rows.append({"model": plan.label, "space": plan.space, "selection": selection, "trial": trial.number,
+                         "trial_val_uar": trial.value, "trial_test_uar": trial.user_attrs["test_uar"],
+                         "fresh_runs": len(full), "fresh_uar_mean": float(np.mean(full)) if full else np.nan,
+                         "fresh_uar_std": float(np.std(full, ddof=1)) if len(full) > 1 else np.nan,
+                         "fresh_ci95": metrics.t_half_width(full) if len(full) > 1 else np.nan,
+                         "trial - fresh": trial.user_attrs["test_uar"] - float(np.mean(full)) if full else np.nan})
+    return pd.DataFrame(rows)
+
+
 def best_of_n(select, report, ns, n_draws: int = 4000, seed: int = 0) -> pd.DataFrame:
     """Expected ``report`` value of the trial that is best by ``select`` among ``n``
     trials drawn without replacement from a study's complete trials, for each n in
