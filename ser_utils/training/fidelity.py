@@ -164,13 +164,17 @@ def _trial_note(pick) -> str:
 def winner_jobs(plan_list, url: str, data, seed_runs: int) -> list[tuple[Spec, tuple]]:
     """Each finished study's clean and paper-style winners, re-run with fresh seeds
     (runs 1..seed_runs; run 0 was the trial)."""
-    out = []
+    return [(tuning.spec_for(plan, trial.params), tuple(range(1, seed_runs + 1)))
+            for plan, _, trial in finished_winners(plan_list, url, data)]
+
+
+def finished_winners(plan_list, url: str, data):
+    """``(plan, selection, trial)`` for both winners of every finished study, in order."""
     for plan in plan_list:
         state = study_state(plan, url, data)
         if state["done"]:
-            for trial in tuning.winners(state["study"]).values():
-                out.append((tuning.spec_for(plan, trial.params), tuple(range(1, seed_runs + 1))))
-    return out
+            for selection, trial in tuning.winners(state["study"]).items():
+                yield plan, selection, trial
 
 
 def winners_fresh(plan_list, url: str, data, folds, runs_dir, seed_runs: int) -> pd.DataFrame:
@@ -181,22 +185,18 @@ def winners_fresh(plan_list, url: str, data, folds, runs_dir, seed_runs: int) ->
     from ser_utils.training.records import RunRecord, record_path
 
     rows = []
-    for plan in plan_list:
-        state = study_state(plan, url, data)
-        if not state["done"]:
-            continue
-        for selection, trial in tuning.winners(state["study"]).items():
-            key = experiment_key(tuning.spec_for(plan, trial.params), data, folds)
-            paths = [record_path(runs_dir, key, run, k) for run in range(1, seed_runs + 1) for k in range(len(folds))]
-            recs = [RunRecord.load(p) for p in paths if p.exists()]
-            by_run = pooled_uar(recs)
-            full = [u for run, u in by_run.items() if sum(r.run == run for r in recs) == len(folds)]
-            rows.append({"model": plan.label, "space": plan.space, "selection": selection, "trial": trial.number,
-                         "trial_val_uar": trial.value, "trial_test_uar": trial.user_attrs["test_uar"],
-                         "fresh_runs": len(full), "fresh_uar_mean": float(np.mean(full)) if full else np.nan,
-                         "fresh_uar_std": float(np.std(full, ddof=1)) if len(full) > 1 else np.nan,
-                         "fresh_ci95": metrics.t_half_width(full) if len(full) > 1 else np.nan,
-                         "trial - fresh": trial.user_attrs["test_uar"] - float(np.mean(full)) if full else np.nan})
+    for plan, selection, trial in finished_winners(plan_list, url, data):
+        key = experiment_key(tuning.spec_for(plan, trial.params), data, folds)
+        paths = [record_path(runs_dir, key, run, k) for run in range(1, seed_runs + 1) for k in range(len(folds))]
+        recs = [RunRecord.load(p) for p in paths if p.exists()]
+        by_run = pooled_uar(recs)
+        full = [u for run, u in by_run.items() if sum(r.run == run for r in recs) == len(folds)]
+        rows.append({"model": plan.label, "space": plan.space, "selection": selection, "trial": trial.number,
+                     "trial_val_uar": trial.value, "trial_test_uar": trial.user_attrs["test_uar"],
+                     "fresh_runs": len(full), "fresh_uar_mean": float(np.mean(full)) if full else np.nan,
+                     "fresh_uar_std": float(np.std(full, ddof=1)) if len(full) > 1 else np.nan,
+                     "fresh_ci95": metrics.t_half_width(full) if len(full) > 1 else np.nan,
+                     "trial - fresh": trial.user_attrs["test_uar"] - float(np.mean(full)) if full else np.nan})
     return pd.DataFrame(rows)
 
 
