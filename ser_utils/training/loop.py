@@ -295,6 +295,25 @@ def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, run
     found = read_record(path)
     if found is not None:
         return found
+    record, weights = train_job(spec, data, folds, key, run, fold)
+    save_job(path, record, weights if save_weights else None)
+    return record
+
+
+def save_job(path: Path, record: RunRecord, weights: dict | None = None) -> None:
+    """Write a job's checkpoint (``weights``, when given, beside it as ``.pt``), then its
+    record, each atomically: what ``run_job`` writes, and what a Dask cluster's client
+    writes for its workers (``training.farm``)."""
+    if weights is not None:
+        with atomic_path(path.with_suffix(".pt"), suffix=".pt", durable=True) as tmp:
+            torch.save(weights, tmp)
+    record.save(path)
+
+
+def train_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int) -> tuple[RunRecord, dict]:
+    """Train one (run, fold), writing nothing: its record and its weights (the checkpoint
+    ``run_job`` saves when asked: state_dict, model, normalisation mean and std). On CPU
+    the job uses one thread. ``run_job`` and a Dask worker (``training.farm``) call it."""
     spec = for_data(spec, data)
     device = pick_device()
     seed = run_seed(spec, run, fold)
@@ -314,9 +333,4 @@ def run_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int, run
                        fold_actors=asdict(folds[fold]), parameters=count_parameters(build_model(spec.model)),
                        device=str(device), threads=used_threads, versions=versions(),
                        wall_seconds=round(time.perf_counter() - start, 2), **result)
-    if save_weights:
-        with atomic_path(path.with_suffix(".pt"), suffix=".pt", durable=True) as tmp:
-            torch.save({"state_dict": state, "model": trained.to_dict(), "mean": norm.mean, "std": norm.std},
-                       tmp)
-    record.save(path)
-    return record
+    return record, {"state_dict": state, "model": trained.to_dict(), "mean": norm.mean, "std": norm.std}
