@@ -187,6 +187,17 @@ def _given(args, **fields) -> dict:
     return {f: getattr(args, o) for f, o in fields.items() if getattr(args, o) is not None}
 
 
+def _scheduler(args) -> str | None:
+    """``--scheduler`` (else ``$DASK_SCHEDULER``), connected to before any work, so that an
+    unreachable scheduler is one line within seconds (``farm.SchedulerError``); None: local."""
+    from ser_utils.training import farm
+
+    address = farm.scheduler_address(args.scheduler)
+    if address:
+        farm.connect(address)
+    return address
+
+
 def cmd_cv(args) -> int:
     """Cross-validate one spec over the folds (reference folds on RAVDESS; another corpus:
     leave-speakers-out folds, written beside the records as folds.json)."""
@@ -199,6 +210,7 @@ def cmd_cv(args) -> int:
     model = ModelConfig(**_given(args, name="model", hidden="hidden", layers="layers", pooling="pooling",
                                  heads="heads", dropout="dropout", computation="computation"))
     feature_set = "mfcc" if model.name == "lstm_baseline" else "mfcc+chroma"
+    scheduler = _scheduler(args)
     data = _dataset(args, feature_set)
     spec = Spec(replace(model, input_dim=data.dim, n_classes=len(data.classes)),
                 TrainConfig(**_given(args, lr="lr", weight_decay="weight_decay", batch_size="batch_size", T_0="t0",
@@ -206,7 +218,7 @@ def cmd_cv(args) -> int:
                 **_given(args, protocol="protocol", seeding="seeding"), feature_set=feature_set)
     start = time.perf_counter()
     records = cross_validate(spec, data, _folds_for(data), runs=range(args.runs), runs_dir=args.runs_dir,
-                             n_jobs=args.jobs, progress=not args.json)
+                             n_jobs=args.jobs, progress=not args.json, scheduler=scheduler)
     pooled = pooled_uar(records)
     summary = metrics.summarize(list(pooled.values()))
     payload = {"spec": spec.to_dict(), "label": spec.label(), "runs": args.runs, "synthetic": data.synthetic,
@@ -285,6 +297,7 @@ def cmd_tune(args) -> int:
         print(f"error: storage {shown!r} is not a database URL ({exc}); e.g. "
               "postgresql://user:password@host/db or sqlite:///path/optuna.db", file=sys.stderr)
         return 2
+    scheduler = _scheduler(args)
     data, folds = study.load(params.get("corpus", "synthetic"), synthetic_actors=params.get("synthetic_actors", 8),
                              cache_dir=params.get("cache_dir"))
     try:
@@ -295,9 +308,11 @@ def cmd_tune(args) -> int:
     plan_list = tuning.plans_from_params(params)
     workers = args.workers or os.cpu_count() or 1
     if not args.json:
-        print(f"{len(plan_list)} studies on {shown}, {workers} worker(s) here")
+        print(f"{len(plan_list)} studies on {shown}, " + (f"folds on the Dask cluster at {scheduler}" if scheduler
+                                                           else f"{workers} worker(s) here"))
     start = time.perf_counter()
-    ran = tuning.run_workers(plan_list, url, data, folds, out_dir / "runs", workers=workers, progress=not args.json)
+    ran = tuning.run_workers(plan_list, url, data, folds, out_dir / "runs", workers=workers, progress=not args.json,
+                             scheduler=scheduler)
     rows = [tuning_tables.study_summary(p, tuning.load_study(p, url, data)) for p in plan_list]
     payload = {"storage": shown, "workers": workers, "trials_run_here": ran, "studies": rows,
                "wall_seconds": round(time.perf_counter() - start, 1)}
@@ -317,11 +332,12 @@ def cmd_fidelity(args) -> int:
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "07_fidelity", out_dir)
+    scheduler = _scheduler(args)
     data, folds = study.load(params.get("corpus", "synthetic"), synthetic_actors=params.get("synthetic_actors", 8),
                              cache_dir=params.get("cache_dir"))
     start = time.perf_counter()
     rungs = fidelity.run(params, data, folds, out_dir, stage=args.stage, workers=args.workers,
-                         progress=not args.json)
+                         progress=not args.json, scheduler=scheduler)
     frame = fidelity.table(rungs, fidelity.collect(rungs, data, folds, out_dir / "runs"))
     payload = {"profile": args.profile, "stage": args.stage, "wall_seconds": round(time.perf_counter() - start, 1),
                "rungs": frame.drop(columns=["description", "note"]).to_dict(orient="records")}
@@ -458,6 +474,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    def scheduler_option(p):
+        p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="train on this Dask scheduler's workers, the records written here "
+                            "(default: $DASK_SCHEDULER; neither: local processes)")
+
     def corpus_option(p):
         p.add_argument("--corpus", default=None,
                        help="ravdess (default), emodb, cremad, tess, savee, or a manifest PATH.csv "
@@ -503,6 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=positive_int, default=1)
     p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--runs-dir", default=None, help="run records (default results/runs)")
+    scheduler_option(p)
     corpus_option(p)
     p = add("bench-train", cmd_bench_train, "seconds per epoch: padded+masked batches vs a packed-sequence loop")
     p.add_argument("--epochs", type=positive_int, default=3)
@@ -516,12 +538,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the profile's corpus instead: ravdess, synthetic, NAME (emodb, cremad, tess, savee; "
                         "$NAME_DIR or data/raw/NAME), NAME:DIR, or a manifest PATH.csv")
     p.add_argument("--out-dir", default=None, help="default: results/<profile>")
+    scheduler_option(p)
     p = add("fidelity", cmd_fidelity, "compute notebook 07's fidelity ladder and studies (resumable)", root=False)
     p.add_argument("--profile", default="full")
     p.add_argument("--stage", default="all", choices=["first", "studies", "all"],
                    help="first: the rungs that need no study; studies: + the 100-epoch studies; all: + every rung")
     p.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--out-dir", default=None, help="default: results/<profile>")
+    scheduler_option(p)
     p = add("tuned", cmd_tuned, "print the hyperparameters the 100-epoch studies chose on validation, per model "
                                 "family, as the profile's `tuned` block", root=False)
     p.add_argument("--profile", default="full")
@@ -562,10 +586,14 @@ def main(argv=None) -> int:
     from ser_utils.data.download import DownloadError
     from ser_utils.inference.checkpoint import CheckpointError
     from ser_utils.profiles import ProfileError
+    from ser_utils.training import farm
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (CorpusError, AudioError, DownloadError, ProfileError, CheckpointError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (farm.SchedulerError, farm.WorkerMismatch) as exc:  # the Dask cluster of --scheduler
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ import numpy as np
 from ser_utils.data.dataset import Dataset
 from ser_utils.models import build_model, count_parameters
 from ser_utils.paths import atomic_path, results_dir
-from ser_utils.training import metrics
+from ser_utils.training import farm, metrics
 from ser_utils.training.loop import Spec, experiment_key, for_data, pick_device, run_job
 from ser_utils.training.records import RunRecord, read_record, record_path
 from ser_utils.workers import in_worker
@@ -49,11 +49,14 @@ def describe_folds(data: Dataset, folds) -> dict:
 
 
 def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,
-                        save_weights: bool = False, progress: bool = True, desc: str = "training") -> list[list[RunRecord]]:
+                        save_weights: bool = False, progress: bool = True, desc: str = "training",
+                        scheduler: str | None = None) -> list[list[RunRecord]]:
     """Every (spec, run, fold) job, finished records reused, all missing jobs in one
     pool (largest models first, so the cores stay busy to the end). On CPU the jobs
     go to ``n_jobs`` worker processes (default: one per core), one thread each; on
-    CUDA they run in this process. Returns each spec's records, ordered (run, fold)."""
+    CUDA they run in this process. With a Dask scheduler (``scheduler`` or
+    ``$DASK_SCHEDULER``) they run on its cluster's workers, the records written here
+    (``training.farm``). Returns each spec's records, ordered (run, fold)."""
     from joblib import Parallel, delayed
     from tqdm import tqdm
 
@@ -65,7 +68,12 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
     todo = [(spec, key, r, f) for spec, key in zip(specs, keys) for r in runs for f in range(len(folds))
             if read_record(record_path(runs_dir, key, r, f)) is None]
     todo.sort(key=lambda job: -count_parameters(build_model(job[0].model)) * job[0].train.epochs)
-    if todo:
+    address = farm.scheduler_address(scheduler)
+    if todo and address:  # a Dask cluster's workers train, this process writes the records
+        bar = tqdm(total=len(todo), desc=desc, unit="fold", disable=not progress)
+        farm.train(address, todo, data, folds, runs_dir, save_weights, on_done=bar.update)
+        bar.close()
+    elif todo:
         cuda = pick_device().type == "cuda"
         n_jobs = 1 if cuda else min(n_jobs or os.cpu_count() or 1, len(todo))
         bar = tqdm(total=len(todo), desc=desc, unit="fold", disable=not progress)
@@ -89,10 +97,10 @@ def _finished(path: Path) -> RunRecord:
 
 
 def cross_validate(spec: Spec, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,
-                   save_weights: bool = False, progress: bool = True) -> list[RunRecord]:
+                   save_weights: bool = False, progress: bool = True, scheduler: str | None = None) -> list[RunRecord]:
     """Every (run, fold) of one spec; see ``cross_validate_many``."""
     return cross_validate_many([spec], data, folds, runs, runs_dir, n_jobs, save_weights, progress,
-                               desc=spec.label())[0]
+                               desc=spec.label(), scheduler=scheduler)[0]
 
 
 def pooled_predictions(records) -> dict:

@@ -277,8 +277,9 @@ def rungs_for(params: dict, url: str, data) -> list[Rung]:
     return [r for m in params["models"] for r in ladder(m, params, won)]
 
 
-def train(jobs_, data, folds, runs_dir, n_jobs=None, progress: bool = True) -> None:
-    """Train the missing (spec, runs) jobs, grouped by their runs (records reused)."""
+def train(jobs_, data, folds, runs_dir, n_jobs=None, progress: bool = True, scheduler: str | None = None) -> None:
+    """Train the missing (spec, runs) jobs, grouped by their runs (records reused); on
+    the Dask cluster of ``scheduler`` (or ``$DASK_SCHEDULER``) when there is one."""
     from ser_utils.training.cv import cross_validate_many
 
     by_runs: dict = {}
@@ -286,7 +287,7 @@ def train(jobs_, data, folds, runs_dir, n_jobs=None, progress: bool = True) -> N
         by_runs.setdefault(runs, []).append(spec)
     for runs, specs in by_runs.items():
         cross_validate_many(specs, data, folds, runs=runs, runs_dir=runs_dir, n_jobs=n_jobs, progress=progress,
-                            desc=f"fidelity runs {runs[0]}-{runs[-1]}")
+                            desc=f"fidelity runs {runs[0]}-{runs[-1]}", scheduler=scheduler)
 
 
 def collect(rungs, data, folds, runs_dir) -> dict:
@@ -342,17 +343,18 @@ def compute_spent(runs_dir, keys=None) -> pd.DataFrame:
 
 
 def run(params: dict, data, folds, out_dir, stage: str = "all", workers: int | None = None,
-        progress: bool = True) -> list[Rung]:
+        progress: bool = True, scheduler: str | None = None) -> list[Rung]:
     """Resumable compute of the ladder: ``first`` — the rungs that need no study;
     ``studies`` — those, then the studies; ``all`` — those, then every rung the
-    finished studies allow. Returns the rungs as they stand."""
+    finished studies allow. ``scheduler`` (or ``$DASK_SCHEDULER``): every job on that
+    Dask cluster (``training.farm``). Returns the rungs as they stand."""
     import os
     from pathlib import Path
 
     runs_dir = Path(out_dir) / "runs"
     url = tuning.storage_url(out_dir, params.get("storage"))
     workers = workers or os.cpu_count() or 1
-    train(jobs(rungs_for(params, url, data), "first"), data, folds, runs_dir, workers, progress)
+    train(jobs(rungs_for(params, url, data), "first"), data, folds, runs_dir, workers, progress, scheduler)
     if stage in ("studies", "all"):
         # one model at a time: its studies, then (stage all) its rungs, so that a session
         # cut short leaves one model's ladder whole rather than every ladder half-done
@@ -360,10 +362,12 @@ def run(params: dict, data, folds, out_dir, stage: str = "all", workers: int | N
             name, hidden = tuning.parse_model(model)
             label = ModelConfig(name, hidden=hidden).label()
             mine = [p for p in plans(params) if p.label == label]
-            tuning.run_workers(mine, url, data, folds, runs_dir, workers=workers, progress=progress)
+            tuning.run_workers(mine, url, data, folds, runs_dir, workers=workers, progress=progress,
+                               scheduler=scheduler)
             if stage == "all":
                 rungs = [r for r in rungs_for(params, url, data) if r.model == label]
-                train(jobs(rungs, "all"), data, folds, runs_dir, workers, progress)
+                train(jobs(rungs, "all"), data, folds, runs_dir, workers, progress, scheduler)
     if stage == "all":  # each study's own winners re-run (notebook 04's view), after the ladders
-        train(winner_jobs(plans(params), url, data, params["seed_runs"]), data, folds, runs_dir, workers, progress)
+        train(winner_jobs(plans(params), url, data, params["seed_runs"]), data, folds, runs_dir, workers, progress,
+              scheduler)
     return rungs_for(params, url, data)

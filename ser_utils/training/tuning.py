@@ -30,6 +30,7 @@ import numpy as np
 
 from ser_utils.data.dataset import Dataset
 from ser_utils.models import ModelConfig
+from ser_utils.training import farm
 from ser_utils.training.cv import pooled_uar
 from ser_utils.training.loop import Spec, TrainConfig, experiment_key, run_job
 from ser_utils.workers import in_worker
@@ -195,9 +196,10 @@ def open_study(plan: Plan, storage, data: Dataset, worker: int = 0):
     return study
 
 
-def objective(trial, plan: Plan, data: Dataset, folds, runs_dir: Path) -> float:
+def objective(trial, plan: Plan, data: Dataset, folds, runs_dir: Path, job=run_job) -> float:
     """Mean over the folds of the best-epoch validation UAR (run 0's seeds); reported
-    fold by fold (running mean) so the pruner can stop a poor trial early."""
+    fold by fold (running mean) so the pruner can stop a poor trial early. ``job``
+    trains a fold (``loop.run_job``'s signature; a Dask cluster's: ``farm.Farm.run_job``)."""
     import optuna
 
     spec = spec_for(plan, suggest(trial, plan.space))
@@ -205,7 +207,7 @@ def objective(trial, plan: Plan, data: Dataset, folds, runs_dir: Path) -> float:
     trial.set_user_attr("key", key)
     val, seconds, records = [], 0.0, []
     for k in range(len(folds)):
-        rec = run_job(spec, data, folds, key, 0, k, runs_dir)
+        rec = job(spec, data, folds, key, 0, k, runs_dir)
         records.append(rec)
         val.append(rec.best_val_uar)
         seconds += rec.wall_seconds
@@ -234,7 +236,7 @@ def _counts(study) -> dict:
 
 
 def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: int = 0, progress: bool = True,
-         heartbeat: tuple[int, int] = (30, 90), poll: float | None = None) -> dict:
+         heartbeat: tuple[int, int] = (30, 90), poll: float | None = None, job=None) -> dict:
     """Contribute trials to each study in turn until it holds ``plan.trials``
     finished (complete or pruned) trials, ``plan.min_complete`` of them complete,
     waiting for other workers' running trials to end. Returns {study name: trials
@@ -282,7 +284,7 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
             trial.set_user_attr("worker", me)
             with get_heartbeat_thread(trial._trial_id, storage):
                 try:
-                    value = objective(trial, plan, data, folds, Path(runs_dir))
+                    value = objective(trial, plan, data, folds, Path(runs_dir), job or run_job)
                 except optuna.TrialPruned:
                     study.tell(trial, state=TrialState.PRUNED)
                 except KeyboardInterrupt:
@@ -301,8 +303,11 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
 
 
 def run_workers(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, workers: int = 1,
-                heartbeat: tuple[int, int] = (30, 90), progress: bool = True) -> dict:
+                heartbeat: tuple[int, int] = (30, 90), progress: bool = True, scheduler: str | None = None) -> dict:
     """``workers`` local worker processes on the same studies (one core each)."""
+    address = farm.scheduler_address(scheduler)
+    if address:  # trials here, their folds on the Dask cluster
+        return run_on_cluster(plan_list, storage_url_, data, folds, runs_dir, address, workers, heartbeat, progress)
     if workers <= 1:
         return work(plan_list, storage_url_, data, folds, runs_dir, 0, progress, heartbeat)
     from joblib import Parallel, delayed
@@ -312,6 +317,31 @@ def run_workers(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, wo
         delayed(in_worker)(os.getpid(), work, plan_list, storage_url_, data, folds, runs_dir, w,
                            progress and w == 0, heartbeat)
         for w in range(workers))
+    total: dict = {}
+    for r in results:
+        for k, v in r.items():
+            total[k] = total.get(k, 0) + v
+    return total
+
+
+def run_on_cluster(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, address: str, workers: int = 1,
+                   heartbeat: tuple[int, int] = (30, 90), progress: bool = True) -> dict:
+    """The studies' trials run by threads of this process (the Optuna storage is opened
+    here only), each trial's folds trained on the Dask cluster at ``address``: one trial
+    per worker thread the cluster has (at least ``workers``)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cluster = farm.Farm(address, data, folds, runs_dir)
+    n = max(workers or 1, farm.cluster_threads(cluster.client))
+    make_storage(storage_url_, *heartbeat)  # create the tables once, before the threads race to
+    with ThreadPoolExecutor(n, thread_name_prefix="tuning") as threads:
+        futures = [threads.submit(work, plan_list, storage_url_, data, folds, runs_dir, w, progress and w == 0,
+                                  heartbeat, job=cluster.run_job) for w in range(n)]
+        try:
+            results = [f.result() for f in futures]
+        except BaseException:
+            cluster.cancel()  # the other threads' trials stop (failed, queued again) and they end
+            raise
     total: dict = {}
     for r in results:
         for k, v in r.items():
