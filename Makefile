@@ -87,10 +87,15 @@ sync: $(STAMP)  ## sync each notebooks/*.ipynb with its py:percent twin (jupytex
 lab: $(STAMP)  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab --notebook-dir=.
 
-cold-run: $(STAMP)  ## time the quick profile from nothing: results/quick moves to results/quick.previous, then make reproduce
-	rm -rf results/quick.previous
-	test ! -d results/quick || mv results/quick results/quick.previous
-	$(MAKE) reproduce PROFILE=quick
+cold-run: $(STAMP)  ## time the quick profile from nothing: results/quick moves to results/quick.previous, then make reproduce (put back if it fails)
+	@if [ -d results/quick ]; then rm -rf results/quick.previous && mv results/quick results/quick.previous; \
+	elif [ -d results/quick.previous ]; then echo "cold-run: no results/quick; results/quick.previous is kept (the only copy)"; fi; \
+	restore() { [ -d results/quick.previous ] || return 0; rm -rf results/quick.failed; \
+	  if [ -d results/quick ]; then mv results/quick results/quick.failed; fi; \
+	  mv results/quick.previous results/quick && echo "cold-run failed: results/quick is back as it was$$( \
+	  [ ! -d results/quick.failed ] || echo " (the failed run's output: results/quick.failed)")" >&2; }; \
+	trap 'restore; exit 130' INT TERM; \
+	$(MAKE) reproduce PROFILE=quick || { rc=$$?; restore; exit $$rc; }
 
 clean:  ## remove caches (data/interim); keeps .venv, data/raw and results
 	rm -rf data/interim .pytest_cache

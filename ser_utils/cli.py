@@ -54,6 +54,13 @@ def existing_file(text: str) -> str:
     return text
 
 
+def folder(text: str) -> str:
+    """A folder that exists or can be made: not an existing file."""
+    if Path(text).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: a file, not a folder")
+    return text
+
+
 def _emit(args, payload: dict, text: str) -> None:
     print(json.dumps(payload, indent=2) if args.json else text)
 
@@ -198,6 +205,28 @@ def _scheduler(args) -> str | None:
     return address
 
 
+def _check_folds(args) -> None:
+    """Refuse, before any extraction, a RAVDESS-layout corpus too small to fold."""
+    from types import SimpleNamespace
+
+    from ser_utils.data.corpus import CorpusError, index_corpus
+    from ser_utils.reporting.study import study_folds
+
+    reader, root = _reader_root(args)
+    if not reader.is_ravdess or not Path(root).is_dir():
+        return
+    try:
+        actors = sorted(set(int(a) for a in index_corpus(root, errors=[])["actor"]))
+    except CorpusError:
+        return  # the protocol check names it
+    if actors:
+        try:
+            study_folds(SimpleNamespace(corpus="ravdess", actors=np.array(actors)))
+        except ValueError as exc:
+            raise CorpusError(f"{root}: cannot make speaker folds of {len(actors)} actors ({exc}); "
+                              "`python -m ser_utils synth DIR` writes 8") from None
+
+
 def cmd_cv(args) -> int:
     """Cross-validate one spec over the folds (reference folds on RAVDESS; another corpus:
     leave-speakers-out folds, written beside the records as folds.json)."""
@@ -211,6 +240,7 @@ def cmd_cv(args) -> int:
                                  heads="heads", dropout="dropout", computation="computation"))
     feature_set = "mfcc" if model.name == "lstm_baseline" else "mfcc+chroma"
     scheduler = _scheduler(args)
+    _check_folds(args)
     data = _dataset(args, feature_set)
     spec = Spec(replace(model, input_dim=data.dim, n_classes=len(data.classes)),
                 TrainConfig(**_given(args, lr="lr", weight_decay="weight_decay", batch_size="batch_size", T_0="t0",
@@ -278,13 +308,14 @@ def cmd_tune(args) -> int:
     """Run (or join) the tuning studies of a profile's notebook 04."""
     import os
 
-    from ser_utils.paths import results_dir
+    from ser_utils.paths import require_writable, results_dir
     from ser_utils.pipeline import parameters
     from ser_utils.reporting import study, tuning_tables
     from ser_utils.training import tuning
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "04_optuna_tuning", out_dir)
+    require_writable(out_dir, create=False)
     if args.corpus:
         params["corpus"] = args.corpus
     url = tuning.storage_url(out_dir, args.storage or params.get("storage"))
@@ -297,6 +328,7 @@ def cmd_tune(args) -> int:
         print(f"error: storage {shown!r} is not a database URL ({exc}); e.g. "
               "postgresql://user:password@host/db or sqlite:///path/optuna.db", file=sys.stderr)
         return 2
+    _check_storage(url)
     scheduler = _scheduler(args)
     data, folds = study.load(params.get("corpus", "synthetic"), synthetic_actors=params.get("synthetic_actors", 8),
                              cache_dir=params.get("cache_dir"))
@@ -325,13 +357,14 @@ def cmd_tune(args) -> int:
 
 def cmd_fidelity(args) -> int:
     """Compute the fidelity ladder of a profile (notebook 07), resumably."""
-    from ser_utils.paths import results_dir
+    from ser_utils.paths import require_writable, results_dir
     from ser_utils.pipeline import parameters
     from ser_utils.reporting import study
     from ser_utils.training import fidelity
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "07_fidelity", out_dir)
+    require_writable(out_dir, create=False)
     scheduler = _scheduler(args)
     data, folds = study.load(params.get("corpus", "synthetic"), synthetic_actors=params.get("synthetic_actors", 8),
                              cache_dir=params.get("cache_dir"))
@@ -347,11 +380,33 @@ def cmd_fidelity(args) -> int:
     return 0
 
 
+def _check_storage(url: str, write: bool = True) -> None:
+    """A damaged SQLite storage is an error naming it; a locked one is waited for, saying so."""
+    from ser_utils.training.tuning import sqlite_state
+
+    state = sqlite_state(url, write)
+    if state == "locked":
+        print(f"waiting: {url.removeprefix('sqlite:///')} is locked by another process; waiting up to 120 s "
+              "for it to be released", file=sys.stderr, flush=True)
+    elif state:
+        raise StorageProblem(state)
+
+
+class StorageProblem(ValueError):
+    """An Optuna storage that cannot be used (damaged)."""
+
+
 def cmd_tuned(args) -> int:
     """Print the ``tuned`` block: each family's validation-chosen hyperparameters from
     a profile's 100-epoch studies (what ``profiles/quick.yaml`` quotes)."""
+    from ser_utils.paths import results_dir
+    from ser_utils.pipeline import load_profile
     from ser_utils.training import tuned
 
+    load_profile(args.profile)  # unknown profile, bad YAML: named as such, not blamed on optuna.db
+    db = results_dir() / args.profile / "optuna.db"
+    if db.exists():
+        _check_storage(f"sqlite:///{db}", write=False)
     setting = tuned.from_profile(args.profile)
     if not setting:
         print(f"error: results/{args.profile}/optuna.db holds no complete trial of the studies in "
@@ -376,7 +431,11 @@ def cmd_predict(args) -> int:
         except ValueError as exc:
             print(f"error: {predictor.path}: {exc}", file=sys.stderr)
             return 2
-    results = [_predict_one(predictor, f, args) for f in args.files]
+    from ser_utils.workers import isolated
+
+    # each file in a child process: a crash inside native code (a resampler's SIGSEGV) costs that file only
+    results = list(isolated(lambda f: _predict_one(predictor, f, args), args.files,
+                            lambda f, why: {"file": f, "error": f"{f}: {why} while it was analysed"}))
     failed = sum(isinstance(r, dict) and "error" in r for r in results)
     if args.json:
         print(json.dumps(results, indent=2))
@@ -491,7 +550,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading")
     p = add("synth", cmd_synth, "write a synthetic corpus in RAVDESS layout", root=False)
     p.add_argument("out_dir")
-    p.add_argument("--actors", type=positive_int, default=4, help="actors 1..N (default 4)")
+    p.add_argument("--actors", type=positive_int, default=8,
+                   help="actors 1..N (default 8, the fewest that `cv` can fold: 4 leave no training speaker)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sample-rate", type=positive_int, default=16000)
     p.add_argument("--format", choices=["wav", "flac"], default="wav")
@@ -500,7 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = add(name, func, text)
         p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: all cores)")
         if name == "features":
-            p.add_argument("--cache", default=None, help="cache folder (default data/interim/features)")
+            p.add_argument("--cache", default=None, type=folder, help="cache folder (default data/interim/features)")
             corpus_option(p)
     add("params", cmd_params, "parameter counts of the seed-001 and seed-000 models", root=False)
     p = add("cv", cmd_cv, "cross-validate one model spec (reference folds on RAVDESS)")
@@ -523,7 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeding", choices=["distinct", "reference"])
     p.add_argument("--runs", type=positive_int, default=1)
     p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
-    p.add_argument("--runs-dir", default=None, help="run records (default results/runs)")
+    p.add_argument("--runs-dir", default=None, type=folder, help="run records (default results/runs)")
     scheduler_option(p)
     corpus_option(p)
     p = add("bench-train", cmd_bench_train, "seconds per epoch: padded+masked batches vs a packed-sequence loop")
@@ -563,7 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, type=existing_file,
                    help="checkpoint (default: results/quick/models/reslstm_sa_h64_clean.pt, from notebook 03)")
     p.add_argument("--jobs", type=positive_int, default=None, help="feature worker processes (default: all cores)")
-    p.add_argument("--cache", default=None, help="feature cache folder (default data/interim/features)")
+    p.add_argument("--cache", default=None, type=folder, help="feature cache folder (default data/interim/features)")
     p.add_argument("--files", action="store_true", help="with --json: every scored file and its prediction")
     p = add("bench-predict", cmd_bench_predict, "median ms to predict one file on one CPU thread")
     p.add_argument("--model", default=None, type=existing_file)
@@ -586,14 +646,27 @@ def main(argv=None) -> int:
     from ser_utils.data.download import DownloadError
     from ser_utils.inference.checkpoint import CheckpointError
     from ser_utils.profiles import ProfileError
+
+    from ser_utils.paths import WRITE_ERRNOS, StorageError
     from ser_utils.training import farm
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CorpusError, AudioError, DownloadError, ProfileError, CheckpointError) as exc:
+    except (CorpusError, AudioError, DownloadError, ProfileError, CheckpointError, StorageError,
+            StorageProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (farm.SchedulerError, farm.WorkerMismatch) as exc:  # the Dask cluster of --scheduler
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # full disk, read-only folder, a file where a folder should be: one line
+        if exc.errno not in WRITE_ERRNOS:
+            raise
+        print(f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a run record written by a newer version of the code (records.read_record)
+        if "newer than this code" not in str(exc):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return 2

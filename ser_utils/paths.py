@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import contextmanager
@@ -49,8 +50,11 @@ def atomic_path(target: str | os.PathLike, suffix: str = "", durable: bool = Fal
     complete-looking but empty file.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + suffix, dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + suffix, dir=target.parent)
+    except OSError as exc:
+        raise _storage_error(target, exc) from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -60,8 +64,11 @@ def atomic_path(target: str | os.PathLike, suffix: str = "", durable: bool = Fal
         os.replace(tmp, target)
         if durable:
             fsync_path(target.parent)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, StorageError) and (
+                exc.errno is None or exc.errno in WRITE_ERRNOS):
+            raise _storage_error(target, exc) from None
         raise
 
 
@@ -72,3 +79,46 @@ def fsync_path(path: str | os.PathLike) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# The causes of a failed write that are the machine's, not the code's: full disk or
+# quota, read-only or forbidden folder, a path through a file, an I/O error.
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EIO,
+                errno.ENOTDIR, errno.EEXIST}
+
+
+class StorageError(OSError):
+    """A file or folder that cannot be written (full disk, read-only or forbidden folder,
+    a file where a folder should be); ``str()`` is one line naming the path and the cause."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _storage_error(target: Path, exc: OSError) -> StorageError:
+    why = exc.strerror or str(exc)
+    if exc.errno is None:  # numpy's short write: "1058 requested and 992 written"
+        why += " (a short write: is the disk full?)"
+    return StorageError(exc.errno or errno.EIO, f"{target}: cannot write ({why})")
+
+
+def require_writable(folder: str | os.PathLike, create: bool = True) -> Path:
+    """``folder``, or ``StorageError`` naming it and why nothing can be written there:
+    checked before work whose result would be lost (training, extraction). ``create``:
+    make the folder now; else only its nearest existing ancestor is tried."""
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, f"{existing} is a file, not a folder")
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+            existing = folder
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise StorageError(exc.errno or errno.EIO, f"{folder}: cannot write there ({exc.strerror or exc})") from None
+    return folder

@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from ser_utils.paths import atomic_path, project_dir, results_dir
-from ser_utils.profiles import ProfileError, check_profile
+from ser_utils.profiles import ProfileError, check_profile, read_yaml
 
 # Notebooks whose results another notebook reads (only those that exist count).
 UPSTREAM = {
@@ -45,10 +45,7 @@ def load_profile(profile: str) -> dict:
     if not path.exists():
         known = sorted(p.stem for p in path.parent.glob("*.yaml"))
         raise ProfileError(f"unknown profile {profile!r}: {path} not found (profiles: {', '.join(known)})")
-    try:
-        conf = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"{path}: not valid YAML ({exc})") from None
+    conf = read_yaml(path)
     notebooks = {n: project_dir() / "notebooks" / f"{n}.ipynb" for n in notebook_names()}
     return check_profile(conf, path, notebooks)
 
@@ -233,8 +230,11 @@ def run_notebook(name: str, profile: str, out_dir: Path, force: bool = False) ->
             except BaseException:
                 if tmp.exists():
                     tmp.replace(failed)
+                    failed.chmod(0o644)  # readable by the group, like every other output
                 raise
     except pm.PapermillExecutionError as exc:
+        if exc.ename == "KeyboardInterrupt":
+            raise KeyboardInterrupt from None
         print(f"\n[{profile}] {name} FAILED in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
               f"{''.join(exc.traceback[-3:]) if exc.traceback else ''}\n(partial output: {failed})", file=sys.stderr)
         raise SystemExit(1) from None
@@ -261,9 +261,14 @@ def main(argv=None) -> int:
     from ser_utils.data.corpus import CorpusError
     from ser_utils.data.download import DownloadError
 
+    from ser_utils.training.tuning import sqlite_state
+
     try:
         names = select(notebook_names(), args.only)
         load_profile(args.profile)
+        damaged = sqlite_state(f"sqlite:///{out_dir / 'optuna.db'}", write=False)
+        if damaged and damaged != "locked":  # never "up to date" on a damaged study
+            raise ProfileError(damaged)
         check_corpora(args.profile, names, out_dir)
     except (ProfileError, CorpusError, AudioError, DownloadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -271,7 +276,11 @@ def main(argv=None) -> int:
     cold = names == notebook_names() and is_cold(out_dir)
     total = time.perf_counter()
     copy_glossary(out_dir)
-    infos = [run_notebook(name, args.profile, out_dir, force=args.force) for name in names]
+    try:
+        infos = [run_notebook(name, args.profile, out_dir, force=args.force) for name in names]
+    except KeyboardInterrupt:  # Ctrl-C: one line, not pages of coloured traceback
+        print(f"\n[{args.profile}] interrupted; finished notebooks are kept (run again to go on)", file=sys.stderr)
+        return 130
     print(f"[{args.profile}] {len(names)} notebook(s) in {time.perf_counter() - total:.0f} s -> {out_dir}")
     if cold and not any(i.get("reused") for i in infos):
         record = write_cold_run(out_dir, args.profile, infos)

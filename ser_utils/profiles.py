@@ -33,6 +33,32 @@ MODEL_NAMES = {"models", "sa_models", "checkpoint_model", "focus_model", "prunin
 TUNED_FAMILIES = ("lstm_sa", "reslstm_sa")
 
 
+def read_yaml(path: Path):
+    """A YAML file's contents; a syntax error or a key given twice in one mapping (which
+    YAML loaders silently resolve to the last value) is a ``ProfileError`` naming the file
+    and the line."""
+    import yaml
+
+    class UniqueKeys(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ProfileError(f"{path}: line {key_node.start_mark.line + 1}: key {key!r} given twice "
+                                   f"(first on line {seen[key]})")
+            seen[key] = key_node.start_mark.line + 1
+        return loader.construct_mapping(node, deep=deep)
+
+    UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    try:
+        return yaml.load(Path(path).read_text(), Loader=UniqueKeys)  # noqa: S506 (a SafeLoader)
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from None
+
+
 def _choices() -> dict:
     from ser_utils.models.dense_lstm import DENSE_VARIANTS
     from ser_utils.models.multitask_cnn import LOSS_WEIGHTINGS

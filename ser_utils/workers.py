@@ -56,3 +56,96 @@ def in_worker(parent: int, fn, *args, **kwargs):
     (pass ``os.getpid()`` from the parent)."""
     die_with_parent(parent)
     return fn(*args, **kwargs)
+
+
+def useful(requested: int | None, jobs: int, what: str = "worker processes", cores: int | None = None) -> int:
+    """The number of worker processes worth starting: ``requested`` (default: one per core)
+    but never more than the cores nor than the ``jobs`` left (at least 1). Says so on
+    stderr when it asks for fewer than were requested (``--jobs 100000`` once started
+    hundreds of idle processes until memory ran out)."""
+    cores = cores or os.cpu_count() or 1
+    wanted = requested or cores
+    n = max(1, min(wanted, cores, jobs))
+    if requested and n < requested:
+        print(f"note: {n} {what} instead of {requested} ({cores} core(s), {jobs} job(s) to do)",
+              file=sys.stderr, flush=True)
+    return n
+
+
+def pool(n_jobs: int, **kwargs):
+    """A joblib ``Parallel`` over loky worker processes tied to this process from birth
+    (``die_with_parent`` is their initializer), so that no worker, idle or busy, outlives
+    it, even when it is killed during their start-up. Jobs still go through ``in_worker``."""
+    from joblib import Parallel
+    from joblib._parallel_backends import LokyBackend
+
+    backend = LokyBackend(initializer=die_with_parent, initargs=(os.getpid(),))
+    return Parallel(n_jobs=n_jobs, backend=backend, **kwargs)
+
+
+_DONE = "\0done"
+
+
+def isolated(fn, items, crashed):
+    """Yield ``fn(item)`` for each item, in order, each computed in a forked child process
+    tied to this one. When the child dies (a crash inside native code: SIGSEGV in a
+    resampler, an abort), yield ``crashed(item, why)`` for that item and go on with the
+    rest in a fresh child: no single item can take the others' answers down. An exception
+    ``fn`` raises is raised here."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    items = list(items)
+    i = 0
+    while i < len(items):
+        mine, theirs = ctx.Pipe()
+        child = ctx.Process(target=_serve, args=(os.getpid(), fn, theirs), daemon=True)
+        child.start()
+        theirs.close()
+        try:
+            while i < len(items):
+                mine.send(items[i])
+                try:
+                    ok, answer = mine.recv()
+                except (EOFError, ConnectionError):
+                    child.join()
+                    answer, ok = crashed(items[i], _death(child.exitcode)), True
+                    i += 1
+                    yield answer
+                    break
+                i += 1
+                if not ok:
+                    raise answer
+                yield answer
+            else:
+                mine.send(_DONE)
+        finally:
+            mine.close()
+            child.join(timeout=10)
+            if child.is_alive():
+                child.kill()
+
+
+def _serve(parent: int, fn, conn) -> None:
+    die_with_parent(parent)
+    while True:
+        try:
+            item = conn.recv()
+        except EOFError:
+            return
+        if isinstance(item, str) and item == _DONE:
+            return
+        try:
+            answer = (True, fn(item))
+        except Exception as exc:
+            answer = (False, exc)
+        conn.send(answer)
+
+
+def _death(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"its process crashed ({signal.Signals(-code).name})"
+        except ValueError:
+            pass
+    return f"its process ended unexpectedly (exit status {code})"

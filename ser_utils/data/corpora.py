@@ -181,8 +181,17 @@ def files_under(root: str | Path, errors: list[str] | None = None) -> list[Path]
         raise CorpusError(f"{root}: corpus folder not found")
     extensions = audio_extensions()
     found, todo = [], [root]
+    seen = set()  # folders by (device, inode): a symlink loop is walked once, not 40 levels deep
     while todo:
         folder = todo.pop()
+        try:
+            st = folder.stat()
+        except OSError:
+            st = None
+        if st is not None:
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
         try:
             entries = list(folder.iterdir())
         except OSError as exc:

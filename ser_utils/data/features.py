@@ -13,15 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from ser_utils.data.audio import read_audio
-from ser_utils.paths import atomic_path, interim_dir
-from ser_utils.workers import in_worker
+from ser_utils.data.audio import AudioError, read_audio
+from ser_utils.paths import atomic_path, interim_dir, require_writable
+from ser_utils.workers import in_worker, pool, useful
+
+
+class DamagedCacheWarning(UserWarning):
+    """A feature-cache entry could not be read; it was moved aside and is computed again."""
 
 
 @dataclass(frozen=True)
@@ -224,8 +229,28 @@ class FeatureCache:
         return self.folder / f"{digest}.npy"
 
     def load(self, digest: str) -> np.ndarray | None:
+        """The cached features, or None: none cached, or a damaged entry (truncated, empty,
+        not ``(frames, dim)`` float32), which is named in a ``DamagedCacheWarning``, moved
+        aside as ``NAME.npy.corrupt`` and so computed again."""
         path = self.entry(digest)
-        return np.load(path) if path.exists() else None
+        if not path.exists():
+            return None
+        try:
+            feats = np.load(path, allow_pickle=False)
+            why = None if (feats.ndim == 2 and feats.shape[1] == self.config.dim and feats.dtype == np.float32
+                           and len(feats) > 0) else f"an array of shape {feats.shape} and type {feats.dtype}"
+        except (ValueError, EOFError, OSError) as exc:  # truncated, 0 bytes, not .npy
+            feats, why = None, f"{type(exc).__name__}: {exc}"
+        if why is None:
+            return feats
+        aside = path.with_name(path.name + ".corrupt")
+        try:
+            os.replace(path, aside)
+        except FileNotFoundError:  # another worker moved it first
+            pass
+        warnings.warn(f"{path}: damaged feature-cache entry ({why}); moved to {aside.name}, computed again",
+                      DamagedCacheWarning, stacklevel=2)
+        return None
 
     def store(self, digest: str, features: np.ndarray) -> None:
         if not (self.folder / "config.json").exists():
@@ -245,7 +270,12 @@ def _compute_chunk(jobs, config, cache_root):
     out = []
     with threadpool_limits(1):
         for path, digest in jobs:
-            feats = extract_file(path, config)
+            try:
+                feats = extract_file(path, config)
+            except AudioError:
+                raise
+            except Exception as exc:  # anything else about this file: name it
+                raise AudioError(f"{path}: feature extraction failed ({type(exc).__name__}: {exc})") from exc
             cache.store(digest, feats)
             out.append((digest, feats))
     return out
@@ -265,7 +295,7 @@ def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: st
     """Features of each file (``(frames, dim)`` float32 arrays, in order), read from
     the cache or computed in parallel worker processes (joblib) and cached.
     With ``return_digests`` also the files' content hashes."""
-    from joblib import Parallel, delayed
+    from joblib import delayed
     from tqdm import tqdm
 
     paths = [str(p) for p in paths]
@@ -282,8 +312,9 @@ def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: st
         else:
             found[digest] = cached
     if todo:
-        n_jobs = n_jobs or min(os.cpu_count() or 1, 8)
+        require_writable(cache.folder)
         jobs = [(p, d) for d, p in todo.items()]
+        n_jobs = useful(n_jobs, len(jobs), "feature processes") if n_jobs else min(os.cpu_count() or 1, 8, len(jobs))
         size = max(1, min(16, len(jobs) // (4 * n_jobs)))
         chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
         bar = tqdm(total=len(jobs), desc="features", unit="file", disable=not progress)
@@ -291,7 +322,7 @@ def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: st
             results = (_compute_chunk(c, config, cache.root) for c in chunks)
         else:
             warm_up(config)
-            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            results = pool(n_jobs, return_as="generator_unordered")(
                 delayed(in_worker)(os.getpid(), _compute_chunk, c, config, cache.root) for c in chunks)
         for chunk in results:
             for digest, feats in chunk:

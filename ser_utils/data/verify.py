@@ -251,6 +251,7 @@ def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: b
         return report
     hashes: dict[str, str] = {}
     durations = []
+    lengths = []
     for path, relpath in tqdm(list(zip(index["path"], index["relpath"])), desc="verify", disable=not progress,
                               unit="file"):
         if corpus.manifest is not None and not Path(path).exists():
@@ -261,6 +262,7 @@ def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: b
             report.errors.append(str(exc))
             continue
         durations.append(samples.shape[0] / sr)
+        lengths.append((relpath, samples.shape[0] / sr, sr))
         if samples.shape[1] > 1:
             same = all(np.array_equal(samples[:, 0], samples[:, c]) for c in range(1, samples.shape[1]))
             report.stereo.append(f"{relpath} ({samples.shape[1]} channels{', identical' if same else ''})")
@@ -275,10 +277,25 @@ def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: b
         else:
             report.errors.append(f"identical audio: {relpath} is a byte-identical copy of {hashes[digest]} "
                                  "(not RAVDESS's one known identical pair)")
+    report.errors.extend(implausible_lengths(lengths))
     if durations:
         report.durations = {"min": float(np.min(durations)), "median": float(np.median(durations)),
                             "max": float(np.max(durations)), "total_hours": float(np.sum(durations) / 3600)}
     return report
+
+
+# A corpus file this many times longer than the corpus' median (and over a minute) is
+# no utterance: a header that lies about the sample rate (RAVDESS: 2.9 to 5.3 s).
+LONG_FACTOR, LONG_SECONDS = 20, 60.0
+
+
+def implausible_lengths(lengths) -> list[str]:
+    """Errors for files far longer than the corpus' median (``[(relpath, seconds, rate)]``)."""
+    if not lengths:
+        return []
+    limit = max(LONG_SECONDS, LONG_FACTOR * float(np.median([s for _, s, _ in lengths])))
+    return [f"{relpath}: {seconds:.0f} s at {rate} Hz, far longer than the corpus' utterances (limit {limit:.0f} s): "
+            "a header that lies about the sample rate?" for relpath, seconds, rate in lengths if seconds > limit]
 
 
 def _stem(relpath: str) -> str:

@@ -32,10 +32,43 @@ def model_path(out_dir: str | Path, model: str = "reslstm_sa", hidden: int = 64)
     return Path(out_dir) / "models" / f"{model}_h{hidden}_clean.pt"
 
 
+def _numpy_globals() -> list:
+    """The numpy reconstructors a checkpoint's mean and std need (numpy 1 and 2 names)."""
+    import numpy as np
+
+    found = [np.ndarray, np.dtype] + [type(np.dtype(t)) for t in ("float32", "float64", "int64")]
+    for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        try:
+            mod = __import__(module, fromlist=["_reconstruct"])
+        except ImportError:
+            continue
+        found += [getattr(mod, "_reconstruct"), getattr(mod, "scalar")]
+    return found
+
+
+def read_data(path: str | Path):
+    """A ``.pt`` file's contents as data (``weights_only=True``: tensors, containers,
+    numbers, strings and numpy arrays only), never running code a pickle asks for:
+    ``CheckpointError`` naming the file and the refused global instead."""
+    import re
+
+    try:
+        with torch.serialization.safe_globals(_numpy_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        text = str(exc)
+        refused = re.search(r"GLOBAL ([\w.]+)|Unsupported class ([\w.]+)", text)
+        if refused or "Weights only load failed" in text:
+            what = (refused.group(1) or refused.group(2)) if refused else "code"
+            raise CheckpointError(f"{path}: refused: the file asks to run code or build objects on loading "
+                                  f"({what}); a checkpoint holds data only") from None
+        raise CheckpointError(f"{path}: not a readable checkpoint ({text.splitlines()[0] if text else type(exc).__name__})") from None
+
+
 def load_run(path: str | Path):
     """A run's weights saved by ``run_job(save_weights=True)``: the model in eval mode
     and the normalisation statistics it was trained with."""
-    run = torch.load(path, map_location="cpu", weights_only=False)
+    run = read_data(path)
     return _build(run["model"], run["state_dict"]), run["mean"], run["std"]
 
 
@@ -51,7 +84,7 @@ def save(path: str | Path, run_weights: str | Path, spec, sample_rate: int,
     inference needs. ``sample_rate``: the rate the training features were computed at
     (other audio is resampled to it). ``labels``: the class names of the model's outputs
     (the training corpus' classes). ``provenance``: JSON-able facts (study, trial...)."""
-    run = torch.load(run_weights, map_location="cpu", weights_only=False)
+    run = read_data(run_weights)
     feature_config = replace(feature_config, sample_rate=int(sample_rate))
     payload = {"format": FORMAT, "state_dict": run["state_dict"], "model": run["model"],
                "feature_config": asdict(feature_config), "feature_set": spec.feature_set,
@@ -70,14 +103,63 @@ def load(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise MissingCheckpoint(f"{path}: no such model file (notebook 03 writes it; run `make reproduce`)")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:
-        raise CheckpointError(f"{path}: not a readable checkpoint ({exc})") from None
+    ckpt = read_data(path)
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a ser_utils checkpoint (expected format {FORMAT!r})")
-    return {**ckpt, "model": _build(ckpt["model"], ckpt["state_dict"]), "model_config": ckpt["model"],
-            "feature_config": FeatureConfig(**ckpt["feature_config"])}
+    model, feature_config = _checked(path, ckpt)
+    return {**ckpt, "model": model, "model_config": ckpt["model"], "feature_config": feature_config}
+
+
+REQUIRED = ("state_dict", "model", "feature_config", "feature_set", "mean", "std", "labels")
+
+
+def _checked(path: Path, ckpt: dict):
+    """The built model and the FeatureConfig of a checkpoint, after checking that its parts
+    fit together (weights and model, labels and outputs, statistics and features):
+    ``CheckpointError`` naming the checkpoint and the part otherwise."""
+    import numpy as np
+
+    from ser_utils.data.dataset import feature_dim
+
+    missing = [k for k in REQUIRED if k not in ckpt]
+    if missing:
+        raise CheckpointError(f"{path}: damaged checkpoint: no {', '.join(missing)}")
+    for part, cls in (("model", ModelConfig), ("feature_config", FeatureConfig)):
+        if not isinstance(ckpt[part], dict):
+            raise CheckpointError(f"{path}: damaged checkpoint: {part} is a {type(ckpt[part]).__name__}, not a mapping")
+        try:
+            cls(**ckpt[part])
+        except TypeError as exc:
+            raise CheckpointError(f"{path}: damaged checkpoint: {part}: {exc}") from None
+    config, features = ModelConfig(**ckpt["model"]), FeatureConfig(**ckpt["feature_config"])
+    try:
+        model = _build(ckpt["model"], ckpt["state_dict"])
+    except Exception as exc:  # unknown family, missing or unexpected weights, wrong sizes
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        raise CheckpointError(f"{path}: the weights do not fit its model {config.name} (hidden {config.hidden}): "
+                              + "; ".join(lines[:3])) from None
+    labels = ckpt["labels"]
+    if not isinstance(labels, (list, tuple)) or not all(isinstance(x, str) for x in labels) \
+            or len(labels) != config.n_classes:
+        raise CheckpointError(f"{path}: damaged checkpoint: {len(labels) if isinstance(labels, (list, tuple)) else '?'}"
+                              f" label(s) for a model with {config.n_classes} outputs")
+    try:
+        dim = feature_dim(features, ckpt["feature_set"])
+    except Exception as exc:
+        raise CheckpointError(f"{path}: damaged checkpoint: feature_set {ckpt['feature_set']!r} ({exc})") from None
+    if config.input_dim != dim:
+        raise CheckpointError(f"{path}: damaged checkpoint: the model takes {config.input_dim} features, "
+                              f"its feature configuration gives {dim}")
+    for part in ("mean", "std"):
+        try:
+            value = np.asarray(ckpt[part], dtype=np.float64)
+        except (TypeError, ValueError):
+            value = np.zeros(0)
+        if value.shape != (dim,) or not np.isfinite(value).all() or (part == "std" and (value <= 0).any()):
+            raise CheckpointError(f"{path}: damaged checkpoint: {part} has shape {value.shape}"
+                                  f"{'' if value.shape != (dim,) else ' and non-finite or non-positive values'}, "
+                                  f"expected {dim} finite values{' > 0' if part == 'std' else ''}")
+    return model, features
 
 
 def spec_of(ckpt: dict):

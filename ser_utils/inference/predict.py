@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ser_utils.data.audio import AudioError, level_warning, read_audio
+from ser_utils.data.audio import AudioError, level_warning, read_audio, scale_warning
 from ser_utils.data.dataset import feature_dim
 from ser_utils.data.features import file_values, frame_features, mel_db, spectrum
 from ser_utils.inference import checkpoint
@@ -43,9 +43,11 @@ class Predictor:
         return self._analyse(path)[0]
 
     def _analyse(self, path) -> tuple[np.ndarray, float]:
-        """Normalised features and the peak mel dB (the input's level)."""
+        """Normalised features and the peak mel dB (the input's level); ``self.peak``: the
+        largest absolute sample (float audio far beyond [-1, 1] gets a warning)."""
         samples, sr = read_audio(path)
         self.check_length(path, len(samples), sr)
+        self.peak = float(np.abs(samples).max())
         with one_thread():
             power, sr = spectrum(samples, sr, self.config)
             db = mel_db(power, sr, self.config)
@@ -77,8 +79,8 @@ class Predictor:
         """The answer for one file: top emotion, probabilities, a level warning if any."""
         out = {"file": str(path), "emotion": self.labels[int(probs.argmax())],
                "probabilities": {k: round(float(v), 6) for k, v in zip(self.labels, probs)}}
-        warning = level_warning(db_max)
-        return {**out, "warning": warning} if warning else out
+        warnings = [w for w in (scale_warning(getattr(self, "peak", 0.0)), level_warning(db_max)) if w]
+        return {**out, "warning": "; ".join(warnings)} if warnings else out
 
     def predict(self, path: str | Path) -> dict:
         start = time.perf_counter()

@@ -13,11 +13,11 @@ import numpy as np
 
 from ser_utils.data.dataset import Dataset
 from ser_utils.models import build_model, count_parameters
-from ser_utils.paths import atomic_path, results_dir
+from ser_utils.paths import atomic_path, require_writable, results_dir
 from ser_utils.training import farm, metrics
 from ser_utils.training.loop import Spec, experiment_key, for_data, pick_device, run_job
 from ser_utils.training.records import RunRecord, read_record, record_path
-from ser_utils.workers import in_worker
+from ser_utils.workers import in_worker, pool, useful
 
 
 def _write_spec(folder: Path, spec: Spec, data: Dataset, folds) -> None:
@@ -57,7 +57,7 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
     CUDA they run in this process. With a Dask scheduler (``scheduler`` or
     ``$DASK_SCHEDULER``) they run on its cluster's workers, the records written here
     (``training.farm``). Returns each spec's records, ordered (run, fold)."""
-    from joblib import Parallel, delayed
+    from joblib import delayed
     from tqdm import tqdm
 
     runs_dir = Path(runs_dir or results_dir() / "runs")
@@ -68,6 +68,8 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
     todo = [(spec, key, r, f) for spec, key in zip(specs, keys) for r in runs for f in range(len(folds))
             if read_record(record_path(runs_dir, key, r, f)) is None]
     todo.sort(key=lambda job: -count_parameters(build_model(job[0].model)) * job[0].train.epochs)
+    for key in {job[1] for job in todo}:  # a read-only folder: refused before training, not after
+        require_writable(runs_dir / key)
     address = farm.scheduler_address(scheduler)
     if todo and address:  # a Dask cluster's workers train, this process writes the records
         bar = tqdm(total=len(todo), desc=desc, unit="fold", disable=not progress)
@@ -75,12 +77,12 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
         bar.close()
     elif todo:
         cuda = pick_device().type == "cuda"
-        n_jobs = 1 if cuda else min(n_jobs or os.cpu_count() or 1, len(todo))
+        n_jobs = 1 if cuda else useful(n_jobs, len(todo), "training processes")
         bar = tqdm(total=len(todo), desc=desc, unit="fold", disable=not progress)
         if n_jobs == 1:
             results = (run_job(spec, data, folds, key, r, f, runs_dir, save_weights) for spec, key, r, f in todo)
         else:  # workers tied to this process: killing it stops the training
-            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            results = pool(n_jobs, return_as="generator_unordered")(
                 delayed(in_worker)(os.getpid(), run_job, spec, data, folds, key, r, f, runs_dir, save_weights)
                 for spec, key, r, f in todo)
         for _ in results:

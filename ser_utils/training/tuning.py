@@ -33,7 +33,7 @@ from ser_utils.models import ModelConfig
 from ser_utils.training import farm
 from ser_utils.training.cv import pooled_uar
 from ser_utils.training.loop import Spec, TrainConfig, experiment_key, run_job
-from ser_utils.workers import in_worker
+from ser_utils.workers import in_worker, pool, useful
 
 SPACES = {
     # seed 000 (slides) and the reference README
@@ -137,6 +137,38 @@ def make_storage(url: str, heartbeat_interval: int = 30, grace_period: int = 90,
             if attempt == 4 or "already exists" not in str(exc) and "UNIQUE" not in str(exc):
                 raise
             time.sleep(1 + attempt)
+
+
+def sqlite_state(url: str, write: bool = True) -> str | None:
+    """An SQLite storage's state, asked without waiting: None (usable, or not SQLite, or
+    not there yet), ``"locked"`` (another process holds a lock that Optuna would wait up to
+    120 s for) or a message naming a damaged file."""
+    import sqlite3
+
+    if not url.startswith("sqlite:///"):
+        return None
+    path = Path(url.removeprefix("sqlite:///"))
+    if not path.is_file():
+        return None
+    con = None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode={'rw' if write else 'ro'}", uri=True, timeout=0)
+        rows = con.execute("PRAGMA quick_check").fetchall()
+        if write:
+            con.execute("BEGIN IMMEDIATE")
+            con.rollback()
+        if rows != [("ok",)]:
+            return f"{path}: damaged Optuna storage ({'; '.join(str(r[0]) for r in rows[:3])}); move it aside"
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return "locked"
+        return f"{path}: unusable Optuna storage ({exc})"
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "database disk image is malformed"
+        return f"{path}: damaged Optuna storage ({exc}); move it aside (its studies are then run again)"
+    finally:
+        if con is not None:
+            con.close()
+    return None
 
 
 def storage_url(out_dir: str | Path, storage: str | None = None) -> str:
@@ -302,18 +334,37 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
     return ran
 
 
+def trials_left(plan_list, storage, data: Dataset) -> int:
+    """Trials the studies still need (running and waiting ones counted as done), at least 1."""
+    import optuna
+
+    names = {s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
+    left = 0
+    for plan in plan_list:
+        name = plan.study_name(data)
+        n = (_counts(optuna.load_study(study_name=name, storage=storage)) if name in names
+             else dict.fromkeys(LIVE + ("FAIL",), 0))
+        pending = n["RUNNING"] + n["WAITING"]
+        left += max(plan.trials - n["COMPLETE"] - n["PRUNED"] - pending, plan.min_complete - n["COMPLETE"] - pending, 0)
+    return max(1, left)
+
+
 def run_workers(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, workers: int = 1,
                 heartbeat: tuple[int, int] = (30, 90), progress: bool = True, scheduler: str | None = None) -> dict:
-    """``workers`` local worker processes on the same studies (one core each)."""
+    """``workers`` local worker processes on the same studies (one core each), no more
+    than the cores and the trials left (``workers.useful`` says so when it cuts)."""
     address = farm.scheduler_address(scheduler)
     if address:  # trials here, their folds on the Dask cluster
         return run_on_cluster(plan_list, storage_url_, data, folds, runs_dir, address, workers, heartbeat, progress)
     if workers <= 1:
         return work(plan_list, storage_url_, data, folds, runs_dir, 0, progress, heartbeat)
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
-    make_storage(storage_url_, *heartbeat)  # create the tables once, before the workers race to
-    results = Parallel(n_jobs=workers)(  # workers tied to this process: killing it stops them
+    storage = make_storage(storage_url_, *heartbeat)  # create the tables once, before the workers race to
+    workers = useful(workers, trials_left(plan_list, storage, data), "tuning workers")
+    if workers <= 1:
+        return work(plan_list, storage_url_, data, folds, runs_dir, 0, progress, heartbeat)
+    results = pool(workers)(  # workers tied to this process from birth: killing it stops them
         delayed(in_worker)(os.getpid(), work, plan_list, storage_url_, data, folds, runs_dir, w,
                            progress and w == 0, heartbeat)
         for w in range(workers))
