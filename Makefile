@@ -15,6 +15,11 @@ WORKERS    ?=
 ifdef STORAGE
 export OPTUNA_STORAGE := $(STORAGE)
 endif
+# SCHEDULER=tcp://HOST:PORT runs the training jobs (cv, tune, fidelity, the notebooks') on
+# that Dask cluster's workers, the records written here; default: local processes.
+ifdef SCHEDULER
+export DASK_SCHEDULER := $(SCHEDULER)
+endif
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONUNBUFFERED := 1
 

@@ -260,6 +260,7 @@ def main(argv=None) -> int:
     from ser_utils.data.audio import AudioError
     from ser_utils.data.corpus import CorpusError
     from ser_utils.data.download import DownloadError
+    from ser_utils.training import farm
 
     from ser_utils.training.tuning import sqlite_state
 
@@ -270,7 +271,8 @@ def main(argv=None) -> int:
         if damaged and damaged != "locked":  # never "up to date" on a damaged study
             raise ProfileError(damaged)
         check_corpora(args.profile, names, out_dir)
-    except (ProfileError, CorpusError, AudioError, DownloadError) as exc:
+        farm.check()  # $DASK_SCHEDULER (make reproduce SCHEDULER=...): reachable before any notebook runs
+    except (ProfileError, CorpusError, AudioError, DownloadError, farm.SchedulerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     cold = names == notebook_names() and is_cold(out_dir)

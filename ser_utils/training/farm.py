@@ -272,3 +272,15 @@ def train(address: str, todo, data, folds, runs_dir, save_weights: bool = False,
     finally:
         farm.cancel()  # after an error or an interrupt, the cluster stops training for nobody
     return farm.written
+
+
+def check(address: str | None = None) -> str | None:
+    """Raise ``SchedulerError`` now if the scheduler (``address`` or ``$DASK_SCHEDULER``)
+    cannot be reached; the connection is closed again. Returns the address (None: local)."""
+    address = scheduler_address(address)
+    if address:
+        client = connect(address)
+        with _lock:
+            _clients.pop(address, None)
+        client.close()
+    return address
