@@ -9,11 +9,16 @@ Subpackages along the data flow (ARCHITECTURE.md); each imports only from those 
 - ``inference``  a checkpoint at work: predict, stream
 - ``reporting``  run records -> tables and figures: summaries, plots, comparison, the README's results
 
-Beside them: ``paths`` and ``literature`` (imported by every stage), ``pipeline`` (runs the
+Beside them: ``numerics`` (the pinned floating-point code paths, set on import), ``paths`` and ``literature`` (imported by every stage), ``pipeline`` (runs the
 notebooks) and ``cli`` (``python -m ser_utils``).
 """
 
 import warnings
+
+from ser_utils import numerics
+
+# pin the floating-point code paths (numerics.PINNED_ENV) before numpy or torch load
+numerics.apply()
 
 # tqdm.auto (imported by some dependencies) warns in a notebook without ipywidgets; the
 # progress bars the package draws are plain tqdm and need none

@@ -396,6 +396,94 @@ class StorageProblem(ValueError):
     """An Optuna storage that cannot be used (damaged)."""
 
 
+def cmd_numerics(args) -> int:
+    """The numerics in force here (``ser_utils.numerics``); ``--probe``: which operations
+    change their bits with each library's instruction set (``training.numerics_probe``)."""
+    from ser_utils import numerics
+
+    state = numerics.state()
+    payload = {"state": state, "pinned_env": numerics.PINNED_ENV}
+    text = (f"numerics: {state['numerics']} (asked for: {numerics.requested()}; SER_NUMERICS=native turns pinning off)\n"
+            f"CPU: {state['cpu']}\ntorch kernels: {state['torch_capability']}; OpenBLAS kernel: {state['openblas_core']}; "
+            f"numpy AVX-512 loops: {state['numpy_avx512_loops'] or 'none'}\nlibraries: {state['libraries']}")
+    if args.probe:
+        from ser_utils.training import numerics_probe
+
+        results = numerics_probe.probe()
+        payload["probe"] = results
+        text += "\n\n" + numerics_probe.table(results)
+    _emit(args, payload, text)
+    return 0
+
+
+def cmd_replay(args) -> int:
+    """Retrain the first epochs of stored (run, fold) records and compare their histories;
+    exit 0 when every one agrees to the stored rounding, 1 otherwise. Each record is replayed
+    under the numerics it was made under (``--numerics``: or as given): a process whose
+    numerics differ re-runs this command in a child process with the right environment."""
+    import os
+    import subprocess
+
+    from ser_utils import numerics
+    from ser_utils.data.dataset import load_dataset
+    from ser_utils.training import replay
+    from ser_utils.training.records import RunRecord
+
+    paths = [p for given in args.records for p in replay.records_in(given)]
+    loaded = [(p, RunRecord.load(p)) for p in paths]
+    wanted = {p: (replay.setting_of(r) if args.numerics == "record" else
+                  numerics.NAME if args.numerics == "pinned" else numerics.NATIVE) for p, r in loaded}
+    here = numerics.state()["numerics"]
+    status, results = 0, []
+    for setting in sorted(set(wanted.values()) - {here}):  # records that need other numerics: a child process
+        group = [str(p) for p in paths if wanted[p] == setting]
+        cmd = [sys.executable, "-m", "ser_utils", "replay", *group, "--epochs", str(args.epochs), "--numerics",
+               "pinned" if setting == numerics.NAME else "native"] + (["--root", args.root] if args.root else [])
+        if os.environ.get("SER_REPLAY_CHILD"):
+            print(f"error: could not put this process under {setting} numerics (it runs under {here})",
+                  file=sys.stderr)
+            return 2
+        env = {**numerics.environment(setting), "SER_REPLAY_CHILD": "1"}
+        if args.json:
+            child = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True)
+            if child.returncode not in (0, 1):
+                sys.stderr.write(child.stderr)
+                return child.returncode
+            results += json.loads(child.stdout)["replays"]
+        else:
+            child = subprocess.run(cmd, env=env)
+            if child.returncode not in (0, 1):
+                return child.returncode
+        status = max(status, child.returncode)
+    datasets = {}
+    for path, record in loaded:
+        if wanted[path] != here:
+            continue
+        feature_set = record.spec.get("feature_set", "mfcc+chroma")
+        if feature_set not in datasets:
+            data = _dataset(args, feature_set)
+            datasets[feature_set] = (data, _folds_for(data))
+        data, folds = datasets[feature_set]
+        try:
+            result = replay.replay(record, data, folds, epochs=args.epochs)
+        except ValueError as exc:
+            raise ReplayError(f"{path}: {exc}") from exc
+        result["path"] = str(path)
+        results.append(result)
+        status = max(status, 0 if result["agree"] else 1)
+        if not args.json:
+            print(f"{path}\n{replay.describe(result)}\n", flush=True)
+    if args.json:
+        print(json.dumps({"replays": results, "agree": all(r["agree"] for r in results)}, indent=2))
+    elif len(results) > 1:
+        print(f"{len(results)} records replayed here; {sum(r['agree'] for r in results)} agree")
+    return status
+
+
+class ReplayError(ValueError):
+    """A record that cannot be replayed here (other data, other folds)."""
+
+
 def cmd_tuned(args) -> int:
     """Print the ``tuned`` block: each family's validation-chosen hyperparameters from
     a profile's 100-epoch studies (what ``profiles/quick.yaml`` quotes)."""
@@ -606,6 +694,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--out-dir", default=None, help="default: results/<profile>")
     scheduler_option(p)
+    p = add("numerics", cmd_numerics, "the floating-point code paths in force (pinned or native) and, with "
+                                      "--probe, which operations round differently per instruction set", root=False)
+    p.add_argument("--probe", action="store_true", help="run each operation under each library's ISA cap")
+    p = add("replay", cmd_replay, "retrain the first epochs of stored run records and compare their histories "
+                                  "(exit 0: all agree to the stored rounding; 1: some differ, with why)")
+    p.add_argument("records", nargs="+", help="run record files, experiment folders (their first record) or "
+                                              "runs folders (the first record of each experiment)")
+    p.add_argument("--epochs", type=positive_int, default=2, help="epochs to replay (default 2)")
+    p.add_argument("--numerics", choices=["record", "pinned", "native"], default="record",
+                   help="replay under the record's numerics (default), the pinned ones or the native ones")
     p = add("tuned", cmd_tuned, "print the hyperparameters the 100-epoch studies chose on validation, per model "
                                 "family, as the profile's `tuned` block", root=False)
     p.add_argument("--profile", default="full")
@@ -654,7 +752,7 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except (CorpusError, AudioError, DownloadError, ProfileError, CheckpointError, StorageError,
-            StorageProblem) as exc:
+            StorageProblem, ReplayError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (farm.SchedulerError, farm.WorkerMismatch) as exc:  # the Dask cluster of --scheduler

@@ -1,3 +1,5 @@
+import ser_utils  # noqa: F401  first: pins the numerics (ser_utils.numerics) before numpy or torch loads
+
 import os
 import shutil
 from pathlib import Path

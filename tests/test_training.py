@@ -1,14 +1,16 @@
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix
 
-from ser_utils import training
+from ser_utils import numerics, training
 from ser_utils.data.folds import make_fold
 from ser_utils.models import ModelConfig
 from ser_utils.training import (RECORD_VERSION, RunRecord, Spec, TrainConfig, cross_validate, loop, pooled_uar,
                                 record_path, run_seed)
+from ser_utils.training import records
 from ser_utils.training.bench import bench_train
 
 ACTORS = range(1, 13)
@@ -90,8 +92,17 @@ def test_run_record_round_trip_and_versions(learn_data, tmp_path):
     raw = json.loads(path.read_text())
     assert raw["record_version"] == RECORD_VERSION and "test_gender_accuracy" not in raw
     assert RunRecord.load(path) == rec and RunRecord.from_dict(rec.to_dict()) == rec
-    old = {k: v for k, v in raw.items() if k != "record_version"}  # records written before the field existed
-    assert RunRecord.from_dict(old) == rec
+    assert raw["machine"]["numerics"] == numerics.state()["numerics"] and raw["machine"]["cpu"] == numerics.cpu_model()
+    # a version-1 record (no record_version, no machine): read with its numbers untouched and
+    # ``machine`` saying what is known (native numerics: nothing was pinned then; CPU unrecorded)
+    old = {k: v for k, v in raw.items() if k not in ("record_version", "machine")}
+    upgraded = RunRecord.from_dict(old)
+    assert upgraded.machine["numerics"] == "native" and upgraded.machine["cpu"] is None
+    assert dataclasses.replace(upgraded, machine=rec.machine) == rec
+    old_path = tmp_path / "old.json"
+    old_path.write_text(json.dumps(old))
+    assert records.upgrade(old_path) and not records.upgrade(old_path)  # the second call finds nothing to do
+    assert json.loads(old_path.read_text()) == {**old, "record_version": 2, "machine": upgraded.machine}
     with pytest.raises(ValueError, match="newer"):
         RunRecord.from_dict({**raw, "record_version": RECORD_VERSION + 1})
     with pytest.raises(ValueError, match="unknown fields"):

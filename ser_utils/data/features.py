@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ser_utils.data.audio import AudioError, read_audio
+from ser_utils import numerics
 from ser_utils.paths import atomic_path, interim_dir, require_writable
 from ser_utils.workers import in_worker, pool, useful
 
@@ -223,7 +224,10 @@ class FeatureCache:
     def __init__(self, config: FeatureConfig = FeatureConfig(), root: str | Path | None = None):
         self.config = config
         self.root = Path(root) if root else interim_dir() / "features"
-        self.folder = self.root / config.key()
+        # features computed under pinned numerics (ser_utils.numerics) differ in the last
+        # bits from native ones: each setting keeps its own folder (native: the plain key)
+        setting = numerics.requested()
+        self.folder = self.root / (config.key() if setting == numerics.NATIVE else f"{config.key()}-{setting}")
 
     def entry(self, digest: str) -> Path:
         return self.folder / f"{digest}.npy"

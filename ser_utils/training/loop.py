@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from ser_utils.data.corpus import gender_labels
 from ser_utils.data.dataset import Dataset, Split, prepare_fold
 from ser_utils.models import ModelConfig, build_model, count_parameters
+from ser_utils import numerics
 from ser_utils.paths import atomic_path
 from ser_utils.training import metrics
 from ser_utils.training.records import Predictions, RunRecord, read_record, record_path
@@ -331,6 +332,6 @@ def train_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int) -
     record = RunRecord(key=key, spec=spec.to_dict(), label=spec.label(), run=run, fold=fold, seed=seed,
                        seeding=spec.seeding, data=data.fingerprint, synthetic=data.synthetic,
                        fold_actors=asdict(folds[fold]), parameters=count_parameters(build_model(spec.model)),
-                       device=str(device), threads=used_threads, versions=versions(),
+                       device=str(device), threads=used_threads, versions=versions(), machine=numerics.state(),
                        wall_seconds=round(time.perf_counter() - start, 2), **result)
     return record, {"state_dict": state, "model": trained.to_dict(), "mean": norm.mean, "std": norm.std}

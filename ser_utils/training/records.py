@@ -8,9 +8,11 @@ complete-looking but damaged record. A record damaged all the same (disk trouble
 edit by hand) is named in a ``DamagedRecordWarning``, moved aside as
 ``NAME.json.corrupt`` and treated as missing, so the fold is trained again instead of
 stopping the study. ``RECORD_VERSION`` counts changes of the file's layout (records written
-before it existed carry no ``record_version`` and are version 1); a change of what
-training computes bumps ``TRAINER_VERSION`` in ``loop.py`` instead, which changes the
-experiment key.
+before it existed carry no ``record_version`` and are version 1; version 2 added
+``machine``: the CPU, the numerics setting in force, torch's instruction set and the
+numeric libraries, ``ser_utils.numerics.state()``); a change of what training computes
+bumps ``TRAINER_VERSION`` in ``loop.py`` instead, which changes the experiment key.
+``upgrade`` brings an older record's file to the current layout, its numbers untouched.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from ser_utils.paths import atomic_path
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 
 
 class DamagedRecordWarning(UserWarning):
@@ -64,6 +66,7 @@ class RunRecord:
     confusion: list
     test: Predictions
     test_gender_accuracy: float | None = None   # multitask models only
+    machine: dict | None = None  # numerics.state() where it was trained (None: not recorded)
     complete: bool = True
     record_version: int = RECORD_VERSION
 
@@ -75,8 +78,8 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunRecord":
-        d = dict(d)
-        version = d.setdefault("record_version", 1)
+        d = upgraded(d)
+        version = d["record_version"]
         if version > RECORD_VERSION:
             raise ValueError(f"run record version {version} is newer than this code's ({RECORD_VERSION})")
         unknown = sorted(set(d) - {f.name for f in fields(cls)})
@@ -132,6 +135,33 @@ def read_record(path: str | Path) -> RunRecord | None:
     warnings.warn(f"{path}: damaged run record ({why}); moved to {aside.name}, the fold will be trained again",
                   DamagedRecordWarning, stacklevel=2)
     return None
+
+
+def upgraded(raw: dict) -> dict:
+    """A record's dict in the current layout, every stored number untouched. Version 1
+    records (before 2026-12-03) were all trained under native numerics (nothing was pinned
+    then) on a CPU nobody wrote down: ``machine`` says exactly that."""
+    d = dict(raw)
+    version = d.get("record_version", 1)
+    if version == 1:
+        versions = d.get("versions", {})
+        d["machine"] = {"numerics": "native", "cpu": None, "torch_capability": None, "numpy_avx512_loops": None,
+                        "openblas_core": None, "env": None,
+                        "libraries": {k: versions[k] for k in ("torch", "numpy") if k in versions},
+                        "note": "record version 1: numerics were not pinned then; the CPU was not recorded"}
+        d["record_version"] = 2
+    return d
+
+
+def upgrade(path: str | Path) -> bool:
+    """Rewrite the record at ``path`` in the current layout (atomically); False when it already is."""
+    raw = json.loads(Path(path).read_text())
+    new = upgraded(raw)
+    if new == raw:
+        return False
+    RunRecord.from_dict(new)  # refuse to write something unreadable
+    write_record(path, new)
+    return True
 
 
 def record_path(runs_dir: Path, key: str, run: int, fold: int) -> Path:
