@@ -24,7 +24,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data verify features synth reproduce cold-run tune fidelity tune-worker readme test bench-features bench-train bench-predict bench-stream sync lab clean
+.PHONY: help setup data verify features synth reproduce cold-run tune fidelity tune-worker readme check-records numerics test bench-features bench-train bench-predict bench-stream sync lab clean
 
 help:  ## list the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -71,6 +71,12 @@ tune-worker: $(STAMP)  ## one worker joining PROFILE's studies in STORAGE (run o
 readme: $(STAMP)  ## refresh the README's results section from results/quick tables
 	$(PY) -m ser_utils.reporting.readme --profile quick
 
+check-records: $(STAMP)  ## replay 2 epochs of one run record per experiment of PROFILE (exit 1 if any differs, with why)
+	$(PY) -m ser_utils replay results/$(PROFILE)/runs --epochs 2 $(ROOT_ARG)
+
+numerics: $(STAMP)  ## the floating-point code paths in force, and which operations round differently per instruction set
+	$(PY) -m ser_utils numerics --probe
+
 test: $(STAMP)  ## run the test suite (synthetic corpus; real-corpus tests where RAVDESS is found)
 	$(PY) -m pytest
 
@@ -90,7 +96,7 @@ sync: $(STAMP)  ## sync each notebooks/*.ipynb with its py:percent twin (jupytex
 	$(VENV)/bin/jupytext --sync notebooks/[0-9][0-9]_*.py
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+	eval "$$($(PY) -m ser_utils numerics --env)" && $(VENV)/bin/jupyter lab --notebook-dir=.
 
 cold-run: $(STAMP)  ## time the quick profile from nothing: results/quick moves to results/quick.previous, then make reproduce (put back if it fails)
 	@if [ -d results/quick ]; then rm -rf results/quick.previous && mv results/quick results/quick.previous; \

@@ -400,7 +400,20 @@ def cmd_numerics(args) -> int:
     """The numerics in force here (``ser_utils.numerics``); ``--probe``: which operations
     change their bits with each library's instruction set (``training.numerics_probe``)."""
     from ser_utils import numerics
+    from ser_utils.training.records import RunRecord
 
+    if args.env:
+        print(numerics.exports())
+        return 0
+    if args.spread:
+        from ser_utils.training import numerics_probe
+
+        paths = numerics_probe.spread(args.spread, args.profile, args.root, progress=not args.json)
+        rows = [{"variant": v, "file": str(p), **{k: RunRecord.load(p).__dict__[k] for k in ("test_uar", "best_epoch")}}
+                for v, p in zip(numerics_probe.SPREAD_VARIANTS, paths)]
+        _emit(args, {"spread": rows}, "\n".join(f"{r['variant']:24s} test UAR {r['test_uar']:.4f}  best epoch "
+                                                 f"{r['best_epoch'] + 1}" for r in rows))
+        return 0
     state = numerics.state()
     payload = {"state": state, "pinned_env": numerics.PINNED_ENV}
     text = (f"numerics: {state['numerics']} (asked for: {numerics.requested()}; SER_NUMERICS=native turns pinning off)\n"
@@ -425,7 +438,6 @@ def cmd_replay(args) -> int:
     import subprocess
 
     from ser_utils import numerics
-    from ser_utils.data.dataset import load_dataset
     from ser_utils.training import replay
     from ser_utils.training.records import RunRecord
 
@@ -438,7 +450,8 @@ def cmd_replay(args) -> int:
     for setting in sorted(set(wanted.values()) - {here}):  # records that need other numerics: a child process
         group = [str(p) for p in paths if wanted[p] == setting]
         cmd = [sys.executable, "-m", "ser_utils", "replay", *group, "--epochs", str(args.epochs), "--numerics",
-               "pinned" if setting == numerics.NAME else "native"] + (["--root", args.root] if args.root else [])
+               "pinned" if setting == numerics.NAME else "native"] + (["--root", args.root] if args.root else []) \
+            + (["--cache", args.cache] if args.cache else [])
         if os.environ.get("SER_REPLAY_CHILD"):
             print(f"error: could not put this process under {setting} numerics (it runs under {here})",
                   file=sys.stderr)
@@ -461,7 +474,10 @@ def cmd_replay(args) -> int:
             continue
         feature_set = record.spec.get("feature_set", "mfcc+chroma")
         if feature_set not in datasets:
-            data = _dataset(args, feature_set)
+            from ser_utils.data.dataset import load_dataset
+
+            reader, root = _reader_root(args)
+            data = load_dataset(root, feature_set, progress=not args.json, corpus=reader, cache_root=args.cache)
             datasets[feature_set] = (data, _folds_for(data))
         data, folds = datasets[feature_set]
         try:
@@ -697,6 +713,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("numerics", cmd_numerics, "the floating-point code paths in force (pinned or native) and, with "
                                       "--probe, which operations round differently per instruction set", root=False)
     p.add_argument("--probe", action="store_true", help="run each operation under each library's ISA cap")
+    p.add_argument("--spread", default=None, metavar="RECORD", type=existing_file,
+                   help="retrain this record's (run, fold) in full under each numerics variant (a 'machine' "
+                        "each), into results/PROFILE/numerics_spread")
+    p.add_argument("--profile", default="quick")
+    p.add_argument("--root", default=None, help="corpus folder (default: $RAVDESS_DIR, then data/raw/ravdess)")
+    p.add_argument("--env", action="store_true", help="print the export lines that pin a process started by hand "
+                                                  "(eval \"$(python -m ser_utils numerics --env)\"; dask worker)")
     p = add("replay", cmd_replay, "retrain the first epochs of stored run records and compare their histories "
                                   "(exit 0: all agree to the stored rounding; 1: some differ, with why)")
     p.add_argument("records", nargs="+", help="run record files, experiment folders (their first record) or "
@@ -704,6 +727,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=positive_int, default=2, help="epochs to replay (default 2)")
     p.add_argument("--numerics", choices=["record", "pinned", "native"], default="record",
                    help="replay under the record's numerics (default), the pinned ones or the native ones")
+    p.add_argument("--cache", default=None, type=folder, help="feature cache folder (default data/interim/features)")
     p = add("tuned", cmd_tuned, "print the hyperparameters the 100-epoch studies chose on validation, per model "
                                 "family, as the profile's `tuned` block", root=False)
     p.add_argument("--profile", default="full")

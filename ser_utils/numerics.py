@@ -210,3 +210,11 @@ def guaranteed(recorded: dict | None, here: dict) -> tuple[bool, str]:
     if not diffs:
         return True, "same CPU model, numerics and libraries as the record"
     return False, "; ".join(diffs)
+
+
+
+def exports(setting: str | None = None) -> str:
+    """Shell ``export`` lines that put a process started by hand (``dask worker``, a
+    notebook server) under ``setting`` (default: the one asked for here)."""
+    env = environment(setting or requested())
+    return "\n".join(f"export {k}='{env[k]}'" for k in (*PINNED_ENV, SWITCH) if k in env)

@@ -119,8 +119,10 @@ def environment() -> dict:
 
     from ser_utils.training.loop import TRAINER_VERSION
 
+    from ser_utils import numerics
+
     return {"torch": torch.__version__, "numpy": numpy.__version__, "trainer": TRAINER_VERSION,
-            "code": _code_digest()}
+            "code": _code_digest(), "numerics": numerics.state()["numerics"]}
 
 
 def remote_job(spec, data, folds, key: str, run: int, fold: int, save_weights: bool, expected: dict):

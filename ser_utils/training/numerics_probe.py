@@ -137,3 +137,81 @@ def table(results: dict) -> str:
     lines.append("= : the same bits as native on this CPU; ≠ : different bits (that library rounds differently "
                  "with that instruction set)")
     return "\n".join(lines)
+
+
+# "machines" for the spread of one (run, fold): the pinned setting, this CPU's native
+# choice, and single libraries capped as a CPU without the wider ISA would run them
+SPREAD_VARIANTS = {
+    "pinned (x86-avx2-v1)": dict(numerics.PINNED_ENV),
+    "native": {},
+    "ATen AVX2": {"ATEN_CPU_CAPABILITY": "avx2"},
+    "ATen DEFAULT": {"ATEN_CPU_CAPABILITY": "default"},
+    "MKL COMPATIBLE": {"MKL_CBWR": "COMPATIBLE"},
+    "oneDNN AVX2": {"ONEDNN_MAX_CPU_ISA": "AVX2"},
+}
+
+
+def slug(variant: str) -> str:
+    """``pinned (x86-avx2-v1)`` -> ``pinned-x86-avx2-v1``."""
+    return "-".join(variant.lower().replace("(", " ").replace(")", " ").split())
+
+
+def spread_folder(profile: str) -> "Path":
+    from ser_utils.paths import results_dir
+
+    return results_dir() / profile / "numerics_spread"
+
+
+def train_under(variant: str, record_file: str, out_file: str, root: str | None = None) -> None:
+    """Retrain a stored (run, fold) in full in a fresh process under one of
+    ``SPREAD_VARIANTS`` and write its record to ``out_file`` (atomically); nothing when
+    ``out_file`` exists (resumable)."""
+    from pathlib import Path
+
+    if Path(out_file).exists():
+        return
+    env = {**numerics.environment(numerics.NATIVE), **SPREAD_VARIANTS[variant], numerics.SWITCH: "native"}
+    code = ("import sys; from ser_utils.training.numerics_probe import _train_child; "
+            "_train_child(sys.argv[1], sys.argv[2], sys.argv[3] or None)")
+    subprocess.run([sys.executable, "-c", code, record_file, out_file, root or ""], env=env, check=True)
+
+
+def _train_child(record_file: str, out_file: str, root: str | None) -> None:
+    from pathlib import Path
+
+    from ser_utils.data.dataset import load_dataset
+    from ser_utils.data.download import get_corpus
+    from ser_utils.data.folds import REFERENCE_FOLDS
+    from ser_utils.training.loop import Spec, train_job
+    from ser_utils.training.records import RunRecord, write_record
+
+    record = RunRecord.load(record_file)
+    spec = Spec.from_dict(record.spec)
+    data = load_dataset(get_corpus(root, download=False), spec.feature_set, progress=False)
+    if data.fingerprint != record.data:
+        raise ValueError(f"{record_file}: trained on data {record.data}, the corpus gives {data.fingerprint}")
+    new, _ = train_job(spec, data, list(REFERENCE_FOLDS), record.key, record.run, record.fold)
+    write_record(Path(out_file), new.to_dict())
+
+
+def spread(record_file: str, profile: str, root: str | None = None, n_jobs: int = 2, progress: bool = True) -> list:
+    """Train ``record_file``'s (run, fold) under every ``SPREAD_VARIANTS`` entry (two at a
+    time), records in ``results/<profile>/numerics_spread/<key>-runNN-foldF/<variant>.json``;
+    finished ones are kept. Returns their paths."""
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from ser_utils.training.records import RunRecord
+
+    record = RunRecord.load(record_file)
+    folder = spread_folder(profile) / f"{record.key}-run{record.run:02d}-fold{record.fold}"
+    folder.mkdir(parents=True, exist_ok=True)
+    outs = {v: folder / f"{slug(v)}.json" for v in SPREAD_VARIANTS}
+    todo = [v for v, out in outs.items() if not out.exists()]
+    with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool, \
+            tqdm(total=len(todo), desc="numerics spread", unit="fold", disable=not progress) as bar:
+        for _ in pool.map(lambda v: train_under(v, str(record_file), str(outs[v]), root), todo):
+            bar.update()
+    return [Path(p) for p in outs.values()]
