@@ -187,7 +187,11 @@ def write_cold_run(out_dir: Path, profile: str, infos: list[dict]) -> dict:
 
     record = {i["notebook"]: i["seconds"] for i in infos}
     record["total_minutes"] = round(sum(i["seconds"] for i in infos) / 60, 1)
+    from ser_utils import numerics
+
     record["machine"] = {"cores": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+                         "cpu": numerics.cpu_model(), "numerics": numerics.requested(),
+                         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
                          "profile": profile, "finished": infos[-1]["finished"] if infos else None}
     record["profile_sha256"] = profile_digest(profile)
     with atomic_path(Path(out_dir) / "cold_run.json") as tmp:
