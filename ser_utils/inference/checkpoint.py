@@ -58,11 +58,12 @@ def read_data(path: str | Path):
     except Exception as exc:
         text = str(exc)
         refused = re.search(r"GLOBAL ([\w.]+)|Unsupported class ([\w.]+)", text)
-        if refused or "Weights only load failed" in text:
-            what = (refused.group(1) or refused.group(2)) if refused else "code"
+        if refused:
             raise CheckpointError(f"{path}: refused: the file asks to run code or build objects on loading "
-                                  f"({what}); a checkpoint holds data only") from None
-        raise CheckpointError(f"{path}: not a readable checkpoint ({text.splitlines()[0] if text else type(exc).__name__})") from None
+                                  f"({refused.group(1) or refused.group(2)}); a checkpoint holds data only") from None
+        why = re.search(r"WeightsUnpickler error:\s*(.+)", text)  # junk: "Unsupported operand 120"
+        why = why.group(1).strip() if why else (text.splitlines()[0] if text else type(exc).__name__)
+        raise CheckpointError(f"{path}: not a readable checkpoint ({why})") from None
 
 
 def load_run(path: str | Path):
