@@ -76,9 +76,17 @@ def pool(n_jobs: int, **kwargs):
     """A joblib ``Parallel`` over loky worker processes tied to this process from birth
     (``die_with_parent`` is their initializer), so that no worker, idle or busy, outlives
     it, even when it is killed during their start-up. Jobs still go through ``in_worker``."""
+    import warnings
+
     from joblib import Parallel
     from joblib._parallel_backends import LokyBackend
 
+    # loky restarts a worker whose memory grew by more than 300 MB since it started (its
+    # leak guard: a training worker holds a dataset and a model) and, when jobs are still
+    # queued, warns "A worker stopped while some jobs were given to the executor … memory
+    # leak". Nothing is lost: the job had finished and the replacement takes the next one.
+    warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given to the executor",
+                            category=UserWarning)
     backend = LokyBackend(initializer=die_with_parent, initargs=(os.getpid(),))
     return Parallel(n_jobs=n_jobs, backend=backend, **kwargs)
 

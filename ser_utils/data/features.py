@@ -300,7 +300,7 @@ def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: st
     the cache or computed in parallel worker processes (joblib) and cached.
     With ``return_digests`` also the files' content hashes."""
     from joblib import delayed
-    from tqdm import tqdm
+    from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 
     paths = [str(p) for p in paths]
     cache = FeatureCache(config, cache_root)

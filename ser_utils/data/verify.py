@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
+from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 
 from ser_utils.data import corpora
 from ser_utils.data.audio import AudioError, read_audio

@@ -58,7 +58,7 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
     ``$DASK_SCHEDULER``) they run on its cluster's workers, the records written here
     (``training.farm``). Returns each spec's records, ordered (run, fold)."""
     from joblib import delayed
-    from tqdm import tqdm
+    from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 
     runs_dir = Path(runs_dir or results_dir() / "runs")
     keys = [experiment_key(spec, data, folds) for spec in specs]

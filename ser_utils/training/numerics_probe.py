@@ -201,7 +201,7 @@ def spread(record_file: str, profile: str, root: str | None = None, n_jobs: int 
     from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
-    from tqdm import tqdm
+    from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 
     from ser_utils.training.records import RunRecord
 

@@ -276,7 +276,7 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
     import optuna
     from optuna.storages._heartbeat import get_heartbeat_thread
     from optuna.trial import TrialState
-    from tqdm import tqdm
+    from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
