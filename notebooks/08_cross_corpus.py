@@ -14,14 +14,18 @@
 # ---
 
 # %% [markdown]
-# # 08 — Cross-corpus: a RAVDESS-trained model on another corpus, and the reverse
+# # 08 — Shift: new takes, a new sentence, another corpus
 #
 # Within RAVDESS the test speakers are new but everything else is familiar: the same two
 # sentences, the same studio, the same actors' style of acting. A model is only interesting
-# once it is tried on speech it was not made for. This notebook trains one model on the
-# profile's corpus (RAVDESS in `quick`/`full`), tries it on a second corpus given in the
-# parameters (EmoDB, CREMA-D, TESS, SAVEE or a CSV manifest), and — where the second corpus
-# has enough classes in common — trains on the second corpus and tries that model on RAVDESS.
+# once it is tried on speech it was not made for. This notebook does that in two steps:
+#
+# 1. **inside RAVDESS**, always: train on one kind of take and test the new speakers on the
+#    other — normal-intensity takes against strong ones, statement 1 ("Kids are talking by the
+#    door") against statement 2 ("Dogs are sitting by the door");
+# 2. **across corpora**, when a second corpus is given in the parameters (EmoDB, CREMA-D,
+#    TESS, SAVEE or a CSV manifest): train one model on the profile's corpus (RAVDESS in
+#    `quick`/`full`), try it on the second one and — where the classes allow — the reverse.
 #
 # * **classes**: both corpora speak one vocabulary of emotion names; a class one side lacks
 #   is left out (its files are not scored, its model outputs are not chosen), RAVDESS's
@@ -32,7 +36,7 @@
 #   except the validation speakers of its first fold, which choose the epoch
 #   (`ser_utils.inference.transfer`).
 #
-# With no second corpus in the parameters the notebook says so and stops.
+# With no second corpus in the parameters step 2 says so and is skipped; step 1 still runs.
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -41,6 +45,7 @@ synthetic_actors = 8
 second_corpus = ""          # e.g. "emodb:/data/emodb", "cremad" ($CREMAD_DIR), "/data/my_corpus.csv", "synthetic-emodb"
 transfer_model = "reslstm_sa-h64"
 epochs = 15
+shift_runs = 1              # runs of the within-corpus shift experiment (each: every reference fold)
 lr = 0.001
 batch_size = 16
 seed = 0
@@ -55,26 +60,66 @@ from IPython.display import Markdown, display
 from ser_utils import reporting
 from ser_utils.data.labelmap import label_map
 from ser_utils.models import ModelConfig
-from ser_utils.reporting import cross_corpus, plots, study
+from ser_utils.reporting import cross_corpus, plots, shift, study
 from ser_utils.training import Spec, TrainConfig
 from ser_utils.training.tuning import parse_model
 
 out_dir = Path(out_dir)
+data_a, folds_a = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+study.notice(data_a, profile)
+name, hidden = parse_model(transfer_model)
+spec = Spec(ModelConfig(name, hidden=hidden), TrainConfig(lr=lr, batch_size=batch_size, epochs=epochs))
+print(f"{data_a.corpus}{' (synthetic)' if data_a.synthetic else ''}: {len(data_a)} utterances, "
+      f"{len(set(data_a.actors))} speakers; model {spec.label()}, {epochs} epochs")
+
+# %% [markdown]
+# ## 1. A shift inside RAVDESS: new speakers and a new kind of take
+# Every RAVDESS actor says two sentences, each emotion (but *neutral*) at two intensities. A
+# model that learned *emotion* should not care which sentence it hears, and a strong take
+# should be easier, not harder, than a normal one. The experiment (`ser_utils.reporting.shift`):
+#
+# * the study's cross-validation on the **reference folds** (the test speakers are never
+#   seen), **clean protocol** (normalisation fitted on the training speakers), the model and
+#   settings of step 2 below;
+# * training *and* the choice of epoch (validation speakers) use **one condition only**:
+#   normal-intensity takes, strong-intensity takes, statement 1 or statement 2;
+# * the same trained model then predicts the test speakers' takes of **both** conditions, so
+#   "UAR shifted − UAR same condition" is the cost of the shift, with model, seed and
+#   speakers held fixed;
+# * *neutral* has no strong takes, so the intensity rows score the seven other emotions in
+#   both test conditions (a file predicted neutral counts as a miss);
+# * the speakers' paired comparison: each test speaker's UAR in the shifted condition minus
+#   in the same condition (averaged over runs), tested over the speakers ([[paired test]]).
+
+# %%
+shift_table = shift.experiment(data_a, folds_a, spec, runs=range(shift_runs), runs_dir=out_dir / "runs")
+reporting.save_table(shift_table, "shift_within_corpus", out_dir)
+shift_table
+
+# %% [markdown]
+# **Reading the table.** Each training condition appears twice, as source and as target,
+# so a row and its mirror tell apart "the shifted condition is harder" (both directions
+# lose) from "training on it teaches less" (one direction loses, the other gains). Half the
+# takes train each model, so its same-condition UAR sits below the full-corpus models of 03;
+# compare the rows with each other, not with 03.
+
+# %% [markdown]
+# ## 2. Across corpora
+
+# %%
 SKIP = not second_corpus
 if SKIP:
-    display(Markdown("> **No second corpus given**, so there is nothing to cross: set `second_corpus` in the "
+    display(Markdown("> **No second corpus given**, so step 2 has nothing to cross: set `second_corpus` in the "
                      "profile's `08_cross_corpus` section (a corpus name such as `emodb` with `$EMODB_DIR`, "
                      "`emodb:/path/to/emodb`, or a CSV manifest `path,label,speaker`) and run the notebook again."))
 
 # %%
 if not SKIP:
-    data_a, _ = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-    study.notice(data_a, profile)
     reader_b, root_b = study.resolve(second_corpus, synthetic_actors)
     data_b, _ = study.load(second_corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
     reader_a, root_a = study.resolve(corpus, synthetic_actors)
-    for name, d in (("first", data_a), ("second", data_b)):
-        print(f"{name} corpus: {d.corpus}{' (synthetic)' if d.synthetic else ''}, {len(d)} utterances, "
+    for which, d in (("first", data_a), ("second", data_b)):
+        print(f"{which} corpus: {d.corpus}{' (synthetic)' if d.synthetic else ''}, {len(d)} utterances, "
               f"{len(set(d.actors))} speakers, classes {', '.join(d.classes)}")
     forward_map = label_map(data_a.classes, data_b.classes)
     print("shared classes:", ", ".join(forward_map.shared))
@@ -82,14 +127,12 @@ if not SKIP:
         print(" ", note)
 
 # %% [markdown]
-# ## Training on the first corpus, testing on the second
+# ### Training on the first corpus, testing on the second
 # The model below is the study's (`ser_utils.models`); only its output layer is sized to the
 # training corpus' classes.
 
 # %%
 if not SKIP:
-    name, hidden = parse_model(transfer_model)
-    spec = Spec(ModelConfig(name, hidden=hidden), TrainConfig(lr=lr, batch_size=batch_size, epochs=epochs))
     models = out_dir / "models"
     results = [cross_corpus.direction(data_a, reader_b, root_b, spec, models / f"cross_{data_a.corpus}.pt",
                                       seed=seed, cache_dir=cache_dir)]
@@ -98,7 +141,7 @@ if not SKIP:
           f"over {r['scored']} files (chance UAR {r['chance_uar']:.4f})")
 
 # %% [markdown]
-# ## The reverse: training on the second corpus, testing on the first
+# ### The reverse: training on the second corpus, testing on the first
 # Only where the second corpus shares at least two classes with the first.
 
 # %%
@@ -114,7 +157,7 @@ if not SKIP:
         print(f"{data_b.corpus} shares fewer than two classes with {data_a.corpus}: no reverse direction")
 
 # %% [markdown]
-# ## Results
+# ### Results
 # UAR is the mean recall over the shared classes, WA the share of files right; chance UAR is
 # one over the number of shared classes. The per-class table shows which emotions survive
 # the change of corpus.
@@ -142,8 +185,8 @@ if not SKIP:
 
 # %% [markdown]
 # ## What we found
-# Generated from this notebook's tables (`ser_utils.reporting.findings`); without a second
-# corpus there is nothing to report. Each line links its table.
+# Generated from this notebook's tables (`ser_utils.reporting.findings`): the shift inside
+# the corpus, then the second corpus where one was given. Each line links its table.
 
 # %%
 from ser_utils.reporting import findings
@@ -155,17 +198,24 @@ findings.show("08", out_dir)
 
 # %%
 findings.show_exercises("""
-1. **Another layout** (about 2 minutes, `smoke`). Set `second_corpus = "synthetic-savee"` (or `synthetic-tess`,
-   `synthetic-cremad`) and re-run. Which classes are shared, which are left out, and how does the chance
-   [[UAR]] in `tables/cross_corpus` change with the number of shared classes?
-2. **Your own manifest** (minutes, no training). Write a CSV `path,label,speaker` for a dozen RAVDESS files of
+1. **The shift on five speakers** (about 3 minutes, `quick` on RAVDESS). In a new cell run
+   `shift.experiment(data_a, folds_a[:1], spec, shifts=("intensity",), runs=[0], runs_dir=out_dir / "runs")`
+   (the first reference fold only: its five test speakers, two trainings). Does "trained on normal, tested on
+   strong" lose as it does in `tables/shift_within_corpus`? *Check:* the table has 2 rows with `pairs` = 5 and a
+   smallest attainable p of 0.0625 (higher if a speaker's change is exactly 0), so no outcome could be called shown at 0.05 — why ([[paired test]])?
+2. **The other model, on real speech** (about 5 minutes, `quick`). Repeat exercise 1 with
+   `Spec(ModelConfig("lstm_sa", hidden=64), spec.train)` in place of `spec`: does the model without the
+   [[residual connection]] lose more or less under the shift? *Check:* both rows' `UAR same condition` are above
+   the chance UAR of 1/7 ≈ 0.143 (seven classes scored); with one run and five speakers, say what more you would
+   need before ranking the two models.
+3. **Another layout** (about 2 minutes, `smoke`). Set `second_corpus = "synthetic-savee"` (or `synthetic-tess`,
+   `synthetic-cremad`) and re-run. Which classes are shared and which are left out? *Check:* the chance
+   [[UAR]] in `tables/cross_corpus` is one over the number of shared classes (synthetic EmoDB: 6 shared, 0.167).
+4. **Your own manifest** (minutes, no training). Write a CSV `path,label,speaker` for a dozen RAVDESS files of
    two actors, with labels renamed (`Anger`, `happiness`, …), and run
    `python -m ser_utils evaluate --corpus my.csv --json`. Which names are mapped onto the study's classes,
-   and which files does the evaluation leave out?
-3. **The other model** (about 3 minutes, `smoke`). Set `transfer_model = "lstm_sa-h64"`: does the model without
-   the [[residual connection]] transfer better or worse? With one seed per direction, how would you decide
-   whether the difference is real (see [[paired test]])?
-4. **Design an experiment.** With RAVDESS and one real corpus (e.g. EmoDB), plan a comparison of "train on
+   and which files does the evaluation leave out? *Check:* the files scored plus the files left out make a dozen.
+5. **Design an experiment.** With RAVDESS and one real corpus (e.g. EmoDB), plan a comparison of "train on
    RAVDESS" against "train on both, leaving the test corpus' speakers out": which folds, how many seeds, and
    which test would let you claim a difference ([[speaker-independent]] evaluation, [[confidence interval]])?
 """, out_dir)

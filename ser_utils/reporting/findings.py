@@ -746,8 +746,37 @@ def findings_07(out_dir) -> list[Finding]:
 
 # ---------------------------------------------------------------- 08
 
-def findings_08(out_dir) -> list[Finding]:
+def shift_findings(out_dir) -> list[Finding]:
+    """Notebook 08's shift inside the corpus (``tables/shift_within_corpus``), one finding
+    per shift: each direction's UAR in the shifted and in the training condition, the
+    speakers' paired test, and whether both directions lose."""
+    table = _load(out_dir, "shift_within_corpus")
+    if table is None:
+        return []
     out = []
+    words = {2: "both directions lose: each model does best on the kind of take it was trained on",
+             1: "one direction loses and the other gains: the conditions differ in how much they teach, "
+                "not only in how hard they are",
+             0: "both directions gain: each model does at least as well on the takes it was not trained on"}
+    for name, rows in table.groupby("shift", sort=False):
+        first = rows.iloc[0]
+        runs = int(first["runs"])
+        parts = []
+        for _, r in rows.iterrows():
+            worse, better = r["speakers worse / better"].split(" / ")
+            parts.append(f"trained on {r['trained on']}, {num(r['UAR shifted'])} on {r['tested on (shifted)']} "
+                         f"against {num(r['UAR same condition'])} on {r['trained on']} ({signed(r['UAR change'])}; "
+                         f"{worse} speakers worse, {better} better, {test_phrase(r)})")
+        verdict = f" By the means, {words[int((rows['UAR change'] < 0).sum())]}." if len(rows) == 2 else ""
+        out.append(Finding(
+            f"The {name} shift, new speakers' [[UAR]] over {first['classes scored']} classes (mean of {runs} "
+            f"run{'s' if runs != 1 else ''} over the study's speaker folds): " + "; ".join(parts) + "." + verdict,
+            "tables/shift_within_corpus"))
+    return out
+
+
+def findings_08(out_dir) -> list[Finding]:
+    out = shift_findings(out_dir)
     table = _load(out_dir, "cross_corpus")
     recalls = _load(out_dir, "cross_corpus_recall")
     if table is None:
@@ -755,14 +784,13 @@ def findings_08(out_dir) -> list[Finding]:
     for _, r in table.iterrows():
         n = int(r["files scored"])
         low, high = wilson_interval(float(r["WA"]), n)
+        notes = r["left out / merged"]
+        notes = f" Classes: {notes}." if isinstance(notes, str) and notes else ""
         out.append(Finding(
             f"Trained on {r['trained on']}, tested on {r['tested on']} (one trained model, one seed): [[UAR]] "
             f"{num(r['UAR'])} against a chance UAR of {num(r['chance UAR'])} ({signed(r['UAR'] - r['chance UAR'])}) "
             f"over {r['shared classes']} shared classes; [[WA]] {num(r['WA'])}, {interval(low, high, sign=False)} "
-            f"(Wilson, {n} of {int(r['files in corpus'])} files scored).", "tables/cross_corpus"))
-        notes = r["left out / merged"]
-        if isinstance(notes, str) and notes:
-            out.append(Finding(f"Classes, {r['trained on']} → {r['tested on']}: {notes}.", "tables/cross_corpus"))
+            f"(Wilson, {n} of {int(r['files in corpus'])} files scored).{notes}", "tables/cross_corpus"))
     if recalls is not None:
         for (train, test), rows in recalls.groupby(["trained on", "tested on"], sort=False):
             rows = rows[rows["files"] > 0]
