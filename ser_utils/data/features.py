@@ -41,13 +41,29 @@ class FeatureConfig:
     hop_length: int = 2048
     n_mels: int = 128
     trim_db: float | None = None     # silence trimming (librosa.effects.trim top_db); off by default
-    kind: str = "mfcc+chroma"        # or "logmel": log-mel spectrogram frames (seed 003's input)
+    kind: str = "mfcc+chroma"        # or "logmel": log-mel spectrogram frames (seed 003's input);
+    #                                  "egemaps": openSMILE's 25 eGeMAPS descriptors on this frame grid
+    # Notebook 09's audio-level copies (``data.perturb``); left out of ``key`` at their defaults.
+    speed: float = 1.0               # speed perturbation factor
+    noise_snr: tuple = ()            # (low, high) dB: additive noise at an SNR drawn per file and copy
+    noise_copy: int = 0              # which noisy copy
+
+    def __post_init__(self):
+        object.__setattr__(self, "noise_snr", tuple(self.noise_snr))
 
     @property
     def dim(self) -> int:
+        if self.kind == "egemaps":
+            from ser_utils.data.opensmile_features import EGEMAPS_LLD_DIM
+
+            return EGEMAPS_LLD_DIM
         return self.n_mels if self.kind == "logmel" else self.n_mfcc + self.n_chroma
 
     def names(self) -> list[str]:
+        if self.kind == "egemaps":
+            from ser_utils.data.opensmile_features import egemaps_lld_names
+
+            return egemaps_lld_names()
         if self.kind == "logmel":
             return [f"logmel_{i}" for i in range(self.n_mels)]
         return [f"mfcc_{i}" for i in range(self.n_mfcc)] + [f"chroma_{i}" for i in range(self.n_chroma)]
@@ -60,6 +76,15 @@ class FeatureConfig:
         fields = asdict(self)
         if self.kind == "mfcc+chroma":
             del fields["kind"]
+        for name, default in (("speed", 1.0), ("noise_snr", ()), ("noise_copy", 0)):
+            if fields[name] == default:
+                del fields[name]
+            elif name == "noise_snr":
+                fields[name] = list(fields[name])
+        if self.kind == "egemaps":
+            import opensmile
+
+            fields["opensmile"] = opensmile.__version__
         payload = json.dumps({**fields, "librosa": librosa.__version__}, sort_keys=True)
         return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
@@ -87,13 +112,20 @@ def chroma_basis(sr: int, n_fft: int, n_chroma: int, tuning: float) -> np.ndarra
 
 
 def prepare(samples: np.ndarray, sr: int, config: FeatureConfig) -> tuple[np.ndarray, int]:
-    """Mono float32 samples resampled (and trimmed) as ``config`` asks."""
+    """Mono float32 samples resampled (and trimmed) as ``config`` asks; speed-perturbed and
+    noisy copies (``data.perturb``) when it asks for them."""
     import librosa
 
     y = np.asarray(samples, dtype=np.float32)
     if config.sample_rate and config.sample_rate != sr:
         y = librosa.resample(y, orig_sr=sr, target_sr=config.sample_rate)
         sr = config.sample_rate
+    if config.speed != 1.0 or config.noise_snr:
+        from ser_utils.data import perturb
+
+        y = perturb.speed_perturb(y, config.speed, sr)
+        if config.noise_snr:
+            y, _ = perturb.noisy_copy(y, config.noise_snr, config.noise_copy)
     if config.trim_db is not None:
         y, _ = librosa.effects.trim(y, top_db=config.trim_db)
     return y, sr
@@ -192,8 +224,13 @@ def extract(samples: np.ndarray, sr: int, config: FeatureConfig = FeatureConfig(
     """Features of mono float samples, float32 ``(frames, dim)``: MFCC + chroma, or
     log-mel (dB) frames when ``config.kind == "logmel"``. Filter banks are cached;
     the numbers equal ``librosa.feature.mfcc`` and ``chroma_stft`` (a test checks it)."""
-    if config.kind not in ("mfcc+chroma", "logmel"):
-        raise ValueError(f"feature kind must be 'mfcc+chroma' or 'logmel', not {config.kind!r}")
+    if config.kind not in ("mfcc+chroma", "logmel", "egemaps"):
+        raise ValueError(f"feature kind must be 'mfcc+chroma', 'logmel' or 'egemaps', not {config.kind!r}")
+    if config.kind == "egemaps":
+        from ser_utils.data.opensmile_features import egemaps_frames
+
+        y, sr = prepare(samples, sr, config)
+        return egemaps_frames(y, sr, config.n_fft, config.hop_length)
     power, sr = spectrum(samples, sr, config)
     db = mel_db(power, sr, config)
     if config.kind == "logmel":

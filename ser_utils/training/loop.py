@@ -18,7 +18,7 @@ import hashlib
 import json
 import platform
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +26,11 @@ import torch
 import torch.nn.functional as F
 
 from ser_utils.data.corpus import gender_labels
-from ser_utils.data.dataset import Dataset, Split, prepare_fold
+from ser_utils.data.dataset import Dataset, Split, prepare_fold, variant_names
 from ser_utils.models import ModelConfig, build_model, count_parameters
 from ser_utils import numerics
 from ser_utils.paths import atomic_path
-from ser_utils.training import metrics
+from ser_utils.training import augment, metrics
 from ser_utils.training.records import Predictions, RunRecord, read_record, record_path
 
 
@@ -46,6 +46,36 @@ class TrainConfig:
     epochs: int = 100
     eval_batch: int = 512
     pool_batches: int = 8    # batches per length-sorted pool
+    # The levers of notebook 09 (``training.augment``); at their defaults they are left out of
+    # ``to_dict`` (``OPTIONAL_TRAIN_FIELDS``), so every older experiment keeps its key and result.
+    speed: tuple = ()             # speed-perturbed copies of the training utterances (factors, e.g. (0.9, 1.1))
+    noise_snr: tuple = ()         # (low, high) dB: noisy copies of the training utterances at a random SNR
+    specaugment: tuple = ()       # (time masks, max width in frames, feature masks, max width in features)
+    label_smoothing: float = 0.0
+    mixup: float = 0.0            # Beta(alpha, alpha) mixing of two training utterances (0: off)
+    teacher: str = ""             # distillation: the soft targets' name in ``Dataset.soft_targets``
+    distill_alpha: float = 0.5    # weight of the distillation term (with a teacher)
+    distill_T: float = 2.0        # its temperature (the teacher's targets are softened at the same T)
+    keep_probs: bool = False      # records keep the test probabilities (for ensembles)
+
+    def __post_init__(self):
+        for name in ("speed", "noise_snr", "specaugment"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def to_dict(self) -> dict:
+        """The fields, the optional ones only where they differ from their defaults."""
+        d = asdict(self)
+        defaults = {f.name: f.default for f in fields(self)}
+        for name in OPTIONAL_TRAIN_FIELDS:
+            if d[name] == defaults[name]:
+                del d[name]
+            elif isinstance(d[name], tuple):
+                d[name] = list(d[name])
+        return d
+
+
+OPTIONAL_TRAIN_FIELDS = ("speed", "noise_snr", "specaugment", "label_smoothing", "mixup", "teacher",
+                         "distill_alpha", "distill_T", "keep_probs")
 
 
 @dataclass(frozen=True)
@@ -57,15 +87,19 @@ class Spec:
     protocol: str = "clean"          # clean | paper (normalisation over all speakers)
     seeding: str = "distinct"        # distinct: seed = f(run, fold) | reference: 42 + 100 * fold
     feature_set: str = "mfcc+chroma"
+    speaker_norm: bool = False       # per-speaker normalisation (transductive: a test speaker's unlabelled audio)
 
     def to_dict(self) -> dict:
-        return {"model": self.model.to_dict(), "train": asdict(self.train), "protocol": self.protocol,
-                "seeding": self.seeding, "feature_set": self.feature_set}
+        d = {"model": self.model.to_dict(), "train": self.train.to_dict(), "protocol": self.protocol,
+             "seeding": self.seeding, "feature_set": self.feature_set}
+        if self.speaker_norm:  # left out at its default: older keys unchanged
+            d["speaker_norm"] = True
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Spec":
         return cls(ModelConfig(**d["model"]), TrainConfig(**d["train"]), d["protocol"], d["seeding"],
-                   d["feature_set"])
+                   d["feature_set"], d.get("speaker_norm", False))
 
     @property
     def computation(self) -> str:
@@ -74,7 +108,31 @@ class Spec:
 
     def label(self) -> str:
         extra = "" if self.computation == "masked" else f", {self.computation}"
-        return f"{self.model.label()} [{self.protocol}{extra}]"
+        levers = "".join(f", {lever}" for lever in self.levers())
+        return f"{self.model.label()} [{self.protocol}{extra}{levers}]"
+
+    def levers(self) -> list[str]:
+        """Notebook 09's levers this spec uses, in words (none for every older spec)."""
+        t, out = self.train, []
+        if self.feature_set not in ("mfcc+chroma", "mfcc", "logmel"):
+            out.append(self.feature_set)
+        if self.speaker_norm:
+            out.append("per-speaker normalisation")
+        if t.speed:
+            out.append("speed " + "/".join(f"{f:g}" for f in t.speed))
+        if t.noise_snr:
+            out.append(f"noise {t.noise_snr[0]:g}-{t.noise_snr[1]:g} dB")
+        if t.specaugment:
+            out.append("SpecAugment " + "/".join(str(v) for v in t.specaugment))
+        if t.label_smoothing:
+            out.append(f"label smoothing {t.label_smoothing:g}")
+        if t.mixup:
+            out.append(f"mixup {t.mixup:g}")
+        if t.teacher:
+            out.append(f"distilled from {t.teacher} (alpha {t.distill_alpha:g}, T {t.distill_T:g})")
+        if t.keep_probs:
+            out.append("probabilities kept")
+        return out
 
 
 def run_seed(spec: Spec, run: int, fold: int) -> int:
@@ -221,7 +279,21 @@ def _evaluate(model, data: _Tensors, batch: int, file_order: bool = False) -> tu
     return loss, metrics.uar(data.labels.cpu().numpy(), logits.argmax(1).cpu().numpy(), model.cfg.n_classes)
 
 
-def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
+def _stacked(parts: list) -> Split:
+    """Splits with the same utterances (an original and its copies) stacked row-wise,
+    zero-padded to the longest: rows ``v * n + i`` (``augment.choose_versions``)."""
+    T = max(p.x.shape[1] for p in parts)
+    x = np.zeros((sum(len(p.x) for p in parts), T, parts[0].x.shape[2]), np.float32)
+    start = 0
+    for p in parts:
+        x[start:start + len(p.x), : p.x.shape[1]] = p.x
+        start += len(p.x)
+    t = parts[0]
+    return Split(x, np.concatenate([p.lengths for p in parts]), np.concatenate([p.labels for p in parts]),
+                 [i for p in parts for i in p.ids], np.concatenate([p.actors for p in parts]), None)
+
+
+def train_fold(spec: Spec, splits: dict, seed: int, device=None, soft_targets=None) -> dict:
     """Train on ``splits['train']``, keep the epoch of best validation UAR (earliest
     on ties), predict ``splits['test']``. Returns history, best epoch, predictions
     and the best state (``state``). The test UAR of every epoch is recorded for
@@ -229,12 +301,28 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
     computation in ``spec.model.computation`` choose random-order training batches
     (``random_order``) and evaluation in training-size batches in file order
     (``eval_batches``). A fold without validation speakers (``splits['validation']`` None,
-    a two-speaker corpus) keeps the last epoch; its validation history is None."""
+    a two-speaker corpus) keeps the last epoch; its validation history is None.
+
+    Notebook 09's levers (``training.augment``), only where the spec enables them: roles
+    ``train~NAME`` (``prepare_fold``'s copies of the training utterances) are stacked with
+    ``train`` and each epoch draws one version of every utterance; SpecAugment, label
+    smoothing, mixup and distillation (``soft_targets``: teacher probabilities per training
+    utterance) change the training loss; ``keep_probs`` returns the test probabilities."""
     device = device or pick_device()
     cfg, tc = spec.model, spec.train
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     multitask = cfg.name == "multitask_cnn"
+    copies = [role for role in splits if role.startswith("train~")]
+    levers = augment.uses_levers(tc)
+    if multitask and (copies or levers):
+        raise ValueError("notebook 09's levers are for the single-task models, not multitask_cnn")
+    n_train = len(splits["train"].labels)
+    if copies:
+        splits = {**{r: s for r, s in splits.items() if r not in copies},
+                  "train": _stacked([splits["train"]] + [splits[r] for r in copies])}
+    soft = None if soft_targets is None else torch.as_tensor(np.asarray(soft_targets), dtype=torch.float32,
+                                                             device=device)
     speakers = np.unique(splits["train"].actors) if multitask else None
     if multitask:  # the speaker head covers the fold's training speakers only
         cfg = replace(cfg, n_speakers=len(speakers))
@@ -249,9 +337,14 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
     best = (-1.0, -1, None)
     for epoch in range(tc.epochs):
         history["lr"].append(opt.param_groups[0]["lr"])
-        batches = (random_batches(len(train.lengths_np), tc.batch_size, rng) if shuffled else
-                   length_pooled_batches(train.lengths_np, tc.batch_size, tc.pool_batches, rng))
-        train_loss = train_epoch(model, opt, train, batches)
+        rows = augment.choose_versions(n_train, 1 + len(copies), rng) if copies else None
+        lengths = train.lengths_np if rows is None else train.lengths_np[rows]
+        batches = (random_batches(len(lengths), tc.batch_size, rng) if shuffled else
+                   length_pooled_batches(lengths, tc.batch_size, tc.pool_batches, rng))
+        if rows is not None:
+            batches = [rows[b] for b in batches]
+        train_loss = (augment.train_epoch(model, opt, train, batches, tc, rng, soft) if levers or soft is not None
+                      else train_epoch(model, opt, train, batches))
         sched.step()
         if "validation" in tensors:
             val_loss, val_uar = _evaluate(model, tensors["validation"], eval_batch, file_order)
@@ -266,9 +359,12 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None) -> dict:
         elif val_uar > best[0]:
             best = (val_uar, epoch, copy.deepcopy(model.state_dict()))
     model.load_state_dict(best[2])
-    preds = predict_logits(model, tensors["test"], eval_batch, file_order=file_order).argmax(1).cpu().numpy()
+    logits = predict_logits(model, tensors["test"], eval_batch, file_order=file_order)
+    preds = logits.argmax(1).cpu().numpy()
     labels = splits["test"].labels
     extra = {"test_gender_accuracy": gender_accuracy(model, tensors["test"], tc.eval_batch)} if multitask else {}
+    if tc.keep_probs:
+        extra["test_probs"] = np.round(torch.softmax(logits, 1).cpu().numpy().astype(np.float64), 6).tolist()
     n = cfg.n_classes
     return {**extra, "best_epoch": best[1], "best_val_uar": None if best[0] is None else round(float(best[0]), 6),
             "history": history, "test_uar": metrics.uar(labels, preds, n), "test_wa": metrics.weighted_accuracy(labels, preds),
@@ -323,8 +419,11 @@ def train_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int) -
     if device.type == "cpu":
         torch.set_num_threads(1)
     try:
-        splits, norm = prepare_fold(data, folds[fold], spec.protocol)
-        result = train_fold(spec, splits, seed, device)
+        tc = spec.train
+        splits, norm = prepare_fold(data, folds[fold], spec.protocol, speaker_norm=spec.speaker_norm,
+                                    variants=variant_names(tc.speed, tc.noise_snr))
+        soft = data.soft_targets[tc.teacher][fold][splits["train"].rows] if tc.teacher else None
+        result = train_fold(spec, splits, seed, device, soft_targets=soft)
         used_threads = torch.get_num_threads()
     finally:
         torch.set_num_threads(threads)

@@ -67,6 +67,7 @@ class RunRecord:
     test: Predictions
     test_gender_accuracy: float | None = None   # multitask models only
     machine: dict | None = None  # numerics.state() where it was trained (None: not recorded)
+    test_probs: list | None = None  # the test fold's class probabilities, file order (when the spec keeps them)
     complete: bool = True
     record_version: int = RECORD_VERSION
 
@@ -74,6 +75,8 @@ class RunRecord:
         d = asdict(self)
         if d["test_gender_accuracy"] is None:
             del d["test_gender_accuracy"]
+        if d["test_probs"] is None:  # kept only when asked (``TrainConfig.keep_probs``)
+            del d["test_probs"]
         return d
 
     @classmethod
