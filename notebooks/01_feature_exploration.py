@@ -23,9 +23,16 @@
 # in *how* the sentence is said: pitch, loudness, tempo, voice quality.
 #
 # This notebook shows the corpus, checks it, and looks at the per-frame features every
-# later model reads: **MFCC-34 + chroma-12** (seed 000's set-up, 46 numbers per frame of
-# 2048 samples at 48 kHz, about 43 ms). Terms in bold are explained in the
-# [glossary](GLOSSARY.md) (UAR, WA, MFCC, chroma, speaker-independent evaluation, fold).
+# later model reads: **MFCC-34 + chroma-12**, 46 numbers per frame (seed 000's set-up). Each
+# frame looks at a **window** of 4096 samples (85 ms at 48 kHz), and a new frame starts every
+# 2048 samples (the **hop**, 43 ms), so neighbouring windows overlap by half. Speech work
+# usually frames at 25 ms windows every 10 ms; the longer framing is the seed-000 authors'
+# choice (`n_fft=4096`, `hop_length=2048` at the native rate). What it buys: short sequences
+# (about 70–125 frames an utterance), cheap for a recurrent model. What it costs: an 85 ms
+# window mixes neighbouring sounds and several pitch periods, and at 23 frames a second a
+# short event (a plosive burst, a quick pitch movement) is smeared into one or two frames.
+# Terms in bold are explained in the [glossary](GLOSSARY.md) (UAR, WA, MFCC, chroma,
+# speaker-independent evaluation, fold, window and hop).
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -76,7 +83,11 @@ print("files per actor:", sorted(by_actor.files.unique()))
 # `python -m ser_utils verify` decodes every file and checks the full grid. The official
 # distribution has known quirks: a few stereo files (identical channels; we average to
 # mono) and one pair of byte-identical takes. They are warnings, not errors; a missing,
-# extra, misnamed, empty or unreadable file would be an error naming the file.
+# extra, misnamed, empty or unreadable file would be an error naming the file. The feature
+# cache is keyed by a file's content, so the identical pair is extracted once: a cold run's
+# progress line counts 1439 files to extract for the 1440-file corpus, and both files get
+# the same features. The pair (actor 7's two normal *happy* takes of statement 2) stays in
+# the corpus: both belong to one actor, so no test speaker ever hears a copy of a training file.
 
 # %%
 report = verify_corpus(root, progress=False)
@@ -89,8 +100,8 @@ quirks
 
 # %% [markdown]
 # ## Durations and frame counts
-# With `hop_length=2048` a frame is 43 ms at 48 kHz; the table gives each emotion's range
-# of frames. Recurrent models read every frame, so length drives training cost.
+# A new frame starts every 2048 samples (the hop, 43 ms at 48 kHz; each frame's window is
+# 4096 samples, 85 ms); the table gives each emotion's range of frames. Recurrent models read every frame, so length drives training cost.
 
 # %%
 frames = np.array([len(f) for f in data.features])
@@ -112,36 +123,17 @@ print(f"frames: min {frames.min()}, median {np.median(frames):g}, max {frames.ma
 # (`figures/utterances_by_emotion`).
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
-from IPython.display import Audio, HTML
+from IPython.display import HTML
+
+from ser_utils.reporting import listening
 
 actor = int(index.actor.iloc[0])
-examples = []
-for emotion in index.emotion.cat.categories:
-    rows = index[(index.actor == actor) & (index.emotion == emotion) & (index.statement == 1)]
-    rows = rows.sort_values("intensity", ascending=False)
-    examples.append((f"{emotion}", rows.path.iloc[0]))
+examples = listening.examples_by_emotion(index, actor)   # [(emotion, path)], statement 1, strong take
 fig = plots.utterance_panels(examples, FeatureConfig())
 reporting.save_figure(fig, "utterances_by_emotion", out_dir)
 plt.close(fig)
-
-
-def player(path) -> str:
-    if audio == "embed":
-        return Audio(filename=str(path))._repr_html_()
-    path = Path(path)
-    linked = Path("data/raw/ravdess") / path.parent.name / path.name
-    target = linked if linked.exists() else path
-    src = os.path.relpath(target.absolute(), (out_dir / "notebooks").absolute())
-    return f'<audio controls preload="none" src="{src}"></audio>'
-
-
-HTML("<table>" + "".join(
-    f"<tr><td><b>{emotion}</b><br>{Path(path).name}<br>{player(path)}</td>"
-    f"<td>{plots.inline_png(plots.utterance_panels([(emotion, path)], FeatureConfig()))}</td></tr>"
-    for emotion, path in examples) + "</table>")
+HTML(listening.table(examples, FeatureConfig(), audio, out_dir))   # a player and the panels per emotion
 
 # %% [markdown]
 # ## Per-emotion distributions of a few telling features
@@ -219,5 +211,7 @@ findings.show_exercises("""
    Does dropping [[chroma]] change the speaker-independent row more than the random-split row?
 4. **Design an experiment** (a few minutes, `quick`). Is the emotion model also gender-independent? Build two
    splits with `ser_utils.training.baselines.out_of_fold` — train on male actors and test on female ones, and
-   the reverse — and compare their UAR with the [[speaker-independent]] [[fold]]s' row. What would a drop tell you?
+   the reverse — and compare their UAR with the [[speaker-independent]] [[fold]]s' row. The features it needs are
+   `ser_utils.training.baselines.utterance_stats(data.features)` (mean and std of each feature per utterance).
+   What would a drop tell you? *Check:* each split tests 12 actors, so its pooled predictions cover 720 files.
 """, out_dir)

@@ -46,32 +46,51 @@ def plain_log_axis(ax) -> None:
 
 
 def utterance_panels(examples, config) -> plt.Figure:
-    """For each (title, path): waveform, log spectrogram, MFCC and chroma."""
+    """For each (title, path): waveform, log spectrogram, MFCC and chroma, one row each.
+    Every column has one scale for all rows, so loudness differences stay visible: the
+    waveforms share their amplitude axis, the spectrograms are in dB relative to the
+    loudest example, the MFCCs share one colour range; each image has its colour bar."""
     import librosa
     import librosa.display
 
     from ser_utils.data.audio import read_audio
     from ser_utils.data.features import extract
 
-    fig, axes = plt.subplots(len(examples), 4, figsize=(17, 2.3 * len(examples)), squeeze=False)
-    for row, (title, path) in zip(axes, examples):
-        y, sr = read_audio(path)
-        feats = extract(y, sr, config)
+    signals = [read_audio(path) for _, path in examples]
+    feats = [extract(y, sr, config) for y, sr in signals]
+    specs = [np.abs(librosa.stft(y, n_fft=1024, hop_length=256)) for y, _ in signals]
+    peak = max(float(np.abs(y).max()) for y, _ in signals) * 1.05
+    ref = max(float(sp.max()) for sp in specs)
+    mfcc = np.concatenate([f[:, 1: config.n_mfcc].ravel() for f in feats])
+    mfcc_lim = float(np.percentile(np.abs(mfcc), 95))  # MFCC-1 saturates; the others keep contrast
+    mfcc_ticks = [k for k in (1, 5, 10, 15, 20, 25, 30) if k < config.n_mfcc] + [config.n_mfcc - 1]
+
+    fig, axes = plt.subplots(len(examples), 4, figsize=(19, 2.4 * len(examples)), squeeze=False)
+    for row, (title, _), (y, sr), f, sp in zip(axes, examples, signals, feats, specs):
         librosa.display.waveshow(y, sr=sr, ax=row[0])
-        spec = librosa.amplitude_to_db(np.abs(librosa.stft(y, n_fft=1024, hop_length=256)), ref=np.max)
-        librosa.display.specshow(spec, sr=sr, hop_length=256, x_axis="time", y_axis="log", ax=row[1])
-        librosa.display.specshow(feats[:, 1: config.n_mfcc].T, sr=sr, hop_length=config.hop_length, x_axis="time",
-                                 ax=row[2])
-        librosa.display.specshow(feats[:, config.n_mfcc:].T, sr=sr, hop_length=config.hop_length, x_axis="time",
-                                 y_axis="chroma", ax=row[3])
+        row[0].set_ylim(-peak, peak)
+        img = librosa.display.specshow(librosa.amplitude_to_db(sp, ref=ref, top_db=80), sr=sr, hop_length=256,
+                                       x_axis="time", y_axis="log", ax=row[1], vmin=-80, vmax=0)
+        fig.colorbar(img, ax=row[1], pad=0.01, label="dB (re loudest)")
+        img = librosa.display.specshow(f[:, 1: config.n_mfcc].T, sr=sr, hop_length=config.hop_length,
+                                       x_axis="time", y_coords=np.arange(1, config.n_mfcc), ax=row[2],
+                                       cmap="coolwarm", vmin=-mfcc_lim, vmax=mfcc_lim)
+        row[2].set_yticks(mfcc_ticks, [str(k) for k in mfcc_ticks])
+        fig.colorbar(img, ax=row[2], pad=0.01, label="coefficient value")
+        img = librosa.display.specshow(f[:, config.n_mfcc:].T, sr=sr, hop_length=config.hop_length, x_axis="time",
+                                       y_axis="chroma", ax=row[3], vmin=0, vmax=1)
+        fig.colorbar(img, ax=row[3], pad=0.01, label="energy (frame max = 1)")
         row[0].set_ylabel(f"{title}\namplitude")
-        row[2].set_ylabel("MFCC index")
+        row[1].set_ylabel("frequency (Hz)")
+        row[2].set_ylabel("MFCC coefficient")
+        row[3].set_ylabel("pitch class")
         for ax in row:
             ax.set_xlabel("")
     for ax in axes[-1]:
         ax.set_xlabel("time (s)")
-    for ax, name in zip(axes[0], ["waveform", "spectrogram (dB, log-frequency axis in Hz)",
-                                  f"MFCC 1-{config.n_mfcc - 1} (MFCC-0 omitted)", "chroma-12 (pitch class)"]):
+    for ax, name in zip(axes[0], ["waveform (one amplitude scale for all rows)",
+                                  "spectrogram (log-frequency axis)",
+                                  f"MFCC 1-{config.n_mfcc - 1} (MFCC-0, loudness, omitted)", "chroma-12"]):
         ax.set_title(name)
     fig.tight_layout()
     return fig
