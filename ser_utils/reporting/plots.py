@@ -35,12 +35,18 @@ set_theme()
 
 
 def plain_log_axis(ax) -> None:
-    """A log x axis labelled with plain numbers at 1, 2 and 5 of each decade, minor ticks
-    unlabelled (matplotlib's labelled minor ticks of a narrow log range overlap)."""
+    """A log x axis labelled with plain numbers, minor ticks unlabelled (matplotlib's
+    labelled minor ticks of a narrow log range overlap). Call it after plotting: the
+    labelled ticks depend on the range shown — 1, 2 and 5 of each decade over two decades
+    or more, 1, 1.5, 2, 3, 5 and 7 below that — so that a narrow axis still carries several labels."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.autoscale_view()
+    low, high = ax.get_xlim()
+    decades = np.log10(high / low) if low > 0 and high > low else 3.0
+    subs = (1.0, 2.0, 5.0) if decades >= 2 else (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.6g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
 
@@ -164,6 +170,9 @@ def learning_curves(curves: dict) -> plt.Figure:
         axes[1].plot(epochs, c["val_uar"], color=line.get_color(), label=label)
         axes[2].plot(epochs, c["test_uar"], color=line.get_color(), label=label)
     axes[0].set_title("loss (solid: train, dashed: validation speakers)")
+    axes[0].text(0.0, -0.3, "Validation loss can rise while validation UAR holds: the model grows over-confident,\n"
+                 "and cross-entropy punishes a confident mistake heavily. UAR, not loss, chooses the kept epoch.",
+                 transform=axes[0].transAxes, fontsize=8, va="top")
     axes[1].set_title("UAR, validation speakers (selects the epoch)")
     axes[2].set_title("UAR, test speakers (never used for selection)")
     axes[0].set_ylabel("cross-entropy (nats per utterance)")
@@ -176,15 +185,51 @@ def learning_curves(curves: dict) -> plt.Figure:
     return fig
 
 
+_SWEEP_LABEL = r"RNN-l(\d+)-h(\d+)-(\w+)"
+
+
 def val_curves(curves: dict) -> plt.Figure:
     """``curves``: label -> mean validation UAR per epoch; one line each, so that a
-    reader sees whether each has flattened before training stopped."""
-    fig, ax = plt.subplots(figsize=(8, 4))
-    for label, c in curves.items():
-        ax.plot(np.arange(1, len(c) + 1), c, label=label)
+    reader sees whether each has flattened before training stopped. Seed 001's sweep
+    (labels ``RNN-l<layers>-h<hidden>-<pooling>``) is drawn as one panel per pooling,
+    colour by width and dash by depth; other models get one panel, a colour each, and
+    the legend beside it."""
+    import re
+
+    parsed = {label: re.fullmatch(_SWEEP_LABEL, label) for label in curves}
+    if curves and all(parsed.values()):
+        return _sweep_val_curves(curves, {k: m.groups() for k, m in parsed.items()})
+    fig, ax = plt.subplots(figsize=(9.5, 4))
+    for (label, c), colour in zip(curves.items(), palette(len(curves))):
+        ax.plot(np.arange(1, len(c) + 1), c, label=label, color=colour)
     ax.set(xlabel="epoch", ylabel="UAR, validation speakers (chance 0.125)",
            title="mean validation UAR over folds and runs")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
+    fig.tight_layout()
+    return fig
+
+
+def _sweep_val_curves(curves: dict, keys: dict) -> plt.Figure:
+    from matplotlib.lines import Line2D
+
+    poolings = list(dict.fromkeys(k[2] for k in keys.values()))
+    widths = sorted({int(k[1]) for k in keys.values()})
+    depths = sorted({int(k[0]) for k in keys.values()})
+    colours = dict(zip(widths, palette(len(widths))))
+    dashes = dict(zip(depths, ["-", "--", ":", "-."] * 3))
+    fig, axes = plt.subplots(1, len(poolings), figsize=(5.4 * len(poolings) + 1.6, 4), squeeze=False, sharey=True)
+    for ax, pooling in zip(axes[0], poolings):
+        for label, c in curves.items():
+            layers, hidden, pool = keys[label]
+            if pool == pooling:
+                ax.plot(np.arange(1, len(c) + 1), c, color=colours[int(hidden)], ls=dashes[int(layers)], lw=1.4)
+        ax.set(xlabel="epoch", title=f"pooling: {pooling}")
+    axes[0][0].set_ylabel("UAR, validation speakers (chance 0.125)")
+    handles = ([Line2D([], [], color=colours[w], label=f"h{w} (width)") for w in widths]
+               + [Line2D([], [], color="black", ls=dashes[d], label=f"{d} layer{'s' if d > 1 else ''} (depth)")
+                  for d in depths])
+    axes[0][-1].legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
+    fig.suptitle("mean validation UAR over folds and runs")
     fig.tight_layout()
     return fig
 
@@ -247,8 +292,9 @@ def tuning_histories(frames: dict) -> plt.Figure:
     """``frames``: title -> trials frame (``tuning_tables.trials_frame``). Per study:
     validation UAR (the objective) and recorded test UAR per complete trial, the best
     validation so far, and where trials were pruned."""
-    cols = (len(frames) + 1) // 2
-    fig, axes = plt.subplots(2, cols, figsize=(4.2 * cols, 7), squeeze=False)
+    cols = min(len(frames), 3) or 1
+    rows = (len(frames) + cols - 1) // cols or 1
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows + 0.4), squeeze=False)
     for ax, (title, t) in zip(axes.flat, frames.items()):
         done = t[t.state == "complete"]
         ax.scatter(done.number, done.val_uar, s=14, label="validation UAR (objective)")
@@ -338,15 +384,20 @@ def fidelity_waterfall(ladder: pd.DataFrame, slides: dict | None = None, top: fl
                     if clipped:
                         ax.plot(i, end, marker=marker, color="black", ms=5, clip_on=False)
                 high = hi
-            label = f"{r['uar_mean']:.3f}\nn={int(r['n_runs'])}" if "n_runs" in r else f"{r['uar_mean']:.3f}"
-            ax.text(i, min(max(high, base) + 0.005, top - 0.06), label, ha="center", va="bottom", fontsize=7,
-                    bbox=dict(facecolor="white", edgecolor="none", alpha=0.7, pad=0.5))
+        from matplotlib.patches import Patch
+
+        handles = [Patch(color="#0072B2", label="rise: bar from the previous rung's mean up to this rung's (from 0 "
+                                                "for a rung with no previous one)"),
+                   Patch(color="#D55E00", label="fall: bar from the previous rung's mean down to this rung's")]
         if slides and model in slides:
-            ax.axhline(slides[model], ls="--", color="#009E73",
-                       label=f"slides (literature): {slides[model]:.4f}")
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8, frameon=False)
-        ax.set_xticks(range(len(rows)), rows["rung"])
-        ax.set_xlabel("rung (n = runs; ▲▼ interval clipped)")
+            handles.append(ax.axhline(slides[model], ls="--", color="#009E73",
+                                      label=f"slides (literature): {slides[model]:.4f}"))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=8, frameon=False)
+        ticks = [f"{r['rung']}" + ("" if np.isnan(r["uar_mean"]) else f"\n{r['uar_mean']:.3f}"
+                                   + (f"\nn={int(r['n_runs'])}" if "n_runs" in r else ""))
+                 for _, r in rows.iterrows()]
+        ax.set_xticks(range(len(rows)), ticks, fontsize=7)
+        ax.set_xlabel("rung, mean UAR, n = runs (▲▼: interval clipped)", fontsize=8)
         ax.set_title(model)
         ax.set_ylim(0, top)
     axes[0][0].set_ylabel("pooled test UAR (mean over runs, 95 % CI)")
@@ -356,13 +407,27 @@ def fidelity_waterfall(ladder: pd.DataFrame, slides: dict | None = None, top: fl
 
 def best_of_n_curve(curves: dict) -> plt.Figure:
     """``{label: best_of_n frame}``: expected test UAR of the selected trial against the
-    number of trials searched, with the 5-95 % band."""
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for label, frame in curves.items():
-        ax.plot(frame["n_trials"], frame["expected"], marker="o", ms=3, label=label)
-        ax.fill_between(frame["n_trials"], frame["q05"], frame["q95"], alpha=0.15)
-    ax.set_xlabel("trials searched (N, count)")
-    ax.set_ylabel("test UAR of the selected trial (expected)")
-    ax.legend(fontsize=8)
+    number of trials searched, one panel per curve with its 5-95 % band (the other
+    curves in grey behind it, for comparison), so no band hides another."""
+    cols = min(len(curves), 3) or 1
+    rows = (len(curves) + cols - 1) // cols or 1
+    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.4 * rows + 0.3), squeeze=False, sharex=True,
+                             sharey=True)
+    colours = palette(len(curves))
+    for ax, (label, frame), colour in zip(axes.flat, curves.items(), colours):
+        for other, f in curves.items():
+            if other != label:
+                ax.plot(f["n_trials"], f["expected"], color="lightgrey", lw=1)
+        ax.fill_between(frame["n_trials"], frame["q05"], frame["q95"], alpha=0.25, color=colour,
+                        label="5-95 % of the selected trial's test UAR")
+        ax.plot(frame["n_trials"], frame["expected"], marker="o", ms=3, color=colour, label="expected")
+        ax.set_title(label, fontsize=9)
+    for ax in list(axes.flat)[len(curves):]:
+        ax.axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel("trials searched (N, count)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("test UAR of the selected trial")
+    axes.flat[0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
