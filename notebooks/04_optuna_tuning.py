@@ -35,7 +35,10 @@
 # difference of their mean UARs is the **optimism** of selecting on the test folds.
 #
 # **Sampler.** `TPESampler(n_startup_trials=startup_trials, multivariate=True,
-# constant_liar=True)`, reseeded before each trial from the study's name (which holds
+# constant_liar=True)` — *multivariate*: TPE models the parameters jointly, so it can learn
+# that one goes with another ([glossary](GLOSSARY.md#multivariate-tpe)); *constant liar*: a
+# trial still running counts for the sampler as a poor result, so parallel workers propose
+# elsewhere ([glossary](GLOSSARY.md#constant-liar)) — reseeded before each trial from the study's name (which holds
 # `sampler_seed`) and the trial's number (`tuning.trial_seed`): trial numbers are unique in a
 # storage, so workers — local or on other machines — never draw the same parameters, and a
 # single worker is reproducible. Optuna 5 made multivariate TPE and the constant
@@ -44,7 +47,7 @@
 # not bit-reproducible (each trial's training is: its seeds depend on run and fold only).
 #
 # **Pruning.** After each fold the running mean of the validation UARs is reported; the
-# median pruner stops a trial (from the second fold on) whose running mean is below the
+# [median pruner](GLOSSARY.md#median-pruner) stops a trial (from the second fold on) whose running mean is below the
 # median of earlier trials' at that fold. When `pruning_ablation` names a model, its study is
 # repeated without pruning to measure what pruning saves and whether it changes the winner
 # (the `quick` profile's small live study skips it).
@@ -154,7 +157,8 @@ best
 # %% [markdown]
 # ## Optimisation histories, importances, slices
 # Optuna's matplotlib visualisations. Histories of every study in the main space; parameter
-# importances (fANOVA) and slices for `focus_model`.
+# importances (fANOVA: the share of the objective's variance each parameter explains, from a
+# random forest fitted to the trials; [glossary](GLOSSARY.md#fanova)) and slices for `focus_model`.
 # Importances are drawn only from at least `MIN_TRIALS_FOR_IMPORTANCE` complete trials: a
 # random forest fitted on a handful of points ranks parameters by noise.
 
