@@ -61,10 +61,36 @@ def test_vs_defaults_by_hand():
     assert row["winner_uar"] == pytest.approx((0.875 + 1.0) / 2)
     # defaults: two class-0 errors per run of 8 -> (2/4 + 1) / 2 = 0.75
     assert row["defaults_uar"] == pytest.approx(0.75)
-    assert row["pairs"] == 4 and row["winner_val_uar"] == 0.6 and row["defaults_val_uar"] == 0.7
+    # the ids do not name speakers: the fold is the unit, each fold's UAR averaged over the 2 runs
+    assert row["unit"] == "fold" and row["pairs"] == 2 and row["winner_val_uar"] == 0.6 and row["defaults_val_uar"] == 0.7
     assert row["winner_trial_val_uar"] == 0.8
     # winner ahead on test: no loss to explain
     assert row["verdict"].startswith("difference ") and "validation" not in row["verdict"]
     lost = tuning_tables.vs_defaults([w], [defaults], [winner]).iloc[0]
     # the roles swapped: the 'winner' loses on test but is the better one on validation (0.7 > 0.6)
-    assert lost["verdict"].endswith("did not carry over to the test speakers")
+    assert "did not carry over to the test speakers (the defaults lie outside the searched space — lr 0.001 " \
+           "outside [3e-05, 0.0002] — so no trial could draw them)" in lost["verdict"]
+    assert lost["defaults outside the space"] == "lr 0.001 outside [3e-05, 0.0002]"
+    assert tuning_tables.defaults_outside("reference") == ""   # every default could have been drawn there
+
+
+def test_a_plateau_the_schedule_made_is_not_a_plateau():
+    """One cosine cycle over the whole budget (T_0 = epochs, eta_min = lr/100): in the last
+    fifth the learning rate averages under a quarter of its peak, so a flat tail cannot
+    tell a converged model from a stopped one. Restarts every 5 epochs keep it high."""
+    def rec_lr(curve, lr):
+        return SimpleNamespace(history={"val_uar": list(curve), "lr": list(lr)}, best_epoch=len(curve) - 1)
+
+    flat = np.r_[np.linspace(0.2, 0.5, 10), np.full(10, 0.505)]
+    t = np.arange(20)
+    one_cycle = 1e-2 + (1 - 1e-2) * (1 + np.cos(np.pi * t / 20)) / 2          # lr / peak
+    # last fifth: t = 16..19 -> (1 + cos(0.8 pi)) / 2 = 0.0955, 0.0545, 0.0245, 0.0062 (+ eta_min share)
+    c = study.convergence([rec_lr(flat, one_cycle)], "one cycle")
+    assert c["verdict"] == "schedule-ended, cannot tell"
+    assert c["lr_last_fifth_share"] == pytest.approx(np.mean(one_cycle[16:]) / one_cycle.max())
+    assert c["lr_last_fifth_share"] < study.SCHEDULE_ENDED
+    assert c["lr_end_share"] == pytest.approx(one_cycle[-1])
+    restarts = 1e-2 + (1 - 1e-2) * (1 + np.cos(np.pi * (t % 5) / 5)) / 2
+    assert study.convergence([rec_lr(flat, restarts)])["verdict"] == "plateaued"
+    rising = np.linspace(0.2, 0.6, 20)   # a rise under a falling rate is still a rise
+    assert study.convergence([rec_lr(rising, one_cycle)])["verdict"] == "still rising"

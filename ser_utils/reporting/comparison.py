@@ -79,8 +79,19 @@ def model_cost(cfg: ModelConfig, feats: np.ndarray, seconds: float, repeats: int
             "CPU ms/utt": cost.cpu_ms(model, x, lengths, repeats)}
 
 
+def schedule(train) -> str:
+    """A training budget's learning-rate schedule in words (``training.loop``: Adam,
+    cosine annealing to lr/100, restarted every ``T_0`` epochs)."""
+    if train.T_0 >= train.epochs:
+        return (f"lr {train.lr:.2g}, one cosine cycle over the {train.epochs} epochs (T_0 = {train.T_0}): "
+                "down to lr/100 as the budget ends")
+    cycles = train.epochs // train.T_0
+    return f"lr {train.lr:.2g}, cosine restarted every {train.T_0} epoch{'s' if train.T_0 > 1 else ''} ({cycles} cycles)"
+
+
 def table(rows: list[Row], records: list[list[RunRecord]], costs: list[dict]) -> pd.DataFrame:
-    """One line per row: UAR (pooled out-of-fold per run, mean ± std over runs), the
+    """One line per row: how it was trained (setting, epochs, schedule: what differs
+    between rows), UAR (pooled out-of-fold per run, mean ± std over runs), the
     seed-003 gender accuracy where there is one, parameters (this size and the seed's)
     and the cost figures."""
     out = []
@@ -88,7 +99,8 @@ def table(rows: list[Row], records: list[list[RunRecord]], costs: list[dict]) ->
         s = study.summary_row(recs)
         gender = [r.test_gender_accuracy for r in recs if r.test_gender_accuracy is not None]
         out.append({"model": row.spec.model.label(), "seed": row.seed, "input": row.spec.feature_set,
-                    "setting": row.setting, "epochs": row.spec.train.epochs, "runs": s["runs"],
+                    "setting": row.setting, "epochs": row.spec.train.epochs, "schedule": schedule(row.spec.train),
+                    "runs": s["runs"],
                     "UAR": study.fmt_mean_std(s["uar_mean"], s["uar_std"]), "uar_mean": s["uar_mean"],
                     "uar_std": s["uar_std"], "WA": study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
                     "wa_mean": s["wa_mean"],

@@ -11,7 +11,7 @@ import pandas as pd
 from ser_utils.data.dataset import Dataset, load_dataset
 from ser_utils.data.folds import REFERENCE_FOLDS, corpus_folds, speaker_folds
 from ser_utils.paths import data_dir
-from ser_utils.training import fold_uars, metrics, pooled_uar, pooled_wa
+from ser_utils.training import metrics, pooled_uar, pooled_wa
 
 
 def resolve(corpus: str, synthetic_actors: int = 8, synthetic_dir: str | None = None, seed: int = 0):
@@ -93,9 +93,37 @@ def summary_row(records) -> dict:
             "train_minutes": sum(r.wall_seconds for r in records) / 60}
 
 
-def paired(records_a, records_b) -> dict:
-    """Paired comparison of two specs' per-(run, fold) test UARs."""
-    return metrics.paired_comparison(fold_uars(records_a), fold_uars(records_b))
+def paired(records_a, records_b, same_runs: bool = True) -> dict:
+    """Paired comparison of two specs, the speaker as the unit: each test speaker's UAR
+    averaged over the runs both specs have (the same seeds), A against B, by the exact
+    sign-flip test over the speakers (``metrics.paired_records``). Runs on the same
+    speakers are not independent samples of speakers, so they are averaged, never
+    paired. Folds stand in for speakers where a corpus's ids do not name them.
+    ``same_runs=False``: each side over all its own runs (against a baseline fitted once)."""
+    return metrics.paired_records([(records_a, records_b)], same_runs=same_runs)
+
+
+def paired_pooled(pairs) -> dict:
+    """Like ``paired`` over several (records_a, records_b) comparisons at once (e.g. every
+    2- and 3-layer configuration, concat against last): each unit's score averaged over
+    the comparisons, on each side, then one paired test over the units — so a speaker
+    counts once, not once per configuration."""
+    return metrics.paired_records(pairs)
+
+
+def with_holm(frame: pd.DataFrame, alpha: float = 0.05, p: str = "p", adjusted: str = "p (Holm)",
+              verdict: str = "verdict (alpha 0.05)", min_p: str = "smallest attainable p") -> pd.DataFrame:
+    """One notebook's family of claims: ``frame``'s p-values Holm-adjusted together
+    (``metrics.holm``) into ``adjusted``, and each verdict taken on the adjusted p
+    (``metrics.verdict``: underpowered where even the unadjusted test could not reach
+    ``alpha``)."""
+    out = frame.copy()
+    out[adjusted] = metrics.holm(out[p].to_numpy(float))
+    if verdict in out:
+        under = out[min_p].to_numpy(float) > alpha if min_p in out else np.zeros(len(out), bool)
+        out[verdict] = [metrics.verdict(q, bool(u), alpha) if not np.isnan(q) else v
+                        for q, u, v in zip(out[adjusted], under, out[verdict])]
+    return out
 
 
 def pooled_confusion(records, normalize: bool = True) -> np.ndarray:
@@ -124,10 +152,13 @@ def recall_table(records_by_label: dict) -> pd.DataFrame:
 
 
 def paired_row(comparison: str, cmp: dict, **extra) -> dict:
-    """A table row of ``paired``'s result: pairs, mean difference with its 95 % bootstrap
-    interval, the test used, its p, the smallest p it could give and the verdict."""
-    return {"comparison": comparison, **extra, "pairs": cmp["pairs"], "mean UAR diff": cmp["mean_diff"],
-            "ci95 low": cmp["ci95_low"], "ci95 high": cmp["ci95_high"], "test": cmp["test"], "p": cmp["p"],
+    """A table row of ``paired``'s result: the unit (speaker, or fold), the pairs (units),
+    mean difference with its 95 % bootstrap interval over the units, the test used, its
+    p, the Holm-adjusted p (NaN until ``with_holm`` adjusts the notebook's family), the
+    smallest p it could give and the verdict (on the adjusted p once ``with_holm`` ran)."""
+    return {"comparison": comparison, **extra, "unit": cmp.get("unit", "speaker"), "pairs": cmp["pairs"],
+            "mean UAR diff": cmp["mean_diff"], "ci95 low": cmp["ci95_low"], "ci95 high": cmp["ci95_high"],
+            "test": cmp["test"], "p": cmp["p"], "p (Holm)": float("nan"),
             "smallest attainable p": cmp["min_p"], "verdict (alpha 0.05)": cmp["verdict"],
             "better / worse": f"{cmp['a_better']} / {cmp['b_better']}"}
 
@@ -139,14 +170,21 @@ def mean_history(records, key: str) -> np.ndarray:
 
 PLATEAU_GAIN = 0.01   # validation UAR the last fifth of training may add and still count as a plateau
 MIN_EPOCHS_TO_TELL = 10
+SCHEDULE_ENDED = 0.25  # mean learning rate of the last fifth, as a share of the peak, below which a flat tail is the schedule's
 
 
 def convergence(records, label: str = "") -> dict:
     """Has validation UAR stopped rising? On the validation-UAR curve averaged over the
     records (folds and runs): ``gain`` = its best value in the last fifth of the epochs
-    minus its best before; ``plateaued`` when the gain is at most ``PLATEAU_GAIN``,
-    ``still rising`` above it, ``too short to tell`` under ``MIN_EPOCHS_TO_TELL`` epochs.
-    Also the median epoch the folds kept (best validation UAR) and its share of the budget."""
+    minus its best before; ``still rising`` when the gain is above ``PLATEAU_GAIN``, ``too
+    short to tell`` under ``MIN_EPOCHS_TO_TELL`` epochs. A flat last fifth counts as
+    ``plateaued`` only if the model was still being trained then: when the schedule had
+    annealed the learning rate (its mean over the last fifth below ``SCHEDULE_ENDED`` of
+    its peak — one cosine cycle ending with the budget takes it to lr/100), a flat tail is
+    what the schedule produces whatever the model could still learn: ``schedule-ended,
+    cannot tell``. Also the learning rate of the last fifth and of the last epoch as a
+    share of the peak (``history["lr"]``, when recorded), and the median epoch the folds
+    kept (best validation UAR) and its share of the budget."""
     records = [r for r in records if r.history["val_uar"] and r.history["val_uar"][0] is not None]
     if not records:
         return {"model": label, "verdict": "no validation speakers"}
@@ -154,11 +192,17 @@ def convergence(records, label: str = "") -> dict:
     epochs = len(curve)
     tail = max(2, epochs // 5)
     gain = float(np.max(curve[-tail:]) - np.max(curve[:-tail])) if epochs > tail else float("nan")
+    lr_tail = lr_end = float("nan")
+    if all(len(r.history.get("lr") or []) == epochs for r in records):
+        lr = mean_history(records, "lr")
+        lr_tail, lr_end = float(lr[-tail:].mean() / lr.max()), float(lr[-1] / lr.max())
     verdict = ("too short to tell" if epochs < MIN_EPOCHS_TO_TELL else
-               "still rising" if gain > PLATEAU_GAIN else "plateaued")
+               "still rising" if gain > PLATEAU_GAIN else
+               "schedule-ended, cannot tell" if lr_tail < SCHEDULE_ENDED else "plateaued")
     kept = float(np.median([r.best_epoch + 1 for r in records]))  # best_epoch counts from 0
     return {"model": label, "epochs": epochs, "best_val_uar_epoch": int(np.argmax(curve)) + 1,
-            "median_kept_epoch": kept, "kept_share": kept / epochs, "last_fifth_gain": gain, "verdict": verdict}
+            "median_kept_epoch": kept, "kept_share": kept / epochs, "last_fifth_gain": gain,
+            "lr_last_fifth_share": lr_tail, "lr_end_share": lr_end, "verdict": verdict}
 
 
 def fmt_mean_std(mean: float, std: float) -> str:

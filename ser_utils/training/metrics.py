@@ -1,8 +1,13 @@
 """Metrics of the study: UAR (unweighted average recall, the mean of per-class
 recalls — scikit-learn's balanced accuracy), weighted accuracy (overall accuracy),
-confusion matrices, summaries over runs and paired comparisons of two specs."""
+confusion matrices, summaries over runs and paired comparisons of two specs. The unit of a
+paired comparison is the speaker (``unit_scores``, ``speaker_paired_comparison``): runs on the
+same test speakers are not independent samples of speakers; within a family of claims the
+p-values are Holm-adjusted (``holm``)."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -93,9 +98,10 @@ def summarize(values) -> dict:
             "min": float(values.min()), "max": float(values.max()), "ci95_low": lo, "ci95_high": hi}
 
 
-# Exact sign-flip tests enumerate 2**n sign patterns; above this many pairs the
-# Wilcoxon signed-rank test (scipy) is used instead.
-EXACT_MAX_PAIRS = 16
+# Exact sign-flip tests enumerate all 2**n sign patterns (meet in the middle: two halves of
+# at most 2**16 sums each); above this many pairs the Wilcoxon signed-rank test (scipy) is
+# used instead.
+EXACT_MAX_PAIRS = 32
 
 
 def min_attainable_p(n_nonzero: int) -> float:
@@ -105,19 +111,124 @@ def min_attainable_p(n_nonzero: int) -> float:
     return 1.0 if n_nonzero < 1 else min(1.0, 2.0 / 2 ** n_nonzero)
 
 
+def _pattern_sums(values) -> np.ndarray:
+    """The 2**n sums ±v1 ± ... ± vn, one per sign pattern."""
+    values = np.asarray(values, float)
+    signs = 1 - 2 * ((np.arange(2 ** len(values))[:, None] >> np.arange(len(values))) & 1)
+    return signs @ values if len(values) else np.zeros(1)
+
+
 def sign_flip_p(diff) -> float:
     """Exact two-sided sign-flip (paired permutation) test of mean ``diff`` = 0: the
-    share of the 2**n sign patterns whose |mean| is at least the observed one (Fisher
-    1935; Good, *Permutation Tests*, 2005). Exact for n <= ``EXACT_MAX_PAIRS``."""
+    share of the 2**n sign patterns whose |sum| is at least the observed one (Fisher
+    1935; Good, *Permutation Tests*, 2005). Every pattern is counted, by meeting in the
+    middle: the 2**k sums of the first half and the 2**(n-k) sums of the second, sorted,
+    and for each sum x of the first half the second-half sums y with |x + y| >= |observed|
+    counted by binary search. Exact for n <= ``EXACT_MAX_PAIRS``."""
     diff = np.asarray(diff, float)
     if len(diff) > EXACT_MAX_PAIRS:
         raise ValueError(f"sign_flip_p: {len(diff)} pairs, at most {EXACT_MAX_PAIRS} enumerated exactly")
     if len(diff) == 0:
         return float("nan")
-    signs = 1 - 2 * ((np.arange(2 ** len(diff))[:, None] >> np.arange(len(diff))) & 1)
-    stats = np.abs(signs @ diff)
     observed = abs(diff.sum())
-    return float(np.mean(stats >= observed - 1e-12 * max(1.0, observed)))
+    # sums differ from the observed one by rounding only: a tie counts as reaching it
+    threshold = observed - 1e-9 * max(1.0, float(np.abs(diff).sum()))
+    if threshold <= 0:
+        return 1.0
+    half = len(diff) // 2
+    left, right = _pattern_sums(diff[:half]), np.sort(_pattern_sums(diff[half:]))
+    at_least = len(right) - np.searchsorted(right, threshold - left, side="left")   # x + y >= threshold
+    at_most = np.searchsorted(right, -threshold - left, side="right")               # x + y <= -threshold
+    return float((at_least.sum() + at_most.sum()) / 2 ** len(diff))
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm's (1979) step-down adjusted p-values of one family of tests: the k-th
+    smallest of m p-values times (m - k + 1), made monotone (never below an adjusted
+    p of a smaller raw p) and capped at 1. NaNs are not in the family and stay NaN.
+    Rejecting where the adjusted p is below alpha keeps the chance of any false
+    rejection in the family at most alpha."""
+    p = np.asarray(pvalues, float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    if not len(ok):
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = len(order)
+    adjusted = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out[order] = adjusted
+    return out
+
+
+_RAVDESS_STEM = re.compile(r"^\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-(\d{2})$")
+
+
+def speaker_of(item_id) -> str | None:
+    """The speaker of a RAVDESS file: the last field (actor) of its stem
+    ``03-01-EE-II-SS-RR-AA`` (a path or a name with its suffix will do); None when the
+    id does not have that form."""
+    stem = str(item_id).replace("\\", "/").rsplit("/", 1)[-1]
+    stem = stem[:-4] if stem.lower().endswith(".wav") else stem
+    m = _RAVDESS_STEM.match(stem)
+    return m.group(1) if m else None
+
+
+def speaker_uars(ids, labels, preds) -> dict | None:
+    """Each speaker's UAR over its own utterances (the classes it has): ``{speaker: uar}``
+    from one run's test ids, labels and predictions; None when an id does not name its
+    speaker (``speaker_of``)."""
+    speakers = [speaker_of(i) for i in ids]
+    if not speakers or any(s is None for s in speakers):
+        return None
+    speakers, labels, preds = np.asarray(speakers), np.asarray(labels, int), np.asarray(preds, int)
+    return {s: uar(labels[speakers == s], preds[speakers == s]) for s in sorted(set(speakers))}
+
+
+def unit_scores(records, runs=None, unit: str | None = None) -> tuple[str, dict]:
+    """The unit of a paired comparison and each unit's score, averaged over runs:
+    ``("speaker", {speaker: UAR})`` — each test speaker's UAR in each run (over the
+    speaker's own utterances), averaged over the runs — when every record's test ids name
+    their speaker (RAVDESS); otherwise, or with ``unit="fold"``, ``("fold", {fold: test
+    UAR})``, each fold's UAR averaged over runs (corpora whose ids do not name the
+    speaker). ``runs``: only those runs (default: every run of ``records``)."""
+    records = [r for r in records if runs is None or r.run in set(runs)]
+    per_speaker: dict = {}
+    for r in records:
+        ids = getattr(r.test, "ids", None)
+        scores = speaker_uars(ids, r.test.labels, r.test.preds) if ids is not None and unit != "fold" else None
+        if scores is None:
+            per_fold: dict = {}
+            for x in records:
+                per_fold.setdefault(x.fold, []).append(x.test_uar)
+            return "fold", {f: float(np.mean(v)) for f, v in sorted(per_fold.items())}
+        for s, v in scores.items():
+            per_speaker.setdefault(s, []).append(v)
+    return "speaker", {s: float(np.mean(v)) for s, v in sorted(per_speaker.items())}
+
+
+def paired_records(pairs, alpha: float = 0.05, same_runs: bool = True) -> dict:
+    """``speaker_paired_comparison`` of run records: ``pairs`` is a list of
+    ``(records_a, records_b)`` comparisons (usually one). In each, every unit's score
+    (``unit_scores``: the speaker's UAR, or the fold's) is averaged over the runs both
+    sides have — the same seeds — and then over the comparisons, on each side; one paired
+    test over the units follows, so a speaker counts once however many runs and
+    comparisons there are. Where one side's ids name speakers and the other's do not, the
+    fold is the unit for both. ``same_runs=False``: each side averaged over all of its own
+    runs (a model against a baseline fitted once, whose runs are not the model's seeds)."""
+    for unit in (None, "fold"):
+        sides: list[dict] = [{}, {}]
+        units = set()
+        for records_a, records_b in pairs:
+            runs = sorted({r.run for r in records_a} & {r.run for r in records_b}) if same_runs else None
+            for side, records in zip(sides, (records_a, records_b)):
+                found, scores = unit_scores(records, runs, unit)
+                units.add(found)
+                for k, v in scores.items():
+                    side.setdefault(k, []).append(v)
+        if len(units) == 1:
+            a, b = ({k: float(np.mean(v)) for k, v in side.items()} for side in sides)
+            return speaker_paired_comparison(a, b, alpha, unit=units.pop())
+    raise AssertionError("unreachable: with unit='fold' every side has folds")
 
 
 def paired_test(diff, alpha: float = 0.05) -> dict:
@@ -145,8 +256,9 @@ def verdict(p: float, underpowered: bool, alpha: float = 0.05) -> str:
 
 
 def paired_comparison(a: dict, b: dict, alpha: float = 0.05) -> dict:
-    """Compare two specs on the (seed, fold) pairs both have: ``a`` and ``b`` map a
-    pair to a UAR. Returns the mean difference a - b, its 95 % bootstrap CI, the
+    """Compare two specs on the pairs both have: ``a`` and ``b`` map a pair's key to a
+    UAR. The study pairs speakers (``speaker_paired_comparison``); pairing (run, fold)
+    would count runs on the same test speakers as independent samples. Returns the mean difference a - b, its 95 % bootstrap CI, the
     paired test chosen by the number of pairs (``paired_test``: test, p, min_p,
     underpowered, verdict) and, for reference, the two-sided Wilcoxon signed-rank p."""
     from scipy.stats import wilcoxon
@@ -160,4 +272,26 @@ def paired_comparison(a: dict, b: dict, alpha: float = 0.05) -> dict:
     test = paired_test(diff, alpha)
     return {"pairs": len(keys), "mean_diff": float(diff.mean()), "ci95_low": lo, "ci95_high": hi,
             "wilcoxon_p": p, **test, "verdict": verdict(test["p"], test["underpowered"], alpha),
+            "a_better": int((diff > 0).sum()), "b_better": int((diff < 0).sum())}
+
+
+
+def speaker_paired_comparison(a: dict, b: dict, alpha: float = 0.05, unit: str = "speaker") -> dict:
+    """Compare two specs unit by unit — the speaker (``unit_scores``: each speaker's UAR
+    averaged over runs), or the fold where a corpus's ids do not name the speaker: ``a``
+    and ``b`` map a unit to its score. Returns the unit, the number of pairs (units both
+    have), the mean difference a - b with its 95 % percentile-bootstrap interval over the
+    units, the exact two-sided sign-flip p over all 2**n sign patterns (``paired_test``;
+    Wilcoxon beyond ``EXACT_MAX_PAIRS``), the smallest p it could give, whether that is
+    above ``alpha`` (``underpowered``), the unadjusted verdict, and how many units are
+    better / worse. Within a family of claims the verdict is taken on ``holm``'s adjusted
+    p (``reporting.study.with_holm``)."""
+    keys = sorted(set(a) & set(b))
+    if not keys:
+        raise ValueError(f"the two specs share no {unit}s")
+    diff = np.array([a[k] - b[k] for k in keys])
+    lo, hi = bootstrap_ci(diff)
+    test = paired_test(diff, alpha)
+    return {"unit": unit, "pairs": len(keys), "mean_diff": float(diff.mean()), "ci95_low": lo, "ci95_high": hi,
+            **test, "verdict": verdict(test["p"], test["underpowered"], alpha),
             "a_better": int((diff > 0).sum()), "b_better": int((diff < 0).sum())}
