@@ -58,7 +58,7 @@ from ser_utils import literature, reporting
 from ser_utils.models import LSTMBaseline, seed001_configs
 from ser_utils.reporting import plots, study
 from ser_utils.reporting.source import show_source
-from ser_utils.training import Spec, TrainConfig, cross_validate_many, fold_uars, metrics
+from ser_utils.training import Spec, TrainConfig, cross_validate_many, metrics
 
 out_dir = Path(out_dir)
 data, folds = study.load(corpus, feature_set="mfcc", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
@@ -159,59 +159,74 @@ _ = reporting.save_figure(fig, "baseline_confusion_best", out_dir)
 # %% [markdown]
 # ## Do seed 001's conclusions hold here?
 # (i) *Concatenation does not help*: a [paired test](GLOSSARY.md#paired-test) of `concat`
-# against `last` over the same (run, fold) pairs, per 2- and 3-layer model and over all of
-# their pairs together. The test is chosen by the number of pairs (`metrics.paired_test`:
-# exact sign-flip up to 16 pairs, Wilcoxon signed-rank beyond). With one run a model has
-# only 5 pairs, and no test on 5 pairs can give p below 2/2⁵ = 0.0625: such a comparison is
-# reported as **underpowered**, not as "false". (ii) *Bigger is better*: the Spearman rank
-# correlation between parameter count and UAR over the 15 distinct models.
+# against `last`, per 2- and 3-layer model and over all of them together. The unit is the
+# **speaker**: the conclusion is about new speakers, so each of the 24 test speakers'
+# UAR (averaged over runs — runs on the same speakers are not independent samples of
+# speakers) is one pair; over all models together each speaker's UAR is averaged over the
+# models first, so a speaker still counts once. The test is the exact sign-flip test over
+# all 2²⁴ sign patterns (`metrics.speaker_paired_comparison`); a comparison whose smallest
+# attainable p is above 0.05 would be reported as **underpowered**, not as "false".
+# (ii) *Bigger is better*: the Spearman rank correlation between parameter count and UAR
+# over the 15 distinct models. The p-values of this family of claims (every per-model
+# test, the pooled one and the correlation) are Holm-adjusted together (`p (Holm)`), and
+# the verdicts read the adjusted p.
 
 # %%
 checks = []
-pooled_a, pooled_b = {}, {}
+deep_pairs = []
 for name in concat.index[concat.layers > 1]:
     a, b = by_label[f"RNN-{name[4:]}-concat"], by_label[f"RNN-{name[4:]}-last"]
     checks.append(study.paired_row(name, study.paired(a, b)))
-    pooled_a.update({(name, *k): v for k, v in fold_uars(a).items()})
-    pooled_b.update({(name, *k): v for k, v in fold_uars(b).items()})
+    deep_pairs.append((a, b))
 checks = pd.DataFrame(checks)
+both = study.paired_pooled(deep_pairs)   # each speaker's UAR averaged over the models, then one test
+rho, p = spearmanr(distinct.parameters, distinct.uar_mean)
+# the family: every per-model test, the pooled one and the correlation, Holm-adjusted together
+family = metrics.holm(list(checks["p"]) + [both["p"], p])
+checks["p (Holm)"] = family[:len(checks)]
+checks["verdict (alpha 0.05)"] = [metrics.verdict(q, m > 0.05) for q, m in
+                                  zip(checks["p (Holm)"], checks["smallest attainable p"])]
+both_holm, p_holm = family[len(checks)], family[len(checks) + 1]
 reporting.save_table(checks, "baseline_concat_vs_last", out_dir)
 display(checks)
 
-both = metrics.paired_comparison(pooled_a, pooled_b)
-rho, p = spearmanr(distinct.parameters, distinct.uar_mean)
 one_layer_same = (sweep[sweep.layers == 1].groupby("hidden").uar_mean.nunique() == 1).all()
 shown = checks[(checks["verdict (alpha 0.05)"] == "shown") & (checks["mean UAR diff"] > 0)]
 any_verdict = ("shown" if len(shown) else
                "underpowered" if (checks["verdict (alpha 0.05)"] == "underpowered").all() else "not shown")
 nan = float("nan")
 verdict = pd.DataFrame([
-    {"key": "concat_any", "claim": "concat beats last in some 2-3 layer model (p < 0.05)", "value": nan,
-     "ci95 low": nan, "ci95 high": nan, "test": checks["test"].iloc[0], "p": checks["p"].min(),
+    {"key": "concat_any", "claim": "concat beats last in some 2-3 layer model (p (Holm) < 0.05)", "value": nan,
+     "ci95 low": nan, "ci95 high": nan, "unit": checks["unit"].iloc[0], "test": checks["test"].iloc[0],
+     "p": checks["p"].min(), "p (Holm)": checks["p (Holm)"].min(),
      "smallest attainable p": checks["smallest attainable p"].min(), "pairs": int(checks["pairs"].min()),
      "verdict (alpha 0.05)": any_verdict,
      "detail": f"{len(shown)} of {len(checks)} shown better, "
                f"{int((checks['verdict (alpha 0.05)'] == 'underpowered').sum())} underpowered"},
-    {"key": "concat_pooled", "claim": "concat differs from last (all 2-3 layer (model, run, fold) pairs)",
-     "value": both["mean_diff"], "ci95 low": both["ci95_low"], "ci95 high": both["ci95_high"], "test": both["test"],
-     "p": both["p"], "smallest attainable p": both["min_p"], "pairs": both["pairs"],
-     "verdict (alpha 0.05)": both["verdict"], "detail": f"{both['a_better']} better / {both['b_better']} worse"},
+    {"key": "concat_pooled", "claim": "concat differs from last (each speaker's UAR averaged over the 2-3 layer "
+     "models and runs)", "value": both["mean_diff"], "ci95 low": both["ci95_low"], "ci95 high": both["ci95_high"],
+     "unit": both["unit"], "test": both["test"], "p": both["p"], "p (Holm)": both_holm,
+     "smallest attainable p": both["min_p"], "pairs": both["pairs"],
+     "verdict (alpha 0.05)": metrics.verdict(both_holm, both["underpowered"]),
+     "detail": f"{both['a_better']} better / {both['b_better']} worse"},
     {"key": "size", "claim": "UAR rises with parameters (Spearman rank correlation, 15 distinct models)", "value": rho,
-     "ci95 low": nan, "ci95 high": nan, "test": "Spearman", "p": p, "smallest attainable p": nan,
-     "pairs": len(distinct), "verdict (alpha 0.05)": "shown" if (rho > 0 and p < 0.05) else "not shown",
-     "detail": ""},
+     "ci95 low": nan, "ci95 high": nan, "unit": "model", "test": "Spearman", "p": p, "p (Holm)": p_holm,
+     "smallest attainable p": nan, "pairs": len(distinct),
+     "verdict (alpha 0.05)": "shown" if (rho > 0 and p_holm < 0.05) else "not shown", "detail": ""},
     {"key": "one_layer", "claim": "1-layer concat equals 1-layer last (consistency check)", "value": nan,
-     "ci95 low": nan, "ci95 high": nan, "test": "equality", "p": nan, "smallest attainable p": nan,
-     "pairs": int((sweep.layers == 1).sum() // 2), "verdict (alpha 0.05)": "holds" if one_layer_same else "fails",
-     "detail": ""},
+     "ci95 low": nan, "ci95 high": nan, "unit": "model", "test": "equality", "p": nan, "p (Holm)": nan,
+     "smallest attainable p": nan, "pairs": int((sweep.layers == 1).sum() // 2),
+     "verdict (alpha 0.05)": "holds" if one_layer_same else "fails", "detail": ""},
 ])
 reporting.save_table(verdict, "baseline_claims", out_dir)
 verdict
 
 # %% [markdown]
-# Read the verdicts with the run count in mind: *underpowered* means no result of this
-# size could have been significant; *not shown* means the test could have, and did not.
-# The `full` profile repeats every configuration 10 times (50 pairs per model).
+# Read the verdicts with the unit in mind: *underpowered* means no result of this size
+# could have been significant; *not shown* means the test could have, and did not. More
+# runs do not add pairs — the speakers stay 24 — but average each speaker's UAR over more
+# seeds, so the training noise in each pair shrinks (the `full` profile runs every
+# configuration 10 times).
 
 # %% [markdown]
 # ## What we found
@@ -230,10 +245,11 @@ findings.show_exercises("""
 1. **One parameter** (minutes, `smoke`). Set `dropout = 0.0` in the parameters cell and re-run: which
    configurations' [[UAR]] change most in `tables/baseline_table1`? New run records appear under `runs/`, the
    old ones are kept.
-2. **Power** (a minute, no training). In `tables/baseline_concat_vs_last`, why does every row read
-   *underpowered* with `runs = 1`? Compute `metrics.min_attainable_p(n)` for n = 5, 10 and 15 and say how many
-   runs make a single configuration's [[paired test]] able to reach p < 0.05 — then run `smoke` with that many
-   `runs` and see whether the verdicts change.
+2. **Power** (a minute, no training). Compute `metrics.min_attainable_p(n)` for n = 5 (the folds of one run)
+   and n = 24 (RAVDESS's speakers): why does pairing the folds of one run leave every comparison
+   *underpowered*, and why does pairing speakers not? Then take the smallest `p` in
+   `tables/baseline_concat_vs_last` and multiply it by the size of the family (8 claims): does that reproduce
+   its `p (Holm)`? Which rows of a family does Holm's procedure multiply by less than 8?
 3. **WA against UAR** (no compute). In `tables/baseline_table1`, compare the `WA` and `UAR` columns: is the
    ranking of the models the same under both metrics? Which class's size makes them differ ([[WA]])?
 4. **Design an experiment** (10 minutes, `smoke`). Seed 001 read MFCCs only; add chroma. Load the data with

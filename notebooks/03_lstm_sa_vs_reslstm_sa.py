@@ -149,8 +149,8 @@ def spec_of(name, hidden, protocol):
 # Every (model, protocol, run, fold) is one job; finished run records are reused. The clean
 # runs are numbered from 1: run 0's seeds are the ones every tuning trial trained with, so the
 # h64 models' run 0 would re-train the very trial that was chosen on validation. The
-# checkpoint model's first clean run keeps its weights (notebooks 05, 06 and `predict` load
-# them).
+# checkpoint model's clean runs keep their weights: its first run is the checkpoint (06 and
+# `predict` load it), and notebook 05 embeds the test speakers with every run's models.
 
 # %%
 sizes = (32, 64, 128)
@@ -159,8 +159,8 @@ plan = [(spec_of(name, h, "paper"), range(paper_runs)) for name in ("lstm_sa", "
        [(spec_of(name, h, "clean"), range(1, runs + 1)) for name in ("lstm_sa", "reslstm_sa") for h in sizes]
 ckpt_name, ckpt_hidden = tuning.parse_model(checkpoint_model)
 ckpt_spec = spec_of(ckpt_name, ckpt_hidden, "clean")
-cross_validate_many([ckpt_spec], data, folds, runs=[1], runs_dir=out_dir / "runs", n_jobs=n_jobs,
-                    save_weights=True, desc="checkpoint model, run 1")
+cross_validate_many([ckpt_spec], data, folds, runs=range(1, runs + 1), runs_dir=out_dir / "runs", n_jobs=n_jobs,
+                    save_weights=True, desc="checkpoint model, weights kept")
 results = {}
 for run_list in sorted({tuple(r) for _, r in plan}, key=len, reverse=True):
     group = [s for s, r in plan if tuple(r) == run_list]
@@ -263,14 +263,17 @@ _ = reporting.save_figure(fig, "sa_confusions", out_dir)
 
 # %% [markdown]
 # ## Is ResLSTM-SA better? Paired tests
-# At each hidden size, the two architectures are compared on the same (run, fold) pairs:
-# mean difference of per-fold test UAR (ResLSTM-SA − LSTM-SA), its 95 % percentile-bootstrap
-# interval over the pairs,
-# and a [paired test](GLOSSARY.md#paired-test) chosen by the number of pairs (exact
-# sign-flip up to 16 pairs, Wilcoxon signed-rank beyond), with the smallest p it could
-# give. Paper-protocol repeats are identical, so only its first run counts (counting copies
-# would fake significance) — 5 pairs, whose smallest attainable p is 0.0625: those rows
-# are **underpowered** whatever the data.
+# At each hidden size, the two architectures are compared **speaker by speaker**: the
+# question is about new speakers, so the unit is the speaker. Each of the 24 test
+# speakers' UAR (over its own 60 utterances) is averaged over the runs — runs on the same
+# test speakers are not independent samples of speakers, so they are never pairs of their
+# own — and the mean difference ResLSTM-SA − LSTM-SA over the speakers comes with its 95 %
+# percentile-bootstrap interval and an exact two-sided sign-flip
+# [paired test](GLOSSARY.md#paired-test) over all 2²⁴ sign patterns, with the smallest p it
+# could give. The comparisons of this table are one family of claims: their p-values are
+# Holm-adjusted together (`p (Holm)`) and the verdict reads the adjusted p. Paper-protocol
+# repeats are identical, so only its first run counts (counting copies would fake
+# significance).
 
 # %%
 def runs_of(label, protocol):
@@ -287,7 +290,7 @@ for protocol in ("clean", "paper"):
     if 32 in trained and 128 in trained:
         c = study.paired(runs_of("ResLSTM-SA-h32", protocol), runs_of("LSTM-SA-h128", protocol))
         tests.append(study.paired_row("ResLSTM-SA-h32 vs LSTM-SA-h128 (the slides' claim)", c, protocol=protocol))
-tests = pd.DataFrame(tests)
+tests = study.with_holm(pd.DataFrame(tests))   # the notebook's family of claims, Holm-adjusted together
 reporting.save_table(tests, "sa_paired_tests", out_dir)
 tests
 
@@ -346,12 +349,13 @@ findings.show_exercises("""
    `model.eval()` mode for the training step itself: BatchNorm then normalises with its running statistics
    instead of the batch's, and dropout is off. How do the training loss and the step's effect change?
    ([[BatchNorm over padding]] explains why the batch statistics only count real frames.)
-2. **More pairs** (about 5 minutes, `smoke`). Set `runs = 4` and re-run the notebook: the clean rows of
-   `tables/sa_paired_tests` now have 4 × folds pairs. Which rows change verdict, and does the
-   [[confidence interval]] of the mean difference get narrower the way 1/√n predicts?
+2. **More runs, same pairs** (about 5 minutes, `smoke`). Set `runs = 4` and re-run the notebook: the clean rows
+   of `tables/sa_paired_tests` still have one pair per speaker, each speaker's UAR now averaged over 4 runs.
+   Which rows change verdict, and does the [[confidence interval]] of the mean difference get narrower? Why
+   does it not shrink like 1/√(runs), as it would if runs were new speakers?
 3. **A network against the baselines** (no compute). In `tables/sa_models_table`, which networks do better
    than the logistic-regression [[baseline]] and which do not? For those above it, is the gap larger than the
-   std over runs, and would a [[paired test]] over the (run, fold) pairs be the right way to decide?
+   std over runs, and would a [[paired test]] over the speakers be the right way to decide?
 4. **Where the residual could help** (no compute). In `tables/sa_per_class_recall`, compare ResLSTM-SA-h64 and
    LSTM-SA-h64 class by class: are the differences spread evenly, or carried by one or two emotions? Check the
    same classes in `figures/sa_confusions`.
@@ -362,5 +366,5 @@ findings.show_exercises("""
    `ser_utils/models/registry.py`'s `MODELS` under a new name, e.g. `"noreslstm_sa"`; (c) give that name a
    label in `ModelConfig.label` (`ser_utils/models/config.py`), e.g. `NoResLSTM-SA-h64`. Then here:
    `Spec(ModelConfig("noreslstm_sa", hidden=64, dropout=dropout), train)` with `cross_validate_many` on the
-   same folds and runs, and `study.paired` against both models — a [[paired test]] on the same pairs.
+   same folds and runs, and `study.paired` against both models — a [[paired test]] over the same speakers.
 """, out_dir)
