@@ -26,7 +26,14 @@
 # * raw features: the mean over frames of the normalised 46 features;
 # * embedding: the vector the classifier reads (context vector after BatchNorm) of
 #   ResLSTM-SA-h64 as notebook 03 trained it (the checkpoint's spec: the profile's tuned
-#   setting, clean protocol), one model per fold — each fold's model embeds the speakers it never heard.
+#   setting, clean protocol), one model per fold and run — each fold's model embeds the
+#   speakers it never heard — on **every clean run of 03** (`runs`), the same records 03's
+#   tables read.
+#
+# The kNN on the embedding is compared, speaker by speaker, with the kNN on the raw
+# feature means *and* with notebook 03's logistic-regression baseline on the same folds: a
+# gain over raw feature means alone says nothing about whether the network beats a simple
+# classifier on the same inputs.
 #
 # Terms: [glossary](GLOSSARY.md) (kNN, silhouette, attention, confusion matrix, UAR, WA).
 
@@ -37,6 +44,7 @@ synthetic_actors = 8
 cache_dir = None
 out_dir = "results/smoke"
 model_file = None        # None: <out_dir>/models/reslstm_sa_h64_clean.pt (written by notebook 03)
+runs = [1, 2]            # 03's clean runs of the checkpoint model (its records; 03 keeps their weights)
 knn_k = 10
 n_jobs = None
 
@@ -62,45 +70,86 @@ ckpt = checkpoint.load(model_file or checkpoint.model_path(out_dir))
 spec, run = checkpoint.spec_of(ckpt), ckpt["provenance"]["run"]
 print(f"{spec.label()} from notebook {ckpt['provenance'].get('notebook', '03')}, "
       f"{ckpt['provenance'].get('setting', '')}: {ckpt['train']}")
-records = cross_validate(spec, data, folds, runs=(run,), runs_dir=out_dir / "runs", save_weights=True, n_jobs=n_jobs)
+records = cross_validate(spec, data, folds, runs=tuple(runs), runs_dir=out_dir / "runs", save_weights=True,
+                         n_jobs=n_jobs)
 key = experiment_key(spec, data, folds)
-print(f"pooled UAR of run {run}: {study.summary_row(records)['uar_mean']:.4f}")
+weights = {r: [record_path(out_dir / "runs", key, r, k).with_suffix(".pt") for k in range(len(folds))] for r in runs}
+embedded_runs = [r for r in runs if all(w.exists() for w in weights[r])]
+print(f"pooled UAR over runs {list(runs)}: {study.summary_row(records)['uar_mean']:.4f}; "
+      f"weights kept for runs {embedded_runs}" + ("" if embedded_runs == list(runs) else
+                                                  " (re-run notebook 03 to keep the others')"))
 
 # %% [markdown]
 # ## Separability on held-out speakers
-# For each fold: the fold's model embeds every utterance; a kNN (k above) fitted on the
-# training speakers predicts the emotion and the gender of the test speakers. The
+# For each run and fold: the fold's model embeds every utterance; a kNN (k above) fitted on
+# the training speakers predicts the emotion and the gender of the test speakers. The raw
+# feature means need no model, so their kNN runs once per fold. The
 # [silhouette](GLOSSARY.md#silhouette) (−1…1) measures how compact the emotion clusters of
 # the test speakers are: near 1 compact and apart, near 0 overlapping. Numbers are means
-# over folds (`tables/embedding_separability_by_fold` keeps each fold's).
+# over folds and runs (`tables/embedding_separability_by_fold` keeps each one's).
 
 # %%
-per_fold, fold_views = [], {}
+from types import SimpleNamespace
+
+RAW, EMB = "raw features (mean over frames)", "ResLSTM-SA-h64 embedding"
+per_fold, fold_views, knn_records = [], {}, {RAW: [], EMB: []}
 gender = gender_labels(data.actors)  # the package's coding: male 0, female 1
-for k, fold in enumerate(folds):
-    model, mean, std = checkpoint.load_run(record_path(out_dir / "runs", key, run, k).with_suffix(".pt"))
-    seqs = [(f - mean) / std for f in data.features]
-    out = E.embed(model, seqs)
-    views = {"raw features (mean over frames)": E.mean_pooled(seqs), "ResLSTM-SA-h64 embedding": out["embedding"]}
-    tr, te = np.isin(data.actors, fold.train), np.isin(data.actors, fold.test)
-    for name, X in views.items():
-        per_fold.append({"fold": k, "representation": name,
-                         "kNN emotion UAR (held-out speakers)": E.knn_uar(X[tr], data.labels[tr], X[te], data.labels[te], knn_k),
-                         "kNN emotion WA (held-out speakers)": E.knn_wa(X[tr], data.labels[tr], X[te], data.labels[te], knn_k),
-                         "kNN gender UAR (held-out speakers)": E.knn_uar(X[tr], gender[tr], X[te], gender[te], knn_k),
-                         "silhouette by emotion (test speakers)": E.silhouette(X[te], data.labels[te])})
-    fold_views[k] = (views, out)
+ids = np.asarray(data.ids)
+for r in embedded_runs:
+    for k, fold in enumerate(folds):
+        model, mean, std = checkpoint.load_run(weights[r][k])
+        seqs = [(f - mean) / std for f in data.features]
+        out = E.embed(model, seqs)
+        views = {EMB: out["embedding"]} if r != embedded_runs[0] else \
+            {RAW: E.mean_pooled(seqs), EMB: out["embedding"]}   # raw: no model, once per fold
+        tr, te = np.isin(data.actors, fold.train), np.isin(data.actors, fold.test)
+        for name, X in views.items():
+            pred = E.knn_predict(X[tr], data.labels[tr], X[te], knn_k)
+            knn_records[name].append(SimpleNamespace(run=r, fold=k, test_uar=metrics.uar(data.labels[te], pred),
+                                                     test=SimpleNamespace(ids=list(ids[te]), labels=data.labels[te],
+                                                                          preds=pred)))
+            per_fold.append({"run": r if name == EMB else np.nan, "fold": k, "representation": name,
+                             "kNN emotion UAR (held-out speakers)": metrics.uar(data.labels[te], pred),
+                             "kNN emotion WA (held-out speakers)": metrics.weighted_accuracy(data.labels[te], pred),
+                             "kNN gender UAR (held-out speakers)": E.knn_uar(X[tr], gender[tr], X[te], gender[te], knn_k),
+                             "silhouette by emotion (test speakers)": E.silhouette(X[te], data.labels[te])})
+        if r == (run if run in embedded_runs else embedded_runs[0]):   # the projections below draw this run
+            fold_views[k] = ({RAW: E.mean_pooled(seqs), EMB: out["embedding"]}, out)
 per_fold = pd.DataFrame(per_fold)
 reporting.save_table(per_fold, "embedding_separability_by_fold", out_dir)
-separability = per_fold.groupby("representation").mean(numeric_only=True).drop(columns="fold").reset_index()
+separability = per_fold.groupby("representation").mean(numeric_only=True).drop(columns=["run", "fold"]).reset_index()
+separability["runs"] = [len(embedded_runs) if name == EMB else 0 for name in separability["representation"]]
 reporting.save_table(separability, "embedding_separability", out_dir)
 separability
 
 # %% [markdown]
+# ## Is the embedding's kNN better? Paired tests over the speakers
+# Speaker by speaker (each test speaker's kNN UAR over its own utterances, averaged over the
+# runs), the embedding's kNN against the kNN on raw feature means, and against notebook
+# 03's logistic regression on each utterance's feature means and stds, fitted on the same
+# folds' training speakers (`training.baselines`): exact sign-flip tests over the
+# speakers, Holm-adjusted together (the notebook's family of claims).
+
+# %%
+from ser_utils.training.baselines import LOGREG, baseline_records
+
+logreg = baseline_records(data, folds)[LOGREG]
+knn_tests = study.with_holm(pd.DataFrame([
+    study.paired_row(f"{EMB} kNN vs {RAW} kNN", study.paired(knn_records[EMB], knn_records[RAW], same_runs=False)),
+    study.paired_row(f"{EMB} kNN vs {LOGREG}", study.paired(knn_records[EMB], logreg, same_runs=False)),
+]))
+knn_tests.insert(1, "runs", len(embedded_runs))
+knn_tests.insert(2, "reference UAR", [metrics.uar(np.concatenate([x.test.labels for x in recs]),
+                                                  np.concatenate([x.test.preds for x in recs]))
+                                      for recs in (knn_records[RAW], logreg)])
+reporting.save_table(knn_tests, "embedding_paired_tests", out_dir)
+knn_tests
+
+# %% [markdown]
 # ## Projections of the held-out speakers of fold 0
-# Only fold 0's *test* speakers are drawn, each embedded by the model that never heard
-# them — drawing training speakers would show how well the model memorised them instead.
-# Same points, three projections, two representations; coloured three ways.
+# Only fold 0's *test* speakers are drawn, each embedded by the checkpoint run's model that
+# never heard them — drawing training speakers would show how well the model memorised them
+# instead. Same points, three projections, two representations; coloured three ways.
 
 # %%
 views, out0 = fold_views[0]
