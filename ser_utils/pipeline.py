@@ -29,6 +29,7 @@ from ser_utils.profiles import ProfileError, check_profile, read_yaml
 
 # Notebooks whose results another notebook reads (only those that exist count).
 UPSTREAM = {
+    "09_what_helps": ["03_lstm_sa_vs_reslstm_sa", "06_sota_comparison"],
     "05_embeddings": ["03_lstm_sa_vs_reslstm_sa"],
     "06_sota_comparison": ["03_lstm_sa_vs_reslstm_sa"],
 }

@@ -16,6 +16,7 @@ LAYERS = [
     ("models", ["ser_utils.models"]),
     ("training", ["ser_utils.training"]),
     ("inference", ["ser_utils.inference"]),
+    ("experiments", ["ser_utils.experiments"]),
     ("reporting", ["ser_utils.reporting"]),
     ("entry points", ["ser_utils.profiles", "ser_utils.pipeline", "ser_utils.cli", "ser_utils.__main__"]),
 ]

@@ -48,3 +48,235 @@ def test_levers_enter_the_key_only_when_set():
         assert experiment_key(changed, data, folds) != experiment_key(base, data, folds)
         assert Spec.from_dict(json.loads(json.dumps(changed.to_dict()))) == changed
         assert changed.label() != base.label()
+
+
+# ---------------------------------------------------------------- augmentations
+
+def test_specaugment_masks_exactly_the_drawn_ranges():
+    from ser_utils.training.augment import apply_masks, spec_masks
+
+    lengths = np.array([10, 6])
+    masks = spec_masks(lengths, 5, (2, 3, 1, 2), np.random.default_rng(3))
+    assert len(masks) == 2 * (2 + 1)
+    x = torch.ones(2, 10, 5)
+    out = apply_masks(x, lengths, masks).numpy()
+    expected = np.ones((2, 10, 5))
+    for b, axis, start, stop in masks:
+        assert 0 <= start <= stop
+        if axis == "time":
+            assert stop - start <= 3 and stop <= lengths[b]
+            expected[b, start:stop, :] = 0
+        else:
+            assert stop - start <= 2 and stop <= 5
+            expected[b, : lengths[b], start:stop] = 0
+    assert (out == expected).all()
+    assert (x == 1).all()  # the batch itself is left alone
+    assert out[1, 6:].min() == 1  # padding past a length is never touched by a feature mask
+
+
+def test_mixup_of_two_one_hot_labels():
+    from ser_utils.training.augment import mixup, smoothed
+
+    x = torch.tensor([[[1.0], [1.0], [1.0]], [[3.0], [0.0], [0.0]]])
+    lengths = torch.tensor([3, 1])
+    y = smoothed(torch.tensor([0, 2]), 3)
+    mx, ml, my = mixup(x, lengths, y, 0.25, [1, 0])
+    assert my.tolist() == [[0.25, 0.0, 0.75], [0.75, 0.0, 0.25]]
+    assert mx[:, :, 0].tolist() == [[2.5, 0.25, 0.25], [1.5, 0.75, 0.75]]
+    assert ml.tolist() == [3, 3]
+
+
+def test_label_smoothing_equals_torch():
+    import torch.nn.functional as F
+
+    from ser_utils.training.augment import smoothed, soft_cross_entropy
+
+    torch.manual_seed(0)
+    logits, y = torch.randn(7, 8), torch.randint(0, 8, (7,))
+    for eps in (0.0, 0.1, 0.3):
+        assert soft_cross_entropy(logits, smoothed(y, 8, eps)).item() == pytest.approx(
+            F.cross_entropy(logits, y, label_smoothing=eps).item(), abs=1e-6)
+
+
+def test_distillation_loss_by_hand():
+    from ser_utils.training.augment import distillation_loss
+
+    logits = torch.tensor([[2.0, 0.0]])
+    teacher = torch.tensor([[0.5, 0.5]])
+    q = np.exp([1.0, 0.0]) / np.exp([1.0, 0.0]).sum()   # student at T = 2
+    kl = sum(0.5 * np.log(0.5 / qi) for qi in q)
+    assert distillation_loss(logits, teacher, 2.0).item() == pytest.approx(4 * kl, rel=1e-6)
+
+
+def test_speed_perturbation_changes_length_by_the_factor():
+    from ser_utils.data.perturb import speed_perturb
+
+    sr = 16000
+    y = np.sin(2 * np.pi * 440 * np.arange(sr) / sr).astype(np.float32)
+    for factor in (0.9, 1.1):
+        out = speed_perturb(y, factor, sr)
+        assert abs(len(out) - sr / factor) <= 1
+        # the tone plays `factor` times higher: its spectrum's peak moves from 440 Hz
+        peak = np.argmax(np.abs(np.fft.rfft(out))) * sr / len(out)
+        assert peak == pytest.approx(440 * factor, abs=3)
+    assert np.array_equal(speed_perturb(y, 1.0, sr), y)
+
+
+def test_noise_at_the_requested_snr():
+    from ser_utils.data.perturb import add_noise, noisy_copy
+
+    y = np.random.default_rng(0).standard_normal(8000).astype(np.float32) * 0.3
+    out = add_noise(y, 10.0, np.random.default_rng(1))
+    noise = out.astype(np.float64) - y
+    assert 10 * np.log10(np.mean(y.astype(np.float64) ** 2) / np.mean(noise ** 2)) == pytest.approx(10.0, abs=1e-3)
+    a, snr_a = noisy_copy(y, (5, 20), 0)
+    b, snr_b = noisy_copy(y, (5, 20), 0)
+    c, snr_c = noisy_copy(y, (5, 20), 1)
+    assert np.array_equal(a, b) and snr_a == snr_b and 5 <= snr_a <= 20    # the same copy wherever computed
+    assert not np.array_equal(a, c)
+
+
+def test_choose_versions_draws_one_version_per_utterance():
+    from ser_utils.training.augment import choose_versions
+
+    rows = choose_versions(4, 3, np.random.default_rng(0))
+    assert sorted(rows % 4) == [0, 1, 2, 3] and rows.max() < 12
+
+
+def test_ensemble_is_the_mean_of_probabilities():
+    from ser_utils.training.augment import ensemble
+
+    a = [[0.6, 0.4], [0.2, 0.8]]
+    b = [[0.2, 0.8], [0.4, 0.6]]
+    assert np.allclose(ensemble([a, b]), [[0.4, 0.6], [0.3, 0.7]], atol=1e-12)
+    assert ensemble([a, b]).argmax(1).tolist() == [1, 1]   # the first model alone says 0 for the first
+
+
+# ---------------------------------------------------------------- openSMILE
+
+def test_egemaps_and_compare_functionals_shapes():
+    from ser_utils.data.opensmile_features import egemaps_frames, functionals_of
+
+    sr = 16000
+    t = np.arange(int(1.5 * sr)) / sr
+    y = (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+    assert functionals_of(y, sr, "egemaps").shape == (88,)
+    assert functionals_of(y, sr, "compare").shape == (6373,)
+    frames = egemaps_frames(y, sr, 4096, 2048)
+    assert frames.shape == (1 + len(y) // 2048, 25)   # librosa's frame count at hop 2048
+
+
+def test_pool_onto_grid_by_hand():
+    from ser_utils.data.opensmile_features import pool_onto_grid
+
+    values = np.array([[1.0], [3.0], [5.0], [7.0]])
+    centres = np.array([0.01, 0.04, 0.11, 0.12])   # hop 0.1 s: frames 0, 0, 1, 1
+    assert pool_onto_grid(values, centres, 3, 0.1)[:, 0].tolist() == [2.0, 6.0, 6.0]   # frame 2 takes frame 1's
+
+
+def test_nested_svm_never_looks_at_test_speakers():
+    from ser_utils.training.baselines import nested_svm
+
+    rng = np.random.default_rng(0)
+    actors = np.repeat(np.arange(1, 7), 20)
+    y = np.tile(np.arange(4), 30)
+    X = rng.standard_normal((120, 6)) + y[:, None] * 0.5
+    fold = Fold(test=(1, 2), validation=(3,), train=(4, 5, 6))
+    _, C, scores = nested_svm(X, y, actors, fold)
+    X2 = X.copy()
+    X2[np.isin(actors, fold.test)] = rng.standard_normal((40, 6)) * 10   # any test features
+    assert nested_svm(X2, y, actors, fold)[1:] == (C, scores)
+    assert C == max(scores, key=lambda c: (scores[c], -c))
+
+
+# ---------------------------------------------------------------- the experiment's pieces
+
+def test_allowed_validation_folds_of_the_reference_folds():
+    from ser_utils.data.folds import REFERENCE_FOLDS
+    from ser_utils.experiments.what_helps import allowed_validation_folds
+
+    # test fold 0 = actors 2, 5, 14, 15, 16: fold 4 validates on 2, 5 and fold 3 on 1, 14
+    assert allowed_validation_folds(REFERENCE_FOLDS, 0) == [0, 1, 2]
+    for f in range(5):
+        for g in allowed_validation_folds(REFERENCE_FOLDS, f):
+            assert not set(REFERENCE_FOLDS[g].validation) & set(REFERENCE_FOLDS[f].test)
+
+
+def test_recipe_keeps_helpful_levers_and_one_feature_set():
+    from ser_utils.experiments.what_helps import recipe_per_fold
+
+    gains = {"mixup": {0: 0.02, 1: -0.01}, "speed": {0: 0.0, 1: 0.03}, "egemaps": {0: 0.01, 1: 0.01},
+             "mfcc+egemaps": {0: 0.04, 1: 0.005}, "speaker_norm": {0: 0.1, 1: 0.1}}
+    recipe = recipe_per_fold(gains, 2, candidates=("mixup", "speed", "egemaps", "mfcc+egemaps"))
+    assert recipe == {0: ("mfcc+egemaps", "mixup"), 1: ("speed", "egemaps")}
+
+
+def test_combined_spec_and_the_start_is_03s():
+    from ser_utils.experiments import what_helps as W
+    from ser_utils.training import tuned as tuned_setting
+
+    tuned = {"reslstm_sa": {"lr": 0.003, "weight_decay": 1e-4, "dropout": 0.1, "T_0": 3, "batch_size": 8}}
+    start = W.start_spec("reslstm_sa", tuned, 6)
+    assert start == tuned_setting.spec("reslstm_sa", 64, tuned, None, 6)   # notebook 03's spec
+    S = W.settings_with({})
+    both = W.combined_spec(start, ("mfcc+egemaps", "mixup", "capacity"), S)
+    assert both.model.input_dim == 71 and both.model.hidden == 128 and both.train.mixup == S["mixup"]
+    assert both.train.lr == start.train.lr and both.feature_set == "mfcc+chroma+egemaps"
+    with pytest.raises(ValueError):
+        W.settings_with({"mixupp": 0.1})
+
+
+class _Rec:
+    def __init__(self, run, fold, ids, labels, preds, probs=None):
+        from ser_utils.training.records import Predictions
+
+        self.run, self.fold, self.test, self.test_probs = run, fold, Predictions(ids, labels, preds), probs
+        self.parameters, self.wall_seconds = 10, 1.0
+
+
+def test_ensemble_records_argmax_of_the_mean():
+    from ser_utils.experiments.what_helps import ensemble_records, member_runs
+
+    runs = member_runs(1, 2)
+    ids, y = ["a", "b"], [0, 1]
+    members = [_Rec(runs[0], 0, ids, y, [0, 0], [[0.6, 0.4], [0.55, 0.45]]),
+               _Rec(runs[1], 0, ids, y, [1, 1], [[0.3, 0.7], [0.2, 0.8]])]
+    (rec,) = ensemble_records(members, [1], 2, "x")
+    assert rec.test.preds == [1, 1] and rec.parameters == 20 and rec.test_uar == 0.5
+
+
+def test_speaker_paired_uses_speakers_as_the_unit():
+    from ser_utils.experiments.what_helps import speaker_paired, speaker_uars
+
+    actor_of = {"a1": 1, "a2": 1, "b1": 2, "b2": 2}
+    ids, y = ["a1", "a2", "b1", "b2"], [0, 1, 0, 1]
+    a = [_Rec(1, 0, ids, y, [0, 1, 0, 0]), _Rec(2, 0, ids, y, [0, 1, 1, 1])]
+    b = [_Rec(1, 0, ids, y, [0, 0, 0, 0]), _Rec(2, 0, ids, y, [0, 0, 0, 0])]
+    assert speaker_uars(a, actor_of) == {1: 1.0, 2: 0.5}   # speaker 2: runs 0.5 and 0.5
+    t = speaker_paired(a, b, actor_of)
+    assert t["speakers"] == 2 and t["mean_diff"] == pytest.approx(0.25)
+    assert t["test"] == "exact sign-flip" and t["verdict"] == "underpowered"
+
+
+def test_train_fold_with_copies_keeps_probabilities():
+    from ser_utils.data.dataset import Split
+    from ser_utils.models import ModelConfig
+    from ser_utils.training.loop import train_fold
+
+    rng = np.random.default_rng(0)
+
+    def split(n, T, rows):
+        lengths = rng.integers(3, T + 1, n)
+        x = rng.standard_normal((n, T, 4)).astype(np.float32)
+        return Split(x, lengths, rng.integers(0, 3, n), [f"u{i}" for i in range(n)], np.zeros(n, int), rows=rows)
+
+    train = split(12, 6, np.arange(12))
+    splits = {"train": train, "validation": split(6, 6, None), "test": split(6, 6, None),
+              "train~speed0.9": split(12, 8, np.arange(12))}
+    spec = Spec(ModelConfig("lstm_sa", input_dim=4, hidden=8, n_classes=3),
+                TrainConfig(epochs=2, batch_size=4, keep_probs=True, mixup=0.2, specaugment=(1, 2, 1, 1),
+                            teacher="t"))
+    out = train_fold(spec, splits, 1, torch.device("cpu"), soft_targets=np.full((12, 3), 1 / 3))
+    probs = np.array(out["test_probs"])
+    assert probs.shape == (6, 3) and np.allclose(probs.sum(1), 1, atol=1e-5)
+    assert probs.argmax(1).tolist() == out["test"].preds

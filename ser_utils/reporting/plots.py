@@ -431,3 +431,28 @@ def best_of_n_curve(curves: dict) -> plt.Figure:
     axes.flat[0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def pareto(points: pd.DataFrame) -> plt.Figure:
+    """UAR against CPU ms per utterance end to end (log axis), one marker per source
+    (notebook 03, 06, 09, baselines, reported), the Pareto front of the measured points
+    drawn as a step line (no measured point is both cheaper and more accurate)."""
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    sources = list(dict.fromkeys(points["source"]))
+    colours = palette(len(sources))
+    for i, source in enumerate(sources):
+        sel = points[points["source"] == source]
+        hollow = source == "reported"
+        ax.scatter(sel["CPU ms/utt"], sel["uar"], s=45, marker=MARKERS[i % len(MARKERS)],
+                   facecolors="none" if hollow else colours[i], edgecolors=colours[i],
+                   label=f"{source} (reported)" if hollow else source)
+    measured = points[points["kind"] == "measured"].sort_values("CPU ms/utt")
+    front = measured[measured["uar"] >= measured["uar"].cummax()]
+    ax.step(front["CPU ms/utt"], front["uar"], where="post", color="grey", lw=1, ls="--", label="Pareto front (measured)")
+    plain_log_axis(ax)
+    ax.set_xlabel("CPU ms per utterance, end to end (1 thread, log axis)")
+    ax.set_ylabel("UAR (mean over runs; reported points as published)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
+    fig.suptitle("accuracy against cost: notebooks 03, 06, 09, baselines and published points")
+    fig.tight_layout()
+    return fig

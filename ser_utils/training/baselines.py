@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ser_utils.training import metrics
 from ser_utils.training.records import Predictions
@@ -94,3 +95,75 @@ def baseline_records(data, folds) -> dict[str, list[BaselineRecord]]:
                                      metrics.uar(y[test], pred[test]), metrics.weighted_accuracy(y[test], pred[test]))
                       for k, (_, test) in enumerate(splits)]
     return out
+
+
+# ---------------------------------------------------------------- the field's standard baselines (issue 27)
+
+EGEMAPS_SVM = "linear SVM (eGeMAPS functionals, 88)"
+COMPARE_SVM = "linear SVM (ComParE 2016 functionals, 6373)"
+STANDARD = {EGEMAPS_SVM: "egemaps", COMPARE_SVM: "compare"}   # label -> openSMILE functionals
+SVM_C = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+
+
+def linear_svm(C: float):
+    """Standardised inputs (the scaler fitted on the speakers it is trained on), a linear
+    SVM (one-vs-rest, squared hinge, scikit-learn's ``LinearSVC``)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC
+
+    return make_pipeline(StandardScaler(), LinearSVC(C=C, max_iter=20000))
+
+
+def nested_svm(X, y, actors, fold, grid=SVM_C) -> tuple[object, float, dict]:
+    """One fold's SVM: each C of ``grid`` fitted on the fold's training speakers and scored
+    (UAR) on its validation speakers (never its test speakers); the best C (the smallest
+    on ties) refitted on training + validation speakers. Returns the fitted pipeline, C
+    and each C's validation UAR."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    actors = np.asarray(actors)
+    train, val = np.isin(actors, fold.train), np.isin(actors, fold.validation)
+    scores = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for C in grid:
+            if val.any():
+                scores[C] = metrics.uar(y[val], linear_svm(C).fit(X[train], y[train]).predict(X[val]))
+            else:
+                scores[C] = 0.0
+        best = max(grid, key=lambda c: (scores[c], -c))
+        fit = train | val
+        return linear_svm(best).fit(X[fit], y[fit]), best, scores
+
+
+def standard_baseline_records(data, folds, cache_root=None, progress: bool = False,
+                              which=tuple(STANDARD)) -> tuple[dict, pd.DataFrame]:
+    """The field's standard references on the study's folds: openSMILE's eGeMAPS (88) and
+    ComParE 2016 (6373) functionals of each utterance with a linear SVM, C nested on each
+    fold's validation speakers (``nested_svm``). Returns ``{label: [BaselineRecord per
+    fold]}`` and the C chosen per fold (with its validation UAR)."""
+    import time
+
+    from ser_utils.data.functionals import load_functionals
+
+    y = np.asarray(data.labels)
+    ids = np.asarray(data.ids)
+    out, chosen = {}, []
+    for label in which:
+        X = load_functionals(data.index["path"], STANDARD[label], cache_root=cache_root, progress=progress)
+        n_classes = int(y.max()) + 1
+        recs = []
+        for k, fold in enumerate(folds):
+            start = time.perf_counter()
+            model, C, scores = nested_svm(X, y, data.actors, fold)
+            test = np.flatnonzero(np.isin(data.actors, fold.test))
+            pred = model.predict(X[test])
+            recs.append(BaselineRecord(label, 0, k, (X.shape[1] + 1) * n_classes, time.perf_counter() - start,
+                                       Predictions(list(ids[test]), y[test].tolist(), pred.tolist()),
+                                       metrics.uar(y[test], pred), metrics.weighted_accuracy(y[test], pred)))
+            chosen.append({"baseline": label, "fold": k, "C": C, "validation UAR": scores[C]})
+        out[label] = recs
+    return out, pd.DataFrame(chosen)

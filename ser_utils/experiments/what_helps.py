@@ -1,0 +1,453 @@
+"""Notebook 09 (issue 27): what a small model can honestly reach, and at what cost.
+
+Each h64 family starts from its nested tuned setting under the clean protocol (the spec
+notebook 03 trains, so its records are reused) and takes **one lever at a time**, each a
+rung compared with the start on the same runs, speakers as the unit (``speaker_paired``):
+
+======================  ==================================================================
+lever                   what changes (``LEVERS``; settings in ``DEFAULT_SETTINGS``)
+======================  ==================================================================
+speed                   speed-perturbed copies (0.9 / 1.1) of the training utterances
+specaugment             time and feature masks on the training batches
+noise                   noisy copies of the training utterances, SNR drawn in a range
+egemaps                 openSMILE's 25 eGeMAPS descriptors *instead of* MFCC-34 + chroma-12
+mfcc+egemaps            the eGeMAPS descriptors *beside* MFCC-34 + chroma-12 (71 features)
+logmel+deltas           40 log-mel bands and their deltas (80 features)
+speaker_norm            per-speaker normalisation — **transductive**: it uses each test
+                        speaker's unlabelled audio; deployed, it needs enrolment audio
+label_smoothing         targets smoothed by e
+mixup                   two training utterances mixed, Beta(a, a)
+ensemble                the mean of k models' probabilities (k seeds of the start)
+distilled               the ensemble distilled into one model of the start's size
+capacity                the family at a larger hidden size, where the cost limits allow
+======================  ==================================================================
+
+Then the levers that helped are combined into one **recipe**, chosen for each outer test
+fold on validation speakers outside it (``recipe_per_fold``), never on test speakers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ser_utils.data.dataset import feature_dim, variant_names, with_variants
+from ser_utils.data.features import FeatureConfig
+from ser_utils.models import build_model, cost, count_parameters
+from ser_utils.training import metrics, tuned as tuned_setting
+from ser_utils.training.baselines import BaselineRecord
+from ser_utils.training.cv import _write_spec, cross_validate_many
+from ser_utils.training.loop import Spec, experiment_key, for_data, run_job
+from ser_utils.training.records import Predictions, read_record, record_path
+
+LEVERS = ("speed", "specaugment", "noise", "egemaps", "mfcc+egemaps", "logmel+deltas", "speaker_norm",
+          "label_smoothing", "mixup", "ensemble", "distilled", "capacity")
+DESCRIPTION = {
+    "start": "start: nested tuned setting, clean protocol",
+    "speed": "speed perturbation", "specaugment": "SpecAugment time + feature masks",
+    "noise": "additive noise, random SNR", "egemaps": "eGeMAPS descriptors instead of MFCC + chroma",
+    "mfcc+egemaps": "eGeMAPS descriptors beside MFCC + chroma", "logmel+deltas": "log-mel 40 + deltas",
+    "speaker_norm": "per-speaker normalisation (transductive: needs enrolment audio)",
+    "label_smoothing": "label smoothing", "mixup": "mixup", "ensemble": "seed ensemble (mean of probabilities)",
+    "distilled": "ensemble distilled into one model", "capacity": "more capacity",
+    "recipe": "recipe: the levers that helped, chosen on validation speakers",
+}
+FEATURE_LEVERS = {"egemaps": "egemaps", "mfcc+egemaps": "mfcc+chroma+egemaps", "logmel+deltas": "logmel+deltas"}
+TRANSDUCTIVE = ("speaker_norm",)
+# levers a recipe can combine (one feature set at most); the ensemble multiplies the cost
+COMBINABLE = ("speed", "specaugment", "noise", "label_smoothing", "mixup", "capacity", "speaker_norm",
+              *FEATURE_LEVERS)
+DEFAULT_SETTINGS = {"speed": [0.9, 1.1], "specaugment": [2, 10, 2, 6], "noise": [5.0, 20.0],
+                    "label_smoothing": 0.1, "mixup": 0.2, "ensemble_k": 5, "distill_alpha": 0.5,
+                    "distill_T": 2.0, "capacity_hidden": 128, "max_parameters": 110_000, "max_model_ms": 2.0}
+_BASE_CONFIG = FeatureConfig()   # MFCC-34 + chroma-12, the study's frames
+ENSEMBLE_RUN_BASE = 100   # the ensemble's members are runs 100 + k * run + j: never a run of 03's
+
+
+def settings_with(given: dict | None) -> dict:
+    """``DEFAULT_SETTINGS`` overridden by ``given``; an unknown key is an error naming it."""
+    unknown = sorted(set(given or {}) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise ValueError(f"unknown lever settings {unknown} (known: {sorted(DEFAULT_SETTINGS)})")
+    return {**DEFAULT_SETTINGS, **(given or {})}
+
+
+def start_spec(family: str, tuned: dict, epochs: int, hidden: int = 64) -> Spec:
+    """The family's start: its tuned setting (the profile's ``tuned`` block; the study's
+    defaults without one), clean protocol, distinct seeds — 03's spec, so 03's records."""
+    return tuned_setting.spec(family, hidden, tuned, None, epochs)
+
+
+def lever_spec(start: Spec, lever: str, settings: dict) -> Spec:
+    """``start`` with one lever (not ``ensemble`` / ``distilled``, which are built from
+    records)."""
+    s, t = settings, start.train
+    if lever in FEATURE_LEVERS:
+        fs = FEATURE_LEVERS[lever]
+        return replace(start, feature_set=fs, model=replace(start.model, input_dim=feature_dim(_BASE_CONFIG, fs)))
+    if lever == "speaker_norm":
+        return replace(start, speaker_norm=True)
+    if lever == "capacity":
+        return replace(start, model=replace(start.model, hidden=int(s["capacity_hidden"])))
+    changes = {"speed": {"speed": tuple(s["speed"])}, "noise": {"noise_snr": tuple(s["noise"])},
+               "specaugment": {"specaugment": tuple(int(v) for v in s["specaugment"])},
+               "label_smoothing": {"label_smoothing": float(s["label_smoothing"])},
+               "mixup": {"mixup": float(s["mixup"])}}
+    if lever not in changes:
+        raise ValueError(f"lever must be one of {LEVERS}, not {lever!r}")
+    return replace(start, train=replace(t, **changes[lever]))
+
+
+def combined_spec(start: Spec, levers, settings: dict) -> Spec:
+    """``start`` with every lever of ``levers`` (at most one feature set)."""
+    features = [lv for lv in levers if lv in FEATURE_LEVERS]
+    if len(features) > 1:
+        raise ValueError(f"one feature set at most, not {features}")
+    spec = start
+    for lever in levers:
+        one = lever_spec(start, lever, settings)
+        if lever in FEATURE_LEVERS:
+            spec = replace(spec, feature_set=one.feature_set, model=replace(spec.model, input_dim=one.model.input_dim))
+        elif lever == "speaker_norm":
+            spec = replace(spec, speaker_norm=True)
+        elif lever == "capacity":
+            spec = replace(spec, model=replace(spec.model, hidden=one.model.hidden))
+        else:
+            changed = {k: v for k, v in one.train.to_dict().items() if getattr(start.train, k) != getattr(one.train, k)}
+            spec = replace(spec, train=replace(spec.train, **{k: getattr(one.train, k) for k in changed}))
+    return spec
+
+
+# ---------------------------------------------------------------- training the rungs
+
+def data_for(spec: Spec, load) -> object:
+    """The dataset ``spec`` trains on: ``load(feature_set)`` with the copies its levers need."""
+    return with_variants(load(spec.feature_set), variant_names(spec.train.speed, spec.train.noise_snr))
+
+
+def train_specs(specs, load, folds, runs, runs_dir, n_jobs=None, save_weights=False, desc="what helps") -> list:
+    """Cross-validate ``specs`` on ``runs`` (records reused), grouped by the dataset each
+    needs; each spec's records in order."""
+    groups: dict = {}
+    for i, spec in enumerate(specs):
+        groups.setdefault((spec.feature_set, spec.train.speed, spec.train.noise_snr), []).append(i)
+    out = [None] * len(specs)
+    for idx in groups.values():
+        data = data_for(specs[idx[0]], load)
+        recs = cross_validate_many([specs[i] for i in idx], data, folds, runs=runs, runs_dir=runs_dir, n_jobs=n_jobs,
+                                   save_weights=save_weights, desc=desc)
+        for i, r in zip(idx, recs):
+            out[i] = r
+    return out
+
+
+def train_folds(jobs, load, folds, runs_dir, n_jobs=None) -> dict:
+    """Train ``jobs`` — ``(spec, run, fold)`` — that are not a whole cross-validation (a
+    recipe chosen per fold); finished records reused. Returns ``{(spec, run, fold): record}``."""
+    from joblib import delayed
+
+    from ser_utils.workers import in_worker, pool, useful
+
+    todo, out = [], {}
+    for spec, run, fold in jobs:
+        data = data_for(spec, load)
+        key = experiment_key(spec, data, folds)
+        (Path(runs_dir) / key).mkdir(parents=True, exist_ok=True)
+        _write_spec(Path(runs_dir) / key, spec, data, folds)
+        found = read_record(record_path(runs_dir, key, run, fold))
+        if found is None:
+            todo.append((spec, data, key, run, fold))
+        else:
+            out[(spec, run, fold)] = found
+    if todo:
+        n = useful(n_jobs, len(todo), "training processes")
+        args = [(spec, data, folds, key, r, f, runs_dir) for spec, data, key, r, f in todo]
+        results = ([run_job(*a) for a in args] if n == 1 else
+                   list(pool(n)(delayed(in_worker)(os.getpid(), run_job, *a) for a in args)))
+        for (spec, _, _, r, f), rec in zip(todo, results):
+            out[(spec, r, f)] = rec
+    return out
+
+
+def member_runs(run: int, k: int) -> list[int]:
+    """The runs whose k models make ensemble run ``run``."""
+    return [ENSEMBLE_RUN_BASE + k * run + j for j in range(k)]
+
+
+def member_spec(start: Spec) -> Spec:
+    """The ensemble's members: the start, keeping their test probabilities."""
+    return replace(start, train=replace(start.train, keep_probs=True))
+
+
+def ensemble_records(members, runs, k: int, label: str) -> list[BaselineRecord]:
+    """One record per (ensemble run, fold): the test prediction is the argmax of the mean of
+    its k members' probabilities (``augment.ensemble``); parameters and train time k times."""
+    from ser_utils.training.augment import ensemble
+
+    by = {(r.run, r.fold): r for r in members}
+    out = []
+    for run in runs:
+        for fold in sorted({f for (_, f) in by}):
+            recs = [by[(m, fold)] for m in member_runs(run, k)]
+            if any(r.test_probs is None for r in recs):
+                raise ValueError(f"{label}: a member record of run {run} fold {fold} has no test probabilities")
+            if any(r.test.ids != recs[0].test.ids for r in recs):
+                raise ValueError(f"{label}: members of run {run} fold {fold} predict different files")
+            pred = ensemble([r.test_probs for r in recs]).argmax(1)
+            y = np.asarray(recs[0].test.labels)
+            out.append(BaselineRecord(label, run, fold, sum(r.parameters for r in recs),
+                                      sum(r.wall_seconds for r in recs),
+                                      Predictions(list(recs[0].test.ids), y.tolist(), pred.tolist()),
+                                      metrics.uar(y, pred), metrics.weighted_accuracy(y, pred)))
+    return out
+
+
+@torch.no_grad()
+def teacher_targets(member_paths, data, T: float) -> np.ndarray:
+    """The mean over the members' checkpoints (``run_job(save_weights=True)``) of their
+    probabilities at temperature ``T`` on every utterance of ``data`` (each with its own
+    normalisation): ``(utterances, classes)``."""
+    from ser_utils.data.features import pad
+    from ser_utils.inference.checkpoint import load_run
+
+    total = None
+    for path in member_paths:
+        model, mean, std = load_run(path)
+        x, lengths = pad([((f - mean) / std).astype(np.float32) for f in data.features])
+        probs = torch.softmax(model(torch.from_numpy(x), torch.from_numpy(lengths)) / T, 1).double().numpy()
+        total = probs if total is None else total + probs
+    return total / len(member_paths)
+
+
+def distillation_data(start: Spec, data, folds, runs_dir, teacher_run: int, k: int, T: float) -> tuple[str, object]:
+    """The teacher's name and ``data`` carrying its soft targets for every fold: the k
+    members of ensemble run ``teacher_run`` (their checkpoints)."""
+    key = experiment_key(member_spec(start), data, folds)
+    runs = member_runs(teacher_run, k)
+    name = f"ensemble{k}-{key[:8]}-runs{runs[0]}-{runs[-1]}"
+    targets = {fold: teacher_targets([record_path(runs_dir, key, r, fold).with_suffix(".pt") for r in runs], data, T)
+               for fold in range(len(folds))}
+    return name, replace(data, soft_targets={name: targets})
+
+
+# ---------------------------------------------------------------- nested choice of the recipe
+
+def allowed_validation_folds(folds, outer: int) -> list[int]:
+    """The folds whose validation speakers are all outside test fold ``outer``: only they
+    may steer a choice made for it (with the reference folds a fold's validation speakers
+    are another fold's test speakers)."""
+    test = set(folds[outer].test)
+    return [g for g, f in enumerate(folds) if not set(f.validation) & test and len(f.validation)]
+
+
+def validation_gain(lever_records, start_records, folds, outer: int) -> float:
+    """Mean over shared runs and ``allowed_validation_folds`` of the lever's best validation
+    UAR minus the start's (NaN when they share none)."""
+    a = {(r.run, r.fold): r.best_val_uar for r in lever_records}
+    b = {(r.run, r.fold): r.best_val_uar for r in start_records}
+    allowed = set(allowed_validation_folds(folds, outer))
+    diffs = [a[k] - b[k] for k in set(a) & set(b) if k[1] in allowed and a[k] is not None and b[k] is not None]
+    return float(np.mean(diffs)) if diffs else float("nan")
+
+
+def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: float = 0.0) -> dict:
+    """``{outer fold: levers}``: every candidate lever whose validation gain for that fold
+    (``gains[lever][fold]``, ``validation_gain``) is above ``min_gain``, with at most one
+    feature set (the one of largest gain). Test speakers never enter."""
+    out = {}
+    for f in range(n_folds):
+        chosen = [lv for lv in candidates if lv in gains and gains[lv][f] > min_gain]
+        features = [lv for lv in chosen if lv in FEATURE_LEVERS]
+        if len(features) > 1:
+            best = max(features, key=lambda lv: gains[lv][f])
+            chosen = [lv for lv in chosen if lv not in FEATURE_LEVERS or lv == best]
+        out[f] = tuple(lv for lv in LEVERS if lv in chosen)
+    return out
+
+
+# ---------------------------------------------------------------- speakers as the unit
+
+def actor_lookup(data) -> dict:
+    """``{file stem: speaker}`` of a dataset."""
+    return dict(zip(data.ids, (int(a) for a in data.actors)))
+
+
+def speaker_uars(records, actor_of: dict) -> dict:
+    """``{speaker: UAR}``: each test speaker's UAR (their utterances pooled), averaged over runs."""
+    per: dict = {}
+    for r in records:
+        ids, y, p = np.asarray(r.test.ids), np.asarray(r.test.labels), np.asarray(r.test.preds)
+        speakers = np.array([actor_of[i] for i in ids])
+        for s in np.unique(speakers):
+            pick = speakers == s
+            per.setdefault(int(s), {})[r.run] = metrics.uar(y[pick], p[pick])
+    return {s: float(np.mean(list(v.values()))) for s, v in per.items()}
+
+
+def speaker_paired(records_a, records_b, actor_of: dict, alpha: float = 0.05) -> dict:
+    """Paired comparison of a - b with the speaker as the unit: each speaker's UAR averaged
+    over runs, differences over the shared speakers, bootstrap CI and ``metrics.paired_test``.
+    # TODO(lead): replace by ``metrics.speaker_paired_test`` once it lands (same contract)."""
+    a, b = speaker_uars(records_a, actor_of), speaker_uars(records_b, actor_of)
+    shared = sorted(set(a) & set(b))
+    diff = np.array([a[s] - b[s] for s in shared])
+    lo, hi = metrics.bootstrap_ci(diff)
+    test = metrics.paired_test(diff, alpha)
+    return {"speakers": len(shared), "mean_diff": float(diff.mean()) if len(diff) else float("nan"),
+            "ci95_low": lo, "ci95_high": hi, **test, "verdict": metrics.verdict(test["p"], test["underpowered"], alpha)}
+
+
+# ---------------------------------------------------------------- cost
+
+def model_ms(spec: Spec, feats: np.ndarray, repeats: int = 30) -> tuple[int, float]:
+    """Parameters and CPU ms (one thread, batch 1, median) of ``spec``'s model on one
+    utterance's features (a freshly built model: time does not depend on the weights)."""
+    torch.manual_seed(0)
+    model = build_model(spec.model)
+    x = torch.from_numpy(np.asarray(feats, np.float32)[None])
+    return count_parameters(model), cost.cpu_ms(model, x, torch.tensor([len(feats)]), repeats)
+
+
+def feature_ms(samples, sr, feature_set: str, repeats: int = 5) -> float:
+    """CPU ms (one thread, median) to compute ``feature_set`` from one utterance's samples."""
+    from ser_utils.data.dataset import EGEMAPS, LOGMEL40
+    from ser_utils.data.features import extract
+
+    import librosa
+
+    def compute():
+        if feature_set == "egemaps":
+            return extract(samples, sr, EGEMAPS)
+        if feature_set == "logmel+deltas":
+            m = extract(samples, sr, LOGMEL40)
+            return librosa.feature.delta(m, width=9, axis=0, mode="nearest")
+        out = extract(samples, sr, _BASE_CONFIG)
+        if feature_set == "mfcc+chroma+egemaps":
+            extract(samples, sr, EGEMAPS)
+        return out
+
+    return cost.time_call(compute, repeats=repeats)
+
+
+def baseline_ms(samples, sr, which: str, model, repeats: int = 5) -> float:
+    """CPU ms of an openSMILE baseline end to end: functionals plus the SVM's prediction."""
+    from ser_utils.data.opensmile_features import functionals_of
+
+    return cost.time_call(lambda: model.predict(functionals_of(samples, sr, which)[None]), repeats=repeats)
+
+
+# ---------------------------------------------------------------- the table
+
+@dataclass
+class Rung:
+    family: str
+    lever: str                # "start", a lever of LEVERS, or "recipe"
+    records: list
+    spec: Spec | None = None  # None: built from records (ensemble), or a recipe that varies by fold
+    levers: str = ""          # the recipe's levers per fold, in words
+    k: int = 1                # models per prediction (the ensemble's k)
+
+
+def table(rungs: list[Rung], actor_of: dict, costs: dict) -> pd.DataFrame:
+    """One row per family and rung: lever, runs, UAR (mean, 95 % t-interval over runs), WA,
+    the paired test against the family's start (speakers as the unit), parameters, CPU ms
+    (model; end to end with the features) and train minutes. ``costs[(family, lever)]``:
+    ``{"parameters", "model ms", "feature ms"}``."""
+    from ser_utils.training.cv import pooled_uar, pooled_wa
+
+    starts = {r.family: r for r in rungs if r.lever == "start"}
+    rows = []
+    for i, r in enumerate(rungs):
+        uars = list(pooled_uar(r.records).values())
+        s = metrics.summarize(uars)
+        wa = float(np.mean(list(pooled_wa(r.records).values())))
+        row = {"family": r.family, "rung": i, "lever": r.lever, "what": DESCRIPTION.get(r.lever, r.lever),
+               "transductive": r.lever in TRANSDUCTIVE or "speaker_norm" in r.levers,
+               "levers": r.levers, "runs": s["n"], "uar_mean": s["mean"], "uar_std": s["std"],
+               "uar_ci95_low": s["ci95_low"], "uar_ci95_high": s["ci95_high"], "wa_mean": wa}
+        start = starts.get(r.family)
+        if start is not None and r is not start:
+            t = speaker_paired(r.records, start.records, actor_of)
+            row.update({"delta_vs_start": t["mean_diff"], "delta_ci95_low": t["ci95_low"],
+                        "delta_ci95_high": t["ci95_high"], "speakers": t["speakers"], "test": t["test"],
+                        "p": t["p"], "smallest attainable p": t["min_p"], "verdict (alpha 0.05)": t["verdict"]})
+        c = costs[(r.family, r.lever)]
+        row.update({"parameters": int(c["parameters"]), "model CPU ms/utt": round(c["model ms"], 3),
+                    "CPU ms/utt": round(c["model ms"] + c["feature ms"], 3),
+                    "train minutes": round(sum(x.wall_seconds for x in r.records) / 60, 2)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def goal(row, max_parameters: int = 110_000, max_model_ms: float = 2.0, target: float = 0.60) -> dict:
+    """Whether a row meets the issue's goal: UAR >= target, at most ``max_parameters`` and
+    ``max_model_ms`` CPU ms per utterance for the model (features aside), not transductive."""
+    return {"uar_ok": bool(row["uar_mean"] >= target), "parameters_ok": bool(row["parameters"] <= max_parameters),
+            "ms_ok": bool(row["model CPU ms/utt"] <= max_model_ms), "honest": not bool(row["transductive"])}
+
+
+# ---------------------------------------------------------------- the Pareto figure's points
+
+def label_config(label: str):
+    """``LSTM-SA-h64`` / ``ResLSTM-SA-h128`` -> its ``ModelConfig`` (None for other labels)."""
+    from ser_utils.models import ModelConfig
+
+    name, _, hidden = label.rpartition("-h")
+    family = {"LSTM-SA": "lstm_sa", "ResLSTM-SA": "reslstm_sa"}.get(name)
+    return ModelConfig(family, hidden=int(hidden)) if family and hidden.isdigit() else None
+
+
+def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples, sr, repeats: int = 10) -> pd.DataFrame:
+    """UAR against CPU ms per utterance end to end for every model of this notebook
+    (``what``), the baselines, notebook 03's clean rows and 06's networks (read from their
+    tables in ``out_dir`` when present; 03's models timed here, 06's model time plus their
+    input's extraction) and the published points, labelled *reported*: the slides' UARs at
+    the cost measured for the same architecture, wav2vec 2.0's reported accuracy at 06's
+    measured cost (random weights)."""
+    from ser_utils import literature
+    from ser_utils.data.features import LOGMEL, extract
+
+    tables = Path(out_dir) / "tables"
+    mfcc = feature_ms(samples, sr, "mfcc+chroma", repeats=3)
+    rows = [{"model": f"{r['family']} {r['lever']}", "source": "09", "kind": "measured", "uar": r["uar_mean"],
+             "CPU ms/utt": r["CPU ms/utt"], "parameters": r["parameters"]} for _, r in what.iterrows()]
+    rows += [{"model": r["model"], "source": "09 baseline", "kind": "measured", "uar": r["uar_mean"],
+              "CPU ms/utt": r["CPU ms/utt"], "parameters": r["parameters"]} for _, r in baselines.iterrows()
+             if r["parameters"]]
+    x = np.zeros((int(round(len(samples) / 2048)) + 1, 46), np.float32)
+
+    def arch_ms(cfg):
+        return model_ms(Spec(cfg), x, repeats)[1] + mfcc
+
+    if (tables / "sa_models_table.csv").exists():
+        t = pd.read_csv(tables / "sa_models_table.csv")
+        for _, r in t[(t["protocol"] == "clean") & (t["kind"] == "network")].iterrows():
+            cfg = label_config(r["model"])
+            if cfg is not None:
+                rows.append({"model": r["model"], "source": "03", "kind": "measured", "uar": r["uar_mean"],
+                             "CPU ms/utt": arch_ms(cfg), "parameters": r["parameters"]})
+    if (tables / "sota_our_models.csv").exists():
+        t = pd.read_csv(tables / "sota_our_models.csv")
+        logmel = cost.time_call(lambda: extract(samples, sr, LOGMEL), repeats=3)
+        for _, r in t[t["CPU ms/utt"].notna()].iterrows():
+            rows.append({"model": r["model"], "source": "06", "kind": "measured", "uar": r["uar_mean"],
+                         "CPU ms/utt": r["CPU ms/utt"] + (logmel if r["input"] == "logmel" else mfcc),
+                         "parameters": r["parameters"]})
+    for _, r in literature.seed000_reported().iterrows():
+        cfg = label_config(r["model"])
+        rows.append({"model": f"{r['model']} (slides)", "source": "reported", "kind": "reported (UAR)",
+                     "uar": r["reported_uar_mean"], "CPU ms/utt": arch_ms(cfg), "parameters": np.nan})
+    if (tables / "sota_wav2vec2_cost.csv").exists():
+        w2v = pd.read_csv(tables / "sota_wav2vec2_cost.csv")
+        large = w2v[w2v["model"].str.contains("large")]
+        _, _, value, metric = literature.SEED000_SOTA["Fine-tuned xlsr-wav2vec 2.0"]
+        if len(large):
+            rows.append({"model": "fine-tuned XLSR wav2vec 2.0 (Luna-Jiménez et al. 2022)", "source": "reported",
+                         "kind": f"reported ({metric}, not UAR)", "uar": value,
+                         "CPU ms/utt": float(large["CPU ms/utt"].iloc[0]), "parameters": float(large["parameters"].iloc[0])})
+    return pd.DataFrame(rows)
