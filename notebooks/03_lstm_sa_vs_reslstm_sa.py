@@ -23,10 +23,12 @@
 # (X' = BN(X + LSTM₁(X))) before the same LSTM-SA. The slides report ResLSTM-SA ahead at every
 # hidden size, and ResLSTM-SA-h32 (28 k parameters) ahead of LSTM-SA-h128 (92 k).
 #
-# Here the six models train under both protocols with one setting per family: in the quick
+# Here the six models train under the clean protocol, and those of `paper_sizes` (h64 in the
+# quick profile) also under the paper protocol, with one setting per family: in the quick
 # and full profiles the hyperparameters the 100-epoch fidelity studies (notebook 07,
 # `results/full/optuna.db`) chose on *validation* speakers for the h64 model of each family
-# (the profile's `tuned` block, printed by `python -m ser_utils tuned --profile full`); a
+# (the profile's `tuned` block, printed by `python -m ser_utils tuned --profile full`; a
+# global choice, **not nested** — see *The nested choice* below); a
 # family without one trains with the study's defaults (below). The table's `setting` column
 # says which, and where it came from. The protocols:
 #
@@ -55,6 +57,8 @@ batch_size = 16
 dropout = 0.3
 T_0 = 10
 tuned = {}            # {family: {lr, weight_decay, dropout, T_0, batch_size, source}}; a family left out: the defaults above
+nested = {}           # {family: [setting per test fold]}: the nested choice (`tuned --nested`); {}: not trained
+numerics_spread = None   # "KEY-runNN-foldF": a (run, fold) retrained under several numerics (`numerics --spread`)
 paper_sizes = [32, 64, 128]   # hidden sizes that also train under the paper protocol
 checkpoint_model = "reslstm_sa-h64"   # its clean run 1, fold 0 becomes the checkpoint of 05, 06 and `predict`
 n_jobs = None
@@ -223,6 +227,78 @@ else:
     print("one paper-protocol run per model (set paper_runs > 1 to check that repeats are identical)")
 
 # %% [markdown]
+# ## The nested choice
+# The `tuned` setting above is **not nested**: it won on the mean validation UAR over all
+# five folds, and every fold's validation speakers are test speakers of another fold, so
+# the labels of test speakers steered the setting later applied to them
+# ([nested selection](GLOSSARY.md#nested-selection)). The profile's `nested` block holds,
+# for each test fold, the setting chosen by the folds whose validation speakers are all
+# outside it (`python -m ser_utils tuned --profile full --nested`, from the same 100-epoch
+# studies). Each h64 family is trained with it — every fold with its own setting — on the
+# same runs as above; a fold whose nested setting equals the global one has the same records.
+# The comparison pairs the speakers (each one's UAR averaged over the runs), Holm-corrected
+# within this pair of claims.
+
+# %%
+nested_rows, nested_records = [], {}
+for name in [n for n in ("lstm_sa", "reslstm_sa") if n in nested]:
+    specs = tuned_setting.nested_specs(nested, name, 64, defaults, epochs)
+    per_fold = cross_validate_many(specs, data, folds, runs=range(1, runs + 1), runs_dir=out_dir / "runs",
+                                   n_jobs=n_jobs, fold_sets=[[k] for k in range(len(folds))],
+                                   desc=f"{name}-h64, nested choice")
+    label = ModelConfig(name, hidden=64).label()
+    nested_records[label] = recs = [r for group in per_fold for r in group]
+    glob = results[(label, "clean")]
+    s_n, s_g = study.summary_row(recs), study.summary_row(glob)
+    nested_rows.append(study.paired_row(f"{label}: nested vs global (not nested)", study.paired(recs, glob),
+                                        model=label, runs=s_n["runs"],
+                                        distinct_settings=len({tuple(sorted(x.items())) for x in nested[name]}),
+                                        nested_uar=study.fmt_mean_std(s_n["uar_mean"], s_n["uar_std"]),
+                                        global_uar=study.fmt_mean_std(s_g["uar_mean"], s_g["uar_std"]),
+                                        nested_uar_mean=s_n["uar_mean"], global_uar_mean=s_g["uar_mean"]))
+if nested_rows:
+    nested_table = study.with_holm(pd.DataFrame(nested_rows))
+    reporting.save_table(nested_table, "sa_nested", out_dir)
+    display(nested_table)
+else:
+    print("no `nested` block in this profile: the nested choice is not trained here")
+
+# %% [markdown]
+# ## One fold's number is a draw: seeds, and the machine
+# A run record replays bit for bit where its numerics are pinned (`ser_utils.numerics`, the
+# README's *What is guaranteed*), but which numerics a number was computed under is itself a
+# choice. The table trains one (run, fold) of ResLSTM-SA-h64 (batch 4, the tuned setting) in
+# full under several numerics settings — as CPUs with and without AVX-512, or another MKL or
+# oneDNN code path, would run it — beside the same fold under the other runs' seeds and the
+# same (run, fold) as committed from machines nobody recorded. Same data, same seed, same
+# code: only the last bits of the floating-point rounding differ between the first rows,
+# and at batch 4 that is enough to move the fold's test UAR as much as a new seed does.
+
+# %%
+if numerics_spread:
+    from ser_utils.paths import project_dir
+    from ser_utils.training import RunRecord
+    from ser_utils.training.records import record_path as _record_path
+
+    key, run_fold = numerics_spread.split("-", 1)
+    run_no, fold_no = (int(x) for x in run_fold.replace("run", "").split("-fold"))
+    seeds = [r for r in results[("ResLSTM-SA-h64", "clean")] if r.fold == fold_no and r.run != run_no]
+    others = []
+    for label, base in (("committed quick record (earlier quick run)", out_dir / "runs"),
+                        ("committed full record (the fidelity study's machine)", project_dir() / "results/full/runs")):
+        path = _record_path(base, key, run_no, fold_no)
+        if path.exists():
+            rec = RunRecord.load(path)
+            if (rec.machine or {}).get("numerics") == "native":
+                others.append((label, rec))
+    spread_table = study.numerics_spread(out_dir / "numerics_spread" / numerics_spread, seeds, others)
+    reporting.save_table(spread_table, "sa_numerics_spread", out_dir)
+    by = spread_table.groupby("varies")["test_uar"].agg(["count", "min", "max", "std"])
+    display(spread_table, by)
+else:
+    print("no numerics spread in this profile (`python -m ser_utils numerics --spread RECORD` makes one)")
+
+# %% [markdown]
 # ## Learning curves (clean protocol)
 # Mean over folds and runs. The validation UAR picks the epoch; the test UAR is drawn only
 # to show how far the two curves move together.
@@ -250,8 +326,8 @@ conv
 # %% [markdown]
 # ## Per-class recall and confusions (clean protocol)
 # Each model's recall per emotion in the pooled out-of-fold predictions (mean over runs; its
-# mean is the UAR of the table above), and the row-normalised confusion matrices of all
-# runs' predictions, the baselines included.
+# mean is the UAR of the table above; the baselines are rows of the recall table), and the
+# row-normalised confusion matrices of all runs' predictions of the networks.
 
 # %%
 clean = clean_results

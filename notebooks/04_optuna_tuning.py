@@ -28,11 +28,15 @@
 # UAR over the folds, and the pooled test UAR is only *recorded* (a user attribute). From the
 # same trials we then pick two winners per model:
 #
-# * **clean** — best validation UAR (the test folds never steered anything);
+# * **clean** — best mean validation UAR over the five folds (no test UAR steers it; but each
+#   fold's validation speakers are test speakers of another fold, so the choice is not
+#   *nested* — see [nested selection](GLOSSARY.md#nested-selection) and notebook 07's rung 1n);
 # * **paper-style** — best test UAR (what the reference did).
 #
-# Both winners are re-trained with fresh seeds (runs never used while tuning) and the
-# difference of their mean UARs is the **optimism** of selecting on the test folds.
+# Both winners are re-trained with fresh seeds (runs never used while tuning). The
+# paper-style winner's own test UAR minus its fresh-seed mean is the **optimism** of
+# selecting on the test folds; the difference of the two winners' fresh-seed means is the
+# *fresh-seed gap* (another quantity, with its own name).
 #
 # **Sampler.** `TPESampler(n_startup_trials=startup_trials, multivariate=True,
 # constant_liar=True)` — *multivariate*: TPE models the parameters jointly, so it can learn
@@ -258,9 +262,13 @@ table
 # ## What the search bought: the clean winner against the study's defaults
 # Each study's clean winner and the study's default hyperparameters (lr 1e-3, weight decay
 # 1.6e-3, batch 16, dropout 0.3, `T_0` 10), trained for the same `epochs` on the same fresh
-# runs, seeds and folds, compared per (run, fold) by a [paired test](GLOSSARY.md#paired-test).
-# A search can lose to the defaults: with few trials TPE may never sample near them, and a
-# winner chosen on validation speakers can fall back on new seeds. The validation columns
+# runs, seeds and folds, compared speaker by speaker (each test speaker's UAR averaged over
+# the runs) by an exact sign-flip [paired test](GLOSSARY.md#paired-test), Holm-adjusted over
+# the table's rows. A search can lose to the defaults for reasons of its own. The defaults
+# may lie outside the space it searched: seed 000's space draws lr from 3e-5 to 2e-4, and
+# the defaults' lr is 1e-3, so no search in that space can reach them, however many trials
+# it runs (the `defaults outside the space` column names what lies outside). And a winner
+# chosen on validation speakers can fall back on new seeds. The validation columns
 # say which, like with like: `winner_val_uar` and `defaults_val_uar` are the mean best
 # validation UAR of each over the same fresh folds. A winner below the defaults there too
 # was never a better setting (the search found nothing better in its trials); one above
@@ -283,13 +291,14 @@ vs_defaults
 # When `reference_results` names a profile's results (the `quick` profile: `results/full`),
 # its committed 100-epoch studies of notebook 07 are shown here as they are — **read-only,
 # nothing is trained or tuned for these tables in this notebook**. They are the studies whose
-# validation-chosen hyperparameters notebooks 03 and 06 train with, and their optimism is
-# the best-of-N estimate over each study's complete trials.
+# validation-chosen hyperparameters notebooks 03 and 06 train with; `fidelity_optimism` is
+# each study's optimism (its best-by-test trial's own UAR minus its fresh-seed mean) and
+# `fidelity_selection_gap` the best-of-N selection gap.
 
 # %%
 if reference_results:
     ref = project_dir() / reference_results / "tables"
-    for name in ("fidelity_studies", "fidelity_optimism"):
+    for name in ("fidelity_studies", "fidelity_optimism", "fidelity_selection_gap"):
         if (ref / f"{name}.csv").exists():
             print(f"{reference_results}/tables/{name}.csv (read-only, from notebook 07)")
             display(pd.read_csv(ref / f"{name}.csv"))
@@ -317,9 +326,11 @@ findings.show_exercises("""
    e.g. `results/ex1`). Then set `pruner = "none"` and re-run: the other studies get new names and start
    afresh (`tables/tuning_pruning` then has one row, both studies being unpruned). Compare `complete` and
    `core_hours` in the new `tables/tuning_studies` with the copy — what does [[pruning]] buy per complete trial?
-2. **Read the optimism** (no compute). In `tables/tuning_seed000_table`, rows with an [[optimism]] of exactly 0
-   are studies where both selections picked the same trial. Why does a small study make that likely? Which
-   column estimates what a paper that selects on test would over-report?
+2. **Read the optimism** (no compute). In `tables/tuning_seed000_table`, the [[optimism]] column is the
+   paper-style winner's own test UAR minus its fresh-seed mean. Is it positive, and by how much? A row whose
+   `fresh-seed gap (paper-style − clean)` is exactly 0 would be a study where both selections picked the same
+   trial: why does a small study make that likely? (Check your answer against `tables/tuning_studies`, columns
+   `clean_trial` and `paper_trial`.)
 3. **More trials** (about 10 minutes, `smoke`). Set `trials = 8` and re-run: the existing 4 trials are kept and
    4 more are added by [[TPE]]. Does the Spearman ρ of `tables/tuning_val_vs_test` move? Would 20 trials make
    the importances figure worth drawing?

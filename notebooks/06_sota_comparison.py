@@ -26,17 +26,24 @@
 # * multitask CNN on log-mel crops with emotion, gender and speaker heads (seed 003,
 #   Ryabinov, Uzdyaev & Vatamaniuk), speaker head on the fold's training speakers only;
 # * LSTM-SA-h64 and ResLSTM-SA-h64 as notebook 03 trains them (clean protocol, the
-#   profile's tuned setting, `sa_epochs` epochs): the same specs and runs, so their records
-#   are 03's and nothing is trained again for them.
+#   profile's tuned setting, `sa_epochs` epochs): the same specs and **all of 03's clean
+#   runs** (`sa_runs`), so their records — and their numbers — are 03's, and nothing is
+#   trained again for them.
 #
 # Next to each UAR: parameters (this size and the seed's own), MFLOPs per second of audio
 # and CPU milliseconds per utterance (one thread, batch 1, median), then the literature
 # table of seed 000 with every value labelled *reported*.
 #
-# **Read the table fairly.** The seed models are *not* tuned: they share one untuned
-# setting (below), while the two seed-000 rows carry the 100-epoch studies' tuning. The
-# seed models train `epochs` epochs; the *Did training converge?* table says whether their
-# validation UAR had stopped rising by then. The seeds' own training
+# **Read the table fairly: the budgets are not equal.** The rows differ in three ways, and
+# the table's `setting`, `epochs` and `schedule` columns say how: (1) the seed models are
+# *not* tuned — they share one untuned setting (below) — while the two seed-000 rows carry
+# the 100-epoch studies' tuning; (2) the seed models train `epochs` epochs, the seed-000
+# rows `sa_epochs`; (3) the seed models' learning rate follows one cosine cycle over their
+# whole budget (T_0 = `epochs`), so it falls to lr/100 as training ends, where the
+# seed-000 rows restart their cycle every few epochs. A validation curve that is flat at
+# the end of one cycle is flat because the learning rate is, so the *Did training
+# converge?* table cannot call such a row converged: it reads *schedule-ended, cannot
+# tell*. Nothing here compares architectures at equal cost. The seeds' own training
 # recipes (hundreds of epochs, learning rates of 1e-5–2e-4) do not fit the CPU budget of
 # the `quick` profile; the `quick` sizes are small, the seed sizes are for a GPU (`full`).
 # Two [baselines](GLOSSARY.md#baselines) close the table: the majority class and a logistic
@@ -52,7 +59,8 @@ out_dir = "results/smoke"
 size = "quick"              # quick (CPU-sized models) | seed (the seeds' own sizes, for a GPU)
 epochs = 3                  # the seed models' epochs
 sa_epochs = 6               # the seed-000 rows' epochs: 03's, so its records are reused
-runs = [1, 2]               # 03's clean runs: the same seeds for every row
+runs = [1, 2]               # the seed models' runs (a subset of 03's clean runs: the same seeds)
+sa_runs = None              # the seed-000 rows' runs: every clean run of 03 (None: `runs`)
 lr = 1e-3                   # the seed models' shared untuned setting
 weight_decay = 1e-4
 batch_size = 16
@@ -92,7 +100,9 @@ study.notice(frames, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=epochs, epochs=epochs)
 rows = (comparison.seed_model_rows(size, train, dense_variants, weighting)
         + comparison.sa_rows(tuned, sa_models, sa_epochs))
-print(f"{len(frames)} utterances, {len(folds)} folds, runs {runs}; untuned setting: {train}")
+sa_runs = list(sa_runs or runs)
+print(f"{len(frames)} utterances, {len(folds)} folds, seed models' runs {runs}, seed-000 rows' runs {sa_runs}; "
+      f"untuned setting: {train}")
 pd.DataFrame([{"model": r.spec.model.label(), "seed": r.seed, "input": r.spec.feature_set, "epochs": r.spec.train.epochs,
                "setting": r.setting} for r in rows])
 
@@ -115,27 +125,37 @@ show_source(DenseLSTM.forward, CNNBiLSTMSTL.forward, MultitaskCNN.training_loss)
 # %%
 from ser_utils.training.records import read_record
 
+sa_specs = {r.spec for r in rows[-len(sa_models):]}
 for r in rows[-len(sa_models):]:
     key = experiment_key(r.spec, frames, folds)
-    found = sum(read_record(record_path(runs_dir, key, run, k)) is not None for run in runs for k in range(len(folds)))
-    print(f"{r.spec.label()}: {found} of {len(runs) * len(folds)} (run, fold) records already there from notebook 03")
+    found = sum(read_record(record_path(runs_dir, key, run, k)) is not None for run in sa_runs
+                for k in range(len(folds)))
+    print(f"{r.spec.label()}: {found} of {len(sa_runs) * len(folds)} (run, fold) records already there from notebook 03")
 data_of = {"mfcc+chroma": frames, "logmel": logmel}
 stl_row = next(r for r in rows if r.spec.model.name == "cnn_bilstm_stl")
 cross_validate_many([stl_row.spec], frames, folds, runs=runs[:1], runs_dir=runs_dir, save_weights=True,
                     n_jobs=n_jobs, desc="CNN-BiLSTM-STL (weights kept)")
 records = {}
 for feature_set, data in data_of.items():
-    group = [r for r in rows if r.spec.feature_set == feature_set]
-    for r, recs in zip(group, cross_validate_many([r.spec for r in group], data, folds, runs=runs,
-                                                  runs_dir=runs_dir, n_jobs=n_jobs, desc=feature_set)):
-        records[r] = recs
+    for row_runs, which in ((runs, False), (sa_runs, True)):
+        group = [r for r in rows if r.spec.feature_set == feature_set and (r.spec in sa_specs) == which]
+        if not group:
+            continue
+        for r, recs in zip(group, cross_validate_many([r.spec for r in group], data, folds, runs=row_runs,
+                                                      runs_dir=runs_dir, n_jobs=n_jobs, desc=feature_set)):
+            records[r] = recs
 
 # %% [markdown]
 # ## Did training converge?
 # Each row's mean validation-UAR curve (folds and runs): `last_fifth_gain` is its best value
-# in the last fifth of the epochs minus its best before — at most 0.01 is a **plateau**, more
-# means the row was **still rising** when training stopped, and its UAR understates the
-# architecture. The curves themselves are in `figures/sota_val_curves`.
+# in the last fifth of the epochs minus its best before. More than 0.01 means the row was
+# **still rising** when training stopped, and its UAR understates the architecture. A flat
+# last fifth is a **plateau** only if the model was still being trained then: the
+# `lr_last_fifth_share` column is the learning rate of the last fifth as a share of its
+# peak, and below 0.25 (one cosine cycle ending with the budget gives about 0.05) the flat
+# tail is the schedule's, so the verdict is **schedule-ended, cannot tell** — only training
+# longer, or on a schedule that does not end with the budget, would tell. The curves
+# themselves are in `figures/sota_val_curves`.
 
 # %%
 sota_conv = pd.DataFrame([{**study.convergence(records[r], r.spec.model.label()), "setting": r.setting}
@@ -286,10 +306,11 @@ findings.show_exercises("""
 1. **One parameter** (minutes, `smoke`). Set `lr = 3e-3` for the untuned seed models and re-run: do the seed
    models' [[UAR]]s in `tables/sota_our_models` move closer to the tuned LSTM-SA rows? (The tuned rows are
    notebook 03's records and are reused.)
-2. **Equal cost** (no compute). From `tables/sota_our_models`, pick the model closest to ResLSTM-SA-h64 in CPU
-   ms per utterance and in parameters: which one is better at equal cost, and by more than the std over runs?
-   The two rows trained different numbers of epochs and with different tuning (the `epochs` and `setting`
-   columns; `tables/sota_convergence` says whether the shorter one had plateaued): does that change your answer?
+2. **Cost is not budget** (no compute). From `tables/sota_our_models`, pick the model closest to ResLSTM-SA-h64
+   in CPU ms per utterance and in parameters: is ResLSTM-SA-h64 better, and by more than the std over runs? The
+   two rows differ in tuning, epochs and schedule (the `setting`, `epochs` and `schedule` columns;
+   `tables/sota_convergence` says whether the shorter one's curve could be judged at all): what would you
+   have to train to compare the architectures at an equal budget?
    Which of the networks do not beat the logistic-regression [[baseline]] at all?
 3. **Accuracy against accuracy** (no compute). In `tables/sota_literature_and_ours`, set our rows' [[WA]]
    beside the Luna-Jiménez et al. accuracies (same folds). How far is the best of ours, and is that gap

@@ -511,12 +511,17 @@ def cmd_tuned(args) -> int:
     db = results_dir() / args.profile / "optuna.db"
     if db.exists():
         _check_storage(f"sqlite:///{db}", write=False)
-    setting = tuned.from_profile(args.profile)
+    setting = tuned.nested_from_profile(args.profile) if args.nested else tuned.from_profile(args.profile)
     if not setting:
         print(f"error: results/{args.profile}/optuna.db holds no complete trial of the studies in "
               f"profiles/{args.profile}.yaml's 07_fidelity section (the 100-epoch studies are the full profile's: "
               "`python -m ser_utils tuned --profile full`, computed by `make fidelity PROFILE=full`)", file=sys.stderr)
         return 2
+    if args.nested:
+        import yaml
+
+        _emit(args, {"nested": setting}, yaml.safe_dump({"nested": setting}, sort_keys=False, width=200).rstrip())
+        return 0
     _emit(args, {"tuned": setting}, tuned.to_yaml(setting).rstrip())
     return 0
 
@@ -731,6 +736,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("tuned", cmd_tuned, "print the hyperparameters the 100-epoch studies chose on validation, per model "
                                 "family, as the profile's `tuned` block", root=False)
     p.add_argument("--profile", default="full")
+    p.add_argument("--nested", action="store_true",
+                   help="the nested choice instead: per test fold, chosen by the validation folds outside it")
     p = add("predict", cmd_predict, "emotion of audio files (wav/flac/ogg, any rate and channels)", root=False)
     p.add_argument("files", nargs="+")
     p.add_argument("--model", default=None, type=existing_file,

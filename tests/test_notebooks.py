@@ -42,11 +42,14 @@ EXPECTED = {
                          "tuning_pruning": 2, "tuning_winners_evaluation": 6, "tuning_val_vs_test": 1,
                          "tuning_val_vs_test_by_study": 3, "tuning_vs_defaults": 3,
                          "tuning_repeated_parameters": 0},  # a cold run: no set drawn twice
-    "05_embeddings": {"embedding_separability": 2, "embedding_separability_by_fold": 8, "confusion_claims": 3},
+    # smoke: 03's 2 clean runs x 4 folds embedded, the raw features once per fold
+    "05_embeddings": {"embedding_separability": 2, "embedding_separability_by_fold": 12, "embedding_paired_tests": 2,
+                      "confusion_claims": 3},
     "06_sota_comparison": {"sota_our_models": 9, "sota_loss_weightings": 3, "sota_literature_and_ours": 17,
                            "sota_convergence": 7,
                            "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2, "sota_per_class_recall": 9},
-    "07_fidelity": {"fidelity_ladder": 18, "fidelity_studies": 2, "fidelity_optimism": 2, "fidelity_compute": 7,
+    "07_fidelity": {"fidelity_ladder": 20, "fidelity_studies": 2, "fidelity_optimism": 2,
+                    "fidelity_selection_gap": 2, "fidelity_oracle": 2, "fidelity_compute": 7,
                     "fidelity_winners_fresh": 4},
     # synthetic RAVDESS (8 classes) and synthetic EmoDB (7): 6 shared classes each way; the shift
     # inside the corpus: intensity and statement, each both ways
@@ -73,11 +76,11 @@ def test_smoke_notebook_outputs(smoke_run, name):
     nb = nbformat.read(executed, as_version=4)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
-    assert (smoke_run / "notebooks" / f"{name}.html").stat().st_size > 10_000
     # progress stays on the terminal (ser_utils.progress), and no worker warning reaches the page
     stderr = "".join("".join(o.get("text", "")) for c in nb.cells for o in c.get("outputs", [])
                      if o.get("name") == "stderr")
     assert "\r" not in stderr and "%|" not in stderr and "memory leak" not in stderr, stderr[:300]
+    assert (smoke_run / "notebooks" / f"{name}.html").stat().st_size > 10_000
     for table, rows in EXPECTED[name].items():
         df = pd.read_csv(smoke_run / "tables" / f"{table}.csv")
         assert len(df) == rows, table

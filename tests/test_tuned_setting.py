@@ -68,3 +68,55 @@ def test_chosen_on_a_hand_made_study(tmp_path):
     assert got["lstm_sa"]["lr"] == 2e-3 and "trial #1," in got["lstm_sa"]["source"]
     assert tuned.train_kwargs(got, "reslstm_sa") == tuned.study_defaults()
     assert tuned.train_kwargs(got, "lstm_sa")["lr"] == 2e-3
+
+
+# Worked out by hand from DESIGN.md's folds: test fold j may be steered only by the folds whose
+# validation speakers are outside it. Validation: [3,6] [10,11] [8,17] [1,14] [2,5]; test fold 0
+# (2,5,14,15,16) excludes fold 3 (14) and fold 4 (2,5); fold 1 (3,6,...) excludes fold 0; fold 2
+# (10,11,...) excludes fold 1; fold 3 (8,17,...) excludes fold 2; fold 4 (1,4,9,22) excludes fold 3.
+VOTERS = [[0, 1, 2], [1, 2, 3, 4], [0, 2, 3, 4], [0, 1, 3, 4], [0, 1, 2, 4]]
+
+
+def test_nested_voters_of_the_reference_folds():
+    from ser_utils.data.folds import REFERENCE_FOLDS
+    from ser_utils.training import nested
+
+    assert nested.voters(REFERENCE_FOLDS) == VOTERS
+
+
+def test_nested_choice_on_hand_made_candidates():
+    from ser_utils.data.folds import REFERENCE_FOLDS
+    from ser_utils.training import nested
+
+    # a is best on average (0.6) thanks to folds 3 and 4; b is best on folds 0-2
+    a = nested.Candidate("a", {}, (0.5, 0.5, 0.5, 0.8, 0.7), 0)
+    b = nested.Candidate("b", {}, (0.6, 0.6, 0.6, 0.4, 0.4), 1)
+    assert nested.choose_global([a, b]).name == "a"
+    # fold 0 votes with folds 0-2 only: b (0.6 > 0.5); fold 1 with 1-4: a (0.625 > 0.5);
+    # fold 2 with 0,2,3,4: a (0.625 > 0.5); fold 3 with 0,1,3,4: a (0.625 > 0.5); fold 4 with 0,1,2,4:
+    # a = (0.5+0.5+0.5+0.7)/4 = 0.55, b = (0.6+0.6+0.6+0.4)/4 = 0.55: a tie, the lower order wins: a)
+    assert [c.name for c in nested.choose([a, b], REFERENCE_FOLDS)] == ["b", "a", "a", "a", "a"]
+
+
+@pytest.mark.skipif(not DB.exists(), reason="results/full/optuna.db is not in this checkout")
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_profile_quotes_the_nested_choice_found_independently(profile):
+    import json
+
+    block = _profile(profile)["03_lstm_sa_vs_reslstm_sa"]["nested"]
+    assert block == tuned.nested_from_profile("full")
+    con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
+    rows = con.execute("""
+        SELECT s.study_name, t.number, a.value_json FROM trials t
+        JOIN studies s ON s.study_id = t.study_id
+        JOIN trial_user_attributes a ON a.trial_id = t.trial_id AND a.key = 'fold_val_uar'
+        WHERE t.state = 'COMPLETE' AND s.study_name LIKE '%-clean-mfcc+chroma-e100-median-s0-%'
+        ORDER BY s.study_name, t.number""").fetchall()
+    con.close()
+    for family, settings in block.items():
+        mine = [(name, number, json.loads(v)) for name, number, v in rows if name.startswith(family + "-h")]
+        for j, setting in enumerate(settings):
+            best = max(sum(v[k] for k in VOTERS[j]) / len(VOTERS[j]) for _, _, v in mine)
+            winners = [(n, t) for n, t, v in mine if sum(v[k] for k in VOTERS[j]) / len(VOTERS[j]) == best]
+            assert any(f"trial #{t}," in setting["source"] and n.split("-")[2] in setting["source"]
+                       for n, t in winners), (family, j, setting["source"], winners)

@@ -250,3 +250,28 @@ def notice(data: Dataset, profile: str) -> None:
         display(Markdown(f"> **Synthetic corpus** (profile `{profile}`): the project's speech-like test corpus, "
                          "not RAVDESS. These numbers exercise the pipeline; they say nothing about emotion "
                          "recognition on real speech."))
+
+
+def numerics_spread(spread_dir, seed_records, other_machines=()) -> pd.DataFrame:
+    """One (run, fold) trained under several numerics settings (``numerics --spread``:
+    ``results/<profile>/numerics_spread/<key>-runNN-foldF/<variant>.json``, each a
+    "machine") beside the same fold under other seeds (``seed_records``: that fold's
+    records of other runs) and the same (run, fold) as committed from other machines
+    (``other_machines``: ``(label, record)``). Rows: source, what varies, test UAR, best epoch."""
+    from ser_utils.training.records import RunRecord
+
+    rows = []
+    for path in sorted(Path(spread_dir).glob("*.json")):
+        r = RunRecord.load(path)
+        rows.append({"source": f"this machine, numerics {path.stem}", "varies": "numerics only",
+                     "run": r.run, "fold": r.fold, "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+                     "first_train_loss": r.history["train_loss"][0]})
+    for label, r in other_machines:
+        rows.append({"source": label, "varies": "machine (CPU unrecorded, native numerics)", "run": r.run,
+                     "fold": r.fold, "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+                     "first_train_loss": r.history["train_loss"][0]})
+    for r in seed_records:
+        rows.append({"source": f"run {r.run} (another seed)", "varies": "seed", "run": r.run, "fold": r.fold,
+                     "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+                     "first_train_loss": r.history["train_loss"][0]})
+    return pd.DataFrame(rows)

@@ -50,13 +50,15 @@ def describe_folds(data: Dataset, folds) -> dict:
 
 def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,
                         save_weights: bool = False, progress: bool = True, desc: str = "training",
-                        scheduler: str | None = None) -> list[list[RunRecord]]:
+                        scheduler: str | None = None, fold_sets=None) -> list[list[RunRecord]]:
     """Every (spec, run, fold) job, finished records reused, all missing jobs in one
     pool (largest models first, so the cores stay busy to the end). On CPU the jobs
     go to ``n_jobs`` worker processes (default: one per core), one thread each; on
     CUDA they run in this process. With a Dask scheduler (``scheduler`` or
     ``$DASK_SCHEDULER``) they run on its cluster's workers, the records written here
-    (``training.farm``). Returns each spec's records, ordered (run, fold)."""
+    (``training.farm``). ``fold_sets``: per spec, the folds to train (default every
+    fold; a nested choice trains each fold's own spec on that fold only). Returns each
+    spec's records, ordered (run, fold)."""
     from joblib import delayed
     from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 
@@ -65,7 +67,8 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
     for spec, key in zip(specs, keys):
         (runs_dir / key).mkdir(parents=True, exist_ok=True)
         _write_spec(runs_dir / key, spec, data, folds)
-    todo = [(spec, key, r, f) for spec, key in zip(specs, keys) for r in runs for f in range(len(folds))
+    fold_sets = [sorted(f) for f in fold_sets] if fold_sets is not None else [range(len(folds))] * len(specs)
+    todo = [(spec, key, r, f) for spec, key, mine in zip(specs, keys, fold_sets) for r in runs for f in mine
             if read_record(record_path(runs_dir, key, r, f)) is None]
     todo.sort(key=lambda job: -count_parameters(build_model(job[0].model)) * job[0].train.epochs)
     for key in {job[1] for job in todo}:  # a read-only folder: refused before training, not after
@@ -88,7 +91,8 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
         for _ in results:
             bar.update()
         bar.close()
-    return [[_finished(record_path(runs_dir, key, r, f)) for r in runs for f in range(len(folds))] for key in keys]
+    return [[_finished(record_path(runs_dir, key, r, f)) for r in runs for f in mine]
+            for key, mine in zip(keys, fold_sets)]
 
 
 def _finished(path: Path) -> RunRecord:

@@ -5,7 +5,12 @@ setting of seed 000's slides (Krasnoproshin & Vashkevich, DSPA 2026; ResLSTM-SA-
 Rungs per model (ResLSTM-SA-h64 and LSTM-SA-h64), each a cross-validated spec:
 
 0. clean protocol, the study's default hyperparameters;
-1. clean, the hyperparameters chosen on *validation* speakers by the 100-epoch study;
+1. clean, the hyperparameters chosen on *validation* speakers by the 100-epoch study (the
+   mean over all five folds' validation speakers: not nested, each is a test speaker of
+   another fold);
+1n. clean, the hyperparameters chosen for each test fold on the validation folds whose
+   speakers are outside it (``nested``): **the ladder's headline rung**, fixed before
+   any of its numbers was seen (``HEADLINE_RUNG``);
 2. the same + the authors' computation (``ModelConfig.computation = "reference"``);
 3. the same + paper normalisation (mean/std over all speakers, test ones included);
 4. the authors' setting: reference computation, paper protocol, lr 2e-4, batch 16,
@@ -14,7 +19,8 @@ Rungs per model (ResLSTM-SA-h64 and LSTM-SA-h64), each a cross-validated spec:
    own code (``AUTHORS_CODE``);
 5. paper-style selection: the best-by-*test* trial's own UAR, and that configuration
    re-run with fresh seeds — the difference is the optimism of selecting on test;
-6. "10 runs": replayed fold seeds (deterministic on a CPU) against fresh seeds.
+6. "10 runs": replayed fold seeds (deterministic on a CPU) against fresh seeds; replays
+   that are bit-identical count once (``distinct_runs``).
 
 Studies: TPE guided by validation UAR with each trial's pooled test UAR recorded,
 100 epochs per trial (``tuning.Plan``), at least ``min_complete`` complete trials.
@@ -29,8 +35,8 @@ import pandas as pd
 
 from ser_utils.literature import SEED000_TABLE
 from ser_utils.models import ModelConfig
-from ser_utils.training import metrics, tuning
-from ser_utils.training.cv import fold_uars, pooled_uar
+from ser_utils.training import metrics, nested, tuning
+from ser_utils.training.cv import pooled_uar
 from ser_utils.training.loop import Spec, TrainConfig
 
 # The authors' notebook run unchanged by shared/tools/authors_reference_run.py on this
@@ -41,6 +47,11 @@ AUTHORS_CODE = {"ResLSTM-SA-h64": 0.398, "LSTM-SA-h64": 0.423}
 AUTHORS_SETTING = {"lr": 2e-4, "batch_size": 16, "dropout": 0.3, "T_0": 10,
                    "weight_decay": {"reslstm_sa": 1.6e-3, "lstm_sa": 4.9e-2}}
 
+
+# The rung the ladder's conclusion is about, fixed before its numbers were seen (issue 26):
+# the nested choice; until all its runs exist, rung 1 is shown in its place, labelled not nested.
+HEADLINE_RUNG = "1n"
+FALLBACK_RUNG = "1"
 
 # Rung 2 split into the parts of the authors' computation, cumulatively (``split_computation``).
 SPLIT_RUNGS = [("2a", "unmasked+authors_init", "+ attention and BatchNorm over padded frames, the authors' output init"),
@@ -59,6 +70,7 @@ class Rung:
     runs: tuple
     previous: str | None = None
     note: str = ""
+    fold_specs: tuple | None = None   # a spec per test fold (the nested choice); ``spec`` is fold 0's
 
 
 def plans(params: dict) -> list[tuning.Plan]:
@@ -98,6 +110,41 @@ def winners(plan_list, url: str, data) -> dict:
     return {label: {k: v[:2] for k, v in sel.items()} for label, sel in out.items()}
 
 
+def nested_winners(plan_list, url: str, data, folds) -> dict:
+    """``{model label: [(plan, trial) per test fold]}``: over the complete trials of each
+    model's finished studies, the nested choice (``nested.choose``: for each test fold, the
+    best mean validation UAR over the folds whose validation speakers are outside it)."""
+    pool: dict = {}
+    for plan in plan_list:
+        state = study_state(plan, url, data)
+        if not state["done"]:
+            continue
+        for t in state["study"].get_trials(deepcopy=False):
+            if t.state.name == "COMPLETE":
+                pool.setdefault(plan.label, []).append((plan, t))
+    out = {}
+    for label, trials in pool.items():
+        cands = [nested.Candidate(f"{plan.space} #{t.number}", {"i": i}, tuple(t.user_attrs["fold_val_uar"]), i)
+                 for i, (plan, t) in enumerate(trials)]
+        out[label] = [trials[c.params["i"]] for c in nested.choose(cands, folds)]
+    return out
+
+
+def distinct_runs(records) -> list:
+    """``records`` without the runs whose predictions repeat an earlier run's on every fold
+    (the authors' reseeding replays bit-identically on a CPU: a copy is not a new sample)."""
+    by_run: dict = {}
+    for r in records:
+        by_run.setdefault(r.run, []).append(r)
+    seen, keep = set(), []
+    for run, recs in sorted(by_run.items()):
+        sig = tuple((r.fold, tuple(r.test.preds)) for r in sorted(recs, key=lambda x: x.fold))
+        if sig not in seen:
+            seen.add(sig)
+            keep += recs
+    return keep
+
+
 def authors_spec(model: str, hidden: int, epochs: int, seeding: str = "distinct") -> Spec:
     """Rung 4: the authors' setting and computation."""
     a = AUTHORS_SETTING
@@ -106,9 +153,10 @@ def authors_spec(model: str, hidden: int, epochs: int, seeding: str = "distinct"
                             T_0=a["T_0"], epochs=epochs), protocol="paper", seeding=seeding)
 
 
-def ladder(model: str, params: dict, won: dict | None = None) -> list[Rung]:
+def ladder(model: str, params: dict, won: dict | None = None, nested_won: dict | None = None) -> list[Rung]:
     """The rungs of one model (``model`` like ``reslstm_sa-h64``); rungs that need a
-    finished study have ``spec=None`` until ``won`` (``winners``) has it."""
+    finished study have ``spec=None`` until ``won`` (``winners``) and ``nested_won``
+    (``nested_winners``) have it."""
     name, hidden = tuning.parse_model(model)
     label = ModelConfig(name, hidden=hidden).label()
     epochs, runs, seed_runs = params["epochs"], tuple(range(params["runs"])), params["seed_runs"]
@@ -120,6 +168,13 @@ def ladder(model: str, params: dict, won: dict | None = None) -> list[Rung]:
     waiting = "waiting for the 100-epoch study"
     rows.append(Rung(label, "1", "clean, hyperparameters chosen on validation by the 100-epoch study", clean,
                      tuple(range(1, seed_runs + 1)), "0", _trial_note(pick.get("clean")) or waiting))
+    per_fold = (nested_won or {}).get(label)
+    fold_specs = tuple(tuning.spec_for(plan, trial.params) for plan, trial in per_fold) if per_fold else None
+    rows.append(Rung(label, "1n", "clean, hyperparameters chosen per test fold on the validation speakers outside "
+                     "it (nested; the headline)", fold_specs[0] if fold_specs else None,
+                     tuple(range(1, seed_runs + 1)), "1",
+                     ("per test fold: " + "; ".join(f"{plan.space} #{trial.number}" for plan, trial in per_fold))
+                     if per_fold else waiting, fold_specs))
     ref = replace(clean, model=replace(clean.model, computation="reference")) if clean else None
     previous = "1"
     if params.get("split_computation"):  # rung 2 one part at a time: 2a, 2b, then 2 adds the last part
@@ -230,15 +285,20 @@ def jobs(rungs, stage: str = "all") -> list[tuple[Spec, tuple]]:
             if r.rung not in ("0", "4", "6a"):
                 continue
             runs = runs[:1] if r.rung == "6a" else runs
-        want.setdefault(r.spec, set()).update(runs)
-    return [(spec, tuple(sorted(runs))) for spec, runs in want.items()]
+        for fold, spec in enumerate(r.fold_specs) if r.fold_specs else [(None, r.spec)]:
+            entry = want.setdefault(spec, [set(), set()])
+            entry[0].update(runs)
+            entry[1].add(fold)
+    return [(spec, tuple(sorted(runs)), None if None in folds else tuple(sorted(folds)))
+            for spec, (runs, folds) in want.items()]
 
 
 def table(rungs, records: dict) -> pd.DataFrame:
     """One row per rung. ``records``: {(model, rung): that rung's records} (``collect``).
-    ``delta_vs_previous`` and ``p_value`` compare with the ``previous`` rung on the
-    (run, fold) pairs both have — the same seeds and test speakers — by a two-sided
-    Wilcoxon signed-rank test (NaN when fewer than 6 pairs, where it cannot reach 0.05)."""
+    ``delta_vs_previous`` compares the pooled UAR with the ``previous`` rung's;
+    ``p_value`` (with ``unit`` and ``pairs``) is ``rung_test``'s paired test over the
+    speakers, and ``p_holm`` that p Holm-adjusted over every rung comparison of the
+    table (notebook 07's family of claims)."""
     rows, means = [], {}
     for r in rungs:
         recs = records.get((r.model, r.rung)) or []
@@ -248,33 +308,42 @@ def table(rungs, records: dict) -> pd.DataFrame:
         wa = [metrics.weighted_accuracy(np.concatenate([x.test.labels for x in recs if x.run == run]),
                                         np.concatenate([x.test.preds for x in recs if x.run == run]))
               for run in sorted({x.run for x in recs})]
-        delta = p = float("nan")
-        pairs = 0
+        delta = float("nan")
         prev = records.get((r.model, r.previous)) if r.previous else None
         if recs and prev:
             delta = mean - means[(r.model, r.previous)]
-            a, b = fold_uars(recs), fold_uars(prev)
-            shared = sorted(set(a) & set(b))
-            pairs = len(shared)
-            if pairs >= 6:
-                p = metrics.paired_comparison({k: a[k] for k in shared}, {k: b[k] for k in shared})["wilcoxon_p"]
+        unit, pairs, p = rung_test(recs, prev)
         complete = bool(recs) and len(recs) == len(r.runs) * len({x.fold for x in recs})
         rows.append({"model": r.model, "rung": r.rung, "description": r.description,
                      "epochs": r.spec.train.epochs if r.spec else np.nan, "n_runs": len(pooled),
                      "runs_planned": len(r.runs), "uar_mean": mean,
                      "uar_std": float(np.std(pooled, ddof=1)) if len(pooled) > 1 else float("nan"),
                      "ci95": metrics.t_half_width(pooled), "wa_mean": float(np.mean(wa)) if wa else float("nan"),
-                     "previous": r.previous, "delta_vs_previous": delta, "paired_folds": pairs, "p_value": p,
+                     "previous": r.previous, "delta_vs_previous": delta, "unit": unit, "pairs": pairs, "p_value": p,
                      "slides_uar_literature": SEED000_TABLE[r.model][1] if r.model in SEED000_TABLE else np.nan,
                      "authors_code_uar_measured": AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")
                      else np.nan, "complete": complete, "note": r.note})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.insert(out.columns.get_loc("p_value") + 1, "p_holm", metrics.holm(out["p_value"].to_numpy(float)))
+    return out
 
 
-def rungs_for(params: dict, url: str, data) -> list[Rung]:
+def rung_test(recs, prev) -> tuple[str, int, float]:
+    """A rung against the rung it builds on: ``(unit, pairs, p)`` of the exact sign-flip
+    test over the test speakers, each speaker's UAR averaged over the runs both rungs
+    have (``metrics.paired_records``; the fold where ids do not name speakers). NaN
+    where a rung has no records or the test could not reach p < 0.05 with so few units."""
+    if not recs or not prev or not {r.run for r in recs} & {r.run for r in prev}:
+        return "", 0, float("nan")
+    c = metrics.paired_records([(recs, prev)])
+    return c["unit"], c["pairs"], float("nan") if c["underpowered"] else c["p"]
+
+
+def rungs_for(params: dict, url: str, data, folds) -> list[Rung]:
     """Every model's ladder, with the studies' winners where the studies are done."""
     won = winners(plans(params), url, data)
-    return [r for m in params["models"] for r in ladder(m, params, won)]
+    nested_won = nested_winners(plans(params), url, data, folds)
+    return [r for m in params["models"] for r in ladder(m, params, won, nested_won)]
 
 
 def train(jobs_, data, folds, runs_dir, n_jobs=None, progress: bool = True, scheduler: str | None = None) -> None:
@@ -283,11 +352,13 @@ def train(jobs_, data, folds, runs_dir, n_jobs=None, progress: bool = True, sche
     from ser_utils.training.cv import cross_validate_many
 
     by_runs: dict = {}
-    for spec, runs in jobs_:
-        by_runs.setdefault(runs, []).append(spec)
-    for runs, specs in by_runs.items():
-        cross_validate_many(specs, data, folds, runs=runs, runs_dir=runs_dir, n_jobs=n_jobs, progress=progress,
-                            desc=f"fidelity runs {runs[0]}-{runs[-1]}", scheduler=scheduler)
+    for spec, runs, *only in jobs_:  # only: the folds to train (None: all), for a nested rung's per-fold specs
+        fold_set = only[0] if only and only[0] is not None else range(len(folds))
+        by_runs.setdefault(runs, []).append((spec, fold_set))
+    for runs, group in by_runs.items():
+        cross_validate_many([s for s, _ in group], data, folds, runs=runs, runs_dir=runs_dir, n_jobs=n_jobs,
+                            progress=progress, desc=f"fidelity runs {runs[0]}-{runs[-1]}", scheduler=scheduler,
+                            fold_sets=[f for _, f in group])
 
 
 def collect(rungs, data, folds, runs_dir) -> dict:
@@ -300,9 +371,11 @@ def collect(rungs, data, folds, runs_dir) -> dict:
     for r in rungs:
         if r.spec is None:
             continue
-        key = experiment_key(r.spec, data, folds)
-        paths = [record_path(runs_dir, key, run, k) for run in r.runs for k in range(len(folds))]
-        out[(r.model, r.rung)] = [RunRecord.load(p) for p in paths if p.exists()]
+        specs = r.fold_specs or (r.spec,) * len(folds)
+        keys = [experiment_key(spec, data, folds) for spec in specs]
+        paths = [record_path(runs_dir, keys[k], run, k) for run in r.runs for k in range(len(folds))]
+        recs = [RunRecord.load(p) for p in paths if p.exists()]
+        out[(r.model, r.rung)] = distinct_runs(recs) if r.spec.seeding == "reference" else recs
     return out
 
 
@@ -354,7 +427,7 @@ def run(params: dict, data, folds, out_dir, stage: str = "all", workers: int | N
     runs_dir = Path(out_dir) / "runs"
     url = tuning.storage_url(out_dir, params.get("storage"))
     workers = workers or os.cpu_count() or 1
-    train(jobs(rungs_for(params, url, data), "first"), data, folds, runs_dir, workers, progress, scheduler)
+    train(jobs(rungs_for(params, url, data, folds), "first"), data, folds, runs_dir, workers, progress, scheduler)
     if stage in ("studies", "all"):
         # one model at a time: its studies, then (stage all) its rungs, so that a session
         # cut short leaves one model's ladder whole rather than every ladder half-done
@@ -365,9 +438,46 @@ def run(params: dict, data, folds, out_dir, stage: str = "all", workers: int | N
             tuning.run_workers(mine, url, data, folds, runs_dir, workers=workers, progress=progress,
                                scheduler=scheduler)
             if stage == "all":
-                rungs = [r for r in rungs_for(params, url, data) if r.model == label]
+                rungs = [r for r in rungs_for(params, url, data, folds) if r.model == label]
                 train(jobs(rungs, "all"), data, folds, runs_dir, workers, progress, scheduler)
     if stage == "all":  # each study's own winners re-run (notebook 04's view), after the ladders
         train(winner_jobs(plans(params), url, data, params["seed_runs"]), data, folds, runs_dir, workers, progress,
               scheduler)
-    return rungs_for(params, url, data)
+    return rungs_for(params, url, data, folds)
+
+
+def oracle_bound(plan_list, url: str, data, folds, runs_dir) -> pd.DataFrame:
+    """How far selection on the test speakers can get, from the studies' own trials (run
+    0; nothing trained), per model: the paper-style winner (best pooled test UAR, rung
+    5a) and an oracle that also picks each fold's epoch on its test speakers, from the
+    test UAR every epoch's record stores. Both as the mean of the per-fold test UARs (the
+    oracle's epochs differ per fold, so no pooled prediction exists for it); the
+    paper-style winner's pooled UAR beside them."""
+    from ser_utils.training.loop import experiment_key
+    from ser_utils.training.records import RunRecord, record_path
+
+    by_model: dict = {}
+    for plan in plan_list:
+        state = study_state(plan, url, data)
+        for t in state["study"].get_trials(deepcopy=False) if state["study"] else []:
+            if t.state.name != "COMPLETE":
+                continue
+            key = t.user_attrs.get("key") or experiment_key(tuning.spec_for(plan, t.params), data, folds)
+            paths = [record_path(runs_dir, key, 0, k) for k in range(len(folds))]
+            if not all(p.exists() for p in paths):
+                continue
+            recs = [RunRecord.load(p) for p in paths]
+            by_model.setdefault(plan.label, []).append({
+                "trial": f"{plan.space} #{t.number}", "pooled": t.user_attrs["test_uar"],
+                "fold_mean": float(np.mean([r.test_uar for r in recs])),
+                "oracle_fold_mean": float(np.mean([max(r.history["test_uar"]) for r in recs]))})
+    rows = []
+    for model, trials in by_model.items():
+        paper = max(trials, key=lambda x: x["pooled"])
+        oracle = max(trials, key=lambda x: x["oracle_fold_mean"])
+        rows.append({"model": model, "complete_trials": len(trials), "paper_style_trial": paper["trial"],
+                     "paper_style_pooled_uar": paper["pooled"], "paper_style_fold_mean_uar": paper["fold_mean"],
+                     "oracle_trial": oracle["trial"], "oracle_fold_mean_uar": oracle["oracle_fold_mean"],
+                     "slides_uar_literature": SEED000_TABLE[model][1] if model in SEED000_TABLE else np.nan,
+                     "authors_code_uar_measured": AUTHORS_CODE.get(model, np.nan)})
+    return pd.DataFrame(rows)

@@ -2,13 +2,20 @@
 studies (notebook 07, ``results/full/optuna.db``) chose on *validation* speakers.
 
 For each family (``lstm_sa``, ``reslstm_sa``) the complete trial of best mean
-validation UAR over all of that family's studies wins; the test folds steered nothing.
-The quick profile quotes the result as its ``tuned`` block
-(``python -m ser_utils tuned --profile full`` prints it), and notebooks 03 and 06 train
-with it: a setting chosen for one hidden size (64) applied to every size of the family.
+validation UAR over all of that family's studies wins. That choice is **not nested**:
+the mean runs over the five folds' validation speakers, and each of them is a test
+speaker of another fold (``nested``), so test speakers' labels steered the setting later
+applied to them. ``nested_chosen`` makes the choice per test fold from the validation
+folds outside it, and ``nested_effect`` measures the difference on the studies' own
+trials. The quick profile quotes the global choice as its ``tuned`` block
+(``python -m ser_utils tuned --profile full`` prints it; ``--nested`` the per-fold
+choice), and notebooks 03 and 06 train with it: a setting chosen for one hidden size
+(64) applied to every size of the family.
 """
 
 from __future__ import annotations
+
+from ser_utils.training import nested
 
 HYPERPARAMETERS = ("lr", "weight_decay", "dropout", "T_0", "batch_size")
 
@@ -54,6 +61,48 @@ def chosen(storage: str, studies, epochs: int, pruner: str = "median", sampler_s
         out[family]["source"] = (f"{source}: {model} {space} space, trial #{t.number}, validation UAR "
                                  f"{value:.4f} (test {t.user_attrs['test_uar']:.4f})")
     return out
+
+
+def _profile_studies(profile: str):
+    """(storage URL, 07 section) of ``profile``, or None when it has no studies or database."""
+    import yaml
+
+    from ser_utils.paths import project_dir, results_dir
+
+    db = results_dir() / profile / "optuna.db"
+    if not db.exists():
+        return None
+    conf = yaml.safe_load((project_dir() / "profiles" / f"{profile}.yaml").read_text()) or {}
+    params = conf.get("07_fidelity") or {}
+    if "studies" not in params:
+        return None
+    return f"sqlite:///{db}", params
+
+
+def nested_from_profile(profile: str = "full") -> dict:
+    """The ``nested`` block: ``{family: [setting per test fold]}`` (``nested_chosen`` over
+    ``profile``'s 100-epoch studies, the reference folds), each setting with its source."""
+    from ser_utils.data.folds import REFERENCE_FOLDS
+
+    found = _profile_studies(profile)
+    if found is None:
+        return {}
+    url, params = found
+    chosen_ = nested_chosen(url, params["studies"], params.get("epochs", 100), list(REFERENCE_FOLDS),
+                            params.get("pruner", "median"), params.get("sampler_seed", 0))
+    out = {}
+    for family, per_fold in sorted(chosen_.items()):
+        out[family] = [{**{k: c.params[k] for k in HYPERPARAMETERS},
+                        "source": (f"results/{profile}/optuna.db: {c.params['model']} {c.params['space']} space, trial "
+                                   f"#{c.params['trial']}, chosen for test fold {j} by the validation folds "
+                                   f"{nested.voters(REFERENCE_FOLDS)[j]}")}
+                       for j, c in enumerate(per_fold)]
+    return out
+
+
+def nested_specs(nested_block: dict, name: str, hidden: int, defaults: dict | None, epochs: int) -> list:
+    """One clean-protocol spec per test fold from a ``nested`` block (``nested_from_profile``)."""
+    return [spec(name, hidden, {name: setting}, defaults, epochs) for setting in nested_block[name]]
 
 
 def from_profile(profile: str = "full") -> dict:
@@ -115,6 +164,67 @@ def spec(name: str, hidden: int, setting: dict, defaults: dict | None, epochs: i
 
 
 def describe(setting: dict, family: str) -> str:
-    """``tuned (source)`` or ``defaults`` — the ``setting`` column of a table."""
-    return f"tuned ({setting[family]['source']})" if family in setting else "study defaults"
+    """``tuned, not nested (source)`` or ``defaults`` — the ``setting`` column of a table
+    (the global choice is not nested: ``nested``)."""
+    return f"tuned, not nested ({setting[family]['source']})" if family in setting else "study defaults"
 
+
+
+def candidates(storage: str, studies, epochs: int, pruner: str = "median", sampler_seed: int = 0) -> dict:
+    """``{family: [nested.Candidate]}``: every complete trial of the family's studies with
+    its per-fold validation UAR (params carry ``space``, ``study`` and the trial's run-record
+    ``key``); ``order`` follows the studies as listed, then the trial number."""
+    import optuna
+
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+    out: dict = {}
+    order = 0
+    for model, space in studies:
+        prefix = study_prefix(model, space, epochs, pruner, sampler_seed) + "-"
+        for name in sorted(n for n in names if n.startswith(prefix)):
+            study = optuna.load_study(study_name=name, storage=storage)
+            for t in study.get_trials(deepcopy=False):
+                if t.state.name != "COMPLETE":
+                    continue
+                family = model.partition("-h")[0]
+                params = {**{k: t.params[k] for k in HYPERPARAMETERS}, "model": model, "space": space,
+                          "trial": t.number, "key": t.user_attrs.get("key"), "test_uar": t.user_attrs.get("test_uar")}
+                out.setdefault(family, []).append(nested.Candidate(f"{model} {space} #{t.number}", params,
+                                                                   tuple(t.user_attrs["fold_val_uar"]), order))
+                order += 1
+    return out
+
+
+def nested_chosen(storage: str, studies, epochs: int, folds, pruner: str = "median", sampler_seed: int = 0) -> dict:
+    """``{family: [Candidate per test fold]}``: for each test fold, the complete trial of best
+    mean validation UAR over the folds whose validation speakers are outside it."""
+    return {family: nested.choose(cands, folds)
+            for family, cands in candidates(storage, studies, epochs, pruner, sampler_seed).items()}
+
+
+def nested_effect(storage: str, studies, epochs: int, folds, runs_dir, pruner: str = "median",
+                  sampler_seed: int = 0):
+    """Nested against global choice on the studies' own trials (run 0, the trial itself;
+    nothing trained): per family, the pooled test UAR of the global winner, and of the
+    predictions each test fold gets from its own nested choice; the per-fold choices."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from ser_utils.training.cv import pooled_uar
+    from ser_utils.training.records import RunRecord, record_path
+
+    rows = []
+    for family, cands in candidates(storage, studies, epochs, pruner, sampler_seed).items():
+        glob = nested.choose_global(cands)
+        per_fold = nested.choose(cands, folds)
+        glob_recs = [RunRecord.load(record_path(Path(runs_dir), glob.params["key"], 0, k)) for k in range(len(folds))]
+        nest_recs = [RunRecord.load(record_path(Path(runs_dir), c.params["key"], 0, k)) for k, c in enumerate(per_fold)]
+        nest_uar = pooled_uar([r.__class__(**{**r.__dict__, "run": 0}) for r in nest_recs])[0]
+        rows.append({"family": family, "trials": len(cands), "global choice": glob.name,
+                     "global test UAR (run 0)": pooled_uar(glob_recs)[0],
+                     "nested choices (folds 0-4)": "; ".join(c.name for c in per_fold),
+                     "distinct nested choices": len({c.name for c in per_fold}),
+                     "nested test UAR (run 0)": nest_uar,
+                     "nested - global": nest_uar - pooled_uar(glob_recs)[0]})
+    return pd.DataFrame(rows)
