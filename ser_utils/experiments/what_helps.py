@@ -239,10 +239,11 @@ def distillation_data(start: Spec, data, folds, runs_dir, teacher_run: int, k: i
 
 def allowed_validation_folds(folds, outer: int) -> list[int]:
     """The folds whose validation speakers are all outside test fold ``outer``: only they
-    may steer a choice made for it (with the reference folds a fold's validation speakers
-    are another fold's test speakers)."""
-    test = set(folds[outer].test)
-    return [g for g, f in enumerate(folds) if not set(f.validation) & test and len(f.validation)]
+    may steer a choice made for it (``training.nested.voters``; with the reference folds a
+    fold's validation speakers are another fold's test speakers)."""
+    from ser_utils.training.nested import voters
+
+    return [g for g in voters(folds)[outer] if len(folds[g].validation)]
 
 
 def validation_gain(lever_records, start_records, folds, outer: int) -> float:
