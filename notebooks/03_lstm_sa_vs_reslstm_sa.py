@@ -252,7 +252,8 @@ for name in [n for n in ("lstm_sa", "reslstm_sa") if n in nested]:
     s_n, s_g = study.summary_row(recs), study.summary_row(glob)
     nested_rows.append(study.paired_row(f"{label}: nested vs global (not nested)", study.paired(recs, glob),
                                         model=label, runs=s_n["runs"],
-                                        distinct_settings=len({tuple(sorted(x.items())) for x in nested[name]}),
+                                        distinct_settings=len({tuple(x[k] for k in tuned_setting.HYPERPARAMETERS)
+                                                               for x in nested[name]}),
                                         nested_uar=study.fmt_mean_std(s_n["uar_mean"], s_n["uar_std"]),
                                         global_uar=study.fmt_mean_std(s_g["uar_mean"], s_g["uar_std"]),
                                         nested_uar_mean=s_n["uar_mean"], global_uar_mean=s_g["uar_mean"]))

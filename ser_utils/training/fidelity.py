@@ -201,7 +201,8 @@ def ladder(model: str, params: dict, won: dict | None = None, nested_won: dict |
                      tuple(range(1, seed_runs + 1)), "5a", "" if chosen else waiting))
     rows.append(Rung(label, "6a", "authors' setting, replayed fold seeds 42 + 100·fold (their \"10 runs\")",
                      authors_spec(name, hidden, epochs, seeding="reference"), tuple(range(params["replays"])), None,
-                     "on a CPU every replay is bit-identical: the spread is 0 whatever the number of replays"))
+                     "on a CPU every replay is bit-identical: the spread is 0 whatever the number of replays; "
+                     "identical replays count once (n_runs)"))
     rows.append(Rung(label, "6b", "authors' setting, fresh seeds", authors_spec(name, hidden, epochs),
                      tuple(range(seed_runs)), "6a"))
     return rows
@@ -313,7 +314,11 @@ def table(rungs, records: dict) -> pd.DataFrame:
         if recs and prev:
             delta = mean - means[(r.model, r.previous)]
         unit, pairs, p = rung_test(recs, prev)
-        complete = bool(recs) and len(recs) == len(r.runs) * len({x.fold for x in recs})
+        n_folds = len({x.fold for x in recs})
+        # a reseeded rung's bit-identical replays are counted once (``distinct_runs``): complete when
+        # every distinct run has all its folds
+        complete = bool(recs) and (len(recs) == len(r.runs) * n_folds or (
+            r.spec is not None and r.spec.seeding == "reference" and len(recs) % n_folds == 0))
         rows.append({"model": r.model, "rung": r.rung, "description": r.description,
                      "epochs": r.spec.train.epochs if r.spec else np.nan, "n_runs": len(pooled),
                      "runs_planned": len(r.runs), "uar_mean": mean,
