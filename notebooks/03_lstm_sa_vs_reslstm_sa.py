@@ -210,6 +210,10 @@ for (label, protocol), recs in list(results.items()) + [((k, "clean"), v) for k,
 table = pd.DataFrame(rows)
 reporting.save_table(table, "sa_models_table", out_dir)
 shown = ["uar_mean", "uar_std", "ci95_low", "ci95_high", "wa_mean", "wa_std"]
+for _, row in table[(table["runs"] > 1) & (table["uar_std"] == 0) & (table["protocol"] == "clean")].iterrows():
+    print(f"note: {row['model']}: its {row['runs']} clean runs (distinct seeds) have the same pooled UAR by chance "
+          "(a RAVDESS UAR is a multiple of 1/1536; compare their WA): the ± 0.0000 and the zero-width interval "
+          "are not a precision")
 table.drop(columns=shown)
 
 # %% [markdown]
@@ -374,8 +378,8 @@ tests
 # %% [markdown]
 # ## Paper minus clean
 # The difference of mean pooled UAR between the two protocols per model: what the leaky
-# normalisation and the shared reseeding change in the setting above. (The larger
-# leak — choosing hyperparameters on the test folds — is measured in notebook 04.)
+# normalisation and the shared reseeding change in the setting above. (Another leak —
+# choosing hyperparameters on the test folds — is measured in notebooks 04 and 07.)
 
 # %%
 wide = table[table.kind == "network"].pivot(index="model", columns="protocol", values="uar_mean")

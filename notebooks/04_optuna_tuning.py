@@ -136,7 +136,9 @@ repeated = tuning_tables.repeated_parameters({p.study_name(data): tuning_tables.
                                               for p, s in studies.items()})
 reporting.save_table(repeated, "tuning_repeated_parameters", out_dir)
 n_trials = int(sum(len(tuning_tables.trials_frame(s)) for s in studies.values()))
-if repeated.empty:
+if len(studies) < 2:
+    print(f"one study ({n_trials} trials): no other study to share a parameter set with")
+elif repeated.empty:
     print(f"no parameter set was drawn by two studies ({n_trials} trials in {len(studies)} studies)")
 else:
     print(f"{len(repeated)} parameter sets were drawn by more than one study ({n_trials} trials in "

@@ -67,7 +67,8 @@ def useful(requested: int | None, jobs: int, what: str = "worker processes", cor
     wanted = requested or cores
     n = max(1, min(wanted, cores, jobs))
     if requested and n < requested:
-        print(f"note: {n} {what} instead of {requested} ({cores} core(s), {jobs} job(s) to do)",
+        print(f"note: {n} {what if n != 1 else what.rstrip('s').replace('processe', 'process')} instead of "
+              f"{requested} ({cores} core(s), {jobs} job(s) to do)",
               file=sys.stderr, flush=True)
     return n
 

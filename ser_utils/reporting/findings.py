@@ -499,16 +499,13 @@ def findings_03(out_dir) -> list[Finding]:
                 "tables/sa_paired_tests"))
     gap = _load(out_dir, "sa_protocol_gap")
     if gap is not None and gap["paper - clean"].notna().sum() > 1:
-        from ser_utils.training.metrics import paired_test
-
         d = gap["paper - clean"].dropna().to_numpy()  # models trained under both protocols
-        t = paired_test(d)
-        v = "underpowered" if t["underpowered"] else "shown" if t["p"] < ALPHA else "not shown"
         out.append(Finding(
             f"Paper minus clean protocol (leaky normalisation, shared reseeding), mean pooled UAR per model: "
             f"{signed(float(d.mean()))} on average over {len(d)} models (from {signed(float(d.min()))} to "
-            f"{signed(float(d.max()))}; {t['test']} p = {pvalue(t['p'])} over the models): a protocol effect is "
-            f"**{v}** {family_settings(table[table['kind'] == 'network']) if table is not None else ''}.",
+            f"{signed(float(d.max()))}), untested: models are not a sample of anything, and {len(d)} of them could "
+            "not reach significance anyway; the paper-protocol rows of the paired tests compare the protocols "
+            f"speaker by speaker {family_settings(table[table['kind'] == 'network']) if table is not None else ''}.",
             "tables/sa_protocol_gap"))
     recall = _load(out_dir, "sa_per_class_recall")
     if recall is not None and table is not None and out:
@@ -603,13 +600,14 @@ def findings_04(out_dir) -> list[Finding]:
     corr = _load(out_dir, "tuning_val_vs_test")
     if corr is not None and len(corr):
         r = corr.iloc[0]
-        text = (f"Rank correlation of validation UAR (the objective) with the recorded test UAR: Spearman ρ = "
-                f"{num(r['spearman_rho'], 2)} over {int(r['complete_trials'])} complete trials pooled over the "
-                f"studies (p = {pvalue(r['p'])})")
         within = _load(out_dir, "tuning_val_vs_test_by_study")
-        if within is not None:
-            w = within.dropna(subset=["spearman_rho"])
-            if len(w):
+        w = within.dropna(subset=["spearman_rho"]) if within is not None else None
+        pooled = " pooled over the studies" if w is None or len(w) != 1 else " (one study)"
+        text = (f"Rank correlation of validation UAR (the objective) with the recorded test UAR: Spearman ρ = "
+                f"{num(r['spearman_rho'], 2)} over {int(r['complete_trials'])} complete trials{pooled} "
+                f"(p = {pvalue(r['p'])})")
+        if w is not None:
+            if len(w) > 1:
                 text += (f"; within each study (≥ 3 complete trials), where the studies' different levels do not count: "
                          f"median ρ {num(float(w['spearman_rho'].median()), 2)}, from "
                          f"{num(float(w['spearman_rho'].min()), 2)} to {num(float(w['spearman_rho'].max()), 2)} over "
@@ -810,6 +808,11 @@ def ladder_summary(model: str, rows: pd.DataFrame) -> str:
                  + (f" (Holm-adjusted over the ladder's comparisons {pvalue(h['p_holm'])})" if "p_holm" in h else "")
                  + f" over {int(h['pairs'])} {h['unit']}s" if "pairs" in h else
                  f", Wilcoxon p = {pvalue(h['p_value'])} over {int(h['paired_folds'])} paired folds")
+            counts = str(h.get("better / worse / tied", "") or "")
+            if counts.count("/") == 2 and not pd.isna(h["p_value"]):
+                better, worse, tied = (int(x) for x in counts.split("/"))
+                test += (f", {tied} of them tied (the folds where both rungs share records), {better} better, "
+                         f"{worse} worse; smallest attainable p {pvalue(h['smallest attainable p'])}") if tied else ""
             text += f"; {signed(h['delta_vs_previous'])} against rung {h['previous']}{test}"
         text += "."
     else:

@@ -122,7 +122,7 @@ def answer_residual(out: Path) -> str:
     setting = family_settings(models[models["kind"] == "network"]) if models is not None else "default hyperparameters"
     from ser_utils.reporting.findings import units
 
-    holm = (f", Holm-adjusted over notebook 03's {len(tests)} comparisons" if "p (Holm)" in tests else "")
+    holm = (f", Holm-adjusted over the {len(tests)} comparisons of `sa_paired_tests`" if "p (Holm)" in tests else "")
     text = (f"{residual_verdict(clean)} ({setting}{epochs}): ResLSTM-SA − LSTM-SA UAR {', '.join(parts)} "
             f"(95 % CI over {units(clean.iloc[0])}, each one's UAR averaged over the runs; "
             f"{clean['test'].iloc[0]} test{holm}).")
@@ -255,7 +255,8 @@ def answer_architectures(out: Path) -> str:
     if "epochs" in o and o["epochs"] != t["epochs"]:
         budget += f" and trained {int(o['epochs'])} epochs against {int(t['epochs'])}"
     if "schedule" in o and o["schedule"] != t["schedule"]:
-        budget += f" ({o['schedule']}; the seed-000 rows: {t['schedule']})"
+        theirs = "; ".join(f"{r['model']}: {r['schedule']}" for _, r in ours.iterrows())
+        budget += f" ({o['schedule']}; the seed-000 rows, each its own: {theirs})"
     text = (f"{'Below' if o['uar_mean'] < t['uar_mean'] else 'Level with or above'} the tuned LSTM-SA/ResLSTM-SA "
             f"so far, on unequal budgets ({budget}): the highest mean, {o['model']} "
             f"({o['seed']}{tie}), UAR {pm(o['uar_mean'], o['uar_std'])} at {int(o['parameters']):,} parameters and "

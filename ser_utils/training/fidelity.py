@@ -313,7 +313,7 @@ def table(rungs, records: dict) -> pd.DataFrame:
         prev = records.get((r.model, r.previous)) if r.previous else None
         if recs and prev:
             delta = mean - means[(r.model, r.previous)]
-        unit, pairs, p = rung_test(recs, prev)
+        unit, pairs, p, min_p, counts = rung_comparison(recs, prev)
         n_folds = len({x.fold for x in recs})
         # a reseeded rung's bit-identical replays are counted once (``distinct_runs``): complete when
         # every distinct run has all its folds
@@ -325,6 +325,7 @@ def table(rungs, records: dict) -> pd.DataFrame:
                      "uar_std": float(np.std(pooled, ddof=1)) if len(pooled) > 1 else float("nan"),
                      "ci95": metrics.t_half_width(pooled), "wa_mean": float(np.mean(wa)) if wa else float("nan"),
                      "previous": r.previous, "delta_vs_previous": delta, "unit": unit, "pairs": pairs, "p_value": p,
+                     "smallest attainable p": min_p, "better / worse / tied": counts,
                      "slides_uar_literature": SEED000_TABLE[r.model][1] if r.model in SEED000_TABLE else np.nan,
                      "authors_code_uar_measured": AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")
                      else np.nan, "complete": complete, "note": r.note})
@@ -338,10 +339,19 @@ def rung_test(recs, prev) -> tuple[str, int, float]:
     test over the test speakers, each speaker's UAR averaged over the runs both rungs
     have (``metrics.paired_records``; the fold where ids do not name speakers). NaN
     where a rung has no records or the test could not reach p < 0.05 with so few units."""
+    return rung_comparison(recs, prev)[:3]
+
+
+def rung_comparison(recs, prev) -> tuple:
+    """``rung_test``'s ``(unit, pairs, p)`` and the smallest p it could give and the
+    better / worse / tied count of units (ties: units whose two UARs are equal, e.g. the
+    folds where a nested choice reuses the previous rung's records)."""
     if not recs or not prev or not {r.run for r in recs} & {r.run for r in prev}:
-        return "", 0, float("nan")
+        return "", 0, float("nan"), float("nan"), ""
     c = metrics.paired_records([(recs, prev)])
-    return c["unit"], c["pairs"], float("nan") if c["underpowered"] else c["p"]
+    tied = c["pairs"] - c["a_better"] - c["b_better"]
+    return (c["unit"], c["pairs"], float("nan") if c["underpowered"] else c["p"], c["min_p"],
+            f"{c['a_better']} / {c['b_better']} / {tied}")
 
 
 def rungs_for(params: dict, url: str, data, folds) -> list[Rung]:
