@@ -11,13 +11,14 @@ a record silently.
 import json
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 from conftest import REPO, real_corpus_root
 
 from ser_utils import numerics
+from ser_utils.data.folds import REFERENCE_FOLDS
 from ser_utils.models import ModelConfig
 from ser_utils.reporting.study import study_folds
 from ser_utils.training import Spec, TrainConfig, loop
@@ -105,8 +106,11 @@ def _committed(profile: str) -> list[Path]:
     chosen, pinned = {}, {}
     for folder in sorted((REPO / "results" / profile / "runs").iterdir()):
         records = sorted(folder.glob("run*-fold*.json"))
-        if not records:
+        if not records or not (folder / "spec.json").exists():
             continue
+        reference = [{k: list(v) for k, v in asdict(f).items()} for f in REFERENCE_FOLDS]
+        if json.loads((folder / "spec.json").read_text()).get("folds") != reference:
+            continue   # a derived corpus (08's shift: stand-in speakers), not the corpus replay loads
         first = RunRecord.load(records[0])
         family = first.spec["model"]["name"]
         chosen.setdefault(family, records[0])
