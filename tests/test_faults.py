@@ -448,7 +448,7 @@ def test_feature_workers_are_capped(synth_root, tmp_path, parallel_calls, capsys
         load_features(paths, cache_root=tmp_path, n_jobs=100_000, progress=False)
     cap = min(os.cpu_count() or 1, 5)
     assert all(n <= cap for n in parallel_calls)
-    assert f"note: {cap} feature processes instead of 100000" in capsys.readouterr().err
+    assert f"note: {cap} feature {'process' if cap == 1 else 'processes'} instead of 100000" in capsys.readouterr().err
 
 
 def test_tuning_workers_are_capped_to_the_trials_left(tmp_path, parallel_calls, capsys):
@@ -460,7 +460,7 @@ def test_tuning_workers_are_capped_to_the_trials_left(tmp_path, parallel_calls, 
     done = tuning.run_workers([tuning.Plan(trials=0)], url, SimpleNamespace(fingerprint="f"), [], tmp_path / "runs",
                               workers=1000, progress=False)
     assert not parallel_calls and list(done.values()) == [0]
-    assert "note: 1 tuning workers instead of 1000" in capsys.readouterr().err
+    assert "note: 1 tuning worker instead of 1000" in capsys.readouterr().err
 
 
 def children(pid: int) -> list[int]:
