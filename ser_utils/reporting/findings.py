@@ -652,7 +652,7 @@ def findings_05(out_dir) -> list[Finding]:
         emb = folds[folds["representation"].str.contains("embedding")].sort_values("fold")
         raw = folds[folds["representation"].str.startswith("raw")].sort_values("fold")
         runs = emb["run"].nunique() if "run" in emb else 1
-        over = (f"mean ± std over {len(emb)} (run, fold) models of {runs} runs" if runs > 1 else
+        over = (f"mean ± std over {len(emb)} trained models ({runs} runs × their folds)" if runs > 1 else
                 f"mean ± std over {len(emb)} folds")
         text = (f"[[kNN]] emotion UAR on held-out speakers: {pm(emb[col].mean(), emb[col].std(ddof=1))} from the "
                 f"learned embedding ({over}) against {pm(raw[col].mean(), raw[col].std(ddof=1))} from raw feature "
