@@ -280,7 +280,8 @@ else:
 # and at batch 4 that is enough to move the fold's test UAR as much as a new seed does.
 
 # %%
-if numerics_spread:
+spread_dir = out_dir / "numerics_spread" / numerics_spread if numerics_spread else None
+if spread_dir is not None and spread_dir.is_dir():
     from ser_utils.paths import project_dir
     from ser_utils.training import RunRecord
     from ser_utils.training.records import record_path as _record_path
@@ -296,12 +297,13 @@ if numerics_spread:
             rec = RunRecord.load(path)
             if (rec.machine or {}).get("numerics") == "native":
                 others.append((label, rec))
-    spread_table = study.numerics_spread(out_dir / "numerics_spread" / numerics_spread, seeds, others)
+    spread_table = study.numerics_spread(spread_dir, seeds, others)
     reporting.save_table(spread_table, "sa_numerics_spread", out_dir)
     by = spread_table.groupby("varies")["test_uar"].agg(["count", "min", "max", "std"])
     display(spread_table, by)
 else:
-    print("no numerics spread in this profile (`python -m ser_utils numerics --spread RECORD` makes one)")
+    print(f"no numerics spread {'at ' + str(spread_dir) if spread_dir else 'in this profile'} (a side study, not "
+          "made by `make reproduce`: `python -m ser_utils numerics --spread RECORD` makes one)")
 
 # %% [markdown]
 # ## Learning curves (clean protocol)
