@@ -139,6 +139,50 @@ def test_scheduler_from_the_environment(monkeypatch):
     assert farm.scheduler_address() is None
 
 
+def test_dataset_lost_mid_run_jobs_are_sent_again(cluster, learn_data, tmp_path):
+    """The dataset's last replica lost while jobs need it (a worker holding the only copy
+    died; here it is released by force): the scheduler cancels those jobs, the farm scatters
+    the dataset again and sends them again under new task names (a reused name would hand
+    back the cancelled future), and every record is written once, equal to a local run's."""
+    spec = Spec(ModelConfig("lstm_sa", hidden=8), TrainConfig(epochs=40, batch_size=64))  # ~1 s a job
+    key = experiment_key(spec, learn_data, FOLDS)
+    todo = [(spec, key, r, f) for r in (0, 1) for f in range(len(FOLDS))]
+    client = farm.connect(cluster["address"])  # the farm's own client (one per process)
+    lost = farm._data_future(client, cluster["address"], learn_data)
+    result = {}
+
+    def train():
+        try:
+            result["written"] = farm.train(cluster["address"], todo, learn_data, FOLDS, tmp_path)
+        except BaseException as exc:  # reported below
+            result["error"] = exc
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while thread.is_alive() and time.monotonic() < deadline and not any(client.processing().values()):
+            time.sleep(0.05)
+        assert thread.is_alive(), "every job finished before the dataset could be lost"
+        client.cancel([lost], force=True)  # the dataset and every job that needs it
+    finally:
+        thread.join(300)
+    assert "error" not in result, result.get("error")
+    assert farm._scattered[(cluster["address"], id(learn_data))][1] is not lost  # scattered again
+    expected = sorted(record_path(tmp_path, key, r, f) for _, _, r, f in todo)
+    assert sorted(result["written"]) == expected
+    assert sorted(p.name for p in (tmp_path / key).iterdir()) == sorted(p.name for p in expected)
+    for _, _, r, f in todo:
+        here, _ = train_job(spec, learn_data, FOLDS, key, r, f)
+        assert _comparable(record_path(tmp_path, key, r, f)) == {
+            k: v for k, v in json.loads(json.dumps(here.to_dict())).items() if k not in MACHINE_FIELDS}
+
+
+def test_task_names_differ_per_attempt():
+    assert farm.task_key("abc", 1, 2) == "ser-train-abc-run01-fold2"
+    assert len({farm.task_key("abc", 1, 2, attempt) for attempt in range(farm.RESUBMITS + 1)}) == farm.RESUBMITS + 1
+
+
 def test_worker_killed_mid_job_loses_and_duplicates_nothing(cluster, learn_data, tmp_path):
     """SIGKILL one worker (nanny and process) while it trains: the scheduler runs its job
     again on the other, every record is written once, and the killed job's record equals

@@ -8,10 +8,14 @@ local processes go to that cluster's workers instead; without one nothing here i
   locally) and sends the record (and the weights, when asked) back; this process writes
   them with ``loop.save_job``, atomically, as a local job would. The dataset is scattered
   to the workers once per connection (``broadcast``), and every job names it, so it is
-  not sent again with each job.
+  not sent again with each job. (The scheduler's active memory manager may later drop
+  replicas a worker does not need at the moment; that worker fetches it from a peer.)
 - Faults: a worker that dies mid-job loses nothing; the scheduler runs the job again on
   another worker (up to ``distributed.scheduler.allowed-failures`` deaths per job) and
-  this process writes each record once, when the job's result arrives. A job whose
+  this process writes each record once, when the job's result arrives. When the dead
+  worker held the dataset's last replica, the scheduler cancels the jobs that need it;
+  they are sent again (``RESUBMITS`` times, each under a new task name) with the
+  dataset scattered again. A job whose
   record exists is never sent. An unreachable scheduler is a ``SchedulerError`` within
   ``CONNECT_TIMEOUT`` seconds.
 - A worker whose trainer differs from this process' (torch, numpy, ``TRAINER_VERSION``
@@ -152,8 +156,10 @@ def _data_future(client, address: str, data, lost=None):
         return future
 
 
-def task_key(key: str, run: int, fold: int) -> str:
-    return f"ser-train-{key}-run{run:02d}-fold{fold}"
+def task_key(key: str, run: int, fold: int, attempt: int = 0) -> str:
+    """The job's task name on the cluster; a job sent again gets a new one (``-retryN``):
+    a client asked for a key it still holds returns that key's old, cancelled future."""
+    return f"ser-train-{key}-run{run:02d}-fold{fold}" + (f"-retry{attempt}" if attempt else "")
 
 
 class Farm:
@@ -176,8 +182,10 @@ class Farm:
         with self._lock:
             if self.stopped:
                 raise KeyboardInterrupt("the cluster's jobs were cancelled")
+            attempt = self.tries.get((key, run, fold), 0)
             future = self.client.submit(remote_job, spec, self._data, self.folds, key, run, fold, save_weights,
-                                        self.expected, key=task_key(key, run, fold), pure=False, priority=priority)
+                                        self.expected, key=task_key(key, run, fold, attempt), pure=False,
+                                        priority=priority)
             self.pending[id(future)] = (future, (spec, key, run, fold, save_weights, priority, self._data))
         return future
 
