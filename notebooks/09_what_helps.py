@@ -51,7 +51,8 @@ levers = ["specaugment", "mfcc+egemaps", "speaker_norm", "label_smoothing", "mix
           "capacity"]       # of: speed, specaugment, noise, egemaps, mfcc+egemaps, logmel+deltas, speaker_norm,
 #                             label_smoothing, mixup, ensemble, distilled, capacity
 settings = {"ensemble_k": 2}  # lever settings over ser_utils.experiments.what_helps.DEFAULT_SETTINGS
-tuned = {}                  # the profile's tuned block (03's)
+tuned = {}                  # the profile's tuned block (03's): the start where `nested` lacks the family
+nested = {}                 # the profile's nested block (03's): {family: [setting per test fold]}
 allow_transductive = False  # may the recipe use per-speaker normalisation?
 min_gain = 0.0              # a lever helps a fold when its validation gain is above this
 standard_baselines = ["egemaps"]   # openSMILE functionals: egemaps, compare
@@ -149,10 +150,14 @@ show_source(augment.spec_masks, augment.mixup, augment.distillation_loss, augmen
 # %%
 rungs, costs, specs_of = [], {}, {}
 for family in families:
-    start = W.start_spec(family, tuned, epochs)
-    plan = [("start", start)] + [(lv, W.lever_spec(start, lv, S)) for lv in levers if lv not in ("ensemble", "distilled")]
+    starts = W.start_specs(family, tuned, nested, epochs, len(folds))  # one spec per test fold
+    start = starts[0]  # the architecture (hence the cost) is the same on every fold
+    print(f"{family}: start = {'the nested setting of each test fold' if W.is_nested(starts) else 'the global tuned setting (not nested)'}")
+    plan = [("start", starts)] + [(lv, [W.lever_spec(s, lv, S) for s in starts]) for lv in levers
+                                  if lv not in ("ensemble", "distilled")]
     keep = []
-    for lever, spec in plan:
+    for lever, per_fold in plan:
+        spec = per_fold[0]
         data = load(spec.feature_set)
         params, ms = W.model_ms(spec, data.features[ref], timing_repeats)
         if lever == "capacity" and (params > S["max_parameters"] or ms > S["max_model_ms"]):
@@ -161,17 +166,18 @@ for family in families:
             continue
         feats_ms = W.feature_ms(samples, sr, spec.feature_set, repeats=max(3, timing_repeats // 2))
         costs[(family, lever)] = {"parameters": params, "model ms": ms, "feature ms": feats_ms}
-        keep.append((lever, spec))
-    records = W.train_specs([s for _, s in keep], load, folds, runs, runs_dir, n_jobs, desc=f"{family} levers")
-    for (lever, spec), recs in zip(keep, records):
-        rungs.append(W.Rung(family, lever, recs, spec))
-        specs_of[(family, lever)] = spec
+        keep.append((lever, per_fold))
+    records = W.train_rungs([per_fold for _, per_fold in keep], load, folds, runs, runs_dir, n_jobs,
+                            desc=f"{family} levers")
+    for (lever, per_fold), recs in zip(keep, records):
+        rungs.append(W.Rung(family, lever, recs, per_fold[0],
+                            levers="nested: per test fold" if W.is_nested(per_fold) else ""))
+        specs_of[(family, lever)] = per_fold
     if "ensemble" in levers or "distilled" in levers:
         k = int(S["ensemble_k"])
-        member = W.member_spec(start)
         member_runs = sorted({m for r in runs for m in W.member_runs(r, k)})
-        members = W.train_specs([member], load, folds, member_runs, runs_dir, n_jobs, save_weights=True,
-                                desc=f"{family} ensemble members")[0]
+        members = W.train_rungs([[W.member_spec(s) for s in starts]], load, folds, member_runs, runs_dir, n_jobs,
+                                save_weights=True, desc=f"{family} ensemble members")[0]
         if "ensemble" in levers:
             rungs.append(W.Rung(family, "ensemble", W.ensemble_records(members, runs, k, f"{start.model.label()} x{k}"),
                                 k=k))
@@ -179,12 +185,12 @@ for family in families:
             costs[(family, "ensemble")] = {"parameters": k * c["parameters"], "model ms": k * c["model ms"],
                                            "feature ms": c["feature ms"]}
         if "distilled" in levers:
-            name, taught = W.distillation_data(start, frames, folds, runs_dir, runs[0], k, float(S["distill_T"]))
-            student = replace(start, train=replace(start.train, teacher=name, distill_alpha=float(S["distill_alpha"]),
-                                                   distill_T=float(S["distill_T"])))
-            recs = W.train_specs([student], lambda fs: taught, folds, runs, runs_dir, n_jobs,
+            name, taught = W.distillation_data(starts, frames, folds, runs_dir, runs[0], k, float(S["distill_T"]))
+            students = [replace(s, train=replace(s.train, teacher=name, distill_alpha=float(S["distill_alpha"]),
+                                                 distill_T=float(S["distill_T"]))) for s in starts]
+            recs = W.train_rungs([students], lambda fs: taught, folds, runs, runs_dir, n_jobs,
                                  desc=f"{family} distilled")[0]
-            rungs.append(W.Rung(family, "distilled", recs, student))
+            rungs.append(W.Rung(family, "distilled", recs, students[0]))
             costs[(family, "distilled")] = dict(costs[(family, "start")])
 
 # %% [markdown]
@@ -208,13 +214,13 @@ for family in families:
     for f, chosen in recipe.items():
         choices.append({"family": family, "test fold": f, "recipe": " + ".join(chosen) or "(start)",
                         **{f"gain {lv}": round(g[f], 4) for lv, g in gains.items()}})
-    start = specs_of[(family, "start")]
-    jobs = [(W.combined_spec(start, recipe[f], S), r, f) for f in range(len(folds)) for r in runs]
+    starts = specs_of[(family, "start")]
+    jobs = [(W.combined_spec(starts[f], recipe[f], S), r, f) for f in range(len(folds)) for r in runs]
     done = W.train_folds(jobs, load, folds, runs_dir, n_jobs)
     recs = [done[j] for j in jobs]
     words = "; ".join(f"fold {f}: {' + '.join(c) or 'start'}" for f, c in recipe.items())
     rungs.append(W.Rung(family, "recipe", recs, None, levers=words))
-    specs = {W.combined_spec(start, c, S) for c in recipe.values()}
+    specs = {W.combined_spec(starts[f], c, S) for f, c in recipe.items()}
     worst = max(specs, key=lambda s: W.model_ms(s, load(s.feature_set).features[ref], timing_repeats)[1])
     params, ms = W.model_ms(worst, load(worst.feature_set).features[ref], timing_repeats)
     costs[(family, "recipe")] = {"parameters": params, "model ms": ms,

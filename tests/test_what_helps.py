@@ -280,3 +280,49 @@ def test_train_fold_with_copies_keeps_probabilities():
     probs = np.array(out["test_probs"])
     assert probs.shape == (6, 3) and np.allclose(probs.sum(1), 1, atol=1e-5)
     assert probs.argmax(1).tolist() == out["test"].preds
+
+
+def test_a_nested_rung_trains_each_folds_own_spec(learn_data, tmp_path):
+    """``train_rungs``: fold f of a nested rung is fold f's spec's record, equal to that job
+    trained alone; a spec is never trained on a fold it does not serve; a rung with one spec
+    on every fold is that spec's cross-validation, its shared (spec, fold) jobs trained once."""
+    from ser_utils.data.folds import make_fold
+    from ser_utils.experiments import what_helps as W
+    from ser_utils.models import ModelConfig
+    from ser_utils.training import cross_validate
+    from ser_utils.training.loop import train_job
+    from ser_utils.training.records import record_path
+
+    actors = range(1, 13)
+    folds = [make_fold((9, 10, 11, 12), (7, 8), actors), make_fold((1, 2, 3, 4), (5, 6), actors)]
+    a = Spec(ModelConfig("lstm_sa", hidden=8),
+             TrainConfig(epochs=2, batch_size=64))
+    b = replace(a, train=replace(a.train, lr=0.003))
+    nested, flat = W.train_rungs([[a, b], [a, a]], lambda fs: learn_data, folds, (0, 1), tmp_path, n_jobs=1)
+    assert [(r.run, r.fold) for r in nested] == [(r.run, r.fold) for r in flat] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    ka, kb = experiment_key(a, learn_data, folds), experiment_key(b, learn_data, folds)
+    assert sorted(p.name for p in (tmp_path / kb).glob("run*.json")) == ["run00-fold1.json", "run01-fold1.json"]
+    assert [r.test_uar for r in nested if r.fold == 0] == [r.test_uar for r in flat if r.fold == 0]
+    alone, _ = train_job(b, learn_data, folds, kb, 1, 1)
+    assert nested[3].history == json.loads(json.dumps(alone.to_dict()))["history"]
+    assert nested[3].test.preds == alone.test.preds
+    assert [r.test_uar for r in flat] == [r.test_uar for r in cross_validate(a, learn_data, folds, runs=(0, 1),
+                                                                             runs_dir=tmp_path, progress=False)]
+    assert W.is_nested([a, b]) and not W.is_nested([a, a])
+    with pytest.raises(ValueError, match="one spec per fold"):
+        W.train_rungs([[a]], lambda fs: learn_data, folds, (0,), tmp_path)
+
+
+def test_the_start_is_nested_where_the_profile_has_a_nested_block():
+    from ser_utils.experiments import what_helps as W
+    from ser_utils.training import tuned as tuned_setting
+
+    tuned = {"reslstm_sa": {"lr": 0.003, "weight_decay": 1e-4, "dropout": 0.1, "T_0": 3, "batch_size": 8}}
+    nested = {"reslstm_sa": [dict(tuned["reslstm_sa"], lr=lr) for lr in (0.001, 0.002, 0.003)]}
+    starts = W.start_specs("reslstm_sa", tuned, nested, 6, 3)
+    assert [s.train.lr for s in starts] == [0.001, 0.002, 0.003]
+    assert starts == tuned_setting.nested_specs(nested, "reslstm_sa", 64, None, 6)   # 03's nested rows' specs
+    assert starts[2] == W.start_spec("reslstm_sa", tuned, 6)   # fold 2's choice is the global one: 03's records
+    assert W.start_specs("lstm_sa", tuned, nested, 6, 3) == [W.start_spec("lstm_sa", tuned, 6)] * 3  # not nested
+    with pytest.raises(ValueError, match="3 settings for reslstm_sa, the corpus 5 folds"):
+        W.start_specs("reslstm_sa", tuned, nested, 6, 5)

@@ -28,6 +28,7 @@ fold on validation speakers outside it (``recipe_per_fold``), never on test spea
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,7 +49,7 @@ from ser_utils.training.records import Predictions, read_record, record_path
 LEVERS = ("speed", "specaugment", "noise", "egemaps", "mfcc+egemaps", "logmel+deltas", "speaker_norm",
           "label_smoothing", "mixup", "ensemble", "distilled", "capacity")
 DESCRIPTION = {
-    "start": "start: nested tuned setting, clean protocol",
+    "start": "start: tuned setting, clean protocol (nested: chosen per test fold, when the profile has one)",
     "speed": "speed perturbation", "specaugment": "SpecAugment time + feature masks",
     "noise": "additive noise, random SNR", "egemaps": "eGeMAPS descriptors instead of MFCC + chroma",
     "mfcc+egemaps": "eGeMAPS descriptors beside MFCC + chroma", "logmel+deltas": "log-mel 40 + deltas",
@@ -78,9 +79,27 @@ def settings_with(given: dict | None) -> dict:
 
 
 def start_spec(family: str, tuned: dict, epochs: int, hidden: int = 64) -> Spec:
-    """The family's start: its tuned setting (the profile's ``tuned`` block; the study's
-    defaults without one), clean protocol, distinct seeds — 03's spec, so 03's records."""
+    """The family's global start: its tuned setting (the profile's ``tuned`` block; the
+    study's defaults without one), clean protocol, distinct seeds — 03's spec, so 03's records."""
     return tuned_setting.spec(family, hidden, tuned, None, epochs)
+
+
+def start_specs(family: str, tuned: dict, nested: dict | None, epochs: int, n_folds: int, hidden: int = 64) -> list:
+    """The family's start for each test fold: its **nested** setting (the profile's ``nested``
+    block, issue 26: chosen by validation folds whose speakers are outside that test fold)
+    when the block has the family, else the global ``tuned`` setting (not nested) on every
+    fold. 03's specs either way, so 03's records (its ``sa_nested`` rows, its clean rows)."""
+    if nested and family in nested:
+        specs = tuned_setting.nested_specs(nested, family, hidden, None, epochs)
+        if len(specs) != n_folds:
+            raise ValueError(f"the nested block has {len(specs)} settings for {family}, the corpus {n_folds} folds")
+        return specs
+    return [start_spec(family, tuned, epochs, hidden)] * n_folds
+
+
+def is_nested(specs) -> bool:
+    """Whether a rung's per-fold specs differ between folds (a nested choice)."""
+    return len(set(specs)) > 1
 
 
 def lever_spec(start: Spec, lever: str, settings: dict) -> Spec:
@@ -131,19 +150,32 @@ def data_for(spec: Spec, load) -> object:
 
 
 def train_specs(specs, load, folds, runs, runs_dir, n_jobs=None, save_weights=False, desc="what helps") -> list:
-    """Cross-validate ``specs`` on ``runs`` (records reused), grouped by the dataset each
-    needs; each spec's records in order."""
-    groups: dict = {}
-    for i, spec in enumerate(specs):
-        groups.setdefault((spec.feature_set, spec.train.speed, spec.train.noise_snr), []).append(i)
-    out = [None] * len(specs)
-    for idx in groups.values():
-        data = data_for(specs[idx[0]], load)
-        recs = cross_validate_many([specs[i] for i in idx], data, folds, runs=runs, runs_dir=runs_dir, n_jobs=n_jobs,
-                                   save_weights=save_weights, desc=desc)
-        for i, r in zip(idx, recs):
-            out[i] = r
-    return out
+    """Cross-validate ``specs`` (one spec for every fold) on ``runs``; each spec's records,
+    ordered (run, fold)."""
+    return train_rungs([[spec] * len(folds) for spec in specs], load, folds, runs, runs_dir, n_jobs, save_weights, desc)
+
+
+def train_rungs(rungs, load, folds, runs, runs_dir, n_jobs=None, save_weights=False, desc="what helps") -> list:
+    """Train each rung — one spec per test fold (``start_specs``) — on ``runs``, finished
+    records reused. The distinct specs of all rungs that need one dataset go to one pool
+    (``cross_validate_many``), each on the folds it serves. Each rung's records, ordered
+    (run, fold)."""
+    groups: dict = {}  # dataset -> {spec: [folds]}
+    for specs in rungs:
+        if len(specs) != len(folds):
+            raise ValueError(f"a rung needs one spec per fold ({len(folds)}), not {len(specs)}")
+        for fold, spec in enumerate(specs):
+            serves = groups.setdefault((spec.feature_set, spec.train.speed, spec.train.noise_snr), {})
+            serves.setdefault(spec, set()).add(fold)
+    found = {}
+    for serves in groups.values():
+        distinct = list(serves)
+        data = data_for(distinct[0], load)
+        recs = cross_validate_many(distinct, data, folds, runs=runs, runs_dir=runs_dir, n_jobs=n_jobs,
+                                   save_weights=save_weights, desc=desc, fold_sets=[serves[s] for s in distinct])
+        for spec, records in zip(distinct, recs):
+            found.update({(spec, r.run, r.fold): r for r in records})
+    return [[found[(specs[f], r, f)] for r in runs for f in range(len(folds))] for specs in rungs]
 
 
 def train_folds(jobs, load, folds, runs_dir, n_jobs=None) -> dict:
@@ -224,13 +256,17 @@ def teacher_targets(member_paths, data, T: float) -> np.ndarray:
     return total / len(member_paths)
 
 
-def distillation_data(start: Spec, data, folds, runs_dir, teacher_run: int, k: int, T: float) -> tuple[str, object]:
+def distillation_data(starts, data, folds, runs_dir, teacher_run: int, k: int, T: float) -> tuple[str, object]:
     """The teacher's name and ``data`` carrying its soft targets for every fold: the k
-    members of ensemble run ``teacher_run`` (their checkpoints)."""
-    key = experiment_key(member_spec(start), data, folds)
+    members of ensemble run ``teacher_run`` (their checkpoints), each fold's members
+    trained from that fold's start (``starts``: one spec per fold, or one for all)."""
+    starts = [starts] * len(folds) if isinstance(starts, Spec) else list(starts)
+    keys = [experiment_key(member_spec(s), data, folds) for s in starts]
     runs = member_runs(teacher_run, k)
-    name = f"ensemble{k}-{key[:8]}-runs{runs[0]}-{runs[-1]}"
-    targets = {fold: teacher_targets([record_path(runs_dir, key, r, fold).with_suffix(".pt") for r in runs], data, T)
+    tag = keys[0][:8] if len(set(keys)) == 1 else hashlib.sha1(" ".join(keys).encode()).hexdigest()[:8]
+    name = f"ensemble{k}-{tag}-runs{runs[0]}-{runs[-1]}"
+    targets = {fold: teacher_targets([record_path(runs_dir, keys[fold], r, fold).with_suffix(".pt") for r in runs],
+                                     data, T)
                for fold in range(len(folds))}
     return name, replace(data, soft_targets={name: targets})
 
