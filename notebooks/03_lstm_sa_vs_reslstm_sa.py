@@ -260,7 +260,8 @@ for name in [n for n in ("lstm_sa", "reslstm_sa") if n in nested]:
                                                                for x in nested[name]}),
                                         nested_uar=study.fmt_mean_std(s_n["uar_mean"], s_n["uar_std"]),
                                         global_uar=study.fmt_mean_std(s_g["uar_mean"], s_g["uar_std"]),
-                                        nested_uar_mean=s_n["uar_mean"], global_uar_mean=s_g["uar_mean"]))
+                                        nested_uar_mean=s_n["uar_mean"], nested_uar_std=s_n["uar_std"],
+                                        global_uar_mean=s_g["uar_mean"]))
 if nested_rows:
     nested_table = study.with_holm(pd.DataFrame(nested_rows))
     reporting.save_table(nested_table, "sa_nested", out_dir)

@@ -161,16 +161,28 @@ def within_noise(mean_a: float, std_a: float, mean_b: float, std_b: float) -> bo
 
 
 def below_baseline(nets: pd.DataFrame, baseline_uar: float, what: str = "networks") -> str:
-    """How many of ``nets`` (``model``, ``uar_mean``) do not reach the baseline's mean UAR,
-    named; grammatical for one."""
+    """How many of ``nets`` (``model``, ``uar_mean``, optionally ``uar_std``) do not reach the
+    baseline's mean UAR, named; those above it by less than their own std over runs are named
+    too (no ranking is supported: ``within_noise`` against a deterministic baseline);
+    grammatical for one."""
     below = nets[nets["uar_mean"] <= baseline_uar]
     n, total = len(below), len(nets)
     if n == 0:
-        return f"All {total} {what} have a higher mean UAR than the logistic regression."
-    names = ", ".join(below["model"])
-    verb = "does" if n == 1 else "do"
-    return (f"{n} of the {total} {what} {verb} not clear the logistic regression on mean UAR ({names}); "
-            f"{total - n} {'has' if total - n == 1 else 'have'} a higher mean.")
+        text = f"All {total} {what} have a higher mean UAR than the logistic regression"
+    else:
+        names = ", ".join(below["model"])
+        verb = "does" if n == 1 else "do"
+        text = (f"{n} of the {total} {what} {verb} not clear the logistic regression on mean UAR ({names}); "
+                f"{total - n} {'has' if total - n == 1 else 'have'} a higher mean")
+    above = nets[nets["uar_mean"] > baseline_uar]
+    if "uar_std" in nets:
+        close = above[[within_noise(m, sd, baseline_uar, np.nan) for m, sd in zip(above["uar_mean"], above["uar_std"])]]
+        if len(close):
+            parts = ", ".join(f"{r['model']} ({signed(r['uar_mean'] - baseline_uar)}, std over runs {num(r['uar_std'])})"
+                              for _, r in close.iterrows())
+            text += (f", but by less than the spread over runs for {parts}: "
+                     f"{'that margin is' if len(close) == 1 else 'those margins are'} within noise")
+    return text + "."
 
 
 def _load(out_dir, name: str, dtype=None) -> pd.DataFrame | None:
@@ -581,7 +593,7 @@ def findings_04(out_dir) -> list[Finding]:
             for _, b in shown.iterrows():
                 slides = literature.SEED000_TABLE.get(b["model"])
                 parts.append(f"{b['model']} ({b['space']} space, trial {int(b['trial'])}): "
-                             f"{pm(b['uar_mean'], b['uar_std'])} over {int(b['runs'])} fresh-seed runs ([[WA]] "
+                             f"{pm(b['uar_mean'], b['uar_std'])} (mean ± std over {int(b['runs'])} fresh-seed runs; [[WA]] "
                              f"{num(b['wa_mean'])})" + (f", slides (reported) {num(slides[1], 4)}" if slides else ""))
             out.append(Finding(
                 "Clean-tuned winners as 04 chooses them — per model, the space whose clean winner has the best "

@@ -157,16 +157,18 @@ def answer_honest(out: Path, full: Path) -> str:
             r = row.iloc[0]
             how = str(r.get("setting", "study defaults")).split(" (")[0]
             epochs = f", {int(r['epochs'])} epochs" if "epochs" in r else ""
-            parts.append(f"{how}{epochs}: {pm(r['uar_mean'], r['uar_std'])} over {int(r['runs'])} runs "
+            parts.append(f"{how}{epochs}: {pm(r['uar_mean'], r['uar_std'])} (mean ± std over {int(r['runs'])} runs) "
                          f"{_link(out, 'sa_models_table')}")
     nested = _table(out, "sa_nested")
     if nested is not None and (nested["model"] == model).any():
         r = nested[nested["model"] == model].iloc[0]
-        parts.append(f"nested choice (per test fold), same runs: {r['nested_uar']} {_link(out, 'sa_nested')}")
+        nested_uar = (pm(r["nested_uar_mean"], r["nested_uar_std"]) if "nested_uar_std" in r
+                      else r["nested_uar"])  # tables written before the numeric std column: its formatted text
+        parts.append(f"nested choice (per test fold), same runs: {nested_uar} (mean ± std) {_link(out, 'sa_nested')}")
     text = ""
     if parts:
         text = (f"Not so far: in the `{out.name}` profile {model} under the clean protocol scores "
-                f"{'; '.join(parts)} (mean ± std over runs), against the slides' {num(slides, 4)} (reported).")
+                f"{'; '.join(parts)}, against the slides' {num(slides, 4)} (reported).")
     ladder, where, prefix = _table(full, "fidelity_ladder"), full, " At 100 epochs"
     if ladder is None:
         ladder, where = _table(out, "fidelity_ladder"), out
@@ -259,7 +261,7 @@ def answer_architectures(out: Path) -> str:
         budget += f" ({o['schedule']}; the seed-000 rows, each its own: {theirs})"
     text = (f"{'Below' if o['uar_mean'] < t['uar_mean'] else 'Level with or above'} the tuned LSTM-SA/ResLSTM-SA "
             f"so far, on unequal budgets ({budget}): the highest mean, {o['model']} "
-            f"({o['seed']}{tie}), UAR {pm(o['uar_mean'], o['uar_std'])} at {int(o['parameters']):,} parameters and "
+            f"({o['seed']}{tie}), UAR {pm(o['uar_mean'], o['uar_std'])} (mean ± std) at {int(o['parameters']):,} parameters and "
             f"{num(o['CPU ms/utt'], 2)} CPU ms per utterance ({int(o['runs'])} runs), against {t['model']} "
             f"{pm(t['uar_mean'], t['uar_std'])} ({int(t['runs'])} runs) at {int(t['parameters']):,} parameters and "
             f"{num(t['CPU ms/utt'], 2)} ms")
