@@ -51,13 +51,15 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import reporting
+from ser_utils.data import study_data
 from ser_utils.data.features import FeatureConfig
 from ser_utils.data.verify import verify_corpus
+from ser_utils.experiments import leakage
 from ser_utils.reporting import plots, study
 
 out_dir = Path(out_dir)
-root = study.corpus_root(corpus, synthetic_actors)
-data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+root = study_data.corpus_root(corpus, synthetic_actors)
+data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 index = data.index
 study.notice(data, profile)
 print(f"{root}: {len(index)} files, {index.actor.nunique()} actors")
@@ -168,7 +170,7 @@ _ = reporting.save_table(medians, "feature_medians_by_emotion", out_dir)
 # `fold_uar_std` is the spread of the UAR over the five splits.
 
 # %%
-leak = study.speaker_leakage(data, folds)
+leak = leakage.speaker_leakage(data, folds)
 reporting.save_table(leak, "speaker_leakage_logreg", out_dir)
 leak
 
@@ -207,7 +209,7 @@ findings.show_exercises("""
    notebook 03's `tables/sa_models_table`.
 3. **Change one input** (a minute, `smoke` or `quick`). Re-run the leakage cell on the MFCCs alone:
    `import dataclasses`, then
-   `study.speaker_leakage(dataclasses.replace(data, features=[f[:, :34] for f in data.features]), folds)`.
+   `leakage.speaker_leakage(dataclasses.replace(data, features=[f[:, :34] for f in data.features]), folds)`.
    Does dropping [[chroma]] change the speaker-independent row more than the random-split row?
 4. **Design an experiment** (a few minutes, `quick`). Is the emotion model also gender-independent? Build two
    splits with `ser_utils.training.baselines.out_of_fold` — train on male actors and test on female ones, and

@@ -55,13 +55,14 @@ from IPython.display import display
 from scipy.stats import spearmanr
 
 from ser_utils import literature, reporting
+from ser_utils.data import study_data
 from ser_utils.models import LSTMBaseline, seed001_configs
 from ser_utils.reporting import plots, study
 from ser_utils.reporting.source import show_source
 from ser_utils.training import Spec, TrainConfig, cross_validate_many, metrics
 
 out_dir = Path(out_dir)
-data, folds = study.load(corpus, feature_set="mfcc", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+data, folds = study_data.load(corpus, feature_set="mfcc", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 study.notice(data, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs)
 print(f"{len(data)} utterances, {data.dim} features (MFCC), {len(folds)} folds, {runs} run(s), {train}")
@@ -253,7 +254,7 @@ findings.show_exercises("""
 3. **WA against UAR** (no compute). In `tables/baseline_table1`, compare the `WA` and `UAR` columns: is the
    ranking of the models the same under both metrics? Which class's size makes them differ ([[WA]])?
 4. **Design an experiment** (10 minutes, `smoke`). Seed 001 read MFCCs only; add chroma. Load the data with
-   `study.load(corpus, feature_set="mfcc+chroma", ...)`, and since `seed001_configs()` fixes `input_dim=34` and
+   `study_data.load(corpus, feature_set="mfcc+chroma", ...)`, and since `seed001_configs()` fixes `input_dim=34` and
    the specs say `feature_set="mfcc"`, build the 2-layer specs as
    `Spec(replace(cfg, input_dim=data.dim, dropout=dropout), train, feature_set="mfcc+chroma")` before re-running the sweep.
    Which comparison would you pre-register, with how many pairs, before looking at the result?

@@ -73,16 +73,17 @@ import torch.nn.functional as F
 from IPython.display import display
 
 from ser_utils import literature, reporting
+from ser_utils.data import study_data
 from ser_utils.data.dataset import prepare_fold
+from ser_utils.experiments import tuned as tuned_setting
 from ser_utils.models import LSTMSA, ModelConfig, ResLSTMSA
 from ser_utils.models.layers import SoftAttention
 from ser_utils.reporting import plots, study
 from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, pooled_uar, tuning
-from ser_utils.training import tuned as tuned_setting
 
 out_dir = Path(out_dir)
-data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 study.notice(data, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs)
 print(f"{len(data)} utterances, {len(folds)} folds; the study defaults: {train}; dropout {dropout}")

@@ -98,13 +98,15 @@ from IPython.display import display
 from scipy.stats import spearmanr
 
 from ser_utils import reporting
+from ser_utils.data import study_data
+from ser_utils.experiments import tuned as tuned_setting
 from ser_utils.paths import project_dir
 from ser_utils.reporting import plots, study, tuning_tables
 from ser_utils.training import cross_validate_many, tuning
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 out_dir = Path(out_dir)
-data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 study.notice(data, profile)
 url = tuning.storage_url(out_dir, storage)
 plans = tuning.plans_from_params(dict(models=models, space=space, extra_spaces=extra_spaces,
@@ -280,7 +282,7 @@ table
 
 # %%
 clean_winners = [w for w in winners if w.selection == "clean"]
-default_specs = [tuning_tables.defaults_spec(w) for w in clean_winners]
+default_specs = [tuned_setting.defaults_spec(w) for w in clean_winners]
 default_records = cross_validate_many(default_specs, data, folds, runs=runs, runs_dir=out_dir / "runs",
                                       n_jobs=n_jobs, desc="study defaults, fresh seeds")
 winner_records = [records[winners.index(w)] for w in clean_winners]
@@ -338,6 +340,6 @@ findings.show_exercises("""
    the importances figure worth drawing?
 4. **Design an experiment** (plan it, then `smoke`). To measure the optimism of selection on test without
    re-training, you need only the trials' recorded test UARs: write the best-of-N estimate
-   (`ser_utils.training.fidelity.best_of_n`) for the `reference` study and compare it with the fresh-seed
+   (`ser_utils.experiments.fidelity.best_of_n`) for the `reference` study and compare it with the fresh-seed
    difference in `tables/tuning_seed000_table`. Which is the fairer estimate, and why?
 """, out_dir)

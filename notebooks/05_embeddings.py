@@ -57,6 +57,7 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import literature, reporting
+from ser_utils.data import study_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import EMOTION_NAMES, gender_labels
 from ser_utils.inference import checkpoint
@@ -64,7 +65,7 @@ from ser_utils.reporting import embeddings as E, plots, study
 from ser_utils.training import cross_validate, experiment_key, metrics, record_path
 
 out_dir = Path(out_dir)
-data, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 study.notice(data, profile)
 ckpt = checkpoint.load(model_file or checkpoint.model_path(out_dir))
 spec, run = checkpoint.spec_of(ckpt), ckpt["provenance"]["run"]

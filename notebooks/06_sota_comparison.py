@@ -83,19 +83,21 @@ import soundfile
 from IPython.display import display
 
 from ser_utils import reporting
+from ser_utils.data import study_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import closest_duration
+from ser_utils.experiments import comparison
 from ser_utils.inference import checkpoint
 from ser_utils.models import CNNBiLSTMSTL, DenseLSTM, MultitaskCNN
-from ser_utils.reporting import comparison, embeddings as E, plots, study
+from ser_utils.reporting import comparison as comparison_tables, embeddings as E, plots, study
 from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, experiment_key, record_path
 from ser_utils.training.baselines import baseline_records
 
 out_dir = Path(out_dir)
 runs_dir = out_dir / "runs"
-frames, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-logmel, _ = study.load(corpus, "logmel", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+frames, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+logmel, _ = study_data.load(corpus, "logmel", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 study.notice(frames, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=epochs, epochs=epochs)
 rows = (comparison.seed_model_rows(size, train, dense_variants, weighting)
@@ -178,8 +180,8 @@ ref = closest_duration(frames.index.path, 3.7)
 seconds = soundfile.info(frames.index.path.iloc[ref]).duration
 print(f"reference utterance {frames.ids[ref]}: {seconds:.2f} s, {len(frames.features[ref])} frames "
       f"(MFCC+chroma), {len(logmel.features[ref])} frames (log-mel)")
-costs = [comparison.model_cost(r.spec.model, data_of[r.spec.feature_set].features[ref], seconds, timing_repeats)
-         for r in rows]
+costs = [comparison.model_cost(r.spec.model, data_of[r.spec.feature_set].features[ref], seconds, timing_repeats,
+                               seed_size=r.seed_size) for r in rows]
 samples, sr = read_audio(frames.index.path.iloc[ref])
 feature_cost = comparison.feature_cost(samples, sr, repeats=max(3, timing_repeats // 3))
 reporting.save_table(feature_cost, "sota_feature_cost", out_dir)
@@ -194,8 +196,8 @@ feature_cost
 
 # %%
 baselines = baseline_records(frames, folds)
-table = pd.concat([comparison.table(rows, [records[r] for r in rows], costs),
-                   comparison.baseline_table(baselines)], ignore_index=True)
+table = pd.concat([comparison_tables.table(rows, [records[r] for r in rows], costs),
+                   comparison_tables.baseline_table(baselines)], ignore_index=True)
 reporting.save_table(table, "sota_our_models", out_dir)
 display(table.drop(columns=["uar_mean", "uar_std", "wa_mean"]))
 fig = plots.uar_vs_cost(table)
@@ -224,7 +226,7 @@ _ = reporting.save_figure(fig, "sota_confusions", out_dir)
 ablation = comparison.weighting_rows(rows, [weighting] + list(weighting_ablation))
 ablation_records = cross_validate_many([r.spec for r in ablation], logmel, folds, runs=ablation_runs,
                                        runs_dir=runs_dir, n_jobs=n_jobs, desc="loss weightings")
-weightings = comparison.weighting_table(ablation, ablation_records)
+weightings = comparison_tables.weighting_table(ablation, ablation_records)
 reporting.save_table(weightings, "sota_loss_weightings", out_dir)
 weightings
 
@@ -285,7 +287,7 @@ else:
 # random weights of the same architectures).
 
 # %%
-sota = comparison.literature_table(table, profile)
+sota = comparison_tables.literature_table(table, profile)
 reporting.save_table(sota, "sota_literature_and_ours", out_dir)
 sota
 

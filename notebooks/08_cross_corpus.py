@@ -58,14 +58,16 @@ from pathlib import Path
 from IPython.display import Markdown, display
 
 from ser_utils import reporting
+from ser_utils.data import study_data
 from ser_utils.data.labelmap import label_map
+from ser_utils.experiments import cross_corpus, shift
 from ser_utils.models import ModelConfig
-from ser_utils.reporting import cross_corpus, plots, shift, study
+from ser_utils.reporting import cross_corpus as cross_corpus_tables, plots, study
 from ser_utils.training import Spec, TrainConfig
 from ser_utils.training.tuning import parse_model
 
 out_dir = Path(out_dir)
-data_a, folds_a = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+data_a, folds_a = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 study.notice(data_a, profile)
 name, hidden = parse_model(transfer_model)
 spec = Spec(ModelConfig(name, hidden=hidden), TrainConfig(lr=lr, batch_size=batch_size, epochs=epochs))
@@ -76,7 +78,7 @@ print(f"{data_a.corpus}{' (synthetic)' if data_a.synthetic else ''}: {len(data_a
 # ## 1. A shift inside RAVDESS: new speakers and a new kind of take
 # Every RAVDESS actor says two sentences, each emotion (but *neutral*) at two intensities. A
 # model that learned *emotion* should not care which sentence it hears, and a strong take
-# should be easier, not harder, than a normal one. The experiment (`ser_utils.reporting.shift`):
+# should be easier, not harder, than a normal one. The experiment (`ser_utils.experiments.shift`):
 #
 # * the study's cross-validation on the **reference folds** (the test speakers are never
 #   seen), **clean protocol** (normalisation fitted on the training speakers), the model and
@@ -115,9 +117,9 @@ if SKIP:
 
 # %%
 if not SKIP:
-    reader_b, root_b = study.resolve(second_corpus, synthetic_actors)
-    data_b, _ = study.load(second_corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-    reader_a, root_a = study.resolve(corpus, synthetic_actors)
+    reader_b, root_b = study_data.resolve(second_corpus, synthetic_actors)
+    data_b, _ = study_data.load(second_corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+    reader_a, root_a = study_data.resolve(corpus, synthetic_actors)
     for which, d in (("first", data_a), ("second", data_b)):
         print(f"{which} corpus: {d.corpus}{' (synthetic)' if d.synthetic else ''}, {len(d)} utterances, "
               f"{len(set(d.actors))} speakers, classes {', '.join(d.classes)}")
@@ -164,14 +166,14 @@ if not SKIP:
 
 # %%
 if not SKIP:
-    table = cross_corpus.results_table(results)
-    recalls = cross_corpus.recall_table(results)
+    table = cross_corpus_tables.results_table(results)
+    recalls = cross_corpus_tables.recall_table(results)
     reporting.save_table(table, "cross_corpus", out_dir)
     reporting.save_table(recalls, "cross_corpus_recall", out_dir)
     display(table)
     display(recalls.pivot(index="class", columns="tested on", values="recall"))
     for r in results:
-        fig = plots.confusion_heatmap(cross_corpus.normalised_confusion(r),
+        fig = plots.confusion_heatmap(cross_corpus_tables.normalised_confusion(r),
                                       f"trained on {r['train_corpus']}, tested on {r['corpus']}", labels=r["classes"])
         reporting.save_figure(fig, f"cross_corpus_confusion_{r['train_corpus']}".replace(":", "_").replace(".", "_"),
                               out_dir)

@@ -68,6 +68,7 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import literature, reporting
+from ser_utils.data import study_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import closest_duration
 from ser_utils.experiments import what_helps as W
@@ -80,14 +81,14 @@ from ser_utils.training.records import record_path
 out_dir = Path(out_dir)
 runs_dir = out_dir / "runs"
 S = W.settings_with(settings)
-frames, folds = study.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+frames, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 study.notice(frames, profile)
 _loaded = {"mfcc+chroma": frames}
 
 
 def load(feature_set):
     if feature_set not in _loaded:
-        _loaded[feature_set] = study.load(corpus, feature_set, synthetic_actors=synthetic_actors, cache_dir=cache_dir)[0]
+        _loaded[feature_set] = study_data.load(corpus, feature_set, synthetic_actors=synthetic_actors, cache_dir=cache_dir)[0]
     return _loaded[feature_set]
 
 

@@ -184,7 +184,7 @@ def _dataset(args, feature_set="mfcc+chroma"):
 
 
 def _folds_for(data):
-    from ser_utils.reporting.study import study_folds
+    from ser_utils.data.study_data import study_folds
 
     return study_folds(data)
 
@@ -210,7 +210,7 @@ def _check_folds(args) -> None:
     from types import SimpleNamespace
 
     from ser_utils.data.corpus import CorpusError, index_corpus
-    from ser_utils.reporting.study import study_folds
+    from ser_utils.data.study_data import study_folds
 
     reader, root = _reader_root(args)
     if not reader.is_ravdess or not Path(root).is_dir():
@@ -309,8 +309,9 @@ def cmd_tune(args) -> int:
     import os
 
     from ser_utils.paths import require_writable, results_dir
+    from ser_utils.data import study_data
     from ser_utils.pipeline import parameters
-    from ser_utils.reporting import study, tuning_tables
+    from ser_utils.reporting import tuning_tables
     from ser_utils.training import tuning
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
@@ -330,8 +331,8 @@ def cmd_tune(args) -> int:
         return 2
     _check_storage(url)
     scheduler = _scheduler(args)
-    data, folds = study.load(params.get("corpus", "synthetic"), synthetic_actors=params.get("synthetic_actors", 8),
-                             cache_dir=params.get("cache_dir"))
+    data, folds = study_data.load(params.get("corpus", "synthetic"),
+                                  synthetic_actors=params.get("synthetic_actors", 8), cache_dir=params.get("cache_dir"))
     try:
         tuning.make_storage(url)
     except Exception as exc:  # unreachable server, unknown driver, wrong password...
@@ -357,17 +358,17 @@ def cmd_tune(args) -> int:
 
 def cmd_fidelity(args) -> int:
     """Compute the fidelity ladder of a profile (notebook 07), resumably."""
+    from ser_utils.data import study_data
+    from ser_utils.experiments import fidelity
     from ser_utils.paths import require_writable, results_dir
     from ser_utils.pipeline import parameters
-    from ser_utils.reporting import study
-    from ser_utils.training import fidelity
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "07_fidelity", out_dir)
     require_writable(out_dir, create=False)
     scheduler = _scheduler(args)
-    data, folds = study.load(params.get("corpus", "synthetic"), synthetic_actors=params.get("synthetic_actors", 8),
-                             cache_dir=params.get("cache_dir"))
+    data, folds = study_data.load(params.get("corpus", "synthetic"),
+                                  synthetic_actors=params.get("synthetic_actors", 8), cache_dir=params.get("cache_dir"))
     start = time.perf_counter()
     rungs = fidelity.run(params, data, folds, out_dir, stage=args.stage, workers=args.workers,
                          progress=not args.json, scheduler=scheduler)
@@ -505,7 +506,7 @@ def cmd_tuned(args) -> int:
     a profile's 100-epoch studies (what ``profiles/quick.yaml`` quotes)."""
     from ser_utils.paths import results_dir
     from ser_utils.pipeline import load_profile
-    from ser_utils.training import tuned
+    from ser_utils.experiments import tuned
 
     load_profile(args.profile)  # unknown profile, bad YAML: named as such, not blamed on optuna.db
     db = results_dir() / args.profile / "optuna.db"

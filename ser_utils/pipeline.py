@@ -66,7 +66,7 @@ def check_corpora(profile: str, names: list[str], out_dir: Path) -> None:
     """Before any notebook runs: the corpus each one uses matches the protocol
     (``verify.require_complete``; the synthetic corpus is generated if absent)."""
     from ser_utils.data.verify import require_complete
-    from ser_utils.reporting.study import resolve
+    from ser_utils.data.study_data import resolve
 
     seen = set()
     for name in names:
@@ -123,7 +123,7 @@ def corpus_fingerprint(params: dict) -> str:
 def _files_fingerprint(corpus: str, params: dict) -> str:
     """Names and sizes of the files of a corpus other than RAVDESS (a synthetic one: its name)."""
     from ser_utils.data import corpora
-    from ser_utils.reporting.study import resolve
+    from ser_utils.data.study_data import resolve
 
     if corpus.startswith("synthetic"):
         return corpus

@@ -194,7 +194,7 @@ def tiny_model(tmp_path_factory):
     from ser_utils.data.dataset import load_dataset
     from ser_utils.inference.transfer import train_checkpoint
     from ser_utils.models import ModelConfig
-    from ser_utils.reporting.study import study_folds
+    from ser_utils.data.study_data import study_folds
     from ser_utils.training import Spec, TrainConfig
 
     base = tmp_path_factory.mktemp("tiny")

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from ser_utils.training import fidelity, tuning
+from ser_utils.experiments import fidelity
+from ser_utils.training import tuning
 
 PARAMS = dict(models=["reslstm_sa-h64", "lstm_sa-h64"], studies=[["reslstm_sa-h64", "reference"]], epochs=100,
               runs=3, seed_runs=10, replays=2, trials=30, startup_trials=10)

@@ -264,7 +264,7 @@ def test_smoke_cross_corpus_matches_its_predictions(smoke_run):
     from ser_utils.data import corpora
     from ser_utils.data.labelmap import label_map
     from ser_utils.inference.evaluate import evaluate
-    from ser_utils.reporting.study import resolve
+    from ser_utils.data.study_data import resolve
 
     table = pd.read_csv(smoke_run / "tables" / "cross_corpus.csv")
     assert list(table["trained on"]) == ["ravdess", "emodb"] and list(table["tested on"]) == ["emodb", "ravdess"]

@@ -10,10 +10,10 @@ import soundfile as sf
 
 from ser_utils import cli
 from ser_utils.data.audio import AudioError
+from ser_utils.data.study_data import study_folds
 from ser_utils.inference import checkpoint
 from ser_utils.inference.predict import Predictor
 from ser_utils.models import ModelConfig, cost
-from ser_utils.reporting.study import study_folds
 from ser_utils.training import Spec, TrainConfig, experiment_key, record_path, run_job
 
 

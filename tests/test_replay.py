@@ -19,8 +19,8 @@ from conftest import REPO, real_corpus_root
 
 from ser_utils import numerics
 from ser_utils.data.folds import REFERENCE_FOLDS
+from ser_utils.data.study_data import study_folds
 from ser_utils.models import ModelConfig
-from ser_utils.reporting.study import study_folds
 from ser_utils.training import Spec, TrainConfig, loop
 from ser_utils.training.records import RunRecord, record_path, write_record
 

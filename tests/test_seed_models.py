@@ -140,7 +140,7 @@ def test_multitask_training_on_training_speakers(tmp_path):
 
 
 def test_wav2vec2_cost_builds_from_a_configuration_without_downloading(monkeypatch):
-    from ser_utils.reporting.comparison import wav2vec2_cost
+    from ser_utils.experiments.comparison import wav2vec2_cost
 
     tiny = {"tiny": dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
                          conv_dim=(16, 16), conv_kernel=(10, 3), conv_stride=(5, 2), num_conv_pos_embeddings=16,

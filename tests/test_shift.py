@@ -1,4 +1,4 @@
-"""Notebook 08's shift inside the corpus (``reporting.shift``): the stand-in speakers and
+"""Notebook 08's shift inside the corpus (``experiments.shift``): the stand-in speakers and
 folds, and one direction's numbers, computed by hand on a made-up test fold."""
 
 from types import SimpleNamespace
@@ -8,7 +8,7 @@ import pandas as pd
 
 from ser_utils.data.dataset import Dataset
 from ser_utils.data.folds import Fold
-from ser_utils.reporting import shift
+from ser_utils.experiments import shift
 
 
 def _data(rows):

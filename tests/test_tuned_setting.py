@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from ser_utils.paths import project_dir
-from ser_utils.training import tuned
+from ser_utils.experiments import tuned
 
 DB = project_dir() / "results" / "full" / "optuna.db"
 

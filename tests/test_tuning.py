@@ -17,7 +17,7 @@ import pytest
 from optuna.trial import TrialState
 from sklearn.metrics import balanced_accuracy_score
 
-from ser_utils.reporting.study import study_folds
+from ser_utils.data.study_data import study_folds
 from ser_utils.training import RunRecord, record_path, tuning
 
 pytestmark = pytest.mark.filterwarnings("ignore:Heartbeat of storage")

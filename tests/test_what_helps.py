@@ -213,7 +213,7 @@ def test_recipe_keeps_helpful_levers_and_one_feature_set():
 
 def test_combined_spec_and_the_start_is_03s():
     from ser_utils.experiments import what_helps as W
-    from ser_utils.training import tuned as tuned_setting
+    from ser_utils.experiments import tuned as tuned_setting
 
     tuned = {"reslstm_sa": {"lr": 0.003, "weight_decay": 1e-4, "dropout": 0.1, "T_0": 3, "batch_size": 8}}
     start = W.start_spec("reslstm_sa", tuned, 6)
@@ -315,7 +315,7 @@ def test_a_nested_rung_trains_each_folds_own_spec(learn_data, tmp_path):
 
 def test_the_start_is_nested_where_the_profile_has_a_nested_block():
     from ser_utils.experiments import what_helps as W
-    from ser_utils.training import tuned as tuned_setting
+    from ser_utils.experiments import tuned as tuned_setting
 
     tuned = {"reslstm_sa": {"lr": 0.003, "weight_decay": 1e-4, "dropout": 0.1, "T_0": 3, "batch_size": 8}}
     nested = {"reslstm_sa": [dict(tuned["reslstm_sa"], lr=lr) for lr in (0.001, 0.002, 0.003)]}

@@ -140,6 +140,19 @@ def study_defaults() -> dict:
     return {"lr": t.lr, "weight_decay": t.weight_decay, "dropout": m.dropout, "T_0": t.T_0, "batch_size": t.batch_size}
 
 
+def defaults_spec(winner):
+    """The winner's model and epochs with the study's default hyperparameters
+    (``ModelConfig`` and ``TrainConfig`` defaults), clean protocol, distinct seeds."""
+    from dataclasses import replace
+
+    from ser_utils.models import ModelConfig
+    from ser_utils.training.loop import TrainConfig
+
+    spec = winner.spec
+    return replace(spec, model=ModelConfig(spec.model.name, hidden=spec.model.hidden),
+                   train=TrainConfig(epochs=spec.train.epochs))
+
+
 def train_kwargs(setting: dict, family: str, defaults: dict | None = None) -> dict:
     """``defaults`` (lr, weight_decay, dropout, T_0, batch_size) overridden by the tuned
     values of ``family`` where ``setting`` has them (``defaults``: ``study_defaults()``)."""

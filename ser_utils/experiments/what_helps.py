@@ -39,8 +39,9 @@ import torch
 
 from ser_utils.data.dataset import feature_dim, variant_names, with_variants
 from ser_utils.data.features import FeatureConfig
+from ser_utils.experiments import tuned as tuned_setting
 from ser_utils.models import build_model, cost, count_parameters
-from ser_utils.training import metrics, tuned as tuned_setting
+from ser_utils.training import metrics
 from ser_utils.training.baselines import BaselineRecord
 from ser_utils.training.cv import _write_spec, cross_validate_many
 from ser_utils.training.loop import Spec, experiment_key, for_data, run_job

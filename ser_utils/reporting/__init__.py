@@ -1,7 +1,8 @@
-"""Run records to tables and figures: ``tables`` (writing CSV/Markdown and figures),
-``study`` (a profile's corpus and folds, summaries of cross-validation), ``plots``,
-``embeddings``, ``tuning_tables``, ``comparison`` (notebook 06) and ``readme`` (the
-README's results section)."""
+"""Run records and tables to tables, figures and text; nothing here trains or times a
+model: ``tables`` (writing CSV/Markdown and figures), ``study`` (summaries of
+cross-validation), ``plots``, ``embeddings``, ``tuning_tables``, ``comparison`` (notebook
+06's tables), ``cross_corpus`` (notebook 08's), ``findings`` and ``readme`` (the README's
+results section)."""
 
 from ser_utils.reporting.tables import save_figure, save_table
 

@@ -1,45 +1,10 @@
-"""Notebook 08's computation: a model trained on one corpus (``inference.transfer``)
-tried on another (``inference.evaluate``), in both directions where the classes allow,
-and the tables of the results."""
+"""Notebook 08's tables: the results of a model trained on one corpus and tried on
+another (``experiments.cross_corpus``), per direction and per shared class."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-
-from ser_utils.data.labelmap import label_map
-from ser_utils.inference.evaluate import evaluate
-from ser_utils.inference.transfer import train_checkpoint
-from ser_utils.reporting.study import study_folds
-from ser_utils.training.loop import for_data
-
-
-def direction(train, test_reader, test_root, spec, model_path: str | Path, seed: int = 0, cache_dir=None,
-              progress: bool = False) -> dict:
-    """Train ``spec`` on the Dataset ``train`` (unless ``model_path`` already holds a
-    checkpoint of that data and spec) and evaluate it on ``test_reader`` in ``test_root``."""
-    from ser_utils.inference import checkpoint
-
-    model_path = Path(model_path)
-    wanted = {"data": train.fingerprint, "seed": seed, "trained_spec": for_data(spec, train).to_dict()}
-    fresh = True
-    if model_path.exists():
-        prov = checkpoint.load(model_path)["provenance"]
-        fresh = any(prov.get(k) != v for k, v in wanted.items())
-    if fresh:
-        train_checkpoint(train, study_folds(train), spec, model_path, seed=seed)
-    result = evaluate(model_path, test_reader, test_root, cache_root=cache_dir, progress=progress)
-    return {**result, "train_corpus": train.corpus, "train_synthetic": train.synthetic, "retrained": fresh}
-
-
-def reverse_possible(classes_a, classes_b) -> bool:
-    """Whether a model of ``classes_b`` tried on ``classes_a`` shares at least two classes."""
-    try:
-        return len(label_map(classes_b, classes_a).shared) >= 2
-    except ValueError:
-        return False
 
 
 def results_table(results) -> pd.DataFrame:

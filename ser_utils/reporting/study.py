@@ -1,5 +1,6 @@
-"""Glue the notebooks share: the corpus a profile names, its folds, and tables of
-cross-validation results."""
+"""Tables the notebooks share, made from run records: summaries of cross-validation,
+paired comparisons over speakers, convergence, and the synthetic corpus' notice. (The
+corpus a profile names and its folds: ``data.study_data``.)"""
 
 from __future__ import annotations
 
@@ -8,76 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ser_utils.data.dataset import Dataset, load_dataset
-from ser_utils.data.folds import REFERENCE_FOLDS, corpus_folds, speaker_folds
-from ser_utils.paths import data_dir
+from ser_utils.data.dataset import Dataset
 from ser_utils.training import metrics, pooled_uar, pooled_wa
-
-
-def resolve(corpus: str, synthetic_actors: int = 8, synthetic_dir: str | None = None, seed: int = 0):
-    """A profile's or a command's corpus -> ``(reader, root)``:
-
-    - ``synthetic``: the synthetic corpus in RAVDESS layout (generated once under
-      ``data/synthetic`` unless it is already there); ``synthetic-LAYOUT`` (emodb, cremad,
-      tess, savee, manifest): a small synthetic corpus in that layout (``data/synthetic-LAYOUT``);
-    - ``ravdess``: RAVDESS as ``make data`` found it (``$RAVDESS_DIR`` or ``data/raw/ravdess``);
-    - a built-in name (``emodb``, ``cremad``, ``tess``, ``savee``): ``$EMODB_DIR`` ... or
-      ``data/raw/NAME``; ``NAME:DIR``: that corpus in ``DIR``;
-    - ``PATH.csv``: a manifest; anything else: a folder in RAVDESS layout.
-    """
-    from ser_utils.data import corpora
-    from ser_utils.data.download import get_corpus
-    from ser_utils.data.synth import LAYOUTS, make_corpus, make_layout
-    from ser_utils.data.verify import synthetic_info
-
-    corpus = str(corpus)
-    if corpus == "synthetic":
-        root = Path(synthetic_dir or data_dir() / "synthetic")
-        actors = list(range(1, synthetic_actors + 1))
-        info = synthetic_info(root) if root.is_dir() else None
-        if not info or info.get("actors") != actors or info.get("seed") != seed:
-            make_corpus(root, actors=actors, seed=seed, sample_rate=16000)
-        return corpora.get(None), root
-    if corpus.startswith("synthetic-") and corpus[len("synthetic-"):] in LAYOUTS:
-        layout = corpus[len("synthetic-"):]
-        root = Path(synthetic_dir or data_dir() / corpus)
-        info = synthetic_info(root) if root.is_dir() else None
-        if not info or info.get("corpus") != layout or info.get("seed") != seed:
-            make_layout(root, layout, seed=seed)
-        return (corpora.get(root / "manifest.csv"), root) if layout == "manifest" else (corpora.get(layout), root)
-    if corpus == "ravdess":
-        return corpora.get(None), get_corpus(download=False)
-    if corpus.lower().endswith(".csv"):
-        reader = corpora.get(corpus)
-        return reader, reader.manifest.parent
-    name, _, folder = corpus.partition(":")
-    if name.lower() in corpora.CORPORA and name.lower() != corpora.RAVDESS:
-        return corpora.get(name), corpora.default_root(name, folder or None)
-    return corpora.get(None), get_corpus(corpus, download=False)
-
-
-def corpus_root(corpus: str, synthetic_actors: int = 8, synthetic_dir: str | None = None, seed: int = 0) -> Path:
-    """The folder ``resolve`` finds for ``corpus``."""
-    return resolve(corpus, synthetic_actors, synthetic_dir, seed)[1]
-
-
-def study_folds(data: Dataset) -> list:
-    """RAVDESS: the reference folds on its 24 actors; gender-balanced speaker folds
-    (k = 4, or fewer for a tiny corpus) on a synthetic corpus in its layout. Any other
-    corpus: ``folds.corpus_folds`` (leave-speakers-out, balanced by label and gender)."""
-    actors = sorted(set(int(a) for a in data.actors))
-    if data.corpus != "ravdess":
-        return corpus_folds(data.labels, data.actors, data.genders)
-    if actors == list(range(1, 25)):
-        return list(REFERENCE_FOLDS)
-    return speaker_folds(actors, k=max(2, min(5, len(actors) // 2)))
-
-
-def load(corpus: str, feature_set: str = "mfcc+chroma", synthetic_actors: int = 8, cache_dir=None,
-         synthetic_dir=None) -> tuple[Dataset, list]:
-    reader, root = resolve(corpus, synthetic_actors, synthetic_dir)
-    data = load_dataset(root, feature_set, cache_root=cache_dir, corpus=reader)
-    return data, study_folds(data)
 
 
 def summary_row(records) -> dict:
@@ -207,39 +140,6 @@ def convergence(records, label: str = "") -> dict:
 
 def fmt_mean_std(mean: float, std: float) -> str:
     return f"{mean:.4f}" if np.isnan(std) else f"{mean:.4f} ± {std:.4f}"
-
-
-def speaker_leakage(data: Dataset, folds, seed: int = 0) -> pd.DataFrame:
-    """Logistic regression on per-utterance mean and std of each feature
-    (``training.baselines``), scored with random utterance splits (speakers shared) and
-    with speaker-independent folds; plus how well the same features identify the actor.
-    UAR and WA of the out-of-fold predictions, and the std of the UAR over the splits."""
-    from sklearn.model_selection import StratifiedKFold
-
-    from ser_utils.training import baselines
-
-    X = baselines.utterance_stats(data.features)
-    y, actors = data.labels, data.actors
-    random_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y))
-    speaker_splits = baselines.speaker_splits(actors, folds)
-    rows = []
-    for split, splits in (("random utterances (speakers shared)", random_splits),
-                          ("speaker-independent folds", speaker_splits)):
-        pred = baselines.out_of_fold(X, y, splits)
-        rows.append({"task": "emotion", "split": split, "uar": metrics.uar(y, pred),
-                     "wa": metrics.weighted_accuracy(y, pred),
-                     "fold_uar_std": float(np.std([metrics.uar(y[t], pred[t]) for _, t in splits], ddof=1))})
-    actor_ids = np.searchsorted(np.unique(actors), actors)
-    actor_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, actor_ids))
-    pred = baselines.out_of_fold(X, actor_ids, actor_splits)
-    rows.append({"task": "actor identity", "split": "random utterances",
-                 "uar": metrics.uar(actor_ids, pred, n_classes=len(np.unique(actors))),
-                 "wa": metrics.weighted_accuracy(actor_ids, pred),
-                 "fold_uar_std": float(np.std([metrics.uar(actor_ids[t], pred[t], n_classes=len(np.unique(actors)))
-                                               for _, t in actor_splits], ddof=1))})
-    out = pd.DataFrame(rows)
-    out["chance"] = [1 / 8, 1 / 8, 1 / len(np.unique(actors))]
-    return out
 
 
 def notice(data: Dataset, profile: str) -> None:

@@ -99,26 +99,13 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def defaults_spec(winner):
-    """The winner's model and epochs with the study's default hyperparameters
-    (``ModelConfig`` and ``TrainConfig`` defaults), clean protocol, distinct seeds."""
-    from dataclasses import replace
-
-    from ser_utils.models import ModelConfig
-    from ser_utils.training.loop import TrainConfig
-
-    spec = winner.spec
-    return replace(spec, model=ModelConfig(spec.model.name, hidden=spec.model.hidden),
-                   train=TrainConfig(epochs=spec.train.epochs))
-
-
 def defaults_outside(space: str) -> str:
-    """The study's default hyperparameters (``defaults_spec``) that lie outside the
+    """The study's default hyperparameters (``experiments.tuned.defaults_spec``) that lie outside the
     searched ``space`` (``tuning.SPACES``), in words (``lr 0.001 outside [3e-05, 0.0002]``;
     empty when every default could have been drawn). A search cannot find a default it
     could never draw."""
     from ser_utils.models import ModelConfig
-    from ser_utils.training.loop import TrainConfig
+    from ser_utils.training import TrainConfig
 
     if space not in tuning.SPACES:
         return ""

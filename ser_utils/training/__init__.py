@@ -1,7 +1,6 @@
 """From features to run records: ``loop`` (the specs, one fold's training, one recorded
 job), ``records`` (the typed run record), ``cv`` (cross-validation), ``metrics`` (UAR and
-friends), ``tuning`` (Optuna studies and their winners), ``fidelity`` (notebook 07's
-ladder) and ``bench`` (``bench-train``)."""
+friends), ``tuning`` (Optuna studies and their winners) and ``bench`` (``bench-train``)."""
 
 from ser_utils.training.cv import (cross_validate, cross_validate_many, fold_uars, pooled_predictions, pooled_uar,
                                    pooled_wa)

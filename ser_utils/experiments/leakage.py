@@ -1,0 +1,45 @@
+"""Notebook 01's experiment: how much of an emotion score is the speaker's? Logistic
+regression on utterance statistics (``training.baselines``), scored on random utterance
+splits and on speaker-independent folds, and asked to name the actor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ser_utils.data.dataset import Dataset
+from ser_utils.training import metrics
+
+
+def speaker_leakage(data: Dataset, folds, seed: int = 0) -> pd.DataFrame:
+    """Logistic regression on per-utterance mean and std of each feature
+    (``training.baselines``), scored with random utterance splits (speakers shared) and
+    with speaker-independent folds; plus how well the same features identify the actor.
+    UAR and WA of the out-of-fold predictions, and the std of the UAR over the splits."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from ser_utils.training import baselines
+
+    X = baselines.utterance_stats(data.features)
+    y, actors = data.labels, data.actors
+    random_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y))
+    speaker_splits = baselines.speaker_splits(actors, folds)
+    rows = []
+    for split, splits in (("random utterances (speakers shared)", random_splits),
+                          ("speaker-independent folds", speaker_splits)):
+        pred = baselines.out_of_fold(X, y, splits)
+        rows.append({"task": "emotion", "split": split, "uar": metrics.uar(y, pred),
+                     "wa": metrics.weighted_accuracy(y, pred),
+                     "fold_uar_std": float(np.std([metrics.uar(y[t], pred[t]) for _, t in splits], ddof=1))})
+    actor_ids = np.searchsorted(np.unique(actors), actors)
+    actor_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, actor_ids))
+    pred = baselines.out_of_fold(X, actor_ids, actor_splits)
+    rows.append({"task": "actor identity", "split": "random utterances",
+                 "uar": metrics.uar(actor_ids, pred, n_classes=len(np.unique(actors))),
+                 "wa": metrics.weighted_accuracy(actor_ids, pred),
+                 "fold_uar_std": float(np.std([metrics.uar(actor_ids[t], pred[t], n_classes=len(np.unique(actors)))
+                                               for _, t in actor_splits], ddof=1))})
+    out = pd.DataFrame(rows)
+    # chance UAR: one over the classes UAR averages over (those the labels hold), not a fixed 8
+    out["chance"] = [1 / len(np.unique(y)), 1 / len(np.unique(y)), 1 / len(np.unique(actors))]
+    return out
