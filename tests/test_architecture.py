@@ -1,5 +1,6 @@
 """The package's shape (ARCHITECTURE.md): subpackages along the data flow, each importing
-only from those above it, and no import cycle anywhere. Imports are read from the source
+only from those above it, no import cycle anywhere, and nothing in reporting that trains
+or times a model. Imports are read from the source
 with ``ast`` (module level and inside functions alike), so nothing is imported here."""
 
 import ast
@@ -111,6 +112,36 @@ def _cycles(graph: dict) -> list:
 def test_no_import_cycle():
     cycles = _cycles({name: _imports(name) for name in MODULES})
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+# What trains or times a model: reporting imports none of it (experiments run it; reporting
+# turns what they recorded into tables, figures and text).
+TRAINS_OR_TIMES = {"ser_utils.training.loop", "ser_utils.training.cv", "ser_utils.training.farm",
+                   "ser_utils.inference.transfer", "ser_utils.models.cost", "time", "timeit"}
+TRAINING_NAMES = {"train_fold", "run_job", "cross_validate", "cross_validate_many", "train_checkpoint", "time_call",
+                  "cpu_ms", "perf_counter"}
+
+
+def _trains_or_times(name: str) -> set:
+    """The modules (dotted, stdlib included) and names from ``TRAINS_OR_TIMES`` and
+    ``TRAINING_NAMES`` that module ``name`` imports."""
+    found = set()
+    for node in ast.walk(ast.parse(MODULES[name].read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name in TRAINS_OR_TIMES}
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            found |= {node.module} & TRAINS_OR_TIMES
+            found |= {a.name for a in node.names} & (TRAINING_NAMES | {m.rpartition(".")[2] for m in TRAINS_OR_TIMES
+                                                                    if m.startswith(f"{node.module}.")})
+    return found
+
+
+def test_reporting_never_trains_nor_times():
+    reporting = [name for name in sorted(MODULES) if _layer(name) == _layer("ser_utils.reporting")]
+    wrong = {name: sorted(_trains_or_times(name)) for name in reporting if _trains_or_times(name)}
+    assert not wrong, f"reporting modules that train or time (move that part to ser_utils.experiments): {wrong}"
+    assert "cost" in _trains_or_times("ser_utils.experiments.comparison")  # the check can fail
+    assert "cross_validate_many" in _trains_or_times("ser_utils.experiments.what_helps")
 
 
 def test_the_checks_can_fail():
