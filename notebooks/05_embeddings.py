@@ -128,21 +128,25 @@ separability
 # Speaker by speaker (each test speaker's kNN UAR over its own utterances, averaged over the
 # runs), the embedding's kNN against the kNN on raw feature means, and against notebook
 # 03's logistic regression on each utterance's feature means and stds, fitted on the same
-# folds' training speakers (`training.baselines`): exact sign-flip tests over the
-# speakers, Holm-adjusted together (the notebook's family of claims).
+# folds' training speakers (`training.baselines`), and against the field's standard
+# reference, openSMILE's eGeMAPS functionals with a linear SVM (C chosen on validation
+# speakers): exact sign-flip tests over the speakers, Holm-adjusted together (the
+# notebook's family of claims).
 
 # %%
-from ser_utils.training.baselines import LOGREG, baseline_records
+from ser_utils.training.baselines import EGEMAPS_SVM, LOGREG, study_baselines
 
-logreg = baseline_records(data, folds)[LOGREG]
+baselines = study_baselines(data, folds, cache_root=cache_dir, which=(EGEMAPS_SVM,))
+logreg, egemaps_svm = baselines[LOGREG], baselines[EGEMAPS_SVM]
 knn_tests = study.with_holm(pd.DataFrame([
     study.paired_row(f"{EMB} kNN vs {RAW} kNN", study.paired(knn_records[EMB], knn_records[RAW], same_runs=False)),
     study.paired_row(f"{EMB} kNN vs {LOGREG}", study.paired(knn_records[EMB], logreg, same_runs=False)),
+    study.paired_row(f"{EMB} kNN vs {EGEMAPS_SVM}", study.paired(knn_records[EMB], egemaps_svm, same_runs=False)),
 ]))
 knn_tests.insert(1, "runs", len(embedded_runs))
 knn_tests.insert(2, "reference UAR", [metrics.uar(np.concatenate([x.test.labels for x in recs]),
                                                   np.concatenate([x.test.preds for x in recs]))
-                                      for recs in (knn_records[RAW], logreg)])
+                                      for recs in (knn_records[RAW], logreg, egemaps_svm)])
 reporting.save_table(knn_tests, "embedding_paired_tests", out_dir)
 knn_tests
 

@@ -46,8 +46,10 @@
 # tell*. Nothing here compares architectures at equal cost. The seeds' own training
 # recipes (hundreds of epochs, learning rates of 1e-5–2e-4) do not fit the CPU budget of
 # the `quick` profile; the `quick` sizes are small, the seed sizes are for a GPU (`full`).
-# Two [baselines](GLOSSARY.md#baselines) close the table: the majority class and a logistic
-# regression on utterance statistics, on the same folds. Terms: [glossary](GLOSSARY.md)
+# Four [baselines](GLOSSARY.md#baselines) close the table, on the same folds: the majority
+# class, a logistic regression on utterance statistics, and the field's standard references,
+# openSMILE's eGeMAPS and ComParE 2016 functionals with a linear SVM (C chosen on validation
+# speakers; their CPU cost is in notebook 09's `standard_baselines`). Terms: [glossary](GLOSSARY.md)
 # (UAR, WA, attention, kNN, confusion matrix).
 
 # %% tags=["parameters"]
@@ -55,6 +57,7 @@ profile = "smoke"
 corpus = "synthetic"
 synthetic_actors = 8
 cache_dir = None
+standard_baselines = ["egemaps", "compare"]   # openSMILE functionals + linear SVM beside our baselines
 out_dir = "results/smoke"
 size = "quick"              # quick (CPU-sized models) | seed (the seeds' own sizes, for a GPU)
 epochs = 3                  # the seed models' epochs
@@ -92,7 +95,7 @@ from ser_utils.models import CNNBiLSTMSTL, DenseLSTM, MultitaskCNN
 from ser_utils.reporting import comparison as comparison_tables, embeddings as E, plots, study
 from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, experiment_key, record_path
-from ser_utils.training.baselines import baseline_records
+from ser_utils.training.baselines import STANDARD, study_baselines
 
 out_dir = Path(out_dir)
 runs_dir = out_dir / "runs"
@@ -195,7 +198,8 @@ feature_cost
 # figure they are horizontal lines.
 
 # %%
-baselines = baseline_records(frames, folds)
+baselines = study_baselines(frames, folds, cache_root=cache_dir,
+                            which=[label for label, w in STANDARD.items() if w in standard_baselines])
 table = pd.concat([comparison_tables.table(rows, [records[r] for r in rows], costs),
                    comparison_tables.baseline_table(baselines)], ignore_index=True)
 reporting.save_table(table, "sota_our_models", out_dir)

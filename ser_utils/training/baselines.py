@@ -167,3 +167,12 @@ def standard_baseline_records(data, folds, cache_root=None, progress: bool = Fal
             chosen.append({"baseline": label, "fold": k, "C": C, "validation UAR": scores[C]})
         out[label] = recs
     return out, pd.DataFrame(chosen)
+
+
+def study_baselines(data, folds, cache_root=None, which=tuple(STANDARD)) -> dict[str, list]:
+    """Every baseline a table lists, on the study's folds: the majority class and the
+    logistic regression (``baseline_records``), then the field's standard references
+    (``standard_baseline_records``: openSMILE functionals + linear SVM, C nested; ``which``
+    of ``STANDARD``'s labels). ``{label: [record per fold]}``."""
+    standard, _ = standard_baseline_records(data, folds, cache_root=cache_root, which=which)
+    return {**baseline_records(data, folds), **standard}
