@@ -607,3 +607,10 @@ def test_a_margin_over_the_baseline_within_the_spread_is_named():
                     "mean, but by less than the spread over runs for A (+0.002, std over runs 0.010): that margin is "
                     "within noise.")
     assert findings.below_baseline(nets.iloc[1:2], 0.470) == "All 1 networks have a higher mean UAR than the logistic regression."
+
+
+def test_oracle_trials_say_when_two_spaces_are_pooled():
+    assert findings.trials_of({"complete_trials": 60, "trials_by_space": "seed000 30 + reference 30"}) == \
+        "60 trials of 2 search spaces pooled (seed000 30, reference 30)"
+    assert findings.trials_of({"complete_trials": 30, "trials_by_space": "reference 30"}) == "30 trials"
+    assert findings.trials_of({"complete_trials": 30}) == "30 trials"   # a table written before the column

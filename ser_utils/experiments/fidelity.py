@@ -483,14 +483,17 @@ def oracle_bound(plan_list, url: str, data, folds, runs_dir) -> pd.DataFrame:
                 continue
             recs = [RunRecord.load(p) for p in paths]
             by_model.setdefault(plan.label, []).append({
-                "trial": f"{plan.space} #{t.number}", "pooled": t.user_attrs["test_uar"],
+                "trial": f"{plan.space} #{t.number}", "space": plan.space, "pooled": t.user_attrs["test_uar"],
                 "fold_mean": float(np.mean([r.test_uar for r in recs])),
                 "oracle_fold_mean": float(np.mean([max(r.history["test_uar"]) for r in recs]))})
     rows = []
     for model, trials in by_model.items():
         paper = max(trials, key=lambda x: x["pooled"])
         oracle = max(trials, key=lambda x: x["oracle_fold_mean"])
-        rows.append({"model": model, "complete_trials": len(trials), "paper_style_trial": paper["trial"],
+        spaces = pd.Series([x["space"] for x in trials]).value_counts(sort=False)
+        rows.append({"model": model, "complete_trials": len(trials),
+                     "trials_by_space": " + ".join(f"{space} {n}" for space, n in spaces.items()),
+                     "paper_style_trial": paper["trial"],
                      "paper_style_pooled_uar": paper["pooled"], "paper_style_fold_mean_uar": paper["fold_mean"],
                      "oracle_trial": oracle["trial"], "oracle_fold_mean_uar": oracle["oracle_fold_mean"],
                      "slides_uar_literature": SEED000_TABLE[model][1] if model in SEED000_TABLE else np.nan,

@@ -854,6 +854,17 @@ def ladder_summary(model: str, rows: pd.DataFrame) -> str:
     return text
 
 
+def trials_of(row) -> str:
+    """``60 trials of two search spaces (seed000 30, reference 30)`` from an oracle row;
+    ``30 trials`` for one space (or a table without ``trials_by_space``)."""
+    n = f"{int(row['complete_trials'])} trials"
+    by = str(row.get("trials_by_space", "") or "")
+    if " + " not in by:
+        return n
+    parts = by.split(" + ")
+    return f"{n} of {len(parts)} search spaces pooled ({', '.join(parts)})"
+
+
 def findings_07(out_dir) -> list[Finding]:
     out = []
     ladder = _load(out_dir, "fidelity_ladder", dtype={"rung": str, "previous": str})
@@ -872,8 +883,7 @@ def findings_07(out_dir) -> list[Finding]:
     if oracle is not None and len(oracle):
         parts = [f"{r['model']}: the best-by-test trial {num(r['paper_style_pooled_uar'])} pooled "
                  f"({num(r['paper_style_fold_mean_uar'])} as a mean over folds), and with each fold's epoch also picked "
-                 f"on its test speakers {num(r['oracle_fold_mean_uar'])} (mean over folds, {int(r['complete_trials'])} "
-                 f"trials), against the slides' {num(r['slides_uar_literature'], 4)} (reported) and the authors' own "
+                 f"on its test speakers {num(r['oracle_fold_mean_uar'])} (mean over folds, {trials_of(r)}), against the slides' {num(r['slides_uar_literature'], 4)} (reported) and the authors' own "
                  f"code's {num(r['authors_code_uar_measured'])} (measured on a CPU)"
                  for _, r in oracle.iterrows()]
         short = [r["model"] for _, r in oracle.iterrows() if r["oracle_fold_mean_uar"] < r["slides_uar_literature"]]
