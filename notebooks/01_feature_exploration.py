@@ -203,14 +203,19 @@ findings.show("01", out_dir)
 findings.show_exercises("""
 1. **Listen, then look** (minutes, any profile). Set `actor` in the player cell to a female actor (even number)
    and re-run the cell. Which two emotions sound most alike to you? Find them in the `MFCC-0 mean (loudness)`
-   and `frames` boxes of `figures/feature_distributions_by_emotion`: do they overlap there too?
+   and `frames` boxes of `figures/feature_distributions_by_emotion`: do they overlap there too? *Check:* their
+   rows in `tables/feature_medians_by_emotion` — the closer their `MFCC-0 mean (loudness)` medians, the more
+   their loudness boxes overlap.
 2. **WA against UAR by hand** (no compute). From `tables/corpus_counts_by_emotion`, work out the [[WA]] and the
    [[UAR]] of a classifier that always answers *calm*. Then check your numbers against the majority-class row of
-   notebook 03's `tables/sa_models_table`.
+   notebook 03's `tables/sa_models_table`. *Check:* the UAR is 1/8 for any constant answer; the WA is the
+   answered class's share of the utterances.
 3. **Change one input** (a minute, `smoke` or `quick`). Re-run the leakage cell on the MFCCs alone:
    `import dataclasses`, then
    `leakage.speaker_leakage(dataclasses.replace(data, features=[f[:, :34] for f in data.features]), folds)`.
-   Does dropping [[chroma]] change the speaker-independent row more than the random-split row?
+   Does dropping [[chroma]] change the speaker-independent row more than the random-split row? *Check:* the
+   rows with all 46 features are `tables/speaker_leakage_logreg` (column `uar`); every new row stays above the
+   chance in its `chance` column, and the random split stays above the speaker-independent folds.
 4. **Design an experiment** (a few minutes, `quick`). Is the emotion model also gender-independent? Build two
    splits with `ser_utils.training.baselines.out_of_fold` — train on male actors and test on female ones, and
    the reverse — and compare their UAR with the [[speaker-independent]] [[fold]]s' row. The features it needs are

@@ -437,17 +437,22 @@ findings.show_exercises("""
    higher and run the cell again: does the loss on the batch still drop after the step? Then put the model in
    `model.eval()` mode for the training step itself: BatchNorm then normalises with its running statistics
    instead of the batch's, and dropout is off. How do the training loss and the step's effect change?
-   ([[BatchNorm over padding]] explains why the batch statistics only count real frames.)
+   ([[BatchNorm over padding]] explains why the batch statistics only count real frames.) *Check:* the cell
+   prints the eval-mode loss before and after the step; at the notebook's `lr` the second is the lower one.
 2. **More runs, same pairs** (about 5 minutes, `smoke`). Set `runs = 4` and re-run the notebook: the clean rows
    of `tables/sa_paired_tests` still have one pair per speaker, each speaker's UAR now averaged over 4 runs.
    Which rows change verdict, and does the [[confidence interval]] of the mean difference get narrower? Why
-   does it not shrink like 1/√(runs), as it would if runs were new speakers?
+   does it not shrink like 1/√(runs), as it would if runs were new speakers? *Check:* `pairs` stays 8 (`smoke`'s
+   8 synthetic speakers) whatever `runs` is, so `smallest attainable p` is never below 2/2⁸ ≈ 0.0078. The synthetic UARs
+   mean nothing: on real speech, the clean rows of `results/quick/tables/sa_paired_tests` pair RAVDESS's 24
+   speakers, each averaged over 3 runs.
 3. **A network against the baselines** (no compute). In `tables/sa_models_table`, which networks do better
    than the logistic-regression [[baseline]] and which do not? For those above it, is the gap larger than the
-   std over runs, and would a [[paired test]] over the speakers be the right way to decide?
+   std over runs, and would a [[paired test]] over the speakers be the right way to decide? *Check:* finding 2
+   of *What we found* names the networks that do not clear it.
 4. **Where the residual could help** (no compute). In `tables/sa_per_class_recall`, compare ResLSTM-SA-h64 and
    LSTM-SA-h64 class by class: are the differences spread evenly, or carried by one or two emotions? Check the
-   same classes in `figures/sa_confusions`.
+   same classes in `figures/sa_confusions`. *Check:* each row's mean over the eight emotions is its `UAR` column.
 5. **Design an experiment** (20 minutes, `smoke`). The slides' claim is that the [[residual connection]] helps.
    A model that `cross_validate_many` can train must be importable by its worker processes, so a class defined
    in this notebook will not do. In the package: (a) add a class to `ser_utils/models/lstm_sa.py`, a subclass
@@ -456,4 +461,6 @@ findings.show_exercises("""
    label in `ModelConfig.label` (`ser_utils/models/config.py`), e.g. `NoResLSTM-SA-h64`. Then here:
    `Spec(ModelConfig("noreslstm_sa", hidden=64, dropout=dropout), train)` with `cross_validate_many` on the
    same folds and runs, and `study.paired` against both models — a [[paired test]] over the same speakers.
+   *Check:* the new model has exactly as many parameters as ResLSTM-SA-h64 (dropping the sum removes no
+   weight), and its test has as many pairs as the speakers.
 """, out_dir)

@@ -330,16 +330,23 @@ findings.show_exercises("""
    e.g. `results/ex1`). Then set `pruner = "none"` and re-run: the other studies get new names and start
    afresh (`tables/tuning_pruning` then has one row, both studies being unpruned). Compare `complete` and
    `core_hours` in the new `tables/tuning_studies` with the copy — what does [[pruning]] buy per complete trial?
-2. **Read the optimism** (no compute). In `tables/tuning_seed000_table`, the [[optimism]] column is the
-   paper-style winner's own test UAR minus its fresh-seed mean. Is it positive, and by how much? A row whose
-   `fresh-seed gap (paper-style − clean)` is exactly 0 would be a study where both selections picked the same
-   trial: why does a small study make that likely? (Check your answer against `tables/tuning_studies`, columns
-   `clean_trial` and `paper_trial`.)
+   *Check:* in the new table every study has `pruned` = 0, and `complete` + `pruned` = `trials` in both tables.
+2. **Read the optimism** (no compute). In `results/quick/tables/tuning_seed000_table` (one study in `quick`), the
+   [[optimism]] column is the paper-style winner's own test UAR in the trial that selected it (`paper-style
+   selected`) minus the same configuration's fresh-seed mean (`paper-style UAR`). Is it positive? The
+   `fresh-seed gap (paper-style − clean)` compares the two winners, both on fresh seeds: did the two selections
+   pick the same trial (`clean_trial` and `paper_trial` of `tables/tuning_studies`)? Had they picked the same
+   one, what would that gap be, and why does a study with few trials make that more likely? *Check:*
+   `optimism` + `fresh-seed gap (paper-style − clean)` = `selected − clean`, and `paper-style selected` is the
+   `paper_test_uar` of `tables/tuning_studies`.
 3. **More trials** (about 10 minutes, `smoke`). Set `trials = 8` and re-run: the existing 4 trials are kept and
    4 more are added by [[TPE]]. Does the Spearman ρ of `tables/tuning_val_vs_test` move? Would 20 trials make
-   the importances figure worth drawing?
+   the importances figure worth drawing? *Check:* `complete` + `pruned` of each study in `tables/tuning_studies`
+   is now 8, and `complete_trials` in `tables/tuning_val_vs_test` has grown.
 4. **Design an experiment** (plan it, then `smoke`). To measure the optimism of selection on test without
    re-training, you need only the trials' recorded test UARs: write the best-of-N estimate
    (`ser_utils.experiments.fidelity.best_of_n`) for the `reference` study and compare it with the fresh-seed
-   difference in `tables/tuning_seed000_table`. Which is the fairer estimate, and why?
+   difference in `tables/tuning_seed000_table`. Which is the fairer estimate, and why? *Check:* with the test
+   UAR both as `select` and as `report`, the curve at n = 1 is the mean test UAR of the complete trials and at n =
+   all of them the best trial's test UAR (the `paper_test_uar` of `tables/tuning_studies`).
 """, out_dir)

@@ -241,14 +241,19 @@ findings.show("05", out_dir)
 findings.show_exercises("""
 1. **One parameter** (a minute, any profile). Set `knn_k = 1` and then `knn_k = 50` and re-run from the
    separability cell: how do the [[kNN]] UARs of both representations move? What does a large k measure that a
-   small one does not?
+   small one does not? *Check:* the `silhouette by emotion` column of `tables/embedding_separability` does not
+   move (it does not depend on k).
 2. **Read the projections** (no compute). In `figures/embeddings_by_actor`, are the held-out speakers' points
    grouped by actor? Compare with the gender UARs of `tables/embedding_separability`: what does the emotion
-   model keep that it was never asked to learn?
+   model keep that it was never asked to learn? *Check:* both gender UARs are above 0.5 (chance for two classes).
 3. **Silhouette by hand** (a minute). Compute `E.silhouette` on fold 0's test embeddings with the *actor* as the
    label instead of the emotion: `te0 = np.isin(data.actors, folds[0].test)` is fold 0's test mask (the loop's
    `te` is left at the last fold's), so use `E.silhouette(fold_views[0][0]["ResLSTM-SA-h64 embedding"][te0], data.actors[te0])`. Is the [[silhouette]] by actor higher than by emotion?
+   *Check:* with `data.labels[te0]` in place of `data.actors[te0]` you get back fold 0's `silhouette by emotion
+   (test speakers)` in `tables/embedding_separability_by_fold` (the row of the run the projections draw); a silhouette lies in [−1, 1].
 4. **Design an experiment** (10 minutes, `smoke`). Seed 000 draws a PCA of *training* speakers. Write the
    projection of fold 0's training speakers next to its test speakers' and compute both silhouettes: how much
-   of a "compact cluster" picture can memorisation alone produce?
+   of a "compact cluster" picture can memorisation alone produce? *Check:* your test-speaker silhouette equals
+   fold 0's in `tables/embedding_separability_by_fold`; run it on `quick` (03's records, minutes) for numbers
+   that mean something.
 """, out_dir)

@@ -309,19 +309,27 @@ findings.show("06", out_dir)
 
 # %%
 findings.show_exercises("""
-1. **One parameter** (minutes, `smoke`). Set `lr = 3e-3` for the untuned seed models and re-run: do the seed
-   models' [[UAR]]s in `tables/sota_our_models` move closer to the tuned LSTM-SA rows? (The tuned rows are
-   notebook 03's records and are reused.)
+1. **One parameter** (about 10 minutes, on RAVDESS). Does a larger learning rate help the untuned seed models?
+   `smoke`'s synthetic UARs cannot say; on real speech, with 10 epochs and one run, once at the default `lr` and
+   once at `lr: 0.003`, each into its own folder, with one LSTM-SA row trained alongside at the same epochs:
+   `.venv/bin/papermill notebooks/06_sota_comparison.ipynb /tmp/ex06a.ipynb -y "{profile: quick, corpus: ravdess, epochs: 10, runs: [1], sa_models: [lstm_sa-h64], sa_epochs: 10, weighting_ablation: [], wav2vec2_timing: false, timing_repeats: 5, out_dir: results/ex06a}"`,
+   then the same with `/tmp/ex06b.ipynb`, `out_dir: results/ex06b` and `lr: 0.003`. Which seed models' [[UAR]]
+   in `tables/sota_our_models` move, and by more than what one run can tell (see the `uar_std` of the quick
+   table's two-run rows)? *Check:* the LSTM-SA-h64 row has the same UAR in both tables: `lr` is the seed models'
+   setting only, so that row is the same spec with the same seeds.
 2. **Cost is not budget** (no compute). From `tables/sota_our_models`, pick the model closest to ResLSTM-SA-h64
    in CPU ms per utterance and in parameters: is ResLSTM-SA-h64 better, and by more than the std over runs? The
    two rows differ in tuning, epochs and schedule (the `setting`, `epochs` and `schedule` columns;
    `tables/sota_convergence` says whether the shorter one's curve could be judged at all): what would you
    have to train to compare the architectures at an equal budget?
-   Which of the networks do not beat the logistic-regression [[baseline]] at all?
+   Which of the networks do not beat the logistic-regression [[baseline]] at all? *Check:* finding 3 of *What we
+   found* names them.
 3. **Accuracy against accuracy** (no compute). In `tables/sota_literature_and_ours`, set our rows' [[WA]]
    beside the Luna-Jiménez et al. accuracies (same folds). How far is the best of ours, and is that gap
-   larger than the one in UAR?
+   larger than the one in UAR? *Check:* our rows' WA is the `wa_mean` of `tables/sota_our_models`; the
+   literature's accuracies are the rows marked reported.
 4. **Design an experiment** (plan it; `quick` for real numbers). The seed models ran untuned. Which single
    hyperparameter would you tune for the dense LSTM, over how many trials, selected on which speakers, so that
-   its row becomes comparable with the tuned seed-000 rows without [[optimism]]?
+   its row becomes comparable with the tuned seed-000 rows without [[optimism]]? *Check:* your plan selects on
+   validation speakers only, and its fresh-seed runs can be paired over the same 24 speakers as the table's.
 """, out_dir)

@@ -293,15 +293,19 @@ findings.show_exercises("""
 1. **See the padding** (a minute, any profile). In the cell *The authors' computation, in code*, evaluate the
    short utterance beside ever longer ones (pad it by 10, 50, 200 frames): how does the `max |Δ probability|` of
    the `reference` computation grow? Why is the `masked` one zero up to floating-point rounding (about 1e-8)
-   ([[BatchNorm over padding]])?
+   ([[BatchNorm over padding]])? *Check:* the `masked` row's `max |Δ probability|` stays below about 1e-6 at every padding, and its
+   `same top class` stays True.
 2. **One rung** (about 5 minutes, `smoke`). Set `runs = 3` and re-run with `compute = True`: the ladder's
    [[confidence interval]]s shrink. Which rung's change from its previous rung becomes clearer, and which
-   stays inside the interval?
+   stays inside the interval? *Check:* the `n_runs` of rungs 0, 2, 3 and 4 in `tables/fidelity_ladder` is now 3.
+   The synthetic numbers mean nothing; on real speech, `results/full/tables/fidelity_ladder` has 10 runs per rung.
 3. **Best of N** (no compute). In `figures/fidelity_best_of_n`, read off for each study how the selection gap
    grows with the number of trials N, and whether it ever exceeds 0.01 UAR (a study whose curve stays below
-   never does, within its trials). What does this say about reporting the best of 100 trials?
+   never does, within its trials). What does this say about reporting the best of 100 trials? *Check:* each
+   curve's last point is the `selection gap` of its study in `tables/fidelity_selection_gap`.
 4. **Design an experiment** (plan it). The ladder changes one thing per rung, in one order. Name a pair of
    rungs whose order could matter (an interaction) and the two extra runs that would measure it, with the
    [[paired test]] you would use and how many speakers must differ (not tie) for it to be able to reach
-   p < 0.05 (hint: `metrics.min_attainable_p`).
+   p < 0.05 (hint: `metrics.min_attainable_p`). *Check:* for the exact sign-flip test the smallest attainable p
+   over n untied pairs is 2/2ⁿ.
 """, out_dir)

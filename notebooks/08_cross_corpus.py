@@ -213,6 +213,11 @@ findings.show_exercises("""
 3. **Another layout** (about 2 minutes, `smoke`). Set `second_corpus = "synthetic-savee"` (or `synthetic-tess`,
    `synthetic-cremad`) and re-run. Which classes are shared and which are left out? *Check:* the chance
    [[UAR]] in `tables/cross_corpus` is one over the number of shared classes (synthetic EmoDB: 6 shared, 0.167).
+   The synthetic UARs themselves mean nothing. With a real second corpus on disk, the same on real speech (a few
+   minutes: the within-RAVDESS shift once, then one model trained on RAVDESS):
+   `.venv/bin/papermill notebooks/08_cross_corpus.ipynb /tmp/ex08.ipynb -y "{profile: quick, corpus: ravdess, second_corpus: 'emodb:/path/to/emodb', shift_runs: 1, out_dir: results/ex08}"`.
+   Is the UAR on the other corpus above its chance UAR, and by more than the Wilson interval of the WA?
+   *Check:* the same identity for the chance UAR, and `files scored` is at most `files in corpus`.
 4. **Your own manifest** (minutes, no training). Write a CSV `path,label,speaker` for a dozen RAVDESS files of
    two actors, with labels renamed (`Anger`, `happiness`, …), and run
    `python -m ser_utils evaluate --corpus my.csv --json`. Which names are mapped onto the study's classes,

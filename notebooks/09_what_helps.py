@@ -274,15 +274,22 @@ findings.show("09", out_dir)
 findings.show_exercises("""
 1. **One lever, more runs** (minutes, `smoke`). Set `runs = [1, 2, 3]` and `levers = ["mixup"]`: does the
    [[paired test]] against the start in `tables/what_helps` change its verdict? How many speakers does it pair, and
-   what is the smallest p it could reach ([[underpowered]])?
+   what is the smallest p it could reach ([[underpowered]])? *Check:* `speakers` is 8 (`smoke`'s synthetic
+   actors) however many runs, so `smallest attainable p` is never below 2/2⁸ ≈ 0.0078 (higher when speakers
+   tie: a zero difference carries no sign). The synthetic UARs mean nothing:
+   for real speech, run the same on `quick`'s corpus (`corpus = "ravdess"`, `epochs = 20`: minutes per lever).
 2. **Transductive or not** (no compute). Per-speaker normalisation uses each test speaker's unlabelled audio. From
    `tables/what_helps`, how much [[UAR]] does it add, and what would a deployment need to record from a new speaker
-   before the first prediction?
+   before the first prediction? *Check:* its row is the one with `transductive` True; `delta_vs_start` is its
+   UAR minus the start row's `uar_mean`.
 3. **Choose on test, see the optimism** (minutes, `smoke`). In `tables/what_helps_recipe`, the recipe is chosen on
    [[validation speakers]]. Recompute the choice from the rungs' *test* UAR instead: does the recipe change, and by
-   how much does its UAR move ([[optimism]])?
+   how much does its UAR move ([[optimism]])? *Check:* choosing on test can only raise the chosen rungs' test
+   UAR over the rungs you choose from, never lower it.
 4. **Cost against accuracy** (no compute). In `figures/what_helps_pareto`, which models lie on the Pareto front? Is
-   the seed ensemble worth its k-fold cost against the distilled single model?
+   the seed ensemble worth its k-fold cost against the distilled single model? *Check:* the ensemble's `model
+   CPU ms/utt` is about k times the start's (`settings["ensemble_k"]` models), the distilled model's about the
+   start's.
 5. **Your own lever** (plan it; `quick` for real numbers). Pick one lever not tried here (e.g. pitch shift, or a
    second [[baseline]] feature set). Where in `ser_utils` would it go, which spec field keeps old experiment keys
    unchanged, and how many runs would you need to show a gain of 0.02 UAR?
