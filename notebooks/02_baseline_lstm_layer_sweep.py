@@ -243,19 +243,31 @@ findings.show("02", out_dir)
 
 # %%
 findings.show_exercises("""
-1. **One parameter** (minutes, `smoke`). Set `dropout = 0.0` in the parameters cell and re-run: which
-   configurations' [[UAR]] change most in `tables/baseline_table1`? New run records appear under `runs/`, the
-   old ones are kept.
+1. **One parameter** (about 10 minutes, on RAVDESS). `smoke`'s synthetic corpus makes the code run, but its UARs
+   mean nothing; on real speech, with 10 epochs instead of `quick`'s 25, run the sweep twice — the default dropout,
+   then none — each into its own folder (about 5 minutes each on 2 cores):
+   `.venv/bin/papermill notebooks/02_baseline_lstm_layer_sweep.ipynb /tmp/ex02a.ipynb -y "{profile: quick, corpus: ravdess, epochs: 10, out_dir: results/ex02a}"`,
+   then the same with `/tmp/ex02b.ipynb`, `out_dir: results/ex02b` and `dropout: 0.0`. Which configurations'
+   [[UAR]] (`UAR last (ours)`, `UAR concat (ours)`) change most between the two `tables/baseline_table1`?
+   *Check:* in both folders the `one_layer` row of `tables/baseline_claims` still says **holds** (a 1-layer
+   `concat` model equals its `last` twin), and running the same command again trains nothing: the run records
+   under `runs/` are reused.
 2. **Power** (a minute, no training). Compute `metrics.min_attainable_p(n)` for n = 5 (the folds of one run)
    and n = 24 (RAVDESS's speakers): why does pairing the folds of one run leave every comparison
    *underpowered*, and why does pairing speakers not? Then take the smallest `p` in
    `tables/baseline_concat_vs_last` and multiply it by the size of the family (8 claims): does that reproduce
-   its `p (Holm)`? Which rows of a family does Holm's procedure multiply by less than 8?
-3. **WA against UAR** (no compute). In `tables/baseline_table1`, compare the `WA` and `UAR` columns: is the
-   ranking of the models the same under both metrics? Which class's size makes them differ ([[WA]])?
+   its `p (Holm)`? Which rows of a family does Holm's procedure multiply by less than 8? *Check:* for the exact
+   sign-flip test over n pairs the smallest attainable p is 2/2ⁿ (0.0625 for n = 5); the second-smallest p of
+   the family (the `size` row of `tables/baseline_claims`) times 7 gives its `p (Holm)`.
+3. **WA against UAR** (no compute). In `results/quick/tables/baseline_table1`, compare the `WA last (ours)` and
+   `UAR last (ours)` columns: is the ranking of the models the same under both metrics? Which class's size makes
+   them differ ([[WA]])? *Check:* the class sizes are in notebook 01's `tables/corpus_counts_by_emotion`; a model
+   whose WA is above its UAR does better on the large classes than on the small one.
 4. **Design an experiment** (10 minutes, `smoke`). Seed 001 read MFCCs only; add chroma. Load the data with
    `study_data.load(corpus, feature_set="mfcc+chroma", ...)`, and since `seed001_configs()` fixes `input_dim=34` and
    the specs say `feature_set="mfcc"`, build the 2-layer specs as
    `Spec(replace(cfg, input_dim=data.dim, dropout=dropout), train, feature_set="mfcc+chroma")` before re-running the sweep.
-   Which comparison would you pre-register, with how many pairs, before looking at the result?
+   Which comparison would you pre-register, with how many pairs, before looking at the result? *Check:*
+   `data.dim` is 46 (34 MFCC-based features + 12 chroma), and each new model has more parameters than its
+   MFCC-only twin in `tables/baseline_sweep_long`.
 """, out_dir)
