@@ -52,7 +52,6 @@ from pathlib import Path
 
 import pandas as pd
 from IPython.display import display
-from scipy.stats import spearmanr
 
 from ser_utils import literature, reporting
 from ser_utils.data import study_data
@@ -173,53 +172,13 @@ _ = reporting.save_figure(fig, "baseline_confusion_best", out_dir)
 # the verdicts read the adjusted p.
 
 # %%
-checks = []
-deep_pairs = []
-for name in concat.index[concat.layers > 1]:
-    a, b = by_label[f"RNN-{name[4:]}-concat"], by_label[f"RNN-{name[4:]}-last"]
-    checks.append(study.paired_row(name, study.paired(a, b)))
-    deep_pairs.append((a, b))
-checks = pd.DataFrame(checks)
-both = study.paired_pooled(deep_pairs)   # each speaker's UAR averaged over the models, then one test
-rho, p = spearmanr(distinct.parameters, distinct.uar_mean)
-# the family: every per-model test, the pooled one and the correlation, Holm-adjusted together
-family = metrics.holm(list(checks["p"]) + [both["p"], p])
-checks["p (Holm)"] = family[:len(checks)]
-checks["verdict (alpha 0.05)"] = [metrics.verdict(q, m > 0.05) for q, m in
-                                  zip(checks["p (Holm)"], checks["smallest attainable p"])]
-both_holm, p_holm = family[len(checks)], family[len(checks) + 1]
-reporting.save_table(checks, "baseline_concat_vs_last", out_dir)
-display(checks)
+from ser_utils.reporting import claims
 
-one_layer_same = (sweep[sweep.layers == 1].groupby("hidden").uar_mean.nunique() == 1).all()
-shown = checks[(checks["verdict (alpha 0.05)"] == "shown") & (checks["mean UAR diff"] > 0)]
-any_verdict = ("shown" if len(shown) else
-               "underpowered" if (checks["verdict (alpha 0.05)"] == "underpowered").all() else "not shown")
-nan = float("nan")
-verdict = pd.DataFrame([
-    {"key": "concat_any", "claim": "concat beats last in some 2-3 layer model (p (Holm) < 0.05)", "value": nan,
-     "ci95 low": nan, "ci95 high": nan, "unit": checks["unit"].iloc[0], "test": checks["test"].iloc[0],
-     "p": checks["p"].min(), "p (Holm)": checks["p (Holm)"].min(),
-     "smallest attainable p": checks["smallest attainable p"].min(), "pairs": int(checks["pairs"].min()),
-     "verdict (alpha 0.05)": any_verdict,
-     "detail": f"{len(shown)} of {len(checks)} shown better, "
-               f"{int((checks['verdict (alpha 0.05)'] == 'underpowered').sum())} underpowered"},
-    {"key": "concat_pooled", "claim": "concat differs from last (each speaker's UAR averaged over the 2-3 layer "
-     "models and runs)", "value": both["mean_diff"], "ci95 low": both["ci95_low"], "ci95 high": both["ci95_high"],
-     "unit": both["unit"], "test": both["test"], "p": both["p"], "p (Holm)": both_holm,
-     "smallest attainable p": both["min_p"], "pairs": both["pairs"],
-     "verdict (alpha 0.05)": metrics.verdict(both_holm, both["underpowered"]),
-     "detail": f"{both['a_better']} better / {both['b_better']} worse"},
-    {"key": "size", "claim": "UAR rises with parameters (Spearman rank correlation, 15 distinct models)", "value": rho,
-     "ci95 low": nan, "ci95 high": nan, "unit": "model", "test": "Spearman", "p": p, "p (Holm)": p_holm,
-     "smallest attainable p": nan, "pairs": len(distinct),
-     "verdict (alpha 0.05)": "shown" if (rho > 0 and p_holm < 0.05) else "not shown", "detail": ""},
-    {"key": "one_layer", "claim": "1-layer concat equals 1-layer last (consistency check)", "value": nan,
-     "ci95 low": nan, "ci95 high": nan, "unit": "model", "test": "equality", "p": nan, "p (Holm)": nan,
-     "smallest attainable p": nan, "pairs": int((sweep.layers == 1).sum() // 2),
-     "verdict (alpha 0.05)": "holds" if one_layer_same else "fails", "detail": ""},
-])
+show_source(claims.seed001_claims)
+checks, verdict = claims.seed001_claims(by_label, concat, distinct, sweep)
+reporting.save_table(checks, "baseline_concat_vs_last", out_dir)
 reporting.save_table(verdict, "baseline_claims", out_dir)
+display(checks)
 verdict
 
 # %% [markdown]

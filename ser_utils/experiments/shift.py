@@ -108,7 +108,7 @@ def summarise(data: Dataset, shift: str, source, records) -> dict:
             "pairs": len(diff), "speakers worse / better": f"{int((diff < 0).sum())} / {int((diff > 0).sum())}",
             "speaker mean change": float(diff.mean()), "test": test["test"], "p": test["p"],
             "smallest attainable p": test["min_p"],
-            "verdict (alpha 0.05)": metrics.verdict(test["p"], test["underpowered"])}
+            metrics.VERDICT: metrics.verdict(test["p"], test["underpowered"])}
 
 
 def experiment(data: Dataset, folds, spec, shifts=("intensity", "statement"), runs=(0,), runs_dir=None,

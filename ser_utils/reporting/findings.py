@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ser_utils.training.metrics import wilson_interval
+from ser_utils.training.metrics import VERDICT, verdict as verdict_of, wilson_interval
 
 
 ALPHA = 0.05
@@ -100,8 +100,17 @@ def signed(x: float, digits: int = 3) -> str:
 
 
 def pm(mean: float, std: float, digits: int = 3) -> str:
-    """``0.472 ± 0.023`` (std over runs), or ``0.472 (one run)`` without a std."""
-    return f"{num(mean, digits)} (one run)" if np.isnan(std) else f"{num(mean, digits)} ± {num(std, digits)}"
+    """``0.472 ± 0.023`` (std over runs), or ``0.472 (one run)`` without a std; a std of 0 (runs
+    with the same pooled UAR by coincidence) says so, since ``± 0.000`` reads as a precision."""
+    if np.isnan(std):
+        return f"{num(mean, digits)} (one run)"
+    if std == 0 or float(num(std, digits)) == 0:
+        return f"{num(mean, digits)} ± {num(0.0, digits)} ({ZERO_SPREAD})"
+    return f"{num(mean, digits)} ± {num(std, digits)}"
+
+
+ZERO_SPREAD = ("every run gave the same number, by coincidence: a pooled UAR takes few distinct values, so "
+               "the zero spread and a zero-width interval are not a precision")
 
 
 def interval(low: float, high: float, digits: int = 3, sign: bool = True) -> str:
@@ -133,7 +142,7 @@ def test_phrase(row) -> str:
     p < 0.05 was out of reach, why the comparison is underpowered."""
     adj = holm_phrase(row)
     text = f"{row['test']} p = {pvalue(row['p'])}{adj}{',' if adj else ''} over {units(row)}"
-    if row["verdict (alpha 0.05)"] == "underpowered":
+    if row[VERDICT] == "underpowered":
         text += (f"; **underpowered**: with {units(row)} the smallest attainable p is "
                  f"{pvalue(row['smallest attainable p'])} > {ALPHA}, so no data could show a difference")
     return text
@@ -168,8 +177,15 @@ def below_baseline(nets: pd.DataFrame, baseline_uar: float, what: str = "network
     grammatical for one."""
     below = nets[nets["uar_mean"] <= baseline_uar]
     n, total = len(below), len(nets)
-    if n == 0:
+    one = what[:-1] if what.endswith("s") else what
+    if total == 1:
+        r = nets.iloc[0]
+        text = (f"The one {one}, {r['model']}, {'does not clear' if n else 'has a higher mean UAR than'} {baseline}"
+                + (" on mean UAR" if n else ""))
+    elif n == 0:
         text = f"All {total} {what} have a higher mean UAR than {baseline}"
+    elif n == total:
+        text = f"None of the {total} {what} clears {baseline} on mean UAR ({', '.join(below['model'])})"
     else:
         names = ", ".join(below["model"])
         verb = "does" if n == 1 else "do"
@@ -263,6 +279,11 @@ def findings_01(out_dir) -> list[Finding]:
 
 # ---------------------------------------------------------------- 02
 
+def and_join(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def convergence_finding(conv: pd.DataFrame | None, source: str, what: str = "models") -> list[Finding]:
     """One finding from a convergence table (``study.convergence`` rows): how many models
     plateaued, which were still rising (their ranking could change with more epochs)."""
@@ -273,12 +294,13 @@ def convergence_finding(conv: pd.DataFrame | None, source: str, what: str = "mod
     short = conv[conv["verdict"] == "too short to tell"]
     ended = conv[conv["verdict"] == "schedule-ended, cannot tell"]
     epochs = sorted({int(e) for e in conv["epochs"].dropna()}) if "epochs" in conv else []
-    at = f" at {', '.join(map(str, epochs))} epochs" if epochs else ""
-    text = (f"Did training converge? Of {len(conv)} {what}{at}, {len(flat)} plateaued (validation UAR gained at most "
+    at = f" at {and_join([str(e) for e in epochs])} epochs" if epochs else ""
+    noun = what[:-1] if len(conv) == 1 and what.endswith("s") else what
+    text = (f"Did training converge? Of {len(conv)} {noun}{at}, {len(flat)} plateaued (validation UAR gained at most "
             f"0.01 in the last fifth of the epochs"
             + (" while the learning rate was still high)" if "lr_last_fifth_share" in conv else ")"))
     if len(rising):
-        text += (f" and {len(rising)} were still rising ({', '.join(rising['model'])}; up to "
+        text += (f" and {len(rising)} {'was' if len(rising) == 1 else 'were'} still rising ({', '.join(rising['model'])}; up to "
                  f"{signed(float(rising['last_fifth_gain'].max()))}): their numbers may understate what more epochs "
                  "would give, so rankings that involve them are provisional")
     if len(ended):
@@ -329,7 +351,7 @@ def findings_02(out_dir) -> list[Finding]:
                     f"Spearman ρ = {num(r['value'], 2)}, p = {pvalue(r['p'])}{holm_phrase(r)} over {int(r['pairs'])} "
                     "models"
                     + (f" ({runs})" if table is not None else "")
-                    + f" — **{r['verdict (alpha 0.05)']}** at α = {ALPHA}")
+                    + f" — **{r[VERDICT]}** at α = {ALPHA}")
             if table is not None:
                 text += f"; but {depth_comparison(table)}"
             out.append(Finding(text + ".", "tables/baseline_claims tables/baseline_sweep_long"))
@@ -339,20 +361,20 @@ def findings_02(out_dir) -> list[Finding]:
                 "Concatenating the layers' states against the last state, speaker by speaker (each speaker's UAR "
                 "averaged over the 2- and 3-layer configurations and the runs): "
                 f"{signed(r['value'])} UAR ({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}) — "
-                f"**{r['verdict (alpha 0.05)']}**.", "tables/baseline_claims tables/baseline_concat_vs_last"))
+                f"**{r[VERDICT]}**.", "tables/baseline_claims tables/baseline_concat_vs_last"))
         if "concat_any" in c.index:
             r = c.loc["concat_any"]
             more = ("(a [[paired test]] needs more pairs here: more speakers, or folds where speakers cannot be "
-                    "told apart)" if r["verdict (alpha 0.05)"] == "underpowered" else
+                    "told apart)" if r[VERDICT] == "underpowered" else
                     f"(a [[paired test]] per configuration over {units(r)}, Holm-adjusted with the family's other "
                     "claims)")
             out.append(Finding(
-                f"Per configuration, concat against last: {r['detail']} — **{r['verdict (alpha 0.05)']}** {more}.",
+                f"Per configuration, concat against last: {r['detail']} — **{r[VERDICT]}** {more}.",
                 "tables/baseline_concat_vs_last"))
         if "one_layer" in c.index:
             r = c.loc["one_layer"]
             out.append(Finding(f"Consistency check: a 1-layer `concat` model equals its `last` twin "
-                               f"(same parameters, same seeds): **{r['verdict (alpha 0.05)']}**.",
+                               f"(same parameters, same seeds): **{r[VERDICT]}**.",
                                "tables/baseline_sweep_long"))
     out += convergence_finding(_load(out_dir, "baseline_convergence"),
                                "tables/baseline_convergence figures/baseline_val_curves", "configurations")
@@ -389,7 +411,7 @@ def residual_verdict(rows) -> str:
     def size(r):
         return r["comparison"].split(" vs ")[0].rsplit("-", 1)[1]
 
-    shown = rows["verdict (alpha 0.05)"] == "shown"
+    shown = rows[VERDICT] == "shown"
     better = [size(r) for _, r in rows[shown & (rows["mean UAR diff"] > 0)].iterrows()]
     worse = [size(r) for _, r in rows[shown & (rows["mean UAR diff"] < 0)].iterrows()]
     neither = [size(r) for _, r in rows[~shown].iterrows()]
@@ -410,7 +432,7 @@ def nested_findings(out_dir) -> list[Finding]:
         parts.append(f"{r['model']} {r['nested_uar']} nested against {r['global_uar']} not nested "
                      f"({signed(r['mean UAR diff'])} per speaker, {interval(r['ci95 low'], r['ci95 high'])}, "
                      f"{int(r['pairs'])} {r['unit']}s, {r['test']} p = {pvalue(r['p'])}, Holm "
-                     f"{pvalue(r['p (Holm)'])}: {r['verdict (alpha 0.05)']}; {int(r['distinct_settings'])} distinct "
+                     f"{pvalue(r['p (Holm)'])}: {r[VERDICT]}; {int(r['distinct_settings'])} distinct "
                      f"setting{'s' if int(r['distinct_settings']) != 1 else ''} over the folds)")
     runs = int(table["runs"].iloc[0])
     return [Finding(
@@ -472,11 +494,11 @@ def findings_03(out_dir) -> list[Finding]:
             adj = f"; Holm {pvalue(r['p (Holm)'])}" if "p (Holm)" in r and not pd.isna(r["p (Holm)"]) else ""
             return (f"{r['comparison'].split(' vs ')[0].rsplit('-', 1)[1]}: {signed(r['mean UAR diff'])} "
                     f"[{signed(r['ci95 low'])}, {signed(r['ci95 high'])}], p = {pvalue(r['p'])}{adj} "
-                    f"({r['verdict (alpha 0.05)']})")
+                    f"({r[VERDICT]})")
 
         parts = [part(r) for _, r in same.iterrows()]
         paper_rows = tests[tests["protocol"] == "paper"]
-        paper = paper_rows[paper_rows["verdict (alpha 0.05)"] == "underpowered"]
+        paper = paper_rows[paper_rows[VERDICT] == "underpowered"]
         tail = ""
         if len(paper):
             r = paper.iloc[0]
@@ -497,9 +519,9 @@ def findings_03(out_dir) -> list[Finding]:
         claim = clean[clean["comparison"].str.contains("claim")]
         if len(claim):
             r = claim.iloc[0]
-            direction = ("the opposite of the slides' claim is shown" if r["verdict (alpha 0.05)"] == "shown"
+            direction = ("the opposite of the slides' claim is shown" if r[VERDICT] == "shown"
                          and r["mean UAR diff"] < 0 else "the slides' claim is shown"
-                         if r["verdict (alpha 0.05)"] == "shown" else f"the claim is {r['verdict (alpha 0.05)']}")
+                         if r[VERDICT] == "shown" else f"the claim is {r[VERDICT]}")
             setting = ""
             if table is not None:
                 row = table[(table["protocol"] == "clean") & (table["model"] == "LSTM-SA-h128")]
@@ -518,8 +540,10 @@ def findings_03(out_dir) -> list[Finding]:
         d = gap["paper - clean"].dropna().to_numpy()  # models trained under both protocols
         out.append(Finding(
             f"Paper minus clean protocol (leaky normalisation, shared reseeding), mean pooled UAR per model: "
-            f"{signed(float(d.mean()))} on average over {len(d)} models (from {signed(float(d.min()))} to "
-            f"{signed(float(d.max()))}), untested: models are not a sample of anything, and {len(d)} of them could "
+            f"{signed(float(d.mean()))} on average over {len(d)} models ("
+            + (f"from {signed(float(d.min()))} to {signed(float(d.max()))}" if signed(float(d.min())) != signed(float(d.max()))
+               else "the same for each")
+            + f"), untested: models are not a sample of anything, and {len(d)} of them could "
             "not reach significance anyway; the paper-protocol rows of the paired tests compare the protocols "
             f"speaker by speaker {family_settings(table[table['kind'] == 'network']) if table is not None else ''}.",
             "tables/sa_protocol_gap"))
@@ -579,7 +603,7 @@ def findings_04(out_dir) -> list[Finding]:
                                "tables/tuning_seed000_table"))
         else:
             t = paired_test(sel.to_numpy())
-            v = "underpowered" if t["underpowered"] else "shown" if t["p"] < ALPHA else "not shown"
+            v = verdict_of(t["p"], t["underpowered"], ALPHA)
             out.append(Finding(
                 head + f"{signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
                 f"(mean ± std over {len(sel)} studies; higher in {int((sel > 0).sum())} of them; {t['test']} p = "
@@ -680,7 +704,7 @@ def findings_05(out_dir) -> list[Finding]:
                 ref = f" (UAR {num(r['reference UAR'])})" if "reference UAR" in r else ""
                 parts.append(f"against {against}{ref}: {signed(r['mean UAR diff'])} "
                              f"({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}; "
-                             f"{r['better / worse']} speakers better / worse) — **{r['verdict (alpha 0.05)']}**")
+                             f"{r['better / worse']} speakers better / worse) — **{r[VERDICT]}**")
             text += (". Speaker by speaker (each speaker's kNN UAR averaged over the runs; Holm-adjusted over the "
                      f"{len(tests)} comparisons), the embedding's gain " + "; ".join(parts))
         out.append(Finding(text + ".", "tables/embedding_separability tables/embedding_paired_tests"))
@@ -1004,12 +1028,12 @@ def findings_09(out_dir) -> list[Finding]:
             continue
         s = start.iloc[0]
         levers = rows[~rows["lever"].isin(["start", "recipe"])]
-        shown = levers[levers["verdict (alpha 0.05)"].eq("shown")]
+        shown = levers[levers[VERDICT].eq("shown")]
         up = [_lever_words(r) for _, r in shown.iterrows() if r["delta_vs_start"] > 0]
         down = [_lever_words(r) for _, r in shown.iterrows() if r["delta_vs_start"] < 0]
         rest = levers[~levers.index.isin(shown.index)]
         pairs = int(levers["speakers"].max()) if len(levers) else 0
-        underpowered = bool(levers["verdict (alpha 0.05)"].eq("underpowered").any())
+        underpowered = bool(levers[VERDICT].eq("underpowered").any())
         texts.append(
             f"**{family}** starts at UAR {num(s['uar_mean'])} over {int(s['runs'])} run{'s' if s['runs'] != 1 else ''}. "
             f"Against it ([[paired test]] over {pairs} speakers, UAR difference and 95 % CI): shown better: "
@@ -1038,7 +1062,7 @@ def findings_09(out_dir) -> list[Finding]:
         parts = []
         for _, r in recipe.iterrows():
             test = (f"{signed(r['delta_vs_start'])} against the start, {r['test']} p = {pvalue(r['p'])} over "
-                    f"{int(r['speakers'])} speakers ({r['verdict (alpha 0.05)']})") if not pd.isna(r.get("p", np.nan)) else ""
+                    f"{int(r['speakers'])} speakers ({r[VERDICT]})") if not pd.isna(r.get("p", np.nan)) else ""
             parts.append(f"{r['family']}: UAR {num(r['uar_mean'])} {test}; levers chosen per test fold — {r['levers']}")
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
                            + "; ".join(parts) + ".", "tables/what_helps tables/what_helps_recipe"))

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from ser_utils.paths import atomic_path, project_dir, results_dir
+from ser_utils.training.metrics import VERDICT
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 ANSWERS_START, ANSWERS_END = "<!-- answers:start -->", "<!-- answers:end -->"
@@ -132,7 +133,7 @@ def answer_residual(out: Path) -> str:
         adj = f", Holm-adjusted {pvalue(r['p (Holm)'])}" if "p (Holm)" in r and r["p (Holm)"] == r["p (Holm)"] else ""
         text += (f" The slides' ResLSTM-SA-h32 > LSTM-SA-h128: {signed(r['mean UAR diff'])} "
                  f"[{signed(r['ci95 low'])}, {signed(r['ci95 high'])}], p = {pvalue(r['p'])}{adj} "
-                 f"({r['verdict (alpha 0.05)']}).")
+                 f"({r[VERDICT]}).")
     return text + f" {_link(out, 'sa_paired_tests')}"
 
 

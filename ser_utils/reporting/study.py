@@ -44,8 +44,8 @@ def paired_pooled(pairs) -> dict:
     return metrics.paired_records(pairs)
 
 
-def with_holm(frame: pd.DataFrame, alpha: float = 0.05, p: str = "p", adjusted: str = "p (Holm)",
-              verdict: str = "verdict (alpha 0.05)", min_p: str = "smallest attainable p") -> pd.DataFrame:
+def with_holm(frame: pd.DataFrame, alpha: float = 0.05, p: str = "p", adjusted: str = metrics.P_HOLM,
+              verdict: str = metrics.VERDICT, min_p: str = metrics.MIN_P) -> pd.DataFrame:
     """One notebook's family of claims: ``frame``'s p-values Holm-adjusted together
     (``metrics.holm``) into ``adjusted``, and each verdict taken on the adjusted p
     (``metrics.verdict``: underpowered where even the unadjusted test could not reach
@@ -91,8 +91,8 @@ def paired_row(comparison: str, cmp: dict, **extra) -> dict:
     smallest p it could give and the verdict (on the adjusted p once ``with_holm`` ran)."""
     return {"comparison": comparison, **extra, "unit": cmp.get("unit", "speaker"), "pairs": cmp["pairs"],
             "mean UAR diff": cmp["mean_diff"], "ci95 low": cmp["ci95_low"], "ci95 high": cmp["ci95_high"],
-            "test": cmp["test"], "p": cmp["p"], "p (Holm)": float("nan"),
-            "smallest attainable p": cmp["min_p"], "verdict (alpha 0.05)": cmp["verdict"],
+            "test": cmp["test"], "p": cmp["p"], metrics.P_HOLM: float("nan"),
+            metrics.MIN_P: cmp["min_p"], metrics.VERDICT: cmp["verdict"],
             "better / worse": f"{cmp['a_better']} / {cmp['b_better']}"}
 
 

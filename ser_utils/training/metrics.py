@@ -248,6 +248,13 @@ def paired_test(diff, alpha: float = 0.05) -> dict:
     return {"test": test, "p": p, "min_p": min_p, "underpowered": bool(min_p > alpha)}
 
 
+# The columns every table of paired tests shares (``reporting.study.paired_row``); findings
+# and the README read them by these names.
+VERDICT = "verdict (alpha 0.05)"
+P_HOLM = "p (Holm)"
+MIN_P = "smallest attainable p"
+
+
 def verdict(p: float, underpowered: bool, alpha: float = 0.05) -> str:
     """``shown`` (p < alpha), ``not shown`` or ``underpowered`` (p < alpha unreachable)."""
     if underpowered:
