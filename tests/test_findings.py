@@ -174,7 +174,7 @@ def test_findings_03_from_hand_made_tables(tmp_path):
     assert "+0.010 on average over 3 models (from -0.010 to +0.030), untested" in texts[4]
     assert "untested: models are not a sample of anything" in texts[4] and "p =" not in texts[4]
     assert texts[5] == ("Did training converge? Of 3 models at 100 epochs, 2 plateaued (validation UAR gained at most "
-                        "0.01 in the last fifth of the epochs) and 1 were still rising (LSTM-SA-h128; up to +0.030): "
+                        "0.01 in the last fifth of the epochs) and 1 was still rising (LSTM-SA-h128; up to +0.030): "
                         "their numbers may understate what more epochs would give, so rankings that involve them are "
                         "provisional.")
     assert len(texts) == 6
@@ -336,7 +336,8 @@ def test_findings_05_reads_a_silhouette_near_zero_as_no_clusters(tmp_path):
            "worse) — **shown**; against logistic regression (feature mean+std) (UAR 0.440): +0.010" in texts[0]
     assert "(95 % CI [-0.020, +0.040]; exact sign-flip p = 0.4, Holm-adjusted 0.4, over 24 speakers; 13 / 11 " \
            "speakers better / worse) — **not shown**." in texts[0]
-    assert "-0.010 ± 0.000 (embedding)" in texts[2] and "no cluster structure" in texts[2]
+    # the hand-made folds have the same silhouette: a zero std, footnoted
+    assert f"-0.010 ± 0.000 ({findings.ZERO_SPREAD}) (embedding)" in texts[2] and "no cluster structure" in texts[2]
     assert findings.silhouette_words(0.6) == "compact clusters"
     w = dict(runs=3, utterances=192)
     write(tmp_path, "confusion_claims", [
@@ -606,7 +607,13 @@ def test_a_margin_over_the_baseline_within_the_spread_is_named():
     assert text == ("1 of the 3 clean networks does not clear the logistic regression on mean UAR (C); 2 have a higher "
                     "mean, but by less than the spread over runs for A (+0.002, std over runs 0.010): that margin is "
                     "within noise.")
-    assert findings.below_baseline(nets.iloc[1:2], 0.470) == "All 1 networks have a higher mean UAR than the logistic regression."
+    # one network: said plainly, in the singular; every network below: no "0 have a higher mean"
+    assert findings.below_baseline(nets.iloc[1:2], 0.470) == \
+        "The one network, B, has a higher mean UAR than the logistic regression."
+    assert findings.below_baseline(nets.iloc[2:3], 0.470, "clean networks") == \
+        "The one clean network, C, does not clear the logistic regression on mean UAR."
+    assert findings.below_baseline(nets.iloc[[0, 2]], 0.480) == \
+        "None of the 2 networks clears the logistic regression on mean UAR (A, C)."
 
 
 def test_oracle_trials_say_when_two_spaces_are_pooled():
@@ -614,3 +621,68 @@ def test_oracle_trials_say_when_two_spaces_are_pooled():
         "60 trials of 2 search spaces pooled (seed000 30, reference 30)"
     assert findings.trials_of({"complete_trials": 30, "trials_by_space": "reference 30"}) == "30 trials"
     assert findings.trials_of({"complete_trials": 30}) == "30 trials"   # a table written before the column
+
+
+def test_one_study_is_said_plainly(tmp_path):
+    """One live study (quick's 04): no "from +0.019 to +0.019, 1 studies", no "median ρ 0.80, from 0.80 to
+    0.80 over 1 studies of 4–4 trials"; the same in the README's answer."""
+    write(tmp_path, "tuning_seed000_table", [{"optimism": 0.005, "fresh-seed gap (paper-style − clean)": 0.019,
+                                              "selected − clean": 0.024}])
+    write(tmp_path, "tuning_val_vs_test", [{"complete_trials": 4, "spearman_rho": 0.8, "p": 0.2}])
+    write(tmp_path, "tuning_val_vs_test_by_study", [{"model": "LSTM-SA-h32", "space": "seed000",
+                                                     "complete_trials": 4, "spearman_rho": 0.8}])
+    text = " ".join(f.text for f in findings.findings_04(tmp_path))
+    assert "fresh-seed mean: +0.005 in the one study. For comparison, the fresh-seed gap between the paper-style " \
+           "and the clean winner is +0.019 (the two selections picked different trials)." in text
+    assert "+0.024 (one study: no spread, nothing to test)" in text
+    assert "Spearman ρ = 0.80 over 4 complete trials (one study) (p = 0.2)." in text
+    assert "1 studies" not in text and "median ρ" not in text and "4–4" not in text
+    answer = readme.answer_optimism(tmp_path, tmp_path / "no-full")
+    assert "is +0.005 UAR in the `" in answer and "one live study" in answer and "1 studies" not in answer
+
+
+def test_convergence_joins_epochs_and_says_one_plainly():
+    conv = pd.DataFrame({"model": ["A", "B"], "epochs": [20, 100], "verdict": ["plateaued", "still rising"],
+                         "last_fifth_gain": [0.0, 0.02]})
+    text = findings.convergence_finding(conv, "tables/x", "rows")[0].text
+    assert text.startswith("Did training converge? Of 2 rows at 20 and 100 epochs, 1 plateaued")
+    assert "and 1 was still rising (B; up to +0.020)" in text
+    one = findings.convergence_finding(conv.iloc[:1], "tables/x")[0].text
+    assert one.startswith("Did training converge? Of 1 model at 20 epochs, 1 plateaued")
+
+
+def test_a_zero_spread_over_runs_gets_a_note(tmp_path, monkeypatch):
+    """Three runs with the same pooled UAR (a std of 4e-17 in the table): the ± 0 is footnoted where it is
+    printed, in a finding and under the README's table; one run has no std and needs no note."""
+    assert findings.pm(0.494, 3.9e-17) == f"0.494 ± 0.000 ({findings.ZERO_SPREAD})"
+    assert findings.pm(0.494, np.nan) == "0.494 (one run)"
+    assert findings.pm(0.494, 0.0004) == "0.494 ± 0.000"   # a small spread is a spread
+    write(tmp_path / "quick", "sa_models_table", [
+        {"model": "LSTM-SA-h128", "runs": 3, "UAR mean ± std": "0.4935 ± 0.0000", "uar_mean": 0.4935,
+         "uar_std": 3.9e-17},
+        {"model": "LSTM-SA-h64", "runs": 3, "UAR mean ± std": "0.4878 ± 0.0170", "uar_mean": 0.4878, "uar_std": 0.017},
+        {"model": "majority class", "runs": 1, "UAR mean ± std": "0.1250", "uar_mean": 0.125, "uar_std": np.nan}])
+    monkeypatch.setattr(readme, "results_dir", lambda: tmp_path)
+    text = readme.render("quick")
+    assert f"Note: the `UAR mean ± std` of LSTM-SA-h128 (3 runs) is ± 0.0000 — {findings.ZERO_SPREAD}." in text
+    assert "LSTM-SA-h64 (3 runs)" not in text and "majority class (1 runs)" not in text
+
+
+def test_readme_ladder_status_without_a_leftover_clause(tmp_path, monkeypatch):
+    monkeypatch.setattr(readme, "results_dir", lambda: tmp_path)
+    rung = {"model": "ResLSTM-SA-h64", "uar_mean": 0.5, "n_runs": 10, "runs_planned": 10}
+    write(tmp_path / "full", "fidelity_ladder", [{**rung, "rung": "0"}, {**rung, "rung": "1"}])
+    text = " ".join(readme.fidelity_section())
+    assert "All 2 rungs have all their runs (100 epochs each). `slides_uar_literature`" in text
+    assert "the others" not in text and "2 of 2" not in text
+    write(tmp_path / "full", "fidelity_ladder", [{**rung, "rung": "0"}, {**rung, "rung": "1", "n_runs": 4}])
+    assert "1 of 2 rungs have all their runs (100 epochs each); the other is partial or pending" in \
+        " ".join(readme.fidelity_section())
+
+
+def test_protocol_gap_without_a_degenerate_range(tmp_path):
+    write(tmp_path, "sa_protocol_gap", [{"model": "A", "clean": 0.50, "paper": 0.49, "paper - clean": -0.01},
+                                        {"model": "B", "clean": 0.48, "paper": 0.47, "paper - clean": -0.01}])
+    text = " ".join(f.text for f in findings.findings_03(tmp_path))
+    assert "-0.010 on average over 2 models (the same for each), untested" in text
+    assert "from -0.010 to -0.010" not in text

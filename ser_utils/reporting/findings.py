@@ -104,13 +104,13 @@ def pm(mean: float, std: float, digits: int = 3) -> str:
     with the same pooled UAR by coincidence) says so, since ``± 0.000`` reads as a precision."""
     if np.isnan(std):
         return f"{num(mean, digits)} (one run)"
-    if std == 0 or float(num(std, digits)) == 0:
+    if std < 1e-12:   # identical values (a float std of them is 0 or ~1e-17), not a small spread
         return f"{num(mean, digits)} ± {num(0.0, digits)} ({ZERO_SPREAD})"
     return f"{num(mean, digits)} ± {num(std, digits)}"
 
 
-ZERO_SPREAD = ("every run gave the same number, by coincidence: a pooled UAR takes few distinct values, so "
-               "the zero spread and a zero-width interval are not a precision")
+ZERO_SPREAD = ("all equal by coincidence, not a precision: a pooled UAR takes few distinct values, and a zero "
+               "spread or a zero-width interval is one of them repeated")
 
 
 def interval(low: float, high: float, digits: int = 3, sign: bool = True) -> str:

@@ -56,12 +56,31 @@ def fidelity_section() -> list[str]:
     ladder = pd.read_csv(path, dtype={"rung": str})
     ladder = ladder[[c for c in LADDER_COLUMNS if c in ladder]]
     done = int((ladder["n_runs"] == ladder["runs_planned"]).sum())
+    status = (f"All {len(ladder)} rungs have all their runs (100 epochs each)." if done == len(ladder) else
+              f"{done} of {len(ladder)} rungs have all their runs (100 epochs each); the "
+              f"{'other is' if len(ladder) - done == 1 else f'other {len(ladder) - done} are'} partial or pending "
+              "and fill in as `make fidelity PROFILE=full` resumes.")
     return ["### Fidelity ladder: from the clean protocol to the slides (notebook 07, `results/full/`)", "",
-            f"{done} of {len(ladder)} rungs have all their runs (100 epochs each); the others are partial or "
-            "pending and fill in as `make fidelity PROFILE=full` resumes. `slides_uar_literature` is the "
+            f"{status} `slides_uar_literature` is the "
             "published value; `authors_code_uar_measured` is the authors' own code run on this CPU. Figure: "
             "`results/full/figures/fidelity_waterfall.png`.", "",
             ladder.to_markdown(index=False, floatfmt=".4g"), ""]
+
+
+def zero_spread_note(frame) -> str:
+    """A footnote for the rows of a table whose runs all gave the same UAR (``runs`` > 1 and a
+    ``uar_std`` of 0, or ~1e-17 from rounding): their ``± 0.0000`` and zero-width interval are a coincidence,
+    not a precision. Empty when there is none."""
+    if "uar_std" not in frame or "runs" not in frame:
+        return ""
+    rows = frame[(frame["runs"] > 1) & (frame["uar_std"] < 1e-12)]
+    if not len(rows):
+        return ""
+    from ser_utils.reporting.findings import ZERO_SPREAD
+
+    names = ", ".join(f"{r['model']} ({int(r['runs'])} runs)" if "model" in r else f"{int(r['runs'])} runs"
+                      for _, r in rows.iterrows())
+    return f"Note: the `UAR mean ± std` of {names} is ± 0.0000 — {ZERO_SPREAD}."
 
 
 def render(profile: str) -> str:
@@ -83,8 +102,10 @@ def render(profile: str) -> str:
             import pandas as pd
 
             frame = pd.read_csv(path)
+            note = zero_spread_note(frame)
             frame = frame.drop(columns=[c for c in NUMERIC_TWINS if c in frame and name in TWINNED])
             lines += [f"### {title}", "", frame.to_markdown(index=False, floatfmt=".4g"), ""]
+            lines += [note, ""] if note else []
     return "\n".join(lines + [END])
 
 
