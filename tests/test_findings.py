@@ -686,3 +686,21 @@ def test_protocol_gap_without_a_degenerate_range(tmp_path):
     text = " ".join(f.text for f in findings.findings_03(tmp_path))
     assert "-0.010 on average over 2 models (the same for each), untested" in text
     assert "from -0.010 to -0.010" not in text
+
+
+def test_findings_04_reports_the_nested_winner(tmp_path):
+    row = {"comparison": "LSTM-SA-h32 seed000: nested vs clean (not nested)", "model": "LSTM-SA-h32", "space": "seed000",
+           "clean_trial": 4, "nested_trials": "fold 0: trial 4, fold 1: trial 2, fold 2: trial 4, fold 3: trial 4, "
+           "fold 4: trial 4", "distinct_trials": 2, "runs": 2, "nested_uar_mean": 0.372, "nested_uar_std": 0.01,
+           "clean_uar_mean": 0.361, "clean_uar_std": 0.019, "unit": "speaker", "pairs": 24, "mean UAR diff": 0.011,
+           "ci95 low": -0.004, "ci95 high": 0.026, "test": "exact sign-flip", "p": 0.2, "p (Holm)": 0.2,
+           "smallest attainable p": 1.2e-7, "verdict (alpha 0.05)": "not shown", "better / worse": "6 / 3"}
+    from ser_utils.reporting.tables import save_table
+
+    save_table(pd.DataFrame([row]), "tuning_nested_winners", tmp_path)
+    texts = [f.text for f in findings.findings_04(tmp_path)]
+    assert ("The nested winner — for each test fold, the trial of best validation UAR over the folds whose validation "
+            "speakers are outside it — against the clean winner, on the same fresh seeds: LSTM-SA-h32 (seed000 space; "
+            "2 distinct trials (fold 0: trial 4, fold 1: trial 2, fold 2: trial 4, fold 3: trial 4, fold 4: trial 4)): "
+            "0.372 ± 0.010 against 0.361 ± 0.019 (mean ± std over 2 fresh-seed runs), +0.011 (95 % CI [-0.004, "
+            "+0.026]; exact sign-flip p = 0.2, Holm-adjusted 0.2, over 24 speakers) — **not shown**.") in texts

@@ -3,6 +3,7 @@
 
 import sqlite3
 
+import numpy as np
 import optuna
 import pytest
 import yaml
@@ -120,3 +121,29 @@ def test_profile_quotes_the_nested_choice_found_independently(profile):
             winners = [(n, t) for n, t, v in mine if sum(v[k] for k in VOTERS[j]) / len(VOTERS[j]) == best]
             assert any(f"trial #{t}," in setting["source"] and n.split("-")[2] in setting["source"]
                        for n, t in winners), (family, j, setting["source"], winners)
+
+
+def test_nested_winners_of_one_study_by_hand():
+    """Voters of the reference folds: fold 0 by folds 0-2, fold 1 by 1-4, fold 2 by 0, 2-4,
+    fold 3 by 0, 1, 3, 4, fold 4 by 0-2, 4. Trial 0 is best on folds 0-2, trial 1 on folds 3-4;
+    each test fold's choice is the larger mean over its voters (worked out below); a pruned
+    trial never wins."""
+    import optuna
+    from optuna.distributions import FloatDistribution
+
+    from ser_utils.data.folds import REFERENCE_FOLDS
+    from ser_utils.experiments import tuned as tuned_setting
+
+    study = optuna.create_study(direction="maximize")
+    dist = {"lr": FloatDistribution(1e-5, 1e-1, log=True)}
+    for lr, folds_uar in ((1e-3, [0.6, 0.6, 0.6, 0.1, 0.1]), (2e-3, [0.4, 0.4, 0.4, 0.9, 0.9])):
+        study.add_trial(optuna.trial.create_trial(params={"lr": lr}, distributions=dist, value=float(np.mean(folds_uar)),
+                                                  user_attrs={"fold_val_uar": folds_uar}))
+    study.add_trial(optuna.trial.create_trial(params={"lr": 5e-3}, distributions=dist,
+                                              state=optuna.trial.TrialState.PRUNED, user_attrs={}))
+    chosen = tuned_setting.nested_winners(study, REFERENCE_FOLDS)
+    # fold 0: folds 0-2 -> 0.6 vs 0.4: trial 0; fold 1: folds 1-4 -> 0.35 vs 0.65: trial 1;
+    # fold 2: folds 0,2,3,4 -> 0.35 vs 0.65: trial 1; fold 3: folds 0,1,3,4 -> 0.35 vs 0.65: trial 1;
+    # fold 4: folds 0,1,2,4 -> 0.475 vs 0.525: trial 1
+    assert [c.name for c in chosen] == ["trial 0", "trial 1", "trial 1", "trial 1", "trial 1"]
+    assert chosen[0].params == {"lr": 1e-3}

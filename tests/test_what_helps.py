@@ -322,6 +322,9 @@ def test_a_nested_rung_trains_each_folds_own_spec(learn_data, tmp_path):
     assert [r.test_uar for r in flat] == [r.test_uar for r in cross_validate(a, learn_data, folds, runs=(0, 1),
                                                                              runs_dir=tmp_path, progress=False)]
     assert W.is_nested([a, b]) and not W.is_nested([a, a])
+    from ser_utils.training import cross_validate_per_fold   # the same records, through training's own entry
+
+    assert cross_validate_per_fold([a, b], learn_data, folds, runs=(0, 1), runs_dir=tmp_path, progress=False) == nested
     with pytest.raises(ValueError, match="one spec per fold"):
         W.train_rungs([[a]], lambda fs: learn_data, folds, (0,), tmp_path)
 

@@ -215,6 +215,19 @@ def nested_chosen(storage: str, studies, epochs: int, folds, pruner: str = "medi
             for family, cands in candidates(storage, studies, epochs, pruner, sampler_seed).items()}
 
 
+def nested_winners(study, folds) -> list:
+    """One Optuna study's nested choice: for each test fold, its complete trial of best mean
+    validation UAR over the folds whose validation speakers are outside that test fold
+    (``nested.choose``; ties: the earlier trial). ``[nested.Candidate per test fold]``,
+    each named ``trial N`` with the trial's parameters."""
+    done = [t for t in study.get_trials(deepcopy=False)
+            if t.state.name == "COMPLETE" and "fold_val_uar" in t.user_attrs]
+    if not done:
+        raise ValueError(f"study {study.study_name} has no complete trial with per-fold validation UARs")
+    return nested.choose([nested.Candidate(f"trial {t.number}", dict(t.params), tuple(t.user_attrs["fold_val_uar"]),
+                                           t.number) for t in done], folds)
+
+
 def nested_effect(storage: str, studies, epochs: int, folds, runs_dir, pruner: str = "median",
                   sampler_seed: int = 0):
     """Nested against global choice on the studies' own trials (run 0, the trial itself;

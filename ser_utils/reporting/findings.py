@@ -627,6 +627,12 @@ def findings_04(out_dir) -> list[Finding]:
                 "Clean-tuned winners as 04 chooses them — per model, the space whose clean winner has the best "
                 f"validation UAR, never the test: {'; '.join(parts)}.",
                 "tables/tuning_winners_evaluation tables/tuning_studies"))
+    nw = _load(out_dir, "tuning_nested_winners")
+    if nw is not None and len(nw):
+        out.append(Finding("The nested winner — for each test fold, the trial of best validation UAR over the folds "
+                           "whose validation speakers are outside it — against the clean winner, on the same fresh "
+                           "seeds: " + "; ".join(nested_winner_phrase(r) for _, r in nw.iterrows()) + ".",
+                           "tables/tuning_nested_winners"))
     vs = _load(out_dir, "tuning_vs_defaults")
     if vs is not None and len(vs):
         parts = [f"{r['model']} trial {int(r['trial'])}: {signed(r['winner - defaults'])} UAR against the study's "
@@ -887,6 +893,18 @@ def trials_of(row) -> str:
         return n
     parts = by.split(" + ")
     return f"{n} of {len(parts)} search spaces pooled ({', '.join(parts)})"
+
+
+def nested_winner_phrase(r) -> str:
+    """One row of ``tuning_nested_winners`` in words."""
+    same = int(r["distinct_trials"]) == 1 and f"trial {int(r['clean_trial'])}" in str(r["nested_trials"])
+    choice = ("every test fold chose the clean winner's trial" if same else
+              f"{int(r['distinct_trials'])} distinct trial{'s' if int(r['distinct_trials']) != 1 else ''} "
+              f"({r['nested_trials']})")
+    return (f"{r['model']} ({r['space']} space; {choice}): {pm(r['nested_uar_mean'], r['nested_uar_std'])} against "
+            f"{pm(r['clean_uar_mean'], r['clean_uar_std'])} (mean ± std over {int(r['runs'])} fresh-seed runs), "
+            f"{signed(r['mean UAR diff'])} ({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}) — "
+            f"**{r[VERDICT]}**")
 
 
 def findings_07(out_dir) -> list[Finding]:

@@ -109,6 +109,24 @@ def cross_validate(spec: Spec, data: Dataset, folds, runs=(0,), runs_dir=None, n
                                desc=spec.label(), scheduler=scheduler)[0]
 
 
+def cross_validate_per_fold(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n_jobs: int | None = None,
+                            save_weights: bool = False, progress: bool = True, desc: str = "training",
+                            scheduler: str | None = None) -> list[RunRecord]:
+    """A choice made per test fold (a nested one): ``specs[f]`` trained on fold ``f`` only,
+    the distinct specs in one pool (``cross_validate_many`` with ``fold_sets``); a spec
+    chosen for several folds is one experiment. Returns the records ordered (run, fold)."""
+    if len(specs) != len(folds):
+        raise ValueError(f"one spec per fold ({len(folds)}), not {len(specs)}")
+    serves: dict = {}
+    for fold, spec in enumerate(specs):
+        serves.setdefault(spec, set()).add(fold)
+    distinct = list(serves)
+    recs = cross_validate_many(distinct, data, folds, runs, runs_dir, n_jobs, save_weights, progress, desc,
+                               scheduler, fold_sets=[serves[s] for s in distinct])
+    found = {(spec, r.run, r.fold): r for spec, records in zip(distinct, recs) for r in records}
+    return [found[(specs[f], r, f)] for r in runs for f in range(len(folds))]
+
+
 def pooled_predictions(records) -> dict:
     """The pooled out-of-fold test labels and predictions, per run: ``{run: (labels, preds)}``."""
     by_run: dict[int, list] = {}
