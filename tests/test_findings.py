@@ -704,3 +704,19 @@ def test_findings_04_reports_the_nested_winner(tmp_path):
             "2 distinct trials (fold 0: trial 4, fold 1: trial 2, fold 2: trial 4, fold 3: trial 4, fold 4: trial 4)): "
             "0.372 ± 0.010 against 0.361 ± 0.019 (mean ± std over 2 fresh-seed runs), +0.011 (95 % CI [-0.004, "
             "+0.026]; exact sign-flip p = 0.2, Holm-adjusted 0.2, over 24 speakers) — **not shown**.") in texts
+
+
+def test_findings_02_sets_the_sweep_beside_the_baselines(tmp_path):
+    from ser_utils.reporting.tables import save_table
+
+    save_table(pd.DataFrame([
+        {"name": "RNN-l1-h32", "layers": 1, "hidden": 32, "pooling": "last", "uar_mean": 0.40, "uar_std": np.nan,
+         "reported_uar": 0.38},
+        {"name": "RNN-l2-h64", "layers": 2, "hidden": 64, "pooling": "last", "uar_mean": 0.45, "uar_std": np.nan,
+         "reported_uar": 0.40}]), "baseline_sweep_long", tmp_path)
+    save_table(pd.DataFrame([{"model": baselines.LOGREG, "uar_mean": 0.44, "wa_mean": 0.45},
+                             {"model": baselines.EGEMAPS_SVM, "uar_mean": 0.47, "wa_mean": 0.48}]),
+               "sweep_reference_baselines", tmp_path)
+    texts = [f.text for f in findings.findings_02(tmp_path)]
+    assert ("The [[baseline]]s on the same folds, UAR: logistic regression (feature mean+std) 0.440 (below the best "
+            "LSTM's 0.450); linear SVM (eGeMAPS functionals, 88) 0.470 (not below the best LSTM's 0.450).") in texts

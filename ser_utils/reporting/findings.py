@@ -342,6 +342,12 @@ def findings_02(out_dir) -> list[Finding]:
             f"seed 001 reported (quotation) {num(rep['reported_uar'].min())}–{num(rep['reported_uar'].max())}. "
             f"Ours are higher in {int((gain > 0).sum())} of {len(rep)} configurations (median "
             f"{signed(float(gain.median()))}).", "tables/baseline_table1 figures/baseline_uar_vs_parameters"))
+        refs = _load(out_dir, "sweep_reference_baselines")
+        if refs is not None and len(refs):
+            parts = [f"{r['model']} {num(r['uar_mean'])} ({'below' if hi['uar_mean'] > r['uar_mean'] else 'not below'} "
+                     f"the best LSTM's {num(hi['uar_mean'])})" for _, r in refs.iterrows()]
+            out.append(Finding("The [[baseline]]s on the same folds, UAR: " + "; ".join(parts) + ".",
+                               "tables/sweep_reference_baselines"))
     claims = _load(out_dir, "baseline_claims")
     if claims is not None:
         c = claims.set_index("key")
