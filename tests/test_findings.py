@@ -720,3 +720,16 @@ def test_findings_02_sets_the_sweep_beside_the_baselines(tmp_path):
     texts = [f.text for f in findings.findings_02(tmp_path)]
     assert ("The [[baseline]]s on the same folds, UAR: logistic regression (feature mean+std) 0.440 (below the best "
             "LSTM's 0.450); linear SVM (eGeMAPS functionals, 88) 0.470 (not below the best LSTM's 0.450).") in texts
+
+
+def test_val_vs_test_pooled_and_within_each_study():
+    """Pooled ρ over all 5 trials by hand (ranks of val 1..5 against test 2,1,3,5,4: d² = 1+1+0+1+1 = 4,
+    ρ = 1 - 6*4/(5*24) = 0.8); within a study of 2 trials there is no ρ."""
+    from ser_utils.reporting import tuning_tables
+
+    done = pd.DataFrame({"model": ["A"] * 3 + ["B"] * 2, "space": ["s"] * 5,
+                         "val_uar": [0.1, 0.2, 0.3, 0.4, 0.5], "test_uar": [0.2, 0.1, 0.3, 0.5, 0.4]})
+    pooled, by_study = tuning_tables.val_vs_test(done)
+    assert pooled["spearman_rho"].iloc[0] == pytest.approx(0.8) and pooled["complete_trials"].iloc[0] == 5
+    assert by_study["spearman_rho"].iloc[0] == pytest.approx(0.5)   # A: ranks 1,2,3 against 2,1,3: 1 - 6*2/24
+    assert np.isnan(by_study["spearman_rho"].iloc[1]) and by_study["complete_trials"].tolist() == [3, 2]

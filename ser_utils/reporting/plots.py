@@ -288,6 +288,20 @@ def embedding_grid(projections: dict, hue, hue_name: str, title: str = "") -> pl
     return fig
 
 
+def val_vs_test(done: pd.DataFrame) -> plt.Figure:
+    """Each complete trial's objective (mean validation UAR) against its recorded pooled
+    test UAR, coloured by search space, with the diagonal."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    for space, g in done.groupby("space"):
+        ax.scatter(g.val_uar, g.test_uar, s=14, label=space)
+    lim = [min(done.val_uar.min(), done.test_uar.min()), max(done.val_uar.max(), done.test_uar.max())]
+    ax.plot(lim, lim, color="grey", lw=0.8)
+    ax.set(xlabel="mean validation UAR over folds (objective; chance 0.125)",
+           ylabel="pooled test UAR (recorded; chance 0.125)")
+    ax.legend(title="space")
+    return fig
+
+
 def tuning_histories(frames: dict) -> plt.Figure:
     """``frames``: title -> trials frame (``tuning_tables.trials_frame``). Per study:
     validation UAR (the objective) and recorded test UAR per complete trial, the best

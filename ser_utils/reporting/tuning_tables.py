@@ -184,3 +184,28 @@ def repeated_parameters(frames: dict) -> pd.DataFrame:
              "studies": len({s.rpartition('#')[0] for s in where}), "trials": "; ".join(where)}
             for p, where in seen.items() if len({s.rpartition('#')[0] for s in where}) > 1]
     return pd.DataFrame(rows, columns=["parameters", "studies", "trials"])
+
+
+def complete_trials(studies: dict, pruner: str) -> pd.DataFrame:
+    """Every complete trial (``trials_frame``) of the studies run with ``pruner``, with its
+    model and space: the points of notebook 04's validation-against-test comparison."""
+    frames = [trials_frame(s).assign(model=p.label, space=p.space) for p, s in studies.items() if p.pruner == pruner]
+    allt = pd.concat(frames)
+    return allt[allt.state == "complete"]
+
+
+def val_vs_test(done: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Spearman's rank correlation of the objective (validation UAR) with the recorded test
+    UAR: pooled over every complete trial (it then also counts the studies' different
+    levels), and within each study, where it does not (NaN below 3 trials or when either
+    UAR is constant). Returns ``(pooled, by_study)``."""
+    from scipy.stats import spearmanr
+
+    rho, p = spearmanr(done.val_uar, done.test_uar)
+    pooled = pd.DataFrame([{"complete_trials": len(done), "spearman_rho": rho, "p": p}])
+    rows = []
+    for (model, space), g in done.groupby(["model", "space"], sort=False):
+        enough = len(g) >= 3 and g.val_uar.nunique() > 1 and g.test_uar.nunique() > 1
+        r, q = spearmanr(g.val_uar, g.test_uar) if enough else (np.nan, np.nan)
+        rows.append({"model": model, "space": space, "complete_trials": len(g), "spearman_rho": r, "p": q})
+    return pooled, pd.DataFrame(rows)
