@@ -272,6 +272,66 @@ def distillation_data(starts, data, folds, runs_dir, teacher_run: int, k: int, T
     return name, replace(data, soft_targets={name: targets})
 
 
+def lever_rungs(family: str, starts, levers, settings: dict, load, folds, runs, runs_dir, ref: int, samples, sr,
+                n_jobs=None, timing_repeats: int = 30, report=print) -> tuple[list, dict, dict]:
+    """The start (``starts``: one spec per test fold) and each trainable lever of ``levers``
+    on it, one at a time, trained on ``runs`` (records reused); ``capacity`` is skipped,
+    with a line to ``report``, where it breaks the cost limits (``max_parameters``,
+    ``max_model_ms``). Cost: the model on utterance ``ref`` of the lever's dataset, one
+    thread; the features of ``samples`` at rate ``sr``. Returns ``(rungs, costs,
+    specs)``: ``Rung`` per lever, ``{(family, lever): {"parameters", "model ms", "feature
+    ms"}}`` and ``{(family, lever): per-fold specs}``."""
+    s = settings
+    plan = [("start", list(starts))] + [(lv, [lever_spec(x, lv, s) for x in starts]) for lv in levers
+                                        if lv not in ("ensemble", "distilled")]
+    keep, costs = [], {}
+    for lever, per_fold in plan:
+        spec = per_fold[0]   # the architecture (hence the cost) is the same on every fold
+        params, ms = model_ms(spec, load(spec.feature_set).features[ref], timing_repeats)
+        if lever == "capacity" and (params > s["max_parameters"] or ms > s["max_model_ms"]):
+            report(f"{family}: capacity h{spec.model.hidden} skipped: {params:,} parameters, {ms:.2f} ms "
+                   f"(limits {s['max_parameters']:,}, {s['max_model_ms']} ms)")
+            continue
+        costs[(family, lever)] = {"parameters": params, "model ms": ms,
+                                  "feature ms": feature_ms(samples, sr, spec.feature_set,
+                                                           repeats=max(3, timing_repeats // 2))}
+        keep.append((lever, per_fold))
+    records = train_rungs([per_fold for _, per_fold in keep], load, folds, runs, runs_dir, n_jobs,
+                          desc=f"{family} levers")
+    rungs = [Rung(family, lever, recs, per_fold[0], levers="nested: per test fold" if is_nested(per_fold) else "")
+             for (lever, per_fold), recs in zip(keep, records)]
+    return rungs, costs, {(family, lever): per_fold for lever, per_fold in keep}
+
+
+def ensemble_rungs(family: str, starts, levers, settings: dict, load, data, folds, runs, runs_dir, start_cost: dict,
+                   n_jobs=None) -> tuple[list, dict]:
+    """The ``ensemble`` and ``distilled`` rungs where ``levers`` ask for them: k seeds of the
+    start per ensemble run (``member_runs``; their probabilities kept, their weights saved),
+    the mean of their probabilities, and one student of the start's size taught by the
+    members of ensemble run ``runs[0]`` on every fold (``distillation_data`` on ``data``).
+    Returns ``(rungs, costs)``; the ensemble costs k times the start, the student as much."""
+    rungs, costs = [], {}
+    if "ensemble" not in levers and "distilled" not in levers:
+        return rungs, costs
+    s, k = settings, int(settings["ensemble_k"])
+    members = train_rungs([[member_spec(x) for x in starts]], load, folds,
+                          sorted({m for r in runs for m in member_runs(r, k)}), runs_dir, n_jobs, save_weights=True,
+                          desc=f"{family} ensemble members")[0]
+    if "ensemble" in levers:
+        rungs.append(Rung(family, "ensemble", ensemble_records(members, runs, k, f"{starts[0].model.label()} x{k}"),
+                          k=k))
+        costs[(family, "ensemble")] = {"parameters": k * start_cost["parameters"],
+                                       "model ms": k * start_cost["model ms"], "feature ms": start_cost["feature ms"]}
+    if "distilled" in levers:
+        name, taught = distillation_data(starts, data, folds, runs_dir, runs[0], k, float(s["distill_T"]))
+        students = [replace(x, train=replace(x.train, teacher=name, distill_alpha=float(s["distill_alpha"]),
+                                             distill_T=float(s["distill_T"]))) for x in starts]
+        recs = train_rungs([students], lambda fs: taught, folds, runs, runs_dir, n_jobs, desc=f"{family} distilled")[0]
+        rungs.append(Rung(family, "distilled", recs, students[0]))
+        costs[(family, "distilled")] = dict(start_cost)
+    return rungs, costs
+
+
 # ---------------------------------------------------------------- nested choice of the recipe
 
 def allowed_validation_folds(folds, outer: int) -> list[int]:
