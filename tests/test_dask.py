@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from distributed import Client
 
 from conftest import REPO
 from ser_utils.data.folds import make_fold
@@ -54,8 +55,6 @@ def _kill(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """``{"address", "client", "workers": {name: Popen}}``; every process is killed at the end."""
-    from distributed import Client
-
     folder = tmp_path_factory.mktemp("dask")
     file = folder / "scheduler.json"
     procs = [_start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",

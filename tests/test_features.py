@@ -1,3 +1,4 @@
+import librosa
 import numpy as np
 import pytest
 import soundfile as sf
@@ -24,8 +25,6 @@ def test_shape_dtype_and_determinism(index, tmp_path):
 
 
 def test_equals_separate_librosa_calls(index):
-    import librosa
-
     y, sr = sf.read(index["path"][0], dtype="float32")
     mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=34, n_fft=4096, hop_length=2048)
     chroma = librosa.feature.chroma_stft(y=y, sr=sr, n_chroma=12, n_fft=4096, hop_length=2048)
@@ -94,8 +93,6 @@ def test_pad_returns_lengths_and_zero_padding():
 def test_fast_tuning_equals_librosa(index, sr):
     """``pitched`` + ``tuning_of`` (piptrack on its band only) give librosa's numbers
     exactly: the same pitched bins and the same tuning estimate."""
-    import librosa
-
     for path in index["path"][:60:7]:
         y, rate = sf.read(path, dtype="float32")
         y = librosa.resample(y, orig_sr=rate, target_sr=sr)

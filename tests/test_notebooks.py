@@ -15,6 +15,11 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 from conftest import REPO
 from ser_utils import pipeline
+from ser_utils.data import corpora
+from ser_utils.data.labelmap import label_map
+from ser_utils.data.study_data import resolve
+from ser_utils.inference import checkpoint
+from ser_utils.inference.evaluate import evaluate
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -180,8 +185,6 @@ def test_smoke_figures_and_tables_match_the_records(smoke_run):
 def test_tuning_checkpoint_and_storage(smoke_run):
     """Notebook 04 leaves its SQLite study; notebook 03 a loadable checkpoint of its clean
     ResLSTM-SA-h64, trained with the profile's tuned setting (smoke: made up for ResLSTM-SA)."""
-    from ser_utils.inference import checkpoint
-
     assert (smoke_run / "optuna.db").stat().st_size > 0
     ckpt = checkpoint.load(smoke_run / "models" / "reslstm_sa_h64_clean.pt")
     assert ckpt["labels"][0] == "neutral" and len(ckpt["labels"]) == 8
@@ -261,11 +264,6 @@ def test_smoke_01_plays_one_utterance_per_emotion(smoke_run):
 def test_smoke_cross_corpus_matches_its_predictions(smoke_run):
     """Notebook 08's UARs recomputed by scikit-learn from the checkpoint's predictions on
     the second corpus (an independent evaluation of the same files)."""
-    from ser_utils.data import corpora
-    from ser_utils.data.labelmap import label_map
-    from ser_utils.inference.evaluate import evaluate
-    from ser_utils.data.study_data import resolve
-
     table = pd.read_csv(smoke_run / "tables" / "cross_corpus.csv")
     assert list(table["trained on"]) == ["ravdess", "emodb"] and list(table["tested on"]) == ["emodb", "ravdess"]
     reader, root = resolve("synthetic-emodb")

@@ -18,6 +18,7 @@ from optuna.trial import TrialState
 from sklearn.metrics import balanced_accuracy_score
 
 from ser_utils.data.study_data import study_folds
+from ser_utils.reporting import tuning_tables
 from ser_utils.training import RunRecord, record_path, tuning
 
 pytestmark = pytest.mark.filterwarnings("ignore:Heartbeat of storage")
@@ -251,8 +252,6 @@ def test_min_complete_keeps_a_study_going_past_pruned_trials():
 def test_repeated_parameters_names_the_sets_two_studies_share():
     """``tuning_tables.repeated_parameters`` on two studies where one set was enqueued in
     both: exactly that set, with both trials; sets drawn by one study only are not listed."""
-    from ser_utils.reporting import tuning_tables
-
     frames = {}
     for name, other in (("a", 0.3), ("b", 0.7)):
         study = optuna.create_study(study_name=name, sampler=optuna.samplers.RandomSampler(seed=1 if name == "a" else 2))
@@ -271,8 +270,6 @@ def test_studies_of_one_space_draw_different_starts(tmp_path):
     """Two studies over one space (two models, as notebook 04 runs them) get different
     random starts: each trial's seed holds its study's name. With one sampler seed for
     every study (the scheme of the committed quick studies) the starts were the same."""
-    from ser_utils.reporting import tuning_tables
-
     frames = {}
     for model in ("lstm_sa", "reslstm_sa"):
         plan = tuning.Plan(model, 32, startup_trials=4)

@@ -15,7 +15,20 @@ choice), and notebooks 03 and 06 train with it: a setting chosen for one hidden 
 
 from __future__ import annotations
 
-from ser_utils.training import nested
+from dataclasses import replace
+from pathlib import Path
+
+import optuna
+import pandas as pd
+import yaml
+
+from ser_utils.data.folds import REFERENCE_FOLDS
+from ser_utils.models import ModelConfig
+from ser_utils.paths import project_dir, results_dir
+from ser_utils.training import nested, tuning
+from ser_utils.training.cv import pooled_uar
+from ser_utils.training.loop import Spec, TrainConfig
+from ser_utils.training.records import RunRecord, record_path
 
 HYPERPARAMETERS = ("lr", "weight_decay", "dropout", "T_0", "batch_size")
 
@@ -23,8 +36,6 @@ HYPERPARAMETERS = ("lr", "weight_decay", "dropout", "T_0", "batch_size")
 def study_prefix(model: str, space: str, epochs: int, pruner: str = "median", sampler_seed: int = 0,
                  protocol: str = "clean", feature_set: str = "mfcc+chroma") -> str:
     """A study's name without its data fingerprint (``tuning.Plan.study_name``)."""
-    from ser_utils.training import tuning
-
     name, hidden = tuning.parse_model(model)
     plan = tuning.Plan(name, hidden, space=space, protocol=protocol, epochs=epochs, pruner=pruner,
                        sampler_seed=sampler_seed, feature_set=feature_set)
@@ -40,8 +51,6 @@ def chosen(storage: str, studies, epochs: int, pruner: str = "median", sampler_s
     """``{family: {lr, weight_decay, dropout, T_0, batch_size, source}}`` over the
     studies ``[[model-hH, space], ...]`` found in ``storage`` (an Optuna URL); a family
     whose studies hold no complete trial is left out."""
-    import optuna
-
     names = {s.study_name: s for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
     best: dict = {}
     for model, space in studies:
@@ -65,9 +74,6 @@ def chosen(storage: str, studies, epochs: int, pruner: str = "median", sampler_s
 
 def _profile_studies(profile: str):
     """(storage URL, 07 section) of ``profile``, or None when it has no studies or database."""
-    import yaml
-
-    from ser_utils.paths import project_dir, results_dir
 
     db = results_dir() / profile / "optuna.db"
     if not db.exists():
@@ -82,8 +88,6 @@ def _profile_studies(profile: str):
 def nested_from_profile(profile: str = "full") -> dict:
     """The ``nested`` block: ``{family: [setting per test fold]}`` (``nested_chosen`` over
     ``profile``'s 100-epoch studies, the reference folds), each setting with its source."""
-    from ser_utils.data.folds import REFERENCE_FOLDS
-
     found = _profile_studies(profile)
     if found is None:
         return {}
@@ -109,9 +113,6 @@ def from_profile(profile: str = "full") -> dict:
     """``chosen`` for the studies of ``profile``'s notebook-07 section
     (``profiles/<profile>.yaml``), read from ``results/<profile>/optuna.db`` (``{}`` when
     there is none)."""
-    import yaml
-
-    from ser_utils.paths import project_dir, results_dir
 
     db = results_dir() / profile / "optuna.db"
     if not db.exists():
@@ -126,16 +127,11 @@ def from_profile(profile: str = "full") -> dict:
 
 def to_yaml(setting: dict) -> str:
     """The ``tuned`` block as the profile writes it (full float precision)."""
-    import yaml
-
     return yaml.safe_dump({"tuned": setting}, sort_keys=False, width=200)
 
 
 def study_defaults() -> dict:
     """The study's default hyperparameters (``TrainConfig`` and ``ModelConfig`` defaults)."""
-    from ser_utils.models import ModelConfig
-    from ser_utils.training.loop import TrainConfig
-
     t, m = TrainConfig(), ModelConfig("lstm_sa")
     return {"lr": t.lr, "weight_decay": t.weight_decay, "dropout": m.dropout, "T_0": t.T_0, "batch_size": t.batch_size}
 
@@ -143,10 +139,6 @@ def study_defaults() -> dict:
 def defaults_spec(winner):
     """The winner's model and epochs with the study's default hyperparameters
     (``ModelConfig`` and ``TrainConfig`` defaults), clean protocol, distinct seeds."""
-    from dataclasses import replace
-
-    from ser_utils.models import ModelConfig
-    from ser_utils.training.loop import TrainConfig
 
     spec = winner.spec
     return replace(spec, model=ModelConfig(spec.model.name, hidden=spec.model.hidden),
@@ -166,9 +158,6 @@ def spec(name: str, hidden: int, setting: dict, defaults: dict | None, epochs: i
     where it has none): distinct seeds under the clean protocol, the authors' reseeding
     under the paper protocol. Notebooks 03 and 06 build their seed-000 models with it, so
     06 reuses 03's records."""
-    from ser_utils.models import ModelConfig
-    from ser_utils.training.loop import Spec, TrainConfig
-
     v = train_kwargs(setting, name, defaults)
     train = TrainConfig(lr=v["lr"], weight_decay=v["weight_decay"], batch_size=v["batch_size"], T_0=v["T_0"],
                         epochs=epochs)
@@ -187,8 +176,6 @@ def candidates(storage: str, studies, epochs: int, pruner: str = "median", sampl
     """``{family: [nested.Candidate]}``: every complete trial of the family's studies with
     its per-fold validation UAR (params carry ``space``, ``study`` and the trial's run-record
     ``key``); ``order`` follows the studies as listed, then the trial number."""
-    import optuna
-
     names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
     out: dict = {}
     order = 0
@@ -233,12 +220,7 @@ def nested_effect(storage: str, studies, epochs: int, folds, runs_dir, pruner: s
     """Nested against global choice on the studies' own trials (run 0, the trial itself;
     nothing trained): per family, the pooled test UAR of the global winner, and of the
     predictions each test fold gets from its own nested choice; the per-fold choices."""
-    from pathlib import Path
 
-    import pandas as pd
-
-    from ser_utils.training.cv import pooled_uar
-    from ser_utils.training.records import RunRecord, record_path
 
     rows = []
     for family, cands in candidates(storage, studies, epochs, pruner, sampler_seed).items():

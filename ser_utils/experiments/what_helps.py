@@ -33,19 +33,27 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import librosa
 import numpy as np
 import pandas as pd
 import torch
+from joblib import delayed
 
-from ser_utils.data.dataset import feature_dim, variant_names, with_variants
-from ser_utils.data.features import FeatureConfig
+from ser_utils import literature
+from ser_utils.data.dataset import EGEMAPS, LOGMEL40, feature_dim, variant_names, with_variants
+from ser_utils.data.features import LOGMEL, FeatureConfig, extract, pad
+from ser_utils.data.opensmile_features import functionals_of
 from ser_utils.experiments import tuned as tuned_setting
-from ser_utils.models import build_model, cost, count_parameters
+from ser_utils.inference.checkpoint import load_run
+from ser_utils.models import ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import metrics
+from ser_utils.training.augment import ensemble
 from ser_utils.training.baselines import BaselineRecord
-from ser_utils.training.cv import _write_spec, cross_validate_many
-from ser_utils.training.loop import Spec, experiment_key, for_data, run_job
+from ser_utils.training.cv import _write_spec, cross_validate_many, pooled_uar, pooled_wa
+from ser_utils.training.loop import Spec, experiment_key, run_job
+from ser_utils.training.nested import voters
 from ser_utils.training.records import Predictions, read_record, record_path
+from ser_utils.workers import in_worker, pool, useful
 
 LEVERS = ("speed", "specaugment", "noise", "egemaps", "mfcc+egemaps", "logmel+deltas", "speaker_norm",
           "label_smoothing", "mixup", "ensemble", "distilled", "capacity")
@@ -182,9 +190,6 @@ def train_rungs(rungs, load, folds, runs, runs_dir, n_jobs=None, save_weights=Fa
 def train_folds(jobs, load, folds, runs_dir, n_jobs=None) -> dict:
     """Train ``jobs`` — ``(spec, run, fold)`` — that are not a whole cross-validation (a
     recipe chosen per fold); finished records reused. Returns ``{(spec, run, fold): record}``."""
-    from joblib import delayed
-
-    from ser_utils.workers import in_worker, pool, useful
 
     todo, out = [], {}
     for spec, run, fold in jobs:
@@ -220,8 +225,6 @@ def member_spec(start: Spec) -> Spec:
 def ensemble_records(members, runs, k: int, label: str) -> list[BaselineRecord]:
     """One record per (ensemble run, fold): the test prediction is the argmax of the mean of
     its k members' probabilities (``augment.ensemble``); parameters and train time k times."""
-    from ser_utils.training.augment import ensemble
-
     by = {(r.run, r.fold): r for r in members}
     out = []
     for run in runs:
@@ -245,9 +248,6 @@ def teacher_targets(member_paths, data, T: float) -> np.ndarray:
     """The mean over the members' checkpoints (``run_job(save_weights=True)``) of their
     probabilities at temperature ``T`` on every utterance of ``data`` (each with its own
     normalisation): ``(utterances, classes)``."""
-    from ser_utils.data.features import pad
-    from ser_utils.inference.checkpoint import load_run
-
     total = None
     for path in member_paths:
         model, mean, std = load_run(path)
@@ -338,8 +338,6 @@ def allowed_validation_folds(folds, outer: int) -> list[int]:
     """The folds whose validation speakers are all outside test fold ``outer``: only they
     may steer a choice made for it (``training.nested.voters``; with the reference folds a
     fold's validation speakers are another fold's test speakers)."""
-    from ser_utils.training.nested import voters
-
     return [g for g in voters(folds)[outer] if len(folds[g].validation)]
 
 
@@ -413,10 +411,6 @@ def model_ms(spec: Spec, feats: np.ndarray, repeats: int = 30) -> tuple[int, flo
 
 def feature_ms(samples, sr, feature_set: str, repeats: int = 5) -> float:
     """CPU ms (one thread, median) to compute ``feature_set`` from one utterance's samples."""
-    from ser_utils.data.dataset import EGEMAPS, LOGMEL40
-    from ser_utils.data.features import extract
-
-    import librosa
 
     def compute():
         if feature_set == "egemaps":
@@ -434,8 +428,6 @@ def feature_ms(samples, sr, feature_set: str, repeats: int = 5) -> float:
 
 def baseline_ms(samples, sr, which: str, model, repeats: int = 5) -> float:
     """CPU ms of an openSMILE baseline end to end: functionals plus the SVM's prediction."""
-    from ser_utils.data.opensmile_features import functionals_of
-
     return cost.time_call(lambda: model.predict(functionals_of(samples, sr, which)[None]), repeats=repeats)
 
 
@@ -456,8 +448,6 @@ def table(rungs: list[Rung], actor_of: dict, costs: dict) -> pd.DataFrame:
     the paired test against the family's start (speakers as the unit), parameters, CPU ms
     (model; end to end with the features) and train minutes. ``costs[(family, lever)]``:
     ``{"parameters", "model ms", "feature ms"}``."""
-    from ser_utils.training.cv import pooled_uar, pooled_wa
-
     starts = {r.family: r for r in rungs if r.lever == "start"}
     rows = []
     for i, r in enumerate(rungs):
@@ -493,8 +483,6 @@ def goal(row, max_parameters: int = 110_000, max_model_ms: float = 2.0, target: 
 
 def label_config(label: str):
     """``LSTM-SA-h64`` / ``ResLSTM-SA-h128`` -> its ``ModelConfig`` (None for other labels)."""
-    from ser_utils.models import ModelConfig
-
     name, _, hidden = label.rpartition("-h")
     family = {"LSTM-SA": "lstm_sa", "ResLSTM-SA": "reslstm_sa"}.get(name)
     return ModelConfig(family, hidden=int(hidden)) if family and hidden.isdigit() else None
@@ -507,9 +495,6 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
     input's extraction) and the published points, labelled *reported*: the slides' UARs at
     the cost measured for the same architecture, wav2vec 2.0's reported accuracy at 06's
     measured cost (random weights)."""
-    from ser_utils import literature
-    from ser_utils.data.features import LOGMEL, extract
-
     tables = Path(out_dir) / "tables"
     mfcc = feature_ms(samples, sr, "mfcc+chroma", repeats=3)
     rows = [{"model": f"{r['family']} {r['lever']}", "source": "09", "kind": "measured", "uar": r["uar_mean"],

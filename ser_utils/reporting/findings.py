@@ -18,9 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown, display
 
-from ser_utils.training.metrics import VERDICT, verdict as verdict_of, wilson_interval
-
+from ser_utils import literature
+from ser_utils.training.baselines import LOGREG, MAJORITY, STANDARD
+from ser_utils.training.metrics import VERDICT, paired_test, wilson_interval
+from ser_utils.training.metrics import verdict as verdict_of
 
 ALPHA = 0.05
 # notebook 07's rungs where no test speaker steers anything (rung 1 and those built on it use
@@ -482,8 +485,6 @@ def findings_03(out_dir) -> list[Finding]:
             "tables/sa_models_table"))
         base = table[table["kind"] == "baseline"].set_index("model")
         if len(base):
-            from ser_utils.training.baselines import LOGREG, MAJORITY, STANDARD
-
             lr = base.loc[LOGREG]
             text = (f"The [[baseline]]s on the same folds: majority class UAR {num(base.loc[MAJORITY, 'uar_mean'])} "
                     f"(WA {num(base.loc[MAJORITY, 'wa_mean'])}); logistic regression on utterance statistics UAR "
@@ -579,8 +580,6 @@ def validation_choice(evaluation: pd.DataFrame, studies: pd.DataFrame) -> pd.Dat
 
 
 def findings_04(out_dir) -> list[Finding]:
-    from ser_utils.training.metrics import paired_test
-
     out = []
     table = _load(out_dir, "tuning_seed000_table")
     studies = _load(out_dir, "tuning_studies")
@@ -617,8 +616,6 @@ def findings_04(out_dir) -> list[Finding]:
                 "tables/tuning_seed000_table"))
         ev = _load(out_dir, "tuning_winners_evaluation")
         if ev is not None and studies is not None:
-            from ser_utils import literature
-
             chosen = validation_choice(ev, studies)
             spaces = ev.groupby("model")["space"].nunique()
             several = chosen[chosen["model"].map(spaces) > 1]
@@ -1108,13 +1105,9 @@ BY_NOTEBOOK = {"01": findings_01, "02": findings_02, "03": findings_03, "04": fi
 
 def show(notebook: str, out_dir) -> None:
     """Display a notebook's findings (``notebook``: ``"03"``) as Markdown."""
-    from IPython.display import Markdown, display
-
     display(Markdown(markdown(BY_NOTEBOOK[notebook](out_dir), out_dir)))
 
 
 def show_exercises(text: str, out_dir) -> None:
     """Display a notebook's exercises with their ``[[term]]`` glossary links resolved."""
-    from IPython.display import Markdown, display
-
     display(Markdown(link_terms(text, out_dir)))

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from ser_utils import literature
-from ser_utils.reporting.study import fmt_mean_std, summary_row
-from ser_utils.training import tuning
-
+from ser_utils.models import ModelConfig
+from ser_utils.reporting.study import fmt_mean_std, paired, summary_row
+from ser_utils.training import TrainConfig, metrics, tuning
 
 # trials_frame's columns that are not the trial's parameters
 TRIAL_COLUMNS = ("number", "state", "val_uar", "test_uar", "folds_run", "train_seconds", "key")
@@ -104,9 +104,6 @@ def defaults_outside(space: str) -> str:
     searched ``space`` (``tuning.SPACES``), in words (``lr 0.001 outside [3e-05, 0.0002]``;
     empty when every default could have been drawn). A search cannot find a default it
     could never draw."""
-    from ser_utils.models import ModelConfig
-    from ser_utils.training import TrainConfig
-
     if space not in tuning.SPACES:
         return ""
     train, model = TrainConfig(), ModelConfig("lstm_sa")
@@ -135,9 +132,6 @@ def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
     the defaults' mean best validation UAR over the same fresh folds — beside the
     winner's in the trial that chose it (the best of the study's trials, so an optimistic
     figure)."""
-    from ser_utils.reporting.study import paired
-    from ser_utils.training import metrics
-
     rows, comparisons = [], []
     for w, wr, dr in zip(winner_list, winner_records, default_records):
         c = paired(wr, dr)
@@ -199,7 +193,7 @@ def val_vs_test(done: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     UAR: pooled over every complete trial (it then also counts the studies' different
     levels), and within each study, where it does not (NaN below 3 trials or when either
     UAR is constant). Returns ``(pooled, by_study)``."""
-    from scipy.stats import spearmanr
+    from scipy.stats import spearmanr  # noqa: PLC0415 - heavy: scipy, one use
 
     rho, p = spearmanr(done.val_uar, done.test_uar)
     pooled = pd.DataFrame([{"complete_trials": len(done), "spearman_rho": rho, "p": p}])
