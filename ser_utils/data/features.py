@@ -151,12 +151,22 @@ def _pitch_band(sr: int, n_fft: int) -> tuple[int, int]:
     return int(inside[0]), int(inside[-1]) + 1
 
 
+def _parabolic_shift(band: np.ndarray) -> np.ndarray:
+    """Where the parabola through each bin of ``band`` (axis 0) and its two neighbours
+    peaks, as an offset from the bin (0 at the edges and where it would move more than a
+    bin): librosa's ``piptrack`` interpolation, which librosa keeps private
+    (``librosa.core.pitch._parabolic_interpolation``). Calling it keeps ``pitched`` equal
+    to ``piptrack`` to the bit; tests/test_features.py fails if librosa moves or changes it."""
+    from librosa.core.pitch import _parabolic_interpolation  # noqa: PLC0415 - heavy: librosa.core (numba, scipy), one use
+
+    return _parabolic_interpolation(band, axis=0)
+
+
 def pitched(power: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """The pitches and magnitudes ``librosa.piptrack(S=power)`` finds (its nonzero
     entries, in any order), computed on its frequency band only instead of every
     bin: the same numbers, about 4x faster. Frame-local, so it can be computed
     chunk by chunk."""
-    from librosa.core.pitch import _parabolic_interpolation  # noqa: PLC0415 - heavy: librosa.core (numba, scipy)
     from librosa.util import localmax  # noqa: PLC0415 - heavy: librosa.util loads librosa.core (numba, scipy)
 
     n_fft = 2 * (power.shape[0] - 1)
@@ -166,7 +176,7 @@ def pitched(power: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
     band = power[lo - 1:hi + 1]   # one bin either side: the stencils' neighbours
     ref = PIPTRACK["threshold"] * power.max(axis=0)
     peaks = localmax(band * (band > ref), axis=0)[1:-1]
-    shift = _parabolic_interpolation(band, axis=0)[1:-1]
+    shift = _parabolic_shift(band)[1:-1]
     dskew = 0.5 * np.gradient(band, axis=0)[1:-1] * shift
     rows, cols = np.nonzero(peaks)
     pitch = ((rows + lo + shift[rows, cols]) * float(sr) / n_fft).astype(power.dtype)

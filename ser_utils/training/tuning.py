@@ -200,6 +200,29 @@ def trial_seed(study_name: str, number: int) -> int:
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
+def _reseed(sampler, seed: int) -> None:
+    """Reseed a TPE ``sampler`` and its random-start sampler with ``seed``, as their
+    constructors seed them. Optuna has no public way to do this (``reseed_rng`` draws a
+    fresh random seed), so this is the one place that sets their private ``_rng`` to
+    optuna's private ``LazyRandomState``; tests/test_tuning.py fails if optuna changes either."""
+    sampler._rng = LazyRandomState(seed)
+    sampler._random_sampler._rng = LazyRandomState(seed)
+
+
+def _trial_id(storage, study, trial) -> int:
+    """``trial``'s id in ``storage``, through the public storage API (``Trial._trial_id`` is private)."""
+    return storage.get_trial_id_from_study_id_trial_number(storage.get_study_id_from_name(study.study_name),
+                                                           trial.number)
+
+
+def _heartbeat(storage, trial_id: int):
+    """A context manager that records ``trial_id``'s heartbeat in ``storage`` from a thread
+    while a trial runs (nothing when the storage keeps no heartbeat). ``Study.optimize``
+    starts it; optuna keeps it private (``optuna.storages._heartbeat``) and we run ask/tell
+    ourselves, so this is the one place that borrows it; tests/test_tuning.py fails if it goes."""
+    return get_heartbeat_thread(trial_id, storage)
+
+
 def make_sampler(plan: Plan, worker: int = 0):
     """TPE with Optuna 5's defaults (multivariate, constant liar), reseeded for each
     trial from the study's name and the trial's number (``trial_seed``): trial
@@ -208,8 +231,7 @@ def make_sampler(plan: Plan, worker: int = 0):
     class TrialSeededTPE(optuna.samplers.TPESampler):
         def before_trial(self, study, trial):
             seed = trial_seed(study.study_name, trial.number)
-            self._rng = LazyRandomState(seed)
-            self._random_sampler._rng = LazyRandomState(seed)
+            _reseed(self, seed)
             super().before_trial(study, trial)
 
     return TrialSeededTPE(seed=plan.sampler_seed, n_startup_trials=plan.startup_trials, multivariate=True,
@@ -304,7 +326,8 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
                 study.tell(trial, state=TrialState.FAIL)
                 continue
             trial.set_user_attr("worker", me)
-            with get_heartbeat_thread(trial._trial_id, storage):
+            trial_id = _trial_id(storage, study, trial)
+            with _heartbeat(storage, trial_id):
                 try:
                     value = objective(trial, plan, data, folds, Path(runs_dir), job or run_job)
                 except optuna.TrialPruned:
@@ -312,7 +335,7 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
                 except KeyboardInterrupt:
                     study.tell(trial, state=TrialState.FAIL)
                     if retry is not None:
-                        retry(study, storage.get_trial(trial._trial_id))
+                        retry(study, storage.get_trial(trial_id))
                     raise
                 except BaseException:
                     study.tell(trial, state=TrialState.FAIL)
