@@ -730,3 +730,20 @@ def test_val_vs_test_pooled_and_within_each_study():
     assert pooled["spearman_rho"].iloc[0] == pytest.approx(0.8) and pooled["complete_trials"].iloc[0] == 5
     assert by_study["spearman_rho"].iloc[0] == pytest.approx(0.5)   # A: ranks 1,2,3 against 2,1,3: 1 - 6*2/24
     assert np.isnan(by_study["spearman_rho"].iloc[1]) and by_study["complete_trials"].tolist() == [3, 2]
+
+
+def test_findings_05_averages_runs_within_a_fold_before_the_spread(tmp_path):
+    """Two runs per fold: the unit is the fold. Fold means 0.45, 0.50, 0.40 (runs 0.44/0.46, 0.49/0.51,
+    0.39/0.41): mean 0.45, std 0.05 over 3 folds, not the std over 6 (run, fold) rows (0.0424)."""
+    rows = []
+    for fold, uars in enumerate([(0.44, 0.46), (0.49, 0.51), (0.39, 0.41)]):
+        for run, e in enumerate(uars, start=1):
+            rows.append({"run": run, "fold": fold, "representation": "ResLSTM-SA-h64 embedding",
+                         "kNN emotion UAR (held-out speakers)": e, "kNN gender UAR (held-out speakers)": 0.8,
+                         "silhouette by emotion (test speakers)": 0.01 * fold})
+        rows.append({"run": 0, "fold": fold, "representation": "raw features (mean over frames)",
+                     "kNN emotion UAR (held-out speakers)": 0.3, "kNN gender UAR (held-out speakers)": 0.9,
+                     "silhouette by emotion (test speakers)": -0.06})
+    write(tmp_path, "embedding_separability_by_fold", rows)
+    text = findings.findings_05(tmp_path)[0].text
+    assert "0.450 ± 0.050 from the learned embedding (mean ± std over 3 folds, each fold's 2 runs averaged first)" in text

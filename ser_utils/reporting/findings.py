@@ -698,10 +698,13 @@ def findings_05(out_dir) -> list[Finding]:
     tests = _load(out_dir, "embedding_paired_tests")
     if folds is not None:
         col = "kNN emotion UAR (held-out speakers)"
-        emb = folds[folds["representation"].str.contains("embedding")].sort_values("fold")
-        raw = folds[folds["representation"].str.startswith("raw")].sort_values("fold")
-        runs = emb["run"].nunique() if "run" in emb else 1
-        over = (f"mean ± std over {len(emb)} trained models ({runs} runs × their folds)" if runs > 1 else
+        embedded = folds["representation"].str.contains("embedding")
+        runs = folds.loc[embedded, "run"].nunique() if "run" in folds else 1
+        # the unit is the fold (its test speakers): a fold's runs are averaged first, never counted as units
+        by_fold = folds.groupby(["representation", "fold"], sort=False).mean(numeric_only=True).reset_index()
+        emb = by_fold[by_fold["representation"].str.contains("embedding")].sort_values("fold")
+        raw = by_fold[by_fold["representation"].str.startswith("raw")].sort_values("fold")
+        over = (f"mean ± std over {len(emb)} folds, each fold's {runs} runs averaged first" if runs > 1 else
                 f"mean ± std over {len(emb)} folds")
         text = (f"[[kNN]] emotion UAR on held-out speakers: {pm(emb[col].mean(), emb[col].std(ddof=1))} from the "
                 f"learned embedding ({over}) against {pm(raw[col].mean(), raw[col].std(ddof=1))} from raw feature "
