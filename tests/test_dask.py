@@ -138,6 +138,19 @@ def test_scheduler_from_the_environment(monkeypatch):
     assert farm.scheduler_address() is None
 
 
+def _train_in_background(address, todo, data, runs_dir, result: dict) -> threading.Thread:
+    """``farm.train`` in a started thread: ``result["written"]``, or ``result["error"]``."""
+    def train():
+        try:
+            result["written"] = farm.train(address, todo, data, FOLDS, runs_dir)
+        except BaseException as exc:  # reported by the test
+            result["error"] = exc
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    return thread
+
+
 def test_dataset_lost_mid_run_jobs_are_sent_again(cluster, learn_data, tmp_path):
     """The dataset's last replica lost while jobs need it (a worker holding the only copy
     died; here it is released by force): the scheduler cancels those jobs, the farm scatters
@@ -149,15 +162,7 @@ def test_dataset_lost_mid_run_jobs_are_sent_again(cluster, learn_data, tmp_path)
     client = farm.connect(cluster["address"])  # the farm's own client (one per process)
     lost = farm._data_future(client, cluster["address"], learn_data)
     result = {}
-
-    def train():
-        try:
-            result["written"] = farm.train(cluster["address"], todo, learn_data, FOLDS, tmp_path)
-        except BaseException as exc:  # reported below
-            result["error"] = exc
-
-    thread = threading.Thread(target=train)
-    thread.start()
+    thread = _train_in_background(cluster["address"], todo, learn_data, tmp_path, result)
     try:
         deadline = time.monotonic() + 60
         while thread.is_alive() and time.monotonic() < deadline and not any(client.processing().values()):
@@ -192,15 +197,7 @@ def test_worker_killed_mid_job_loses_and_duplicates_nothing(cluster, learn_data,
     client, victim = cluster["client"], cluster["workers"]["w1"]
     address_of = {info["name"]: addr for addr, info in client.scheduler_info()["workers"].items()}
     result, killed = {}, []
-
-    def train():
-        try:
-            result["written"] = farm.train(cluster["address"], todo, learn_data, FOLDS, tmp_path)
-        except BaseException as exc:  # reported below
-            result["error"] = exc
-
-    thread = threading.Thread(target=train)
-    thread.start()
+    thread = _train_in_background(cluster["address"], todo, learn_data, tmp_path, result)
     try:
         deadline = time.monotonic() + 120
         started = None

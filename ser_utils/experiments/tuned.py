@@ -46,24 +46,29 @@ class _NoData:
     fingerprint = ""
 
 
+def complete_trials(storage: str, studies, epochs: int, pruner: str = "median", sampler_seed: int = 0):
+    """Every complete trial of the studies ``[[model-hH, space], ...]`` found in ``storage``,
+    as ``(family, model, space, trial)``: the studies in the order listed (each model and
+    space's studies by name), then the trial number."""
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+    for model, space in studies:
+        prefix = study_prefix(model, space, epochs, pruner, sampler_seed) + "-"
+        for name in sorted(n for n in names if n.startswith(prefix)):
+            for t in optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False):
+                if t.state.name == "COMPLETE":
+                    yield model.partition("-h")[0], model, space, t
+
+
 def chosen(storage: str, studies, epochs: int, pruner: str = "median", sampler_seed: int = 0,
            source: str = "results/full/optuna.db") -> dict:
     """``{family: {lr, weight_decay, dropout, T_0, batch_size, source}}`` over the
     studies ``[[model-hH, space], ...]`` found in ``storage`` (an Optuna URL); a family
     whose studies hold no complete trial is left out."""
-    names = {s.study_name: s for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
     best: dict = {}
-    for model, space in studies:
-        prefix = study_prefix(model, space, epochs, pruner, sampler_seed) + "-"
-        for name in sorted(n for n in names if n.startswith(prefix)):
-            study = optuna.load_study(study_name=name, storage=storage)
-            for t in study.get_trials(deepcopy=False):
-                if t.state.name != "COMPLETE":
-                    continue
-                family = model.partition("-h")[0]
-                here = best.get(family)
-                if here is None or t.value > here[0]:
-                    best[family] = (t.value, model, space, t)
+    for family, model, space, t in complete_trials(storage, studies, epochs, pruner, sampler_seed):
+        here = best.get(family)
+        if here is None or t.value > here[0]:
+            best[family] = (t.value, model, space, t)
     out = {}
     for family, (value, model, space, t) in sorted(best.items()):
         out[family] = {k: t.params[k] for k in HYPERPARAMETERS}
@@ -176,22 +181,12 @@ def candidates(storage: str, studies, epochs: int, pruner: str = "median", sampl
     """``{family: [nested.Candidate]}``: every complete trial of the family's studies with
     its per-fold validation UAR (params carry ``space``, ``study`` and the trial's run-record
     ``key``); ``order`` follows the studies as listed, then the trial number."""
-    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
     out: dict = {}
-    order = 0
-    for model, space in studies:
-        prefix = study_prefix(model, space, epochs, pruner, sampler_seed) + "-"
-        for name in sorted(n for n in names if n.startswith(prefix)):
-            study = optuna.load_study(study_name=name, storage=storage)
-            for t in study.get_trials(deepcopy=False):
-                if t.state.name != "COMPLETE":
-                    continue
-                family = model.partition("-h")[0]
-                params = {**{k: t.params[k] for k in HYPERPARAMETERS}, "model": model, "space": space,
-                          "trial": t.number, "key": t.user_attrs.get("key"), "test_uar": t.user_attrs.get("test_uar")}
-                out.setdefault(family, []).append(nested.Candidate(f"{model} {space} #{t.number}", params,
-                                                                   tuple(t.user_attrs["fold_val_uar"]), order))
-                order += 1
+    for order, (family, model, space, t) in enumerate(complete_trials(storage, studies, epochs, pruner, sampler_seed)):
+        params = {**{k: t.params[k] for k in HYPERPARAMETERS}, "model": model, "space": space,
+                  "trial": t.number, "key": t.user_attrs.get("key"), "test_uar": t.user_attrs.get("test_uar")}
+        out.setdefault(family, []).append(nested.Candidate(f"{model} {space} #{t.number}", params,
+                                                           tuple(t.user_attrs["fold_val_uar"]), order))
     return out
 
 
