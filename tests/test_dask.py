@@ -102,10 +102,10 @@ def test_cluster_records_equal_a_local_runs_bit_for_bit(cluster, learn_data, tmp
             assert all(torch.equal(wa["state_dict"][k], wb["state_dict"][k]) for k in wb["state_dict"])
     assert sorted(p.name for p in (tmp_path / "remote" / key).iterdir()) == sorted(
         p.name for p in (tmp_path / "local" / key).iterdir())  # nothing else written: no temporary file left
-    # the dataset went to one worker with the scatter and from it to the other (broadcast), nothing more:
-    # no job moved data between the workers
+    # the dataset reached the workers with the scatter (broadcast: to each directly, or to one and from it to
+    # the other), nothing more: no job moved data between the workers
     fetched = cluster["client"].run(lambda dask_worker: dask_worker.state.transfer_incoming_count_total)
-    assert sorted(fetched.values()) == [0, 1], fetched
+    assert sorted(fetched.values()) in ([0, 0], [0, 1]), fetched
     # finished records are never sent again
     again = cross_validate(TINY, learn_data, FOLDS, runs=runs, runs_dir=tmp_path / "remote", progress=False,
                            scheduler=cluster["address"])

@@ -637,8 +637,11 @@ sys.exit(pipeline.main(["--profile", "smoke", "--out-dir", sys.argv[1], "--only"
 
 
 def test_ctrl_c_of_the_pipeline_is_one_line(tmp_path):
+    # SIGINT at its default, as in a terminal (a shell's background job inherits it ignored, and Python
+    # then installs no KeyboardInterrupt handler)
     proc = subprocess.Popen([PY, "-c", INTERRUPTED, str(tmp_path / "out")], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env())
+                            stderr=subprocess.PIPE, text=True, env=env(),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout.readline().strip() == "running"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
