@@ -24,7 +24,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data verify features synth reproduce cold-run tune fidelity tune-worker readme check-records numerics test bench-features bench-train bench-predict bench-stream sync lab clean
+.PHONY: help setup data verify features synth reproduce cold-run tune fidelity tune-worker readme check-records numerics lint test bench-features bench-train bench-predict bench-stream sync lab clean
 
 help:  ## list the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -77,7 +77,10 @@ check-records: $(STAMP)  ## replay 2 epochs of one run record per experiment of 
 numerics: $(STAMP)  ## the floating-point code paths in force, and which operations round differently per instruction set
 	$(PY) -m ser_utils numerics --probe
 
-test: $(STAMP)  ## run the test suite (synthetic corpus; real-corpus tests where RAVDESS is found)
+lint: $(STAMP)  ## ruff: import order, imports at module level, pycodestyle errors, pyflakes (pyproject.toml)
+	$(VENV)/bin/ruff check ser_utils tests
+
+test: $(STAMP) lint  ## make lint, then the test suite (synthetic corpus; real-corpus tests where RAVDESS is found)
 	$(PY) -m pytest
 
 bench-features: $(STAMP)  ## time feature extraction of the whole corpus, cold and cached

@@ -91,18 +91,17 @@ import warnings
 from pathlib import Path
 
 warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm.auto, which optuna imports, without ipywidgets
-import matplotlib.pyplot as plt
 import numpy as np
 import optuna
 import pandas as pd
 from IPython.display import display
-from scipy.stats import spearmanr
 
 from ser_utils import reporting
 from ser_utils.data import study_data
 from ser_utils.experiments import tuned as tuned_setting
 from ser_utils.paths import project_dir
 from ser_utils.reporting import plots, study, tuning_tables
+from ser_utils.reporting.source import show_source
 from ser_utils.training import cross_validate_many, tuning
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -205,28 +204,13 @@ for p in focus:
 # the rightmost one.
 
 # %%
-allt = pd.concat([tuning_tables.trials_frame(s).assign(model=p.label, space=p.space)
-                  for p, s in studies.items() if p.pruner == pruner])
-done = allt[allt.state == "complete"]
-fig, ax = plt.subplots(figsize=(5.5, 4.5))
-for sp, g in done.groupby("space"):
-    ax.scatter(g.val_uar, g.test_uar, s=14, label=sp)
-lim = [min(done.val_uar.min(), done.test_uar.min()), max(done.val_uar.max(), done.test_uar.max())]
-ax.plot(lim, lim, color="grey", lw=0.8)
-ax.set(xlabel="mean validation UAR over folds (objective; chance 0.125)",
-       ylabel="pooled test UAR (recorded; chance 0.125)")
-ax.legend(title="space")
-reporting.save_figure(fig, "tuning_val_vs_test", out_dir)
-rho, p_rho = spearmanr(done.val_uar, done.test_uar)
-val_vs_test = pd.DataFrame([{"complete_trials": len(done), "spearman_rho": rho, "p": p_rho}])
+done = tuning_tables.complete_trials(studies, pruner)
+reporting.save_figure(plots.val_vs_test(done), "tuning_val_vs_test", out_dir)
+show_source(tuning_tables.val_vs_test)
+val_vs_test, by_study = tuning_tables.val_vs_test(done)
 reporting.save_table(val_vs_test, "tuning_val_vs_test", out_dir)
-display(val_vs_test)
-# pooled over studies, ρ also counts the studies' different levels; within each study it does not
-by_study = pd.DataFrame([{"model": m, "space": sp, "complete_trials": len(g),
-                          **dict(zip(("spearman_rho", "p"), spearmanr(g.val_uar, g.test_uar) if len(g) >= 3
-                                     and g.val_uar.nunique() > 1 and g.test_uar.nunique() > 1 else (np.nan, np.nan)))}
-                         for (m, sp), g in done.groupby(["model", "space"], sort=False)])
 reporting.save_table(by_study, "tuning_val_vs_test_by_study", out_dir)
+display(val_vs_test)
 by_study
 
 # %% [markdown]

@@ -60,7 +60,6 @@ timing_repeats = 5
 n_jobs = None
 
 # %%
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -149,50 +148,22 @@ show_source(augment.spec_masks, augment.mixup, augment.distillation_loss, augmen
 # teacher: the members of ensemble run `runs[0]`).
 
 # %%
+show_source(W.lever_rungs, W.ensemble_rungs)
+
+# %%
 rungs, costs, specs_of = [], {}, {}
 for family in families:
     starts = W.start_specs(family, tuned, nested, epochs, len(folds))  # one spec per test fold
-    start = starts[0]  # the architecture (hence the cost) is the same on every fold
     print(f"{family}: start = {'the nested setting of each test fold' if W.is_nested(starts) else 'the global tuned setting (not nested)'}")
-    plan = [("start", starts)] + [(lv, [W.lever_spec(s, lv, S) for s in starts]) for lv in levers
-                                  if lv not in ("ensemble", "distilled")]
-    keep = []
-    for lever, per_fold in plan:
-        spec = per_fold[0]
-        data = load(spec.feature_set)
-        params, ms = W.model_ms(spec, data.features[ref], timing_repeats)
-        if lever == "capacity" and (params > S["max_parameters"] or ms > S["max_model_ms"]):
-            print(f"{family}: capacity h{spec.model.hidden} skipped: {params:,} parameters, {ms:.2f} ms "
-                  f"(limits {S['max_parameters']:,}, {S['max_model_ms']} ms)")
-            continue
-        feats_ms = W.feature_ms(samples, sr, spec.feature_set, repeats=max(3, timing_repeats // 2))
-        costs[(family, lever)] = {"parameters": params, "model ms": ms, "feature ms": feats_ms}
-        keep.append((lever, per_fold))
-    records = W.train_rungs([per_fold for _, per_fold in keep], load, folds, runs, runs_dir, n_jobs,
-                            desc=f"{family} levers")
-    for (lever, per_fold), recs in zip(keep, records):
-        rungs.append(W.Rung(family, lever, recs, per_fold[0],
-                            levers="nested: per test fold" if W.is_nested(per_fold) else ""))
-        specs_of[(family, lever)] = per_fold
-    if "ensemble" in levers or "distilled" in levers:
-        k = int(S["ensemble_k"])
-        member_runs = sorted({m for r in runs for m in W.member_runs(r, k)})
-        members = W.train_rungs([[W.member_spec(s) for s in starts]], load, folds, member_runs, runs_dir, n_jobs,
-                                save_weights=True, desc=f"{family} ensemble members")[0]
-        if "ensemble" in levers:
-            rungs.append(W.Rung(family, "ensemble", W.ensemble_records(members, runs, k, f"{start.model.label()} x{k}"),
-                                k=k))
-            c = costs[(family, "start")]
-            costs[(family, "ensemble")] = {"parameters": k * c["parameters"], "model ms": k * c["model ms"],
-                                           "feature ms": c["feature ms"]}
-        if "distilled" in levers:
-            name, taught = W.distillation_data(starts, frames, folds, runs_dir, runs[0], k, float(S["distill_T"]))
-            students = [replace(s, train=replace(s.train, teacher=name, distill_alpha=float(S["distill_alpha"]),
-                                                 distill_T=float(S["distill_T"]))) for s in starts]
-            recs = W.train_rungs([students], lambda fs: taught, folds, runs, runs_dir, n_jobs,
-                                 desc=f"{family} distilled")[0]
-            rungs.append(W.Rung(family, "distilled", recs, students[0]))
-            costs[(family, "distilled")] = dict(costs[(family, "start")])
+    trained, cost, specs = W.lever_rungs(family, starts, levers, S, load, folds, runs, runs_dir, ref, samples, sr,
+                                         n_jobs, timing_repeats)
+    rungs += trained
+    costs.update(cost)
+    specs_of.update(specs)
+    built, cost = W.ensemble_rungs(family, starts, levers, S, load, frames, folds, runs, runs_dir,
+                                   costs[(family, "start")], n_jobs)
+    rungs += built
+    costs.update(cost)
 
 # %% [markdown]
 # ## The recipe, chosen on validation speakers

@@ -7,12 +7,46 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import yaml
+
+from ser_utils import numerics
+from ser_utils.data import corpora, study_data
+from ser_utils.data.audio import AudioError
+from ser_utils.data.corpus import CorpusError, audio_files, closest_duration, index_corpus
+from ser_utils.data.dataset import load_dataset
+from ser_utils.data.download import DownloadError, default_location, get_corpus, link_corpus
+from ser_utils.data.features import FeatureCache, FeatureConfig, load_features
+from ser_utils.data.study_data import study_folds
+from ser_utils.data.verify import require_complete, verify_corpus
+from ser_utils.inference.checkpoint import CheckpointError
+from ser_utils.inference.evaluate import evaluate
+from ser_utils.inference.predict import Predictor, bench
+from ser_utils.inference.stream import StreamingModel
+from ser_utils.inference.stream_bench import bench_stream
+from ser_utils.models import (
+    ModelConfig,
+    build_model,
+    canonical_computation,
+    count_parameters,
+    seed000_configs,
+    seed001_configs,
+)
+from ser_utils.paths import WRITE_ERRNOS, StorageError, require_writable, results_dir
+from ser_utils.pipeline import load_profile, parameters
+from ser_utils.profiles import ProfileError
+from ser_utils.training import Spec, TrainConfig, cross_validate, farm, metrics, numerics_probe, pooled_uar, replay
+from ser_utils.training.records import RunRecord
+from ser_utils.workers import isolated
 
 
 def positive_int(text: str) -> int:
@@ -66,8 +100,6 @@ def _emit(args, payload: dict, text: str) -> None:
 
 
 def _corpus_root(args) -> Path:
-    from ser_utils.data.download import get_corpus
-
     return get_corpus(args.root, download=False)
 
 
@@ -75,8 +107,6 @@ def _reader_root(args):
     """``--corpus`` and ``--root`` -> ``(reader, folder)``: RAVDESS (default) as ever, a
     built-in corpus in ``--root`` (or ``$NAME_DIR``, ``data/raw/NAME``), a manifest's
     folder."""
-    from ser_utils.data import corpora
-
     reader = corpora.get(getattr(args, "corpus", None))
     if reader.is_ravdess:
         return reader, _corpus_root(args)
@@ -86,8 +116,6 @@ def _reader_root(args):
 
 
 def cmd_verify(args) -> int:
-    from ser_utils.data.verify import verify_corpus
-
     reader, root = _reader_root(args)
     report = verify_corpus(root, progress=not args.json, corpus=reader)
     _emit(args, report.to_dict(), report.summary())
@@ -97,9 +125,6 @@ def cmd_verify(args) -> int:
 def cmd_data(args) -> int:
     """Locate (or download) RAVDESS, verify it, and only then link it as data/raw/ravdess
     (a failing copy never replaces the link)."""
-    from ser_utils.data.download import default_location, get_corpus, link_corpus
-    from ser_utils.data.verify import verify_corpus
-
     root = get_corpus(args.root, download=not args.no_download)
     report = verify_corpus(root, progress=not args.json)
     _emit(args, report.to_dict(), report.summary())
@@ -113,7 +138,7 @@ def cmd_data(args) -> int:
 
 
 def cmd_synth(args) -> int:
-    from ser_utils.data.synth import make_corpus
+    from ser_utils.data.synth import make_corpus  # noqa: PLC0415 - heavy: scipy (data.synth), one use
 
     start = time.perf_counter()
     actors = list(range(1, args.actors + 1))
@@ -127,10 +152,6 @@ def cmd_synth(args) -> int:
 
 
 def _features_summary(root: Path, cache_root, n_jobs, progress: bool, corpus=None) -> dict:
-    from ser_utils.data import corpora
-    from ser_utils.data.features import FeatureCache, FeatureConfig, load_features
-    from ser_utils.data.verify import require_complete
-
     config = FeatureConfig()
     require_complete(root, corpus=corpus)
     index = corpora.index(corpus, root)
@@ -169,23 +190,17 @@ def cmd_bench_features(args) -> int:
 
 
 def cmd_params(args) -> int:
-    from ser_utils.models import build_model, count_parameters, seed000_configs, seed001_configs
-
     counts = {c.label(): count_parameters(build_model(c)) for c in seed001_configs() + seed000_configs()}
     _emit(args, counts, "\n".join(f"{k:24s} {v:>9,d}" for k, v in counts.items()))
     return 0
 
 
 def _dataset(args, feature_set="mfcc+chroma"):
-    from ser_utils.data.dataset import load_dataset
-
     reader, root = _reader_root(args)
     return load_dataset(root, feature_set, progress=not args.json, corpus=reader)
 
 
 def _folds_for(data):
-    from ser_utils.data.study_data import study_folds
-
     return study_folds(data)
 
 
@@ -197,8 +212,6 @@ def _given(args, **fields) -> dict:
 def _scheduler(args) -> str | None:
     """``--scheduler`` (else ``$DASK_SCHEDULER``), connected to before any work, so that an
     unreachable scheduler is one line within seconds (``farm.SchedulerError``); None: local."""
-    from ser_utils.training import farm
-
     address = farm.scheduler_address(args.scheduler)
     if address:
         farm.connect(address)
@@ -207,10 +220,6 @@ def _scheduler(args) -> str | None:
 
 def _check_folds(args) -> None:
     """Refuse, before any extraction, a RAVDESS-layout corpus too small to fold."""
-    from types import SimpleNamespace
-
-    from ser_utils.data.corpus import CorpusError, index_corpus
-    from ser_utils.data.study_data import study_folds
 
     reader, root = _reader_root(args)
     if not reader.is_ravdess or not Path(root).is_dir():
@@ -230,10 +239,6 @@ def _check_folds(args) -> None:
 def cmd_cv(args) -> int:
     """Cross-validate one spec over the folds (reference folds on RAVDESS; another corpus:
     leave-speakers-out folds, written beside the records as folds.json)."""
-    from dataclasses import replace
-
-    from ser_utils.models import ModelConfig
-    from ser_utils.training import Spec, TrainConfig, cross_validate, metrics, pooled_uar
 
     # options left out keep the dataclasses' defaults (ModelConfig, TrainConfig, Spec)
     model = ModelConfig(**_given(args, name="model", hidden="hidden", layers="layers", pooling="pooling",
@@ -268,8 +273,6 @@ def cmd_cv(args) -> int:
 def cmd_evaluate(args) -> int:
     """A checkpoint tried on a corpus: UAR, WA, per-class recall and the confusion matrix
     on the classes the model and the corpus share."""
-    from ser_utils.inference.evaluate import evaluate
-
     reader, root = _reader_root(args)
     r = evaluate(args.model, reader, root, cache_root=args.cache, n_jobs=args.jobs, progress=not args.json)
     payload = {k: v for k, v in r.items() if k not in ("files_scored", "predicted")} if not args.files else r
@@ -287,7 +290,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_bench_train(args) -> int:
-    from ser_utils.training.bench import bench_parallel, bench_train
+    from ser_utils.training.bench import bench_parallel, bench_train  # noqa: PLC0415 - heavy: joblib (training.bench), one use
 
     data = _dataset(args)
     folds = _folds_for(data)
@@ -306,13 +309,8 @@ def cmd_bench_train(args) -> int:
 
 def cmd_tune(args) -> int:
     """Run (or join) the tuning studies of a profile's notebook 04."""
-    import os
-
-    from ser_utils.paths import require_writable, results_dir
-    from ser_utils.data import study_data
-    from ser_utils.pipeline import parameters
-    from ser_utils.reporting import tuning_tables
-    from ser_utils.training import tuning
+    from ser_utils.reporting import tuning_tables  # noqa: PLC0415 - heavy: optuna, only when tuning
+    from ser_utils.training import tuning  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "04_optuna_tuning", out_dir)
@@ -322,7 +320,7 @@ def cmd_tune(args) -> int:
     url = tuning.storage_url(out_dir, args.storage or params.get("storage"))
     shown = url.split("@")[-1]
     try:
-        from sqlalchemy.engine import make_url
+        from sqlalchemy.engine import make_url  # noqa: PLC0415 - heavy: sqlalchemy, one use
 
         make_url(url)
     except Exception as exc:
@@ -358,10 +356,7 @@ def cmd_tune(args) -> int:
 
 def cmd_fidelity(args) -> int:
     """Compute the fidelity ladder of a profile (notebook 07), resumably."""
-    from ser_utils.data import study_data
-    from ser_utils.experiments import fidelity
-    from ser_utils.paths import require_writable, results_dir
-    from ser_utils.pipeline import parameters
+    from ser_utils.experiments import fidelity  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     out_dir = Path(args.out_dir) if args.out_dir else results_dir() / args.profile
     params = parameters(args.profile, "07_fidelity", out_dir)
@@ -383,7 +378,7 @@ def cmd_fidelity(args) -> int:
 
 def _check_storage(url: str, write: bool = True) -> None:
     """A damaged SQLite storage is an error naming it; a locked one is waited for, saying so."""
-    from ser_utils.training.tuning import sqlite_state
+    from ser_utils.training.tuning import sqlite_state  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     state = sqlite_state(url, write)
     if state == "locked":
@@ -400,15 +395,10 @@ class StorageProblem(ValueError):
 def cmd_numerics(args) -> int:
     """The numerics in force here (``ser_utils.numerics``); ``--probe``: which operations
     change their bits with each library's instruction set (``training.numerics_probe``)."""
-    from ser_utils import numerics
-    from ser_utils.training.records import RunRecord
-
     if args.env:
         print(numerics.exports())
         return 0
     if args.spread:
-        from ser_utils.training import numerics_probe
-
         paths = numerics_probe.spread(args.spread, args.profile, args.root, progress=not args.json)
         rows = [{"variant": v, "file": str(p), **{k: RunRecord.load(p).__dict__[k] for k in ("test_uar", "best_epoch")}}
                 for v, p in zip(numerics_probe.SPREAD_VARIANTS, paths)]
@@ -421,8 +411,6 @@ def cmd_numerics(args) -> int:
             f"CPU: {state['cpu']}\ntorch kernels: {state['torch_capability']}; OpenBLAS kernel: {state['openblas_core']}; "
             f"numpy AVX-512 loops: {state['numpy_avx512_loops'] or 'none'}\nlibraries: {state['libraries']}")
     if args.probe:
-        from ser_utils.training import numerics_probe
-
         results = numerics_probe.probe()
         payload["probe"] = results
         text += "\n\n" + numerics_probe.table(results)
@@ -435,12 +423,6 @@ def cmd_replay(args) -> int:
     exit 0 when every one agrees to the stored rounding, 1 otherwise. Each record is replayed
     under the numerics it was made under (``--numerics``: or as given): a process whose
     numerics differ re-runs this command in a child process with the right environment."""
-    import os
-    import subprocess
-
-    from ser_utils import numerics
-    from ser_utils.training import replay
-    from ser_utils.training.records import RunRecord
 
     paths = [p for given in args.records for p in replay.records_in(given)]
     loaded = [(p, RunRecord.load(p)) for p in paths]
@@ -475,8 +457,6 @@ def cmd_replay(args) -> int:
             continue
         feature_set = record.spec.get("feature_set", "mfcc+chroma")
         if feature_set not in datasets:
-            from ser_utils.data.dataset import load_dataset
-
             reader, root = _reader_root(args)
             data = load_dataset(root, feature_set, progress=not args.json, corpus=reader, cache_root=args.cache)
             datasets[feature_set] = (data, _folds_for(data))
@@ -504,9 +484,7 @@ class ReplayError(ValueError):
 def cmd_tuned(args) -> int:
     """Print the ``tuned`` block: each family's validation-chosen hyperparameters from
     a profile's 100-epoch studies (what ``profiles/quick.yaml`` quotes)."""
-    from ser_utils.paths import results_dir
-    from ser_utils.pipeline import load_profile
-    from ser_utils.experiments import tuned
+    from ser_utils.experiments import tuned  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     load_profile(args.profile)  # unknown profile, bad YAML: named as such, not blamed on optuna.db
     db = results_dir() / args.profile / "optuna.db"
@@ -519,8 +497,6 @@ def cmd_tuned(args) -> int:
               "`python -m ser_utils tuned --profile full`, computed by `make fidelity PROFILE=full`)", file=sys.stderr)
         return 2
     if args.nested:
-        import yaml
-
         _emit(args, {"nested": setting}, yaml.safe_dump({"nested": setting}, sort_keys=False, width=200).rstrip())
         return 0
     _emit(args, {"tuned": setting}, tuned.to_yaml(setting).rstrip())
@@ -531,9 +507,6 @@ def cmd_predict(args) -> int:
     """Top emotion and the 8 probabilities of each file (``--stream``: the running
     predictions). One entry per input, in order; a file that fails gets
     ``{"file", "error"}`` and the others are still predicted; exit 1 if any failed."""
-    from ser_utils.inference.predict import Predictor
-    from ser_utils.inference.stream import StreamingModel
-
     predictor = Predictor(args.model)
     if args.stream:
         try:
@@ -541,7 +514,6 @@ def cmd_predict(args) -> int:
         except ValueError as exc:
             print(f"error: {predictor.path}: {exc}", file=sys.stderr)
             return 2
-    from ser_utils.workers import isolated
 
     # each file in a child process: a crash inside native code (a resampler's SIGSEGV) costs that file only
     results = list(isolated(lambda f: _predict_one(predictor, f, args), args.files,
@@ -564,8 +536,6 @@ def cmd_predict(args) -> int:
 
 def _predict_one(predictor, path: str, args):
     """One file's answer, or ``{"file", "error"}``: a bad file never costs the others."""
-    from ser_utils.data.audio import AudioError
-
     try:
         return predictor.stream(path, args.chunk) if args.stream else predictor.predict(path)
     except AudioError as exc:
@@ -586,9 +556,6 @@ def _print_stream(steps) -> None:
 
 def cmd_bench_predict(args) -> int:
     """Median time to predict one file on one CPU thread."""
-    from ser_utils.data.corpus import audio_files, closest_duration
-    from ser_utils.inference.predict import Predictor, bench
-
     predictor = Predictor(args.model)
     if args.file:
         path = args.file
@@ -605,9 +572,6 @@ def cmd_bench_predict(args) -> int:
 
 def cmd_bench_stream(args) -> int:
     """Wall time and peak memory of streaming long recordings."""
-    from ser_utils.data.corpus import audio_files, closest_duration
-    from ser_utils.inference.stream_bench import bench_stream
-
     if args.file:
         source = args.file
     else:
@@ -623,8 +587,6 @@ def cmd_bench_stream(args) -> int:
 
 
 def _computation(value: str) -> str:
-    from ser_utils.models import canonical_computation
-
     try:
         return canonical_computation(value)
     except ValueError as exc:
@@ -771,15 +733,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run a subcommand; a user's mistake (bad corpus, audio, profile, checkpoint)
     prints ``error: ...`` and exits 2, never a traceback."""
-    from ser_utils.data.audio import AudioError
-    from ser_utils.data.corpus import CorpusError
-    from ser_utils.data.download import DownloadError
-    from ser_utils.inference.checkpoint import CheckpointError
-    from ser_utils.profiles import ProfileError
-
-    from ser_utils.paths import WRITE_ERRNOS, StorageError
-    from ser_utils.training import farm
-
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -119,15 +119,17 @@ def _numpy_wide_loops() -> list | None:
     if "numpy" not in sys.modules:
         return None
     try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__ as targets, __cpu_features__ as features
+        from numpy._core._multiarray_umath import __cpu_dispatch__ as targets  # noqa: PLC0415 - numpy only once loaded (numerics pins before numpy loads)
+        from numpy._core._multiarray_umath import __cpu_features__ as features  # noqa: PLC0415 - numpy only once loaded
     except ImportError:  # numpy < 2
-        from numpy.core._multiarray_umath import __cpu_dispatch__ as targets, __cpu_features__ as features
+        from numpy.core._multiarray_umath import __cpu_dispatch__ as targets  # noqa: PLC0415 - numpy only once loaded
+        from numpy.core._multiarray_umath import __cpu_features__ as features  # noqa: PLC0415 - numpy only once loaded
     return sorted(k for k in _NUMPY_WIDE if k in targets and features.get(k))
 
 
 def _openblas_core() -> str | None:
     try:
-        from threadpoolctl import threadpool_info
+        from threadpoolctl import threadpool_info  # noqa: PLC0415 - optional: threadpoolctl
     except ImportError:
         return None
     arch = [i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"]
@@ -136,7 +138,7 @@ def _openblas_core() -> str | None:
 
 @lru_cache(maxsize=1)
 def _torch_libraries() -> dict:
-    import torch
+    import torch  # noqa: PLC0415 - torch loads after numerics.apply() has pinned the environment
 
     config = torch.__config__.show()
     out = {"torch": torch.__version__}
@@ -154,8 +156,8 @@ def state() -> dict:
     pinned part is in force, ``native`` when none is, else ``partial``), the CPU model,
     the instruction set torch's kernels use, numpy's AVX-512 loops, OpenBLAS's kernel, the
     pinning variables as set, and the numeric libraries' versions."""
-    import numpy
-    import torch
+    import numpy  # noqa: PLC0415 - numerics is imported before numpy and torch load (it pins them)
+    import torch  # noqa: PLC0415 - likewise
 
     capability = torch.backends.cpu.get_cpu_capability()
     wide = _numpy_wide_loops()

@@ -18,14 +18,25 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import platform
 import sys
 import time
 from pathlib import Path
 
+import nbformat
 import yaml
 
+from ser_utils import numerics
+from ser_utils.data import corpora
+from ser_utils.data.audio import AudioError
+from ser_utils.data.corpus import CorpusError, audio_files
+from ser_utils.data.download import DownloadError, find_corpus
+from ser_utils.data.study_data import resolve
+from ser_utils.data.verify import require_complete
 from ser_utils.paths import atomic_path, project_dir, results_dir
 from ser_utils.profiles import ProfileError, check_profile, read_yaml
+from ser_utils.training import farm
 
 # Notebooks whose results another notebook reads (only those that exist count).
 UPSTREAM = {
@@ -65,9 +76,6 @@ def select(names: list[str], only) -> list[str]:
 def check_corpora(profile: str, names: list[str], out_dir: Path) -> None:
     """Before any notebook runs: the corpus each one uses matches the protocol
     (``verify.require_complete``; the synthetic corpus is generated if absent)."""
-    from ser_utils.data.verify import require_complete
-    from ser_utils.data.study_data import resolve
-
     seen = set()
     for name in names:
         params = parameters(profile, name, out_dir)
@@ -98,9 +106,6 @@ def parameters(profile: str, name: str, out_dir: Path) -> dict:
 def corpus_fingerprint(params: dict) -> str:
     """Names and sizes of the corpus files (cheap; contents are hashed by the feature cache);
     with a ``second_corpus`` (08_cross_corpus), its files too."""
-    from ser_utils.data.corpus import audio_files
-    from ser_utils.data.download import find_corpus
-
     corpus = params.get("corpus", "synthetic")
     second = params.get("second_corpus")
     if second:
@@ -122,9 +127,6 @@ def corpus_fingerprint(params: dict) -> str:
 
 def _files_fingerprint(corpus: str, params: dict) -> str:
     """Names and sizes of the files of a corpus other than RAVDESS (a synthetic one: its name)."""
-    from ser_utils.data import corpora
-    from ser_utils.data.study_data import resolve
-
     if corpus.startswith("synthetic"):
         return corpus
     reader, root = resolve(corpus, params.get("synthetic_actors", 8))
@@ -157,8 +159,7 @@ def input_hash(name: str, params: dict, out_dir: Path) -> str:
 
 
 def export_html(notebook: Path) -> Path:
-    import nbformat
-    from nbconvert import HTMLExporter
+    from nbconvert import HTMLExporter  # noqa: PLC0415 - heavy: nbconvert, one use
 
     body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
     target = notebook.with_suffix(".html")
@@ -183,12 +184,8 @@ def profile_digest(profile: str) -> str:
 def write_cold_run(out_dir: Path, profile: str, infos: list[dict]) -> dict:
     """``cold_run.json``: ``{notebook: seconds, ..., "total_minutes": N}`` plus where it
     ran and the profile's digest (``profile_digest``)."""
-    import os
-    import platform
-
     record = {i["notebook"]: i["seconds"] for i in infos}
     record["total_minutes"] = round(sum(i["seconds"] for i in infos) / 60, 1)
-    from ser_utils import numerics
 
     record["machine"] = {"cores": os.cpu_count(), "processor": platform.processor() or platform.machine(),
                          "cpu": numerics.cpu_model(), "numerics": numerics.requested(),
@@ -212,7 +209,7 @@ def copy_glossary(out_dir: Path) -> Path:
 
 
 def run_notebook(name: str, profile: str, out_dir: Path, force: bool = False) -> dict:
-    import papermill as pm
+    import papermill as pm  # noqa: PLC0415 - heavy: papermill, one use
 
     params = parameters(profile, name, out_dir)
     folder = out_dir / "notebooks"
@@ -262,12 +259,7 @@ def main(argv=None) -> int:
     parser.add_argument("--force", action="store_true", help="run even when up to date")
     args = parser.parse_args(argv)
     out_dir = Path(args.out_dir).resolve() if args.out_dir else results_dir() / args.profile
-    from ser_utils.data.audio import AudioError
-    from ser_utils.data.corpus import CorpusError
-    from ser_utils.data.download import DownloadError
-    from ser_utils.training import farm
-
-    from ser_utils.training.tuning import sqlite_state
+    from ser_utils.training.tuning import sqlite_state  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     try:
         names = select(notebook_names(), args.only)

@@ -14,6 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import nbformat
+import yaml
+
+from ser_utils.models.dense_lstm import DENSE_VARIANTS
+from ser_utils.models.multitask_cnn import LOSS_WEIGHTINGS
 
 
 class ProfileError(ValueError):
@@ -37,8 +41,6 @@ def read_yaml(path: Path):
     """A YAML file's contents; a syntax error or a key given twice in one mapping (which
     YAML loaders silently resolve to the last value) is a ``ProfileError`` naming the file
     and the line."""
-    import yaml
-
     class UniqueKeys(yaml.SafeLoader):
         pass
 
@@ -60,9 +62,7 @@ def read_yaml(path: Path):
 
 
 def _choices() -> dict:
-    from ser_utils.models.dense_lstm import DENSE_VARIANTS
-    from ser_utils.models.multitask_cnn import LOSS_WEIGHTINGS
-    from ser_utils.training.tuning import PRUNERS, SPACES
+    from ser_utils.training.tuning import PRUNERS, SPACES  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     return {"protocol": ("clean", "paper"), "space": tuple(SPACES), "pruner": PRUNERS, "size": ("quick", "seed"),
             "weighting": LOSS_WEIGHTINGS, "weighting_ablation": LOSS_WEIGHTINGS, "dense_variants": DENSE_VARIANTS}
@@ -172,7 +172,7 @@ def check_value(where: str, key: str, value, default) -> None:
 
 def _check_tuned(where: str, value: dict) -> None:
     """``tuned``: {family: {lr, weight_decay, dropout, T_0, batch_size, source}} (``experiments.tuned``)."""
-    from ser_utils.experiments.tuned import HYPERPARAMETERS
+    from ser_utils.experiments.tuned import HYPERPARAMETERS  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     kinds = {"lr": 1e-3, "weight_decay": 1e-3, "dropout": 0.3, "T_0": 10, "batch_size": 16, "source": "x"}
     for family, setting in value.items():
@@ -189,7 +189,7 @@ def _check_tuned(where: str, value: dict) -> None:
 
 
 def _model_name(where: str, name) -> None:
-    from ser_utils.training.tuning import parse_model
+    from ser_utils.training.tuning import parse_model  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     try:
         parse_model(str(name))

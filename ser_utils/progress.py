@@ -12,6 +12,8 @@ import io
 import os
 import sys
 
+from tqdm import tqdm as _tqdm
+
 _KERNEL_STREAM = None
 
 
@@ -37,7 +39,5 @@ def stream():
 
 def tqdm(*args, **kwargs):
     """``tqdm.tqdm`` drawn on ``stream()`` (a ``file=`` given wins)."""
-    from tqdm import tqdm as _tqdm
-
     kwargs.setdefault("file", stream())
     return _tqdm(*args, **kwargs)

@@ -10,11 +10,13 @@ elsewhere a watchdog thread ends it within a second.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
+import warnings
 
 PR_SET_PDEATHSIG = 1
 _tied_to: int | None = None
@@ -77,10 +79,8 @@ def pool(n_jobs: int, **kwargs):
     """A joblib ``Parallel`` over loky worker processes tied to this process from birth
     (``die_with_parent`` is their initializer), so that no worker, idle or busy, outlives
     it, even when it is killed during their start-up. Jobs still go through ``in_worker``."""
-    import warnings
-
-    from joblib import Parallel
-    from joblib._parallel_backends import LokyBackend
+    from joblib import Parallel  # noqa: PLC0415 - heavy: joblib/loky, only when a pool starts
+    from joblib._parallel_backends import LokyBackend  # noqa: PLC0415 - heavy: joblib/loky, only when a pool starts
 
     # loky restarts a worker whose memory grew by more than 300 MB since it started (its
     # leak guard: a training worker holds a dataset and a model) and, when jobs are still
@@ -101,8 +101,6 @@ def isolated(fn, items, crashed):
     resampler, an abort), yield ``crashed(item, why)`` for that item and go on with the
     rest in a fresh child: no single item can take the others' answers down. An exception
     ``fn`` raises is raised here."""
-    import multiprocessing
-
     ctx = multiprocessing.get_context("fork")
     items = list(items)
     i = 0

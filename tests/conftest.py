@@ -1,11 +1,11 @@
-import ser_utils  # noqa: F401  first: pins the numerics (ser_utils.numerics) before numpy or torch loads
-
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+import ser_utils  # noqa: F401  first: pins the numerics (ser_utils.numerics) before numpy or torch loads
+from ser_utils.data.dataset import load_dataset
 from ser_utils.data.synth import make_corpus
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,8 +47,6 @@ def learn_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def learn_data(tmp_path_factory, learn_cache):
     """12 synthetic actors at 16 kHz (720 files) as a Dataset, for training tests."""
-    from ser_utils.data.dataset import load_dataset
-
     root = make_corpus(tmp_path_factory.mktemp("learn") / "corpus", actors=range(1, 13), seed=0,
                        sample_rate=16000)
     return load_dataset(root, cache_root=learn_cache, progress=False)

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from ser_utils.reporting import study
+from ser_utils.reporting import study, tuning_tables
 
 
 def rec(curve, best_epoch):
@@ -40,8 +40,6 @@ def test_no_validation_speakers():
 def test_vs_defaults_by_hand():
     """Two classes, 2 runs x 2 folds of 4 test utterances: the winner gets every fold right
     but one utterance of run 1 fold 1; the defaults get one wrong in each fold."""
-    from ser_utils.reporting import tuning_tables
-
     def recs(wrong, val):
         out = []
         for run in (1, 2):

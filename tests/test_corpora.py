@@ -4,6 +4,7 @@ on synthetic corpora in each built-in layout and a manifest (no real data needed
 import json
 import shutil
 from pathlib import Path, PurePath
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -14,10 +15,17 @@ from conftest import REPO
 from ser_utils.cli import main
 from ser_utils.data import corpora, readers
 from ser_utils.data.corpus import EMOTION_NAMES, CorpusError
-from ser_utils.data.folds import REFERENCE_FOLDS, corpus_folds
+from ser_utils.data.dataset import load_dataset
+from ser_utils.data.folds import REFERENCE_FOLDS, Fold, corpus_folds
 from ser_utils.data.labelmap import label_map
+from ser_utils.data.study_data import study_folds
 from ser_utils.data.synth import LAYOUTS, layout_classes, make_corpus, make_layout
 from ser_utils.data.verify import verify_corpus
+from ser_utils.inference.evaluate import evaluate
+from ser_utils.inference.predict import Predictor
+from ser_utils.inference.transfer import train_checkpoint
+from ser_utils.models import ModelConfig
+from ser_utils.training import Spec, TrainConfig, experiment_key
 
 FORMATS = {"emodb": "wav", "cremad": "wav", "tess": "ogg", "savee": "wav", "manifest": "flac"}
 
@@ -191,12 +199,6 @@ def test_cv_on_each_layout(layouts, name, tmp_path, capsys):
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     """A ResLSTM-SA-h8 trained one epoch on 6 synthetic RAVDESS actors at 8 kHz."""
-    from ser_utils.data.dataset import load_dataset
-    from ser_utils.inference.transfer import train_checkpoint
-    from ser_utils.models import ModelConfig
-    from ser_utils.data.study_data import study_folds
-    from ser_utils.training import Spec, TrainConfig
-
     base = tmp_path_factory.mktemp("tiny")
     root = make_corpus(base / "corpus", actors=range(1, 7), seed=3, sample_rate=8000, statements=(1,),
                        repetitions=(1,))
@@ -209,9 +211,6 @@ def tiny_model(tmp_path_factory):
 def test_evaluate_on_each_layout(layouts, name, tiny_model, tmp_path):
     """evaluate's predictions are predict's (which resamples each file to the model's
     8 kHz itself), folded onto the shared classes; UAR and WA recomputed by scikit-learn."""
-    from ser_utils.inference.evaluate import evaluate
-    from ser_utils.inference.predict import Predictor
-
     reader = reader_of(layouts, name)
     r = evaluate(tiny_model, reader, layouts[name], cache_root=tmp_path, n_jobs=1, progress=False)
     lmap = label_map(EMOTION_NAMES, reader.classes)
@@ -258,10 +257,6 @@ def test_label_map_between_corpora():
 def test_ravdess_experiment_keys_unchanged():
     """Committed quick run folders are still found: the key of each spec.json, recomputed
     on a RAVDESS dataset with that fingerprint and the reference folds, is its folder."""
-    from types import SimpleNamespace
-
-    from ser_utils.data.folds import Fold
-    from ser_utils.training import Spec, experiment_key
 
     specs = sorted((REPO / "results" / "quick" / "runs").glob("*/spec.json"))
     if not specs:
@@ -276,8 +271,6 @@ def test_ravdess_experiment_keys_unchanged():
 
 def test_other_corpora_fingerprints_carry_labels(layouts, tmp_path):
     """Relabelling a manifest changes the dataset fingerprint (so its run records too)."""
-    from ser_utils.data.dataset import load_dataset
-
     csv = layouts["manifest"] / "manifest.csv"
     a = load_dataset(None, corpus=csv, cache_root=tmp_path, progress=False)
     swapped = tmp_path / "swapped.csv"

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from distributed import Client
 
 from conftest import REPO
 from ser_utils.data.folds import make_fold
@@ -54,8 +55,6 @@ def _kill(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """``{"address", "client", "workers": {name: Popen}}``; every process is killed at the end."""
-    from distributed import Client
-
     folder = tmp_path_factory.mktemp("dask")
     file = folder / "scheduler.json"
     procs = [_start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
@@ -103,10 +102,10 @@ def test_cluster_records_equal_a_local_runs_bit_for_bit(cluster, learn_data, tmp
             assert all(torch.equal(wa["state_dict"][k], wb["state_dict"][k]) for k in wb["state_dict"])
     assert sorted(p.name for p in (tmp_path / "remote" / key).iterdir()) == sorted(
         p.name for p in (tmp_path / "local" / key).iterdir())  # nothing else written: no temporary file left
-    # the dataset went to one worker with the scatter and from it to the other (broadcast), nothing more:
-    # no job moved data between the workers
+    # the dataset reached the workers with the scatter (broadcast: to each directly, or to one and from it to
+    # the other), nothing more: no job moved data between the workers
     fetched = cluster["client"].run(lambda dask_worker: dask_worker.state.transfer_incoming_count_total)
-    assert sorted(fetched.values()) == [0, 1], fetched
+    assert sorted(fetched.values()) in ([0, 0], [0, 1]), fetched
     # finished records are never sent again
     again = cross_validate(TINY, learn_data, FOLDS, runs=runs, runs_dir=tmp_path / "remote", progress=False,
                            scheduler=cluster["address"])
@@ -139,6 +138,19 @@ def test_scheduler_from_the_environment(monkeypatch):
     assert farm.scheduler_address() is None
 
 
+def _train_in_background(address, todo, data, runs_dir, result: dict) -> threading.Thread:
+    """``farm.train`` in a started thread: ``result["written"]``, or ``result["error"]``."""
+    def train():
+        try:
+            result["written"] = farm.train(address, todo, data, FOLDS, runs_dir)
+        except BaseException as exc:  # reported by the test
+            result["error"] = exc
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    return thread
+
+
 def test_dataset_lost_mid_run_jobs_are_sent_again(cluster, learn_data, tmp_path):
     """The dataset's last replica lost while jobs need it (a worker holding the only copy
     died; here it is released by force): the scheduler cancels those jobs, the farm scatters
@@ -150,15 +162,7 @@ def test_dataset_lost_mid_run_jobs_are_sent_again(cluster, learn_data, tmp_path)
     client = farm.connect(cluster["address"])  # the farm's own client (one per process)
     lost = farm._data_future(client, cluster["address"], learn_data)
     result = {}
-
-    def train():
-        try:
-            result["written"] = farm.train(cluster["address"], todo, learn_data, FOLDS, tmp_path)
-        except BaseException as exc:  # reported below
-            result["error"] = exc
-
-    thread = threading.Thread(target=train)
-    thread.start()
+    thread = _train_in_background(cluster["address"], todo, learn_data, tmp_path, result)
     try:
         deadline = time.monotonic() + 60
         while thread.is_alive() and time.monotonic() < deadline and not any(client.processing().values()):
@@ -193,15 +197,7 @@ def test_worker_killed_mid_job_loses_and_duplicates_nothing(cluster, learn_data,
     client, victim = cluster["client"], cluster["workers"]["w1"]
     address_of = {info["name"]: addr for addr, info in client.scheduler_info()["workers"].items()}
     result, killed = {}, []
-
-    def train():
-        try:
-            result["written"] = farm.train(cluster["address"], todo, learn_data, FOLDS, tmp_path)
-        except BaseException as exc:  # reported below
-            result["error"] = exc
-
-    thread = threading.Thread(target=train)
-    thread.start()
+    thread = _train_in_background(cluster["address"], todo, learn_data, tmp_path, result)
     try:
         deadline = time.monotonic() + 120
         started = None

@@ -1,5 +1,6 @@
 import zipfile
 
+import pooch
 import pytest
 
 from ser_utils.data import download
@@ -30,8 +31,6 @@ def test_half_downloaded_archive_leaves_nothing(synth_root, tmp_path):
 
 
 def test_offline_download_says_how_to_point_at_a_copy(tmp_path, monkeypatch):
-    import pooch
-
     def offline(*args, **kwargs):
         raise ConnectionError("Name or service not known")
 
@@ -41,8 +40,6 @@ def test_offline_download_says_how_to_point_at_a_copy(tmp_path, monkeypatch):
 
 
 def test_checksum_mismatch_names_the_archive(tmp_path, monkeypatch):
-    import pooch
-
     def mismatch(*args, **kwargs):
         raise ValueError("MD5 hash of downloaded file does not match the known hash")
 

@@ -29,6 +29,6 @@ def test_pyproject_and_environment_yml_agree():
 def test_lock_file_agrees_with_the_pins():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     pyproject = _pins(project["dependencies"] + project["optional-dependencies"]["test"])
-    lock = _pins(l for l in (REPO / "requirements.lock").read_text().splitlines() if l and not l.startswith("#"))
+    lock = _pins(ln for ln in (REPO / "requirements.lock").read_text().splitlines() if ln and not ln.startswith("#"))
     for name, version in pyproject.items():
         assert lock.get(name) == version, f"{name}: pyproject {version}, requirements.lock {lock.get(name)}"

@@ -6,27 +6,43 @@ an injected ``OSError``."""
 import contextlib
 import json
 import os
+import pickle
+import selectors
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
-import warnings
 from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 
+import joblib
 import numpy as np
+import papermill as pm
 import pytest
 import soundfile as sf
 import torch
 
 from conftest import REPO
-from ser_utils import cli
+from ser_utils import cli, pipeline
+from ser_utils.data import features
+from ser_utils.data.audio import AudioError, read_audio
+from ser_utils.data.corpora import files_under
 from ser_utils.data.corpus import EMOTION_NAMES
-from ser_utils.data.features import FeatureConfig
+from ser_utils.data.dataset import Dataset
+from ser_utils.data.features import DamagedCacheWarning, FeatureCache, FeatureConfig, file_digest, load_features
+from ser_utils.data.folds import speaker_folds
+from ser_utils.data.synth import make_corpus
 from ser_utils.inference import checkpoint
 from ser_utils.models import ModelConfig, build_model
+from ser_utils.paths import StorageError
+from ser_utils.pipeline import load_profile
+from ser_utils.profiles import ProfileError
+from ser_utils.training import Spec, TrainConfig, cv, experiment_key, records, tuning
+from ser_utils.training.records import write_record
 
 PY = sys.executable
 
@@ -108,8 +124,6 @@ class Payload:
 
 @pytest.mark.parametrize("form", ["torch-zip", "raw-pickle"])
 def test_a_checkpoint_cannot_run_code(form, tmp_path, synth_root, model_file, speech, capsys):
-    import pickle
-
     marker = tmp_path / "pwned"
     evil = tmp_path / "evil.pt"
     content = {"format": checkpoint.FORMAT, "x": Payload(marker)}
@@ -214,9 +228,6 @@ def test_verify_names_a_file_far_longer_than_the_corpus(corpus_copy, capsys):
 
 
 def test_features_name_the_file_whatever_breaks(synth_root, tmp_path, monkeypatch):
-    from ser_utils.data import features
-    from ser_utils.data.audio import AudioError
-
     paths = sorted(synth_root.glob("Actor_01/*.wav"))[:3]
     real = features.extract
 
@@ -259,8 +270,6 @@ def test_a_crash_on_one_file_costs_that_file_only(model_file, speech, tmp_path):
 # ---------------------------------------------------------------- 8. streaming WAV
 
 def test_a_streaming_wav_is_read_whole(speech, tmp_path):
-    from ser_utils.data.audio import read_audio
-
     stream = shutil.copy(speech[0], tmp_path / "stream.wav")
     patch(stream, 4, 0xFFFFFFFF)                       # RIFF size unknown
     patch(stream, wav_fields(stream)["data_size"], 0xFFFFFFFF)  # data size unknown
@@ -293,8 +302,6 @@ def test_float_audio_scaled_wrongly_gets_a_warning(model_file, speech, tmp_path,
 
 @pytest.mark.parametrize("damage", ["truncated", "empty", "wrong shape"])
 def test_a_damaged_cache_entry_is_recomputed(damage, synth_root, tmp_path):
-    from ser_utils.data.features import DamagedCacheWarning, FeatureCache, file_digest, load_features
-
     paths = sorted(synth_root.glob("Actor_01/*.wav"))[:3]
     first = load_features(paths, cache_root=tmp_path, n_jobs=1, progress=False)
     entry = FeatureCache(FeatureConfig(), tmp_path).entry(file_digest(paths[1]))
@@ -355,9 +362,6 @@ def test_features_on_a_full_disk_is_one_line(synth_root, tmp_path, monkeypatch, 
 
 
 def test_a_record_on_a_full_disk_names_its_path(tmp_path, monkeypatch):
-    from ser_utils.paths import StorageError
-    from ser_utils.training.records import write_record
-
     runs = tmp_path / "runs"
     with tmpfs(runs, "64k") as mounted:
         if mounted:
@@ -374,7 +378,6 @@ def test_a_read_only_cache_is_one_line(synth_root, tmp_path, monkeypatch, capsys
         if mounted:
             read_only(cache)
         else:
-            import tempfile
             monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: (_ for _ in ()).throw(
                 OSError(30, "Read-only file system", k.get("dir"))))
         code, out, err = run(["features", "--root", synth_root, "--cache", cache, "--jobs", "1"], capsys)
@@ -382,11 +385,6 @@ def test_a_read_only_cache_is_one_line(synth_root, tmp_path, monkeypatch, capsys
 
 
 def test_a_read_only_runs_folder_is_refused_before_training(tmp_path, monkeypatch):
-    from ser_utils.data.dataset import Dataset
-    from ser_utils.data.folds import speaker_folds
-    from ser_utils.paths import StorageError
-    from ser_utils.training import Spec, TrainConfig, cv, experiment_key
-
     data = Dataset([np.zeros((5, 46), np.float32)] * 8, np.arange(8) % 8, np.arange(1, 9), list("abcdefgh"), "fake")
     folds = speaker_folds(range(1, 9), k=2)
     spec = Spec(ModelConfig("lstm_sa", hidden=8), TrainConfig(epochs=1))
@@ -399,7 +397,6 @@ def test_a_read_only_runs_folder_is_refused_before_training(tmp_path, monkeypatc
         if mounted:
             read_only(runs)
         else:
-            import tempfile
             real = tempfile.mkstemp
             monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: (_ for _ in ()).throw(
                 OSError(30, "Read-only file system")) if str(runs) in str(k.get("dir")) else real(*a, **k))
@@ -427,8 +424,6 @@ class Refused(Exception):
 @pytest.fixture
 def parallel_calls(monkeypatch):
     """joblib.Parallel made to record the workers asked for and start none."""
-    import joblib
-
     asked = []
 
     class Recorder:
@@ -441,8 +436,6 @@ def parallel_calls(monkeypatch):
 
 
 def test_feature_workers_are_capped(synth_root, tmp_path, parallel_calls, capsys):
-    from ser_utils.data.features import load_features
-
     paths = sorted(synth_root.glob("Actor_01/*.wav"))[:5]
     with contextlib.suppress(Refused):
         load_features(paths, cache_root=tmp_path, n_jobs=100_000, progress=False)
@@ -452,9 +445,6 @@ def test_feature_workers_are_capped(synth_root, tmp_path, parallel_calls, capsys
 
 
 def test_tuning_workers_are_capped_to_the_trials_left(tmp_path, parallel_calls, capsys):
-    from types import SimpleNamespace
-
-    from ser_utils.training import tuning
 
     url = f"sqlite:///{tmp_path / 'optuna.db'}"
     done = tuning.run_workers([tuning.Plan(trials=0)], url, SimpleNamespace(fingerprint="f"), [], tmp_path / "runs",
@@ -554,9 +544,6 @@ def test_synth_defaults_to_a_corpus_cv_can_fold():
 
 
 def test_cv_refuses_too_few_actors_before_extracting(tmp_path, monkeypatch, capsys):
-    from ser_utils.data import features
-    from ser_utils.data.synth import make_corpus
-
     root = make_corpus(tmp_path / "four", actors=(1, 2, 3, 4), sample_rate=8000, emotions=(1, 2))
     monkeypatch.setattr(features, "load_features", lambda *a, **k: pytest.fail("extracted features first"))
     code, _, err = run(["cv", "--root", root, "--epochs", "1"], capsys)
@@ -564,8 +551,6 @@ def test_cv_refuses_too_few_actors_before_extracting(tmp_path, monkeypatch, caps
 
 
 def test_a_newer_record_is_one_line(tmp_path, monkeypatch, capsys):
-    from ser_utils.training import records
-
     newer = tmp_path / "run00-fold0.json"
     newer.write_text(json.dumps({"complete": True, "record_version": records.RECORD_VERSION + 1}))
     monkeypatch.setattr(cli, "cmd_cv", lambda args: records.read_record(newer))
@@ -601,9 +586,6 @@ def test_tuned_names_a_bad_profile(project, capsys):
 
 
 def test_a_key_given_twice_in_a_profile(project):
-    from ser_utils.pipeline import load_profile
-    from ser_utils.profiles import ProfileError
-
     (project / "profiles" / "twice.yaml").write_text("common:\n  epochs: 1\n  epochs: 2\n")
     with pytest.raises(ProfileError, match="twice.yaml: line 3: key 'epochs' given twice \\(first on line 2\\)"):
         load_profile("twice")
@@ -621,8 +603,6 @@ def test_a_locked_optuna_db_says_it_waits(project):
     proc = subprocess.Popen([PY, "-m", "ser_utils", "tuned", "--profile", "full"], stderr=subprocess.PIPE, text=True,
                             env=env(SER_PROJECT_DIR=project))
     try:
-        import selectors
-
         sel = selectors.DefaultSelector()
         sel.register(proc.stderr, selectors.EVENT_READ)
         line = proc.stderr.readline() if sel.select(timeout=30) else ""
@@ -635,8 +615,6 @@ def test_a_locked_optuna_db_says_it_waits(project):
 
 
 def test_pipeline_refuses_a_damaged_optuna_db(project, monkeypatch, capsys):
-    from ser_utils import pipeline
-
     (project / "profiles" / "smoke.yaml").symlink_to(REPO / "profiles" / "smoke.yaml")
     out = project / "results" / "smoke"
     out.mkdir(parents=True)
@@ -659,8 +637,11 @@ sys.exit(pipeline.main(["--profile", "smoke", "--out-dir", sys.argv[1], "--only"
 
 
 def test_ctrl_c_of_the_pipeline_is_one_line(tmp_path):
+    # SIGINT at its default, as in a terminal (a shell's background job inherits it ignored, and Python
+    # then installs no KeyboardInterrupt handler)
     proc = subprocess.Popen([PY, "-c", INTERRUPTED, str(tmp_path / "out")], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env())
+                            stderr=subprocess.PIPE, text=True, env=env(),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout.readline().strip() == "running"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
@@ -668,9 +649,6 @@ def test_ctrl_c_of_the_pipeline_is_one_line(tmp_path):
 
 
 def test_a_failed_notebook_is_readable_by_the_group(project, tmp_path, monkeypatch):
-    import papermill as pm
-
-    from ser_utils import pipeline
 
     (project / "profiles" / "smoke.yaml").symlink_to(REPO / "profiles" / "smoke.yaml")
 
@@ -687,8 +665,6 @@ def test_a_failed_notebook_is_readable_by_the_group(project, tmp_path, monkeypat
 
 
 def test_a_symlink_loop_in_a_corpus_is_followed_once(tmp_path):
-    from ser_utils.data.corpora import files_under
-
     (tmp_path / "spk1").mkdir()
     sf.write(tmp_path / "spk1" / "a.wav", np.zeros(800, np.float32), 8000)
     (tmp_path / "spk1" / "loop").symlink_to(tmp_path)

@@ -1,3 +1,4 @@
+import librosa
 import numpy as np
 import pytest
 import soundfile as sf
@@ -24,8 +25,6 @@ def test_shape_dtype_and_determinism(index, tmp_path):
 
 
 def test_equals_separate_librosa_calls(index):
-    import librosa
-
     y, sr = sf.read(index["path"][0], dtype="float32")
     mfcc = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=34, n_fft=4096, hop_length=2048)
     chroma = librosa.feature.chroma_stft(y=y, sr=sr, n_chroma=12, n_fft=4096, hop_length=2048)
@@ -94,8 +93,6 @@ def test_pad_returns_lengths_and_zero_padding():
 def test_fast_tuning_equals_librosa(index, sr):
     """``pitched`` + ``tuning_of`` (piptrack on its band only) give librosa's numbers
     exactly: the same pitched bins and the same tuning estimate."""
-    import librosa
-
     for path in index["path"][:60:7]:
         y, rate = sf.read(path, dtype="float32")
         y = librosa.resample(y, orig_sr=rate, target_sr=sr)
@@ -107,3 +104,12 @@ def test_fast_tuning_equals_librosa(index, sr):
         assert np.array_equal(np.sort(mag), np.sort(ref_mag[found]))
         assert F.tuning_of(pitch, mag) == librosa.estimate_tuning(S=power, sr=sr, bins_per_octave=12)
     assert F.tuning_of(*F.pitched(np.zeros((2049, 5), np.float32), sr)) == 0.0
+
+
+def test_librosas_private_parabolic_interpolation_still_behaves():
+    """features._parabolic_shift calls librosa's private piptrack interpolation: the peak
+    of the parabola through each bin and its neighbours, -b/a with a = x[n+1] + x[n-1] - 2x[n]
+    and b = (x[n+1] - x[n-1]) / 2, and 0 at the edges. Fails when librosa changes it."""
+    x = np.array([[0.0], [3.0], [3.5], [1.0]])
+    assert F._parabolic_shift(x)[:, 0] == pytest.approx([0.0, 1.75 / 2.5, -1 / 3, 0.0])
+    assert F._parabolic_shift(np.array([[0.0], [3.0], [4.0], [1.0]]))[1, 0] == 0   # would move a whole bin

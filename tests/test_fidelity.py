@@ -1,13 +1,18 @@
 """The fidelity ladder's bookkeeping: rungs, job lists, the table's statistics and
 the best-of-N optimism curve, against hand-computed values."""
 
+import json
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ser_utils.experiments import fidelity
+from ser_utils.paths import project_dir
 from ser_utils.training import tuning
+from ser_utils.training.records import DamagedRecordWarning
 
 PARAMS = dict(models=["reslstm_sa-h64", "lstm_sa-h64"], studies=[["reslstm_sa-h64", "reference"]], epochs=100,
               runs=3, seed_runs=10, replays=2, trials=30, startup_trials=10)
@@ -68,7 +73,7 @@ def _records(uars_by_run_fold, n=10):
     for (run, fold), u in uars_by_run_fold.items():
         labels = [0, 1] * (n // 2)
         right = int(round(u * n))
-        preds = [l if i < right else 1 - l for i, l in enumerate(labels)]
+        preds = [y if i < right else 1 - y for i, y in enumerate(labels)]
         out.append(SimpleNamespace(run=run, fold=fold, test_uar=u, test=SimpleNamespace(labels=labels, preds=preds)))
     return out
 
@@ -132,10 +137,6 @@ def test_split_computation_rungs_are_cumulative():
 def test_compute_spent_sums_each_label_and_all(tmp_path):
     """Core-hours = the records' wall seconds / 3600, per label and in all; a damaged
     record does not count (it is moved aside)."""
-    import json
-    import warnings
-
-    from ser_utils.training.records import DamagedRecordWarning
 
     def record(folder, name, label, seconds):
         base = {"key": folder, "spec": {}, "label": label, "run": 0, "fold": 0, "seed": 0, "seeding": "distinct",
@@ -163,9 +164,6 @@ def test_compute_spent_sums_each_label_and_all(tmp_path):
 def test_committed_winners_fresh_agree_with_the_ladder():
     """results/full: each model's best clean and paper-style winners re-run with fresh
     seeds are the ladder's rungs 1 and 5b (same spec, same runs), computed two ways."""
-    import pandas as pd
-
-    from ser_utils.paths import project_dir
 
     tables = project_dir() / "results" / "full" / "tables"
     if not (tables / "fidelity_winners_fresh.csv").exists():

@@ -11,7 +11,10 @@ import pytest
 from scipy.stats import wilcoxon
 
 from conftest import REPO
+from ser_utils import pipeline
 from ser_utils.reporting import findings, readme, study
+from ser_utils.reporting import tuning_tables as tuning_tables_mod  # tuning_tables() below writes its tables
+from ser_utils.reporting.tables import save_table
 from ser_utils.training import baselines, metrics
 
 
@@ -210,8 +213,8 @@ def test_findings_02_reports_underpowered_not_false(tmp_path):
              (2, 64, "concat", 0.40, 59912), (3, 32, "last", 0.36, 25864), (3, 32, "concat", 0.42, 26376),
              (3, 64, "last", 0.39, 92680), (3, 64, "concat", 0.41, 93704)]
     write(tmp_path, "baseline_sweep_long", [
-        {"name": f"RNN-l{l}-h{h}", "layers": l, "hidden": h, "pooling": pool, "parameters": n, "uar_mean": u,
-         "uar_std": np.nan, "reported_uar": 0.25} for l, h, pool, u, n in sweep])
+        {"name": f"RNN-l{n_layers}-h{h}", "layers": n_layers, "hidden": h, "pooling": pool, "parameters": n, "uar_mean": u,
+         "uar_std": np.nan, "reported_uar": 0.25} for n_layers, h, pool, u, n in sweep])
     size = [f.text for f in findings.findings_02(tmp_path)][1]
     assert size == ("Bigger is better (seed 001's second conclusion)? UAR rises with the parameter count in rank: "
                     "Spearman ρ = 0.62, p = 0.014 over 15 models (one run each) — **shown** at α = 0.05; but the best "
@@ -219,7 +222,7 @@ def test_findings_02_reports_underpowered_not_false(tmp_path):
                     "in 2 of 2 widths with `last` and 0 of 2 widths with `concat`.")
     only_last = pd.DataFrame([r for r in sweep if r[2] == "last"], columns=["layers", "hidden", "pooling",
                                                                          "uar_mean", "parameters"])
-    only_last["name"] = [f"RNN-l{l}-h{h}" for l, h in zip(only_last.layers, only_last.hidden)]
+    only_last["name"] = [f"RNN-l{n_layers}-h{h}" for n_layers, h in zip(only_last.layers, only_last.hidden)]
     assert findings.depth_comparison(only_last).endswith(
         "in 2 of 2 widths with `last`: the extra layer did not help at any width")
 
@@ -368,8 +371,8 @@ def test_wilson_interval_by_hand():
 def test_findings_01_names_ties_together(tmp_path):
     # loudness range -442.5 - (-646.2) = 203.7, 2 % of it 4.07: calm and neutral (1.1 apart) are tied quietest
     write(tmp_path, "feature_medians_by_emotion", [
-        {"emotion": e, "MFCC-0 mean (loudness)": l, "MFCC-1 mean (tilt)": t}
-        for e, l, t in (("neutral", -645.1, 74.0), ("calm", -646.2, 76.8), ("happy", -513.5, 66.4),
+        {"emotion": e, "MFCC-0 mean (loudness)": loud, "MFCC-1 mean (tilt)": t}
+        for e, loud, t in (("neutral", -645.1, 74.0), ("calm", -646.2, 76.8), ("happy", -513.5, 66.4),
                         ("angry", -442.5, 58.1))])
     text = findings.findings_01(tmp_path)[0].text
     assert text.startswith("By the median of MFCC-0 (loudness) the loudest emotion is angry (-442.5) and the quietest "
@@ -382,7 +385,6 @@ def test_markdown_links_tables_figures_and_glossary(tmp_path):
     text = findings.markdown([findings.Finding("a [[UAR]] of 0.5", "tables/t figures/f")], out)
     assert text == "1. a [UAR](GLOSSARY.md#uar) of 0.5 ([table `t`](../tables/t.md), [figure `f`](../figures/f.png))"
     # the same relative link from notebooks/ and from the executed notebooks, where the pipeline copies it
-    from ser_utils import pipeline
 
     copy = pipeline.copy_glossary(out)
     assert copy == out / "notebooks" / findings.glossary_path(out)
@@ -695,7 +697,6 @@ def test_findings_04_reports_the_nested_winner(tmp_path):
            "clean_uar_mean": 0.361, "clean_uar_std": 0.019, "unit": "speaker", "pairs": 24, "mean UAR diff": 0.011,
            "ci95 low": -0.004, "ci95 high": 0.026, "test": "exact sign-flip", "p": 0.2, "p (Holm)": 0.2,
            "smallest attainable p": 1.2e-7, "verdict (alpha 0.05)": "not shown", "better / worse": "6 / 3"}
-    from ser_utils.reporting.tables import save_table
 
     save_table(pd.DataFrame([row]), "tuning_nested_winners", tmp_path)
     texts = [f.text for f in findings.findings_04(tmp_path)]
@@ -704,3 +705,45 @@ def test_findings_04_reports_the_nested_winner(tmp_path):
             "2 distinct trials (fold 0: trial 4, fold 1: trial 2, fold 2: trial 4, fold 3: trial 4, fold 4: trial 4)): "
             "0.372 ± 0.010 against 0.361 ± 0.019 (mean ± std over 2 fresh-seed runs), +0.011 (95 % CI [-0.004, "
             "+0.026]; exact sign-flip p = 0.2, Holm-adjusted 0.2, over 24 speakers) — **not shown**.") in texts
+
+
+def test_findings_02_sets_the_sweep_beside_the_baselines(tmp_path):
+    save_table(pd.DataFrame([
+        {"name": "RNN-l1-h32", "layers": 1, "hidden": 32, "pooling": "last", "uar_mean": 0.40, "uar_std": np.nan,
+         "reported_uar": 0.38},
+        {"name": "RNN-l2-h64", "layers": 2, "hidden": 64, "pooling": "last", "uar_mean": 0.45, "uar_std": np.nan,
+         "reported_uar": 0.40}]), "baseline_sweep_long", tmp_path)
+    save_table(pd.DataFrame([{"model": baselines.LOGREG, "uar_mean": 0.44, "wa_mean": 0.45},
+                             {"model": baselines.EGEMAPS_SVM, "uar_mean": 0.47, "wa_mean": 0.48}]),
+               "sweep_reference_baselines", tmp_path)
+    texts = [f.text for f in findings.findings_02(tmp_path)]
+    assert ("The [[baseline]]s on the same folds, UAR: logistic regression (feature mean+std) 0.440 (below the best "
+            "LSTM's 0.450); linear SVM (eGeMAPS functionals, 88) 0.470 (not below the best LSTM's 0.450).") in texts
+
+
+def test_val_vs_test_pooled_and_within_each_study():
+    """Pooled ρ over all 5 trials by hand (ranks of val 1..5 against test 2,1,3,5,4: d² = 1+1+0+1+1 = 4,
+    ρ = 1 - 6*4/(5*24) = 0.8); within a study of 2 trials there is no ρ."""
+    done = pd.DataFrame({"model": ["A"] * 3 + ["B"] * 2, "space": ["s"] * 5,
+                         "val_uar": [0.1, 0.2, 0.3, 0.4, 0.5], "test_uar": [0.2, 0.1, 0.3, 0.5, 0.4]})
+    pooled, by_study = tuning_tables_mod.val_vs_test(done)
+    assert pooled["spearman_rho"].iloc[0] == pytest.approx(0.8) and pooled["complete_trials"].iloc[0] == 5
+    assert by_study["spearman_rho"].iloc[0] == pytest.approx(0.5)   # A: ranks 1,2,3 against 2,1,3: 1 - 6*2/24
+    assert np.isnan(by_study["spearman_rho"].iloc[1]) and by_study["complete_trials"].tolist() == [3, 2]
+
+
+def test_findings_05_averages_runs_within_a_fold_before_the_spread(tmp_path):
+    """Two runs per fold: the unit is the fold. Fold means 0.45, 0.50, 0.40 (runs 0.44/0.46, 0.49/0.51,
+    0.39/0.41): mean 0.45, std 0.05 over 3 folds, not the std over 6 (run, fold) rows (0.0424)."""
+    rows = []
+    for fold, uars in enumerate([(0.44, 0.46), (0.49, 0.51), (0.39, 0.41)]):
+        for run, e in enumerate(uars, start=1):
+            rows.append({"run": run, "fold": fold, "representation": "ResLSTM-SA-h64 embedding",
+                         "kNN emotion UAR (held-out speakers)": e, "kNN gender UAR (held-out speakers)": 0.8,
+                         "silhouette by emotion (test speakers)": 0.01 * fold})
+        rows.append({"run": 0, "fold": fold, "representation": "raw features (mean over frames)",
+                     "kNN emotion UAR (held-out speakers)": 0.3, "kNN gender UAR (held-out speakers)": 0.9,
+                     "silhouette by emotion (test speakers)": -0.06})
+    write(tmp_path, "embedding_separability_by_fold", rows)
+    text = findings.findings_05(tmp_path)[0].text
+    assert "0.450 ± 0.050 from the learned embedding (mean ± std over 3 folds, each fold's 2 runs averaged first)" in text

@@ -1,4 +1,6 @@
+import itertools
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -61,8 +63,6 @@ def test_sign_flip_p_four_speakers_by_hand():
 
 
 def test_meet_in_the_middle_equals_brute_force():
-    import itertools
-
     rng = np.random.default_rng(7)
     for diff in (rng.normal(0.01, 0.03, 14), np.round(rng.normal(0.0, 0.05, 14), 2)):   # the second has ties
         sums = np.array([np.dot(s, diff) for s in itertools.product((1, -1), repeat=14)])
@@ -79,8 +79,6 @@ def test_holm_by_hand():
 
 
 def test_speaker_of_and_unit_scores():
-    from types import SimpleNamespace
-
     assert metrics.speaker_of("03-01-05-02-01-02-17") == "17"
     assert metrics.speaker_of("data/Actor_17/03-01-05-02-01-02-17.wav") == "17"
     assert metrics.speaker_of("03a01Fa") is None
@@ -112,8 +110,6 @@ def test_speaker_paired_comparison_by_hand():
 
 
 def test_paired_records_averages_runs_per_speaker():
-    from types import SimpleNamespace
-
     def rec(run, fold, ids, preds, labels=(0, 1, 0, 1)):
         return SimpleNamespace(run=run, fold=fold, test=SimpleNamespace(ids=ids, labels=list(labels), preds=preds),
                                test_uar=metrics.uar(labels, preds))

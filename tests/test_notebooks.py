@@ -15,6 +15,11 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 from conftest import REPO
 from ser_utils import pipeline
+from ser_utils.data import corpora
+from ser_utils.data.labelmap import label_map
+from ser_utils.data.study_data import resolve
+from ser_utils.inference import checkpoint
+from ser_utils.inference.evaluate import evaluate
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -34,20 +39,23 @@ EXPECTED = {
     "01_feature_exploration": {"corpus_counts_by_emotion": 8, "speaker_leakage_logreg": 3, "frames_by_emotion": 8,
                                "feature_medians_by_emotion": 8},
     "02_baseline_lstm_layer_sweep": {"baseline_table1": 9, "baseline_sweep_long": 18, "baseline_claims": 4,
-                                     "baseline_per_class_recall": 1, "baseline_convergence": 18},
+                                     "baseline_per_class_recall": 1, "baseline_convergence": 18,
+                                     "sweep_reference_baselines": 3},  # majority, logistic regression, eGeMAPS + SVM
     # smoke: paper protocol at h32 and h64 only (paper_sizes), so no paper-protocol h32-vs-h128 claim
-    "03_lstm_sa_vs_reslstm_sa": {"sa_models_table": 12, "sa_paired_tests": 6, "sa_protocol_gap": 6,
-                                 "sa_per_class_recall": 8, "sa_convergence": 6},
+    # (the 4 baselines of sa_models_table: majority, logistic regression, eGeMAPS + SVM; ComParE off in smoke)
+    "03_lstm_sa_vs_reslstm_sa": {"sa_models_table": 13, "sa_paired_tests": 6, "sa_protocol_gap": 6,
+                                 "sa_per_class_recall": 9, "sa_convergence": 6},
     "04_optuna_tuning": {"tuning_studies": 4, "tuning_best_parameters": 8, "tuning_seed000_table": 3,
                          "tuning_pruning": 2, "tuning_winners_evaluation": 6, "tuning_val_vs_test": 1,
                          "tuning_val_vs_test_by_study": 3, "tuning_vs_defaults": 3,
-                         "tuning_repeated_parameters": 0},  # a cold run: no set drawn twice
+                         "tuning_repeated_parameters": 0,  # a cold run: no set drawn twice
+                         "tuning_nested_winners": 3},   # one per clean winner
     # smoke: 03's 2 clean runs x 4 folds embedded, the raw features once per fold
-    "05_embeddings": {"embedding_separability": 2, "embedding_separability_by_fold": 12, "embedding_paired_tests": 2,
+    "05_embeddings": {"embedding_separability": 2, "embedding_separability_by_fold": 12, "embedding_paired_tests": 3,
                       "confusion_claims": 3},
-    "06_sota_comparison": {"sota_our_models": 9, "sota_loss_weightings": 3, "sota_literature_and_ours": 17,
+    "06_sota_comparison": {"sota_our_models": 10, "sota_loss_weightings": 3, "sota_literature_and_ours": 18,
                            "sota_convergence": 7,
-                           "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2, "sota_per_class_recall": 9},
+                           "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2, "sota_per_class_recall": 10},
     "07_fidelity": {"fidelity_ladder": 20, "fidelity_studies": 2, "fidelity_optimism": 2,
                     "fidelity_selection_gap": 2, "fidelity_oracle": 2, "fidelity_compute": 7,
                     "fidelity_winners_fresh": 4},
@@ -180,8 +188,6 @@ def test_smoke_figures_and_tables_match_the_records(smoke_run):
 def test_tuning_checkpoint_and_storage(smoke_run):
     """Notebook 04 leaves its SQLite study; notebook 03 a loadable checkpoint of its clean
     ResLSTM-SA-h64, trained with the profile's tuned setting (smoke: made up for ResLSTM-SA)."""
-    from ser_utils.inference import checkpoint
-
     assert (smoke_run / "optuna.db").stat().st_size > 0
     ckpt = checkpoint.load(smoke_run / "models" / "reslstm_sa_h64_clean.pt")
     assert ckpt["labels"][0] == "neutral" and len(ckpt["labels"]) == 8
@@ -261,11 +267,6 @@ def test_smoke_01_plays_one_utterance_per_emotion(smoke_run):
 def test_smoke_cross_corpus_matches_its_predictions(smoke_run):
     """Notebook 08's UARs recomputed by scikit-learn from the checkpoint's predictions on
     the second corpus (an independent evaluation of the same files)."""
-    from ser_utils.data import corpora
-    from ser_utils.data.labelmap import label_map
-    from ser_utils.inference.evaluate import evaluate
-    from ser_utils.data.study_data import resolve
-
     table = pd.read_csv(smoke_run / "tables" / "cross_corpus.csv")
     assert list(table["trained on"]) == ["ravdess", "emodb"] and list(table["tested on"]) == ["emodb", "ravdess"]
     reader, root = resolve("synthetic-emodb")

@@ -4,16 +4,20 @@ import itertools
 import json
 from types import SimpleNamespace
 
+import librosa
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from ser_utils import cli
 from ser_utils.data.audio import AudioError
 from ser_utils.data.study_data import study_folds
 from ser_utils.inference import checkpoint
-from ser_utils.inference.predict import Predictor
+from ser_utils.inference.predict import Predictor, default_model
+from ser_utils.inference.stream import Stream, StreamingModel
 from ser_utils.models import ModelConfig, cost
+from ser_utils.models.cost import one_thread
 from ser_utils.training import Spec, TrainConfig, experiment_key, record_path, run_job
 
 
@@ -39,7 +43,6 @@ def test_features_match_training(learn_data, model_file):
 
 def test_any_rate_and_channels(learn_data, model_file, tmp_path):
     y, sr = sf.read(learn_data.index.path.iloc[3], dtype="float32")
-    import librosa
 
     stereo = np.stack([y, 0.5 * y], axis=1)
     for name, data, rate in (("a.ogg", librosa.resample(stereo.T, orig_sr=sr, target_sr=44100).T, 44100),
@@ -86,8 +89,6 @@ def test_cli_json_and_bench(learn_data, model_file, capsys, monkeypatch):
 def test_committed_checkpoint_on_real_files(real_root):
     """The quick profile's committed checkpoint classifies real RAVDESS files,
     the stereo ones included."""
-    from ser_utils.inference.predict import default_model
-
     if not default_model().exists():
         pytest.skip(f"{default_model()} not found (written by `make reproduce PROFILE=quick`)")
     p = Predictor()
@@ -115,9 +116,6 @@ def test_stream_ends_on_the_whole_file_answer(learn_data, model_file, chunk, tmp
 
 def test_stream_state_carrying_equals_one_pass(model_file):
     """Feeding frames in blocks (LSTM states, online attention) = one pass over all frames."""
-    import torch
-
-    from ser_utils.inference.stream import StreamingModel
 
     p = Predictor(model_file)
     x = np.random.default_rng(0).standard_normal((57, 46)).astype(np.float32)
@@ -189,8 +187,6 @@ def test_chunk_and_model_are_checked(model_file, learn_data, tmp_path, capsys):
 def test_stream_resampled_stereo_file(learn_data, model_file, tmp_path):
     """A 44.1 kHz stereo file streamed (decoded and resampled block by block) ends on
     the whole-file answer."""
-    import librosa
-
     y, sr = sf.read(learn_data.index.path.iloc[9], dtype="float32")
     stereo = np.stack([y, 0.3 * y], axis=1)
     sf.write(tmp_path / "s.wav", librosa.resample(stereo.T, orig_sr=sr, target_sr=44100).T, 44100, subtype="FLOAT")
@@ -202,8 +198,6 @@ def test_stream_resampled_stereo_file(learn_data, model_file, tmp_path):
 def held_bytes(obj, seen=None) -> int:
     """Bytes of the numpy arrays and torch tensors an object holds, followed through
     its attributes, lists, tuples, sets and dicts."""
-    import torch
-
     seen = set() if seen is None else seen
     if id(obj) in seen:
         return 0
@@ -226,9 +220,6 @@ def test_stream_memory_does_not_grow_with_length(learn_data, model_file):
     holds little more than after 1 (what grows is the pitch list behind the exact
     tuning: a few bytes per frame). The old stream kept every sample and spectrum
     column: 7.7 MB per minute at 16 kHz."""
-    from ser_utils.models.cost import one_thread
-    from ser_utils.inference.stream import Stream
-
     p = Predictor(model_file)
     speech = np.concatenate([sf.read(learn_data.index.path.iloc[i], dtype="float32")[0] for i in range(20, 40)])
     step = 8000

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from ser_utils.data.corpus import index_corpus
+from ser_utils.data.corpus import audio_files, index_corpus
 from ser_utils.data.features import load_features
 from ser_utils.data.verify import verify_corpus
+from ser_utils.inference.predict import Predictor, default_model
 
 pytestmark = pytest.mark.real
 
@@ -34,9 +35,6 @@ def test_real_features(real_root, tmp_path_factory):
 def test_predict_every_real_file_and_stream(real_root):
     """The committed quick checkpoint classifies every RAVDESS file; streaming ends on
     the whole-file answer (stereo files included)."""
-    from ser_utils.data.corpus import audio_files
-    from ser_utils.inference.predict import Predictor, default_model
-
     if not default_model().exists():
         pytest.skip(f"{default_model()} not found: run notebook 04 (make reproduce) first")
     p = Predictor(default_model())

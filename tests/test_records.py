@@ -14,11 +14,10 @@ import pytest
 
 from conftest import REPO
 from ser_utils import paths
-from ser_utils.training import loop
 from ser_utils.data.folds import make_fold
 from ser_utils.models import ModelConfig
+from ser_utils.training import Spec, TrainConfig, cross_validate, experiment_key, loop, record_path
 from ser_utils.training.records import DamagedRecordWarning, read_record, write_record
-from ser_utils.training import Spec, TrainConfig, cross_validate, experiment_key, record_path
 
 ACTORS = range(1, 13)
 FOLD = [make_fold((9, 10, 11, 12), (7, 8), ACTORS)]

@@ -2,6 +2,8 @@
 authors' forward pass (packed LSTMs, softmax and BatchNorm over zero-padded frames),
 written here from their published notebook, independently of ``ser_utils.models``."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -59,7 +61,6 @@ def test_reference_model_computes_what_the_authors_code_computes(name, mode):
 
 
 def _copy(model):
-    import copy
     return copy.deepcopy(model)
 
 

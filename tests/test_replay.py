@@ -15,8 +15,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
-from conftest import REPO, real_corpus_root
 
+from conftest import REPO, real_corpus_root
 from ser_utils import numerics
 from ser_utils.data.folds import REFERENCE_FOLDS
 from ser_utils.data.study_data import study_folds

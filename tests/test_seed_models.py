@@ -13,6 +13,7 @@ from ser_utils.data.corpus import gender_labels
 from ser_utils.data.dataset import load_dataset
 from ser_utils.data.folds import make_fold
 from ser_utils.data.synth import make_corpus
+from ser_utils.experiments.comparison import wav2vec2_cost
 from ser_utils.inference.checkpoint import load_run
 from ser_utils.models import QUICK, SEED, ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import Spec, TrainConfig, cross_validate, record_path
@@ -140,8 +141,6 @@ def test_multitask_training_on_training_speakers(tmp_path):
 
 
 def test_wav2vec2_cost_builds_from_a_configuration_without_downloading(monkeypatch):
-    from ser_utils.experiments.comparison import wav2vec2_cost
-
     tiny = {"tiny": dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
                          conv_dim=(16, 16), conv_kernel=(10, 3), conv_stride=(5, 2), num_conv_pos_embeddings=16,
                          num_conv_pos_embedding_groups=2)}

@@ -24,7 +24,10 @@ def test_speech_like_shape(synth_root):
         y, sr = sf.read(path)
         assert sr == 8000 and 2.0 < len(y) / sr < 5.5
         edge = int(0.3 * sr)
-        rms = lambda x: np.sqrt(np.mean(x ** 2))
+
+        def rms(x):
+            return np.sqrt(np.mean(x ** 2))
+
         assert rms(y[:edge]) < rms(y) / 30  # silence before the phrase
 
 

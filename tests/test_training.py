@@ -8,9 +8,18 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_m
 from ser_utils import numerics, training
 from ser_utils.data.folds import make_fold
 from ser_utils.models import ModelConfig
-from ser_utils.training import (RECORD_VERSION, RunRecord, Spec, TrainConfig, cross_validate, loop, pooled_uar,
-                                record_path, run_seed)
-from ser_utils.training import records
+from ser_utils.training import (
+    RECORD_VERSION,
+    RunRecord,
+    Spec,
+    TrainConfig,
+    cross_validate,
+    loop,
+    pooled_uar,
+    record_path,
+    records,
+    run_seed,
+)
 from ser_utils.training.bench import bench_train
 
 ACTORS = range(1, 13)

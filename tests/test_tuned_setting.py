@@ -1,15 +1,20 @@
 """The quick and full profiles' ``tuned`` block is what the committed 100-epoch studies
 (``results/full/optuna.db``) chose on validation speakers, and notebooks 03 and 06 use it."""
 
+import json
 import sqlite3
 
 import numpy as np
 import optuna
 import pytest
 import yaml
+from optuna.distributions import FloatDistribution
 
-from ser_utils.paths import project_dir
+from ser_utils.data.folds import REFERENCE_FOLDS
 from ser_utils.experiments import tuned
+from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.paths import project_dir
+from ser_utils.training import nested
 
 DB = project_dir() / "results" / "full" / "optuna.db"
 
@@ -79,16 +84,10 @@ VOTERS = [[0, 1, 2], [1, 2, 3, 4], [0, 2, 3, 4], [0, 1, 3, 4], [0, 1, 2, 4]]
 
 
 def test_nested_voters_of_the_reference_folds():
-    from ser_utils.data.folds import REFERENCE_FOLDS
-    from ser_utils.training import nested
-
     assert nested.voters(REFERENCE_FOLDS) == VOTERS
 
 
 def test_nested_choice_on_hand_made_candidates():
-    from ser_utils.data.folds import REFERENCE_FOLDS
-    from ser_utils.training import nested
-
     # a is best on average (0.6) thanks to folds 3 and 4; b is best on folds 0-2
     a = nested.Candidate("a", {}, (0.5, 0.5, 0.5, 0.8, 0.7), 0)
     b = nested.Candidate("b", {}, (0.6, 0.6, 0.6, 0.4, 0.4), 1)
@@ -102,8 +101,6 @@ def test_nested_choice_on_hand_made_candidates():
 @pytest.mark.skipif(not DB.exists(), reason="results/full/optuna.db is not in this checkout")
 @pytest.mark.parametrize("profile", ["quick", "full"])
 def test_profile_quotes_the_nested_choice_found_independently(profile):
-    import json
-
     block = _profile(profile)["03_lstm_sa_vs_reslstm_sa"]["nested"]
     assert block == tuned.nested_from_profile("full")
     con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
@@ -128,11 +125,6 @@ def test_nested_winners_of_one_study_by_hand():
     fold 3 by 0, 1, 3, 4, fold 4 by 0-2, 4. Trial 0 is best on folds 0-2, trial 1 on folds 3-4;
     each test fold's choice is the larger mean over its voters (worked out below); a pruned
     trial never wins."""
-    import optuna
-    from optuna.distributions import FloatDistribution
-
-    from ser_utils.data.folds import REFERENCE_FOLDS
-    from ser_utils.experiments import tuned as tuned_setting
 
     study = optuna.create_study(direction="maximize")
     dist = {"lr": FloatDistribution(1e-5, 1e-1, log=True)}

@@ -18,6 +18,7 @@ from optuna.trial import TrialState
 from sklearn.metrics import balanced_accuracy_score
 
 from ser_utils.data.study_data import study_folds
+from ser_utils.reporting import tuning_tables
 from ser_utils.training import RunRecord, record_path, tuning
 
 pytestmark = pytest.mark.filterwarnings("ignore:Heartbeat of storage")
@@ -107,7 +108,7 @@ def test_killed_trial_is_failed_and_retried_not_counted(learn_data, tmp_path):
     study = tuning.open_study(plan, storage, learn_data)
     dead = study.ask()
     params = tuning.suggest(dead, plan.space)
-    storage.record_heartbeat(dead._trial_id)          # ...and then the worker is killed
+    storage.record_heartbeat(tuning._trial_id(storage, study, dead))   # ...and then the worker is killed
     ran = tuning.work([plan], url, learn_data, folds, tmp_path / "runs", progress=False, heartbeat=(1, 2), poll=0.5)
     study = tuning.load_study(plan, url, learn_data)
     assert study.trials[dead.number].state == TrialState.FAIL
@@ -251,8 +252,6 @@ def test_min_complete_keeps_a_study_going_past_pruned_trials():
 def test_repeated_parameters_names_the_sets_two_studies_share():
     """``tuning_tables.repeated_parameters`` on two studies where one set was enqueued in
     both: exactly that set, with both trials; sets drawn by one study only are not listed."""
-    from ser_utils.reporting import tuning_tables
-
     frames = {}
     for name, other in (("a", 0.3), ("b", 0.7)):
         study = optuna.create_study(study_name=name, sampler=optuna.samplers.RandomSampler(seed=1 if name == "a" else 2))
@@ -271,8 +270,6 @@ def test_studies_of_one_space_draw_different_starts(tmp_path):
     """Two studies over one space (two models, as notebook 04 runs them) get different
     random starts: each trial's seed holds its study's name. With one sampler seed for
     every study (the scheme of the committed quick studies) the starts were the same."""
-    from ser_utils.reporting import tuning_tables
-
     frames = {}
     for model in ("lstm_sa", "reslstm_sa"):
         plan = tuning.Plan(model, 32, startup_trials=4)
@@ -292,3 +289,26 @@ def test_studies_of_one_space_draw_different_starts(tmp_path):
             study.tell(t, 0.5)
         same_seed[model] = tuning_tables.trials_frame(study)
     assert tuning_tables.repeated_parameters(same_seed)["studies"].tolist() == [2] * 4
+
+
+def test_the_optuna_internals_tuning_borrows(tmp_path):
+    """tuning._reseed sets optuna's private sampler state and tuning._heartbeat runs its
+    private heartbeat thread (no public API does either): this fails when optuna changes them."""
+    def first_draw(sampler_seed):
+        sampler = optuna.samplers.TPESampler(seed=sampler_seed)
+        tuning._reseed(sampler, 7)
+        return optuna.create_study(sampler=sampler).ask().suggest_float("x", 0, 1)
+
+    assert first_draw(1) == first_draw(2)       # the reseeding, not the constructor's seed, decides
+    storage = tuning.make_storage(f"sqlite:///{tmp_path / 'optuna.db'}", heartbeat_interval=1, grace_period=2)
+    study = optuna.create_study(storage=storage)
+    trial = study.ask()
+    trial_id = tuning._trial_id(storage, study, trial)
+    assert trial_id == trial._trial_id           # the public lookup finds optuna's own id
+    with tuning._heartbeat(storage, trial_id):
+        time.sleep(3)                            # past the grace period: only the heartbeat keeps it alive
+        optuna.storages.fail_stale_trials(study)
+    assert study.trials[0].state == TrialState.RUNNING
+    time.sleep(3)
+    optuna.storages.fail_stale_trials(study)
+    assert study.trials[0].state == TrialState.FAIL

@@ -2,21 +2,52 @@
 independent values, and the guarantee that no older experiment changes its key."""
 
 import json
+import subprocess
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from conftest import REPO
-from ser_utils.data.folds import Fold
-from ser_utils.training.loop import Spec, TrainConfig, experiment_key
+from ser_utils.data.dataset import Split
+from ser_utils.data.folds import REFERENCE_FOLDS, Fold, make_fold
+from ser_utils.data.opensmile_features import egemaps_frames, functionals_of, pool_onto_grid
+from ser_utils.data.perturb import add_noise, noisy_copy, speed_perturb
+from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import what_helps as W
+from ser_utils.experiments.what_helps import (
+    allowed_validation_folds,
+    ensemble_records,
+    member_runs,
+    recipe_per_fold,
+    speaker_paired,
+    speaker_uars,
+)
+from ser_utils.models import ModelConfig
+from ser_utils.training import (
+    cross_validate,
+    cross_validate_per_fold,  # the same records, through training's own entry
+)
+from ser_utils.training.augment import (
+    apply_masks,
+    choose_versions,
+    distillation_loss,
+    ensemble,
+    mixup,
+    smoothed,
+    soft_cross_entropy,
+    spec_masks,
+)
+from ser_utils.training.baselines import nested_svm
+from ser_utils.training.loop import Spec, TrainConfig, experiment_key, train_fold, train_job
+from ser_utils.training.records import Predictions
+
 
 def _committed_specs() -> list:
     """The committed records' spec.json files (git's index; every one under results/ outside
     a checkout). Ignored local runs (results/smoke) are not committed experiments."""
-    import subprocess
-
     try:
         out = subprocess.run(["git", "ls-files", "results/*/runs/*/spec.json"], cwd=REPO, capture_output=True,
                              text=True, check=True).stdout
@@ -66,8 +97,6 @@ def test_levers_enter_the_key_only_when_set():
 # ---------------------------------------------------------------- augmentations
 
 def test_specaugment_masks_exactly_the_drawn_ranges():
-    from ser_utils.training.augment import apply_masks, spec_masks
-
     lengths = np.array([10, 6])
     masks = spec_masks(lengths, 5, (2, 3, 1, 2), np.random.default_rng(3))
     assert len(masks) == 2 * (2 + 1)
@@ -88,8 +117,6 @@ def test_specaugment_masks_exactly_the_drawn_ranges():
 
 
 def test_mixup_of_two_one_hot_labels():
-    from ser_utils.training.augment import mixup, smoothed
-
     x = torch.tensor([[[1.0], [1.0], [1.0]], [[3.0], [0.0], [0.0]]])
     lengths = torch.tensor([3, 1])
     y = smoothed(torch.tensor([0, 2]), 3)
@@ -100,9 +127,6 @@ def test_mixup_of_two_one_hot_labels():
 
 
 def test_label_smoothing_equals_torch():
-    import torch.nn.functional as F
-
-    from ser_utils.training.augment import smoothed, soft_cross_entropy
 
     torch.manual_seed(0)
     logits, y = torch.randn(7, 8), torch.randint(0, 8, (7,))
@@ -112,8 +136,6 @@ def test_label_smoothing_equals_torch():
 
 
 def test_distillation_loss_by_hand():
-    from ser_utils.training.augment import distillation_loss
-
     logits = torch.tensor([[2.0, 0.0]])
     teacher = torch.tensor([[0.5, 0.5]])
     q = np.exp([1.0, 0.0]) / np.exp([1.0, 0.0]).sum()   # student at T = 2
@@ -122,8 +144,6 @@ def test_distillation_loss_by_hand():
 
 
 def test_speed_perturbation_changes_length_by_the_factor():
-    from ser_utils.data.perturb import speed_perturb
-
     sr = 16000
     y = np.sin(2 * np.pi * 440 * np.arange(sr) / sr).astype(np.float32)
     for factor in (0.9, 1.1):
@@ -136,8 +156,6 @@ def test_speed_perturbation_changes_length_by_the_factor():
 
 
 def test_noise_at_the_requested_snr():
-    from ser_utils.data.perturb import add_noise, noisy_copy
-
     y = np.random.default_rng(0).standard_normal(8000).astype(np.float32) * 0.3
     out = add_noise(y, 10.0, np.random.default_rng(1))
     noise = out.astype(np.float64) - y
@@ -150,15 +168,11 @@ def test_noise_at_the_requested_snr():
 
 
 def test_choose_versions_draws_one_version_per_utterance():
-    from ser_utils.training.augment import choose_versions
-
     rows = choose_versions(4, 3, np.random.default_rng(0))
     assert sorted(rows % 4) == [0, 1, 2, 3] and rows.max() < 12
 
 
 def test_ensemble_is_the_mean_of_probabilities():
-    from ser_utils.training.augment import ensemble
-
     a = [[0.6, 0.4], [0.2, 0.8]]
     b = [[0.2, 0.8], [0.4, 0.6]]
     assert np.allclose(ensemble([a, b]), [[0.4, 0.6], [0.3, 0.7]], atol=1e-12)
@@ -168,8 +182,6 @@ def test_ensemble_is_the_mean_of_probabilities():
 # ---------------------------------------------------------------- openSMILE
 
 def test_egemaps_and_compare_functionals_shapes():
-    from ser_utils.data.opensmile_features import egemaps_frames, functionals_of
-
     sr = 16000
     t = np.arange(int(1.5 * sr)) / sr
     y = (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
@@ -180,16 +192,12 @@ def test_egemaps_and_compare_functionals_shapes():
 
 
 def test_pool_onto_grid_by_hand():
-    from ser_utils.data.opensmile_features import pool_onto_grid
-
     values = np.array([[1.0], [3.0], [5.0], [7.0]])
     centres = np.array([0.01, 0.04, 0.11, 0.12])   # hop 0.1 s: frames 0, 0, 1, 1
     assert pool_onto_grid(values, centres, 3, 0.1)[:, 0].tolist() == [2.0, 6.0, 6.0]   # frame 2 takes frame 1's
 
 
 def test_nested_svm_never_looks_at_test_speakers():
-    from ser_utils.training.baselines import nested_svm
-
     rng = np.random.default_rng(0)
     actors = np.repeat(np.arange(1, 7), 20)
     y = np.tile(np.arange(4), 30)
@@ -205,9 +213,6 @@ def test_nested_svm_never_looks_at_test_speakers():
 # ---------------------------------------------------------------- the experiment's pieces
 
 def test_allowed_validation_folds_of_the_reference_folds():
-    from ser_utils.data.folds import REFERENCE_FOLDS
-    from ser_utils.experiments.what_helps import allowed_validation_folds
-
     # test fold 0 = actors 2, 5, 14, 15, 16: fold 4 validates on 2, 5 and fold 3 on 1, 14
     assert allowed_validation_folds(REFERENCE_FOLDS, 0) == [0, 1, 2]
     for f in range(5):
@@ -216,8 +221,6 @@ def test_allowed_validation_folds_of_the_reference_folds():
 
 
 def test_recipe_keeps_helpful_levers_and_one_feature_set():
-    from ser_utils.experiments.what_helps import recipe_per_fold
-
     gains = {"mixup": {0: 0.02, 1: -0.01}, "speed": {0: 0.0, 1: 0.03}, "egemaps": {0: 0.01, 1: 0.01},
              "mfcc+egemaps": {0: 0.04, 1: 0.005}, "speaker_norm": {0: 0.1, 1: 0.1}}
     recipe = recipe_per_fold(gains, 2, candidates=("mixup", "speed", "egemaps", "mfcc+egemaps"))
@@ -225,9 +228,6 @@ def test_recipe_keeps_helpful_levers_and_one_feature_set():
 
 
 def test_combined_spec_and_the_start_is_03s():
-    from ser_utils.experiments import what_helps as W
-    from ser_utils.experiments import tuned as tuned_setting
-
     tuned = {"reslstm_sa": {"lr": 0.003, "weight_decay": 1e-4, "dropout": 0.1, "T_0": 3, "batch_size": 8}}
     start = W.start_spec("reslstm_sa", tuned, 6)
     assert start == tuned_setting.spec("reslstm_sa", 64, tuned, None, 6)   # notebook 03's spec
@@ -241,15 +241,11 @@ def test_combined_spec_and_the_start_is_03s():
 
 class _Rec:
     def __init__(self, run, fold, ids, labels, preds, probs=None):
-        from ser_utils.training.records import Predictions
-
         self.run, self.fold, self.test, self.test_probs = run, fold, Predictions(ids, labels, preds), probs
         self.parameters, self.wall_seconds = 10, 1.0
 
 
 def test_ensemble_records_argmax_of_the_mean():
-    from ser_utils.experiments.what_helps import ensemble_records, member_runs
-
     runs = member_runs(1, 2)
     ids, y = ["a", "b"], [0, 1]
     members = [_Rec(runs[0], 0, ids, y, [0, 0], [[0.6, 0.4], [0.55, 0.45]]),
@@ -259,8 +255,6 @@ def test_ensemble_records_argmax_of_the_mean():
 
 
 def test_speaker_paired_uses_speakers_as_the_unit():
-    from ser_utils.experiments.what_helps import speaker_paired, speaker_uars
-
     actor_of = {"a1": 1, "a2": 1, "b1": 2, "b2": 2}
     ids, y = ["a1", "a2", "b1", "b2"], [0, 1, 0, 1]
     a = [_Rec(1, 0, ids, y, [0, 1, 0, 0]), _Rec(2, 0, ids, y, [0, 1, 1, 1])]
@@ -272,10 +266,6 @@ def test_speaker_paired_uses_speakers_as_the_unit():
 
 
 def test_train_fold_with_copies_keeps_probabilities():
-    from ser_utils.data.dataset import Split
-    from ser_utils.models import ModelConfig
-    from ser_utils.training.loop import train_fold
-
     rng = np.random.default_rng(0)
 
     def split(n, T, rows):
@@ -299,13 +289,6 @@ def test_a_nested_rung_trains_each_folds_own_spec(learn_data, tmp_path):
     """``train_rungs``: fold f of a nested rung is fold f's spec's record, equal to that job
     trained alone; a spec is never trained on a fold it does not serve; a rung with one spec
     on every fold is that spec's cross-validation, its shared (spec, fold) jobs trained once."""
-    from ser_utils.data.folds import make_fold
-    from ser_utils.experiments import what_helps as W
-    from ser_utils.models import ModelConfig
-    from ser_utils.training import cross_validate
-    from ser_utils.training.loop import train_job
-    from ser_utils.training.records import record_path
-
     actors = range(1, 13)
     folds = [make_fold((9, 10, 11, 12), (7, 8), actors), make_fold((1, 2, 3, 4), (5, 6), actors)]
     a = Spec(ModelConfig("lstm_sa", hidden=8),
@@ -313,7 +296,7 @@ def test_a_nested_rung_trains_each_folds_own_spec(learn_data, tmp_path):
     b = replace(a, train=replace(a.train, lr=0.003))
     nested, flat = W.train_rungs([[a, b], [a, a]], lambda fs: learn_data, folds, (0, 1), tmp_path, n_jobs=1)
     assert [(r.run, r.fold) for r in nested] == [(r.run, r.fold) for r in flat] == [(0, 0), (0, 1), (1, 0), (1, 1)]
-    ka, kb = experiment_key(a, learn_data, folds), experiment_key(b, learn_data, folds)
+    kb = experiment_key(b, learn_data, folds)
     assert sorted(p.name for p in (tmp_path / kb).glob("run*.json")) == ["run00-fold1.json", "run01-fold1.json"]
     assert [r.test_uar for r in nested if r.fold == 0] == [r.test_uar for r in flat if r.fold == 0]
     alone, _ = train_job(b, learn_data, folds, kb, 1, 1)
@@ -322,7 +305,6 @@ def test_a_nested_rung_trains_each_folds_own_spec(learn_data, tmp_path):
     assert [r.test_uar for r in flat] == [r.test_uar for r in cross_validate(a, learn_data, folds, runs=(0, 1),
                                                                              runs_dir=tmp_path, progress=False)]
     assert W.is_nested([a, b]) and not W.is_nested([a, a])
-    from ser_utils.training import cross_validate_per_fold   # the same records, through training's own entry
 
     assert cross_validate_per_fold([a, b], learn_data, folds, runs=(0, 1), runs_dir=tmp_path, progress=False) == nested
     with pytest.raises(ValueError, match="one spec per fold"):
@@ -330,9 +312,6 @@ def test_a_nested_rung_trains_each_folds_own_spec(learn_data, tmp_path):
 
 
 def test_the_start_is_nested_where_the_profile_has_a_nested_block():
-    from ser_utils.experiments import what_helps as W
-    from ser_utils.experiments import tuned as tuned_setting
-
     tuned = {"reslstm_sa": {"lr": 0.003, "weight_decay": 1e-4, "dropout": 0.1, "T_0": 3, "batch_size": 8}}
     nested = {"reslstm_sa": [dict(tuned["reslstm_sa"], lr=lr) for lr in (0.001, 0.002, 0.003)]}
     starts = W.start_specs("reslstm_sa", tuned, nested, 6, 3)

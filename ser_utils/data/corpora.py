@@ -27,14 +27,17 @@ sorted order from 1), so folds, training and reporting work unchanged.
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+import soundfile as sf
 
 from ser_utils.data import readers
 from ser_utils.data.corpus import EMOTION_NAMES, INDEX_COLUMNS, CorpusError, index_corpus
+from ser_utils.paths import raw_dir
 
 VOCABULARY = EMOTION_NAMES + ("boredom",)   # every corpus' labels are names from here (a manifest may add more)
 RAVDESS = "ravdess"
@@ -42,8 +45,6 @@ RAVDESS = "ravdess"
 
 def audio_extensions() -> frozenset:
     """File endings of the formats this libsndfile decodes (``soundfile.available_formats``)."""
-    import soundfile as sf
-
     return frozenset("." + k.lower() for k in sf.available_formats()) | {".aif", ".oga", ".opus"}
 
 
@@ -82,9 +83,6 @@ CORPORA = {
 def default_root(name: str, root: str | Path | None = None) -> Path:
     """Where a built-in corpus other than RAVDESS is: ``root``, else ``$NAME_DIR``
     (``EMODB_DIR``, ``CREMAD_DIR``, ``TESS_DIR``, ``SAVEE_DIR``), else ``data/raw/NAME``."""
-    import os
-
-    from ser_utils.paths import raw_dir
 
     name = name.lower()
     env = f"{name.upper()}_DIR"

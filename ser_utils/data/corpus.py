@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import soundfile
 
 AUDIO_EXTENSIONS = (".wav", ".flac")
 
@@ -199,7 +200,5 @@ def expected_stems(actors) -> list[str]:
 def closest_duration(paths, seconds: float = 3.7) -> int:
     """Index of the file whose duration is closest to ``seconds`` (the reference
     utterance of the cost and speed measurements)."""
-    import soundfile
-
     durations = np.array([soundfile.info(str(p)).duration for p in paths])
     return int(np.argmin(np.abs(durations - seconds)))

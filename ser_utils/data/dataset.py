@@ -4,9 +4,10 @@ per-fold preparation every trainer needs (normalisation, padding)."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import librosa
 import numpy as np
 
 from ser_utils.data import corpora
@@ -77,8 +78,6 @@ def variant_names(speed=(), noise_snr=()) -> list[str]:
 
 def variant_config(config: FeatureConfig, name: str) -> FeatureConfig:
     """The feature configuration that computes copy ``name`` (``variant_names``)."""
-    from dataclasses import replace
-
     if name.startswith("speed"):
         return replace(config, speed=float(name[len("speed"):]))
     if name.startswith("noise"):
@@ -90,9 +89,6 @@ def variant_config(config: FeatureConfig, name: str) -> FeatureConfig:
 
 def _features(paths, feature_set: str, config: FeatureConfig, cache_root, progress: bool):
     """Per-file features of ``feature_set`` and the files' content hashes."""
-    from dataclasses import replace
-
-    import librosa
 
     if feature_set == "egemaps":
         return load_features(paths, replace(EGEMAPS, speed=config.speed, noise_snr=config.noise_snr,
@@ -116,8 +112,6 @@ def with_variants(data: "Dataset", names, cache_root=None, progress: bool = True
     every file, computed like its own features (cached) and kept in ``variants`` (only
     the training speakers' are ever used: ``prepare_fold``). The fingerprint is unchanged:
     the spec that asks for the copies carries them in its key."""
-    from dataclasses import replace
-
     have = dict(data.variants)
     for name in names:
         if name not in have:

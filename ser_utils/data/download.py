@@ -66,7 +66,7 @@ def link_corpus(source: str | os.PathLike) -> Path:
 def fetch_archive(url: str = RAVDESS_URL, known_hash: str | None = RAVDESS_MD5, folder: Path | None = None) -> Path:
     """Download the archive with pooch: checksum-checked, resumable by re-running,
     never left under its final name half-written (pooch writes to a temporary file)."""
-    import pooch
+    import pooch  # noqa: PLC0415 - heavy: pooch, only when downloading
 
     folder = Path(folder or raw_dir() / "downloads")
     try:

@@ -18,11 +18,16 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import librosa
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from ser_utils.data.audio import AudioError, read_audio
 from ser_utils import numerics
+from ser_utils.data import perturb
+from ser_utils.data.audio import AudioError, read_audio
+from ser_utils.data.opensmile_features import EGEMAPS_LLD_DIM, egemaps_frames, egemaps_lld_names
 from ser_utils.paths import atomic_path, interim_dir, require_writable
+from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 from ser_utils.workers import in_worker, pool, useful
 
 
@@ -54,15 +59,11 @@ class FeatureConfig:
     @property
     def dim(self) -> int:
         if self.kind == "egemaps":
-            from ser_utils.data.opensmile_features import EGEMAPS_LLD_DIM
-
             return EGEMAPS_LLD_DIM
         return self.n_mels if self.kind == "logmel" else self.n_mfcc + self.n_chroma
 
     def names(self) -> list[str]:
         if self.kind == "egemaps":
-            from ser_utils.data.opensmile_features import egemaps_lld_names
-
             return egemaps_lld_names()
         if self.kind == "logmel":
             return [f"logmel_{i}" for i in range(self.n_mels)]
@@ -71,8 +72,6 @@ class FeatureConfig:
     def key(self) -> str:
         """Cache key: the config and the librosa version that computes it (``kind``
         left out at its default, so the MFCC+chroma caches keep their keys)."""
-        import librosa
-
         fields = asdict(self)
         if self.kind == "mfcc+chroma":
             del fields["kind"]
@@ -82,7 +81,7 @@ class FeatureConfig:
             elif name == "noise_snr":
                 fields[name] = list(fields[name])
         if self.kind == "egemaps":
-            import opensmile
+            import opensmile  # noqa: PLC0415 - heavy: opensmile, one use
 
             fields["opensmile"] = opensmile.__version__
         payload = json.dumps({**fields, "librosa": librosa.__version__}, sort_keys=True)
@@ -98,31 +97,23 @@ LOGMEL = FeatureConfig(kind="logmel", n_fft=2048, hop_length=512, n_mels=64)
 @lru_cache(maxsize=8)
 def mel_basis(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
     """librosa's mel filter bank, built once per (rate, n_fft, bands)."""
-    import librosa
-
     return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)
 
 
 @lru_cache(maxsize=256)
 def chroma_basis(sr: int, n_fft: int, n_chroma: int, tuning: float) -> np.ndarray:
     """librosa's chroma filter bank for a tuning estimate (steps of 0.01 bins)."""
-    import librosa
-
     return librosa.filters.chroma(sr=sr, n_fft=n_fft, tuning=tuning, n_chroma=n_chroma)
 
 
 def prepare(samples: np.ndarray, sr: int, config: FeatureConfig) -> tuple[np.ndarray, int]:
     """Mono float32 samples resampled (and trimmed) as ``config`` asks; speed-perturbed and
     noisy copies (``data.perturb``) when it asks for them."""
-    import librosa
-
     y = np.asarray(samples, dtype=np.float32)
     if config.sample_rate and config.sample_rate != sr:
         y = librosa.resample(y, orig_sr=sr, target_sr=config.sample_rate)
         sr = config.sample_rate
     if config.speed != 1.0 or config.noise_snr:
-        from ser_utils.data import perturb
-
         y = perturb.speed_perturb(y, config.speed, sr)
         if config.noise_snr:
             y, _ = perturb.noisy_copy(y, config.noise_snr, config.noise_copy)
@@ -137,8 +128,6 @@ TOP_DB = 80.0  # librosa.power_to_db's floor below the peak
 def mel_db(power: np.ndarray, sr: int, config: FeatureConfig) -> np.ndarray:
     """Mel power in dB, without librosa's top_db floor (``np.maximum(db, peak - TOP_DB)``
     applies it, as power_to_db does)."""
-    import librosa
-
     mel = np.einsum("...ft,mf->...mt", power, mel_basis(sr, config.n_fft, config.n_mels), optimize=True)
     return librosa.power_to_db(mel, top_db=None)
 
@@ -157,11 +146,20 @@ PIPTRACK = {"fmin": 150.0, "fmax": 4000.0, "threshold": 0.1}  # librosa.piptrack
 @lru_cache(maxsize=8)
 def _pitch_band(sr: int, n_fft: int) -> tuple[int, int]:
     """The FFT bins ``[lo, hi)`` piptrack searches (``fmin <= f < fmax``)."""
-    import librosa
-
     freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
     inside = np.flatnonzero((PIPTRACK["fmin"] <= freqs) & (freqs < min(PIPTRACK["fmax"], sr / 2)))
     return int(inside[0]), int(inside[-1]) + 1
+
+
+def _parabolic_shift(band: np.ndarray) -> np.ndarray:
+    """Where the parabola through each bin of ``band`` (axis 0) and its two neighbours
+    peaks, as an offset from the bin (0 at the edges and where it would move more than a
+    bin): librosa's ``piptrack`` interpolation, which librosa keeps private
+    (``librosa.core.pitch._parabolic_interpolation``). Calling it keeps ``pitched`` equal
+    to ``piptrack`` to the bit; tests/test_features.py fails if librosa moves or changes it."""
+    from librosa.core.pitch import _parabolic_interpolation  # noqa: PLC0415 - heavy: librosa.core (numba, scipy), one use
+
+    return _parabolic_interpolation(band, axis=0)
 
 
 def pitched(power: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
@@ -169,8 +167,7 @@ def pitched(power: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
     entries, in any order), computed on its frequency band only instead of every
     bin: the same numbers, about 4x faster. Frame-local, so it can be computed
     chunk by chunk."""
-    from librosa.core.pitch import _parabolic_interpolation
-    from librosa.util import localmax
+    from librosa.util import localmax  # noqa: PLC0415 - heavy: librosa.util loads librosa.core (numba, scipy)
 
     n_fft = 2 * (power.shape[0] - 1)
     lo, hi = _pitch_band(sr, n_fft)
@@ -179,7 +176,7 @@ def pitched(power: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
     band = power[lo - 1:hi + 1]   # one bin either side: the stencils' neighbours
     ref = PIPTRACK["threshold"] * power.max(axis=0)
     peaks = localmax(band * (band > ref), axis=0)[1:-1]
-    shift = _parabolic_interpolation(band, axis=0)[1:-1]
+    shift = _parabolic_shift(band)[1:-1]
     dskew = 0.5 * np.gradient(band, axis=0)[1:-1] * shift
     rows, cols = np.nonzero(peaks)
     pitch = ((rows + lo + shift[rows, cols]) * float(sr) / n_fft).astype(power.dtype)
@@ -189,8 +186,6 @@ def pitched(power: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
 def tuning_of(pitch: np.ndarray, mag: np.ndarray, bins_per_octave: int = 12) -> float:
     """``librosa.estimate_tuning``'s last step: the pitches whose magnitude is at least
     the median's, folded into one bin, their histogram's peak (resolution 0.01)."""
-    import librosa
-
     mask = pitch > 0
     if not mask.any():  # nothing pitched (silence): librosa warns and answers 0
         return 0.0
@@ -202,8 +197,7 @@ def frame_features(power: np.ndarray, sr: int, config: FeatureConfig, tuning: fl
                    db: np.ndarray | None = None) -> np.ndarray:
     """MFCC + chroma of power-spectrogram frames ``(1 + n_fft/2, frames)``, given the file
     values; the same arithmetic as ``librosa.feature.mfcc`` / ``chroma_stft``."""
-    import librosa
-    import scipy.fft
+    import scipy.fft  # noqa: PLC0415 - heavy: scipy.fft, one use
 
     db = mel_db(power, sr, config) if db is None else db
     mfcc = scipy.fft.dct(np.maximum(db, db_max - TOP_DB), axis=-2, type=2, norm="ortho")[: config.n_mfcc]
@@ -214,8 +208,6 @@ def frame_features(power: np.ndarray, sr: int, config: FeatureConfig, tuning: fl
 
 def spectrum(samples: np.ndarray, sr: int, config: FeatureConfig) -> tuple[np.ndarray, int]:
     """Power spectrogram ``(1 + n_fft/2, frames)`` of prepared samples, and their rate."""
-    import librosa
-
     y, sr = prepare(samples, sr, config)
     return np.abs(librosa.stft(y, n_fft=config.n_fft, hop_length=config.hop_length)) ** 2, sr
 
@@ -227,8 +219,6 @@ def extract(samples: np.ndarray, sr: int, config: FeatureConfig = FeatureConfig(
     if config.kind not in ("mfcc+chroma", "logmel", "egemaps"):
         raise ValueError(f"feature kind must be 'mfcc+chroma', 'logmel' or 'egemaps', not {config.kind!r}")
     if config.kind == "egemaps":
-        from ser_utils.data.opensmile_features import egemaps_frames
-
         y, sr = prepare(samples, sr, config)
         return egemaps_frames(y, sr, config.n_fft, config.hop_length)
     power, sr = spectrum(samples, sr, config)
@@ -305,8 +295,6 @@ class FeatureCache:
 def _compute_chunk(jobs, config, cache_root):
     """Extract and cache a few files. One BLAS thread: results are then bit-identical
     whether computed here, in a worker process, or with any number of workers."""
-    from threadpoolctl import threadpool_limits
-
     cache = FeatureCache(config, cache_root)
     out = []
     with threadpool_limits(1):
@@ -336,8 +324,8 @@ def load_features(paths, config: FeatureConfig = FeatureConfig(), cache_root: st
     """Features of each file (``(frames, dim)`` float32 arrays, in order), read from
     the cache or computed in parallel worker processes (joblib) and cached.
     With ``return_digests`` also the files' content hashes."""
-    from joblib import delayed
-    from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
+    from joblib import delayed  # noqa: PLC0415 - heavy: joblib, only when extracting
+
 
     paths = [str(p) for p in paths]
     cache = FeatureCache(config, cache_root)

@@ -8,21 +8,23 @@ import os
 from pathlib import Path
 
 import numpy as np
+from joblib import delayed
 
+from ser_utils.data.audio import read_audio
 from ser_utils.data.features import file_digest
 from ser_utils.data.opensmile_features import FUNCTIONAL_SETS, functionals_of
 from ser_utils.paths import atomic_path, interim_dir, require_writable
+from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
+from ser_utils.workers import in_worker, pool
 
 
 def _folder(which: str, cache_root=None) -> Path:
-    import opensmile
+    import opensmile  # noqa: PLC0415 - heavy: opensmile, pandas, one use
 
     return Path(cache_root or interim_dir() / "features") / f"opensmile-{which}-{opensmile.__version__}"
 
 
 def _chunk(jobs, which, folder):
-    from ser_utils.data.audio import read_audio
-
     out = []
     for path, digest in jobs:
         samples, sr = read_audio(path)
@@ -38,10 +40,6 @@ def load_functionals(paths, which: str = "egemaps", cache_root=None, n_jobs: int
                      progress: bool = True) -> np.ndarray:
     """``(files, dim)`` functionals of each file, read from the cache (keyed by feature set,
     openSMILE version and file content) or computed in worker processes and cached."""
-    from joblib import delayed
-    from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
-
-    from ser_utils.workers import in_worker, pool
 
     if which not in FUNCTIONAL_SETS:
         raise ValueError(f"functionals must be one of {sorted(FUNCTIONAL_SETS)}, not {which!r}")

@@ -26,7 +26,7 @@ FUNCTIONAL_SETS = {"egemaps": ("eGeMAPSv02", 88), "compare": ("ComParE_2016", 63
 def smile(feature_set: str, level: str):
     """An ``opensmile.Smile`` for ``feature_set`` (an ``opensmile.FeatureSet`` name) at
     ``level`` (``Functionals`` or ``LowLevelDescriptors``), built once per process."""
-    import opensmile
+    import opensmile  # noqa: PLC0415 - heavy: opensmile, pandas, one use
 
     return opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, feature_set),
                            feature_level=getattr(opensmile.FeatureLevel, level))

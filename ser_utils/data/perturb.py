@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 
+import librosa
 import numpy as np
 
 
 def speed_perturb(samples: np.ndarray, factor: float, sr: int) -> np.ndarray:
     """``samples`` played ``factor`` times faster at the same rate ``sr``: resampled from
     ``sr`` to ``sr / factor`` (librosa, soxr), so the length becomes ``len / factor``."""
-    import librosa
-
     if factor <= 0:
         raise ValueError(f"speed factor must be positive, not {factor}")
     if factor == 1:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ser_utils.data import corpora
 from ser_utils.data.dataset import Dataset, load_dataset
+from ser_utils.data.download import get_corpus
 from ser_utils.data.folds import REFERENCE_FOLDS, corpus_folds, speaker_folds
+from ser_utils.data.verify import synthetic_info
 from ser_utils.paths import data_dir
 
 
@@ -22,10 +25,7 @@ def resolve(corpus: str, synthetic_actors: int = 8, synthetic_dir: str | None = 
       ``data/raw/NAME``; ``NAME:DIR``: that corpus in ``DIR``;
     - ``PATH.csv``: a manifest; anything else: a folder in RAVDESS layout.
     """
-    from ser_utils.data import corpora
-    from ser_utils.data.download import get_corpus
-    from ser_utils.data.synth import LAYOUTS, make_corpus, make_layout
-    from ser_utils.data.verify import synthetic_info
+    from ser_utils.data.synth import LAYOUTS, make_corpus, make_layout  # noqa: PLC0415 - heavy: scipy, one use
 
     corpus = str(corpus)
     if corpus == "synthetic":

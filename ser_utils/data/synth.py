@@ -15,6 +15,8 @@ It never stands in for RAVDESS silently: the folder carries ``SYNTHETIC.json``.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import lfilter
 
+from ser_utils.data import corpora, readers
 from ser_utils.data.corpus import EMOTIONS, expected_stems, gender_of, parse_name
 from ser_utils.data.verify import SYNTH_MARKER
 from ser_utils.paths import atomic_path
@@ -233,8 +236,6 @@ _MANIFEST_LABELS = {"angry": "Anger", "happy": "happiness"}  # spelled as a user
 
 
 def _layout_name(corpus: str, speaker: str, emotion: str, k: int, fmt: str) -> str:
-    from ser_utils.data import readers
-
     if corpus == "emodb":
         letter = {v: c for c, v in readers.EMODB_EMOTIONS.items()}[emotion]
         return f"wav/{speaker}{sorted(readers.EMODB_TEXTS)[k]}{letter}a.{fmt}"
@@ -255,8 +256,6 @@ def _layout_name(corpus: str, speaker: str, emotion: str, k: int, fmt: str) -> s
 
 def layout_classes(corpus: str) -> tuple:
     """The emotion classes a synthetic corpus of this layout holds."""
-    from ser_utils.data import corpora
-
     if corpus == "manifest":
         return ("neutral", "happy", "sad", "angry")
     return corpora.CORPORA[corpus].classes
@@ -292,9 +291,6 @@ def make_layout(out_dir: str | Path, corpus: str, per_class: int = 2, seed: int 
                     sf.write(tmp, y, sr, subtype="VORBIS" if fmt == "ogg" else "PCM_16", format=fmt.upper())
                 rows.append((relpath, _MANIFEST_LABELS.get(emotion, emotion), speaker, "male" if male else "female"))
     if corpus == "manifest":
-        import csv
-        import io
-
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(["path", "label", "speaker", "gender"])

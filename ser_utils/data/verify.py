@@ -23,11 +23,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 
 from ser_utils.data import corpora
 from ser_utils.data.audio import AudioError, read_audio
 from ser_utils.data.corpus import N_ACTORS, CorpusError, expected_stems, index_corpus, parse_name
+from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 
 SYNTH_MARKER = "SYNTHETIC.json"
 

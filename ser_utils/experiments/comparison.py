@@ -104,7 +104,7 @@ def wav2vec2_cost(seconds: float, repeats: int = 3, configs: dict = WAV2VEC2) ->
     of wav2vec 2.0 encoders built from a configuration with **random weights** (nothing
     is downloaded): the architectures' compute on a ``seconds`` utterance at 16 kHz,
     not their accuracy. Attention score products are not counted (a few per cent)."""
-    from transformers import Wav2Vec2Config, Wav2Vec2Model
+    from transformers import Wav2Vec2Config, Wav2Vec2Model  # noqa: PLC0415 - heavy: transformers, one use
 
     torch.manual_seed(0)
     x = torch.randn(1, int(round(seconds * 16000)))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ser_utils.data.labelmap import label_map
 from ser_utils.data.study_data import study_folds
+from ser_utils.inference import checkpoint
 from ser_utils.inference.evaluate import evaluate
 from ser_utils.inference.transfer import train_checkpoint
 from ser_utils.training.loop import for_data
@@ -17,8 +18,6 @@ def direction(train, test_reader, test_root, spec, model_path: str | Path, seed:
               progress: bool = False) -> dict:
     """Train ``spec`` on the Dataset ``train`` (unless ``model_path`` already holds a
     checkpoint of that data and spec) and evaluate it on ``test_reader`` in ``test_root``."""
-    from ser_utils.inference import checkpoint
-
     model_path = Path(model_path)
     wanted = {"data": train.fingerprint, "seed": seed, "trained_spec": for_data(spec, train).to_dict()}
     fresh = True

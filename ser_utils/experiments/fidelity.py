@@ -28,7 +28,9 @@ Studies: TPE guided by validation UAR with each trial's pooled test UAR recorded
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,8 +38,9 @@ import pandas as pd
 from ser_utils.literature import SEED000_TABLE
 from ser_utils.models import ModelConfig
 from ser_utils.training import metrics, nested, tuning
-from ser_utils.training.cv import pooled_uar
-from ser_utils.training.loop import Spec, TrainConfig
+from ser_utils.training.cv import cross_validate_many, pooled_uar
+from ser_utils.training.loop import Spec, TrainConfig, experiment_key
+from ser_utils.training.records import RunRecord, read_record, record_path
 
 # The authors' notebook run unchanged by shared/tools/authors_reference_run.py on this
 # machine's CPU (DESIGN.md, "Measured on this machine"): pooled test UAR at the authors'
@@ -237,9 +240,6 @@ def winners_fresh(plan_list, url: str, data, folds, runs_dir, seed_runs: int) ->
     """Each finished study's clean and paper-style winners (``winner_jobs``): the trial's
     own pooled test UAR beside the mean, std and 95 % t half-width of the pooled test UAR
     over the fresh-seed runs 1..seed_runs found so far (read only, nothing trained)."""
-    from ser_utils.training.loop import experiment_key
-    from ser_utils.training.records import RunRecord, record_path
-
     rows = []
     for plan, selection, trial in finished_winners(plan_list, url, data):
         key = experiment_key(tuning.spec_for(plan, trial.params), data, folds)
@@ -364,8 +364,6 @@ def rungs_for(params: dict, url: str, data, folds) -> list[Rung]:
 def train(jobs_, data, folds, runs_dir, n_jobs=None, progress: bool = True, scheduler: str | None = None) -> None:
     """Train the missing (spec, runs) jobs, grouped by their runs (records reused); on
     the Dask cluster of ``scheduler`` (or ``$DASK_SCHEDULER``) when there is one."""
-    from ser_utils.training.cv import cross_validate_many
-
     by_runs: dict = {}
     for spec, runs, *only in jobs_:  # only: the folds to train (None: all), for a nested rung's per-fold specs
         fold_set = only[0] if only and only[0] is not None else range(len(folds))
@@ -379,9 +377,6 @@ def train(jobs_, data, folds, runs_dir, n_jobs=None, progress: bool = True, sche
 def collect(rungs, data, folds, runs_dir) -> dict:
     """The records each rung has so far (read only, nothing trained): {rung: [records]}
     keyed by ``model/rung``."""
-    from ser_utils.training.loop import experiment_key
-    from ser_utils.training.records import RunRecord, record_path
-
     out = {}
     for r in rungs:
         if r.spec is None:
@@ -397,8 +392,6 @@ def collect(rungs, data, folds, runs_dir) -> dict:
 def study_keys(rungs, plan_list, url: str, data, folds) -> set:
     """The experiment keys (run-record folders) of the ladder's rungs and of every trial
     of its studies, whatever their state."""
-    from ser_utils.training.loop import experiment_key
-
     specs = {r.spec for r in rungs if r.spec is not None}
     for plan in plan_list:
         state = study_state(plan, url, data)
@@ -412,9 +405,6 @@ def compute_spent(runs_dir, keys=None) -> pd.DataFrame:
     """Core-hours behind the records under ``runs_dir`` (each fold trained on one
     thread, so its wall time is its core time), only in the folders ``keys`` when
     given, per record label and in all."""
-    from pathlib import Path
-
-    from ser_utils.training.records import read_record
 
     rows = []
     for path in sorted(Path(runs_dir).glob("*/run*-fold*.json")):
@@ -436,9 +426,6 @@ def run(params: dict, data, folds, out_dir, stage: str = "all", workers: int | N
     ``studies`` — those, then the studies; ``all`` — those, then every rung the
     finished studies allow. ``scheduler`` (or ``$DASK_SCHEDULER``): every job on that
     Dask cluster (``training.farm``). Returns the rungs as they stand."""
-    import os
-    from pathlib import Path
-
     runs_dir = Path(out_dir) / "runs"
     url = tuning.storage_url(out_dir, params.get("storage"))
     workers = workers or os.cpu_count() or 1
@@ -468,9 +455,6 @@ def oracle_bound(plan_list, url: str, data, folds, runs_dir) -> pd.DataFrame:
     test UAR every epoch's record stores. Both as the mean of the per-fold test UARs (the
     oracle's epochs differ per fold, so no pooled prediction exists for it); the
     paper-style winner's pooled UAR beside them."""
-    from ser_utils.training.loop import experiment_key
-    from ser_utils.training.records import RunRecord, record_path
-
     by_model: dict = {}
     for plan in plan_list:
         state = study_state(plan, url, data)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ser_utils.data.dataset import Dataset
-from ser_utils.training import metrics
+from ser_utils.training import baselines, metrics
 
 
 def speaker_leakage(data: Dataset, folds, seed: int = 0) -> pd.DataFrame:
@@ -16,9 +16,8 @@ def speaker_leakage(data: Dataset, folds, seed: int = 0) -> pd.DataFrame:
     (``training.baselines``), scored with random utterance splits (speakers shared) and
     with speaker-independent folds; plus how well the same features identify the actor.
     UAR and WA of the out-of-fold predictions, and the std of the UAR over the splits."""
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415 - heavy: sklearn, one use
 
-    from ser_utils.training import baselines
 
     X = baselines.utterance_stats(data.features)
     y, actors = data.labels, data.actors

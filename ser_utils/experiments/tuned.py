@@ -15,7 +15,20 @@ choice), and notebooks 03 and 06 train with it: a setting chosen for one hidden 
 
 from __future__ import annotations
 
-from ser_utils.training import nested
+from dataclasses import replace
+from pathlib import Path
+
+import optuna
+import pandas as pd
+import yaml
+
+from ser_utils.data.folds import REFERENCE_FOLDS
+from ser_utils.models import ModelConfig
+from ser_utils.paths import project_dir, results_dir
+from ser_utils.training import nested, tuning
+from ser_utils.training.cv import pooled_uar
+from ser_utils.training.loop import Spec, TrainConfig
+from ser_utils.training.records import RunRecord, record_path
 
 HYPERPARAMETERS = ("lr", "weight_decay", "dropout", "T_0", "batch_size")
 
@@ -23,8 +36,6 @@ HYPERPARAMETERS = ("lr", "weight_decay", "dropout", "T_0", "batch_size")
 def study_prefix(model: str, space: str, epochs: int, pruner: str = "median", sampler_seed: int = 0,
                  protocol: str = "clean", feature_set: str = "mfcc+chroma") -> str:
     """A study's name without its data fingerprint (``tuning.Plan.study_name``)."""
-    from ser_utils.training import tuning
-
     name, hidden = tuning.parse_model(model)
     plan = tuning.Plan(name, hidden, space=space, protocol=protocol, epochs=epochs, pruner=pruner,
                        sampler_seed=sampler_seed, feature_set=feature_set)
@@ -35,26 +46,29 @@ class _NoData:
     fingerprint = ""
 
 
+def complete_trials(storage: str, studies, epochs: int, pruner: str = "median", sampler_seed: int = 0):
+    """Every complete trial of the studies ``[[model-hH, space], ...]`` found in ``storage``,
+    as ``(family, model, space, trial)``: the studies in the order listed (each model and
+    space's studies by name), then the trial number."""
+    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
+    for model, space in studies:
+        prefix = study_prefix(model, space, epochs, pruner, sampler_seed) + "-"
+        for name in sorted(n for n in names if n.startswith(prefix)):
+            for t in optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False):
+                if t.state.name == "COMPLETE":
+                    yield model.partition("-h")[0], model, space, t
+
+
 def chosen(storage: str, studies, epochs: int, pruner: str = "median", sampler_seed: int = 0,
            source: str = "results/full/optuna.db") -> dict:
     """``{family: {lr, weight_decay, dropout, T_0, batch_size, source}}`` over the
     studies ``[[model-hH, space], ...]`` found in ``storage`` (an Optuna URL); a family
     whose studies hold no complete trial is left out."""
-    import optuna
-
-    names = {s.study_name: s for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
     best: dict = {}
-    for model, space in studies:
-        prefix = study_prefix(model, space, epochs, pruner, sampler_seed) + "-"
-        for name in sorted(n for n in names if n.startswith(prefix)):
-            study = optuna.load_study(study_name=name, storage=storage)
-            for t in study.get_trials(deepcopy=False):
-                if t.state.name != "COMPLETE":
-                    continue
-                family = model.partition("-h")[0]
-                here = best.get(family)
-                if here is None or t.value > here[0]:
-                    best[family] = (t.value, model, space, t)
+    for family, model, space, t in complete_trials(storage, studies, epochs, pruner, sampler_seed):
+        here = best.get(family)
+        if here is None or t.value > here[0]:
+            best[family] = (t.value, model, space, t)
     out = {}
     for family, (value, model, space, t) in sorted(best.items()):
         out[family] = {k: t.params[k] for k in HYPERPARAMETERS}
@@ -65,9 +79,6 @@ def chosen(storage: str, studies, epochs: int, pruner: str = "median", sampler_s
 
 def _profile_studies(profile: str):
     """(storage URL, 07 section) of ``profile``, or None when it has no studies or database."""
-    import yaml
-
-    from ser_utils.paths import project_dir, results_dir
 
     db = results_dir() / profile / "optuna.db"
     if not db.exists():
@@ -82,8 +93,6 @@ def _profile_studies(profile: str):
 def nested_from_profile(profile: str = "full") -> dict:
     """The ``nested`` block: ``{family: [setting per test fold]}`` (``nested_chosen`` over
     ``profile``'s 100-epoch studies, the reference folds), each setting with its source."""
-    from ser_utils.data.folds import REFERENCE_FOLDS
-
     found = _profile_studies(profile)
     if found is None:
         return {}
@@ -109,9 +118,6 @@ def from_profile(profile: str = "full") -> dict:
     """``chosen`` for the studies of ``profile``'s notebook-07 section
     (``profiles/<profile>.yaml``), read from ``results/<profile>/optuna.db`` (``{}`` when
     there is none)."""
-    import yaml
-
-    from ser_utils.paths import project_dir, results_dir
 
     db = results_dir() / profile / "optuna.db"
     if not db.exists():
@@ -126,16 +132,11 @@ def from_profile(profile: str = "full") -> dict:
 
 def to_yaml(setting: dict) -> str:
     """The ``tuned`` block as the profile writes it (full float precision)."""
-    import yaml
-
     return yaml.safe_dump({"tuned": setting}, sort_keys=False, width=200)
 
 
 def study_defaults() -> dict:
     """The study's default hyperparameters (``TrainConfig`` and ``ModelConfig`` defaults)."""
-    from ser_utils.models import ModelConfig
-    from ser_utils.training.loop import TrainConfig
-
     t, m = TrainConfig(), ModelConfig("lstm_sa")
     return {"lr": t.lr, "weight_decay": t.weight_decay, "dropout": m.dropout, "T_0": t.T_0, "batch_size": t.batch_size}
 
@@ -143,10 +144,6 @@ def study_defaults() -> dict:
 def defaults_spec(winner):
     """The winner's model and epochs with the study's default hyperparameters
     (``ModelConfig`` and ``TrainConfig`` defaults), clean protocol, distinct seeds."""
-    from dataclasses import replace
-
-    from ser_utils.models import ModelConfig
-    from ser_utils.training.loop import TrainConfig
 
     spec = winner.spec
     return replace(spec, model=ModelConfig(spec.model.name, hidden=spec.model.hidden),
@@ -166,9 +163,6 @@ def spec(name: str, hidden: int, setting: dict, defaults: dict | None, epochs: i
     where it has none): distinct seeds under the clean protocol, the authors' reseeding
     under the paper protocol. Notebooks 03 and 06 build their seed-000 models with it, so
     06 reuses 03's records."""
-    from ser_utils.models import ModelConfig
-    from ser_utils.training.loop import Spec, TrainConfig
-
     v = train_kwargs(setting, name, defaults)
     train = TrainConfig(lr=v["lr"], weight_decay=v["weight_decay"], batch_size=v["batch_size"], T_0=v["T_0"],
                         epochs=epochs)
@@ -187,24 +181,12 @@ def candidates(storage: str, studies, epochs: int, pruner: str = "median", sampl
     """``{family: [nested.Candidate]}``: every complete trial of the family's studies with
     its per-fold validation UAR (params carry ``space``, ``study`` and the trial's run-record
     ``key``); ``order`` follows the studies as listed, then the trial number."""
-    import optuna
-
-    names = [s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)]
     out: dict = {}
-    order = 0
-    for model, space in studies:
-        prefix = study_prefix(model, space, epochs, pruner, sampler_seed) + "-"
-        for name in sorted(n for n in names if n.startswith(prefix)):
-            study = optuna.load_study(study_name=name, storage=storage)
-            for t in study.get_trials(deepcopy=False):
-                if t.state.name != "COMPLETE":
-                    continue
-                family = model.partition("-h")[0]
-                params = {**{k: t.params[k] for k in HYPERPARAMETERS}, "model": model, "space": space,
-                          "trial": t.number, "key": t.user_attrs.get("key"), "test_uar": t.user_attrs.get("test_uar")}
-                out.setdefault(family, []).append(nested.Candidate(f"{model} {space} #{t.number}", params,
-                                                                   tuple(t.user_attrs["fold_val_uar"]), order))
-                order += 1
+    for order, (family, model, space, t) in enumerate(complete_trials(storage, studies, epochs, pruner, sampler_seed)):
+        params = {**{k: t.params[k] for k in HYPERPARAMETERS}, "model": model, "space": space,
+                  "trial": t.number, "key": t.user_attrs.get("key"), "test_uar": t.user_attrs.get("test_uar")}
+        out.setdefault(family, []).append(nested.Candidate(f"{model} {space} #{t.number}", params,
+                                                           tuple(t.user_attrs["fold_val_uar"]), order))
     return out
 
 
@@ -233,12 +215,7 @@ def nested_effect(storage: str, studies, epochs: int, folds, runs_dir, pruner: s
     """Nested against global choice on the studies' own trials (run 0, the trial itself;
     nothing trained): per family, the pooled test UAR of the global winner, and of the
     predictions each test fold gets from its own nested choice; the per-fold choices."""
-    from pathlib import Path
 
-    import pandas as pd
-
-    from ser_utils.training.cv import pooled_uar
-    from ser_utils.training.records import RunRecord, record_path
 
     rows = []
     for family, cands in candidates(storage, studies, epochs, pruner, sampler_seed).items():

@@ -33,19 +33,27 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import librosa
 import numpy as np
 import pandas as pd
 import torch
+from joblib import delayed
 
-from ser_utils.data.dataset import feature_dim, variant_names, with_variants
-from ser_utils.data.features import FeatureConfig
+from ser_utils import literature
+from ser_utils.data.dataset import EGEMAPS, LOGMEL40, feature_dim, variant_names, with_variants
+from ser_utils.data.features import LOGMEL, FeatureConfig, extract, pad
+from ser_utils.data.opensmile_features import functionals_of
 from ser_utils.experiments import tuned as tuned_setting
-from ser_utils.models import build_model, cost, count_parameters
+from ser_utils.inference.checkpoint import load_run
+from ser_utils.models import ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import metrics
+from ser_utils.training.augment import ensemble
 from ser_utils.training.baselines import BaselineRecord
-from ser_utils.training.cv import _write_spec, cross_validate_many
-from ser_utils.training.loop import Spec, experiment_key, for_data, run_job
+from ser_utils.training.cv import _write_spec, cross_validate_many, pooled_uar, pooled_wa
+from ser_utils.training.loop import Spec, experiment_key, run_job
+from ser_utils.training.nested import voters
 from ser_utils.training.records import Predictions, read_record, record_path
+from ser_utils.workers import in_worker, pool, useful
 
 LEVERS = ("speed", "specaugment", "noise", "egemaps", "mfcc+egemaps", "logmel+deltas", "speaker_norm",
           "label_smoothing", "mixup", "ensemble", "distilled", "capacity")
@@ -182,9 +190,6 @@ def train_rungs(rungs, load, folds, runs, runs_dir, n_jobs=None, save_weights=Fa
 def train_folds(jobs, load, folds, runs_dir, n_jobs=None) -> dict:
     """Train ``jobs`` — ``(spec, run, fold)`` — that are not a whole cross-validation (a
     recipe chosen per fold); finished records reused. Returns ``{(spec, run, fold): record}``."""
-    from joblib import delayed
-
-    from ser_utils.workers import in_worker, pool, useful
 
     todo, out = [], {}
     for spec, run, fold in jobs:
@@ -220,8 +225,6 @@ def member_spec(start: Spec) -> Spec:
 def ensemble_records(members, runs, k: int, label: str) -> list[BaselineRecord]:
     """One record per (ensemble run, fold): the test prediction is the argmax of the mean of
     its k members' probabilities (``augment.ensemble``); parameters and train time k times."""
-    from ser_utils.training.augment import ensemble
-
     by = {(r.run, r.fold): r for r in members}
     out = []
     for run in runs:
@@ -245,9 +248,6 @@ def teacher_targets(member_paths, data, T: float) -> np.ndarray:
     """The mean over the members' checkpoints (``run_job(save_weights=True)``) of their
     probabilities at temperature ``T`` on every utterance of ``data`` (each with its own
     normalisation): ``(utterances, classes)``."""
-    from ser_utils.data.features import pad
-    from ser_utils.inference.checkpoint import load_run
-
     total = None
     for path in member_paths:
         model, mean, std = load_run(path)
@@ -272,14 +272,72 @@ def distillation_data(starts, data, folds, runs_dir, teacher_run: int, k: int, T
     return name, replace(data, soft_targets={name: targets})
 
 
+def lever_rungs(family: str, starts, levers, settings: dict, load, folds, runs, runs_dir, ref: int, samples, sr,
+                n_jobs=None, timing_repeats: int = 30, report=print) -> tuple[list, dict, dict]:
+    """The start (``starts``: one spec per test fold) and each trainable lever of ``levers``
+    on it, one at a time, trained on ``runs`` (records reused); ``capacity`` is skipped,
+    with a line to ``report``, where it breaks the cost limits (``max_parameters``,
+    ``max_model_ms``). Cost: the model on utterance ``ref`` of the lever's dataset, one
+    thread; the features of ``samples`` at rate ``sr``. Returns ``(rungs, costs,
+    specs)``: ``Rung`` per lever, ``{(family, lever): {"parameters", "model ms", "feature
+    ms"}}`` and ``{(family, lever): per-fold specs}``."""
+    s = settings
+    plan = [("start", list(starts))] + [(lv, [lever_spec(x, lv, s) for x in starts]) for lv in levers
+                                        if lv not in ("ensemble", "distilled")]
+    keep, costs = [], {}
+    for lever, per_fold in plan:
+        spec = per_fold[0]   # the architecture (hence the cost) is the same on every fold
+        params, ms = model_ms(spec, load(spec.feature_set).features[ref], timing_repeats)
+        if lever == "capacity" and (params > s["max_parameters"] or ms > s["max_model_ms"]):
+            report(f"{family}: capacity h{spec.model.hidden} skipped: {params:,} parameters, {ms:.2f} ms "
+                   f"(limits {s['max_parameters']:,}, {s['max_model_ms']} ms)")
+            continue
+        costs[(family, lever)] = {"parameters": params, "model ms": ms,
+                                  "feature ms": feature_ms(samples, sr, spec.feature_set,
+                                                           repeats=max(3, timing_repeats // 2))}
+        keep.append((lever, per_fold))
+    records = train_rungs([per_fold for _, per_fold in keep], load, folds, runs, runs_dir, n_jobs,
+                          desc=f"{family} levers")
+    rungs = [Rung(family, lever, recs, per_fold[0], levers="nested: per test fold" if is_nested(per_fold) else "")
+             for (lever, per_fold), recs in zip(keep, records)]
+    return rungs, costs, {(family, lever): per_fold for lever, per_fold in keep}
+
+
+def ensemble_rungs(family: str, starts, levers, settings: dict, load, data, folds, runs, runs_dir, start_cost: dict,
+                   n_jobs=None) -> tuple[list, dict]:
+    """The ``ensemble`` and ``distilled`` rungs where ``levers`` ask for them: k seeds of the
+    start per ensemble run (``member_runs``; their probabilities kept, their weights saved),
+    the mean of their probabilities, and one student of the start's size taught by the
+    members of ensemble run ``runs[0]`` on every fold (``distillation_data`` on ``data``).
+    Returns ``(rungs, costs)``; the ensemble costs k times the start, the student as much."""
+    rungs, costs = [], {}
+    if "ensemble" not in levers and "distilled" not in levers:
+        return rungs, costs
+    s, k = settings, int(settings["ensemble_k"])
+    members = train_rungs([[member_spec(x) for x in starts]], load, folds,
+                          sorted({m for r in runs for m in member_runs(r, k)}), runs_dir, n_jobs, save_weights=True,
+                          desc=f"{family} ensemble members")[0]
+    if "ensemble" in levers:
+        rungs.append(Rung(family, "ensemble", ensemble_records(members, runs, k, f"{starts[0].model.label()} x{k}"),
+                          k=k))
+        costs[(family, "ensemble")] = {"parameters": k * start_cost["parameters"],
+                                       "model ms": k * start_cost["model ms"], "feature ms": start_cost["feature ms"]}
+    if "distilled" in levers:
+        name, taught = distillation_data(starts, data, folds, runs_dir, runs[0], k, float(s["distill_T"]))
+        students = [replace(x, train=replace(x.train, teacher=name, distill_alpha=float(s["distill_alpha"]),
+                                             distill_T=float(s["distill_T"]))) for x in starts]
+        recs = train_rungs([students], lambda fs: taught, folds, runs, runs_dir, n_jobs, desc=f"{family} distilled")[0]
+        rungs.append(Rung(family, "distilled", recs, students[0]))
+        costs[(family, "distilled")] = dict(start_cost)
+    return rungs, costs
+
+
 # ---------------------------------------------------------------- nested choice of the recipe
 
 def allowed_validation_folds(folds, outer: int) -> list[int]:
     """The folds whose validation speakers are all outside test fold ``outer``: only they
     may steer a choice made for it (``training.nested.voters``; with the reference folds a
     fold's validation speakers are another fold's test speakers)."""
-    from ser_utils.training.nested import voters
-
     return [g for g in voters(folds)[outer] if len(folds[g].validation)]
 
 
@@ -353,10 +411,6 @@ def model_ms(spec: Spec, feats: np.ndarray, repeats: int = 30) -> tuple[int, flo
 
 def feature_ms(samples, sr, feature_set: str, repeats: int = 5) -> float:
     """CPU ms (one thread, median) to compute ``feature_set`` from one utterance's samples."""
-    from ser_utils.data.dataset import EGEMAPS, LOGMEL40
-    from ser_utils.data.features import extract
-
-    import librosa
 
     def compute():
         if feature_set == "egemaps":
@@ -374,8 +428,6 @@ def feature_ms(samples, sr, feature_set: str, repeats: int = 5) -> float:
 
 def baseline_ms(samples, sr, which: str, model, repeats: int = 5) -> float:
     """CPU ms of an openSMILE baseline end to end: functionals plus the SVM's prediction."""
-    from ser_utils.data.opensmile_features import functionals_of
-
     return cost.time_call(lambda: model.predict(functionals_of(samples, sr, which)[None]), repeats=repeats)
 
 
@@ -396,8 +448,6 @@ def table(rungs: list[Rung], actor_of: dict, costs: dict) -> pd.DataFrame:
     the paired test against the family's start (speakers as the unit), parameters, CPU ms
     (model; end to end with the features) and train minutes. ``costs[(family, lever)]``:
     ``{"parameters", "model ms", "feature ms"}``."""
-    from ser_utils.training.cv import pooled_uar, pooled_wa
-
     starts = {r.family: r for r in rungs if r.lever == "start"}
     rows = []
     for i, r in enumerate(rungs):
@@ -433,8 +483,6 @@ def goal(row, max_parameters: int = 110_000, max_model_ms: float = 2.0, target: 
 
 def label_config(label: str):
     """``LSTM-SA-h64`` / ``ResLSTM-SA-h128`` -> its ``ModelConfig`` (None for other labels)."""
-    from ser_utils.models import ModelConfig
-
     name, _, hidden = label.rpartition("-h")
     family = {"LSTM-SA": "lstm_sa", "ResLSTM-SA": "reslstm_sa"}.get(name)
     return ModelConfig(family, hidden=int(hidden)) if family and hidden.isdigit() else None
@@ -447,9 +495,6 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
     input's extraction) and the published points, labelled *reported*: the slides' UARs at
     the cost measured for the same architecture, wav2vec 2.0's reported accuracy at 06's
     measured cost (random weights)."""
-    from ser_utils import literature
-    from ser_utils.data.features import LOGMEL, extract
-
     tables = Path(out_dir) / "tables"
     mfcc = feature_ms(samples, sr, "mfcc+chroma", repeats=3)
     rows = [{"model": f"{r['family']} {r['lever']}", "source": "09", "kind": "measured", "uar": r["uar_mean"],

@@ -6,15 +6,19 @@ notebooks 05 and 06 and
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ser_utils.data.corpus import EMOTION_NAMES
+from ser_utils.data.dataset import feature_dim
 from ser_utils.data.features import FeatureConfig
 from ser_utils.models import ModelConfig, build_model
 from ser_utils.paths import atomic_path
+from ser_utils.training import Spec, TrainConfig
 
 FORMAT = "ser_utils-checkpoint-1"
 
@@ -34,8 +38,6 @@ def model_path(out_dir: str | Path, model: str = "reslstm_sa", hidden: int = 64)
 
 def _numpy_globals() -> list:
     """The numpy reconstructors a checkpoint's mean and std need (numpy 1 and 2 names)."""
-    import numpy as np
-
     found = [np.ndarray, np.dtype] + [type(np.dtype(t)) for t in ("float32", "float64", "int64")]
     for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
         try:
@@ -50,8 +52,6 @@ def read_data(path: str | Path):
     """A ``.pt`` file's contents as data (``weights_only=True``: tensors, containers,
     numbers, strings and numpy arrays only), never running code a pickle asks for:
     ``CheckpointError`` naming the file and the refused global instead."""
-    import re
-
     try:
         with torch.serialization.safe_globals(_numpy_globals()):
             return torch.load(path, map_location="cpu", weights_only=True)
@@ -118,9 +118,6 @@ def _checked(path: Path, ckpt: dict):
     """The built model and the FeatureConfig of a checkpoint, after checking that its parts
     fit together (weights and model, labels and outputs, statistics and features):
     ``CheckpointError`` naming the checkpoint and the part otherwise."""
-    import numpy as np
-
-    from ser_utils.data.dataset import feature_dim
 
     missing = [k for k in REQUIRED if k not in ckpt]
     if missing:
@@ -165,8 +162,5 @@ def _checked(path: Path, ckpt: dict):
 
 def spec_of(ckpt: dict):
     """The training spec a checkpoint was trained with (to find or redo its runs)."""
-    from ser_utils.models import ModelConfig
-    from ser_utils.training import Spec, TrainConfig
-
     return Spec(ModelConfig(**ckpt["model_config"]), TrainConfig(**ckpt["train"]), protocol=ckpt["protocol"],
                 seeding="distinct", feature_set=ckpt["feature_set"])

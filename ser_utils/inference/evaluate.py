@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from ser_utils.data import corpora
+from ser_utils.data.corpus import CorpusError
 from ser_utils.data.features import load_features
 from ser_utils.data.labelmap import label_map
 from ser_utils.data.verify import check_layout, synthetic_info
-from ser_utils.data.corpus import CorpusError
 from ser_utils.inference.predict import Predictor
 from ser_utils.training import metrics
 

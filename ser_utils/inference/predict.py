@@ -16,10 +16,12 @@ import torch
 
 from ser_utils.data.audio import AudioError, level_warning, read_audio, scale_warning
 from ser_utils.data.dataset import feature_dim
-from ser_utils.data.features import file_values, frame_features, mel_db, spectrum
+from ser_utils.data.features import file_values, frame_features, mel_db, pitched, spectrum, tuning_of
 from ser_utils.inference import checkpoint
+from ser_utils.inference.stream import stream_file
 from ser_utils.models.cost import one_thread, timings
 from ser_utils.paths import results_dir
+
 
 def default_model(profile: str = "quick") -> Path:
     return checkpoint.model_path(results_dir() / profile)
@@ -64,8 +66,6 @@ class Predictor:
 
     def stream(self, path: str | Path, chunk_seconds: float = 0.5) -> list[dict]:
         """Running predictions over ``chunk_seconds`` chunks (``ser_utils.inference.stream``)."""
-        from ser_utils.inference.stream import stream_file
-
         with one_thread():
             return stream_file(self, path, chunk_seconds)
 
@@ -103,8 +103,6 @@ def bench(predictor: Predictor, path: str | Path, repeats: int = 30) -> dict:
 
 def stages(predictor: Predictor, path, repeats: int = 30) -> dict:
     """Median milliseconds of each stage of ``predict`` on one thread."""
-    from ser_utils.data.features import pitched, tuning_of
-
     cfg = predictor.config
     samples, sr = read_audio(path)
     power, rate = spectrum(samples, sr, cfg)

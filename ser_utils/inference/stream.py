@@ -19,9 +19,12 @@ checkpoints.
 
 from __future__ import annotations
 
+import librosa
 import numpy as np
+import soxr
 import torch
 
+from ser_utils.data.audio import AudioError, audio_info, level_warning, read_blocks
 from ser_utils.data.features import frame_features, mel_db, pitched, tuning_of
 from ser_utils.models import LSTMSA, ResLSTMSA
 
@@ -79,8 +82,6 @@ class Framer:
         self.received = self.frames = 0
 
     def _take(self, n: int) -> np.ndarray:
-        import librosa
-
         if n <= 0:
             return np.zeros((self.n_fft // 2 + 1, 0), np.float32)
         seg = self.buffer[:(n - 1) * self.hop + self.n_fft]
@@ -171,8 +172,6 @@ class Resampler:
     signal, length fixed the same way at the end."""
 
     def __init__(self, orig_sr: int, target_sr: int, total: int):
-        import soxr
-
         self.rs = soxr.ResampleStream(orig_sr, target_sr, 1, dtype="float32", quality="soxr_hq")
         self.expected = int(np.ceil(total * target_sr / orig_sr))
         self.given = 0
@@ -189,8 +188,6 @@ class Resampler:
 def model_rate_chunks(path, chunk_seconds: float, config):
     """Yield (mono float32 chunk at the model's rate, is_last) of a file, decoding and
     resampling block by block."""
-    from ser_utils.data.audio import audio_info, read_blocks
-
     sr, total = audio_info(path)
     target = config.sample_rate or sr
     step = max(1, int(round(chunk_seconds * sr)))
@@ -201,8 +198,6 @@ def model_rate_chunks(path, chunk_seconds: float, config):
         last = seen >= total
         yield (resample(block, last) if resample else block), last
     if seen < total:
-        from ser_utils.data.audio import AudioError
-
         raise AudioError(f"{path}: truncated: {seen} of the {total} samples its header announces")
 
 
@@ -210,8 +205,6 @@ def stream_file(predictor, path, chunk_seconds: float = 0.5) -> list[dict]:
     """Feed a file in ``chunk_seconds`` chunks (of the file's audio); the running
     predictions, the last one final (the whole-file answer, with a level warning
     when the input is silent or very quiet)."""
-    from ser_utils.data.audio import audio_info, level_warning
-
     if chunk_seconds <= 0:
         raise ValueError(f"chunk length must be > 0 seconds, not {chunk_seconds}")
     if predictor.config.trim_db is not None:

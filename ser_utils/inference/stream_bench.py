@@ -13,6 +13,7 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def _rss_mb() -> float:
 
 def child(path: str, model: str | None, chunk: float) -> dict:
     """Stream one file here; wall seconds and memory (run in a fresh process)."""
-    from ser_utils.inference.predict import Predictor
+    from ser_utils.inference.predict import Predictor  # noqa: PLC0415 - heavy: torch, in the benchmark's child process only
 
     predictor = Predictor(model)
     loaded = _rss_mb()
@@ -64,8 +65,6 @@ def measure(path: str | Path, model: str | None, chunk: float) -> dict:
 def bench_stream(source: str | Path, minutes=(10, 60), model: str | None = None, chunk: float = 0.5,
                  folder: str | Path | None = None) -> list[dict]:
     """Stream ``source`` repeated to each length in ``minutes``; one row per length."""
-    import tempfile
-
     rows = []
     with tempfile.TemporaryDirectory(prefix="ser-stream-", dir=folder) as tmp:
         for m in minutes:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 import torch
+from threadpoolctl import ThreadpoolController
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
@@ -77,8 +78,6 @@ def cpu_ms(model: nn.Module, x: torch.Tensor, lengths: torch.Tensor, repeats: in
 @lru_cache(maxsize=1)
 def _threadpools():
     """Found once: building a controller scans the loaded libraries (~3 ms)."""
-    from threadpoolctl import ThreadpoolController
-
     return ThreadpoolController()
 
 

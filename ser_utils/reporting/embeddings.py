@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.metrics import silhouette_score
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from ser_utils.data.features import pad
+from ser_utils.training.metrics import uar, weighted_accuracy
 
 
 @torch.no_grad()
@@ -40,19 +46,13 @@ def mean_pooled(seqs) -> np.ndarray:
 
 def project(X: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     """2-D projection: ``pca``, ``tsne`` or ``umap`` (standardised input)."""
-    from sklearn.preprocessing import StandardScaler
-
     Z = StandardScaler().fit_transform(X)
     if method == "pca":
-        from sklearn.decomposition import PCA
-
         return PCA(n_components=2, random_state=seed).fit_transform(Z)
     if method == "tsne":
-        from sklearn.manifold import TSNE
-
         return TSNE(n_components=2, perplexity=min(30.0, (len(Z) - 1) / 3), init="pca", random_state=seed).fit_transform(Z)
     if method == "umap":
-        import umap
+        import umap  # noqa: PLC0415 - heavy: umap (numba), one use
 
         # a seed forces one thread anyway; saying so avoids UMAP's warning
         return umap.UMAP(n_components=2, n_neighbors=min(15, len(Z) - 1), random_state=seed,
@@ -63,32 +63,21 @@ def project(X: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
 def knn_predict(train_X, train_y, test_X, k: int = 10) -> np.ndarray:
     """Predictions of a k-nearest-neighbour classifier fitted on training speakers
     (standardised on the training part) for held-out speakers."""
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     clf = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=min(k, len(train_X))))
     return clf.fit(train_X, train_y).predict(test_X)
 
 
 def knn_uar(train_X, train_y, test_X, test_y, k: int = 10) -> float:
     """UAR of ``knn_predict`` on held-out speakers."""
-    from ser_utils.training.metrics import uar
-
     return uar(test_y, knn_predict(train_X, train_y, test_X, k))
 
 
 def knn_wa(train_X, train_y, test_X, test_y, k: int = 10) -> float:
     """WA (accuracy) of ``knn_predict`` on held-out speakers."""
-    from ser_utils.training.metrics import weighted_accuracy
-
     return weighted_accuracy(test_y, knn_predict(train_X, train_y, test_X, k))
 
 
 def silhouette(X, labels) -> float:
-    from sklearn.metrics import silhouette_score
-    from sklearn.preprocessing import StandardScaler
-
     labels = np.asarray(labels)
     if len(set(labels)) < 2:
         return float("nan")

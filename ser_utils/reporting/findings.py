@@ -18,9 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown, display
 
-from ser_utils.training.metrics import VERDICT, verdict as verdict_of, wilson_interval
-
+from ser_utils import literature
+from ser_utils.training.baselines import LOGREG, MAJORITY, STANDARD
+from ser_utils.training.metrics import VERDICT, paired_test, wilson_interval
+from ser_utils.training.metrics import verdict as verdict_of
 
 ALPHA = 0.05
 # notebook 07's rungs where no test speaker steers anything (rung 1 and those built on it use
@@ -342,6 +345,12 @@ def findings_02(out_dir) -> list[Finding]:
             f"seed 001 reported (quotation) {num(rep['reported_uar'].min())}–{num(rep['reported_uar'].max())}. "
             f"Ours are higher in {int((gain > 0).sum())} of {len(rep)} configurations (median "
             f"{signed(float(gain.median()))}).", "tables/baseline_table1 figures/baseline_uar_vs_parameters"))
+        refs = _load(out_dir, "sweep_reference_baselines")
+        if refs is not None and len(refs):
+            parts = [f"{r['model']} {num(r['uar_mean'])} ({'below' if hi['uar_mean'] > r['uar_mean'] else 'not below'} "
+                     f"the best LSTM's {num(hi['uar_mean'])})" for _, r in refs.iterrows()]
+            out.append(Finding("The [[baseline]]s on the same folds, UAR: " + "; ".join(parts) + ".",
+                               "tables/sweep_reference_baselines"))
     claims = _load(out_dir, "baseline_claims")
     if claims is not None:
         c = claims.set_index("key")
@@ -476,8 +485,6 @@ def findings_03(out_dir) -> list[Finding]:
             "tables/sa_models_table"))
         base = table[table["kind"] == "baseline"].set_index("model")
         if len(base):
-            from ser_utils.training.baselines import LOGREG, MAJORITY, STANDARD
-
             lr = base.loc[LOGREG]
             text = (f"The [[baseline]]s on the same folds: majority class UAR {num(base.loc[MAJORITY, 'uar_mean'])} "
                     f"(WA {num(base.loc[MAJORITY, 'wa_mean'])}); logistic regression on utterance statistics UAR "
@@ -573,8 +580,6 @@ def validation_choice(evaluation: pd.DataFrame, studies: pd.DataFrame) -> pd.Dat
 
 
 def findings_04(out_dir) -> list[Finding]:
-    from ser_utils.training.metrics import paired_test
-
     out = []
     table = _load(out_dir, "tuning_seed000_table")
     studies = _load(out_dir, "tuning_studies")
@@ -611,8 +616,6 @@ def findings_04(out_dir) -> list[Finding]:
                 "tables/tuning_seed000_table"))
         ev = _load(out_dir, "tuning_winners_evaluation")
         if ev is not None and studies is not None:
-            from ser_utils import literature
-
             chosen = validation_choice(ev, studies)
             spaces = ev.groupby("model")["space"].nunique()
             several = chosen[chosen["model"].map(spaces) > 1]
@@ -695,10 +698,13 @@ def findings_05(out_dir) -> list[Finding]:
     tests = _load(out_dir, "embedding_paired_tests")
     if folds is not None:
         col = "kNN emotion UAR (held-out speakers)"
-        emb = folds[folds["representation"].str.contains("embedding")].sort_values("fold")
-        raw = folds[folds["representation"].str.startswith("raw")].sort_values("fold")
-        runs = emb["run"].nunique() if "run" in emb else 1
-        over = (f"mean ± std over {len(emb)} trained models ({runs} runs × their folds)" if runs > 1 else
+        embedded = folds["representation"].str.contains("embedding")
+        runs = folds.loc[embedded, "run"].nunique() if "run" in folds else 1
+        # the unit is the fold (its test speakers): a fold's runs are averaged first, never counted as units
+        by_fold = folds.groupby(["representation", "fold"], sort=False).mean(numeric_only=True).reset_index()
+        emb = by_fold[by_fold["representation"].str.contains("embedding")].sort_values("fold")
+        raw = by_fold[by_fold["representation"].str.startswith("raw")].sort_values("fold")
+        over = (f"mean ± std over {len(emb)} folds, each fold's {runs} runs averaged first" if runs > 1 else
                 f"mean ± std over {len(emb)} folds")
         text = (f"[[kNN]] emotion UAR on held-out speakers: {pm(emb[col].mean(), emb[col].std(ddof=1))} from the "
                 f"learned embedding ({over}) against {pm(raw[col].mean(), raw[col].std(ddof=1))} from raw feature "
@@ -1102,13 +1108,9 @@ BY_NOTEBOOK = {"01": findings_01, "02": findings_02, "03": findings_03, "04": fi
 
 def show(notebook: str, out_dir) -> None:
     """Display a notebook's findings (``notebook``: ``"03"``) as Markdown."""
-    from IPython.display import Markdown, display
-
     display(Markdown(markdown(BY_NOTEBOOK[notebook](out_dir), out_dir)))
 
 
 def show_exercises(text: str, out_dir) -> None:
     """Display a notebook's exercises with their ``[[term]]`` glossary links resolved."""
-    from IPython.display import Markdown, display
-
     display(Markdown(link_terms(text, out_dir)))

@@ -26,7 +26,7 @@ def player(path, audio: str, out_dir) -> str:
     points at the file (under ``data/raw/ravdess`` where it is there), relative to the
     executed notebooks' folder, so the page stores no audio."""
     if audio == "embed":
-        from IPython.display import Audio
+        from IPython.display import Audio  # noqa: PLC0415 - heavy: IPython, one use
 
         return Audio(filename=str(path))._repr_html_()
     path = Path(path)

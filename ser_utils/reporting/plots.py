@@ -7,13 +7,23 @@ palette, Nature Methods 8:441, 2011) for categories; sequential colour maps
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 
+import librosa
+import librosa.display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import EMOTION_NAMES
+from ser_utils.data.features import extract
 
 PALETTE = "colorblind"
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<", ">"]
@@ -39,8 +49,6 @@ def plain_log_axis(ax) -> None:
     labelled minor ticks of a narrow log range overlap). Call it after plotting: the
     labelled ticks depend on the range shown — 1, 2 and 5 of each decade over two decades
     or more, 1, 1.5, 2, 3, 5 and 7 below that — so that a narrow axis still carries several labels."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
     ax.set_xscale("log")
     ax.autoscale_view()
     low, high = ax.get_xlim()
@@ -56,11 +64,6 @@ def utterance_panels(examples, config) -> plt.Figure:
     Every column has one scale for all rows, so loudness differences stay visible: the
     waveforms share their amplitude axis, the spectrograms are in dB relative to the
     loudest example, the MFCCs share one colour range; each image has its colour bar."""
-    import librosa
-    import librosa.display
-
-    from ser_utils.data.audio import read_audio
-    from ser_utils.data.features import extract
 
     signals = [read_audio(path) for _, path in examples]
     feats = [extract(y, sr, config) for y, sr in signals]
@@ -104,9 +107,6 @@ def utterance_panels(examples, config) -> plt.Figure:
 
 def inline_png(fig, dpi: int = 72) -> str:
     """The figure as an ``<img>`` tag with an embedded PNG (for HTML tables); closes it."""
-    import base64
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
@@ -194,8 +194,6 @@ def val_curves(curves: dict) -> plt.Figure:
     (labels ``RNN-l<layers>-h<hidden>-<pooling>``) is drawn as one panel per pooling,
     colour by width and dash by depth; other models get one panel, a colour each, and
     the legend beside it."""
-    import re
-
     parsed = {label: re.fullmatch(_SWEEP_LABEL, label) for label in curves}
     if curves and all(parsed.values()):
         return _sweep_val_curves(curves, {k: m.groups() for k, m in parsed.items()})
@@ -210,8 +208,6 @@ def val_curves(curves: dict) -> plt.Figure:
 
 
 def _sweep_val_curves(curves: dict, keys: dict) -> plt.Figure:
-    from matplotlib.lines import Line2D
-
     poolings = list(dict.fromkeys(k[2] for k in keys.values()))
     widths = sorted({int(k[1]) for k in keys.values()})
     depths = sorted({int(k[0]) for k in keys.values()})
@@ -288,6 +284,20 @@ def embedding_grid(projections: dict, hue, hue_name: str, title: str = "") -> pl
     return fig
 
 
+def val_vs_test(done: pd.DataFrame) -> plt.Figure:
+    """Each complete trial's objective (mean validation UAR) against its recorded pooled
+    test UAR, coloured by search space, with the diagonal."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    for space, g in done.groupby("space"):
+        ax.scatter(g.val_uar, g.test_uar, s=14, label=space)
+    lim = [min(done.val_uar.min(), done.test_uar.min()), max(done.val_uar.max(), done.test_uar.max())]
+    ax.plot(lim, lim, color="grey", lw=0.8)
+    ax.set(xlabel="mean validation UAR over folds (objective; chance 0.125)",
+           ylabel="pooled test UAR (recorded; chance 0.125)")
+    ax.legend(title="space")
+    return fig
+
+
 def tuning_histories(frames: dict) -> plt.Figure:
     """``frames``: title -> trials frame (``tuning_tables.trials_frame``). Per study:
     validation UAR (the objective) and recorded test UAR per complete trial, the best
@@ -314,8 +324,6 @@ def attention_panels(examples) -> plt.Figure:
     """``examples``: list of (title, mel_db (n_mels, frames_fine), sr, hop_fine, attention (frames), hop)."""
     fig, axes = plt.subplots(len(examples), 1, figsize=(10, 2.4 * len(examples)), squeeze=False)
     for ax, (title, mel_db, sr, hop_fine, alpha, hop) in zip(axes[:, 0], examples):
-        import librosa.display
-
         librosa.display.specshow(mel_db, sr=sr, hop_length=hop_fine, x_axis="time", y_axis="mel", ax=ax)
         twin = ax.twinx()
         t = (np.arange(len(alpha)) * hop) / sr
@@ -374,7 +382,6 @@ def fidelity_waterfall(ladder: pd.DataFrame, slides: dict | None = None, top: fl
             base = 0.0 if np.isnan(base) else base
             colour = "#0072B2" if r["uar_mean"] >= base else "#D55E00"  # colour-blind-safe blue / vermillion
             ax.bar(i, r["uar_mean"] - base, bottom=base, color=colour, width=0.6)
-            high = r["uar_mean"]
             if not np.isnan(r["ci95"]):
                 lo, hi = max(0.0, r["uar_mean"] - r["ci95"]), min(top, r["uar_mean"] + r["ci95"])
                 ax.errorbar(i, r["uar_mean"], yerr=[[r["uar_mean"] - lo], [hi - r["uar_mean"]]], color="black",
@@ -383,8 +390,6 @@ def fidelity_waterfall(ladder: pd.DataFrame, slides: dict | None = None, top: fl
                                              (lo, r["uar_mean"] - r["ci95"] < 0, "v")):
                     if clipped:
                         ax.plot(i, end, marker=marker, color="black", ms=5, clip_on=False)
-                high = hi
-        from matplotlib.patches import Patch
 
         handles = [Patch(color="#0072B2", label="rise: bar from the previous rung's mean up to this rung's (from 0 "
                                                 "for a rung with no previous one)"),

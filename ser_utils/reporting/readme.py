@@ -12,7 +12,24 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from ser_utils import literature
 from ser_utils.paths import atomic_path, project_dir, results_dir
+from ser_utils.reporting.findings import (
+    FALLBACK_RUNG,
+    HEADLINE_RUNG,
+    ZERO_SPREAD,
+    family_settings,
+    num,
+    pm,
+    pvalue,
+    residual_verdict,
+    signed,
+    units,
+    within_noise,
+)
 from ser_utils.training.metrics import VERDICT
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -48,8 +65,6 @@ LADDER_COLUMNS = ["model", "rung", "description", "n_runs", "runs_planned", "uar
 
 def fidelity_section() -> list[str]:
     """The ladder of ``results/full`` (notebook 07), first: the study's central result."""
-    import pandas as pd
-
     path = results_dir() / "full" / "tables" / "fidelity_ladder.csv"
     if not path.exists():
         return []
@@ -76,7 +91,6 @@ def zero_spread_note(frame) -> str:
     rows = frame[(frame["runs"] > 1) & (frame["uar_std"] < 1e-12)]
     if not len(rows):
         return ""
-    from ser_utils.reporting.findings import ZERO_SPREAD
 
     names = ", ".join(f"{r['model']} ({int(r['runs'])} runs)" if "model" in r else f"{int(r['runs'])} runs"
                       for _, r in rows.iterrows())
@@ -99,8 +113,6 @@ def render(profile: str) -> str:
     for name, title in SECTIONS:
         path = out / "tables" / f"{name}.csv"
         if path.exists():
-            import pandas as pd
-
             frame = pd.read_csv(path)
             note = zero_spread_note(frame)
             frame = frame.drop(columns=[c for c in NUMERIC_TWINS if c in frame and name in TWINNED])
@@ -110,8 +122,6 @@ def render(profile: str) -> str:
 
 
 def _table(folder: Path, name: str):
-    import pandas as pd
-
     path = Path(folder) / "tables" / f"{name}.csv"
     return pd.read_csv(path, dtype={"rung": str, "previous": str} if name == "fidelity_ladder" else None) if path.exists() else None
 
@@ -128,8 +138,6 @@ def _link(folder: Path, name: str, kind: str = "tables") -> str:
 
 def answer_residual(out: Path) -> str:
     """Notebook 03's paired tests, clean protocol, ResLSTM-SA against LSTM-SA per size."""
-    from ser_utils.reporting.findings import family_settings, pvalue, residual_verdict, signed
-
     tests = _table(out, "sa_paired_tests")
     if tests is None:
         return "not computed yet (notebook 03)"
@@ -142,7 +150,6 @@ def answer_residual(out: Path) -> str:
         nets = models[models["kind"] == "network"]
         epochs = f", {int(nets['epochs'].max())} epochs" if len(nets) else ""
     setting = family_settings(models[models["kind"] == "network"]) if models is not None else "default hyperparameters"
-    from ser_utils.reporting.findings import units
 
     holm = (f", Holm-adjusted over the {len(tests)} comparisons of `sa_paired_tests`" if "p (Holm)" in tests else "")
     text = (f"{residual_verdict(clean)} ({setting}{epochs}): ResLSTM-SA − LSTM-SA UAR {', '.join(parts)} "
@@ -163,11 +170,6 @@ def answer_honest(out: Path, full: Path) -> str:
     and the nested choice) against the slides' ResLSTM-SA-h64, and the ladder's headline
     rung, fixed in advance (``findings.HEADLINE_RUNG``; rung 1 stands in, labelled, until
     it is complete), with the oracle bound of selection on test."""
-    from ser_utils import literature
-    import numpy as np
-    import pandas as pd
-
-    from ser_utils.reporting.findings import FALLBACK_RUNG, HEADLINE_RUNG, num, pm, pvalue, signed
 
     model = "ResLSTM-SA-h64"
     slides = literature.SEED000_TABLE[model][1]
@@ -234,8 +236,6 @@ def answer_optimism(out: Path, full: Path) -> str:
     configuration's fresh-seed mean) of notebook 04's live studies and, when ``full`` has
     it, of notebook 07's 100-epoch studies; beside it, under its own name, the fresh-seed
     gap between the paper-style and the clean winner."""
-    from ser_utils.reporting.findings import signed
-
     table = _table(out, "tuning_seed000_table")
     text = "not computed yet (notebook 04)."
     if table is not None:
@@ -262,8 +262,6 @@ def answer_optimism(out: Path, full: Path) -> str:
 
 def answer_architectures(out: Path) -> str:
     """Notebook 06: the seeds' other architectures against the tuned seed-000 rows, with cost."""
-    from ser_utils.reporting.findings import num, pm, within_noise
-
     table = _table(out, "sota_our_models")
     if table is None:
         return "not computed yet (notebook 06)."

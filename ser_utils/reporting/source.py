@@ -9,7 +9,7 @@ import inspect
 
 def show_source(*objects):
     """Markdown of each object's source (a class, function or method), for ``display``."""
-    from IPython.display import Markdown
+    from IPython.display import Markdown  # noqa: PLC0415 - heavy: IPython, one use
 
     blocks = [f"`{inspect.getsourcefile(o).split('ser_utils/')[-1]}`\n```python\n{inspect.getsource(o)}```"
               for o in objects]

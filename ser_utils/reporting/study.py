@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ser_utils.data.corpus import EMOTION_NAMES
 from ser_utils.data.dataset import Dataset
-from ser_utils.training import metrics, pooled_uar, pooled_wa
+from ser_utils.training import metrics, pooled_predictions, pooled_uar, pooled_wa
+from ser_utils.training.records import RunRecord
 
 
 def summary_row(records) -> dict:
@@ -71,9 +73,6 @@ def recall_table(records_by_label: dict) -> pd.DataFrame:
     """One row per model: the recall of each emotion in the pooled out-of-fold
     predictions of a run, averaged over runs, then UAR (the mean of those recalls, equal
     to the mean pooled UAR over runs) and WA (mean over runs)."""
-    from ser_utils.data.corpus import EMOTION_NAMES
-    from ser_utils.training import pooled_predictions
-
     rows = []
     for label, records in records_by_label.items():
         per_run = [metrics.per_class_recall(y, p) for y, p in pooled_predictions(records).values()]
@@ -145,7 +144,7 @@ def fmt_mean_std(mean: float, std: float) -> str:
 def notice(data: Dataset, profile: str) -> None:
     """In a notebook, say plainly when the corpus is the synthetic one."""
     if data.synthetic:
-        from IPython.display import Markdown, display
+        from IPython.display import Markdown, display  # noqa: PLC0415 - heavy: IPython, one use
 
         display(Markdown(f"> **Synthetic corpus** (profile `{profile}`): the project's speech-like test corpus, "
                          "not RAVDESS. These numbers exercise the pipeline; they say nothing about emotion "
@@ -158,8 +157,6 @@ def numerics_spread(spread_dir, seed_records, other_machines=()) -> pd.DataFrame
     "machine") beside the same fold under other seeds (``seed_records``: that fold's
     records of other runs) and the same (run, fold) as committed from other machines
     (``other_machines``: ``(label, record)``). Rows: source, what varies, test UAR, best epoch."""
-    from ser_utils.training.records import RunRecord
-
     rows = []
     for path in sorted(Path(spread_dir).glob("*.json")):
         r = RunRecord.load(path)

@@ -35,13 +35,13 @@ def load_table(name: str, out_dir: str | Path) -> pd.DataFrame:
 def save_figure(fig, name: str, out_dir: str | Path, dpi: int = 110) -> Path:
     """``figures/<name>.png`` and ``.svg``; returns the PNG path. Meshes (spectrograms)
     and filled areas (waveforms) are rasterised inside the SVG to keep it small."""
-    from matplotlib.collections import PolyCollection, QuadMesh
+    from matplotlib.collections import PolyCollection, QuadMesh  # noqa: PLC0415 - heavy: matplotlib, one use
 
     for ax in fig.axes:
         for artist in ax.collections:
             if isinstance(artist, (QuadMesh, PolyCollection)):
                 artist.set_rasterized(True)
-    import matplotlib
+    import matplotlib  # noqa: PLC0415 - heavy: matplotlib, one use
 
     matplotlib.rcParams["svg.hashsalt"] = name  # stable element ids: same figure, same file
     folder = Path(out_dir) / "figures"

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from ser_utils import literature
-from ser_utils.reporting.study import fmt_mean_std, summary_row
-from ser_utils.training import tuning
-
+from ser_utils.models import ModelConfig
+from ser_utils.reporting.study import fmt_mean_std, paired, summary_row
+from ser_utils.training import TrainConfig, metrics, tuning
 
 # trials_frame's columns that are not the trial's parameters
 TRIAL_COLUMNS = ("number", "state", "val_uar", "test_uar", "folds_run", "train_seconds", "key")
@@ -104,9 +104,6 @@ def defaults_outside(space: str) -> str:
     searched ``space`` (``tuning.SPACES``), in words (``lr 0.001 outside [3e-05, 0.0002]``;
     empty when every default could have been drawn). A search cannot find a default it
     could never draw."""
-    from ser_utils.models import ModelConfig
-    from ser_utils.training import TrainConfig
-
     if space not in tuning.SPACES:
         return ""
     train, model = TrainConfig(), ModelConfig("lstm_sa")
@@ -135,9 +132,6 @@ def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
     the defaults' mean best validation UAR over the same fresh folds — beside the
     winner's in the trial that chose it (the best of the study's trials, so an optimistic
     figure)."""
-    from ser_utils.reporting.study import paired
-    from ser_utils.training import metrics
-
     rows, comparisons = [], []
     for w, wr, dr in zip(winner_list, winner_records, default_records):
         c = paired(wr, dr)
@@ -184,3 +178,28 @@ def repeated_parameters(frames: dict) -> pd.DataFrame:
              "studies": len({s.rpartition('#')[0] for s in where}), "trials": "; ".join(where)}
             for p, where in seen.items() if len({s.rpartition('#')[0] for s in where}) > 1]
     return pd.DataFrame(rows, columns=["parameters", "studies", "trials"])
+
+
+def complete_trials(studies: dict, pruner: str) -> pd.DataFrame:
+    """Every complete trial (``trials_frame``) of the studies run with ``pruner``, with its
+    model and space: the points of notebook 04's validation-against-test comparison."""
+    frames = [trials_frame(s).assign(model=p.label, space=p.space) for p, s in studies.items() if p.pruner == pruner]
+    allt = pd.concat(frames)
+    return allt[allt.state == "complete"]
+
+
+def val_vs_test(done: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Spearman's rank correlation of the objective (validation UAR) with the recorded test
+    UAR: pooled over every complete trial (it then also counts the studies' different
+    levels), and within each study, where it does not (NaN below 3 trials or when either
+    UAR is constant). Returns ``(pooled, by_study)``."""
+    from scipy.stats import spearmanr  # noqa: PLC0415 - heavy: scipy, one use
+
+    rho, p = spearmanr(done.val_uar, done.test_uar)
+    pooled = pd.DataFrame([{"complete_trials": len(done), "spearman_rho": rho, "p": p}])
+    rows = []
+    for (model, space), g in done.groupby(["model", "space"], sort=False):
+        enough = len(g) >= 3 and g.val_uar.nunique() > 1 and g.test_uar.nunique() > 1
+        r, q = spearmanr(g.val_uar, g.test_uar) if enough else (np.nan, np.nan)
+        rows.append({"model": model, "space": space, "complete_trials": len(g), "spearman_rho": r, "p": q})
+    return pooled, pd.DataFrame(rows)

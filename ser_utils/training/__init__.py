@@ -2,8 +2,15 @@
 job), ``records`` (the typed run record), ``cv`` (cross-validation), ``metrics`` (UAR and
 friends), ``tuning`` (Optuna studies and their winners) and ``bench`` (``bench-train``)."""
 
-from ser_utils.training.cv import (cross_validate, cross_validate_many, cross_validate_per_fold, fold_uars,
-                                   pooled_predictions, pooled_uar, pooled_wa)
+from ser_utils.training.cv import (
+                                   cross_validate,
+                                   cross_validate_many,
+                                   cross_validate_per_fold,
+                                   fold_uars,
+                                   pooled_predictions,
+                                   pooled_uar,
+                                   pooled_wa,
+)
 from ser_utils.training.loop import TRAINER_VERSION, Spec, TrainConfig, experiment_key, run_job, run_seed, train_fold
 from ser_utils.training.records import RECORD_VERSION, Predictions, RunRecord, record_path
 

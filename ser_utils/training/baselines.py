@@ -8,11 +8,19 @@ are recomputed, never recorded; their folds come back shaped like run records
 
 from __future__ import annotations
 
+import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
 
+from ser_utils.data.functionals import load_functionals
 from ser_utils.training import metrics
 from ser_utils.training.records import Predictions
 
@@ -43,10 +51,6 @@ def utterance_stats(features) -> np.ndarray:
 
 def logistic_regression():
     """Standardised inputs, multinomial logistic regression (L2, C = 0.5)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
 
 
@@ -76,8 +80,6 @@ def majority_out_of_fold(y, splits) -> np.ndarray:
 
 def baseline_records(data, folds) -> dict[str, list[BaselineRecord]]:
     """``{MAJORITY: [...], LOGREG: [...]}``: one ``BaselineRecord`` per fold (run 0)."""
-    import time
-
     y = np.asarray(data.labels)
     splits = speaker_splits(data.actors, folds)
     X = utterance_stats(data.features)
@@ -108,10 +110,6 @@ SVM_C = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 def linear_svm(C: float):
     """Standardised inputs (the scaler fitted on the speakers it is trained on), a linear
     SVM (one-vs-rest, squared hinge, scikit-learn's ``LinearSVC``)."""
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import LinearSVC
-
     return make_pipeline(StandardScaler(), LinearSVC(C=C, max_iter=20000))
 
 
@@ -120,9 +118,6 @@ def nested_svm(X, y, actors, fold, grid=SVM_C) -> tuple[object, float, dict]:
     (UAR) on its validation speakers (never its test speakers); the best C (the smallest
     on ties) refitted on training + validation speakers. Returns the fitted pipeline, C
     and each C's validation UAR."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
 
     actors = np.asarray(actors)
     train, val = np.isin(actors, fold.train), np.isin(actors, fold.validation)
@@ -145,9 +140,6 @@ def standard_baseline_records(data, folds, cache_root=None, progress: bool = Fal
     ComParE 2016 (6373) functionals of each utterance with a linear SVM, C nested on each
     fold's validation speakers (``nested_svm``). Returns ``{label: [BaselineRecord per
     fold]}`` and the C chosen per fold (with its validation UAR)."""
-    import time
-
-    from ser_utils.data.functionals import load_functionals
 
     y = np.asarray(data.labels)
     ids = np.asarray(data.ids)

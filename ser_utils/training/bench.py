@@ -5,15 +5,26 @@ same model, same weights, same batches."""
 from __future__ import annotations
 
 import copy
+import os
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from joblib import Parallel, delayed
 
 from ser_utils.data.dataset import prepare_fold
 from ser_utils.models import ModelConfig, build_model
-from ser_utils.training.loop import _Tensors, length_pooled_batches, predict_logits, train_epoch
+from ser_utils.training.loop import (
+    Spec,
+    TrainConfig,
+    _Tensors,
+    length_pooled_batches,
+    predict_logits,
+    train_epoch,
+    train_fold,
+)
+from ser_utils.workers import in_worker
 
 
 def _packed_epoch(model, opt, ragged, labels, batches):
@@ -74,12 +85,7 @@ def bench_parallel(data, folds, name: str = "reslstm_sa", hidden: int = 64, epoc
     process with all cores' threads, (b) side by side in worker processes with one
     thread each — the choice ``cross_validate`` makes on CPU. Worker start-up is
     left out of the timing (it is paid once per sweep, not per fold)."""
-    import os
 
-    from joblib import Parallel, delayed
-
-    from ser_utils.training.loop import Spec, TrainConfig, train_fold
-    from ser_utils.workers import in_worker
 
     spec = Spec(ModelConfig(name, input_dim=data.dim, hidden=hidden), TrainConfig(epochs=epochs))
     chosen = list(range(min(jobs, len(folds))))

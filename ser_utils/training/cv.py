@@ -14,6 +14,7 @@ import numpy as np
 from ser_utils.data.dataset import Dataset
 from ser_utils.models import build_model, count_parameters
 from ser_utils.paths import atomic_path, require_writable, results_dir
+from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 from ser_utils.training import farm, metrics
 from ser_utils.training.loop import Spec, experiment_key, for_data, pick_device, run_job
 from ser_utils.training.records import RunRecord, read_record, record_path
@@ -59,8 +60,8 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
     (``training.farm``). ``fold_sets``: per spec, the folds to train (default every
     fold; a nested choice trains each fold's own spec on that fold only). Returns each
     spec's records, ordered (run, fold)."""
-    from joblib import delayed
-    from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
+    from joblib import delayed  # noqa: PLC0415 - heavy: joblib, only with workers
+
 
     runs_dir = Path(runs_dir or results_dir() / "runs")
     keys = [experiment_key(spec, data, folds) for spec in specs]

@@ -31,6 +31,14 @@ import socket
 import threading
 from pathlib import Path
 
+import numpy
+import torch
+
+import ser_utils
+from ser_utils import numerics
+from ser_utils.training.loop import TRAINER_VERSION, save_job, train_job
+from ser_utils.training.records import read_record, record_path
+
 SCHEDULER_ENV = "DASK_SCHEDULER"
 CONNECT_TIMEOUT = 5.0  # seconds: with the start-up, an unreachable scheduler is reported within 10 s
 _ADDRESS = re.compile(r"^(tcp|tls)://\S+:\d+$")
@@ -73,7 +81,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT):
         if client is not None and client.status == "running":
             return client
         try:
-            from distributed import Client
+            from distributed import Client  # noqa: PLC0415 - heavy: dask.distributed, only with a scheduler
         except ImportError as exc:  # pragma: no cover - a pinned dependency
             raise SchedulerError(f"--scheduler needs dask[distributed] ({exc})") from None
         host, _, port = address.split("://", 1)[1].rpartition(":")
@@ -106,8 +114,6 @@ def cluster_threads(client) -> int:
 
 def _code_digest() -> str:
     """Hash of the code that computes a job: the training loop, the models, the folds' split."""
-    import ser_utils
-
     root = Path(ser_utils.__file__).parent
     files = [root / "training" / "loop.py", root / "data" / "dataset.py", *sorted((root / "models").glob("*.py"))]
     digest = hashlib.sha1()
@@ -118,12 +124,6 @@ def _code_digest() -> str:
 
 def environment() -> dict:
     """What must agree between the client and a worker for their records to agree."""
-    import numpy
-    import torch
-
-    from ser_utils.training.loop import TRAINER_VERSION
-
-    from ser_utils import numerics
 
     return {"torch": torch.__version__, "numpy": numpy.__version__, "trainer": TRAINER_VERSION,
             "code": _code_digest(), "numerics": numerics.state()["numerics"]}
@@ -131,8 +131,6 @@ def environment() -> dict:
 
 def remote_job(spec, data, folds, key: str, run: int, fold: int, save_weights: bool, expected: dict):
     """On a worker: one job's ``(record, weights or None)``; nothing written there."""
-    from ser_utils.training.loop import train_job
-
     mine = environment()
     wrong = {k: (v, mine.get(k)) for k, v in expected.items() if mine.get(k) != v}
     if wrong:
@@ -201,11 +199,9 @@ class Farm:
 
     def finish(self, future):
         """Wait for a job, write its record (and weights) here, return the record."""
-        from distributed.client import FutureCancelledError
-        from distributed.scheduler import KilledWorker
+        from distributed.client import FutureCancelledError  # noqa: PLC0415 - heavy: dask.distributed, only with a scheduler
+        from distributed.scheduler import KilledWorker  # noqa: PLC0415 - heavy: dask.distributed, only with a scheduler
 
-        from ser_utils.training.loop import save_job
-        from ser_utils.training.records import read_record, record_path
 
         with self._lock:
             job = self.pending[id(future)][1]
@@ -246,8 +242,6 @@ class Farm:
     def run_job(self, spec, data, folds, key: str, run: int, fold: int, runs_dir, save_weights: bool = False):
         """``loop.run_job``'s signature and contract (a finished record is returned as it
         is), the job trained on the cluster: for callers that need one job at a time."""
-        from ser_utils.training.records import read_record, record_path
-
         if data is not self.data or folds is not self.folds or Path(runs_dir) != self.runs_dir:
             raise ValueError("Farm.run_job: another dataset, folds or runs folder than the farm's")
         found = read_record(record_path(self.runs_dir, key, run, fold))
@@ -264,7 +258,7 @@ class Farm:
 def train(address: str, todo, data, folds, runs_dir, save_weights: bool = False, on_done=None) -> list[Path]:
     """Every job of ``todo`` (``(spec, key, run, fold)``, most expensive first) on the
     cluster; each record written here as its result arrives. Returns the records written."""
-    from distributed import as_completed
+    from distributed import as_completed  # noqa: PLC0415 - heavy: dask.distributed, only with a scheduler
 
     farm = Farm(address, data, folds, runs_dir)
     futures = [farm.submit(spec, key, r, f, save_weights, priority=len(todo) - i)

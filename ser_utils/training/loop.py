@@ -21,14 +21,16 @@ import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+import librosa
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+import ser_utils
+from ser_utils import numerics
 from ser_utils.data.corpus import gender_labels
 from ser_utils.data.dataset import Dataset, Split, prepare_fold, variant_names
 from ser_utils.models import ModelConfig, build_model, count_parameters
-from ser_utils import numerics
 from ser_utils.paths import atomic_path
 from ser_utils.training import augment, metrics
 from ser_utils.training.records import Predictions, RunRecord, read_record, record_path
@@ -288,7 +290,6 @@ def _stacked(parts: list) -> Split:
     for p in parts:
         x[start:start + len(p.x), : p.x.shape[1]] = p.x
         start += len(p.x)
-    t = parts[0]
     return Split(x, np.concatenate([p.lengths for p in parts]), np.concatenate([p.labels for p in parts]),
                  [i for p in parts for i in p.ids], np.concatenate([p.actors for p in parts]), None)
 
@@ -374,9 +375,6 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None, soft_targets=No
 
 
 def versions() -> dict:
-    import librosa
-
-    import ser_utils
 
     return {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
             "librosa": librosa.__version__, "ser_utils": ser_utils.__version__}

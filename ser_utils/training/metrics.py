@@ -57,7 +57,7 @@ def bootstrap_ci(values, stat=np.mean, n_boot: int = 10000, level: float = 0.95,
 def t_half_width(values, level: float = 0.95) -> float:
     """Half-width of the Student-t confidence interval of the mean over ``values``:
     t(n-1) · std / sqrt(n) (NaN below 2 values)."""
-    from scipy.stats import t
+    from scipy.stats import t  # noqa: PLC0415 - heavy: scipy.stats, not loaded with the CLI
 
     values = np.asarray(values, float)
     if len(values) < 2:
@@ -79,7 +79,7 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float]:
 def wilson_interval(share: float, n: float, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion ``share`` observed over ``n`` trials
     (Wilson 1927; Brown, Cai & DasGupta 2001 recommend it over the normal interval)."""
-    from scipy.stats import norm
+    from scipy.stats import norm  # noqa: PLC0415 - heavy: scipy.stats, not loaded with the CLI
 
     if n <= 0:
         return float("nan"), float("nan")
@@ -236,7 +236,7 @@ def paired_test(diff, alpha: float = 0.05) -> dict:
     ``EXACT_MAX_PAIRS`` pairs, the Wilcoxon signed-rank test above. Returns the test's
     name, its p-value, the smallest p it could give here and whether that is above
     ``alpha`` (``underpowered``: no data could make the comparison significant)."""
-    from scipy.stats import wilcoxon
+    from scipy.stats import wilcoxon  # noqa: PLC0415 - heavy: scipy.stats, not loaded with the CLI
 
     diff = np.asarray(diff, float)
     nonzero = int(np.count_nonzero(diff))
@@ -268,7 +268,7 @@ def paired_comparison(a: dict, b: dict, alpha: float = 0.05) -> dict:
     would count runs on the same test speakers as independent samples. Returns the mean difference a - b, its 95 % bootstrap CI, the
     paired test chosen by the number of pairs (``paired_test``: test, p, min_p,
     underpowered, verdict) and, for reference, the two-sided Wilcoxon signed-rank p."""
-    from scipy.stats import wilcoxon
+    from scipy.stats import wilcoxon  # noqa: PLC0415 - heavy: scipy.stats, not loaded with the CLI
 
     keys = sorted(set(a) & set(b))
     if not keys:

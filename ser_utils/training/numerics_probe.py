@@ -16,8 +16,22 @@ import hashlib
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
 
 from ser_utils import numerics
+from ser_utils.data.dataset import load_dataset
+from ser_utils.data.download import get_corpus
+from ser_utils.data.folds import REFERENCE_FOLDS
+from ser_utils.models import ModelConfig, build_model
+from ser_utils.paths import results_dir
+from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
+from ser_utils.training.loop import Spec, train_job
+from ser_utils.training.records import RunRecord, write_record
 
 # one library changed at a time from native, then the pinned setting, then the pinned
 # setting with each library's cap taken off again
@@ -43,10 +57,6 @@ def _digest(*arrays) -> str:
 
 def op_digests() -> dict:
     """{operation: hash of its outputs} in this process, on fixed inputs."""
-    import numpy as np
-    import torch
-    import torch.nn.functional as F
-
     torch.set_num_threads(1)
     g = torch.Generator().manual_seed(0)
     x = torch.randn(4, 100, 46, generator=g)
@@ -88,7 +98,6 @@ def op_digests() -> dict:
         opt.step()
     out["Adam, 3 steps (ATen)"] = _digest(p)
 
-    from ser_utils.models import ModelConfig, build_model
 
     torch.manual_seed(0)
     model = build_model(ModelConfig("reslstm_sa", hidden=64, dropout=0.14))
@@ -157,8 +166,6 @@ def slug(variant: str) -> str:
 
 
 def spread_folder(profile: str) -> "Path":
-    from ser_utils.paths import results_dir
-
     return results_dir() / profile / "numerics_spread"
 
 
@@ -166,8 +173,6 @@ def train_under(variant: str, record_file: str, out_file: str, root: str | None 
     """Retrain a stored (run, fold) in full in a fresh process under one of
     ``SPREAD_VARIANTS`` and write its record to ``out_file`` (atomically); nothing when
     ``out_file`` exists (resumable)."""
-    from pathlib import Path
-
     if Path(out_file).exists():
         return
     env = {**numerics.environment(numerics.NATIVE), **SPREAD_VARIANTS[variant], numerics.SWITCH: "native"}
@@ -177,13 +182,6 @@ def train_under(variant: str, record_file: str, out_file: str, root: str | None 
 
 
 def _train_child(record_file: str, out_file: str, root: str | None) -> None:
-    from pathlib import Path
-
-    from ser_utils.data.dataset import load_dataset
-    from ser_utils.data.download import get_corpus
-    from ser_utils.data.folds import REFERENCE_FOLDS
-    from ser_utils.training.loop import Spec, train_job
-    from ser_utils.training.records import RunRecord, write_record
 
     record = RunRecord.load(record_file)
     spec = Spec.from_dict(record.spec)
@@ -198,12 +196,7 @@ def spread(record_file: str, profile: str, root: str | None = None, n_jobs: int 
     """Train ``record_file``'s (run, fold) under every ``SPREAD_VARIANTS`` entry (two at a
     time), records in ``results/<profile>/numerics_spread/<key>-runNN-foldF/<variant>.json``;
     finished ones are kept. Returns their paths."""
-    from concurrent.futures import ThreadPoolExecutor
-    from pathlib import Path
 
-    from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
-
-    from ser_utils.training.records import RunRecord
 
     record = RunRecord.load(record_file)
     folder = spread_folder(profile) / f"{record.key}-run{record.run:02d}-fold{record.fold}"

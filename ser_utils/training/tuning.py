@@ -21,15 +21,23 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import sqlite3
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import optuna
+from joblib import delayed
+from optuna.samplers._lazy_random_state import LazyRandomState
+from optuna.storages._heartbeat import get_heartbeat_thread
+from optuna.trial import TrialState
 
 from ser_utils.data.dataset import Dataset
 from ser_utils.models import ModelConfig
+from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 from ser_utils.training import farm
 from ser_utils.training.cv import pooled_uar
 from ser_utils.training.loop import Spec, TrainConfig, experiment_key, run_job
@@ -120,8 +128,6 @@ def spec_for(plan: Plan, params: dict) -> Spec:
 def make_storage(url: str, heartbeat_interval: int = 30, grace_period: int = 90, max_retry: int = 2):
     """An Optuna RDB storage with heartbeats: a trial whose worker stops beating for
     ``grace_period`` s is marked FAIL and retried (up to ``max_retry`` times)."""
-    import optuna
-
     engine_kwargs = {"connect_args": {"timeout": 120}} if url.startswith("sqlite") else {}
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -143,8 +149,6 @@ def sqlite_state(url: str, write: bool = True) -> str | None:
     """An SQLite storage's state, asked without waiting: None (usable, or not SQLite, or
     not there yet), ``"locked"`` (another process holds a lock that Optuna would wait up to
     120 s for) or a message naming a damaged file."""
-    import sqlite3
-
     if not url.startswith("sqlite:///"):
         return None
     path = Path(url.removeprefix("sqlite:///"))
@@ -182,8 +186,6 @@ def make_pruner(plan: Plan):
     UARs is below the median of earlier trials' at the same fold; ``wilcoxon``: a
     signed-rank test of the folds against the best trial's (Optuna's WilcoxonPruner;
     with 5 folds it can only act on the 4th); ``none``."""
-    import optuna
-
     if plan.pruner == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=max(2, plan.startup_trials // 2), n_warmup_steps=1)
     if plan.pruner == "wilcoxon":
@@ -198,19 +200,38 @@ def trial_seed(study_name: str, number: int) -> int:
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
+def _reseed(sampler, seed: int) -> None:
+    """Reseed a TPE ``sampler`` and its random-start sampler with ``seed``, as their
+    constructors seed them. Optuna has no public way to do this (``reseed_rng`` draws a
+    fresh random seed), so this is the one place that sets their private ``_rng`` to
+    optuna's private ``LazyRandomState``; tests/test_tuning.py fails if optuna changes either."""
+    sampler._rng = LazyRandomState(seed)
+    sampler._random_sampler._rng = LazyRandomState(seed)
+
+
+def _trial_id(storage, study, trial) -> int:
+    """``trial``'s id in ``storage``, through the public storage API (``Trial._trial_id`` is private)."""
+    return storage.get_trial_id_from_study_id_trial_number(storage.get_study_id_from_name(study.study_name),
+                                                           trial.number)
+
+
+def _heartbeat(storage, trial_id: int):
+    """A context manager that records ``trial_id``'s heartbeat in ``storage`` from a thread
+    while a trial runs (nothing when the storage keeps no heartbeat). ``Study.optimize``
+    starts it; optuna keeps it private (``optuna.storages._heartbeat``) and we run ask/tell
+    ourselves, so this is the one place that borrows it; tests/test_tuning.py fails if it goes."""
+    return get_heartbeat_thread(trial_id, storage)
+
+
 def make_sampler(plan: Plan, worker: int = 0):
     """TPE with Optuna 5's defaults (multivariate, constant liar), reseeded for each
     trial from the study's name and the trial's number (``trial_seed``): trial
     numbers are unique in a storage, so two workers never draw the same random start,
     and one worker alone is reproducible. ``worker`` is kept for the callers' sake."""
-    import optuna
-    from optuna.samplers._lazy_random_state import LazyRandomState
-
     class TrialSeededTPE(optuna.samplers.TPESampler):
         def before_trial(self, study, trial):
             seed = trial_seed(study.study_name, trial.number)
-            self._rng = LazyRandomState(seed)
-            self._random_sampler._rng = LazyRandomState(seed)
+            _reseed(self, seed)
             super().before_trial(study, trial)
 
     return TrialSeededTPE(seed=plan.sampler_seed, n_startup_trials=plan.startup_trials, multivariate=True,
@@ -218,8 +239,6 @@ def make_sampler(plan: Plan, worker: int = 0):
 
 
 def open_study(plan: Plan, storage, data: Dataset, worker: int = 0):
-    import optuna
-
     study = optuna.create_study(study_name=plan.study_name(data), storage=storage, direction="maximize",
                                 sampler=make_sampler(plan, worker), pruner=make_pruner(plan), load_if_exists=True)
     for k, v in asdict(plan).items():
@@ -232,8 +251,6 @@ def objective(trial, plan: Plan, data: Dataset, folds, runs_dir: Path, job=run_j
     """Mean over the folds of the best-epoch validation UAR (run 0's seeds); reported
     fold by fold (running mean) so the pruner can stop a poor trial early. ``job``
     trains a fold (``loop.run_job``'s signature; a Dask cluster's: ``farm.Farm.run_job``)."""
-    import optuna
-
     spec = spec_for(plan, suggest(trial, plan.space))
     key = experiment_key(spec, data, folds)
     trial.set_user_attr("key", key)
@@ -273,11 +290,6 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
     finished (complete or pruned) trials, ``plan.min_complete`` of them complete,
     waiting for other workers' running trials to end. Returns {study name: trials
     this worker ran}."""
-    import optuna
-    from optuna.storages._heartbeat import get_heartbeat_thread
-    from optuna.trial import TrialState
-    from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     # ask/tell with our own heartbeat thread is what Study.optimize does inside
@@ -314,7 +326,8 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
                 study.tell(trial, state=TrialState.FAIL)
                 continue
             trial.set_user_attr("worker", me)
-            with get_heartbeat_thread(trial._trial_id, storage):
+            trial_id = _trial_id(storage, study, trial)
+            with _heartbeat(storage, trial_id):
                 try:
                     value = objective(trial, plan, data, folds, Path(runs_dir), job or run_job)
                 except optuna.TrialPruned:
@@ -322,7 +335,7 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
                 except KeyboardInterrupt:
                     study.tell(trial, state=TrialState.FAIL)
                     if retry is not None:
-                        retry(study, storage.get_trial(trial._trial_id))
+                        retry(study, storage.get_trial(trial_id))
                     raise
                 except BaseException:
                     study.tell(trial, state=TrialState.FAIL)
@@ -336,8 +349,6 @@ def work(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, worker: i
 
 def trials_left(plan_list, storage, data: Dataset) -> int:
     """Trials the studies still need (running and waiting ones counted as done), at least 1."""
-    import optuna
-
     names = {s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
     left = 0
     for plan in plan_list:
@@ -358,7 +369,6 @@ def run_workers(plan_list, storage_url_: str, data: Dataset, folds, runs_dir, wo
         return run_on_cluster(plan_list, storage_url_, data, folds, runs_dir, address, workers, heartbeat, progress)
     if workers <= 1:
         return work(plan_list, storage_url_, data, folds, runs_dir, 0, progress, heartbeat)
-    from joblib import delayed
 
     storage = make_storage(storage_url_, *heartbeat)  # create the tables once, before the workers race to
     workers = useful(workers, trials_left(plan_list, storage, data), "tuning workers")
@@ -380,8 +390,6 @@ def run_on_cluster(plan_list, storage_url_: str, data: Dataset, folds, runs_dir,
     """The studies' trials run by threads of this process (the Optuna storage is opened
     here only), each trial's folds trained on the Dask cluster at ``address``: one trial
     per worker thread the cluster has (at least ``workers``)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     cluster = farm.Farm(address, data, folds, runs_dir)
     n = max(workers or 1, farm.cluster_threads(cluster.client))
     make_storage(storage_url_, *heartbeat)  # create the tables once, before the threads race to
@@ -401,8 +409,6 @@ def run_on_cluster(plan_list, storage_url_: str, data: Dataset, folds, runs_dir,
 
 
 def load_study(plan: Plan, storage_url_: str, data: Dataset):
-    import optuna
-
     return optuna.load_study(study_name=plan.study_name(data), storage=make_storage(storage_url_))
 
 
