@@ -54,10 +54,10 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from ser_utils import literature, reporting
+from ser_utils import reporting
 from ser_utils.data import study_data
 from ser_utils.models import LSTMBaseline, seed001_configs
-from ser_utils.reporting import plots, study
+from ser_utils.reporting import plots, study, sweep_tables
 from ser_utils.reporting.source import show_source
 from ser_utils.training import Spec, TrainConfig, cross_validate_many, metrics
 
@@ -89,32 +89,12 @@ by_label = {s.model.label(): r for s, r in zip(specs, records)}
 # ## Table 1, re-run
 # Our parameter counts equal seed 001's to the unit (a test checks all 15). Beside each
 # measured UAR (mean ± std over runs of the pooled out-of-fold UAR) stands the value seed 001
-# **reported** — a literature value, not our output.
+# **reported** — a literature value, not our output (`ser_utils.reporting.sweep_tables`).
 
 # %%
-rows = []
-for spec, recs in zip(specs, records):
-    m = spec.model
-    s = study.summary_row(recs)
-    rows.append({"name": f"RNN-l{m.layers}-h{m.hidden}", "layers": m.layers, "hidden": m.hidden,
-                 "pooling": m.pooling, "parameters": s["parameters"], "uar_mean": s["uar_mean"],
-                 "uar_std": s["uar_std"], "uar_max": s["uar_max"], "wa_mean": s["wa_mean"],
-                 "reported_uar": literature.seed001_reported(m.layers, m.hidden, m.pooling),
-                 "train_minutes": s["train_minutes"]})
-sweep = pd.DataFrame(rows)
+sweep = sweep_tables.sweep_long(specs, records)
 reporting.save_table(sweep, "baseline_sweep_long", out_dir)
-
-last = sweep[sweep.pooling == "last"].set_index("name")
-concat = sweep[sweep.pooling == "concat"].set_index("name")
-table1 = pd.DataFrame({
-    "layers": last.layers, "hidden": last.hidden,
-    "params (last)": last.parameters, "UAR last (ours)": last.uar_mean, "WA last (ours)": last.wa_mean,
-    "UAR last (seed 001, reported)": last.reported_uar,
-    "params (concat)": concat.parameters.where(concat.layers > 1).astype("Int64"),
-    "UAR concat (ours)": concat.uar_mean.where(concat.layers > 1),
-    "WA concat (ours)": concat.wa_mean.where(concat.layers > 1),
-    "UAR concat (seed 001, reported)": concat.reported_uar,
-}).reset_index()
+table1 = sweep_tables.table1(sweep)
 reporting.save_table(table1, "baseline_table1", out_dir)
 table1
 
@@ -132,9 +112,7 @@ from ser_utils.training.baselines import STANDARD, study_baselines
 
 references = study_baselines(data, folds, cache_root=cache_dir,
                              which=[label for label, w in STANDARD.items() if w in standard_baselines])
-reference_table = pd.DataFrame([{"model": label, **{k: study.summary_row(recs)[k] for k in ("uar_mean", "wa_mean")},
-                                 "best LSTM above it": bool(sweep.uar_mean.max() > study.summary_row(recs)["uar_mean"])}
-                                for label, recs in references.items()])
+reference_table = sweep_tables.reference_baselines(references, sweep)
 reporting.save_table(reference_table, "sweep_reference_baselines", out_dir)
 reference_table
 
@@ -196,6 +174,7 @@ _ = reporting.save_figure(fig, "baseline_confusion_best", out_dir)
 from ser_utils.reporting import claims
 
 show_source(claims.seed001_claims)
+concat = sweep[sweep.pooling == "concat"].set_index("name")
 checks, verdict = claims.seed001_claims(by_label, concat, distinct, sweep)
 reporting.save_table(checks, "baseline_concat_vs_last", out_dir)
 reporting.save_table(verdict, "baseline_claims", out_dir)

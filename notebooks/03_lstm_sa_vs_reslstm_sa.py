@@ -73,13 +73,13 @@ import torch
 import torch.nn.functional as F
 from IPython.display import display
 
-from ser_utils import literature, reporting
+from ser_utils import reporting
 from ser_utils.data import study_data
 from ser_utils.data.dataset import prepare_fold
 from ser_utils.experiments import tuned as tuned_setting
 from ser_utils.models import LSTMSA, ModelConfig, ResLSTMSA
 from ser_utils.models.layers import SoftAttention
-from ser_utils.reporting import plots, study
+from ser_utils.reporting import plots, sa_tables, study
 from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, pooled_uar, tuning
 
@@ -186,40 +186,21 @@ for run_list in sorted({tuple(r) for _, r in plan}, key=len, reverse=True):
 # openSMILE's eGeMAPS (88) and ComParE 2016 (6373) functionals with a linear SVM whose C is
 # chosen on each fold's validation speakers (notebook 09 times them). Slides: the values seed 000 **reported**
 # after Optuna tuning and 10 runs — literature values, tuned on the test folds, where ours
-# were tuned on validation speakers (or left at the defaults: the `setting` column).
+# were tuned on validation speakers (or left at the defaults: the `setting` column). The table
+# is built by `ser_utils.reporting.sa_tables.models_table`.
 
 # %%
 from ser_utils.training.baselines import STANDARD, study_baselines
 
-reported = literature.seed000_reported().set_index("model")
 baselines = study_baselines(data, folds, cache_root=cache_dir,
                             which=[label for label, w in STANDARD.items() if w in standard_baselines])
-rows = []
-for (label, protocol), recs in list(results.items()) + [((k, "clean"), v) for k, v in baselines.items()]:
-    s = study.summary_row(recs)
-    network = label in reported.index
-    family = recs[0].spec["model"]["name"] if network else None
-    rows.append({"model": label, "protocol": protocol, "kind": "network" if network else "baseline",
-                 "setting": tuned_setting.describe(tuned, family) if network else "nothing trained",
-                 "parameters": s["parameters"], "runs": s["runs"], "epochs": epochs if network else np.nan,
-                 "UAR mean ± std": study.fmt_mean_std(s["uar_mean"], s["uar_std"]), "UAR max": s["uar_max"],
-                 "ci95": f"[{s['uar_ci95_low']:.4f}, {s['uar_ci95_high']:.4f}]",
-                 "WA mean ± std": study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
-                 "slides UAR mean ± std (reported)": study.fmt_mean_std(reported.loc[label, "reported_uar_mean"],
-                                                                        reported.loc[label, "reported_uar_std"])
-                 if network else "",
-                 "slides UAR max (reported)": reported.loc[label, "reported_uar_max"] if network else np.nan,
-                 "train minutes": round(s["train_minutes"], 1),
-                 "uar_mean": s["uar_mean"], "uar_std": s["uar_std"], "ci95_low": s["uar_ci95_low"],
-                 "ci95_high": s["uar_ci95_high"], "wa_mean": s["wa_mean"], "wa_std": s["wa_std"]})
-table = pd.DataFrame(rows)
+table = sa_tables.models_table(results, baselines, tuned, epochs)
 reporting.save_table(table, "sa_models_table", out_dir)
-shown = ["uar_mean", "uar_std", "ci95_low", "ci95_high", "wa_mean", "wa_std"]
-for _, row in table[(table["runs"] > 1) & (table["uar_std"] == 0) & (table["protocol"] == "clean")].iterrows():
+for _, row in table[(table.runs > 1) & (table.uar_std == 0) & (table.protocol == "clean")].iterrows():
     print(f"note: {row['model']}: its {row['runs']} clean runs (distinct seeds) have the same pooled UAR by chance "
           "(a RAVDESS UAR is a multiple of 1/1536; compare their WA): the ± 0.0000 and the zero-width interval "
           "are not a precision")
-table.drop(columns=shown)
+table.drop(columns=list(sa_tables.NUMERIC_TWINS))
 
 # %% [markdown]
 # In the paper protocol every run of a fold starts from the same seed, so on a CPU — where
@@ -257,16 +238,7 @@ for name in [n for n in ("lstm_sa", "reslstm_sa") if n in nested]:
                                    desc=f"{name}-h64, nested choice")
     label = ModelConfig(name, hidden=64).label()
     nested_records[label] = recs = [r for group in per_fold for r in group]
-    glob = results[(label, "clean")]
-    s_n, s_g = study.summary_row(recs), study.summary_row(glob)
-    nested_rows.append(study.paired_row(f"{label}: nested vs global (not nested)", study.paired(recs, glob),
-                                        model=label, runs=s_n["runs"],
-                                        distinct_settings=len({tuple(x[k] for k in tuned_setting.HYPERPARAMETERS)
-                                                               for x in nested[name]}),
-                                        nested_uar=study.fmt_mean_std(s_n["uar_mean"], s_n["uar_std"]),
-                                        global_uar=study.fmt_mean_std(s_g["uar_mean"], s_g["uar_std"]),
-                                        nested_uar_mean=s_n["uar_mean"], nested_uar_std=s_n["uar_std"],
-                                        global_uar_mean=s_g["uar_mean"]))
+    nested_rows.append(sa_tables.nested_row(label, recs, results[(label, "clean")], nested[name]))
 if nested_rows:
     nested_table = study.with_holm(pd.DataFrame(nested_rows))
     reporting.save_table(nested_table, "sa_nested", out_dir)
@@ -365,21 +337,8 @@ _ = reporting.save_figure(fig, "sa_confusions", out_dir)
 # significance).
 
 # %%
-def runs_of(label, protocol):
-    recs = results[(label, protocol)]
-    return [r for r in recs if r.run == 0] if protocol == "paper" else recs
-
-
-tests = []
-for protocol in ("clean", "paper"):
-    trained = sizes if protocol == "clean" else [h for h in sizes if h in paper_sizes]
-    for h in trained:
-        c = study.paired(runs_of(f"ResLSTM-SA-h{h}", protocol), runs_of(f"LSTM-SA-h{h}", protocol))
-        tests.append(study.paired_row(f"ResLSTM-SA-h{h} vs LSTM-SA-h{h}", c, protocol=protocol))
-    if 32 in trained and 128 in trained:
-        c = study.paired(runs_of("ResLSTM-SA-h32", protocol), runs_of("LSTM-SA-h128", protocol))
-        tests.append(study.paired_row("ResLSTM-SA-h32 vs LSTM-SA-h128 (the slides' claim)", c, protocol=protocol))
-tests = study.with_holm(pd.DataFrame(tests))   # the notebook's family of claims, Holm-adjusted together
+show_source(sa_tables.paired_tests)
+tests = sa_tables.paired_tests(results, sizes, paper_sizes)
 reporting.save_table(tests, "sa_paired_tests", out_dir)
 tests
 
@@ -390,8 +349,7 @@ tests
 # choosing hyperparameters on the test folds — is measured in notebooks 04 and 07.)
 
 # %%
-wide = table[table.kind == "network"].pivot(index="model", columns="protocol", values="uar_mean")
-gap = wide.assign(**{"paper - clean": wide["paper"] - wide["clean"]}).reset_index()
+gap = sa_tables.protocol_gap(table)
 reporting.save_table(gap, "sa_protocol_gap", out_dir)
 gap
 

@@ -153,12 +153,7 @@ repeated.head()
 # ## Best parameters per architecture and selection
 
 # %%
-best_rows = []
-for p, s in studies.items():
-    for selection, t in tuning.winners(s).items():
-        best_rows.append({"model": p.label, "space": p.space, "pruner": p.pruner, "selection": selection,
-                          "trial": t.number, **t.params, "val_uar": t.value, "test_uar": t.user_attrs["test_uar"]})
-best = pd.DataFrame(best_rows)
+best = tuning_tables.best_parameters(studies)
 reporting.save_table(best, "tuning_best_parameters", out_dir)
 best
 

@@ -268,13 +268,9 @@ _ = reporting.save_figure(fig, "sota_stl_tsne", out_dir)
 # %%
 if wav2vec2_timing:
     w2v = comparison.wav2vec2_cost(seconds, repeats=3)
+    # wav2vec 2.0 reads the waveform; ResLSTM-SA's end-to-end time adds its feature extraction
     ours_reslstm = table[table.model.str.startswith("ResLSTM-SA")].iloc[0]
-    # wav2vec 2.0 reads the waveform (its CNN front end is in its time); ResLSTM-SA's time excludes
-    # its MFCC+chroma extraction, so the fair ratio adds that (tables/sota_feature_cost)
-    mfcc_ms = float(feature_cost.iloc[0]["CPU ms/utt (1 thread, median)"])
-    w2v["ResLSTM-SA CPU ms/utt (features + model)"] = round(ours_reslstm["CPU ms/utt"] + mfcc_ms, 3)
-    w2v["× ResLSTM-SA end to end"] = (w2v["CPU ms/utt"] / (ours_reslstm["CPU ms/utt"] + mfcc_ms)).round(0)
-    w2v["× ResLSTM-SA model only"] = (w2v["CPU ms/utt"] / ours_reslstm["CPU ms/utt"]).round(0)
+    w2v = comparison_tables.wav2vec2_table(w2v, ours_reslstm, feature_cost)
     reporting.save_table(w2v, "sota_wav2vec2_cost", out_dir)
     display(w2v)
 else:

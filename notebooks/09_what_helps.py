@@ -109,25 +109,8 @@ wanted = [label for label, which in STANDARD.items() if which in standard_baseli
 standard, chosen_C = standard_baseline_records(frames, folds, cache_root=cache_dir, which=wanted)
 ours = baseline_records(frames, folds)
 mfcc_ms = W.feature_ms(samples, sr, "mfcc+chroma", repeats=timing_repeats)
-rows = []
-for label, recs in {**standard, **ours}.items():
-    s = study.summary_row(recs)
-    which = STANDARD.get(label)
-    if which:
-        from ser_utils.data.functionals import load_functionals
-        from ser_utils.training.baselines import nested_svm
-
-        X = load_functionals(frames.index.path, which, cache_root=cache_dir, progress=False)
-        model, _, _ = nested_svm(X, frames.labels, frames.actors, folds[0])
-        ms = W.baseline_ms(samples, sr, which, model, repeats=max(3, timing_repeats // 2))
-    else:
-        ms = mfcc_ms if recs[0].parameters else 0.0
-    Cs = chosen_C[chosen_C["baseline"] == label]["C"]
-    rows.append({"model": label, "features": which or ("MFCC-34 + chroma-12 mean+std" if recs[0].parameters else "none"),
-                 "runs": s["runs"], "uar_mean": s["uar_mean"], "wa_mean": s["wa_mean"], "parameters": s["parameters"],
-                 "C per fold (validation speakers)": ", ".join(f"{c:g}" for c in Cs) if len(Cs) else "",
-                 "CPU ms/utt": round(ms, 2), "standard": bool(which)})
-baseline_table = pd.DataFrame(rows)
+baseline_table = W.baseline_table(frames, folds, {**standard, **ours}, chosen_C, samples, sr, mfcc_ms, cache_dir,
+                                  timing_repeats)
 reporting.save_table(baseline_table[baseline_table["standard"]].drop(columns="standard"), "standard_baselines", out_dir)
 display(baseline_table)
 

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ser_utils import columns as col
 from ser_utils.literature import SEED000_TABLE
 from ser_utils.models import ModelConfig
 from ser_utils.training import metrics, nested, tuning
@@ -247,11 +248,11 @@ def winners_fresh(plan_list, url: str, data, folds, runs_dir, seed_runs: int) ->
         recs = [RunRecord.load(p) for p in paths if p.exists()]
         by_run = pooled_uar(recs)
         full = [u for run, u in by_run.items() if sum(r.run == run for r in recs) == len(folds)]
-        rows.append({"model": plan.label, "space": plan.space, "selection": selection, "trial": trial.number,
-                     "trial_val_uar": trial.value, "trial_test_uar": trial.user_attrs["test_uar"],
-                     "fresh_runs": len(full), "fresh_uar_mean": float(np.mean(full)) if full else np.nan,
+        rows.append({col.MODEL: plan.label, col.SPACE: plan.space, "selection": selection, col.TRIAL: trial.number,
+                     "trial_val_uar": trial.value, col.TRIAL_TEST_UAR: trial.user_attrs["test_uar"],
+                     col.FRESH_RUNS: len(full), col.FRESH_UAR_MEAN: float(np.mean(full)) if full else np.nan,
                      "fresh_uar_std": float(np.std(full, ddof=1)) if len(full) > 1 else np.nan,
-                     "fresh_ci95": metrics.t_half_width(full) if len(full) > 1 else np.nan,
+                     col.FRESH_CI95: metrics.t_half_width(full) if len(full) > 1 else np.nan,
                      "trial - fresh": trial.user_attrs["test_uar"] - float(np.mean(full)) if full else np.nan})
     return pd.DataFrame(rows)
 
@@ -319,16 +320,16 @@ def table(rungs, records: dict) -> pd.DataFrame:
         # every distinct run has all its folds
         complete = bool(recs) and (len(recs) == len(r.runs) * n_folds or (
             r.spec is not None and r.spec.seeding == "reference" and len(recs) % n_folds == 0))
-        rows.append({"model": r.model, "rung": r.rung, "description": r.description,
-                     "epochs": r.spec.train.epochs if r.spec else np.nan, "n_runs": len(pooled),
-                     "runs_planned": len(r.runs), "uar_mean": mean,
-                     "uar_std": float(np.std(pooled, ddof=1)) if len(pooled) > 1 else float("nan"),
-                     "ci95": metrics.t_half_width(pooled), "wa_mean": float(np.mean(wa)) if wa else float("nan"),
-                     "previous": r.previous, "delta_vs_previous": delta, "unit": unit, "pairs": pairs, "p_value": p,
-                     "smallest attainable p": min_p, "better / worse / tied": counts,
-                     "slides_uar_literature": SEED000_TABLE[r.model][1] if r.model in SEED000_TABLE else np.nan,
-                     "authors_code_uar_measured": AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")
-                     else np.nan, "complete": complete, "note": r.note})
+        rows.append({col.MODEL: r.model, col.RUNG: r.rung, "description": r.description,
+                     col.EPOCHS: r.spec.train.epochs if r.spec else np.nan, col.N_RUNS: len(pooled),
+                     col.RUNS_PLANNED: len(r.runs), col.UAR_MEAN: mean,
+                     col.UAR_STD: float(np.std(pooled, ddof=1)) if len(pooled) > 1 else float("nan"),
+                     col.CI95: metrics.t_half_width(pooled), col.WA_MEAN: float(np.mean(wa)) if wa else float("nan"),
+                     "previous": r.previous, col.DELTA_VS_PREVIOUS: delta, col.UNIT: unit, col.PAIRS: pairs, col.P_VALUE: p,
+                     col.MIN_P: min_p, "better / worse / tied": counts,
+                     col.SLIDES_UAR_LITERATURE: SEED000_TABLE[r.model][1] if r.model in SEED000_TABLE else np.nan,
+                     col.AUTHORS_CODE_UAR: AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")
+                     else np.nan, col.COMPLETE: complete, "note": r.note})
     out = pd.DataFrame(rows)
     out.insert(out.columns.get_loc("p_value") + 1, "p_holm", metrics.holm(out["p_value"].to_numpy(float)))
     return out
@@ -412,11 +413,11 @@ def compute_spent(runs_dir, keys=None) -> pd.DataFrame:
             continue
         record = read_record(path)
         if record is not None:
-            rows.append({"records": record.label, "folds": 1, "core_hours": record.wall_seconds / 3600})
+            rows.append({"records": record.label, "folds": 1, col.CORE_HOURS: record.wall_seconds / 3600})
     frame = pd.DataFrame(rows, columns=["records", "folds", "core_hours"])
     by_label = frame.groupby("records", as_index=False).sum()
     total = pd.DataFrame([{"records": "all", "folds": int(frame["folds"].sum()),
-                           "core_hours": float(frame["core_hours"].sum())}])
+                           col.CORE_HOURS: float(frame["core_hours"].sum())}])
     return pd.concat([by_label, total], ignore_index=True)
 
 
@@ -475,11 +476,11 @@ def oracle_bound(plan_list, url: str, data, folds, runs_dir) -> pd.DataFrame:
         paper = max(trials, key=lambda x: x["pooled"])
         oracle = max(trials, key=lambda x: x["oracle_fold_mean"])
         spaces = pd.Series([x["space"] for x in trials]).value_counts(sort=False)
-        rows.append({"model": model, "complete_trials": len(trials),
+        rows.append({col.MODEL: model, col.COMPLETE_TRIALS: len(trials),
                      "trials_by_space": " + ".join(f"{space} {n}" for space, n in spaces.items()),
                      "paper_style_trial": paper["trial"],
                      "paper_style_pooled_uar": paper["pooled"], "paper_style_fold_mean_uar": paper["fold_mean"],
-                     "oracle_trial": oracle["trial"], "oracle_fold_mean_uar": oracle["oracle_fold_mean"],
-                     "slides_uar_literature": SEED000_TABLE[model][1] if model in SEED000_TABLE else np.nan,
-                     "authors_code_uar_measured": AUTHORS_CODE.get(model, np.nan)})
+                     "oracle_trial": oracle["trial"], col.ORACLE_FOLD_MEAN_UAR: oracle["oracle_fold_mean"],
+                     col.SLIDES_UAR_LITERATURE: SEED000_TABLE[model][1] if model in SEED000_TABLE else np.nan,
+                     col.AUTHORS_CODE_UAR: AUTHORS_CODE.get(model, np.nan)})
     return pd.DataFrame(rows)

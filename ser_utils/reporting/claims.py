@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 from scipy.stats import spearmanr
 
+from ser_utils import columns as col
 from ser_utils.reporting import study
 from ser_utils.training import metrics
 from ser_utils.training.metrics import MIN_P, P_HOLM, VERDICT
@@ -51,23 +52,23 @@ def seed001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
     nan = float("nan")
     claims = pd.DataFrame([
         {"key": "concat_any", "claim": "concat beats last in some 2-3 layer model (p (Holm) < 0.05)", "value": nan,
-         "ci95 low": nan, "ci95 high": nan, "unit": checks["unit"].iloc[0], "test": checks["test"].iloc[0],
-         "p": checks["p"].min(), P_HOLM: checks[P_HOLM].min(), MIN_P: checks[MIN_P].min(),
-         "pairs": int(checks["pairs"].min()), VERDICT: any_verdict,
+         col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan, col.UNIT: checks["unit"].iloc[0], col.TEST: checks["test"].iloc[0],
+         col.P: checks["p"].min(), P_HOLM: checks[P_HOLM].min(), MIN_P: checks[MIN_P].min(),
+         col.PAIRS: int(checks["pairs"].min()), VERDICT: any_verdict,
          "detail": f"{len(shown)} of {len(checks)} shown better, {underpowered} underpowered"},
         {"key": "concat_pooled", "claim": "concat differs from last (each speaker's UAR averaged over the 2-3 layer "
-         "models and runs)", "value": both["mean_diff"], "ci95 low": both["ci95_low"], "ci95 high": both["ci95_high"],
-         "unit": both["unit"], "test": both["test"], "p": both["p"], P_HOLM: both_holm, MIN_P: both["min_p"],
-         "pairs": both["pairs"], VERDICT: metrics.verdict(both_holm, both["underpowered"]),
+         "models and runs)", "value": both["mean_diff"], col.DIFF_CI95_LOW: both["ci95_low"], col.DIFF_CI95_HIGH: both["ci95_high"],
+         col.UNIT: both["unit"], col.TEST: both["test"], col.P: both["p"], P_HOLM: both_holm, MIN_P: both["min_p"],
+         col.PAIRS: both["pairs"], VERDICT: metrics.verdict(both_holm, both["underpowered"]),
          "detail": f"{both['a_better']} better / {both['b_better']} worse"},
         {"key": "size", "claim": f"UAR rises with parameters (Spearman rank correlation, {len(distinct)} distinct "
-         "models)", "value": rho, "ci95 low": nan, "ci95 high": nan, "unit": "model", "test": "Spearman", "p": p,
-         P_HOLM: p_holm, MIN_P: nan, "pairs": len(distinct),
+         "models)", "value": rho, col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan, col.UNIT: "model", col.TEST: "Spearman", col.P: p,
+         P_HOLM: p_holm, MIN_P: nan, col.PAIRS: len(distinct),
          # one-sided: a correlation shown in the wrong direction does not support "bigger is better"
          VERDICT: metrics.verdict(p_holm, False) if rho > 0 else "not shown", "detail": ""},
         {"key": "one_layer", "claim": "1-layer concat equals 1-layer last (consistency check)", "value": nan,
-         "ci95 low": nan, "ci95 high": nan, "unit": "model", "test": "equality", "p": nan, P_HOLM: nan, MIN_P: nan,
-         "pairs": int((sweep.layers == 1).sum() // 2), VERDICT: "holds" if one_layer_same else "fails",
+         col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan, col.UNIT: "model", col.TEST: "equality", col.P: nan, P_HOLM: nan, MIN_P: nan,
+         col.PAIRS: int((sweep.layers == 1).sum() // 2), VERDICT: "holds" if one_layer_same else "fails",
          "detail": ""},
     ], columns=list(CLAIM_COLUMNS))
     return checks, claims

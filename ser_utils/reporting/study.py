@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ser_utils import columns as col
 from ser_utils.data.corpus import EMOTION_NAMES
 from ser_utils.data.dataset import Dataset
 from ser_utils.training import metrics, pooled_predictions, pooled_uar, pooled_wa
@@ -78,8 +79,8 @@ def recall_table(records_by_label: dict) -> pd.DataFrame:
         per_run = [metrics.per_class_recall(y, p) for y, p in pooled_predictions(records).values()]
         recall = np.mean(per_run, axis=0)
         wa = np.mean([metrics.weighted_accuracy(y, p) for y, p in pooled_predictions(records).values()])
-        rows.append({"model": label, "runs": len(per_run), **dict(zip(EMOTION_NAMES, recall)),
-                     "UAR": float(np.nanmean(recall)), "WA": float(wa)})
+        rows.append({col.MODEL: label, col.RUNS: len(per_run), **dict(zip(EMOTION_NAMES, recall)),
+                     col.UAR: float(np.nanmean(recall)), col.WA: float(wa)})
     return pd.DataFrame(rows)
 
 
@@ -88,11 +89,11 @@ def paired_row(comparison: str, cmp: dict, **extra) -> dict:
     mean difference with its 95 % bootstrap interval over the units, the test used, its
     p, the Holm-adjusted p (NaN until ``with_holm`` adjusts the notebook's family), the
     smallest p it could give and the verdict (on the adjusted p once ``with_holm`` ran)."""
-    return {"comparison": comparison, **extra, "unit": cmp.get("unit", "speaker"), "pairs": cmp["pairs"],
-            "mean UAR diff": cmp["mean_diff"], "ci95 low": cmp["ci95_low"], "ci95 high": cmp["ci95_high"],
-            "test": cmp["test"], "p": cmp["p"], metrics.P_HOLM: float("nan"),
-            metrics.MIN_P: cmp["min_p"], metrics.VERDICT: cmp["verdict"],
-            "better / worse": f"{cmp['a_better']} / {cmp['b_better']}"}
+    return {col.COMPARISON: comparison, **extra, col.UNIT: cmp.get("unit", "speaker"), col.PAIRS: cmp["pairs"],
+            col.MEAN_DIFF: cmp["mean_diff"], col.DIFF_CI95_LOW: cmp["ci95_low"], col.DIFF_CI95_HIGH: cmp["ci95_high"],
+            col.TEST: cmp["test"], col.P: cmp["p"], col.P_HOLM: float("nan"),
+            col.MIN_P: cmp["min_p"], col.VERDICT: cmp["verdict"],
+            col.BETTER_WORSE: f"{cmp['a_better']} / {cmp['b_better']}"}
 
 
 def mean_history(records, key: str) -> np.ndarray:
@@ -119,7 +120,7 @@ def convergence(records, label: str = "") -> dict:
     kept (best validation UAR) and its share of the budget."""
     records = [r for r in records if r.history["val_uar"] and r.history["val_uar"][0] is not None]
     if not records:
-        return {"model": label, "verdict": "no validation speakers"}
+        return {col.MODEL: label, col.CONVERGENCE_VERDICT: "no validation speakers"}
     curve = mean_history(records, "val_uar")
     epochs = len(curve)
     tail = max(2, epochs // 5)
@@ -132,9 +133,9 @@ def convergence(records, label: str = "") -> dict:
                "still rising" if gain > PLATEAU_GAIN else
                "schedule-ended, cannot tell" if lr_tail < SCHEDULE_ENDED else "plateaued")
     kept = float(np.median([r.best_epoch + 1 for r in records]))  # best_epoch counts from 0
-    return {"model": label, "epochs": epochs, "best_val_uar_epoch": int(np.argmax(curve)) + 1,
-            "median_kept_epoch": kept, "kept_share": kept / epochs, "last_fifth_gain": gain,
-            "lr_last_fifth_share": lr_tail, "lr_end_share": lr_end, "verdict": verdict}
+    return {col.MODEL: label, col.EPOCHS: epochs, "best_val_uar_epoch": int(np.argmax(curve)) + 1,
+            "median_kept_epoch": kept, "kept_share": kept / epochs, col.LAST_FIFTH_GAIN: gain,
+            col.LR_LAST_FIFTH_SHARE: lr_tail, "lr_end_share": lr_end, col.CONVERGENCE_VERDICT: verdict}
 
 
 def fmt_mean_std(mean: float, std: float) -> str:
@@ -161,14 +162,14 @@ def numerics_spread(spread_dir, seed_records, other_machines=()) -> pd.DataFrame
     for path in sorted(Path(spread_dir).glob("*.json")):
         r = RunRecord.load(path)
         rows.append({"source": f"this machine, numerics {path.stem}", "varies": "numerics only",
-                     "run": r.run, "fold": r.fold, "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+                     col.RUN: r.run, col.FOLD: r.fold, "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
                      "first_train_loss": r.history["train_loss"][0]})
     for label, r in other_machines:
-        rows.append({"source": label, "varies": "machine (CPU unrecorded, native numerics)", "run": r.run,
-                     "fold": r.fold, "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+        rows.append({"source": label, "varies": "machine (CPU unrecorded, native numerics)", col.RUN: r.run,
+                     col.FOLD: r.fold, "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
                      "first_train_loss": r.history["train_loss"][0]})
     for r in seed_records:
-        rows.append({"source": f"run {r.run} (another seed)", "varies": "seed", "run": r.run, "fold": r.fold,
+        rows.append({"source": f"run {r.run} (another seed)", "varies": "seed", col.RUN: r.run, col.FOLD: r.fold,
                      "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
                      "first_train_loss": r.history["train_loss"][0]})
     return pd.DataFrame(rows)

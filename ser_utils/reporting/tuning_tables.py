@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ser_utils import columns as col
 from ser_utils import literature
 from ser_utils.models import ModelConfig
 from ser_utils.reporting.study import fmt_mean_std, paired, summary_row
@@ -40,7 +41,7 @@ def study_summary(plan, study) -> dict:
     win = tuning.winners(study)
     core_hours = frame["train_seconds"].sum() / 3600
     complete = int((frame["state"] == "complete").sum())
-    return {"model": plan.label, "space": plan.space, "pruner": plan.pruner, "epochs": plan.epochs,
+    return {col.MODEL: plan.label, "space": plan.space, "pruner": plan.pruner, col.EPOCHS: plan.epochs,
             "complete": complete, "pruned": int((frame["state"] == "pruned").sum()),
             "clean_trial": win["clean"].number, "clean_val_uar": win["clean"].value,
             "clean_test_uar": win["clean"].user_attrs["test_uar"],
@@ -58,10 +59,10 @@ def evaluation_frame(winner_list, records) -> pd.DataFrame:
     rows = []
     for w, recs in zip(winner_list, records):
         row = summary_row(recs)
-        rows.append({"model": w.plan.label, "space": w.plan.space, "selection": w.selection, "trial": w.trial,
-                     "parameters": row["parameters"], "uar_mean": row["uar_mean"], "uar_std": row["uar_std"],
-                     "uar_max": row["uar_max"], "wa_mean": row["wa_mean"], "wa_std": row["wa_std"],
-                     "selected_test_uar": w.test_uar, "runs": row["runs"]})
+        rows.append({col.MODEL: w.plan.label, "space": w.plan.space, "selection": w.selection, "trial": w.trial,
+                     col.PARAMETERS: row["parameters"], col.UAR_MEAN: row["uar_mean"], col.UAR_STD: row["uar_std"],
+                     col.UAR_MAX: row["uar_max"], col.WA_MEAN: row["wa_mean"], col.WA_STD: row["wa_std"],
+                     "selected_test_uar": w.test_uar, col.RUNS: row["runs"]})
     return pd.DataFrame(rows)
 
 
@@ -80,7 +81,7 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
                                           "selected_test_uar"]).reset_index()
     wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in wide.columns]
     table = pd.DataFrame({
-        "model": wide["model"], "space": wide["space"], "parameters": wide["parameters"],
+        col.MODEL: wide["model"], "space": wide["space"], col.PARAMETERS: wide["parameters"],
         "clean UAR": [fmt_mean_std(m, s) for m, s in zip(wide["uar_mean clean"], wide["uar_std clean"])],
         "clean max": wide["uar_max clean"],
         "clean WA": [fmt_mean_std(m, s) for m, s in zip(wide["wa_mean clean"], wide["wa_std clean"])],
@@ -136,10 +137,10 @@ def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
     for w, wr, dr in zip(winner_list, winner_records, default_records):
         c = paired(wr, dr)
         comparisons.append(c)
-        rows.append({"model": w.plan.label, "space": w.plan.space, "trial": w.trial, "epochs": w.plan.epochs,
-                     "runs": summary_row(wr)["runs"], "winner_uar": summary_row(wr)["uar_mean"],
-                     "defaults_uar": summary_row(dr)["uar_mean"], "unit": c["unit"], "pairs": c["pairs"],
-                     "test": c["test"], "p": c["p"], "winner_val_uar": _mean_val(wr), "defaults_val_uar": _mean_val(dr),
+        rows.append({col.MODEL: w.plan.label, "space": w.plan.space, "trial": w.trial, col.EPOCHS: w.plan.epochs,
+                     col.RUNS: summary_row(wr)["runs"], "winner_uar": summary_row(wr)["uar_mean"],
+                     "defaults_uar": summary_row(dr)["uar_mean"], col.UNIT: c["unit"], col.PAIRS: c["pairs"],
+                     col.TEST: c["test"], col.P: c["p"], "winner_val_uar": _mean_val(wr), "defaults_val_uar": _mean_val(dr),
                      "winner_trial_val_uar": w.value})
     adjusted = metrics.holm([c["p"] for c in comparisons])
     for row, c, q in zip(rows, comparisons, adjusted):
@@ -154,7 +155,7 @@ def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
                         "carry over to the test speakers")
             if outside:
                 verdict += f" (the defaults lie outside the searched space — {outside} — so no trial could draw them)"
-        row.update({"winner - defaults": win - base, "p (Holm)": q, "defaults outside the space": outside,
+        row.update({"winner - defaults": win - base, col.P_HOLM: q, "defaults outside the space": outside,
                     "verdict": verdict})
     columns = ["model", "space", "trial", "epochs", "runs", "winner_uar", "defaults_uar", "winner - defaults", "unit",
                "pairs", "test", "p", "p (Holm)", "winner_val_uar", "defaults_val_uar", "winner_trial_val_uar",
@@ -174,7 +175,7 @@ def repeated_parameters(frames: dict) -> pd.DataFrame:
         for _, row in frame.iterrows():
             params = tuple((c, row[c]) for c in cols if pd.notna(row[c]))
             seen.setdefault(params, []).append(f"{name}#{int(row['number'])}")
-    rows = [{"parameters": ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in p),
+    rows = [{col.PARAMETERS: ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in p),
              "studies": len({s.rpartition('#')[0] for s in where}), "trials": "; ".join(where)}
             for p, where in seen.items() if len({s.rpartition('#')[0] for s in where}) > 1]
     return pd.DataFrame(rows, columns=["parameters", "studies", "trials"])
@@ -196,10 +197,21 @@ def val_vs_test(done: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     from scipy.stats import spearmanr  # noqa: PLC0415 - heavy: scipy, one use
 
     rho, p = spearmanr(done.val_uar, done.test_uar)
-    pooled = pd.DataFrame([{"complete_trials": len(done), "spearman_rho": rho, "p": p}])
+    pooled = pd.DataFrame([{"complete_trials": len(done), "spearman_rho": rho, col.P: p}])
     rows = []
     for (model, space), g in done.groupby(["model", "space"], sort=False):
         enough = len(g) >= 3 and g.val_uar.nunique() > 1 and g.test_uar.nunique() > 1
         r, q = spearmanr(g.val_uar, g.test_uar) if enough else (np.nan, np.nan)
-        rows.append({"model": model, "space": space, "complete_trials": len(g), "spearman_rho": r, "p": q})
+        rows.append({col.MODEL: model, "space": space, "complete_trials": len(g), "spearman_rho": r, col.P: q})
     return pooled, pd.DataFrame(rows)
+
+
+def best_parameters(studies: dict) -> pd.DataFrame:
+    """Per study ({plan: Optuna study}) and selection — *clean* (best validation UAR) and
+    *paper* (best test UAR) — the winning trial, its parameters and both of its UARs."""
+    rows = []
+    for p, s in studies.items():
+        for selection, t in tuning.winners(s).items():
+            rows.append({col.MODEL: p.label, col.SPACE: p.space, "pruner": p.pruner, "selection": selection,
+                         col.TRIAL: t.number, **t.params, "val_uar": t.value, "test_uar": t.user_attrs["test_uar"]})
+    return pd.DataFrame(rows)

@@ -11,6 +11,9 @@ import re
 
 import numpy as np
 
+from ser_utils.columns import MIN_P as MIN_P
+from ser_utils.columns import P_HOLM as P_HOLM
+from ser_utils.columns import VERDICT as VERDICT
 from ser_utils.data.corpus import N_CLASSES
 
 
@@ -250,9 +253,6 @@ def paired_test(diff, alpha: float = 0.05) -> dict:
 
 # The columns every table of paired tests shares (``reporting.study.paired_row``); findings
 # and the README read them by these names.
-VERDICT = "verdict (alpha 0.05)"
-P_HOLM = "p (Holm)"
-MIN_P = "smallest attainable p"
 
 
 def verdict(p: float, underpowered: bool, alpha: float = 0.05) -> str:
