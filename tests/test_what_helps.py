@@ -4,8 +4,10 @@ independent values, and the guarantee that no older experiment changes its key."
 import json
 import subprocess
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
@@ -26,6 +28,7 @@ from ser_utils.experiments.what_helps import (
     speaker_uars,
 )
 from ser_utils.models import ModelConfig
+from ser_utils.training import baselines as B
 from ser_utils.training import (
     cross_validate,
     cross_validate_per_fold,  # the same records, through training's own entry
@@ -42,6 +45,7 @@ from ser_utils.training.augment import (
 )
 from ser_utils.training.baselines import nested_svm
 from ser_utils.training.loop import Spec, TrainConfig, experiment_key, train_fold, train_job
+from ser_utils.training.metrics import uar
 from ser_utils.training.records import Predictions
 
 
@@ -321,3 +325,36 @@ def test_the_start_is_nested_where_the_profile_has_a_nested_block():
     assert W.start_specs("lstm_sa", tuned, nested, 6, 3) == [W.start_spec("lstm_sa", tuned, 6)] * 3  # not nested
     with pytest.raises(ValueError, match="3 settings for reslstm_sa, the corpus 5 folds"):
         W.start_specs("reslstm_sa", tuned, nested, 6, 5)
+
+
+def test_standard_baselines_are_computed_once_and_read_back(tmp_path, monkeypatch):
+    rng = np.random.default_rng(1)
+    actors = np.repeat(np.arange(1, 7), 20)
+    y = np.tile(np.arange(4), 30)
+    X = rng.standard_normal((120, 6)) + y[:, None] * 0.5
+    folds = [Fold(test=(1, 2), validation=(3,), train=(4, 5, 6)), Fold(test=(5, 6), validation=(4,), train=(1, 2, 3))]
+    data = SimpleNamespace(labels=y, actors=actors, ids=[f"u{i}" for i in range(120)],
+                           index=pd.DataFrame({"path": [f"u{i}.wav" for i in range(120)]}))
+    monkeypatch.setattr(B, "load_functionals", lambda *a, **k: X)
+    calls = []
+    real = B.nested_svm
+    monkeypatch.setattr(B, "nested_svm", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first, chosen = B.standard_baseline_records(data, folds, cache_root=tmp_path, which=[B.EGEMAPS_SVM], n_jobs=1)
+    assert len(calls) == 2 and len(list((tmp_path / "svm-baselines").glob("egemaps-*.json"))) == 1
+    for k, fold in enumerate(folds):   # each fold as nested_svm alone makes it
+        model, C, scores = real(X, y, actors, fold)
+        test = np.isin(actors, fold.test)
+        assert first[B.EGEMAPS_SVM][k].test_uar == uar(y[test], model.predict(X[test]))
+        assert chosen.iloc[k]["C"] == C and chosen.iloc[k]["validation UAR"] == scores[C]
+    # read back: nothing fitted, the same records
+    monkeypatch.setattr(B, "nested_svm", lambda *a, **k: pytest.fail("fitted again"))
+    again, chosen_again = B.standard_baseline_records(data, folds, cache_root=tmp_path, which=[B.EGEMAPS_SVM])
+    assert again == first and chosen_again.equals(chosen)
+    # a damaged entry is computed again; other folds (another key) are another entry
+    entry = next((tmp_path / "svm-baselines").glob("egemaps-*.json"))
+    entry.write_text(entry.read_text()[:50])
+    monkeypatch.setattr(B, "nested_svm", real)
+    repaired, _ = B.standard_baseline_records(data, folds, cache_root=tmp_path, which=[B.EGEMAPS_SVM], n_jobs=2)
+    assert [r.test for r in repaired[B.EGEMAPS_SVM]] == [r.test for r in first[B.EGEMAPS_SVM]]   # workers: same fits
+    B.standard_baseline_records(data, folds[:1], cache_root=tmp_path, which=[B.EGEMAPS_SVM], n_jobs=1)
+    assert len(list((tmp_path / "svm-baselines").glob("egemaps-*.json"))) == 2
