@@ -342,7 +342,7 @@ def test_standard_baselines_are_computed_once_and_read_back(tmp_path, monkeypatc
     first, chosen = B.standard_baseline_records(data, folds, cache_root=tmp_path, which=[B.EGEMAPS_SVM], n_jobs=1)
     assert len(calls) == 2 and len(list((tmp_path / "svm-baselines").glob("egemaps-*.json"))) == 1
     for k, fold in enumerate(folds):   # each fold as nested_svm alone makes it
-        model, C, scores = real(X, y, actors, fold)
+        model, C, scores = real(X, y, actors, fold, B.SVM_GRIDS["egemaps"])
         test = np.isin(actors, fold.test)
         assert first[B.EGEMAPS_SVM][k].test_uar == uar(y[test], model.predict(X[test]))
         assert chosen.iloc[k]["C"] == C and chosen.iloc[k]["validation UAR"] == scores[C]
