@@ -51,17 +51,17 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.features import FeatureConfig
 from ser_utils.data.verify import verify_corpus
 from ser_utils.experiments import leakage
-from ser_utils.reporting import plots, study
+from ser_utils.reporting import plots, summaries
 
 out_dir = Path(out_dir)
-root = study_data.corpus_root(corpus, synthetic_actors)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+root = project_data.corpus_root(corpus, synthetic_actors)
+data, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 index = data.index
-study.notice(data, profile)
+summaries.notice(data, profile)
 print(f"{root}: {len(index)} files, {index.actor.nunique()} actors")
 
 # %% [markdown]

@@ -74,18 +74,18 @@ import torch.nn.functional as F
 from IPython.display import display
 
 from ser_utils import literature, reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.dataset import prepare_fold
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import tuned_setting
 from ser_utils.models import LSTMSA, ModelConfig, ResLSTMSA
 from ser_utils.models.layers import SoftAttention
-from ser_utils.reporting import plots, study
+from ser_utils.reporting import plots, summaries
 from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, pooled_uar, tuning
 
 out_dir = Path(out_dir)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data, profile)
+data, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+summaries.notice(data, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs)
 print(f"{len(data)} utterances, {len(folds)} folds; the study defaults: {train}; dropout {dropout}")
 
@@ -189,23 +189,23 @@ for run_list in sorted({tuple(r) for _, r in plan}, key=len, reverse=True):
 # were tuned on validation speakers (or left at the defaults: the `setting` column).
 
 # %%
-from ser_utils.training.baselines import STANDARD, study_baselines
+from ser_utils.training.baselines import STANDARD, all_baselines
 
 reported = literature.seed000_reported().set_index("model")
-baselines = study_baselines(data, folds, cache_root=cache_dir,
+baselines = all_baselines(data, folds, cache_root=cache_dir,
                             which=[label for label, w in STANDARD.items() if w in standard_baselines])
 rows = []
 for (label, protocol), recs in list(results.items()) + [((k, "clean"), v) for k, v in baselines.items()]:
-    s = study.summary_row(recs)
+    s = summaries.summary_row(recs)
     network = label in reported.index
     family = recs[0].spec["model"]["name"] if network else None
     rows.append({"model": label, "protocol": protocol, "kind": "network" if network else "baseline",
                  "setting": tuned_setting.describe(tuned, family) if network else "nothing trained",
                  "parameters": s["parameters"], "runs": s["runs"], "epochs": epochs if network else np.nan,
-                 "UAR mean ± std": study.fmt_mean_std(s["uar_mean"], s["uar_std"]), "UAR max": s["uar_max"],
+                 "UAR mean ± std": summaries.fmt_mean_std(s["uar_mean"], s["uar_std"]), "UAR max": s["uar_max"],
                  "ci95": f"[{s['uar_ci95_low']:.4f}, {s['uar_ci95_high']:.4f}]",
-                 "WA mean ± std": study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
-                 "slides UAR mean ± std (reported)": study.fmt_mean_std(reported.loc[label, "reported_uar_mean"],
+                 "WA mean ± std": summaries.fmt_mean_std(s["wa_mean"], s["wa_std"]),
+                 "slides UAR mean ± std (reported)": summaries.fmt_mean_std(reported.loc[label, "reported_uar_mean"],
                                                                         reported.loc[label, "reported_uar_std"])
                  if network else "",
                  "slides UAR max (reported)": reported.loc[label, "reported_uar_max"] if network else np.nan,
@@ -258,17 +258,17 @@ for name in [n for n in ("lstm_sa", "reslstm_sa") if n in nested]:
     label = ModelConfig(name, hidden=64).label()
     nested_records[label] = recs = [r for group in per_fold for r in group]
     glob = results[(label, "clean")]
-    s_n, s_g = study.summary_row(recs), study.summary_row(glob)
-    nested_rows.append(study.paired_row(f"{label}: nested vs global (not nested)", study.paired(recs, glob),
+    s_n, s_g = summaries.summary_row(recs), summaries.summary_row(glob)
+    nested_rows.append(summaries.paired_row(f"{label}: nested vs global (not nested)", summaries.paired(recs, glob),
                                         model=label, runs=s_n["runs"],
                                         distinct_settings=len({tuple(x[k] for k in tuned_setting.HYPERPARAMETERS)
                                                                for x in nested[name]}),
-                                        nested_uar=study.fmt_mean_std(s_n["uar_mean"], s_n["uar_std"]),
-                                        global_uar=study.fmt_mean_std(s_g["uar_mean"], s_g["uar_std"]),
+                                        nested_uar=summaries.fmt_mean_std(s_n["uar_mean"], s_n["uar_std"]),
+                                        global_uar=summaries.fmt_mean_std(s_g["uar_mean"], s_g["uar_std"]),
                                         nested_uar_mean=s_n["uar_mean"], nested_uar_std=s_n["uar_std"],
                                         global_uar_mean=s_g["uar_mean"]))
 if nested_rows:
-    nested_table = study.with_holm(pd.DataFrame(nested_rows))
+    nested_table = summaries.with_holm(pd.DataFrame(nested_rows))
     reporting.save_table(nested_table, "sa_nested", out_dir)
     display(nested_table)
 else:
@@ -303,7 +303,7 @@ if spread_dir is not None and spread_dir.is_dir():
             rec = RunRecord.load(path)
             if (rec.machine or {}).get("numerics") == "native":
                 others.append((label, rec))
-    spread_table = study.numerics_spread(spread_dir, seeds, others)
+    spread_table = summaries.numerics_spread(spread_dir, seeds, others)
     reporting.save_table(spread_table, "sa_numerics_spread", out_dir)
     by = spread_table.groupby("varies")["test_uar"].agg(["count", "min", "max", "std"])
     display(spread_table, by)
@@ -318,7 +318,7 @@ else:
 
 # %%
 clean_results = {label: recs for (label, protocol), recs in results.items() if protocol == "clean"}
-curves = {label: {k: study.mean_history(recs, k) for k in ("train_loss", "val_loss", "val_uar", "test_uar")}
+curves = {label: {k: summaries.mean_history(recs, k) for k in ("train_loss", "val_loss", "val_uar", "test_uar")}
           for label, recs in clean_results.items()}
 fig = plots.learning_curves(curves)
 _ = reporting.save_figure(fig, "sa_learning_curves", out_dir)
@@ -332,7 +332,7 @@ _ = reporting.save_figure(fig, "sa_learning_curves", out_dir)
 # change the ranking); `median_kept_epoch` is the epoch the folds kept (best validation UAR).
 
 # %%
-conv = pd.DataFrame([study.convergence(recs, label) for label, recs in clean_results.items()])
+conv = pd.DataFrame([summaries.convergence(recs, label) for label, recs in clean_results.items()])
 reporting.save_table(conv, "sa_convergence", out_dir)
 conv
 
@@ -344,10 +344,10 @@ conv
 
 # %%
 clean = clean_results
-recall = study.recall_table({**clean, **baselines})
+recall = summaries.recall_table({**clean, **baselines})
 reporting.save_table(recall, "sa_per_class_recall", out_dir)
 display(recall)
-fig = plots.confusion_grid({label: study.pooled_confusion(recs) for label, recs in clean.items()})
+fig = plots.confusion_grid({label: summaries.pooled_confusion(recs) for label, recs in clean.items()})
 _ = reporting.save_figure(fig, "sa_confusions", out_dir)
 
 # %% [markdown]
@@ -374,12 +374,12 @@ tests = []
 for protocol in ("clean", "paper"):
     trained = sizes if protocol == "clean" else [h for h in sizes if h in paper_sizes]
     for h in trained:
-        c = study.paired(runs_of(f"ResLSTM-SA-h{h}", protocol), runs_of(f"LSTM-SA-h{h}", protocol))
-        tests.append(study.paired_row(f"ResLSTM-SA-h{h} vs LSTM-SA-h{h}", c, protocol=protocol))
+        c = summaries.paired(runs_of(f"ResLSTM-SA-h{h}", protocol), runs_of(f"LSTM-SA-h{h}", protocol))
+        tests.append(summaries.paired_row(f"ResLSTM-SA-h{h} vs LSTM-SA-h{h}", c, protocol=protocol))
     if 32 in trained and 128 in trained:
-        c = study.paired(runs_of("ResLSTM-SA-h32", protocol), runs_of("LSTM-SA-h128", protocol))
-        tests.append(study.paired_row("ResLSTM-SA-h32 vs LSTM-SA-h128 (the slides' claim)", c, protocol=protocol))
-tests = study.with_holm(pd.DataFrame(tests))   # the notebook's family of claims, Holm-adjusted together
+        c = summaries.paired(runs_of("ResLSTM-SA-h32", protocol), runs_of("LSTM-SA-h128", protocol))
+        tests.append(summaries.paired_row("ResLSTM-SA-h32 vs LSTM-SA-h128 (the slides' claim)", c, protocol=protocol))
+tests = summaries.with_holm(pd.DataFrame(tests))   # the notebook's family of claims, Holm-adjusted together
 reporting.save_table(tests, "sa_paired_tests", out_dir)
 tests
 
@@ -460,7 +460,7 @@ findings.show_exercises("""
    `ser_utils/models/registry.py`'s `MODELS` under a new name, e.g. `"noreslstm_sa"`; (c) give that name a
    label in `ModelConfig.label` (`ser_utils/models/config.py`), e.g. `NoResLSTM-SA-h64`. Then here:
    `Spec(ModelConfig("noreslstm_sa", hidden=64, dropout=dropout), train)` with `cross_validate_many` on the
-   same folds and runs, and `study.paired` against both models — a [[paired test]] over the same speakers.
+   same folds and runs, and `summaries.paired` against both models — a [[paired test]] over the same speakers.
    *Check:* the new model has exactly as many parameters as ResLSTM-SA-h64 (dropping the sum removes no
    weight), and its test has as many pairs as the speakers.
 """, out_dir)

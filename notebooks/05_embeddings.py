@@ -57,16 +57,16 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import literature, reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import EMOTION_NAMES, gender_labels
 from ser_utils.inference import checkpoint
-from ser_utils.reporting import embeddings as E, plots, study
+from ser_utils.reporting import embeddings as E, plots, summaries
 from ser_utils.training import cross_validate, experiment_key, metrics, record_path
 
 out_dir = Path(out_dir)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data, profile)
+data, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+summaries.notice(data, profile)
 ckpt = checkpoint.load(model_file or checkpoint.model_path(out_dir))
 spec, run = checkpoint.spec_of(ckpt), ckpt["provenance"]["run"]
 print(f"{spec.label()} from notebook {ckpt['provenance'].get('notebook', '03')}, "
@@ -76,7 +76,7 @@ records = cross_validate(spec, data, folds, runs=tuple(runs), runs_dir=out_dir /
 key = experiment_key(spec, data, folds)
 weights = {r: [record_path(out_dir / "runs", key, r, k).with_suffix(".pt") for k in range(len(folds))] for r in runs}
 embedded_runs = [r for r in runs if all(w.exists() for w in weights[r])]
-print(f"pooled UAR over runs {list(runs)}: {study.summary_row(records)['uar_mean']:.4f}; "
+print(f"pooled UAR over runs {list(runs)}: {summaries.summary_row(records)['uar_mean']:.4f}; "
       f"weights kept for runs {embedded_runs}" + ("" if embedded_runs == list(runs) else
                                                   " (re-run notebook 03 to keep the others')"))
 
@@ -134,14 +134,14 @@ separability
 # notebook's family of claims).
 
 # %%
-from ser_utils.training.baselines import EGEMAPS_SVM, LOGREG, study_baselines
+from ser_utils.training.baselines import EGEMAPS_SVM, LOGREG, all_baselines
 
-baselines = study_baselines(data, folds, cache_root=cache_dir, which=(EGEMAPS_SVM,))
+baselines = all_baselines(data, folds, cache_root=cache_dir, which=(EGEMAPS_SVM,))
 logreg, egemaps_svm = baselines[LOGREG], baselines[EGEMAPS_SVM]
-knn_tests = study.with_holm(pd.DataFrame([
-    study.paired_row(f"{EMB} kNN vs {RAW} kNN", study.paired(knn_records[EMB], knn_records[RAW], same_runs=False)),
-    study.paired_row(f"{EMB} kNN vs {LOGREG}", study.paired(knn_records[EMB], logreg, same_runs=False)),
-    study.paired_row(f"{EMB} kNN vs {EGEMAPS_SVM}", study.paired(knn_records[EMB], egemaps_svm, same_runs=False)),
+knn_tests = summaries.with_holm(pd.DataFrame([
+    summaries.paired_row(f"{EMB} kNN vs {RAW} kNN", summaries.paired(knn_records[EMB], knn_records[RAW], same_runs=False)),
+    summaries.paired_row(f"{EMB} kNN vs {LOGREG}", summaries.paired(knn_records[EMB], logreg, same_runs=False)),
+    summaries.paired_row(f"{EMB} kNN vs {EGEMAPS_SVM}", summaries.paired(knn_records[EMB], egemaps_svm, same_runs=False)),
 ]))
 knn_tests.insert(1, "runs", len(embedded_runs))
 knn_tests.insert(2, "reference UAR", [metrics.uar(np.concatenate([x.test.labels for x in recs]),
@@ -196,14 +196,14 @@ _ = reporting.save_figure(fig, "attention_over_spectrograms", out_dir)
 # are in the table below and under *What we found*).
 
 # %%
-cm = study.pooled_confusion(records)
+cm = summaries.pooled_confusion(records)
 fig = plots.confusion_heatmap(cm, title=f"{spec.label()}, pooled out-of-fold")
 reporting.save_figure(fig, "confusion_reslstm_sa_h64", out_dir)
 recall = pd.Series(np.diag(cm), index=EMOTION_NAMES)
 # each run predicts every utterance once: utterances per class = pooled counts / runs. The Wilson
 # interval treats a class's utterances as binomial trials; it leaves out run-to-run variation.
 n_runs = len({r.run for r in records})
-per_class = study.pooled_confusion(records, normalize=False).sum(axis=1) / n_runs
+per_class = summaries.pooled_confusion(records, normalize=False).sum(axis=1) / n_runs
 wilson = [metrics.wilson_interval(r, n) for r, n in zip(recall, per_class)]
 happy, neutral = EMOTION_NAMES.index("happy"), EMOTION_NAMES.index("neutral")
 n_as_h = cm[neutral, happy]

@@ -86,22 +86,22 @@ import soundfile
 from IPython.display import display
 
 from ser_utils import reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import closest_duration
 from ser_utils.experiments import comparison
 from ser_utils.inference import checkpoint
 from ser_utils.models import CNNBiLSTMSTL, DenseLSTM, MultitaskCNN
-from ser_utils.reporting import comparison as comparison_tables, embeddings as E, plots, study
+from ser_utils.reporting import comparison as comparison_tables, embeddings as E, plots, summaries
 from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, experiment_key, record_path
-from ser_utils.training.baselines import STANDARD, study_baselines
+from ser_utils.training.baselines import STANDARD, all_baselines
 
 out_dir = Path(out_dir)
 runs_dir = out_dir / "runs"
-frames, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-logmel, _ = study_data.load(corpus, "logmel", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(frames, profile)
+frames, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+logmel, _ = project_data.load(corpus, "logmel", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+summaries.notice(frames, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=epochs, epochs=epochs)
 rows = (comparison.seed_model_rows(size, train, dense_variants, weighting)
         + comparison.sa_rows(tuned, sa_models, sa_epochs))
@@ -163,11 +163,11 @@ for feature_set, data in data_of.items():
 # themselves are in `figures/sota_val_curves`.
 
 # %%
-sota_conv = pd.DataFrame([{**study.convergence(records[r], r.spec.model.label()), "setting": r.setting}
+sota_conv = pd.DataFrame([{**summaries.convergence(records[r], r.spec.model.label()), "setting": r.setting}
                           for r in rows])
 reporting.save_table(sota_conv, "sota_convergence", out_dir)
 display(sota_conv)
-fig = plots.val_curves({r.spec.model.label(): study.mean_history(records[r], "val_uar") for r in rows})
+fig = plots.val_curves({r.spec.model.label(): summaries.mean_history(records[r], "val_uar") for r in rows})
 _ = reporting.save_figure(fig, "sota_val_curves", out_dir)
 
 # %% [markdown]
@@ -198,7 +198,7 @@ feature_cost
 # figure they are horizontal lines.
 
 # %%
-baselines = study_baselines(frames, folds, cache_root=cache_dir,
+baselines = all_baselines(frames, folds, cache_root=cache_dir,
                             which=[label for label, w in STANDARD.items() if w in standard_baselines])
 table = pd.concat([comparison_tables.table(rows, [records[r] for r in rows], costs),
                    comparison_tables.baseline_table(baselines)], ignore_index=True)
@@ -214,10 +214,10 @@ _ = reporting.save_figure(fig, "sota_uar_vs_cost", out_dir)
 
 # %%
 by_model = {r.spec.model.label(): records[r] for r in rows}
-recall = study.recall_table({**by_model, **baselines})
+recall = summaries.recall_table({**by_model, **baselines})
 reporting.save_table(recall, "sota_per_class_recall", out_dir)
 display(recall)
-fig = plots.confusion_grid({label: study.pooled_confusion(recs) for label, recs in {**by_model, **baselines}.items()})
+fig = plots.confusion_grid({label: summaries.pooled_confusion(recs) for label, recs in {**by_model, **baselines}.items()})
 _ = reporting.save_figure(fig, "sota_confusions", out_dir)
 
 # %% [markdown]

@@ -68,18 +68,18 @@ from IPython.display import Markdown, display
 from pathlib import Path
 
 from ser_utils import literature, reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.experiments import fidelity
 from ser_utils.models import ModelConfig, build_model
-from ser_utils.reporting import plots, study
+from ser_utils.reporting import plots, summaries
 from ser_utils.training import tuning
 
 out_dir = Path(out_dir)
 src = Path(source) if source else out_dir
 params = dict(models=models, studies=studies, epochs=epochs, runs=runs, seed_runs=seed_runs, replays=replays,
               trials=trials, startup_trials=startup_trials, pruner=pruner, storage=storage)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data, profile)
+data, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+summaries.notice(data, profile)
 url = tuning.storage_url(src, storage)
 if not compute:
     display(Markdown(f"> **Read-only view** of `{src}` (profile `{profile}` trains nothing here): the "

@@ -67,11 +67,11 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import literature, reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import closest_duration
 from ser_utils.experiments import what_helps as W
-from ser_utils.reporting import plots, study
+from ser_utils.reporting import plots, summaries
 from ser_utils.reporting.source import show_source
 from ser_utils.training import augment
 from ser_utils.training.baselines import STANDARD, baseline_records, standard_baseline_records
@@ -80,14 +80,14 @@ from ser_utils.training.records import record_path
 out_dir = Path(out_dir)
 runs_dir = out_dir / "runs"
 S = W.settings_with(settings)
-frames, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(frames, profile)
+frames, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+summaries.notice(frames, profile)
 _loaded = {"mfcc+chroma": frames}
 
 
 def load(feature_set):
     if feature_set not in _loaded:
-        _loaded[feature_set] = study_data.load(corpus, feature_set, synthetic_actors=synthetic_actors, cache_dir=cache_dir)[0]
+        _loaded[feature_set] = project_data.load(corpus, feature_set, synthetic_actors=synthetic_actors, cache_dir=cache_dir)[0]
     return _loaded[feature_set]
 
 
@@ -111,7 +111,7 @@ ours = baseline_records(frames, folds)
 mfcc_ms = W.feature_ms(samples, sr, "mfcc+chroma", repeats=timing_repeats)
 rows = []
 for label, recs in {**standard, **ours}.items():
-    s = study.summary_row(recs)
+    s = summaries.summary_row(recs)
     which = STANDARD.get(label)
     if which:
         from ser_utils.data.functionals import load_functionals

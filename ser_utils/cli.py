@@ -20,13 +20,13 @@ import numpy as np
 import yaml
 
 from ser_utils import numerics
-from ser_utils.data import corpora, study_data
+from ser_utils.data import corpus_registry, project_data
 from ser_utils.data.audio import AudioError
 from ser_utils.data.corpus import CorpusError, audio_files, closest_duration, index_corpus
 from ser_utils.data.dataset import load_dataset
 from ser_utils.data.download import DownloadError, default_location, get_corpus, link_corpus
 from ser_utils.data.features import FeatureCache, FeatureConfig, load_features
-from ser_utils.data.study_data import study_folds
+from ser_utils.data.project_data import folds_for
 from ser_utils.data.verify import require_complete, verify_corpus
 from ser_utils.inference.checkpoint import CheckpointError
 from ser_utils.inference.evaluate import evaluate
@@ -107,12 +107,12 @@ def _reader_root(args):
     """``--corpus`` and ``--root`` -> ``(reader, folder)``: RAVDESS (default) as ever, a
     built-in corpus in ``--root`` (or ``$NAME_DIR``, ``data/raw/NAME``), a manifest's
     folder."""
-    reader = corpora.get(getattr(args, "corpus", None))
+    reader = corpus_registry.get(getattr(args, "corpus", None))
     if reader.is_ravdess:
         return reader, _corpus_root(args)
     if reader.manifest is not None:
         return reader, reader.manifest.parent
-    return reader, corpora.default_root(reader.name, args.root)
+    return reader, corpus_registry.default_root(reader.name, args.root)
 
 
 def cmd_verify(args) -> int:
@@ -154,7 +154,7 @@ def cmd_synth(args) -> int:
 def _features_summary(root: Path, cache_root, n_jobs, progress: bool, corpus=None) -> dict:
     config = FeatureConfig()
     require_complete(root, corpus=corpus)
-    index = corpora.index(corpus, root)
+    index = corpus_registry.index(corpus, root)
     if index.empty:
         raise SystemExit(f"{root}: no audio files found")
     start = time.perf_counter()
@@ -201,7 +201,7 @@ def _dataset(args, feature_set="mfcc+chroma"):
 
 
 def _folds_for(data):
-    return study_folds(data)
+    return folds_for(data)
 
 
 def _given(args, **fields) -> dict:
@@ -230,7 +230,7 @@ def _check_folds(args) -> None:
         return  # the protocol check names it
     if actors:
         try:
-            study_folds(SimpleNamespace(corpus="ravdess", actors=np.array(actors)))
+            folds_for(SimpleNamespace(corpus="ravdess", actors=np.array(actors)))
         except ValueError as exc:
             raise CorpusError(f"{root}: cannot make speaker folds of {len(actors)} actors ({exc}); "
                               "`python -m ser_utils synth DIR` writes 8") from None
@@ -329,7 +329,7 @@ def cmd_tune(args) -> int:
         return 2
     _check_storage(url)
     scheduler = _scheduler(args)
-    data, folds = study_data.load(params.get("corpus", "synthetic"),
+    data, folds = project_data.load(params.get("corpus", "synthetic"),
                                   synthetic_actors=params.get("synthetic_actors", 8), cache_dir=params.get("cache_dir"))
     try:
         tuning.make_storage(url)
@@ -362,7 +362,7 @@ def cmd_fidelity(args) -> int:
     params = parameters(args.profile, "07_fidelity", out_dir)
     require_writable(out_dir, create=False)
     scheduler = _scheduler(args)
-    data, folds = study_data.load(params.get("corpus", "synthetic"),
+    data, folds = project_data.load(params.get("corpus", "synthetic"),
                                   synthetic_actors=params.get("synthetic_actors", 8), cache_dir=params.get("cache_dir"))
     start = time.perf_counter()
     rungs = fidelity.run(params, data, folds, out_dir, stage=args.stage, workers=args.workers,
@@ -484,13 +484,13 @@ class ReplayError(ValueError):
 def cmd_tuned(args) -> int:
     """Print the ``tuned`` block: each family's validation-chosen hyperparameters from
     a profile's 100-epoch studies (what ``profiles/quick.yaml`` quotes)."""
-    from ser_utils.experiments import tuned  # noqa: PLC0415 - heavy: optuna, only when tuning
+    from ser_utils.experiments import tuned_setting  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     load_profile(args.profile)  # unknown profile, bad YAML: named as such, not blamed on optuna.db
     db = results_dir() / args.profile / "optuna.db"
     if db.exists():
         _check_storage(f"sqlite:///{db}", write=False)
-    setting = tuned.nested_from_profile(args.profile) if args.nested else tuned.from_profile(args.profile)
+    setting = tuned_setting.nested_from_profile(args.profile) if args.nested else tuned_setting.from_profile(args.profile)
     if not setting:
         print(f"error: results/{args.profile}/optuna.db holds no complete trial of the studies in "
               f"profiles/{args.profile}.yaml's 07_fidelity section (the 100-epoch studies are the full profile's: "
@@ -499,7 +499,7 @@ def cmd_tuned(args) -> int:
     if args.nested:
         _emit(args, {"nested": setting}, yaml.safe_dump({"nested": setting}, sort_keys=False, width=200).rstrip())
         return 0
-    _emit(args, {"tuned": setting}, tuned.to_yaml(setting).rstrip())
+    _emit(args, {"tuned": setting}, tuned_setting.to_yaml(setting).rstrip())
     return 0
 
 

@@ -28,11 +28,11 @@ import nbformat
 import yaml
 
 from ser_utils import numerics
-from ser_utils.data import corpora
+from ser_utils.data import corpus_registry
 from ser_utils.data.audio import AudioError
 from ser_utils.data.corpus import CorpusError, audio_files
 from ser_utils.data.download import DownloadError, find_corpus
-from ser_utils.data.study_data import resolve
+from ser_utils.data.project_data import resolve
 from ser_utils.data.verify import require_complete
 from ser_utils.paths import atomic_path, project_dir, results_dir
 from ser_utils.profiles import ProfileError, check_profile, read_yaml
@@ -130,7 +130,7 @@ def _files_fingerprint(corpus: str, params: dict) -> str:
     if corpus.startswith("synthetic"):
         return corpus
     reader, root = resolve(corpus, params.get("synthetic_actors", 8))
-    paths = (corpora.index(reader, root)["path"] if reader.manifest is not None else corpora.files_under(root))
+    paths = (corpus_registry.index(reader, root)["path"] if reader.manifest is not None else corpus_registry.files_under(root))
     h = hashlib.sha1()
     for p in map(Path, paths):
         h.update(f"{p.relative_to(root) if p.is_relative_to(root) else p}:{p.stat().st_size};".encode())

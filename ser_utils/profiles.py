@@ -171,8 +171,8 @@ def check_value(where: str, key: str, value, default) -> None:
 
 
 def _check_tuned(where: str, value: dict) -> None:
-    """``tuned``: {family: {lr, weight_decay, dropout, T_0, batch_size, source}} (``experiments.tuned``)."""
-    from ser_utils.experiments.tuned import HYPERPARAMETERS  # noqa: PLC0415 - heavy: optuna, only when tuning
+    """``tuned``: {family: {lr, weight_decay, dropout, T_0, batch_size, source}} (``experiments.tuned_setting``)."""
+    from ser_utils.experiments.tuned_setting import HYPERPARAMETERS  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     kinds = {"lr": 1e-3, "weight_decay": 1e-3, "dropout": 0.3, "T_0": 10, "batch_size": 16, "source": "x"}
     for family, setting in value.items():

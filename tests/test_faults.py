@@ -30,8 +30,8 @@ from conftest import REPO
 from ser_utils import cli, pipeline
 from ser_utils.data import features
 from ser_utils.data.audio import AudioError, read_audio
-from ser_utils.data.corpora import files_under
 from ser_utils.data.corpus import EMOTION_NAMES
+from ser_utils.data.corpus_registry import files_under
 from ser_utils.data.dataset import Dataset
 from ser_utils.data.features import DamagedCacheWarning, FeatureCache, FeatureConfig, file_digest, load_features
 from ser_utils.data.folds import speaker_folds

@@ -15,9 +15,9 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 from conftest import REPO
 from ser_utils import pipeline
-from ser_utils.data import corpora
+from ser_utils.data import corpus_registry
 from ser_utils.data.labelmap import label_map
-from ser_utils.data.study_data import resolve
+from ser_utils.data.project_data import resolve
 from ser_utils.inference import checkpoint
 from ser_utils.inference.evaluate import evaluate
 
@@ -271,7 +271,7 @@ def test_smoke_cross_corpus_matches_its_predictions(smoke_run):
     assert list(table["trained on"]) == ["ravdess", "emodb"] and list(table["tested on"]) == ["emodb", "ravdess"]
     reader, root = resolve("synthetic-emodb")
     r = evaluate(smoke_run / "models" / "cross_ravdess.pt", reader, root, progress=False)
-    truth = corpora.index(reader, root).set_index("relpath")["emotion"].astype(str)
+    truth = corpus_registry.index(reader, root).set_index("relpath")["emotion"].astype(str)
     lmap = label_map(r["model_classes"], reader.classes)
     y = [lmap.target_to_shared[truth[f]] for f in r["files_scored"]]
     assert len(y) == 48 and "boredom" not in set(y)  # EmoDB's boredom has no RAVDESS class

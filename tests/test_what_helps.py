@@ -15,7 +15,7 @@ from ser_utils.data.dataset import Split
 from ser_utils.data.folds import REFERENCE_FOLDS, Fold, make_fold
 from ser_utils.data.opensmile_features import egemaps_frames, functionals_of, pool_onto_grid
 from ser_utils.data.perturb import add_noise, noisy_copy, speed_perturb
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import tuned_setting
 from ser_utils.experiments import what_helps as W
 from ser_utils.experiments.what_helps import (
     allowed_validation_folds,

@@ -10,7 +10,7 @@ from pathlib import Path
 import librosa
 import numpy as np
 
-from ser_utils.data import corpora
+from ser_utils.data import corpus_registry
 from ser_utils.data.corpus import EMOTION_NAMES
 from ser_utils.data.features import LOGMEL, FeatureConfig, fit_normaliser, load_features, normaliser_for, pad
 from ser_utils.data.verify import require_complete, synthetic_info
@@ -33,7 +33,7 @@ class Dataset:
     fingerprint: str          # content hash of the corpus and feature set
     synthetic: bool = False
     index: object = field(default=None, repr=False)
-    corpus: str = corpora.RAVDESS            # the reader (corpora.CORPORA name, or manifest:NAME.csv)
+    corpus: str = corpus_registry.RAVDESS            # the reader (corpus_registry.CORPORA name, or manifest:NAME.csv)
     classes: tuple = EMOTION_NAMES           # the label names, the models' outputs
     # notebook 09: features of perturbed copies of every file ({variant name: features like
     # ``features``}, ``with_variants``) and distillation targets ({teacher: {fold: (N, classes)}})
@@ -130,15 +130,15 @@ def load_dataset(root: str | Path, feature_set: str = "mfcc+chroma", config: Fea
     ``logmel`` (``features.LOGMEL`` frames unless ``config`` is a logmel config, seed 003).
     ``check``: first refuse a corpus that does not match the protocol, naming the
     missing actors and files (``verify.require_complete``). ``corpus``: the reader
-    (``corpora.get``: a name, a manifest's .csv path, None for RAVDESS)."""
+    (``corpus_registry.get``: a name, a manifest's .csv path, None for RAVDESS)."""
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"feature_set must be one of {sorted(FEATURE_SETS)}, not {feature_set!r}")
-    reader = corpora.get(corpus)
+    reader = corpus_registry.get(corpus)
     if check:
         require_complete(root, corpus=reader)
     if feature_set == "logmel" and config.kind != "logmel":
         config = LOGMEL
-    index = corpora.index(reader, root)
+    index = corpus_registry.index(reader, root)
     if index.empty:
         raise ValueError(f"{root}: no audio files found")
     if feature_set in ("egemaps", "mfcc+chroma+egemaps", "logmel+deltas"):
@@ -198,7 +198,7 @@ def prepare_fold(data: Dataset, fold, protocol: str, speaker_norm: bool = False,
         if len(pick) == 0:
             raise ValueError(f"fold has no {role} utterances (actors {actors})")
         x, lengths = pad(norm([features[i] for i in pick]))
-        genders = data.genders[pick] if data.corpus != corpora.RAVDESS and data.index is not None else None
+        genders = data.genders[pick] if data.corpus != corpus_registry.RAVDESS and data.index is not None else None
         splits[role] = Split(x, lengths, data.labels[pick], [data.ids[i] for i in pick], data.actors[pick], genders,
                              rows=pick)
     for name in variants:

@@ -25,7 +25,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import lfilter
 
-from ser_utils.data import corpora, readers
+from ser_utils.data import corpus_registry, readers
 from ser_utils.data.corpus import EMOTIONS, expected_stems, gender_of, parse_name
 from ser_utils.data.verify import SYNTH_MARKER
 from ser_utils.paths import atomic_path
@@ -258,7 +258,7 @@ def layout_classes(corpus: str) -> tuple:
     """The emotion classes a synthetic corpus of this layout holds."""
     if corpus == "manifest":
         return ("neutral", "happy", "sad", "angry")
-    return corpora.CORPORA[corpus].classes
+    return corpus_registry.CORPORA[corpus].classes
 
 
 def make_layout(out_dir: str | Path, corpus: str, per_class: int = 2, seed: int = 0, sample_rate: int | None = None,

@@ -1,5 +1,5 @@
 """Checks that a corpus is complete and readable: RAVDESS against its grid, any other
-corpus (``corpora.py``) against its naming convention.
+corpus (``corpus_registry.py``) against its naming convention.
 
 Errors: missing, extra, misnamed, unreadable, truncated or empty files, unreadable
 folders, and byte-identical takes other than the known pair (each named).
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ser_utils.data import corpora
+from ser_utils.data import corpus_registry
 from ser_utils.data.audio import AudioError, read_audio
 from ser_utils.data.corpus import N_ACTORS, CorpusError, expected_stems, index_corpus, parse_name
 from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
@@ -43,7 +43,7 @@ class Report:
     duplicates: list = field(default_factory=list)
     durations: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
-    corpus: str = corpora.RAVDESS
+    corpus: str = corpus_registry.RAVDESS
     speakers: int = 0
     per_label: dict = field(default_factory=dict)
     per_speaker: dict = field(default_factory=dict)
@@ -57,16 +57,16 @@ class Report:
         return {**asdict(self), "ok": self.ok}
 
     def summary(self) -> str:
-        kind = ("synthetic " if self.synthetic else "") + ("corpus" if self.corpus == corpora.RAVDESS
+        kind = ("synthetic " if self.synthetic else "") + ("corpus" if self.corpus == corpus_registry.RAVDESS
                                                               else f"{self.corpus} corpus")
         lines = [f"{kind} {self.root}: {self.files} files, {self.actors} actors"
-                 if self.corpus == corpora.RAVDESS else f"{kind} {self.root}: {self.files} files, {self.speakers} speakers"]
+                 if self.corpus == corpus_registry.RAVDESS else f"{kind} {self.root}: {self.files} files, {self.speakers} speakers"]
         if self.durations:
             d = self.durations
             lines.append(f"  durations {d['min']:.2f}-{d['max']:.2f} s (median {d['median']:.2f} s, "
                          f"{d['total_hours']:.2f} h in all)")
         lines.append("  per emotion: " + ", ".join(f"{k} {v}" for k, v in self.per_emotion.items()))
-        if self.corpus != corpora.RAVDESS:
+        if self.corpus != corpus_registry.RAVDESS:
             lines.append("  per speaker: " + ", ".join(f"{k} {v}" for k, v in self.per_speaker.items()))
         for warning in self.warnings:
             lines.append(f"  warning: {warning}")
@@ -116,19 +116,19 @@ KNOWN_DUPLICATES = {("Actor_07/03-01-03-01-02-01-07", "Actor_07/03-01-03-01-02-0
 def check_layout(root: str | Path, actors: list[int] | None = None, corpus=None) -> Report:
     """The grid check without decoding (fast): unreadable folders, misnamed, extra and
     missing files, missing actors — each named in ``report.errors``. ``corpus``: the
-    reader (``corpora.get``; None: RAVDESS)."""
+    reader (``corpus_registry.get``; None: RAVDESS)."""
     return _layout(root, actors, corpus)[0]
 
 
 def _layout(root, actors, corpus=None):
     """``check_layout``'s report and the corpus index (None when it cannot be listed)."""
-    corpus = corpora.get(corpus)
+    corpus = corpus_registry.get(corpus)
     if not corpus.is_ravdess:
         return _other_layout(corpus, root)
     root = Path(root)
     info = synthetic_info(root) if root.is_dir() else None
     report = Report(root=str(root), synthetic=info is not None)
-    if info and info.get("corpus", corpora.RAVDESS) != corpora.RAVDESS:
+    if info and info.get("corpus", corpus_registry.RAVDESS) != corpus_registry.RAVDESS:
         report.errors.append(f"{root}: synthetic corpus in the {info['corpus']} layout, read as ravdess "
                              f"(use --corpus {info['corpus']})")
         return report, None
@@ -170,18 +170,18 @@ def _counts(report: Report, index, speakers) -> None:
     report.per_speaker = {str(k): int(v) for k, v in speakers.value_counts().sort_index().items()}
 
 
-def _marker_root(corpus: corpora.Corpus, root) -> Path:
+def _marker_root(corpus: corpus_registry.Corpus, root) -> Path:
     return corpus.manifest.parent if corpus.manifest is not None else Path(root)
 
 
-def _other_layout(corpus: corpora.Corpus, root) -> tuple[Report, object]:
+def _other_layout(corpus: corpus_registry.Corpus, root) -> tuple[Report, object]:
     """``check_layout`` for a corpus other than RAVDESS."""
     shown = corpus.manifest if corpus.manifest is not None else root
     where = _marker_root(corpus, root)
     info = synthetic_info(where) if where.is_dir() else None
     report = Report(root=str(shown), synthetic=info is not None, corpus=corpus.name)
     try:
-        index = corpora.index(corpus, root, errors=report.errors)
+        index = corpus_registry.index(corpus, root, errors=report.errors)
     except CorpusError as exc:
         report.errors.append(str(exc))
         return report, None
@@ -203,7 +203,7 @@ def _other_layout(corpus: corpora.Corpus, root) -> tuple[Report, object]:
         report.errors.append(f"{shown}: one speaker only ({index['speaker'].iloc[0]}); speaker-independent folds "
                              "need at least 2")
     if info:
-        if info.get("corpus", corpora.RAVDESS) != corpus.name.split(":")[0]:
+        if info.get("corpus", corpus_registry.RAVDESS) != corpus.name.split(":")[0]:
             report.errors.append(f"{where}: synthetic corpus in the {info.get('corpus', 'ravdess')} layout, "
                                  f"read as {corpus.name}")
         elif info.get("files") != len(index):
@@ -233,7 +233,7 @@ def require_complete(root: str | Path, shown: int = 25, corpus=None) -> None:
 
 
 def _corpus_arg(corpus) -> str:
-    corpus = corpora.get(corpus)
+    corpus = corpus_registry.get(corpus)
     if corpus.is_ravdess:
         return ""
     return f" --corpus {corpus.manifest}" if corpus.manifest is not None else f" --corpus {corpus.name}"
@@ -244,8 +244,8 @@ def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: b
     expected actor (RAVDESS: 24 x 60; a synthetic corpus: the actors its marker
     lists) and decode every file: unreadable, truncated and empty files are errors,
     and so are byte-identical takes other than RAVDESS's known pair. ``corpus``: another
-    corpus' reader (``corpora.get``), checked as the module says."""
-    corpus = corpora.get(corpus)
+    corpus' reader (``corpus_registry.get``), checked as the module says."""
+    corpus = corpus_registry.get(corpus)
     report, index = _layout(root, actors, corpus)
     if index is None:
         return report

@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 
 from ser_utils.data.features import LOGMEL, FeatureConfig, extract
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import tuned_setting
 from ser_utils.models import QUICK, SEED, ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import Spec, TrainConfig, tuning
 
@@ -48,7 +48,7 @@ def seed_model_rows(size: str, train: TrainConfig, dense_variants=("general", "t
 
 def sa_rows(tuned: dict, models=("lstm_sa-h64", "reslstm_sa-h64"), epochs: int = 100) -> list[Row]:
     """LSTM-SA / ResLSTM-SA as notebook 03 trains them (clean protocol): each family's
-    tuned setting (the profile's ``tuned`` block, ``experiments.tuned``), the study's
+    tuned setting (the profile's ``tuned`` block, ``experiments.tuned_setting``), the study's
     defaults for a family without one, ``epochs`` epochs — the same specs as 03's, so
     their records are 03's."""
     rows = []

@@ -43,7 +43,7 @@ from ser_utils import literature
 from ser_utils.data.dataset import EGEMAPS, LOGMEL40, feature_dim, variant_names, with_variants
 from ser_utils.data.features import LOGMEL, FeatureConfig, extract, pad
 from ser_utils.data.opensmile_features import functionals_of
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import tuned_setting
 from ser_utils.inference.checkpoint import load_run
 from ser_utils.models import ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import metrics

@@ -2,7 +2,7 @@
 ``baseline_concat_vs_last`` and ``baseline_claims``):
 
 (i) *concatenating the layers' outputs does not help*: ``concat`` against ``last`` per 2-
-and 3-layer model (``study.paired``) and over all of them together (``study.paired_pooled``:
+and 3-layer model (``summaries.paired``) and over all of them together (``summaries.paired_pooled``:
 each speaker's UAR averaged over the models first, so a speaker counts once);
 (ii) *bigger is better*: Spearman's rank correlation of parameters and UAR over the distinct
 models.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 from scipy.stats import spearmanr
 
-from ser_utils.reporting import study
+from ser_utils.reporting import summaries
 from ser_utils.training import metrics
 from ser_utils.training.metrics import MIN_P, P_HOLM, VERDICT
 
@@ -34,10 +34,10 @@ def seed001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
     rows, deep_pairs = [], []
     for name in concat.index[concat.layers > 1]:
         a, b = by_label[f"RNN-{name[4:]}-concat"], by_label[f"RNN-{name[4:]}-last"]
-        rows.append(study.paired_row(name, study.paired(a, b)))
+        rows.append(summaries.paired_row(name, summaries.paired(a, b)))
         deep_pairs.append((a, b))
     checks = pd.DataFrame(rows)
-    both = study.paired_pooled(deep_pairs)
+    both = summaries.paired_pooled(deep_pairs)
     rho, p = spearmanr(distinct.parameters, distinct.uar_mean)
     family = metrics.holm(list(checks["p"]) + [both["p"], p])
     checks[P_HOLM] = family[:len(checks)]

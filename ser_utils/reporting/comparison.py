@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ser_utils import literature
-from ser_utils.reporting import study
+from ser_utils.reporting import summaries
 from ser_utils.training.records import RunRecord
 
 
@@ -29,13 +29,13 @@ def table(rows: list, records: list[list[RunRecord]], costs: list[dict]) -> pd.D
     and the seed's) and the cost figures (``experiments.comparison.model_cost``)."""
     out = []
     for row, recs, c in zip(rows, records, costs):
-        s = study.summary_row(recs)
+        s = summaries.summary_row(recs)
         gender = [r.test_gender_accuracy for r in recs if r.test_gender_accuracy is not None]
         out.append({"model": row.spec.model.label(), "seed": row.seed, "input": row.spec.feature_set,
                     "setting": row.setting, "epochs": row.spec.train.epochs, "schedule": schedule(row.spec.train),
                     "runs": s["runs"],
-                    "UAR": study.fmt_mean_std(s["uar_mean"], s["uar_std"]), "uar_mean": s["uar_mean"],
-                    "uar_std": s["uar_std"], "WA": study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
+                    "UAR": summaries.fmt_mean_std(s["uar_mean"], s["uar_std"]), "uar_mean": s["uar_mean"],
+                    "uar_std": s["uar_std"], "WA": summaries.fmt_mean_std(s["wa_mean"], s["wa_std"]),
                     "wa_mean": s["wa_mean"],
                     "gender accuracy": float(np.mean(gender)) if gender else np.nan,
                     "parameters": c["parameters"],
@@ -49,12 +49,12 @@ def baseline_table(baselines: dict, feature_set: str = "mfcc+chroma") -> pd.Data
     on the same folds; nothing to time (cost columns empty)."""
     out = []
     for label, recs in baselines.items():
-        s = study.summary_row(recs)
+        s = summaries.summary_row(recs)
         out.append({"model": label, "seed": "baseline", "input": f"{feature_set} (utterance mean+std)"
                     if recs[0].parameters else "labels only", "setting": "no network (seconds to fit)",
-                    "runs": s["runs"], "UAR": study.fmt_mean_std(s["uar_mean"], s["uar_std"]),
+                    "runs": s["runs"], "UAR": summaries.fmt_mean_std(s["uar_mean"], s["uar_std"]),
                     "uar_mean": s["uar_mean"], "uar_std": s["uar_std"],
-                    "WA": study.fmt_mean_std(s["wa_mean"], s["wa_std"]), "wa_mean": s["wa_mean"],
+                    "WA": summaries.fmt_mean_std(s["wa_mean"], s["wa_std"]), "wa_mean": s["wa_mean"],
                     "gender accuracy": np.nan, "parameters": s["parameters"], "seed-size parameters": np.nan,
                     "MFLOPs/s audio": np.nan, "CPU ms/utt": np.nan})
     return pd.DataFrame(out)
@@ -64,7 +64,7 @@ def weighting_table(rows: list, records: list[list[RunRecord]]) -> pd.DataFrame:
     """Seed 003's loss weightings side by side: UAR over runs and gender accuracy."""
     out = []
     for row, recs in zip(rows, records):
-        s = study.summary_row(recs)
+        s = summaries.summary_row(recs)
         out.append({"loss weighting": row.spec.model.variant, "runs": s["runs"], "uar_mean": s["uar_mean"],
                     "uar_std": s["uar_std"], "wa_mean": s["wa_mean"], "gender accuracy": np.mean([r.test_gender_accuracy for r in recs])})
     return pd.DataFrame(out)

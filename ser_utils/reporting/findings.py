@@ -288,7 +288,7 @@ def and_join(items: list[str]) -> str:
 
 
 def convergence_finding(conv: pd.DataFrame | None, source: str, what: str = "models") -> list[Finding]:
-    """One finding from a convergence table (``study.convergence`` rows): how many models
+    """One finding from a convergence table (``summaries.convergence`` rows): how many models
     plateaued, which were still rising (their ranking could change with more epochs)."""
     if conv is None or not len(conv) or "verdict" not in conv:
         return []

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ser_utils import literature
 from ser_utils.models import ModelConfig
-from ser_utils.reporting.study import fmt_mean_std, paired, summary_row
+from ser_utils.reporting.summaries import fmt_mean_std, paired, summary_row
 from ser_utils.training import TrainConfig, metrics, tuning
 
 # trials_frame's columns that are not the trial's parameters
@@ -100,7 +100,7 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
 
 
 def defaults_outside(space: str) -> str:
-    """The study's default hyperparameters (``experiments.tuned.defaults_spec``) that lie outside the
+    """The study's default hyperparameters (``experiments.tuned_setting.defaults_spec``) that lie outside the
     searched ``space`` (``tuning.SPACES``), in words (``lr 0.001 outside [3e-05, 0.0002]``;
     empty when every default could have been drawn). A search cannot find a default it
     could never draw."""
@@ -126,7 +126,7 @@ def _mean_val(records) -> float:
 def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
     """Each clean winner against the study's defaults on the same fresh seeds and test
     speakers: pooled UAR of both (mean over runs); the paired difference per speaker (each
-    speaker's UAR averaged over the runs, ``study.paired``) with its exact sign-flip p,
+    speaker's UAR averaged over the runs, ``summaries.paired``) with its exact sign-flip p,
     Holm-adjusted over the rows (the notebook's family of winner-against-defaults claims),
     the verdict on the adjusted p; and validation UARs like with like — the winner's and
     the defaults' mean best validation UAR over the same fresh folds — beside the

@@ -161,7 +161,7 @@ def standard_baseline_records(data, folds, cache_root=None, progress: bool = Fal
     return out, pd.DataFrame(chosen)
 
 
-def study_baselines(data, folds, cache_root=None, which=tuple(STANDARD)) -> dict[str, list]:
+def all_baselines(data, folds, cache_root=None, which=tuple(STANDARD)) -> dict[str, list]:
     """Every baseline a table lists, on the study's folds: the majority class and the
     logistic regression (``baseline_records``), then the field's standard references
     (``standard_baseline_records``: openSMILE functionals + linear SVM, C nested; ``which``

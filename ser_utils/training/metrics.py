@@ -248,7 +248,7 @@ def paired_test(diff, alpha: float = 0.05) -> dict:
     return {"test": test, "p": p, "min_p": min_p, "underpowered": bool(min_p > alpha)}
 
 
-# The columns every table of paired tests shares (``reporting.study.paired_row``); findings
+# The columns every table of paired tests shares (``reporting.summaries.paired_row``); findings
 # and the README read them by these names.
 VERDICT = "verdict (alpha 0.05)"
 P_HOLM = "p (Holm)"
@@ -292,7 +292,7 @@ def speaker_paired_comparison(a: dict, b: dict, alpha: float = 0.05, unit: str =
     Wilcoxon beyond ``EXACT_MAX_PAIRS``), the smallest p it could give, whether that is
     above ``alpha`` (``underpowered``), the unadjusted verdict, and how many units are
     better / worse. Within a family of claims the verdict is taken on ``holm``'s adjusted
-    p (``reporting.study.with_holm``)."""
+    p (``reporting.summaries.with_holm``)."""
     keys = sorted(set(a) & set(b))
     if not keys:
         raise ValueError(f"the two specs share no {unit}s")

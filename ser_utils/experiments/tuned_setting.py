@@ -135,7 +135,7 @@ def to_yaml(setting: dict) -> str:
     return yaml.safe_dump({"tuned": setting}, sort_keys=False, width=200)
 
 
-def study_defaults() -> dict:
+def default_hyperparameters() -> dict:
     """The study's default hyperparameters (``TrainConfig`` and ``ModelConfig`` defaults)."""
     t, m = TrainConfig(), ModelConfig("lstm_sa")
     return {"lr": t.lr, "weight_decay": t.weight_decay, "dropout": m.dropout, "T_0": t.T_0, "batch_size": t.batch_size}
@@ -152,8 +152,8 @@ def defaults_spec(winner):
 
 def train_kwargs(setting: dict, family: str, defaults: dict | None = None) -> dict:
     """``defaults`` (lr, weight_decay, dropout, T_0, batch_size) overridden by the tuned
-    values of ``family`` where ``setting`` has them (``defaults``: ``study_defaults()``)."""
-    defaults = defaults or study_defaults()
+    values of ``family`` where ``setting`` has them (``defaults``: ``default_hyperparameters()``)."""
+    defaults = defaults or default_hyperparameters()
     tuned = setting.get(family, {})
     return {k: type(defaults[k])(tuned.get(k, defaults[k])) for k in HYPERPARAMETERS}
 
