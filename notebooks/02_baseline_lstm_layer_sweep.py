@@ -56,7 +56,7 @@ from IPython.display import display
 
 from ser_utils import literature, reporting
 from ser_utils.data import project_data
-from ser_utils.models import LSTMBaseline, seed001_configs
+from ser_utils.models import LSTMBaseline, paper001_configs
 from ser_utils.reporting import plots, summaries
 from ser_utils.reporting.source import show_source
 from ser_utils.training import Spec, TrainConfig, cross_validate_many, metrics
@@ -80,7 +80,7 @@ show_source(LSTMBaseline)
 from dataclasses import replace
 
 specs = [Spec(replace(cfg, dropout=dropout), train, protocol=protocol, feature_set="mfcc")
-         for cfg in seed001_configs()]
+         for cfg in paper001_configs()]
 records = cross_validate_many(specs, data, folds, runs=range(runs), runs_dir=out_dir / "runs", n_jobs=n_jobs,
                               desc="seed-001 sweep")
 by_label = {s.model.label(): r for s, r in zip(specs, records)}
@@ -99,7 +99,7 @@ for spec, recs in zip(specs, records):
     rows.append({"name": f"RNN-l{m.layers}-h{m.hidden}", "layers": m.layers, "hidden": m.hidden,
                  "pooling": m.pooling, "parameters": s["parameters"], "uar_mean": s["uar_mean"],
                  "uar_std": s["uar_std"], "uar_max": s["uar_max"], "wa_mean": s["wa_mean"],
-                 "reported_uar": literature.seed001_reported(m.layers, m.hidden, m.pooling),
+                 "reported_uar": literature.paper001_reported(m.layers, m.hidden, m.pooling),
                  "train_minutes": s["train_minutes"]})
 sweep = pd.DataFrame(rows)
 reporting.save_table(sweep, "baseline_sweep_long", out_dir)
@@ -195,8 +195,8 @@ _ = reporting.save_figure(fig, "baseline_confusion_best", out_dir)
 # %%
 from ser_utils.reporting import claims
 
-show_source(claims.seed001_claims)
-checks, verdict = claims.seed001_claims(by_label, concat, distinct, sweep)
+show_source(claims.paper001_claims)
+checks, verdict = claims.paper001_claims(by_label, concat, distinct, sweep)
 reporting.save_table(checks, "baseline_concat_vs_last", out_dir)
 reporting.save_table(verdict, "baseline_claims", out_dir)
 display(checks)
@@ -244,7 +244,7 @@ findings.show_exercises("""
    them differ ([[WA]])? *Check:* the class sizes are in notebook 01's `tables/corpus_counts_by_emotion`; a model
    whose WA is above its UAR does better on the large classes than on the small one.
 4. **Design an experiment** (10 minutes, `smoke`). Seed 001 read MFCCs only; add chroma. Load the data with
-   `project_data.load(corpus, feature_set="mfcc+chroma", ...)`, and since `seed001_configs()` fixes `input_dim=34` and
+   `project_data.load(corpus, feature_set="mfcc+chroma", ...)`, and since `paper001_configs()` fixes `input_dim=34` and
    the specs say `feature_set="mfcc"`, build the 2-layer specs as
    `Spec(replace(cfg, input_dim=data.dim, dropout=dropout), train, feature_set="mfcc+chroma")` before re-running the sweep.
    Which comparison would you pre-register, with how many pairs, before looking at the result? *Check:*

@@ -191,7 +191,7 @@ for run_list in sorted({tuple(r) for _, r in plan}, key=len, reverse=True):
 # %%
 from ser_utils.training.baselines import STANDARD, all_baselines
 
-reported = literature.seed000_reported().set_index("model")
+reported = literature.paper000_reported().set_index("model")
 baselines = all_baselines(data, folds, cache_root=cache_dir,
                             which=[label for label, w in STANDARD.items() if w in standard_baselines])
 rows = []

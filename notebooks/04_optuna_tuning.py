@@ -243,7 +243,7 @@ records = cross_validate_many([w.spec for w in winners], data, folds, runs=runs,
                               n_jobs=n_jobs, desc="winners, fresh seeds")
 evaluation = tuning_tables.evaluation_frame(winners, records)
 reporting.save_table(evaluation, "tuning_winners_evaluation", out_dir)
-table = tuning_tables.seed000_table(evaluation)
+table = tuning_tables.paper000_table(evaluation)
 reporting.save_table(table, "tuning_seed000_table", out_dir)
 table
 

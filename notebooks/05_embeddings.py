@@ -210,10 +210,10 @@ n_as_h = cm[neutral, happy]
 claims = pd.DataFrame([
     {"quantity": "recall of happy", "ours": recall["happy"], "runs": n_runs, "utterances": per_class[happy],
      "wilson low": wilson[happy][0], "wilson high": wilson[happy][1],
-     "seed 000 (reported)": literature.SEED000_CONFUSION_CLAIMS["happy_recall"]},
+     "seed 000 (reported)": literature.PAPER000_CONFUSION_CLAIMS["happy_recall"]},
     {"quantity": "neutral predicted as happy", "ours": n_as_h, "runs": n_runs, "utterances": per_class[neutral],
      **dict(zip(("wilson low", "wilson high"), metrics.wilson_interval(n_as_h, per_class[neutral]))),
-     "seed 000 (reported)": literature.SEED000_CONFUSION_CLAIMS["neutral_as_happy"]},
+     "seed 000 (reported)": literature.PAPER000_CONFUSION_CLAIMS["neutral_as_happy"]},
     {"quantity": "happy is the class of lowest recall", "ours": float(recall.idxmin() == "happy"), "runs": n_runs,
      "utterances": np.nan, "wilson low": np.nan, "wilson high": np.nan, "seed 000 (reported)": 1.0},
 ])

@@ -59,7 +59,7 @@ synthetic_actors = 8
 cache_dir = None
 standard_baselines = ["egemaps", "compare"]   # openSMILE functionals + linear SVM beside our baselines
 out_dir = "results/smoke"
-size = "quick"              # quick (CPU-sized models) | seed (the seeds' own sizes, for a GPU)
+size = "quick"              # quick (CPU-sized models) | paper (the papers' own sizes, for a GPU; old name: seed)
 epochs = 3                  # the seed models' epochs
 sa_epochs = 6               # the seed-000 rows' epochs: 03's, so its records are reused
 runs = [1, 2]               # the seed models' runs (a subset of 03's clean runs: the same seeds)
@@ -103,12 +103,12 @@ frames, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cac
 logmel, _ = project_data.load(corpus, "logmel", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
 summaries.notice(frames, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=epochs, epochs=epochs)
-rows = (comparison.seed_model_rows(size, train, dense_variants, weighting)
+rows = (comparison.paper_model_rows(size, train, dense_variants, weighting)
         + comparison.sa_rows(tuned, sa_models, sa_epochs))
 sa_runs = list(sa_runs or runs)
 print(f"{len(frames)} utterances, {len(folds)} folds, seed models' runs {runs}, seed-000 rows' runs {sa_runs}; "
       f"untuned setting: {train}")
-pd.DataFrame([{"model": r.spec.model.label(), "seed": r.seed, "input": r.spec.feature_set, "epochs": r.spec.train.epochs,
+pd.DataFrame([{"model": r.spec.model.label(), "seed": r.paper, "input": r.spec.feature_set, "epochs": r.spec.train.epochs,
                "setting": r.setting} for r in rows])
 
 # %% [markdown]
@@ -184,7 +184,7 @@ seconds = soundfile.info(frames.index.path.iloc[ref]).duration
 print(f"reference utterance {frames.ids[ref]}: {seconds:.2f} s, {len(frames.features[ref])} frames "
       f"(MFCC+chroma), {len(logmel.features[ref])} frames (log-mel)")
 costs = [comparison.model_cost(r.spec.model, data_of[r.spec.feature_set].features[ref], seconds, timing_repeats,
-                               seed_size=r.seed_size) for r in rows]
+                               paper_size=r.paper_size) for r in rows]
 samples, sr = read_audio(frames.index.path.iloc[ref])
 feature_cost = comparison.feature_cost(samples, sr, repeats=max(3, timing_repeats // 3))
 reporting.save_table(feature_cost, "sota_feature_cost", out_dir)

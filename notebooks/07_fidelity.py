@@ -189,7 +189,7 @@ reporting.save_table(ladder, "fidelity_ladder", out_dir)
 ladder.drop(columns=["description"])
 
 # %%
-slides = {m: literature.SEED000_TABLE[m][1] for m in ladder["model"].unique() if m in literature.SEED000_TABLE}
+slides = {m: literature.PAPER000_TABLE[m][1] for m in ladder["model"].unique() if m in literature.PAPER000_TABLE}
 fig = plots.fidelity_waterfall(ladder, slides)
 _ = reporting.save_figure(fig, "fidelity_waterfall", out_dir)
 

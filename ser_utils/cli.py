@@ -38,8 +38,8 @@ from ser_utils.models import (
     build_model,
     canonical_computation,
     count_parameters,
-    seed000_configs,
-    seed001_configs,
+    paper000_configs,
+    paper001_configs,
 )
 from ser_utils.paths import WRITE_ERRNOS, StorageError, require_writable, results_dir
 from ser_utils.pipeline import load_profile, parameters
@@ -190,7 +190,7 @@ def cmd_bench_features(args) -> int:
 
 
 def cmd_params(args) -> int:
-    counts = {c.label(): count_parameters(build_model(c)) for c in seed001_configs() + seed000_configs()}
+    counts = {c.label(): count_parameters(build_model(c)) for c in paper001_configs() + paper000_configs()}
     _emit(args, counts, "\n".join(f"{k:24s} {v:>9,d}" for k, v in counts.items()))
     return 0
 

@@ -161,12 +161,12 @@ def test_smoke_figures_and_tables_match_the_records(smoke_run):
     # notebook 06's table: the seed models' mean pooled UAR; parameters as the seed papers count them
     sota = pd.read_csv(smoke_run / "tables" / "sota_our_models.csv").set_index("model")
     sota = sota[sota["seed"] != "baseline"]
-    seed_models = _pooled_uars(smoke_run, lambda s: s["model"]["name"] in ("dense_lstm", "cnn_bilstm_stl",
+    paper_models = _pooled_uars(smoke_run, lambda s: s["model"]["name"] in ("dense_lstm", "cnn_bilstm_stl",
                                                                            "multitask_cnn"))
     params06 = pipeline.parameters("smoke", "06_sota_comparison", smoke_run)
     weightings = pd.read_csv(smoke_run / "tables" / "sota_loss_weightings.csv").set_index("loss weighting")
-    assert len(seed_models) == len(sota) - 2 + len(weightings) - 1  # the weighted_average row is in both tables
-    for label, runs in seed_models.items():
+    assert len(paper_models) == len(sota) - 2 + len(weightings) - 1  # the weighted_average row is in both tables
+    for label, runs in paper_models.items():
         model = label.split(" [")[0]
         if model in sota.index:
             mean = np.mean([runs[r] for r in params06["runs"]])

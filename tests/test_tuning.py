@@ -285,7 +285,7 @@ def test_studies_of_one_space_draw_different_starts(tmp_path):
         study = optuna.create_study(study_name=model, sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=4))
         for _ in range(4):
             t = study.ask()
-            tuning.suggest(t, "seed000")
+            tuning.suggest(t, tuning.SLIDES_SPACE)
             study.tell(t, 0.5)
         same_seed[model] = tuning_tables.trials_frame(study)
     assert tuning_tables.repeated_parameters(same_seed)["studies"].tolist() == [2] * 4

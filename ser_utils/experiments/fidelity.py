@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ser_utils.literature import SEED000_TABLE
+from ser_utils.literature import PAPER000_TABLE
 from ser_utils.models import ModelConfig
 from ser_utils.training import metrics, nested, tuning
 from ser_utils.training.cv import cross_validate_many, pooled_uar
@@ -326,7 +326,7 @@ def table(rungs, records: dict) -> pd.DataFrame:
                      "ci95": metrics.t_half_width(pooled), "wa_mean": float(np.mean(wa)) if wa else float("nan"),
                      "previous": r.previous, "delta_vs_previous": delta, "unit": unit, "pairs": pairs, "p_value": p,
                      "smallest attainable p": min_p, "better / worse / tied": counts,
-                     "slides_uar_literature": SEED000_TABLE[r.model][1] if r.model in SEED000_TABLE else np.nan,
+                     "slides_uar_literature": PAPER000_TABLE[r.model][1] if r.model in PAPER000_TABLE else np.nan,
                      "authors_code_uar_measured": AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")
                      else np.nan, "complete": complete, "note": r.note})
     out = pd.DataFrame(rows)
@@ -480,6 +480,6 @@ def oracle_bound(plan_list, url: str, data, folds, runs_dir) -> pd.DataFrame:
                      "paper_style_trial": paper["trial"],
                      "paper_style_pooled_uar": paper["pooled"], "paper_style_fold_mean_uar": paper["fold_mean"],
                      "oracle_trial": oracle["trial"], "oracle_fold_mean_uar": oracle["oracle_fold_mean"],
-                     "slides_uar_literature": SEED000_TABLE[model][1] if model in SEED000_TABLE else np.nan,
+                     "slides_uar_literature": PAPER000_TABLE[model][1] if model in PAPER000_TABLE else np.nan,
                      "authors_code_uar_measured": AUTHORS_CODE.get(model, np.nan)})
     return pd.DataFrame(rows)

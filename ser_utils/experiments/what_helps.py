@@ -521,14 +521,14 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
             rows.append({"model": r["model"], "source": "06", "kind": "measured", "uar": r["uar_mean"],
                          "CPU ms/utt": r["CPU ms/utt"] + (logmel if r["input"] == "logmel" else mfcc),
                          "parameters": r["parameters"]})
-    for _, r in literature.seed000_reported().iterrows():
+    for _, r in literature.paper000_reported().iterrows():
         cfg = label_config(r["model"])
         rows.append({"model": f"{r['model']} (slides)", "source": "reported", "kind": "reported (UAR)",
                      "uar": r["reported_uar_mean"], "CPU ms/utt": arch_ms(cfg), "parameters": np.nan})
     if (tables / "sota_wav2vec2_cost.csv").exists():
         w2v = pd.read_csv(tables / "sota_wav2vec2_cost.csv")
         large = w2v[w2v["model"].str.contains("large")]
-        _, _, value, metric = literature.SEED000_SOTA["Fine-tuned xlsr-wav2vec 2.0"]
+        _, _, value, metric = literature.PAPER000_SOTA["Fine-tuned xlsr-wav2vec 2.0"]
         if len(large):
             rows.append({"model": "fine-tuned XLSR wav2vec 2.0 (Luna-Jiménez et al. 2022)", "source": "reported",
                          "kind": f"reported ({metric}, not UAR)", "uar": value,

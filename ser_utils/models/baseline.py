@@ -39,7 +39,7 @@ class LSTMBaseline(nn.Module):
         return outputs(logits, z, details)
 
 
-def seed001_configs() -> list[ModelConfig]:
+def paper001_configs() -> list[ModelConfig]:
     """The 18 configurations of seed 001: 1-3 layers x h32/64/128 x last/concat."""
     return [ModelConfig("lstm_baseline", input_dim=34, hidden=h, layers=n, pooling=p, dropout=0.3)
             for n in (1, 2, 3) for h in (32, 64, 128) for p in ("last", "concat")]

@@ -8,7 +8,7 @@ layers act as residual projection + feed-forward blocks, as the seed describes
 (STLs "applied to the utterance-level representation").
 
 It takes a zero-padded ``(B, T, F)`` batch and the true ``lengths``; its CPU-sized and
-seed-sized configurations are ``registry.QUICK`` and ``registry.SEED``.
+seed-sized configurations are ``registry.QUICK`` and ``registry.PAPER_SIZES``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ softmax_t(h_N,last W_i h_i,t); ``feature`` Eq. (6), weights softmax_t(V_i tanh(W
 per feature, applied by Hadamard product and summed over time.
 
 It takes a zero-padded ``(B, T, F)`` batch and the true ``lengths``; its CPU-sized and
-seed-sized configurations are ``registry.QUICK`` and ``registry.SEED``.
+seed-sized configurations are ``registry.QUICK`` and ``registry.PAPER_SIZES``.
 """
 
 from __future__ import annotations

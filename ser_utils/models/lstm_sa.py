@@ -72,7 +72,7 @@ class ResLSTMSA(LSTMSA):
         return self.res_norm(x + run_lstm(self.res_lstm, x, lengths, packed), mask)
 
 
-def seed000_configs(heads_variant: bool = True) -> list[ModelConfig]:
+def paper000_configs(heads_variant: bool = True) -> list[ModelConfig]:
     """LSTM-SA and ResLSTM-SA at h32/64/128 (plus LSTM-SA-h128 with 2 vectors)."""
     out = [ModelConfig(name, hidden=h) for name in ("lstm_sa", "reslstm_sa") for h in (32, 64, 128)]
     return out + ([ModelConfig("lstm_sa", hidden=128, heads=2)] if heads_variant else [])

@@ -6,7 +6,7 @@ emotion, gender and speaker heads; the loss weighting is ``sum``, ``uncertainty`
 ``weighted_average`` (alpha_i = L_i / sum L, taken as constants per batch).
 
 It takes a zero-padded ``(B, T, F)`` batch and the true ``lengths``; its CPU-sized and
-seed-sized configurations are ``registry.QUICK`` and ``registry.SEED``.
+seed-sized configurations are ``registry.QUICK`` and ``registry.PAPER_SIZES``.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ CLAIM_COLUMNS = ("key", "claim", "value", "ci95 low", "ci95 high", "unit", "test
                  VERDICT, "detail")
 
 
-def seed001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
+def paper001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
                    sweep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(checks, claims)``. ``by_label``: each sweep model's records by label
     (``RNN-L{layers}-H{hidden}-concat``); ``concat``: the sweep's concat rows indexed by

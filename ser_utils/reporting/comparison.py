@@ -31,7 +31,7 @@ def table(rows: list, records: list[list[RunRecord]], costs: list[dict]) -> pd.D
     for row, recs, c in zip(rows, records, costs):
         s = summaries.summary_row(recs)
         gender = [r.test_gender_accuracy for r in recs if r.test_gender_accuracy is not None]
-        out.append({"model": row.spec.model.label(), "seed": row.seed, "input": row.spec.feature_set,
+        out.append({"model": row.spec.model.label(), "seed": row.paper, "input": row.spec.feature_set,
                     "setting": row.setting, "epochs": row.spec.train.epochs, "schedule": schedule(row.spec.train),
                     "runs": s["runs"],
                     "UAR": summaries.fmt_mean_std(s["uar_mean"], s["uar_std"]), "uar_mean": s["uar_mean"],
@@ -77,5 +77,5 @@ def literature_table(table: pd.DataFrame, profile: str) -> pd.DataFrame:
                         **{"metric reported": "UAR, pooled out-of-fold, mean over runs"})
     ours = ours.rename(columns={"uar_mean": "value", "wa_mean": "our WA (comparable with an accuracy)"})[
         ["model", "source", "parameters", "value", "metric reported", "kind", "our WA (comparable with an accuracy)"]]
-    lit = literature.seed000_sota().rename(columns={"reported value": "value", "reported parameters": "parameters"})
+    lit = literature.paper000_sota().rename(columns={"reported value": "value", "reported parameters": "parameters"})
     return pd.concat([lit, ours], ignore_index=True)

@@ -622,7 +622,7 @@ def findings_04(out_dir) -> list[Finding]:
             shown = several if len(several) else chosen
             parts = []
             for _, b in shown.iterrows():
-                slides = literature.SEED000_TABLE.get(b["model"])
+                slides = literature.PAPER000_TABLE.get(b["model"])
                 parts.append(f"{b['model']} ({b['space']} space, trial {int(b['trial'])}): "
                              f"{pm(b['uar_mean'], b['uar_std'])} (mean ± std over {int(b['runs'])} fresh-seed runs; [[WA]] "
                              f"{num(b['wa_mean'])})" + (f", slides (reported) {num(slides[1], 4)}" if slides else ""))

@@ -172,7 +172,7 @@ def answer_honest(out: Path, full: Path) -> str:
     it is complete), with the oracle bound of selection on test."""
 
     model = "ResLSTM-SA-h64"
-    slides = literature.SEED000_TABLE[model][1]
+    slides = literature.PAPER000_TABLE[model][1]
     parts = []
     models = _table(out, "sa_models_table")
     if models is not None and "kind" in models:

@@ -65,7 +65,7 @@ def evaluation_frame(winner_list, records) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
+def paper000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
     """Clean and paper-style winners side by side with the slides' reported values, and
     three differences, each with its own name ([[optimism]] means only the first):
 
@@ -92,7 +92,7 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
         "fresh-seed gap (paper-style − clean)": wide["uar_mean paper"] - wide["uar_mean clean"],
         "selected − clean": wide["selected_test_uar paper"] - wide["uar_mean clean"],
     })
-    rep = literature.seed000_reported().set_index("model")
+    rep = literature.paper000_reported().set_index("model")
     table["slides UAR (reported)"] = [fmt_mean_std(rep.reported_uar_mean[m], rep.reported_uar_std[m])
                                       if m in rep.index else "" for m in table.model]
     table["slides max (reported)"] = [rep.reported_uar_max.get(m, np.nan) for m in table.model]

@@ -15,7 +15,7 @@ from ser_utils.data.folds import make_fold
 from ser_utils.data.synth import make_corpus
 from ser_utils.experiments.comparison import wav2vec2_cost
 from ser_utils.inference.checkpoint import load_run
-from ser_utils.models import QUICK, SEED, ModelConfig, build_model, cost, count_parameters
+from ser_utils.models import PAPER_SIZES, QUICK, ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import Spec, TrainConfig, cross_validate, record_path
 
 VARIANTS = [("dense_lstm", v) for v in ("general", "time", "feature")] + [("cnn_bilstm_stl", "")] + [
@@ -43,20 +43,20 @@ def test_output_does_not_depend_on_batch_padding(name, variant):
     assert torch.allclose(batch, alone, atol=1e-5)
 
 
-def test_dense_lstm_seed_size_matches_the_seed_table():
+def test_dense_lstm_paper_size_matches_the_paper_table():
     """Seed 004 Table 1 (IEMOCAP): LSTMs [256, 256], dense 512 -> 128, softmax 128 -> classes."""
     expected = lstm_params(46, 256) + lstm_params(256, 256) + (512 * 128 + 128) + (128 * 8 + 8)
-    assert count_parameters(build_model(replace(SEED["dense_lstm"], variant="general"))) == expected
+    assert count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="general"))) == expected
     # time attention adds W_i (H_i x H_N) per layer; feature attention W_i and V_i (H_i x H_i)
-    assert count_parameters(build_model(replace(SEED["dense_lstm"], variant="time"))) == expected + 2 * 256 * 256
-    assert count_parameters(build_model(replace(SEED["dense_lstm"], variant="feature"))) == expected + 4 * 256 * 256
+    assert count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="time"))) == expected + 2 * 256 * 256
+    assert count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="feature"))) == expected + 4 * 256 * 256
 
 
-def test_multitask_cnn_seed_size_is_vgg11_with_three_heads():
+def test_multitask_cnn_paper_size_is_vgg11_with_three_heads():
     """VGG-11 features on one channel, shared 25088 -> 2048, heads 2048 -> 512 -> n.
     The seed reports 63,762,576 for 4 emotions and 10 IEMOCAP speakers."""
     vgg11 = 9_220_480 - 2 * 64 * 9   # torchvision's vgg11 features, 3 -> 1 input channels
-    cfg = replace(SEED["multitask_cnn"], variant="sum", n_speakers=18)
+    cfg = replace(PAPER_SIZES["multitask_cnn"], variant="sum", n_speakers=18)
     heads = 3 * (2048 * 512 + 512) + 513 * (8 + 2 + 18)
     assert count_parameters(build_model(cfg)) == vgg11 + 25088 * 2048 + 2048 + heads
     assert count_parameters(build_model(replace(cfg, variant="uncertainty"))) == vgg11 + 25088 * 2048 + 2048 + heads + 3
