@@ -70,7 +70,7 @@ from pathlib import Path
 from ser_utils import literature, reporting
 from ser_utils.data import project_data
 from ser_utils.experiments import fidelity
-from ser_utils.models import ModelConfig, build_model
+from ser_utils.models import AUTHORS_COMPUTATION, MASKED_COMPUTATION, ModelConfig, build_model
 from ser_utils.reporting import plots, summaries
 from ser_utils.training import tuning
 
@@ -115,7 +115,7 @@ batch = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(data.features[i]) for 
                                         batch_first=True)
 lengths = torch.tensor([x_short.shape[1], len(data.features[long_])])
 demo = []
-for computation in ("masked", "reference"):
+for computation in (MASKED_COMPUTATION, AUTHORS_COMPUTATION):  # stored as "masked", "reference"
     torch.manual_seed(0)
     m = build_model(ModelConfig("lstm_sa", hidden=64, computation=computation)).eval()
     with torch.no_grad():

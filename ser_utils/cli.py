@@ -45,6 +45,7 @@ from ser_utils.paths import WRITE_ERRNOS, StorageError, require_writable, result
 from ser_utils.pipeline import load_profile, parameters
 from ser_utils.profiles import ProfileError
 from ser_utils.training import Spec, TrainConfig, cross_validate, farm, metrics, numerics_probe, pooled_uar, replay
+from ser_utils.training.loop import SEEDINGS
 from ser_utils.training.records import RunRecord
 from ser_utils.workers import isolated
 
@@ -650,9 +651,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=positive_int)
     p.add_argument("--protocol", choices=["clean", "paper"])
     p.add_argument("--computation", type=_computation,
-                   help="masked (default), reference (the seed-000 authors' computation) or its parts joined "
+                   help="masked (default), reference (paper 000's authors' computation) or its parts joined "
                         "by '+': unmasked, authors_init, random_order, eval_batches")
-    p.add_argument("--seeding", choices=["distinct", "reference"])
+    p.add_argument("--seeding", choices=list(SEEDINGS),
+                   help="distinct (default: a seed per run and fold) or reference (the authors' 42 + 100 * fold)")
     p.add_argument("--runs", type=positive_int, default=1)
     p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--runs-dir", default=None, type=folder, help="run records (default results/runs)")

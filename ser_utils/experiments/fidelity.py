@@ -11,7 +11,7 @@ Rungs per model (ResLSTM-SA-h64 and LSTM-SA-h64), each a cross-validated spec:
 1n. clean, the hyperparameters chosen for each test fold on the validation folds whose
    speakers are outside it (``nested``): **the ladder's headline rung**, fixed before
    any of its numbers was seen (``HEADLINE_RUNG``);
-2. the same + the authors' computation (``ModelConfig.computation = "reference"``);
+2. the same + the authors' computation (``ModelConfig.computation = AUTHORS_COMPUTATION``, stored as ``"reference"``);
 3. the same + paper normalisation (mean/std over all speakers, test ones included);
 4. the authors' setting: reference computation, paper protocol, lr 2e-4, batch 16,
    dropout 0.3, weight decay 1.6e-3 (LSTM-SA: 4.9e-2, their results file), T_0 10;
@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from ser_utils.literature import PAPER000_TABLE
-from ser_utils.models import ModelConfig
+from ser_utils.models import AUTHORS_COMPUTATION, ModelConfig
 from ser_utils.training import metrics, nested, tuning
 from ser_utils.training.cv import cross_validate_many, pooled_uar
-from ser_utils.training.loop import Spec, TrainConfig, experiment_key
+from ser_utils.training.loop import AUTHORS_SEEDING, DISTINCT_SEEDING, Spec, TrainConfig, experiment_key
 from ser_utils.training.records import RunRecord, read_record, record_path
 
 # The authors' notebook run unchanged by shared/tools/authors_reference_run.py on this
@@ -148,10 +148,10 @@ def distinct_runs(records) -> list:
     return keep
 
 
-def authors_spec(model: str, hidden: int, epochs: int, seeding: str = "distinct") -> Spec:
+def authors_spec(model: str, hidden: int, epochs: int, seeding: str = DISTINCT_SEEDING) -> Spec:
     """Rung 4: the authors' setting and computation."""
     a = AUTHORS_SETTING
-    return Spec(ModelConfig(model, hidden=hidden, dropout=a["dropout"], computation="reference"),
+    return Spec(ModelConfig(model, hidden=hidden, dropout=a["dropout"], computation=AUTHORS_COMPUTATION),
                 TrainConfig(lr=a["lr"], weight_decay=a["weight_decay"][model], batch_size=a["batch_size"],
                             T_0=a["T_0"], epochs=epochs), protocol="paper", seeding=seeding)
 
@@ -178,7 +178,7 @@ def ladder(model: str, params: dict, won: dict | None = None, nested_won: dict |
                      tuple(range(1, seed_runs + 1)), "1",
                      ("per test fold: " + "; ".join(f"{plan.space} #{trial.number}" for plan, trial in per_fold))
                      if per_fold else waiting, fold_specs))
-    ref = replace(clean, model=replace(clean.model, computation="reference")) if clean else None
+    ref = replace(clean, model=replace(clean.model, computation=AUTHORS_COMPUTATION)) if clean else None
     previous = "1"
     if params.get("split_computation"):  # rung 2 one part at a time: 2a, 2b, then 2 adds the last part
         for rung, parts, text in SPLIT_RUNGS:
@@ -203,7 +203,7 @@ def ladder(model: str, params: dict, won: dict | None = None, nested_won: dict |
     rows.append(Rung(label, "5b", "the same configuration re-run with fresh seeds", chosen,
                      tuple(range(1, seed_runs + 1)), "5a", "" if chosen else waiting))
     rows.append(Rung(label, "6a", "authors' setting, replayed fold seeds 42 + 100·fold (their \"10 runs\")",
-                     authors_spec(name, hidden, epochs, seeding="reference"), tuple(range(params["replays"])), None,
+                     authors_spec(name, hidden, epochs, seeding=AUTHORS_SEEDING), tuple(range(params["replays"])), None,
                      "on a CPU every replay is bit-identical: the spread is 0 whatever the number of replays; "
                      "identical replays count once (n_runs)"))
     rows.append(Rung(label, "6b", "authors' setting, fresh seeds", authors_spec(name, hidden, epochs),
@@ -318,7 +318,7 @@ def table(rungs, records: dict) -> pd.DataFrame:
         # a reseeded rung's bit-identical replays are counted once (``distinct_runs``): complete when
         # every distinct run has all its folds
         complete = bool(recs) and (len(recs) == len(r.runs) * n_folds or (
-            r.spec is not None and r.spec.seeding == "reference" and len(recs) % n_folds == 0))
+            r.spec is not None and r.spec.seeding == AUTHORS_SEEDING and len(recs) % n_folds == 0))
         rows.append({"model": r.model, "rung": r.rung, "description": r.description,
                      "epochs": r.spec.train.epochs if r.spec else np.nan, "n_runs": len(pooled),
                      "runs_planned": len(r.runs), "uar_mean": mean,
@@ -385,7 +385,7 @@ def collect(rungs, data, folds, runs_dir) -> dict:
         keys = [experiment_key(spec, data, folds) for spec in specs]
         paths = [record_path(runs_dir, keys[k], run, k) for run in r.runs for k in range(len(folds))]
         recs = [RunRecord.load(p) for p in paths if p.exists()]
-        out[(r.model, r.rung)] = distinct_runs(recs) if r.spec.seeding == "reference" else recs
+        out[(r.model, r.rung)] = distinct_runs(recs) if r.spec.seeding == AUTHORS_SEEDING else recs
     return out
 
 

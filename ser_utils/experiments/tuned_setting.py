@@ -27,7 +27,7 @@ from ser_utils.models import ModelConfig
 from ser_utils.paths import project_dir, results_dir
 from ser_utils.training import nested, tuning
 from ser_utils.training.cv import pooled_uar
-from ser_utils.training.loop import Spec, TrainConfig
+from ser_utils.training.loop import AUTHORS_SEEDING, DISTINCT_SEEDING, Spec, TrainConfig
 from ser_utils.training.records import RunRecord, record_path
 
 HYPERPARAMETERS = ("lr", "weight_decay", "dropout", "T_0", "batch_size")
@@ -167,7 +167,7 @@ def spec(name: str, hidden: int, setting: dict, defaults: dict | None, epochs: i
     train = TrainConfig(lr=v["lr"], weight_decay=v["weight_decay"], batch_size=v["batch_size"], T_0=v["T_0"],
                         epochs=epochs)
     return Spec(ModelConfig(name, hidden=hidden, dropout=v["dropout"]), train, protocol=protocol,
-                seeding="reference" if protocol == "paper" else "distinct")
+                seeding=AUTHORS_SEEDING if protocol == "paper" else DISTINCT_SEEDING)
 
 
 def describe(setting: dict, family: str) -> str:

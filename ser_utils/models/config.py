@@ -7,6 +7,10 @@ from dataclasses import asdict, dataclass, fields
 
 from ser_utils.data.corpus import N_CLASSES
 
+# ``ModelConfig.computation``'s two named values (stored in run records and experiment keys):
+MASKED_COMPUTATION = "masked"        # this project's computation: padded frames masked out
+AUTHORS_COMPUTATION = "reference"    # every part of paper 000's authors' computation (COMPUTATION_PARTS)
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -30,7 +34,7 @@ class ModelConfig:
     crop: int = 0            # multitask_cnn: frames per crop
     image: int = 0           # multitask_cnn: resize the crop to image x image (seed size: 224)
     n_speakers: int = 0      # multitask_cnn: speaker-head classes (set per fold by the trainer)
-    computation: str = "masked"  # masked | reference | parts joined by "+" (see COMPUTATION_PARTS)
+    computation: str = MASKED_COMPUTATION  # or AUTHORS_COMPUTATION, or parts joined by "+" (COMPUTATION_PARTS)
 
     def __post_init__(self):
         object.__setattr__(self, "widths", tuple(self.widths))
@@ -80,16 +84,17 @@ COMPUTATION_PARTS = {
 
 
 def computation_parts(computation: str) -> frozenset:
-    """``masked`` -> no part; ``reference`` -> every part; else parts joined by ``+``."""
-    if computation == "masked":
+    """``masked`` (``MASKED_COMPUTATION``) -> no part; ``reference`` (``AUTHORS_COMPUTATION``)
+    -> every part; else parts joined by ``+``."""
+    if computation == MASKED_COMPUTATION:
         return frozenset()
-    if computation == "reference":
+    if computation == AUTHORS_COMPUTATION:
         return frozenset(COMPUTATION_PARTS)
     parts = frozenset(computation.split("+"))
     unknown = sorted(parts - set(COMPUTATION_PARTS))
     if unknown:
-        raise ValueError(f"computation must be 'masked', 'reference' or parts of {sorted(COMPUTATION_PARTS)} "
-                         f"joined by '+', not {computation!r} (unknown: {unknown})")
+        raise ValueError(f"computation must be {MASKED_COMPUTATION!r}, {AUTHORS_COMPUTATION!r} or parts of "
+                         f"{sorted(COMPUTATION_PARTS)} joined by '+', not {computation!r} (unknown: {unknown})")
     return parts
 
 
@@ -97,7 +102,7 @@ def canonical_computation(computation: str) -> str:
     """One spelling per set of parts (so equal computations share run records)."""
     parts = computation_parts(computation)
     if not parts:
-        return "masked"
+        return MASKED_COMPUTATION
     if parts == set(COMPUTATION_PARTS):
-        return "reference"
+        return AUTHORS_COMPUTATION
     return "+".join(p for p in COMPUTATION_PARTS if p in parts)

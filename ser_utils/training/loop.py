@@ -30,7 +30,7 @@ import ser_utils
 from ser_utils import numerics
 from ser_utils.data.corpus import gender_labels
 from ser_utils.data.dataset import Dataset, Split, prepare_fold, variant_names
-from ser_utils.models import ModelConfig, build_model, count_parameters
+from ser_utils.models import MASKED_COMPUTATION, ModelConfig, build_model, count_parameters
 from ser_utils.paths import atomic_path
 from ser_utils.training import augment, metrics
 from ser_utils.training.records import Predictions, RunRecord, read_record, record_path
@@ -80,6 +80,12 @@ OPTIONAL_TRAIN_FIELDS = ("speed", "noise_snr", "specaugment", "label_smoothing",
                          "distill_alpha", "distill_T", "keep_probs")
 
 
+# The two seedings (``Spec.seeding``; the values are stored in run records and experiment keys).
+DISTINCT_SEEDING = "distinct"   # one seed per (run, fold)
+AUTHORS_SEEDING = "reference"   # paper 000's authors' reseeding, 42 + 100 * fold, the same for every run
+SEEDINGS = (DISTINCT_SEEDING, AUTHORS_SEEDING)
+
+
 @dataclass(frozen=True)
 class Spec:
     """Everything that determines a run's result except the seed and the fold."""
@@ -87,7 +93,7 @@ class Spec:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     protocol: str = "clean"          # clean | paper (normalisation over all speakers)
-    seeding: str = "distinct"        # distinct: seed = f(run, fold) | reference: 42 + 100 * fold
+    seeding: str = DISTINCT_SEEDING  # DISTINCT_SEEDING: seed = f(run, fold) | AUTHORS_SEEDING: 42 + 100 * fold
     feature_set: str = "mfcc+chroma"
     speaker_norm: bool = False       # per-speaker normalisation (transductive: a test speaker's unlabelled audio)
 
@@ -109,7 +115,7 @@ class Spec:
         return self.model.computation
 
     def label(self) -> str:
-        extra = "" if self.computation == "masked" else f", {self.computation}"
+        extra = "" if self.computation == MASKED_COMPUTATION else f", {self.computation}"
         levers = "".join(f", {lever}" for lever in self.levers())
         return f"{self.model.label()} [{self.protocol}{extra}{levers}]"
 
@@ -138,14 +144,14 @@ class Spec:
 
 
 def run_seed(spec: Spec, run: int, fold: int) -> int:
-    """``reference``: the authors' reseeding, 42 + 100 * fold, the same for every run
-    (their 10 runs differ only by GPU nondeterminism); ``distinct``: one seed per
-    (run, fold)."""
-    if spec.seeding == "reference":
+    """``AUTHORS_SEEDING`` (stored as ``reference``): the authors' reseeding, 42 + 100 * fold,
+    the same for every run (their 10 runs differ only by GPU nondeterminism);
+    ``DISTINCT_SEEDING`` (``distinct``): one seed per (run, fold)."""
+    if spec.seeding == AUTHORS_SEEDING:
         return 42 + 100 * fold
-    if spec.seeding == "distinct":
+    if spec.seeding == DISTINCT_SEEDING:
         return 100_003 * (run + 1) + 7_919 * fold
-    raise ValueError(f"seeding must be 'distinct' or 'reference', not {spec.seeding!r}")
+    raise ValueError(f"seeding must be one of {SEEDINGS}, not {spec.seeding!r}")
 
 
 # Bump when a change to the trainer or the models alters results: records made by an

@@ -40,7 +40,7 @@ from ser_utils.models import ModelConfig
 from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 from ser_utils.training import farm
 from ser_utils.training.cv import pooled_uar
-from ser_utils.training.loop import Spec, TrainConfig, experiment_key, run_job
+from ser_utils.training.loop import DISTINCT_SEEDING, Spec, TrainConfig, experiment_key, run_job
 from ser_utils.workers import in_worker, pool, useful
 
 # The two search spaces. Their names are stored (in Optuna study names, run tables, profiles)
@@ -125,7 +125,7 @@ def spec_for(plan: Plan, params: dict) -> Spec:
     model = ModelConfig(plan.model, hidden=plan.hidden, dropout=float(params["dropout"]))
     train = TrainConfig(lr=float(params["lr"]), weight_decay=float(params["weight_decay"]),
                         batch_size=int(params["batch_size"]), T_0=int(params["T_0"]), epochs=plan.epochs)
-    return Spec(model, train, protocol=plan.protocol, seeding="distinct", feature_set=plan.feature_set)
+    return Spec(model, train, protocol=plan.protocol, seeding=DISTINCT_SEEDING, feature_set=plan.feature_set)
 
 
 def make_storage(url: str, heartbeat_interval: int = 30, grace_period: int = 90, max_retry: int = 2):
