@@ -45,7 +45,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 standard_baselines = ["egemaps", "compare"]   # openSMILE functionals + linear SVM beside our baselines
 out_dir = "results/smoke"
@@ -84,7 +84,7 @@ from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, pooled_uar, tuning
 
 out_dir = Path(out_dir)
-data, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
 summaries.notice(data, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs)
 print(f"{len(data)} utterances, {len(folds)} folds; the study defaults: {train}; dropout {dropout}")
@@ -411,11 +411,12 @@ from ser_utils.training import RunRecord, experiment_key, record_path
 key = experiment_key(ckpt_spec, data, folds)
 rec = RunRecord.load(record_path(out_dir / "runs", key, 1, 0))
 ckpt_records = results[(ckpt_spec.model.label(), "clean")]
+# (the provenance keys are those the committed checkpoints carry: fold_actors holds the fold's speakers)
 path = checkpoint.save(checkpoint.model_path(out_dir, ckpt_name, ckpt_hidden),
                        record_path(out_dir / "runs", key, 1, 0).with_suffix(".pt"), ckpt_spec,
                        sample_rate=soundfile.info(data.index.path.iloc[0]).samplerate,
                        notebook="03_lstm_sa_vs_reslstm_sa", setting=tuned_setting.describe(tuned, ckpt_name),
-                       run=1, fold=0, runs_key=key, fold_actors=rec.fold_actors, fold_test_uar=rec.test_uar,
+                       run=1, fold=0, runs_key=key, fold_actors=rec.fold_speakers, fold_test_uar=rec.test_uar,
                        cv_uar=float(np.mean(list(pooled_uar(ckpt_records).values()))), synthetic=data.synthetic)
 print(f"{path}: {ckpt_spec.label()}, {tuned_setting.describe(tuned, ckpt_name)}; fold-0 test UAR {rec.test_uar:.4f}")
 

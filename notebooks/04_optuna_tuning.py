@@ -66,7 +66,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 out_dir = "results/smoke"
 storage = None            # None: $OPTUNA_STORAGE, else sqlite:///<out_dir>/optuna.db
@@ -106,7 +106,7 @@ from ser_utils.training import cross_validate_many, tuning
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 out_dir = Path(out_dir)
-data, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
 summaries.notice(data, profile)
 url = tuning.storage_url(out_dir, storage)
 plans = tuning.plans_from_params(dict(models=models, space=space, extra_spaces=extra_spaces,

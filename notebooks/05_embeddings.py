@@ -40,7 +40,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 out_dir = "results/smoke"
 model_file = None        # None: <out_dir>/models/reslstm_sa_h64_clean.pt (written by notebook 03)
@@ -65,7 +65,7 @@ from ser_utils.reporting import embeddings as E, plots, summaries
 from ser_utils.training import cross_validate, experiment_key, metrics, record_path
 
 out_dir = Path(out_dir)
-data, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
 summaries.notice(data, profile)
 ckpt = checkpoint.load(model_file or checkpoint.model_path(out_dir))
 spec, run = checkpoint.spec_of(ckpt), ckpt["provenance"]["run"]
@@ -94,7 +94,7 @@ from types import SimpleNamespace
 
 RAW, EMB = "raw features (mean over frames)", "ResLSTM-SA-h64 embedding"
 per_fold, fold_views, knn_records = [], {}, {RAW: [], EMB: []}
-gender = gender_labels(data.actors)  # the package's coding: male 0, female 1
+gender = gender_labels(data.speakers)  # the package's coding: male 0, female 1
 ids = np.asarray(data.ids)
 for r in embedded_runs:
     for k, fold in enumerate(folds):
@@ -103,7 +103,7 @@ for r in embedded_runs:
         out = E.embed(model, seqs)
         views = {EMB: out["embedding"]} if r != embedded_runs[0] else \
             {RAW: E.mean_pooled(seqs), EMB: out["embedding"]}   # raw: no model, once per fold
-        tr, te = np.isin(data.actors, fold.train), np.isin(data.actors, fold.test)
+        tr, te = np.isin(data.speakers, fold.train), np.isin(data.speakers, fold.test)
         for name, X in views.items():
             pred = E.knn_predict(X[tr], data.labels[tr], X[te], knn_k)
             knn_records[name].append(SimpleNamespace(run=r, fold=k, test_uar=metrics.uar(data.labels[te], pred),
@@ -158,11 +158,11 @@ knn_tests
 
 # %%
 views, out0 = fold_views[0]
-te0 = np.isin(data.actors, folds[0].test)
+te0 = np.isin(data.speakers, folds[0].test)
 projections = {(rep, method): E.project(X[te0], method) for rep, X in views.items()
                for method in ("pca", "tsne", "umap")}
 meta = data.index[te0]
-for hue, name in ((meta.emotion.astype(str).values, "emotion"), (meta.actor.values, "actor"),
+for hue, name in ((meta.emotion.astype(str).values, "emotion"), (meta["actor"].values, "actor"),
                   (meta.gender.values, "gender")):
     fig = plots.embedding_grid(projections, hue, name, title=f"held-out speakers of fold 0, coloured by {name}")
     reporting.save_figure(fig, f"embeddings_by_{name}", out_dir)
@@ -247,9 +247,9 @@ findings.show_exercises("""
    grouped by actor? Compare with the gender UARs of `tables/embedding_separability`: what does the emotion
    model keep that it was never asked to learn? *Check:* both gender UARs are above 0.5 (chance for two classes).
 3. **Silhouette by hand** (a minute). Compute `E.silhouette` on fold 0's test embeddings with the *actor* as the
-   label instead of the emotion: `te0 = np.isin(data.actors, folds[0].test)` is fold 0's test mask (the loop's
-   `te` is left at the last fold's), so use `E.silhouette(fold_views[0][0]["ResLSTM-SA-h64 embedding"][te0], data.actors[te0])`. Is the [[silhouette]] by actor higher than by emotion?
-   *Check:* with `data.labels[te0]` in place of `data.actors[te0]` you get back fold 0's `silhouette by emotion
+   label instead of the emotion: `te0 = np.isin(data.speakers, folds[0].test)` is fold 0's test mask (the loop's
+   `te` is left at the last fold's), so use `E.silhouette(fold_views[0][0]["ResLSTM-SA-h64 embedding"][te0], data.speakers[te0])`. Is the [[silhouette]] by actor higher than by emotion?
+   *Check:* with `data.labels[te0]` in place of `data.speakers[te0]` you get back fold 0's `silhouette by emotion
    (test speakers)` in `tables/embedding_separability_by_fold` (the row of the run the projections draw); a silhouette lies in [−1, 1].
 4. **Design an experiment** (10 minutes, `smoke`). Seed 000 draws a PCA of *training* speakers. Write the
    projection of fold 0's training speakers next to its test speakers' and compute both silhouettes: how much

@@ -55,7 +55,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 standard_baselines = ["egemaps", "compare"]   # openSMILE functionals + linear SVM beside our baselines
 out_dir = "results/smoke"
@@ -99,8 +99,8 @@ from ser_utils.training.baselines import STANDARD, all_baselines
 
 out_dir = Path(out_dir)
 runs_dir = out_dir / "runs"
-frames, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-logmel, _ = project_data.load(corpus, "logmel", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+frames, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+logmel, _ = project_data.load(corpus, "logmel", synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
 summaries.notice(frames, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=epochs, epochs=epochs)
 rows = (comparison.paper_model_rows(size, train, dense_variants, weighting)
@@ -246,7 +246,7 @@ key = experiment_key(stl_row.spec, frames, folds)
 model, mean, std = checkpoint.load_run(record_path(runs_dir, key, runs[0], 0).with_suffix(".pt"))
 seqs = [(f - mean) / std for f in frames.features]
 out = E.embed(model, seqs, extra=("z0",))
-tr, te = np.isin(frames.actors, folds[0].train), np.isin(frames.actors, folds[0].test)
+tr, te = np.isin(frames.speakers, folds[0].train), np.isin(frames.speakers, folds[0].test)
 views = {"Z0 (after aggregation)": out["z0"], f"Z{stl_row.spec.model.layers} (last transformer layer)": out["embedding"]}
 stl_knn = E.separability(views, frames.labels, tr, te, k=10, where="fold-0 test speakers")
 reporting.save_table(stl_knn, "sota_stl_z0_vs_last", out_dir)

@@ -43,7 +43,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 out_dir = "results/smoke"
 storage = None             # None: $OPTUNA_STORAGE, else sqlite:///<source>/optuna.db
@@ -78,7 +78,7 @@ out_dir = Path(out_dir)
 src = Path(source) if source else out_dir
 params = dict(models=models, studies=studies, epochs=epochs, runs=runs, seed_runs=seed_runs, replays=replays,
               trials=trials, startup_trials=startup_trials, pruner=pruner, storage=storage)
-data, folds = project_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
 summaries.notice(data, profile)
 url = tuning.storage_url(src, storage)
 if not compute:

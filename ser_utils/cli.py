@@ -142,12 +142,12 @@ def cmd_synth(args) -> int:
     from ser_utils.data.synth import make_corpus  # noqa: PLC0415 - heavy: scipy (data.synth), one use
 
     start = time.perf_counter()
-    actors = list(range(1, args.actors + 1))
-    out = make_corpus(args.out_dir, actors=actors, seed=args.seed, sample_rate=args.sample_rate, fmt=args.format)
+    speakers = list(range(1, args.speakers + 1))
+    out = make_corpus(args.out_dir, speakers=speakers, seed=args.seed, sample_rate=args.sample_rate, fmt=args.format)
     files = sum(1 for _ in out.glob(f"Actor_*/*.{args.format}"))
-    payload = {"out_dir": str(out), "actors": actors, "files": files, "seed": args.seed,
+    payload = {"out_dir": str(out), "actors": speakers, "files": files, "seed": args.seed,
                "sample_rate": args.sample_rate, "seconds": round(time.perf_counter() - start, 2)}
-    _emit(args, payload, f"wrote {files} synthetic files for {len(actors)} actors to {out} "
+    _emit(args, payload, f"wrote {files} synthetic files for {len(speakers)} actors to {out} "
                          f"in {payload['seconds']} s")
     return 0
 
@@ -226,14 +226,14 @@ def _check_folds(args) -> None:
     if not reader.is_ravdess or not Path(root).is_dir():
         return
     try:
-        actors = sorted(set(int(a) for a in index_corpus(root, errors=[])["actor"]))
+        speakers = sorted(set(int(a) for a in index_corpus(root, errors=[])["actor"]))
     except CorpusError:
         return  # the protocol check names it
-    if actors:
+    if speakers:
         try:
-            folds_for(SimpleNamespace(corpus="ravdess", actors=np.array(actors)))
+            folds_for(SimpleNamespace(corpus="ravdess", speakers=np.array(speakers)))
         except ValueError as exc:
-            raise CorpusError(f"{root}: cannot make speaker folds of {len(actors)} actors ({exc}); "
+            raise CorpusError(f"{root}: cannot make speaker folds of {len(speakers)} actors ({exc}); "
                               "`python -m ser_utils synth DIR` writes 8") from None
 
 
@@ -331,7 +331,7 @@ def cmd_tune(args) -> int:
     _check_storage(url)
     scheduler = _scheduler(args)
     data, folds = project_data.load(params.get("corpus", "synthetic"),
-                                  synthetic_actors=params.get("synthetic_actors", 8), cache_dir=params.get("cache_dir"))
+                                  synthetic_speakers=params.get("synthetic_speakers", 8), cache_dir=params.get("cache_dir"))
     try:
         tuning.make_storage(url)
     except Exception as exc:  # unreachable server, unknown driver, wrong password...
@@ -364,7 +364,7 @@ def cmd_fidelity(args) -> int:
     require_writable(out_dir, create=False)
     scheduler = _scheduler(args)
     data, folds = project_data.load(params.get("corpus", "synthetic"),
-                                  synthetic_actors=params.get("synthetic_actors", 8), cache_dir=params.get("cache_dir"))
+                                  synthetic_speakers=params.get("synthetic_speakers", 8), cache_dir=params.get("cache_dir"))
     start = time.perf_counter()
     rungs = fidelity.run(params, data, folds, out_dir, stage=args.stage, workers=args.workers,
                          progress=not args.json, scheduler=scheduler)
@@ -623,8 +623,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading")
     p = add("synth", cmd_synth, "write a synthetic corpus in RAVDESS layout", root=False)
     p.add_argument("out_dir")
-    p.add_argument("--actors", type=positive_int, default=8,
-                   help="actors 1..N (default 8, the fewest that `cv` can fold: 4 leave no training speaker)")
+    p.add_argument("--speakers", "--actors", type=positive_int, default=8,
+                   help="speakers (RAVDESS actors) 1..N (default 8, the fewest that `cv` can fold: 4 leave no "
+                        "training speaker); --actors is the old name")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sample-rate", type=positive_int, default=16000)
     p.add_argument("--format", choices=["wav", "flac"], default="wav")

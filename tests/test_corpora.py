@@ -154,12 +154,12 @@ def test_a_layout_read_as_another_is_refused(layouts):
 def test_folds_balance_labels_where_a_round_robin_would_not():
     # speakers 1 and 3 speak only class 0, 2 and 4 only class 1: each test group needs one of each
     labels = np.repeat([0, 1, 0, 1], 10)
-    actors = np.repeat([1, 2, 3, 4], 10)
-    folds = corpus_folds(labels, actors, np.repeat(["male", "male", "female", "female"], 10), k=2)
+    speakers = np.repeat([1, 2, 3, 4], 10)
+    folds = corpus_folds(labels, speakers, np.repeat(["male", "male", "female", "female"], 10), k=2)
     for f in folds:
-        held = np.isin(actors, f.test)
+        held = np.isin(speakers, f.test)
         assert np.bincount(labels[held], minlength=2).tolist() == [10, 10], f
-    assert folds == corpus_folds(labels, actors, np.repeat(["male", "male", "female", "female"], 10), k=2)
+    assert folds == corpus_folds(labels, speakers, np.repeat(["male", "male", "female", "female"], 10), k=2)
     assert sorted(a for f in folds for a in f.test) == [1, 2, 3, 4]
     assert all(len(f.validation) == 1 and len(f.train) == 1 for f in folds)
 
@@ -200,7 +200,7 @@ def test_cv_on_each_layout(layouts, name, tmp_path, capsys):
 def tiny_model(tmp_path_factory):
     """A ResLSTM-SA-h8 trained one epoch on 6 synthetic RAVDESS actors at 8 kHz."""
     base = tmp_path_factory.mktemp("tiny")
-    root = make_corpus(base / "corpus", actors=range(1, 7), seed=3, sample_rate=8000, statements=(1,),
+    root = make_corpus(base / "corpus", speakers=range(1, 7), seed=3, sample_rate=8000, statements=(1,),
                        repetitions=(1,))
     data = load_dataset(root, cache_root=base / "cache", progress=False)
     spec = Spec(ModelConfig("reslstm_sa", hidden=8), TrainConfig(epochs=1))

@@ -59,9 +59,9 @@ def test_paired_comparison_carries_the_verdict():
 def test_baselines_on_a_tiny_corpus():
     # 3 actors x 4 utterances; features constant per utterance so mean = value, std = 0
     labels = np.array([0, 1, 1, 2] * 3)
-    actors = np.repeat([1, 2, 3], 4)
+    speakers = np.repeat([1, 2, 3], 4)
     feats = [np.full((5, 2), [float(c), -float(c)], dtype=np.float32) for c in labels]
-    data = SimpleNamespace(features=feats, labels=labels, actors=actors, ids=[f"u{i}" for i in range(12)])
+    data = SimpleNamespace(features=feats, labels=labels, speakers=speakers, ids=[f"u{i}" for i in range(12)])
     folds = [SimpleNamespace(test=[a]) for a in (1, 2, 3)]
     out = baselines.baseline_records(data, folds)
     majority = out[baselines.MAJORITY]

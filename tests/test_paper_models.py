@@ -111,7 +111,7 @@ def test_cpu_ms_is_the_median_after_warmup(monkeypatch):
 
 
 def test_multitask_training_on_training_speakers(tmp_path):
-    root = make_corpus(tmp_path / "corpus", actors=range(1, 7), seed=0, sample_rate=8000)
+    root = make_corpus(tmp_path / "corpus", speakers=range(1, 7), seed=0, sample_rate=8000)
     data = load_dataset(root, "logmel", cache_root=tmp_path / "cache", progress=False)
     assert data.dim == 64
     fold = make_fold((1, 2), (3,), range(1, 7))
@@ -122,7 +122,7 @@ def test_multitask_training_on_training_speakers(tmp_path):
     model, mean, std = load_run(record_path(tmp_path / "runs", rec.key, 0, 0).with_suffix(".pt"))
     assert model.heads["speaker"][-1].out_features == 3  # the fold's training speakers: 4, 5, 6
     # the record's numbers recomputed from the saved weights, one utterance at a time
-    test = data.index.actor.isin(fold.test).to_numpy()
+    test = data.index["actor"].isin(fold.test).to_numpy()
     ids, labels, gender_pred, emotion_pred = [], [], [], []
     with torch.no_grad():
         for i in np.flatnonzero(test):
@@ -134,7 +134,7 @@ def test_multitask_training_on_training_speakers(tmp_path):
             labels.append(int(data.labels[i]))
     order = [ids.index(i) for i in rec.test.ids]
     assert rec.test.labels == [labels[k] for k in order] and rec.test.preds == [emotion_pred[k] for k in order]
-    truth = [0 if actor % 2 else 1 for actor in data.actors[test]]  # RAVDESS: odd actors are male
+    truth = [0 if speaker % 2 else 1 for speaker in data.speakers[test]]  # RAVDESS: odd actors are male
     assert rec.test_gender_accuracy == pytest.approx(float(np.mean(np.equal(gender_pred, truth))), abs=1e-6)
     assert rec.test_uar == pytest.approx(balanced_accuracy_score(rec.test.labels, rec.test.preds), abs=1e-12)
     assert np.array_equal(gender_labels([1, 2, 23, 24]), [0, 1, 0, 1])

@@ -199,14 +199,14 @@ def test_pool_onto_grid_by_hand():
 
 def test_nested_svm_never_looks_at_test_speakers():
     rng = np.random.default_rng(0)
-    actors = np.repeat(np.arange(1, 7), 20)
+    speakers = np.repeat(np.arange(1, 7), 20)
     y = np.tile(np.arange(4), 30)
     X = rng.standard_normal((120, 6)) + y[:, None] * 0.5
     fold = Fold(test=(1, 2), validation=(3,), train=(4, 5, 6))
-    _, C, scores = nested_svm(X, y, actors, fold)
+    _, C, scores = nested_svm(X, y, speakers, fold)
     X2 = X.copy()
-    X2[np.isin(actors, fold.test)] = rng.standard_normal((40, 6)) * 10   # any test features
-    assert nested_svm(X2, y, actors, fold)[1:] == (C, scores)
+    X2[np.isin(speakers, fold.test)] = rng.standard_normal((40, 6)) * 10   # any test features
+    assert nested_svm(X2, y, speakers, fold)[1:] == (C, scores)
     assert C == max(scores, key=lambda c: (scores[c], -c))
 
 
@@ -255,12 +255,12 @@ def test_ensemble_records_argmax_of_the_mean():
 
 
 def test_speaker_paired_uses_speakers_as_the_unit():
-    actor_of = {"a1": 1, "a2": 1, "b1": 2, "b2": 2}
+    speaker_of = {"a1": 1, "a2": 1, "b1": 2, "b2": 2}
     ids, y = ["a1", "a2", "b1", "b2"], [0, 1, 0, 1]
     a = [_Rec(1, 0, ids, y, [0, 1, 0, 0]), _Rec(2, 0, ids, y, [0, 1, 1, 1])]
     b = [_Rec(1, 0, ids, y, [0, 0, 0, 0]), _Rec(2, 0, ids, y, [0, 0, 0, 0])]
-    assert speaker_uars(a, actor_of) == {1: 1.0, 2: 0.5}   # speaker 2: runs 0.5 and 0.5
-    t = speaker_paired(a, b, actor_of)
+    assert speaker_uars(a, speaker_of) == {1: 1.0, 2: 0.5}   # speaker 2: runs 0.5 and 0.5
+    t = speaker_paired(a, b, speaker_of)
     assert t["speakers"] == 2 and t["mean_diff"] == pytest.approx(0.25)
     assert t["test"] == "exact sign-flip" and t["verdict"] == "underpowered"
 
@@ -289,8 +289,8 @@ def test_a_nested_rung_trains_each_folds_own_spec(learn_data, tmp_path):
     """``train_rungs``: fold f of a nested rung is fold f's spec's record, equal to that job
     trained alone; a spec is never trained on a fold it does not serve; a rung with one spec
     on every fold is that spec's cross-validation, its shared (spec, fold) jobs trained once."""
-    actors = range(1, 13)
-    folds = [make_fold((9, 10, 11, 12), (7, 8), actors), make_fold((1, 2, 3, 4), (5, 6), actors)]
+    speakers = range(1, 13)
+    folds = [make_fold((9, 10, 11, 12), (7, 8), speakers), make_fold((1, 2, 3, 4), (5, 6), speakers)]
     a = Spec(ModelConfig("lstm_sa", hidden=8),
              TrainConfig(epochs=2, batch_size=64))
     b = replace(a, train=replace(a.train, lr=0.003))

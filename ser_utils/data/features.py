@@ -381,18 +381,18 @@ def fit_normaliser(seqs, eps: float = 1e-8) -> Normaliser:
     return Normaliser(frames.mean(axis=0).astype(np.float32), (frames.std(axis=0) + eps).astype(np.float32))
 
 
-def normaliser_for(seqs, actors, protocol: str, train_actors=None) -> Normaliser:
+def normaliser_for(seqs, speakers, protocol: str, train_speakers=None) -> Normaliser:
     """``paper``: one mean/std over every utterance, test speakers included (the
-    reference code's leak); ``clean``: over ``train_actors`` only."""
+    reference code's leak); ``clean``: over ``train_speakers`` only."""
     if protocol == "paper":
         return fit_normaliser(seqs)
     if protocol == "clean":
-        if train_actors is None:
-            raise ValueError("the clean protocol needs train_actors")
-        keep = set(int(a) for a in train_actors)
-        chosen = [s for s, a in zip(seqs, actors) if int(a) in keep]
+        if train_speakers is None:
+            raise ValueError("the clean protocol needs train_speakers")
+        keep = set(int(a) for a in train_speakers)
+        chosen = [s for s, a in zip(seqs, speakers) if int(a) in keep]
         if not chosen:
-            raise ValueError(f"no utterances of training actors {sorted(keep)}")
+            raise ValueError(f"no utterances of training speakers {sorted(keep)}")
         return fit_normaliser(chosen)
     raise ValueError(f"protocol must be 'paper' or 'clean', not {protocol!r}")
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from ser_utils.data import corpus_registry
 from ser_utils.data.audio import AudioError, read_audio
-from ser_utils.data.corpus import N_ACTORS, CorpusError, expected_stems, index_corpus, parse_name
+from ser_utils.data.corpus import N_SPEAKERS, CorpusError, expected_stems, index_corpus, parse_name
 from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 
 SYNTH_MARKER = "SYNTHETIC.json"
@@ -37,7 +37,7 @@ class Report:
     root: str
     synthetic: bool
     files: int = 0
-    actors: int = 0
+    actors: int = 0          # RAVDESS's Actor_NN count, kept in ``--json`` output; the same as ``speakers``
     per_emotion: dict = field(default_factory=dict)
     stereo: list = field(default_factory=list)
     duplicates: list = field(default_factory=list)
@@ -86,15 +86,15 @@ def synthetic_info(root: str | Path) -> dict | None:
     return json.loads(marker.read_text()) if marker.exists() else None
 
 
-def expected_actors(root: str | Path) -> list[int]:
+def expected_speakers(root: str | Path) -> list[int]:
     info = synthetic_info(root)
-    return list(info["actors"]) if info else list(range(1, N_ACTORS + 1))
+    return list(info["actors"]) if info else list(range(1, N_SPEAKERS + 1))
 
 
-def expected_grid(actors, info: dict | None = None) -> list[str]:
+def expected_grid(speakers, info: dict | None = None) -> list[str]:
     """Expected file stems: the RAVDESS grid, or the subset a synthetic corpus
     was generated with (its marker names the emotions, statements, repetitions)."""
-    stems = expected_stems(actors)
+    stems = expected_stems(speakers)
     if not info:
         return stems
     emotions = set(info.get("emotions", range(1, 9)))
@@ -113,14 +113,14 @@ def expected_grid(actors, info: dict | None = None) -> list[str]:
 KNOWN_DUPLICATES = {("Actor_07/03-01-03-01-02-01-07", "Actor_07/03-01-03-01-02-02-07")}
 
 
-def check_layout(root: str | Path, actors: list[int] | None = None, corpus=None) -> Report:
+def check_layout(root: str | Path, speakers: list[int] | None = None, corpus=None) -> Report:
     """The grid check without decoding (fast): unreadable folders, misnamed, extra and
     missing files, missing actors — each named in ``report.errors``. ``corpus``: the
     reader (``corpus_registry.get``; None: RAVDESS)."""
-    return _layout(root, actors, corpus)[0]
+    return _layout(root, speakers, corpus)[0]
 
 
-def _layout(root, actors, corpus=None):
+def _layout(root, speakers, corpus=None):
     """``check_layout``'s report and the corpus index (None when it cannot be listed)."""
     corpus = corpus_registry.get(corpus)
     if not corpus.is_ravdess:
@@ -137,25 +137,25 @@ def _layout(root, actors, corpus=None):
     except CorpusError as exc:
         report.errors.append(str(exc))
         return report, None
-    actors = list(actors) if actors is not None else expected_actors(root)
+    speakers = list(speakers) if speakers is not None else expected_speakers(root)
 
     present = Counter(index["stem"])
     for stem, n in sorted(present.items()):
         if n > 1:
             paths = index.loc[index["stem"] == stem, "relpath"].tolist()
             report.errors.append(f"extra file: {stem} appears {n} times ({', '.join(paths)})")
-    expected = set(expected_grid(actors, info))
+    expected = set(expected_grid(speakers, info))
     folder = (lambda stem: f"Actor_{stem[-2:]}/") if any("/" in p for p in index["relpath"]) else (lambda s: "")
-    for actor in actors:
-        grid = expected_grid([actor], info)
+    for speaker in speakers:
+        grid = expected_grid([speaker], info)
         missing = [s for s in grid if s not in present]
         if missing and len(missing) == len(grid):
-            report.errors.append(f"missing actor {actor:02d}: no files for Actor_{actor:02d}")
+            report.errors.append(f"missing actor {speaker:02d}: no files for Actor_{speaker:02d}")
         else:
             report.errors.extend(f"missing file: {folder(s)}{s}" for s in missing)
     for relpath, stem in zip(index["relpath"], index["stem"]):
         if stem not in expected:
-            why = (f"actor {stem[-2:]} is not among the expected actors" if int(stem[-2:]) not in actors
+            why = (f"actor {stem[-2:]} is not among the expected actors" if int(stem[-2:]) not in speakers
                    else "outside the grid this synthetic corpus was generated with")
             report.errors.append(f"extra file: {relpath} ({why})")
     _counts(report, index, index["actor"].map(lambda a: f"Actor_{a:02d}"))
@@ -239,14 +239,14 @@ def _corpus_arg(corpus) -> str:
     return f" --corpus {corpus.manifest}" if corpus.manifest is not None else f" --corpus {corpus.name}"
 
 
-def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: bool = True, corpus=None) -> Report:
+def verify_corpus(root: str | Path, speakers: list[int] | None = None, progress: bool = True, corpus=None) -> Report:
     """Check the full emotion x intensity x statement x repetition grid for each
     expected actor (RAVDESS: 24 x 60; a synthetic corpus: the actors its marker
     lists) and decode every file: unreadable, truncated and empty files are errors,
     and so are byte-identical takes other than RAVDESS's known pair. ``corpus``: another
     corpus' reader (``corpus_registry.get``), checked as the module says."""
     corpus = corpus_registry.get(corpus)
-    report, index = _layout(root, actors, corpus)
+    report, index = _layout(root, speakers, corpus)
     if index is None:
         return report
     hashes: dict[str, str] = {}

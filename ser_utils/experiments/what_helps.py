@@ -368,28 +368,28 @@ def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: 
 
 # ---------------------------------------------------------------- speakers as the unit
 
-def actor_lookup(data) -> dict:
+def speaker_lookup(data) -> dict:
     """``{file stem: speaker}`` of a dataset."""
-    return dict(zip(data.ids, (int(a) for a in data.actors)))
+    return dict(zip(data.ids, (int(a) for a in data.speakers)))
 
 
-def speaker_uars(records, actor_of: dict) -> dict:
+def speaker_uars(records, speaker_of: dict) -> dict:
     """``{speaker: UAR}``: each test speaker's UAR (their utterances pooled), averaged over runs."""
     per: dict = {}
     for r in records:
         ids, y, p = np.asarray(r.test.ids), np.asarray(r.test.labels), np.asarray(r.test.preds)
-        speakers = np.array([actor_of[i] for i in ids])
+        speakers = np.array([speaker_of[i] for i in ids])
         for s in np.unique(speakers):
             pick = speakers == s
             per.setdefault(int(s), {})[r.run] = metrics.uar(y[pick], p[pick])
     return {s: float(np.mean(list(v.values()))) for s, v in per.items()}
 
 
-def speaker_paired(records_a, records_b, actor_of: dict, alpha: float = 0.05) -> dict:
+def speaker_paired(records_a, records_b, speaker_of: dict, alpha: float = 0.05) -> dict:
     """Paired comparison of a - b with the speaker as the unit: each speaker's UAR averaged
     over runs, differences over the shared speakers, bootstrap CI and ``metrics.paired_test``.
     # TODO(lead): replace by ``metrics.speaker_paired_test`` once it lands (same contract)."""
-    a, b = speaker_uars(records_a, actor_of), speaker_uars(records_b, actor_of)
+    a, b = speaker_uars(records_a, speaker_of), speaker_uars(records_b, speaker_of)
     shared = sorted(set(a) & set(b))
     diff = np.array([a[s] - b[s] for s in shared])
     lo, hi = metrics.bootstrap_ci(diff)
@@ -443,7 +443,7 @@ class Rung:
     k: int = 1                # models per prediction (the ensemble's k)
 
 
-def table(rungs: list[Rung], actor_of: dict, costs: dict) -> pd.DataFrame:
+def table(rungs: list[Rung], speaker_of: dict, costs: dict) -> pd.DataFrame:
     """One row per family and rung: lever, runs, UAR (mean, 95 % t-interval over runs), WA,
     the paired test against the family's start (speakers as the unit), parameters, CPU ms
     (model; end to end with the features) and train minutes. ``costs[(family, lever)]``:
@@ -460,7 +460,7 @@ def table(rungs: list[Rung], actor_of: dict, costs: dict) -> pd.DataFrame:
                "uar_ci95_low": s["ci95_low"], "uar_ci95_high": s["ci95_high"], "wa_mean": wa}
         start = starts.get(r.family)
         if start is not None and r is not start:
-            t = speaker_paired(r.records, start.records, actor_of)
+            t = speaker_paired(r.records, start.records, speaker_of)
             row.update({"delta_vs_start": t["mean_diff"], "delta_ci95_low": t["ci95_low"],
                         "delta_ci95_high": t["ci95_high"], "speakers": t["speakers"], "test": t["test"],
                         "p": t["p"], "smallest attainable p": t["min_p"], "verdict (alpha 0.05)": t["verdict"]})

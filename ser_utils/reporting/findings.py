@@ -272,10 +272,10 @@ def findings_01(out_dir) -> list[Finding]:
             + (" (± the std over the splits)" if spread else "")
             + f": sharing speakers inflates UAR by {signed(rnd['uar'] - ind['uar'])}.",
             "tables/speaker_leakage_logreg"))
-        actor = leak[leak["task"] == "actor identity"].iloc[0]
+        identity = leak[leak["task"] == "actor identity"].iloc[0]
         out.append(Finding(
-            f"The same features name the actor with a UAR of {num(actor['uar'])}, {num(actor['uar'] / actor['chance'], 1)}"
-            f" times chance ({num(actor['chance'])}): they carry the speaker, which is why every later number is "
+            f"The same features name the actor with a UAR of {num(identity['uar'])}, {num(identity['uar'] / identity['chance'], 1)}"
+            f" times chance ({num(identity['chance'])}): they carry the speaker, which is why every later number is "
             "speaker-independent.", "tables/speaker_leakage_logreg"))
     return out
 

@@ -54,11 +54,11 @@ def logistic_regression():
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
 
 
-def speaker_splits(actors, folds) -> list[tuple[np.ndarray, np.ndarray]]:
+def speaker_splits(speakers, folds) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, test) indices per fold: test = the fold's test actors, train = every other
     actor (a baseline has no epoch to choose, so the validation speakers train too)."""
-    actors = np.asarray(actors)
-    return [(np.flatnonzero(~np.isin(actors, f.test)), np.flatnonzero(np.isin(actors, f.test))) for f in folds]
+    speakers = np.asarray(speakers)
+    return [(np.flatnonzero(~np.isin(speakers, f.test)), np.flatnonzero(np.isin(speakers, f.test))) for f in folds]
 
 
 def out_of_fold(X, y, splits, make_classifier=logistic_regression) -> np.ndarray:
@@ -81,7 +81,7 @@ def majority_out_of_fold(y, splits) -> np.ndarray:
 def baseline_records(data, folds) -> dict[str, list[BaselineRecord]]:
     """``{MAJORITY: [...], LOGREG: [...]}``: one ``BaselineRecord`` per fold (run 0)."""
     y = np.asarray(data.labels)
-    splits = speaker_splits(data.actors, folds)
+    splits = speaker_splits(data.speakers, folds)
     X = utterance_stats(data.features)
     n_classes = int(y.max()) + 1
     out = {}
@@ -113,14 +113,14 @@ def linear_svm(C: float):
     return make_pipeline(StandardScaler(), LinearSVC(C=C, max_iter=20000))
 
 
-def nested_svm(X, y, actors, fold, grid=SVM_C) -> tuple[object, float, dict]:
+def nested_svm(X, y, speakers, fold, grid=SVM_C) -> tuple[object, float, dict]:
     """One fold's SVM: each C of ``grid`` fitted on the fold's training speakers and scored
     (UAR) on its validation speakers (never its test speakers); the best C (the smallest
     on ties) refitted on training + validation speakers. Returns the fitted pipeline, C
     and each C's validation UAR."""
 
-    actors = np.asarray(actors)
-    train, val = np.isin(actors, fold.train), np.isin(actors, fold.validation)
+    speakers = np.asarray(speakers)
+    train, val = np.isin(speakers, fold.train), np.isin(speakers, fold.validation)
     scores = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -150,8 +150,8 @@ def standard_baseline_records(data, folds, cache_root=None, progress: bool = Fal
         recs = []
         for k, fold in enumerate(folds):
             start = time.perf_counter()
-            model, C, scores = nested_svm(X, y, data.actors, fold)
-            test = np.flatnonzero(np.isin(data.actors, fold.test))
+            model, C, scores = nested_svm(X, y, data.speakers, fold)
+            test = np.flatnonzero(np.isin(data.speakers, fold.test))
             pred = model.predict(X[test])
             recs.append(BaselineRecord(label, 0, k, (X.shape[1] + 1) * n_classes, time.perf_counter() - start,
                                        Predictions(list(ids[test]), y[test].tolist(), pred.tolist()),

@@ -213,9 +213,9 @@ class _Tensors:
         self.order = np.argsort(split.lengths, kind="stable")  # evaluation order: least padding
         self.aux = None  # gender and speaker targets; speaker indices mean something on the training split only
         if speakers is not None:
-            speaker = np.searchsorted(speakers, split.actors).astype(np.int64)
+            speaker = np.searchsorted(speakers, split.speakers).astype(np.int64)
             if split.genders is None:
-                genders = gender_labels(split.actors)
+                genders = gender_labels(split.speakers)
             elif set(split.genders) <= {"male", "female"}:
                 genders = (np.asarray(split.genders) == "female").astype(np.int64)
             else:
@@ -297,7 +297,7 @@ def _stacked(parts: list) -> Split:
         x[start:start + len(p.x), : p.x.shape[1]] = p.x
         start += len(p.x)
     return Split(x, np.concatenate([p.lengths for p in parts]), np.concatenate([p.labels for p in parts]),
-                 [i for p in parts for i in p.ids], np.concatenate([p.actors for p in parts]), None)
+                 [i for p in parts for i in p.ids], np.concatenate([p.speakers for p in parts]), None)
 
 
 def train_fold(spec: Spec, splits: dict, seed: int, device=None, soft_targets=None) -> dict:
@@ -330,7 +330,7 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None, soft_targets=No
                   "train": _stacked([splits["train"]] + [splits[r] for r in copies])}
     soft = None if soft_targets is None else torch.as_tensor(np.asarray(soft_targets), dtype=torch.float32,
                                                              device=device)
-    speakers = np.unique(splits["train"].actors) if multitask else None
+    speakers = np.unique(splits["train"].speakers) if multitask else None
     if multitask:  # the speaker head covers the fold's training speakers only
         cfg = replace(cfg, n_speakers=len(speakers))
     tensors = {role: _Tensors(s, device, speakers) for role, s in splits.items() if s is not None}
@@ -434,7 +434,7 @@ def train_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int) -
     state, trained = result.pop("state"), result.pop("model_config")
     record = RunRecord(key=key, spec=spec.to_dict(), label=spec.label(), run=run, fold=fold, seed=seed,
                        seeding=spec.seeding, data=data.fingerprint, synthetic=data.synthetic,
-                       fold_actors=asdict(folds[fold]), parameters=count_parameters(build_model(spec.model)),
+                       fold_speakers=asdict(folds[fold]), parameters=count_parameters(build_model(spec.model)),
                        device=str(device), threads=used_threads, versions=versions(), machine=numerics.state(),
                        wall_seconds=round(time.perf_counter() - start, 2), **result)
     return record, {"state_dict": state, "model": trained.to_dict(), "mean": norm.mean, "std": norm.std}
