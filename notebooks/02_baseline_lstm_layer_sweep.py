@@ -96,10 +96,10 @@ rows = []
 for spec, recs in zip(specs, records):
     m = spec.model
     s = summaries.summary_row(recs)
-    rows.append({"name": f"RNN-l{m.layers}-h{m.hidden}", "layers": m.layers, "hidden": m.hidden,
+    rows.append({"name": f"RNN-l{m.lstm_layers}-h{m.hidden}", "layers": m.lstm_layers, "hidden": m.hidden,
                  "pooling": m.pooling, "parameters": s["parameters"], "uar_mean": s["uar_mean"],
                  "uar_std": s["uar_std"], "uar_max": s["uar_max"], "wa_mean": s["wa_mean"],
-                 "reported_uar": literature.paper001_reported(m.layers, m.hidden, m.pooling),
+                 "reported_uar": literature.paper001_reported(m.lstm_layers, m.hidden, m.pooling),
                  "train_minutes": s["train_minutes"]})
 sweep = pd.DataFrame(rows)
 reporting.save_table(sweep, "baseline_sweep_long", out_dir)

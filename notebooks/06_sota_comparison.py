@@ -247,7 +247,7 @@ model, mean, std = checkpoint.load_run(record_path(runs_dir, key, runs[0], 0).wi
 seqs = [(f - mean) / std for f in frames.features]
 out = E.embed(model, seqs, extra=("z0",))
 tr, te = np.isin(frames.speakers, folds[0].train), np.isin(frames.speakers, folds[0].test)
-views = {"Z0 (after aggregation)": out["z0"], f"Z{stl_row.spec.model.layers} (last transformer layer)": out["embedding"]}
+views = {"Z0 (after aggregation)": out["z0"], f"Z{stl_row.spec.model.transformer_layers} (last transformer layer)": out["embedding"]}
 stl_knn = E.separability(views, frames.labels, tr, te, k=10, where="fold-0 test speakers")
 reporting.save_table(stl_knn, "sota_stl_z0_vs_last", out_dir)
 display(stl_knn)

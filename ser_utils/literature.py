@@ -36,9 +36,9 @@ PAPER000_TABLE = {
 PAPER000_CONFUSION_CLAIMS = {"happy_recall": 0.448, "neutral_as_happy": 0.188}
 
 
-def paper001_reported(layers: int, hidden: int, pooling: str) -> float | None:
-    """Reported UAR (0-1) of a seed-001 configuration, or None where it has none."""
-    last, concat = PAPER001_TABLE1[(layers, hidden)]
+def paper001_reported(lstm_layers: int, hidden: int, pooling: str) -> float | None:
+    """Reported UAR (0-1) of a paper-001 configuration, or None where it has none."""
+    last, concat = PAPER001_TABLE1[(lstm_layers, hidden)]
     value = last if pooling == "last" else concat
     return None if value is None else value / 100
 

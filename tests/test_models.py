@@ -74,8 +74,8 @@ def test_details_attention_masks_padding(cfg):
         out = model(x, lengths, details=True)
     assert out["embedding"].shape == (5, 16)
     alpha = out["attention"]
-    assert alpha.shape == (5, cfg.heads, 20)
-    assert torch.allclose(alpha.sum(-1), torch.ones(5, cfg.heads))
+    assert alpha.shape == (5, cfg.attention_vectors, 20)
+    assert torch.allclose(alpha.sum(-1), torch.ones(5, cfg.attention_vectors))
     for i, n in enumerate(lengths):
         assert float(alpha[i, :, n:].abs().sum()) == 0.0
 

@@ -9,6 +9,7 @@ from dataclasses import fields
 import pytest
 
 from ser_utils.models import AUTHORS_COMPUTATION, MASKED_COMPUTATION, ModelConfig
+from ser_utils.models.config import FIELD_MEANINGS
 from ser_utils.paths import project_dir
 from ser_utils.pipeline import notebook_names
 from ser_utils.profiles import ProfileError, check_profile
@@ -58,3 +59,29 @@ def test_run_records_keep_their_stored_field_names():
     names = list(record.to_dict())
     assert "fold_speakers" not in names and names.index("fold_actors") == [f.name for f in fields(RunRecord)].index(
         "fold_speakers")
+
+
+@pytest.mark.parametrize("cfg, reading, value", [
+    (ModelConfig("lstm_baseline", layers=3), "lstm_layers", 3),
+    (ModelConfig("cnn_bilstm_stl", layers=5, heads=4), "transformer_layers", 5),
+    (ModelConfig("cnn_bilstm_stl", layers=5, heads=4), "attention_heads", 4),
+    (ModelConfig("lstm_sa", heads=2), "attention_vectors", 2),
+    (ModelConfig("reslstm_sa"), "attention_vectors", 1),
+    (ModelConfig("dense_lstm", variant="time", widths=(8,), dense=8), "dense_attention", "time"),
+    (ModelConfig("multitask_cnn", variant="sum"), "loss_weighting", "sum"),
+])
+def test_each_family_reads_a_shared_field_under_its_own_name(cfg, reading, value):
+    assert getattr(cfg, reading) == value
+    field = next(f for f, readings in FIELD_MEANINGS.items() if reading in readings)
+    assert getattr(cfg, field) == value   # the stored field itself
+    other = ModelConfig("lstm_baseline" if cfg.name != "lstm_baseline" else "lstm_sa")
+    with pytest.raises(ValueError, match=f"{reading} is .*'s reading of ModelConfig.{field}"):
+        getattr(other, reading)
+
+
+def test_the_family_readings_leave_the_stored_fields_alone():
+    cfg = ModelConfig("cnn_bilstm_stl", layers=5, heads=4)
+    assert set(cfg.to_dict()) == {"name", "input_dim", "hidden", "layers", "pooling", "heads", "dropout", "n_classes"}
+    every = {reading for readings in FIELD_MEANINGS.values() for reading in readings}
+    assert every == {"lstm_layers", "transformer_layers", "attention_vectors", "attention_heads", "dense_attention",
+                     "loss_weighting"}

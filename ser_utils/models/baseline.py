@@ -21,11 +21,11 @@ class LSTMBaseline(nn.Module):
         self.cfg = cfg
         if cfg.pooling not in ("last", "concat"):
             raise ValueError(f"pooling must be 'last' or 'concat', not {cfg.pooling!r}")
-        dims = [cfg.input_dim] + [cfg.hidden] * cfg.layers
+        dims = [cfg.input_dim] + [cfg.hidden] * cfg.lstm_layers
         self.lstms = nn.ModuleList(nn.LSTM(a, cfg.hidden, batch_first=True) for a in dims[:-1])
         for lstm in self.lstms:
             init_lstm(lstm)
-        width = cfg.hidden * (cfg.layers if cfg.pooling == "concat" else 1)
+        width = cfg.hidden * (cfg.lstm_layers if cfg.pooling == "concat" else 1)
         self.head = Head(width, cfg.dropout, cfg.n_classes, batchnorm=False)
 
     def forward(self, x, lengths, details: bool = False, packed: bool = False):

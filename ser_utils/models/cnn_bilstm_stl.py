@@ -43,9 +43,11 @@ class CNNBiLSTMSTL(nn.Module):
         init_lstm(self.bilstm)
         d = 2 * cfg.hidden
         self.to_z0 = nn.Conv1d(d, d, 1)
-        layer = nn.TransformerEncoderLayer(d, cfg.heads, 4 * d, cfg.dropout, batch_first=True, norm_first=True)
-        self.stl = nn.TransformerEncoder(layer, cfg.layers, enable_nested_tensor=False) if cfg.layers else None
-        self.norm = nn.LayerNorm(d) if cfg.layers else nn.Identity()
+        layer = nn.TransformerEncoderLayer(d, cfg.attention_heads, 4 * d, cfg.dropout, batch_first=True,
+                                           norm_first=True)
+        n = cfg.transformer_layers
+        self.stl = nn.TransformerEncoder(layer, n, enable_nested_tensor=False) if n else None
+        self.norm = nn.LayerNorm(d) if n else nn.Identity()
         self.out = nn.Linear(d, cfg.n_classes)
 
     def forward(self, x, lengths, details: bool = False, packed: bool = False):

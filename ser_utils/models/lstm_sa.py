@@ -38,7 +38,7 @@ class LSTMSA(nn.Module):
         self.unmasked = "unmasked" in cfg.parts
         self.lstm = nn.LSTM(cfg.input_dim, cfg.hidden, batch_first=True)
         init_lstm(self.lstm)
-        self.attention = SoftAttention(cfg.hidden, cfg.heads)
+        self.attention = SoftAttention(cfg.hidden, cfg.attention_vectors)
         self.head = Head(cfg.hidden, cfg.dropout, cfg.n_classes, authors_init="authors_init" in cfg.parts)
 
     def encode(self, x, lengths, mask, packed):

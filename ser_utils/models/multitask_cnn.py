@@ -30,8 +30,8 @@ class MultitaskCNN(nn.Module):
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
-        if cfg.variant not in LOSS_WEIGHTINGS:
-            raise ValueError(f"multitask_cnn loss weighting must be one of {LOSS_WEIGHTINGS}, not {cfg.variant!r}")
+        if cfg.loss_weighting not in LOSS_WEIGHTINGS:
+            raise ValueError(f"multitask_cnn loss weighting must be one of {LOSS_WEIGHTINGS}, not {cfg.loss_weighting!r}")
         self.cfg = cfg
         layers, c_in = [], 1
         for c in cfg.widths:  # 0 = 2x2 max-pooling, as in torchvision's VGG configurations
@@ -49,7 +49,7 @@ class MultitaskCNN(nn.Module):
                                                         nn.Linear(cfg.dense // 4, n))
                                     for task, n in (("emotion", cfg.n_classes), ("gender", 2),
                                                     ("speaker", n_speakers))})
-        if cfg.variant == "uncertainty":
+        if cfg.loss_weighting == "uncertainty":
             self.log_c2 = nn.Parameter(torch.zeros(3))  # ln c_i^2, c_i = 1 at the start
 
     def crop(self, x, lengths):
@@ -82,9 +82,9 @@ class MultitaskCNN(nn.Module):
         losses = torch.stack([F.cross_entropy(out["logits"], targets["emotion"]),
                               F.cross_entropy(out["gender"], targets["gender"]),
                               F.cross_entropy(out["speaker"], targets["speaker"])])
-        if self.cfg.variant == "sum":
+        if self.cfg.loss_weighting == "sum":
             return losses.sum()
-        if self.cfg.variant == "uncertainty":
+        if self.cfg.loss_weighting == "uncertainty":
             c2 = self.log_c2.exp()
             return (losses / (2 * c2) + torch.log1p(c2)).sum()
         weights = losses.detach() / losses.detach().sum()

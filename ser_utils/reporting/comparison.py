@@ -65,7 +65,7 @@ def weighting_table(rows: list, records: list[list[RunRecord]]) -> pd.DataFrame:
     out = []
     for row, recs in zip(rows, records):
         s = summaries.summary_row(recs)
-        out.append({"loss weighting": row.spec.model.variant, "runs": s["runs"], "uar_mean": s["uar_mean"],
+        out.append({"loss weighting": row.spec.model.loss_weighting, "runs": s["runs"], "uar_mean": s["uar_mean"],
                     "uar_std": s["uar_std"], "wa_mean": s["wa_mean"], "gender accuracy": np.mean([r.test_gender_accuracy for r in recs])})
     return pd.DataFrame(out)
 
