@@ -636,7 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "features":
             p.add_argument("--cache", default=None, type=folder, help="cache folder (default data/interim/features)")
             corpus_option(p)
-    add("params", cmd_params, "parameter counts of the seed-001 and seed-000 models", root=False)
+    add("params", cmd_params, "parameter counts of the paper-001 and paper-000 models", root=False)
     p = add("cv", cmd_cv, "cross-validate one model spec (reference folds on RAVDESS)")
     p.description = "Options left out take ModelConfig's, TrainConfig's and Spec's defaults."
     p.add_argument("--model", choices=["lstm_baseline", "lstm_sa", "reslstm_sa"])

@@ -1,9 +1,9 @@
 """Published numbers, labelled by source. They are literature values to compare
 with, never this study's output.
 
-- Seed 001: multi-layer LSTM baseline (Russian-language paper), Table 1: UAR % of
+- Paper 001: multi-layer LSTM baseline (Russian-language paper), Table 1: UAR % of
   RNN-I{layers}-h{hidden} with the last layer's state or the concatenated states.
-- Seed 000: Krasnoproshin & Vashkevich, "Speech Emotion Recognition using
+- Paper 000: Krasnoproshin & Vashkevich, "Speech Emotion Recognition using
   Attention-based LSTM-Network with Residual Connection", DSPA 2026 slides: UAR
   mean ± std and max over 10 runs after Optuna tuning.
 """
@@ -32,7 +32,7 @@ PAPER000_TABLE = {
     "ResLSTM-SA-h128": ("108.9 k", 0.6107, 0.0134, 0.6348),
 }
 
-# Seed 000's confusion-matrix remarks for ResLSTM-SA-h64.
+# Paper 000's confusion-matrix remarks for ResLSTM-SA-h64.
 PAPER000_CONFUSION_CLAIMS = {"happy_recall": 0.448, "neutral_as_happy": 0.188}
 
 
@@ -49,7 +49,7 @@ def paper000_reported() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# Seed 000's state-of-the-art table (RAVDESS speech, 8 emotions): label -> (source,
+# Paper 000's state-of-the-art table (RAVDESS speech, 8 emotions): label -> (source,
 # parameters as the slides give them, value, the metric the source itself reports).
 # The slides list every value under "UAR"; Luna-Jimenez et al. report accuracy on the
 # same subject-wise 5 folds as the reference protocol. The other sources were not
@@ -69,7 +69,7 @@ PAPER000_SOTA = {
 
 
 def paper000_sota() -> pd.DataFrame:
-    """Seed 000's comparison rows, labelled *reported*, with each source's metric."""
+    """Paper 000's comparison rows, labelled *reported*, with each source's metric."""
     return pd.DataFrame([{"model": k, "source": src, "reported parameters": p, "reported value": v,
                           "metric reported": metric, "kind": "reported (literature)"}
                          for k, (src, p, v, metric) in PAPER000_SOTA.items()])

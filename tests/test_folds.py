@@ -3,7 +3,7 @@ import pytest
 from ser_utils.data.corpus import gender_of
 from ser_utils.data.folds import REFERENCE_FOLDS, check_folds, speaker_folds
 
-# DESIGN.md: test and validation actors of the seed-000 authors' code.
+# DESIGN.md: test and validation actors of the paper-000 authors' code.
 DESIGN_TEST = [[2, 5, 14, 15, 16], [3, 6, 7, 13, 18], [10, 11, 12, 19, 20], [8, 17, 21, 23, 24], [1, 4, 9, 22]]
 DESIGN_VALIDATION = [[3, 6], [10, 11], [8, 17], [1, 14], [2, 5]]
 

@@ -6,11 +6,11 @@ import torch
 from ser_utils.cli import main
 from ser_utils.models import ModelConfig, build_model, count_parameters, paper000_configs, paper001_configs
 
-# Seed 001, Table 1: (layers, hidden) -> (last-state params, concatenated-states params)
+# Paper 001, Table 1: (layers, hidden) -> (last-state params, concatenated-states params)
 TABLE1 = {(1, 32): (8968, None), (1, 64): (26120, None), (1, 128): (85000, None),
           (2, 32): (17416, 17672), (2, 64): (59400, 59912), (2, 128): (217096, 218120),
           (3, 32): (25864, 26376), (3, 64): (92680, 93704), (3, 128): (349192, 351240)}
-# DESIGN.md / seed 000 slides
+# DESIGN.md / paper 000 slides
 PAPER000 = {("lstm_sa", 32): 10600, ("lstm_sa", 64): 29384, ("lstm_sa", 128): 91528,
            ("reslstm_sa", 32): 27988, ("reslstm_sa", 64): 46772, ("reslstm_sa", 128): 108916}
 

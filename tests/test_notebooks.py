@@ -158,7 +158,7 @@ def test_smoke_figures_and_tables_match_the_records(smoke_run):
         assert row["runs"] == len(runs) and row["UAR max"] == pytest.approx(max(runs.values()), abs=1e-9), row
         wa = accuracy[f"{row.model} [{row.protocol}]"]
         assert row["wa_mean"] == pytest.approx(np.mean(list(wa.values())), abs=1e-9), row
-    # notebook 06's table: the seed models' mean pooled UAR; parameters as the seed papers count them
+    # notebook 06's table: the papers' models' mean pooled UAR; parameters as the papers count them
     sota = pd.read_csv(smoke_run / "tables" / "sota_our_models.csv").set_index("model")
     sota = sota[sota["seed"] != "baseline"]
     paper_models = _pooled_uars(smoke_run, lambda s: s["model"]["name"] in ("dense_lstm", "cnn_bilstm_stl",
@@ -175,7 +175,7 @@ def test_smoke_figures_and_tables_match_the_records(smoke_run):
             variant = model.split("-")[2]
             on_ablation_runs = np.mean([runs[r] for r in params06["ablation_runs"]])
             assert weightings.loc[variant, "uar_mean"] == pytest.approx(on_ablation_runs, abs=1e-9), model
-    # the seed-000 rows are notebook 03's clean records, not trained again
+    # the paper-000 rows are notebook 03's clean records, not trained again
     clean03 = table[table["protocol"] == "clean"].set_index("model")
     for model in ("LSTM-SA-h32", "ResLSTM-SA-h64"):
         assert sota.loc[model, "uar_mean"] == pytest.approx(

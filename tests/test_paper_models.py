@@ -44,7 +44,7 @@ def test_output_does_not_depend_on_batch_padding(name, variant):
 
 
 def test_dense_lstm_paper_size_matches_the_paper_table():
-    """Seed 004 Table 1 (IEMOCAP): LSTMs [256, 256], dense 512 -> 128, softmax 128 -> classes."""
+    """Paper 004 Table 1 (IEMOCAP): LSTMs [256, 256], dense 512 -> 128, softmax 128 -> classes."""
     expected = lstm_params(46, 256) + lstm_params(256, 256) + (512 * 128 + 128) + (128 * 8 + 8)
     assert count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="general"))) == expected
     # time attention adds W_i (H_i x H_N) per layer; feature attention W_i and V_i (H_i x H_i)
@@ -79,7 +79,7 @@ def test_bad_variants_are_refused():
 
 def test_old_model_configs_keep_their_dict():
     """New config fields stay out of the dict at their defaults, so run records made
-    before the seed models existed keep their experiment keys."""
+    before the papers' models existed keep their experiment keys."""
     assert set(ModelConfig("reslstm_sa").to_dict()) == {"name", "input_dim", "hidden", "layers", "pooling", "heads",
                                                          "dropout", "n_classes"}
     cfg = QUICK["multitask_cnn"]

@@ -57,7 +57,7 @@ class Dataset:
 
 def feature_dim(config: FeatureConfig, feature_set: str) -> int:
     """Columns a feature set keeps of the extracted features: the first ``n_mfcc`` for
-    ``mfcc`` (seed 001), all of them otherwise."""
+    ``mfcc`` (paper 001), all of them otherwise."""
     if feature_set == "mfcc+chroma+egemaps":
         return config.dim + EGEMAPS.dim
     if feature_set == "logmel+deltas":
@@ -126,8 +126,8 @@ def with_variants(data: "Dataset", names, cache_root=None, progress: bool = True
 def load_dataset(root: str | Path, feature_set: str = "mfcc+chroma", config: FeatureConfig = FeatureConfig(),
                  cache_root=None, progress: bool = True, check: bool = True, corpus=None) -> Dataset:
     """Index a corpus and load (or compute and cache) its features. ``feature_set``:
-    ``mfcc+chroma`` (46 dims, seed 000), ``mfcc`` (the first n_mfcc, seed 001) or
-    ``logmel`` (``features.LOGMEL`` frames unless ``config`` is a logmel config, seed 003).
+    ``mfcc+chroma`` (46 dims, paper 000), ``mfcc`` (the first n_mfcc, paper 001) or
+    ``logmel`` (``features.LOGMEL`` frames unless ``config`` is a logmel config, paper 003).
     ``check``: first refuse a corpus that does not match the protocol, naming the
     missing actors and files (``verify.require_complete``). ``corpus``: the reader
     (``corpus_registry.get``: a name, a manifest's .csv path, None for RAVDESS)."""

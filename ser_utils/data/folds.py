@@ -1,8 +1,8 @@
 """Speaker-independent folds.
 
-``REFERENCE_FOLDS`` are the folds of the seed-000 authors' public code
+``REFERENCE_FOLDS`` are the folds of the paper-000 authors' public code
 (Mak-Sim/ResLSTM-SER); their test folds equal the subject-wise 5-fold CV of
-Luna-Jiménez et al. (2021), whose numbers fill the seed-000 comparison table.
+Luna-Jiménez et al. (2021), whose numbers fill the paper-000 comparison table.
 Validation speakers of each fold are taken from the next fold's test speakers.
 """
 

@@ -64,7 +64,7 @@ def sa_rows(tuned: dict, models=("lstm_sa-h64", "reslstm_sa-h64"), epochs: int =
 
 
 def weighting_rows(rows: list[Row], weightings) -> list[Row]:
-    """The multitask CNN rows again, once per loss weighting (seed 003's ablation)."""
+    """The multitask CNN rows again, once per loss weighting (paper 003's ablation)."""
     return [replace(r, spec=replace(r.spec, model=replace(r.spec.model, variant=w)))
             for r in rows if r.spec.model.name == "multitask_cnn" for w in weightings]
 
@@ -73,7 +73,7 @@ def model_cost(cfg: ModelConfig, feats: np.ndarray, seconds: float, repeats: int
                paper_size: ModelConfig | None = None) -> dict:
     """Parameters, MFLOPs per second of audio and CPU ms (one thread, batch 1, median)
     of a freshly built model on one utterance's ``(frames, dim)`` features; and the
-    parameters at the seed's own size (``paper_size``; ``cfg``'s when None)."""
+    parameters at the paper's own size (``paper_size``; ``cfg``'s when None)."""
     paper_parameters = count_parameters(build_model(paper_size)) if paper_size is not None else None
     torch.manual_seed(0)
     model = build_model(cfg)

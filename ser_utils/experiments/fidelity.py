@@ -1,5 +1,5 @@
 """The fidelity ladder: from the clean protocol, one change at a time, toward the
-setting of seed 000's slides (Krasnoproshin & Vashkevich, DSPA 2026; ResLSTM-SA-h64
+setting of paper 000's slides (Krasnoproshin & Vashkevich, DSPA 2026; ResLSTM-SA-h64
 0.6232 ± 0.0119 over 10 runs), to say how much of the gap each change explains.
 
 Rungs per model (ResLSTM-SA-h64 and LSTM-SA-h64), each a cross-validated spec:

@@ -161,7 +161,7 @@ def train_kwargs(setting: dict, family: str, defaults: dict | None = None) -> di
 def spec(name: str, hidden: int, setting: dict, defaults: dict | None, epochs: int, protocol: str = "clean"):
     """The training spec of ``name``-h``hidden`` with its family's tuned setting (``defaults``
     where it has none): distinct seeds under the clean protocol, the authors' reseeding
-    under the paper protocol. Notebooks 03 and 06 build their seed-000 models with it, so
+    under the paper protocol. Notebooks 03 and 06 build their paper-000 models with it, so
     06 reuses 03's records."""
     v = train_kwargs(setting, name, defaults)
     train = TrainConfig(lr=v["lr"], weight_decay=v["weight_decay"], batch_size=v["batch_size"], T_0=v["T_0"],

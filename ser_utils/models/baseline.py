@@ -1,4 +1,4 @@
-"""Seed 001's multi-layer LSTM baseline (Table 1): 1-3 unidirectional LSTM layers on
+"""Paper 001's multi-layer LSTM baseline (Table 1): 1-3 unidirectional LSTM layers on
 MFCC-34; the utterance vector is the last layer's state at the last real frame
 (``last``) or those states of all layers concatenated (``concat``)."""
 
@@ -12,9 +12,9 @@ from ser_utils.models.layers import Head, init_lstm, outputs, run_lstm
 
 
 class LSTMBaseline(nn.Module):
-    """Seed 001's multi-layer unidirectional LSTM on MFCC-34. ``last``: the last
+    """Paper 001's multi-layer unidirectional LSTM on MFCC-34. ``last``: the last
     layer's state at the last real frame; ``concat``: those of every layer.
-    Parameters equal seed 001 Table 1 (8,968 ... 351,240)."""
+    Parameters equal paper 001 Table 1 (8,968 ... 351,240)."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -40,6 +40,6 @@ class LSTMBaseline(nn.Module):
 
 
 def paper001_configs() -> list[ModelConfig]:
-    """The 18 configurations of seed 001: 1-3 layers x h32/64/128 x last/concat."""
+    """The 18 configurations of paper 001: 1-3 layers x h32/64/128 x last/concat."""
     return [ModelConfig("lstm_baseline", input_dim=34, hidden=h, layers=n, pooling=p, dropout=0.3)
             for n in (1, 2, 3) for h in (32, 64, 128) for p in ("last", "concat")]

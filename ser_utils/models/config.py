@@ -35,7 +35,7 @@ AUTHORS_COMPUTATION = "reference"    # every part of paper 000's authors' comput
 @dataclass(frozen=True)
 class ModelConfig:
     """What ``build_model`` needs. ``name``: lstm_baseline | lstm_sa | reslstm_sa, or one
-    of the seeds' other architectures (``dense_lstm.py``, ``cnn_bilstm_stl.py``, ``multitask_cnn.py``): dense_lstm |
+    of the papers' other architectures (``dense_lstm.py``, ``cnn_bilstm_stl.py``, ``multitask_cnn.py``): dense_lstm |
     cnn_bilstm_stl | multitask_cnn."""
 
     name: str = "reslstm_sa"
@@ -145,7 +145,7 @@ FIELD_MEANINGS = {
 FAMILIES_OF = {(field, reading): families for field, readings in FIELD_MEANINGS.items()
                for reading, (families, _) in readings.items()}
 
-# The ways the seed-000 authors' code (Mak-Sim/ResLSTM-SER) computes differently from the
+# The ways the paper-000 authors' code (Mak-Sim/ResLSTM-SER) computes differently from the
 # masked default, one switch each so the fidelity ladder can take them one at a time:
 COMPUTATION_PARTS = {
     "unmasked": "attention softmax and BatchNorm statistics include the zero-padded frames",

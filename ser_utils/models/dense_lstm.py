@@ -1,4 +1,4 @@
-"""``DenseLSTM`` (seed 004: Xie, Liang, Liang & Zhao, "Attention-Based Dense LSTM for
+"""``DenseLSTM`` (paper 004: Xie, Liang, Liang & Zhao, "Attention-Based Dense LSTM for
 Speech Emotion Recognition", IEICE Trans. Inf. & Syst. 2019): stacked LSTMs whose
 per-layer outputs reach the dense layer through skip connections, Eq. (7):
 ``general`` the last real frame of every layer; ``time`` Eq. (5), weights over time
@@ -6,7 +6,7 @@ softmax_t(h_N,last W_i h_i,t); ``feature`` Eq. (6), weights softmax_t(V_i tanh(W
 per feature, applied by Hadamard product and summed over time.
 
 It takes a zero-padded ``(B, T, F)`` batch and the true ``lengths``; its CPU-sized and
-seed-sized configurations are ``registry.QUICK`` and ``registry.PAPER_SIZES``.
+paper-sized configurations are ``registry.QUICK`` and ``registry.PAPER_SIZES``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def _masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class DenseLSTM(nn.Module):
-    """Seed 004's attention-based dense LSTM. Seed size (IEMOCAP): LSTMs [256, 256],
+    """Paper 004's attention-based dense LSTM. Paper size (IEMOCAP): LSTMs [256, 256],
     dense [256 x 2 -> 128], softmax [128 -> classes]."""
 
     def __init__(self, cfg: ModelConfig):

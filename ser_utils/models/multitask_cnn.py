@@ -1,4 +1,4 @@
-"""``MultitaskCNN`` (seed 003: Ryabinov, Uzdyaev & Vatamaniuk, multitask deep learning
+"""``MultitaskCNN`` (paper 003: Ryabinov, Uzdyaev & Vatamaniuk, multitask deep learning
 for speech emotion recognition): a VGG-like CNN on a log-mel crop (random crop/zero
 pad in training, centred in evaluation), one shared fully connected layer, then
 emotion, gender and speaker heads; the loss weighting is ``sum``, ``uncertainty``
@@ -6,7 +6,7 @@ emotion, gender and speaker heads; the loss weighting is ``sum``, ``uncertainty`
 ``weighted_average`` (alpha_i = L_i / sum L, taken as constants per batch).
 
 It takes a zero-padded ``(B, T, F)`` batch and the true ``lengths``; its CPU-sized and
-seed-sized configurations are ``registry.QUICK`` and ``registry.PAPER_SIZES``.
+paper-sized configurations are ``registry.QUICK`` and ``registry.PAPER_SIZES``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ LOSS_WEIGHTINGS = ("sum", "uncertainty", "weighted_average")
 
 
 class MultitaskCNN(nn.Module):
-    """Seed 003's multitask CNN on log-mel crops: emotion, gender and speaker heads.
-    Seed size: VGG-11 features on a 224 x 224 image, a shared 25088 -> 2048 layer and
-    2048 -> 512 -> classes heads (the seed reports 63,762,576 parameters for IEMOCAP)."""
+    """Paper 003's multitask CNN on log-mel crops: emotion, gender and speaker heads.
+    Paper size: VGG-11 features on a 224 x 224 image, a shared 25088 -> 2048 layer and
+    2048 -> 512 -> classes heads (the paper reports 63,762,576 parameters for IEMOCAP)."""
 
     multitask = True
 

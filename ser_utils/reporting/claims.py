@@ -1,4 +1,4 @@
-"""Notebook 02's check of seed 001's two conclusions, the speaker as the unit (tables
+"""Notebook 02's check of paper 001's two conclusions, the speaker as the unit (tables
 ``baseline_concat_vs_last`` and ``baseline_claims``):
 
 (i) *concatenating the layers' outputs does not help*: ``concat`` against ``last`` per 2-

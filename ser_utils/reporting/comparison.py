@@ -1,6 +1,6 @@
 """Notebook 06's tables: the accuracy-and-cost table (UAR, parameters, MFLOPs per second
 of audio, CPU ms per utterance) of the rows and costs ``experiments.comparison`` makes,
-the baselines beside them, seed 003's loss weightings and the literature's values."""
+the baselines beside them, paper 003's loss weightings and the literature's values."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def schedule(train) -> str:
 def table(rows: list, records: list[list[RunRecord]], costs: list[dict]) -> pd.DataFrame:
     """One line per row (``experiments.comparison.Row``): how it was trained (setting,
     epochs, schedule: what differs between rows), UAR (pooled out-of-fold per run, mean ±
-    std over runs), the seed-003 gender accuracy where there is one, parameters (this size
-    and the seed's) and the cost figures (``experiments.comparison.model_cost``)."""
+    std over runs), the paper-003 gender accuracy where there is one, parameters (this size
+    and the paper's) and the cost figures (``experiments.comparison.model_cost``)."""
     out = []
     for row, recs, c in zip(rows, records, costs):
         s = summaries.summary_row(recs)
@@ -61,7 +61,7 @@ def baseline_table(baselines: dict, feature_set: str = "mfcc+chroma") -> pd.Data
 
 
 def weighting_table(rows: list, records: list[list[RunRecord]]) -> pd.DataFrame:
-    """Seed 003's loss weightings side by side: UAR over runs and gender accuracy."""
+    """Paper 003's loss weightings side by side: UAR over runs and gender accuracy."""
     out = []
     for row, recs in zip(rows, records):
         s = summaries.summary_row(recs)
@@ -71,7 +71,7 @@ def weighting_table(rows: list, records: list[list[RunRecord]]) -> pd.DataFrame:
 
 
 def literature_table(table: pd.DataFrame, profile: str) -> pd.DataFrame:
-    """Seed 000's reported rows (each with its source's metric) above our measured rows,
+    """Paper 000's reported rows (each with its source's metric) above our measured rows,
     which carry their WA too: an accuracy is compared with a WA, not with a UAR."""
     ours = table.assign(kind=f"measured here ({profile} profile)", source="this study",
                         **{"metric reported": "UAR, pooled out-of-fold, mean over runs"})

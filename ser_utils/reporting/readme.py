@@ -261,7 +261,7 @@ def answer_optimism(out: Path, full: Path) -> str:
 
 
 def answer_architectures(out: Path) -> str:
-    """Notebook 06: the seeds' other architectures against the tuned seed-000 rows, with cost."""
+    """Notebook 06: the papers' other architectures against the tuned paper-000 rows, with cost."""
     table = _table(out, "sota_our_models")
     if table is None:
         return "not computed yet (notebook 06)."

@@ -1,5 +1,5 @@
 """Tables of tuning results: trials, studies, and the fresh-seed evaluation of both
-winners in the shape of seed 000's results table (Krasnoproshin & Vashkevich,
+winners in the shape of paper 000's results table (Krasnoproshin & Vashkevich,
 DSPA 2026), with the slides' values beside ours, labelled as reported."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Training one fold and cross-validating a spec over folds x seeds, resumably.
 
-The protocol is seed 000's (Krasnoproshin & Vashkevich, DSPA 2026; the authors'
+The protocol is paper 000's (Krasnoproshin & Vashkevich, DSPA 2026; the authors'
 code Mak-Sim/ResLSTM-SER): Adam(lr, weight_decay), CosineAnnealingWarmRestarts
 (T_0, T_mult=1, eta_min=lr/100) stepped once per epoch, cross-entropy, N epochs;
 the epoch with the best validation-speaker UAR is kept (the earliest on ties) and
@@ -38,7 +38,7 @@ from ser_utils.training.records import Predictions, RunRecord, read_record, reco
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation hyperparameters (defaults: seed 000's stated training set-up
+    """Optimisation hyperparameters (defaults: paper 000's stated training set-up
     with the issue's reference values)."""
 
     lr: float = 1e-3

@@ -34,7 +34,7 @@ def per_class_recall(y_true, y_pred, n_classes: int | None = None) -> np.ndarray
 
 
 def uar(y_true, y_pred, n_classes: int | None = None) -> float:
-    """Unweighted average recall over the classes present in ``y_true`` (seed 000, eq. 4)."""
+    """Unweighted average recall over the classes present in ``y_true`` (paper 000, eq. 4)."""
     return float(np.nanmean(per_class_recall(y_true, y_pred, n_classes)))
 
 
