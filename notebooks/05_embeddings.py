@@ -40,7 +40,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 out_dir = "results/smoke"
 model_file = None        # None: <out_dir>/models/reslstm_sa_h64_clean.pt (written by notebook 03)
@@ -57,7 +57,7 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import EMOTION_NAMES, gender_labels
 from ser_utils.inference import checkpoint
@@ -66,8 +66,8 @@ from ser_utils.reporting import embeddings as E
 from ser_utils.training import cross_validate, experiment_key, metrics, record_path
 
 out_dir = Path(out_dir)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data, profile)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(data, profile)
 ckpt = checkpoint.load(model_file or checkpoint.model_path(out_dir))
 spec, run = checkpoint.spec_of(ckpt), ckpt["provenance"]["run"]
 print(f"{spec.label()} from notebook {ckpt['provenance'].get('notebook', '03')}, "
@@ -77,7 +77,7 @@ records = cross_validate(spec, data, folds, runs=tuple(runs), runs_dir=out_dir /
 key = experiment_key(spec, data, folds)
 weights = {r: [record_path(out_dir / "runs", key, r, k).with_suffix(".pt") for k in range(len(folds))] for r in runs}
 embedded_runs = [r for r in runs if all(w.exists() for w in weights[r])]
-print(f"pooled UAR over runs {list(runs)}: {study.summary_row(records)['uar_mean']:.4f}; "
+print(f"pooled UAR over runs {list(runs)}: {summaries.summary_row(records)['uar_mean']:.4f}; "
       f"weights kept for runs {embedded_runs}" + ("" if embedded_runs == list(runs) else
                                                   " (re-run notebook 03 to keep the others')"))
 
@@ -95,7 +95,7 @@ from types import SimpleNamespace
 
 RAW, EMB = "raw features (mean over frames)", "ResLSTM-SA-h64 embedding"
 per_fold, fold_views, knn_records = [], {}, {RAW: [], EMB: []}
-gender = gender_labels(data.actors)  # the package's coding: male 0, female 1
+gender = gender_labels(data.speakers)  # the package's coding: male 0, female 1
 ids = np.asarray(data.ids)
 for r in embedded_runs:
     for k, fold in enumerate(folds):
@@ -104,7 +104,7 @@ for r in embedded_runs:
         out = E.embed(model, seqs)
         views = {EMB: out["embedding"]} if r != embedded_runs[0] else \
             {RAW: E.mean_pooled(seqs), EMB: out["embedding"]}   # raw: no model, once per fold
-        tr, te = np.isin(data.actors, fold.train), np.isin(data.actors, fold.test)
+        tr, te = np.isin(data.speakers, fold.train), np.isin(data.speakers, fold.test)
         for name, X in views.items():
             pred = E.knn_predict(X[tr], data.labels[tr], X[te], knn_k)
             knn_records[name].append(SimpleNamespace(run=r, fold=k, test_uar=metrics.uar(data.labels[te], pred),
@@ -133,9 +133,9 @@ separability
 # notebook's family of claims).
 
 # %%
-from ser_utils.training.baselines import EGEMAPS_SVM, LOGREG, study_baselines
+from ser_utils.training.baselines import EGEMAPS_SVM, LOGREG, all_baselines
 
-baselines = study_baselines(data, folds, cache_root=cache_dir, which=(EGEMAPS_SVM,))
+baselines = all_baselines(data, folds, cache_root=cache_dir, which=(EGEMAPS_SVM,))
 logreg, egemaps_svm = baselines[LOGREG], baselines[EGEMAPS_SVM]
 knn_tests = embedding_tables.knn_paired_tests(EMB, knn_records[EMB], {f"{RAW} kNN": knn_records[RAW], LOGREG: logreg,
                                                                      EGEMAPS_SVM: egemaps_svm}, len(embedded_runs))
@@ -150,11 +150,11 @@ knn_tests
 
 # %%
 views, out0 = fold_views[0]
-te0 = np.isin(data.actors, folds[0].test)
+te0 = np.isin(data.speakers, folds[0].test)
 projections = {(rep, method): E.project(X[te0], method) for rep, X in views.items()
                for method in ("pca", "tsne", "umap")}
 meta = data.index[te0]
-for hue, name in ((meta.emotion.astype(str).values, "emotion"), (meta.actor.values, "actor"),
+for hue, name in ((meta.emotion.astype(str).values, "emotion"), (meta["actor"].values, "actor"),
                   (meta.gender.values, "gender")):
     fig = plots.embedding_grid(projections, hue, name, title=f"held-out speakers of fold 0, coloured by {name}")
     reporting.save_figure(fig, f"embeddings_by_{name}", out_dir)
@@ -188,7 +188,7 @@ _ = reporting.save_figure(fig, "attention_over_spectrograms", out_dir)
 # are in the table below and under *What we found*).
 
 # %%
-cm = study.pooled_confusion(records)
+cm = summaries.pooled_confusion(records)
 fig = plots.confusion_heatmap(cm, title=f"{spec.label()}, pooled out-of-fold")
 reporting.save_figure(fig, "confusion_reslstm_sa_h64", out_dir)
 claims = embedding_tables.confusion_claims(records)          # ser_utils.reporting.embedding_tables
@@ -221,9 +221,9 @@ findings.show_exercises("""
    grouped by actor? Compare with the gender UARs of `tables/embedding_separability`: what does the emotion
    model keep that it was never asked to learn? *Check:* both gender UARs are above 0.5 (chance for two classes).
 3. **Silhouette by hand** (a minute). Compute `E.silhouette` on fold 0's test embeddings with the *actor* as the
-   label instead of the emotion: `te0 = np.isin(data.actors, folds[0].test)` is fold 0's test mask (the loop's
-   `te` is left at the last fold's), so use `E.silhouette(fold_views[0][0]["ResLSTM-SA-h64 embedding"][te0], data.actors[te0])`. Is the [[silhouette]] by actor higher than by emotion?
-   *Check:* with `data.labels[te0]` in place of `data.actors[te0]` you get back fold 0's `silhouette by emotion
+   label instead of the emotion: `te0 = np.isin(data.speakers, folds[0].test)` is fold 0's test mask (the loop's
+   `te` is left at the last fold's), so use `E.silhouette(fold_views[0][0]["ResLSTM-SA-h64 embedding"][te0], data.speakers[te0])`. Is the [[silhouette]] by actor higher than by emotion?
+   *Check:* with `data.labels[te0]` in place of `data.speakers[te0]` you get back fold 0's `silhouette by emotion
    (test speakers)` in `tables/embedding_separability_by_fold` (the row of the run the projections draw); a silhouette lies in [−1, 1].
 4. **Design an experiment** (10 minutes, `smoke`). Seed 000 draws a PCA of *training* speakers. Write the
    projection of fold 0's training speakers next to its test speakers' and compute both silhouettes: how much

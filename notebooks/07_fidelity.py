@@ -43,7 +43,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 out_dir = "results/smoke"
 storage = None             # None: $OPTUNA_STORAGE, else sqlite:///<source>/optuna.db
@@ -68,7 +68,7 @@ from IPython.display import Markdown, display
 from pathlib import Path
 
 from ser_utils import literature, reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.experiments import fidelity
 from ser_utils.models import ModelConfig, build_model
 from ser_utils.reporting import fidelity_tables, plots, study
@@ -78,8 +78,8 @@ out_dir = Path(out_dir)
 src = Path(source) if source else out_dir
 params = dict(models=models, studies=studies, epochs=epochs, runs=runs, seed_runs=seed_runs, replays=replays,
               trials=trials, startup_trials=startup_trials, pruner=pruner, storage=storage)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data, profile)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(data, profile)
 url = tuning.storage_url(src, storage)
 if not compute:
     display(Markdown(f"> **Read-only view** of `{src}` (profile `{profile}` trains nothing here): the "
@@ -115,7 +115,7 @@ batch = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(data.features[i]) for 
                                         batch_first=True)
 lengths = torch.tensor([x_short.shape[1], len(data.features[long_])])
 demo = []
-for computation in ("masked", "reference"):
+for computation in (MASKED_COMPUTATION, AUTHORS_COMPUTATION):  # stored as "masked", "reference"
     torch.manual_seed(0)
     m = build_model(ModelConfig("lstm_sa", hidden=64, computation=computation)).eval()
     with torch.no_grad():
@@ -178,7 +178,7 @@ reporting.save_table(ladder, "fidelity_ladder", out_dir)
 ladder.drop(columns=["description"])
 
 # %%
-slides = {m: literature.SEED000_TABLE[m][1] for m in ladder["model"].unique() if m in literature.SEED000_TABLE}
+slides = {m: literature.PAPER000_TABLE[m][1] for m in ladder["model"].unique() if m in literature.PAPER000_TABLE}
 fig = plots.fidelity_waterfall(ladder, slides)
 _ = reporting.save_figure(fig, "fidelity_waterfall", out_dir)
 

@@ -41,7 +41,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 out_dir = "results/smoke"
 families = ["lstm_sa"]      # h64 families
@@ -67,11 +67,11 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import literature, reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import closest_duration
 from ser_utils.experiments import what_helps as W
-from ser_utils.reporting import plots, study
+from ser_utils.reporting import plots, summaries
 from ser_utils.reporting.source import show_source
 from ser_utils.training import augment
 from ser_utils.training.baselines import STANDARD, baseline_records, standard_baseline_records
@@ -80,18 +80,18 @@ from ser_utils.training.records import record_path
 out_dir = Path(out_dir)
 runs_dir = out_dir / "runs"
 S = W.settings_with(settings)
-frames, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(frames, profile)
+frames, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(frames, profile)
 _loaded = {"mfcc+chroma": frames}
 
 
 def load(feature_set):
     if feature_set not in _loaded:
-        _loaded[feature_set] = study_data.load(corpus, feature_set, synthetic_actors=synthetic_actors, cache_dir=cache_dir)[0]
+        _loaded[feature_set] = project_data.load(corpus, feature_set, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)[0]
     return _loaded[feature_set]
 
 
-actor_of = W.actor_lookup(frames)
+speaker_of = W.speaker_lookup(frames)
 ref = closest_duration(frames.index.path, 3.7)
 samples, sr = read_audio(frames.index.path.iloc[ref])
 print(f"{len(frames)} utterances, {len(folds)} folds, runs {runs}, families {families}; levers: {', '.join(levers)}")
@@ -194,7 +194,7 @@ display(recipe_choices)
 # its dearest fold's.
 
 # %%
-what = W.table(rungs, actor_of, costs)
+what = W.table(rungs, speaker_of, costs)
 reporting.save_table(what, "what_helps", out_dir)
 display(what[["family", "lever", "runs", "uar_mean", "uar_ci95_low", "uar_ci95_high", "wa_mean", "delta_vs_start",
               "p", "verdict (alpha 0.05)", "parameters", "model CPU ms/utt", "CPU ms/utt", "train minutes"]])

@@ -12,7 +12,7 @@ VERDICT = "verdict (alpha 0.05)"
 P_HOLM = "p (Holm)"                # Holm-adjusted within a notebook's family of claims
 MIN_P = "smallest attainable p"    # above alpha: the test is underpowered
 
-# ---- a model's cross-validated summary (``study.summary_row`` and the tables built on it)
+# ---- a model's cross-validated summary (``summaries.summary_row`` and the tables built on it)
 MODEL = "model"
 PROTOCOL = "protocol"              # "clean" or "paper" (DESIGN.md)
 KIND = "kind"                      # "network" or "baseline"
@@ -35,7 +35,7 @@ WA_TEXT = "WA mean ± std"
 SLIDES_UAR_TEXT = "slides UAR mean ± std (reported)"   # paper 000's value: a quotation, never ours
 SLIDES_UAR_MAX = "slides UAR max (reported)"
 
-# ---- a paired comparison over speakers (``study.paired_row``, ``study.with_holm``)
+# ---- a paired comparison over speakers (``summaries.paired_row``, ``summaries.with_holm``)
 COMPARISON = "comparison"
 UNIT = "unit"                      # "speaker", or "fold" where a corpus does not name its speakers
 PAIRS = "pairs"
@@ -46,7 +46,7 @@ TEST = "test"
 P = "p"
 BETTER_WORSE = "better / worse"    # units where A is better / where B is
 
-# ---- recall tables (``study.recall_table``)
+# ---- recall tables (``summaries.recall_table``)
 UAR = "UAR"
 WA = "WA"
 
@@ -127,7 +127,7 @@ CORE_HOURS = "core_hours"
 COMPLETE_PER_CORE_HOUR = "complete_per_core_hour"
 TRIALS_PER_CORE_HOUR = "trials_per_core_hour"
 
-# ---- convergence (``reporting.study.convergence``)
+# ---- convergence (``reporting.summaries.convergence``)
 CONVERGENCE_VERDICT = "verdict"    # plateaued / still rising / schedule-ended, cannot tell / too short to tell
 LAST_FIFTH_GAIN = "last_fifth_gain"
 LR_LAST_FIFTH_SHARE = "lr_last_fifth_share"

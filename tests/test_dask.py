@@ -24,8 +24,8 @@ from ser_utils.models import ModelConfig
 from ser_utils.training import Spec, TrainConfig, cross_validate, experiment_key, farm, record_path
 from ser_utils.training.loop import train_job
 
-ACTORS = range(1, 13)
-FOLDS = [make_fold((9, 10, 11, 12), (7, 8), ACTORS), make_fold((1, 2, 3, 4), (5, 6), ACTORS)]
+SPEAKERS = range(1, 13)
+FOLDS = [make_fold((9, 10, 11, 12), (7, 8), SPEAKERS), make_fold((1, 2, 3, 4), (5, 6), SPEAKERS)]
 TINY = Spec(ModelConfig("lstm_sa", hidden=8), TrainConfig(epochs=2, batch_size=64))
 # what legitimately differs between two machines' records of one job
 MACHINE_FIELDS = {"wall_seconds", "machine", "host", "hardware", "cpu", "numerics"}

@@ -12,7 +12,7 @@ from scipy.stats import wilcoxon
 
 from conftest import REPO
 from ser_utils import pipeline
-from ser_utils.reporting import findings, readme, study
+from ser_utils.reporting import findings, readme, summaries
 from ser_utils.reporting import tuning_tables as tuning_tables_mod  # tuning_tables() below writes its tables
 from ser_utils.reporting.tables import save_table
 from ser_utils.training import baselines, metrics
@@ -59,9 +59,9 @@ def test_paired_comparison_carries_the_verdict():
 def test_baselines_on_a_tiny_corpus():
     # 3 actors x 4 utterances; features constant per utterance so mean = value, std = 0
     labels = np.array([0, 1, 1, 2] * 3)
-    actors = np.repeat([1, 2, 3], 4)
+    speakers = np.repeat([1, 2, 3], 4)
     feats = [np.full((5, 2), [float(c), -float(c)], dtype=np.float32) for c in labels]
-    data = SimpleNamespace(features=feats, labels=labels, actors=actors, ids=[f"u{i}" for i in range(12)])
+    data = SimpleNamespace(features=feats, labels=labels, speakers=speakers, ids=[f"u{i}" for i in range(12)])
     folds = [SimpleNamespace(test=[a]) for a in (1, 2, 3)]
     out = baselines.baseline_records(data, folds)
     majority = out[baselines.MAJORITY]
@@ -71,7 +71,7 @@ def test_baselines_on_a_tiny_corpus():
     logreg = out[baselines.LOGREG]
     assert logreg[0].parameters == (4 + 1) * 3            # 2 means + 2 stds, + bias, per class
     assert all(r.test.preds == r.test.labels for r in logreg)   # the feature is the class
-    s = study.summary_row(majority)
+    s = summaries.summary_row(majority)
     assert s["uar_mean"] == pytest.approx(1 / 3) and s["wa_mean"] == pytest.approx(0.5)
 
 
@@ -79,7 +79,7 @@ def test_recall_table_averages_runs():
     P = SimpleNamespace
     recs = [P(run=0, fold=0, test=P(labels=[0, 0, 1, 1], preds=[0, 0, 1, 0])),
             P(run=1, fold=0, test=P(labels=[0, 0, 1, 1], preds=[0, 1, 1, 1]))]
-    row = study.recall_table({"m": recs}).iloc[0]
+    row = summaries.recall_table({"m": recs}).iloc[0]
     # run 0: recalls (1, 0.5); run 1: (0.5, 1) -> mean (0.75, 0.75); WA (0.75 + 0.75) / 2
     assert row["neutral"] == pytest.approx(0.75) and row["calm"] == pytest.approx(0.75)
     assert row["WA"] == pytest.approx(0.75) and row["runs"] == 2

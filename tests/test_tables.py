@@ -47,7 +47,7 @@ def test_models_table_by_hand():
 
 
 def test_sweep_tables_by_hand():
-    specs = [SimpleNamespace(model=SimpleNamespace(layers=layers, hidden=32, pooling=pooling))
+    specs = [SimpleNamespace(model=SimpleNamespace(lstm_layers=layers, hidden=32, pooling=pooling))
              for layers in (1, 2) for pooling in ("last", "concat")]
     records = [_runs(parameters=p) for p in (10, 10, 20, 30)]
     sweep = sweep_tables.sweep_long(specs, records)

@@ -17,7 +17,7 @@ from ser_utils.data.dataset import Split
 from ser_utils.data.folds import REFERENCE_FOLDS, Fold, make_fold
 from ser_utils.data.opensmile_features import egemaps_frames, functionals_of, pool_onto_grid
 from ser_utils.data.perturb import add_noise, noisy_copy, speed_perturb
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import tuned_setting
 from ser_utils.experiments import what_helps as W
 from ser_utils.experiments.what_helps import (
     allowed_validation_folds,
@@ -203,14 +203,14 @@ def test_pool_onto_grid_by_hand():
 
 def test_nested_svm_never_looks_at_test_speakers():
     rng = np.random.default_rng(0)
-    actors = np.repeat(np.arange(1, 7), 20)
+    speakers = np.repeat(np.arange(1, 7), 20)
     y = np.tile(np.arange(4), 30)
     X = rng.standard_normal((120, 6)) + y[:, None] * 0.5
     fold = Fold(test=(1, 2), validation=(3,), train=(4, 5, 6))
-    _, C, scores = nested_svm(X, y, actors, fold)
+    _, C, scores = nested_svm(X, y, speakers, fold)
     X2 = X.copy()
-    X2[np.isin(actors, fold.test)] = rng.standard_normal((40, 6)) * 10   # any test features
-    assert nested_svm(X2, y, actors, fold)[1:] == (C, scores)
+    X2[np.isin(speakers, fold.test)] = rng.standard_normal((40, 6)) * 10   # any test features
+    assert nested_svm(X2, y, speakers, fold)[1:] == (C, scores)
     assert C == max(scores, key=lambda c: (scores[c], -c))
 
 
@@ -259,12 +259,12 @@ def test_ensemble_records_argmax_of_the_mean():
 
 
 def test_speaker_paired_uses_speakers_as_the_unit():
-    actor_of = {"a1": 1, "a2": 1, "b1": 2, "b2": 2}
+    speaker_of = {"a1": 1, "a2": 1, "b1": 2, "b2": 2}
     ids, y = ["a1", "a2", "b1", "b2"], [0, 1, 0, 1]
     a = [_Rec(1, 0, ids, y, [0, 1, 0, 0]), _Rec(2, 0, ids, y, [0, 1, 1, 1])]
     b = [_Rec(1, 0, ids, y, [0, 0, 0, 0]), _Rec(2, 0, ids, y, [0, 0, 0, 0])]
-    assert speaker_uars(a, actor_of) == {1: 1.0, 2: 0.5}   # speaker 2: runs 0.5 and 0.5
-    t = speaker_paired(a, b, actor_of)
+    assert speaker_uars(a, speaker_of) == {1: 1.0, 2: 0.5}   # speaker 2: runs 0.5 and 0.5
+    t = speaker_paired(a, b, speaker_of)
     assert t["speakers"] == 2 and t["mean_diff"] == pytest.approx(0.25)
     assert t["test"] == "exact sign-flip" and t["verdict"] == "underpowered"
 
@@ -293,8 +293,8 @@ def test_a_nested_rung_trains_each_folds_own_spec(learn_data, tmp_path):
     """``train_rungs``: fold f of a nested rung is fold f's spec's record, equal to that job
     trained alone; a spec is never trained on a fold it does not serve; a rung with one spec
     on every fold is that spec's cross-validation, its shared (spec, fold) jobs trained once."""
-    actors = range(1, 13)
-    folds = [make_fold((9, 10, 11, 12), (7, 8), actors), make_fold((1, 2, 3, 4), (5, 6), actors)]
+    speakers = range(1, 13)
+    folds = [make_fold((9, 10, 11, 12), (7, 8), speakers), make_fold((1, 2, 3, 4), (5, 6), speakers)]
     a = Spec(ModelConfig("lstm_sa", hidden=8),
              TrainConfig(epochs=2, batch_size=64))
     b = replace(a, train=replace(a.train, lr=0.003))
@@ -333,7 +333,7 @@ def test_standard_baselines_are_computed_once_and_read_back(tmp_path, monkeypatc
     y = np.tile(np.arange(4), 30)
     X = rng.standard_normal((120, 6)) + y[:, None] * 0.5
     folds = [Fold(test=(1, 2), validation=(3,), train=(4, 5, 6)), Fold(test=(5, 6), validation=(4,), train=(1, 2, 3))]
-    data = SimpleNamespace(labels=y, actors=actors, ids=[f"u{i}" for i in range(120)],
+    data = SimpleNamespace(labels=y, speakers=actors, ids=[f"u{i}" for i in range(120)],
                            index=pd.DataFrame({"path": [f"u{i}.wav" for i in range(120)]}))
     monkeypatch.setattr(B, "load_functionals", lambda *a, **k: X)
     calls = []

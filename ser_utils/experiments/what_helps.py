@@ -45,7 +45,7 @@ from ser_utils.data.dataset import EGEMAPS, LOGMEL40, feature_dim, variant_names
 from ser_utils.data.features import LOGMEL, FeatureConfig, extract, pad
 from ser_utils.data.functionals import load_functionals
 from ser_utils.data.opensmile_features import functionals_of
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import tuned_setting
 from ser_utils.inference.checkpoint import load_run
 from ser_utils.models import ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import metrics
@@ -370,28 +370,28 @@ def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: 
 
 # ---------------------------------------------------------------- speakers as the unit
 
-def actor_lookup(data) -> dict:
+def speaker_lookup(data) -> dict:
     """``{file stem: speaker}`` of a dataset."""
-    return dict(zip(data.ids, (int(a) for a in data.actors)))
+    return dict(zip(data.ids, (int(a) for a in data.speakers)))
 
 
-def speaker_uars(records, actor_of: dict) -> dict:
+def speaker_uars(records, speaker_of: dict) -> dict:
     """``{speaker: UAR}``: each test speaker's UAR (their utterances pooled), averaged over runs."""
     per: dict = {}
     for r in records:
         ids, y, p = np.asarray(r.test.ids), np.asarray(r.test.labels), np.asarray(r.test.preds)
-        speakers = np.array([actor_of[i] for i in ids])
+        speakers = np.array([speaker_of[i] for i in ids])
         for s in np.unique(speakers):
             pick = speakers == s
             per.setdefault(int(s), {})[r.run] = metrics.uar(y[pick], p[pick])
     return {s: float(np.mean(list(v.values()))) for s, v in per.items()}
 
 
-def speaker_paired(records_a, records_b, actor_of: dict, alpha: float = 0.05) -> dict:
+def speaker_paired(records_a, records_b, speaker_of: dict, alpha: float = 0.05) -> dict:
     """Paired comparison of a - b with the speaker as the unit: each speaker's UAR averaged
     over runs, differences over the shared speakers, bootstrap CI and ``metrics.paired_test``.
     # TODO(lead): replace by ``metrics.speaker_paired_test`` once it lands (same contract)."""
-    a, b = speaker_uars(records_a, actor_of), speaker_uars(records_b, actor_of)
+    a, b = speaker_uars(records_a, speaker_of), speaker_uars(records_b, speaker_of)
     shared = sorted(set(a) & set(b))
     diff = np.array([a[s] - b[s] for s in shared])
     lo, hi = metrics.bootstrap_ci(diff)
@@ -459,7 +459,7 @@ def baseline_table(data, folds, records: dict, chosen_C: pd.DataFrame, samples, 
         which = STANDARD.get(label)
         if which:
             X = load_functionals(data.index.path, which, cache_root=cache_dir, progress=False)
-            model, _, _ = nested_svm(X, data.labels, data.actors, folds[0])
+            model, _, _ = nested_svm(X, data.labels, data.speakers, folds[0])
             ms = baseline_ms(samples, sr, which, model, repeats=max(3, repeats // 2))
         else:
             ms = mfcc_ms if recs[0].parameters else 0.0
@@ -473,7 +473,7 @@ def baseline_table(data, folds, records: dict, chosen_C: pd.DataFrame, samples, 
     return pd.DataFrame(rows)
 
 
-def table(rungs: list[Rung], actor_of: dict, costs: dict) -> pd.DataFrame:
+def table(rungs: list[Rung], speaker_of: dict, costs: dict) -> pd.DataFrame:
     """One row per family and rung: lever, runs, UAR (mean, 95 % t-interval over runs), WA,
     the paired test against the family's start (speakers as the unit), parameters, CPU ms
     (model; end to end with the features) and train minutes. ``costs[(family, lever)]``:
@@ -490,7 +490,7 @@ def table(rungs: list[Rung], actor_of: dict, costs: dict) -> pd.DataFrame:
                col.UAR_CI95_LOW: s["ci95_low"], col.UAR_CI95_HIGH: s["ci95_high"], col.WA_MEAN: wa}
         start = starts.get(r.family)
         if start is not None and r is not start:
-            t = speaker_paired(r.records, start.records, actor_of)
+            t = speaker_paired(r.records, start.records, speaker_of)
             row.update({col.DELTA_VS_START: t["mean_diff"], col.DELTA_CI95_LOW: t["ci95_low"],
                         col.DELTA_CI95_HIGH: t["ci95_high"], "speakers": t["speakers"], col.TEST: t["test"],
                         col.P: t["p"], col.MIN_P: t["min_p"], col.VERDICT: t["verdict"]})
@@ -551,14 +551,14 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
             rows.append({col.MODEL: r["model"], "source": "06", col.KIND: "measured", "uar": r["uar_mean"],
                          col.CPU_MS: r["CPU ms/utt"] + (logmel if r["input"] == "logmel" else mfcc),
                          col.PARAMETERS: r["parameters"]})
-    for _, r in literature.seed000_reported().iterrows():
+    for _, r in literature.paper000_reported().iterrows():
         cfg = label_config(r["model"])
         rows.append({col.MODEL: f"{r['model']} (slides)", "source": "reported", col.KIND: "reported (UAR)",
                      "uar": r["reported_uar_mean"], col.CPU_MS: arch_ms(cfg), col.PARAMETERS: np.nan})
     if (tables / "sota_wav2vec2_cost.csv").exists():
         w2v = pd.read_csv(tables / "sota_wav2vec2_cost.csv")
         large = w2v[w2v["model"].str.contains("large")]
-        _, _, value, metric = literature.SEED000_SOTA["Fine-tuned xlsr-wav2vec 2.0"]
+        _, _, value, metric = literature.PAPER000_SOTA["Fine-tuned xlsr-wav2vec 2.0"]
         if len(large):
             rows.append({col.MODEL: "fine-tuned XLSR wav2vec 2.0 (Luna-Jiménez et al. 2022)", "source": "reported",
                          col.KIND: f"reported ({metric}, not UAR)", "uar": value,

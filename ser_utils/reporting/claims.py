@@ -1,8 +1,8 @@
-"""Notebook 02's check of seed 001's two conclusions, the speaker as the unit (tables
+"""Notebook 02's check of paper 001's two conclusions, the speaker as the unit (tables
 ``baseline_concat_vs_last`` and ``baseline_claims``):
 
 (i) *concatenating the layers' outputs does not help*: ``concat`` against ``last`` per 2-
-and 3-layer model (``study.paired``) and over all of them together (``study.paired_pooled``:
+and 3-layer model (``summaries.paired``) and over all of them together (``summaries.paired_pooled``:
 each speaker's UAR averaged over the models first, so a speaker counts once);
 (ii) *bigger is better*: Spearman's rank correlation of parameters and UAR over the distinct
 models.
@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from ser_utils import columns as col
-from ser_utils.reporting import study
+from ser_utils.reporting import summaries
 from ser_utils.training import metrics
 from ser_utils.training.metrics import MIN_P, P_HOLM, VERDICT
 
@@ -25,7 +25,7 @@ CLAIM_COLUMNS = ("key", "claim", "value", "ci95 low", "ci95 high", "unit", "test
                  VERDICT, "detail")
 
 
-def seed001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
+def paper001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
                    sweep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(checks, claims)``. ``by_label``: each sweep model's records by label
     (``RNN-L{layers}-H{hidden}-concat``); ``concat``: the sweep's concat rows indexed by
@@ -35,10 +35,10 @@ def seed001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
     rows, deep_pairs = [], []
     for name in concat.index[concat.layers > 1]:
         a, b = by_label[f"RNN-{name[4:]}-concat"], by_label[f"RNN-{name[4:]}-last"]
-        rows.append(study.paired_row(name, study.paired(a, b)))
+        rows.append(summaries.paired_row(name, summaries.paired(a, b)))
         deep_pairs.append((a, b))
     checks = pd.DataFrame(rows)
-    both = study.paired_pooled(deep_pairs)
+    both = summaries.paired_pooled(deep_pairs)
     rho, p = spearmanr(distinct.parameters, distinct.uar_mean)
     family = metrics.holm(list(checks["p"]) + [both["p"], p])
     checks[P_HOLM] = family[:len(checks)]

@@ -1,6 +1,6 @@
 """Notebook 06's tables: the accuracy-and-cost table (UAR, parameters, MFLOPs per second
 of audio, CPU ms per utterance) of the rows and costs ``experiments.comparison`` makes,
-the baselines beside them, seed 003's loss weightings and the literature's values."""
+the baselines beside them, paper 003's loss weightings and the literature's values."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 
 from ser_utils import columns as col
 from ser_utils import literature
-from ser_utils.reporting import study
+from ser_utils.reporting import summaries
 from ser_utils.training.records import RunRecord
 
 
@@ -26,17 +26,17 @@ def schedule(train) -> str:
 def table(rows: list, records: list[list[RunRecord]], costs: list[dict]) -> pd.DataFrame:
     """One line per row (``experiments.comparison.Row``): how it was trained (setting,
     epochs, schedule: what differs between rows), UAR (pooled out-of-fold per run, mean ±
-    std over runs), the seed-003 gender accuracy where there is one, parameters (this size
-    and the seed's) and the cost figures (``experiments.comparison.model_cost``)."""
+    std over runs), the paper-003 gender accuracy where there is one, parameters (this size
+    and the paper's) and the cost figures (``experiments.comparison.model_cost``)."""
     out = []
     for row, recs, c in zip(rows, records, costs):
-        s = study.summary_row(recs)
+        s = summaries.summary_row(recs)
         gender = [r.test_gender_accuracy for r in recs if r.test_gender_accuracy is not None]
-        out.append({col.MODEL: row.spec.model.label(), col.SOURCE_PAPER: row.seed, "input": row.spec.feature_set,
+        out.append({col.MODEL: row.spec.model.label(), col.SOURCE_PAPER: row.paper, "input": row.spec.feature_set,
                     col.SETTING: row.setting, col.EPOCHS: row.spec.train.epochs, "schedule": schedule(row.spec.train),
                     col.RUNS: s["runs"],
-                    col.UAR: study.fmt_mean_std(s["uar_mean"], s["uar_std"]), col.UAR_MEAN: s["uar_mean"],
-                    col.UAR_STD: s["uar_std"], col.WA: study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
+                    col.UAR: summaries.fmt_mean_std(s["uar_mean"], s["uar_std"]), col.UAR_MEAN: s["uar_mean"],
+                    col.UAR_STD: s["uar_std"], col.WA: summaries.fmt_mean_std(s["wa_mean"], s["wa_std"]),
                     col.WA_MEAN: s["wa_mean"],
                     "gender accuracy": float(np.mean(gender)) if gender else np.nan,
                     col.PARAMETERS: c["parameters"],
@@ -50,35 +50,35 @@ def baseline_table(baselines: dict, feature_set: str = "mfcc+chroma") -> pd.Data
     on the same folds; nothing to time (cost columns empty)."""
     out = []
     for label, recs in baselines.items():
-        s = study.summary_row(recs)
+        s = summaries.summary_row(recs)
         out.append({col.MODEL: label, col.SOURCE_PAPER: "baseline", "input": f"{feature_set} (utterance mean+std)"
                     if recs[0].parameters else "labels only", col.SETTING: "no network (seconds to fit)",
-                    col.RUNS: s["runs"], col.UAR: study.fmt_mean_std(s["uar_mean"], s["uar_std"]),
+                    col.RUNS: s["runs"], col.UAR: summaries.fmt_mean_std(s["uar_mean"], s["uar_std"]),
                     col.UAR_MEAN: s["uar_mean"], col.UAR_STD: s["uar_std"],
-                    col.WA: study.fmt_mean_std(s["wa_mean"], s["wa_std"]), col.WA_MEAN: s["wa_mean"],
+                    col.WA: summaries.fmt_mean_std(s["wa_mean"], s["wa_std"]), col.WA_MEAN: s["wa_mean"],
                     "gender accuracy": np.nan, col.PARAMETERS: s["parameters"], "seed-size parameters": np.nan,
                     "MFLOPs/s audio": np.nan, col.CPU_MS: np.nan})
     return pd.DataFrame(out)
 
 
 def weighting_table(rows: list, records: list[list[RunRecord]]) -> pd.DataFrame:
-    """Seed 003's loss weightings side by side: UAR over runs and gender accuracy."""
+    """Paper 003's loss weightings side by side: UAR over runs and gender accuracy."""
     out = []
     for row, recs in zip(rows, records):
-        s = study.summary_row(recs)
-        out.append({col.LOSS_WEIGHTING: row.spec.model.variant, col.RUNS: s["runs"], col.UAR_MEAN: s["uar_mean"],
+        s = summaries.summary_row(recs)
+        out.append({col.LOSS_WEIGHTING: row.spec.model.loss_weighting, col.RUNS: s["runs"], col.UAR_MEAN: s["uar_mean"],
                     col.UAR_STD: s["uar_std"], col.WA_MEAN: s["wa_mean"], "gender accuracy": np.mean([r.test_gender_accuracy for r in recs])})
     return pd.DataFrame(out)
 
 
 def literature_table(table: pd.DataFrame, profile: str) -> pd.DataFrame:
-    """Seed 000's reported rows (each with its source's metric) above our measured rows,
+    """Paper 000's reported rows (each with its source's metric) above our measured rows,
     which carry their WA too: an accuracy is compared with a WA, not with a UAR."""
     ours = table.assign(kind=f"measured here ({profile} profile)", source="this study",
                         **{"metric reported": "UAR, pooled out-of-fold, mean over runs"})
     ours = ours.rename(columns={col.UAR_MEAN: "value", col.WA_MEAN: "our WA (comparable with an accuracy)"})[
         ["model", "source", "parameters", "value", "metric reported", "kind", "our WA (comparable with an accuracy)"]]
-    lit = literature.seed000_sota().rename(columns={"reported value": "value", "reported parameters": "parameters"})
+    lit = literature.paper000_sota().rename(columns={"reported value": "value", "reported parameters": "parameters"})
     return pd.concat([lit, ours], ignore_index=True)
 
 

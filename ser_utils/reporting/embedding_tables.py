@@ -28,7 +28,7 @@ from ser_utils.columns import (
     WILSON_LOW,
 )
 from ser_utils.data.corpus import EMOTION_NAMES
-from ser_utils.reporting import study
+from ser_utils.reporting import summaries
 from ser_utils.training import metrics
 
 
@@ -56,8 +56,8 @@ def knn_paired_tests(embedding: str, embedded, references: dict, runs: int) -> p
     test predictions) against each of ``references`` ({label: records}), speaker by
     speaker (each speaker's UAR averaged over its own side's runs), Holm-adjusted
     together; with each reference's pooled UAR."""
-    frame = study.with_holm(pd.DataFrame([
-        study.paired_row(f"{embedding} kNN vs {label}", study.paired(embedded, recs, same_runs=False))
+    frame = summaries.with_holm(pd.DataFrame([
+        summaries.paired_row(f"{embedding} kNN vs {label}", summaries.paired(embedded, recs, same_runs=False))
         for label, recs in references.items()]))
     frame.insert(1, RUNS, runs)
     frame.insert(2, REFERENCE_UAR, [metrics.uar(np.concatenate([x.test.labels for x in recs]),
@@ -71,9 +71,9 @@ def class_recall(records) -> pd.DataFrame:
     utterances per class (pooled counts / runs: each run predicts every utterance once)
     and the Wilson interval, which treats a class's utterances as binomial trials and
     leaves out run-to-run variation."""
-    cm = study.pooled_confusion(records)
+    cm = summaries.pooled_confusion(records)
     n_runs = len({r.run for r in records})
-    per_class = study.pooled_confusion(records, normalize=False).sum(axis=1) / n_runs
+    per_class = summaries.pooled_confusion(records, normalize=False).sum(axis=1) / n_runs
     wilson = [metrics.wilson_interval(r, n) for r, n in zip(np.diag(cm), per_class)]
     return pd.DataFrame({EMOTION: EMOTION_NAMES, RECALL: np.diag(cm), RUNS: n_runs, UTTERANCES: per_class,
                          WILSON_LOW: [w[0] for w in wilson], WILSON_HIGH: [w[1] for w in wilson]})
@@ -83,7 +83,7 @@ def confusion_claims(records) -> pd.DataFrame:
     """The slides' confusion claims (paper 000: happy has the lowest recall, 44.8 %; 18.8 %
     of neutral is predicted happy; reported values, quoted) beside ours, with the Wilson
     interval over the class's utterances."""
-    cm = study.pooled_confusion(records)
+    cm = summaries.pooled_confusion(records)
     recall = class_recall(records).set_index(EMOTION)
     happy, neutral = EMOTION_NAMES.index("happy"), EMOTION_NAMES.index("neutral")
     n_runs = int(recall[RUNS].iloc[0])
@@ -93,9 +93,9 @@ def confusion_claims(records) -> pd.DataFrame:
         {QUANTITY: "recall of happy", OURS: recall.loc["happy", RECALL], RUNS: n_runs,
          UTTERANCES: recall.loc["happy", UTTERANCES], WILSON_LOW: recall.loc["happy", WILSON_LOW],
          WILSON_HIGH: recall.loc["happy", WILSON_HIGH],
-         PAPER000_REPORTED: literature.SEED000_CONFUSION_CLAIMS["happy_recall"]},
+         PAPER000_REPORTED: literature.PAPER000_CONFUSION_CLAIMS["happy_recall"]},
         {QUANTITY: "neutral predicted as happy", OURS: n_as_h, RUNS: n_runs, UTTERANCES: neutral_n,
-         WILSON_LOW: low, WILSON_HIGH: high, PAPER000_REPORTED: literature.SEED000_CONFUSION_CLAIMS["neutral_as_happy"]},
+         WILSON_LOW: low, WILSON_HIGH: high, PAPER000_REPORTED: literature.PAPER000_CONFUSION_CLAIMS["neutral_as_happy"]},
         {QUANTITY: "happy is the class of lowest recall", OURS: float(recall[RECALL].idxmin() == "happy"), RUNS: n_runs,
          UTTERANCES: np.nan, WILSON_LOW: np.nan, WILSON_HIGH: np.nan, PAPER000_REPORTED: 1.0},
     ])

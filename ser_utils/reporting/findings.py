@@ -273,10 +273,10 @@ def findings_01(out_dir) -> list[Finding]:
             + (" (± the std over the splits)" if spread else "")
             + f": sharing speakers inflates UAR by {signed(rnd['uar'] - ind['uar'])}.",
             "tables/speaker_leakage_logreg"))
-        actor = leak[leak["task"] == "actor identity"].iloc[0]
+        identity = leak[leak["task"] == "actor identity"].iloc[0]
         out.append(Finding(
-            f"The same features name the actor with a UAR of {num(actor['uar'])}, {num(actor['uar'] / actor['chance'], 1)}"
-            f" times chance ({num(actor['chance'])}): they carry the speaker, which is why every later number is "
+            f"The same features name the actor with a UAR of {num(identity['uar'])}, {num(identity['uar'] / identity['chance'], 1)}"
+            f" times chance ({num(identity['chance'])}): they carry the speaker, which is why every later number is "
             "speaker-independent.", "tables/speaker_leakage_logreg"))
     return out
 
@@ -289,7 +289,7 @@ def and_join(items: list[str]) -> str:
 
 
 def convergence_finding(conv: pd.DataFrame | None, source: str, what: str = "models") -> list[Finding]:
-    """One finding from a convergence table (``study.convergence`` rows): how many models
+    """One finding from a convergence table (``summaries.convergence`` rows): how many models
     plateaued, which were still rising (their ranking could change with more epochs)."""
     if conv is None or not len(conv) or "verdict" not in conv:
         return []
@@ -623,7 +623,7 @@ def findings_04(out_dir) -> list[Finding]:
             shown = several if len(several) else chosen
             parts = []
             for _, b in shown.iterrows():
-                slides = literature.SEED000_TABLE.get(b[col.MODEL])
+                slides = literature.PAPER000_TABLE.get(b[col.MODEL])
                 parts.append(f"{b[col.MODEL]} ({b[col.SPACE]} space, trial {int(b[col.TRIAL])}): "
                              f"{pm(b[col.UAR_MEAN], b[col.UAR_STD])} (mean ± std over {int(b[col.RUNS])} fresh-seed runs; [[WA]] "
                              f"{num(b[col.WA_MEAN])})" + (f", slides (reported) {num(slides[1], 4)}" if slides else ""))

@@ -174,7 +174,7 @@ def answer_honest(out: Path, full: Path) -> str:
     it is complete), with the oracle bound of selection on test."""
 
     model = "ResLSTM-SA-h64"
-    slides = literature.SEED000_TABLE[model][1]
+    slides = literature.PAPER000_TABLE[model][1]
     parts = []
     models = _table(out, "sa_models_table")
     if models is not None and "kind" in models:
@@ -263,7 +263,7 @@ def answer_optimism(out: Path, full: Path) -> str:
 
 
 def answer_architectures(out: Path) -> str:
-    """Notebook 06: the seeds' other architectures against the tuned seed-000 rows, with cost."""
+    """Notebook 06: the papers' other architectures against the tuned paper-000 rows, with cost."""
     table = _table(out, "sota_our_models")
     if table is None:
         return "not computed yet (notebook 06)."

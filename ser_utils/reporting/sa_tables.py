@@ -37,8 +37,8 @@ from ser_utils.columns import (
     WA_STD,
     WA_TEXT,
 )
-from ser_utils.experiments import tuned as tuned_setting
-from ser_utils.reporting import study
+from ser_utils.experiments import tuned_setting
+from ser_utils.reporting import summaries
 
 MODELS_TABLE = (MODEL, PROTOCOL, KIND, SETTING, PARAMETERS, RUNS, EPOCHS, UAR_TEXT, UAR_MAX_TEXT, CI95, WA_TEXT,
                 SLIDES_UAR_TEXT, SLIDES_UAR_MAX, TRAIN_MINUTES, UAR_MEAN, UAR_STD, CI95_LOW, CI95_HIGH, WA_MEAN,
@@ -49,21 +49,21 @@ NUMERIC_TWINS = (UAR_MEAN, UAR_STD, CI95_LOW, CI95_HIGH, WA_MEAN, WA_STD)   # th
 def models_table(results: dict, baselines: dict, tuned: dict, epochs: int) -> pd.DataFrame:
     """One row per (model, protocol) of ``results`` ({(label, protocol): records}) and per
     baseline (``baselines``: {label: records}, clean protocol): the summary over runs
-    (``study.summary_row``) as text and as numbers, the setting it was trained with, and
+    (``summaries.summary_row``) as text and as numbers, the setting it was trained with, and
     the slides' reported values for the networks (a quotation, tuned on the test folds)."""
-    reported = literature.seed000_reported().set_index("model")
+    reported = literature.paper000_reported().set_index("model")
     rows = []
     for (label, protocol), recs in list(results.items()) + [((k, "clean"), v) for k, v in baselines.items()]:
-        s = study.summary_row(recs)
+        s = summaries.summary_row(recs)
         network = label in reported.index
         family = recs[0].spec["model"]["name"] if network else None
         rows.append({MODEL: label, PROTOCOL: protocol, KIND: "network" if network else "baseline",
                      SETTING: tuned_setting.describe(tuned, family) if network else "nothing trained",
                      PARAMETERS: s["parameters"], RUNS: s["runs"], EPOCHS: epochs if network else np.nan,
-                     UAR_TEXT: study.fmt_mean_std(s["uar_mean"], s["uar_std"]), UAR_MAX_TEXT: s["uar_max"],
+                     UAR_TEXT: summaries.fmt_mean_std(s["uar_mean"], s["uar_std"]), UAR_MAX_TEXT: s["uar_max"],
                      CI95: f"[{s['uar_ci95_low']:.4f}, {s['uar_ci95_high']:.4f}]",
-                     WA_TEXT: study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
-                     SLIDES_UAR_TEXT: study.fmt_mean_std(reported.loc[label, "reported_uar_mean"],
+                     WA_TEXT: summaries.fmt_mean_std(s["wa_mean"], s["wa_std"]),
+                     SLIDES_UAR_TEXT: summaries.fmt_mean_std(reported.loc[label, "reported_uar_mean"],
                                                          reported.loc[label, "reported_uar_std"]) if network else "",
                      SLIDES_UAR_MAX: reported.loc[label, "reported_uar_max"] if network else np.nan,
                      TRAIN_MINUTES: round(s["train_minutes"], 1),
@@ -74,13 +74,13 @@ def models_table(results: dict, baselines: dict, tuned: dict, epochs: int) -> pd
 
 def nested_row(label: str, nested_records, global_records, settings: list[dict]) -> dict:
     """The nested choice of one model against its global (not nested) setting, paired
-    over speakers (``study.paired``); ``settings``: the nested setting of each test fold."""
-    s_n, s_g = study.summary_row(nested_records), study.summary_row(global_records)
+    over speakers (``summaries.paired``); ``settings``: the nested setting of each test fold."""
+    s_n, s_g = summaries.summary_row(nested_records), summaries.summary_row(global_records)
     distinct = len({tuple(x[k] for k in tuned_setting.HYPERPARAMETERS) for x in settings})
-    return study.paired_row(f"{label}: nested vs global (not nested)", study.paired(nested_records, global_records),
+    return summaries.paired_row(f"{label}: nested vs global (not nested)", summaries.paired(nested_records, global_records),
                             **{MODEL: label, RUNS: s_n["runs"], DISTINCT_SETTINGS: distinct,
-                               NESTED_UAR: study.fmt_mean_std(s_n["uar_mean"], s_n["uar_std"]),
-                               GLOBAL_UAR: study.fmt_mean_std(s_g["uar_mean"], s_g["uar_std"]),
+                               NESTED_UAR: summaries.fmt_mean_std(s_n["uar_mean"], s_n["uar_std"]),
+                               GLOBAL_UAR: summaries.fmt_mean_std(s_g["uar_mean"], s_g["uar_std"]),
                                NESTED_UAR_MEAN: s_n["uar_mean"], NESTED_UAR_STD: s_n["uar_std"],
                                GLOBAL_UAR_MEAN: s_g["uar_mean"]})
 
@@ -96,20 +96,20 @@ def first_runs(results: dict, label: str, protocol: str) -> list:
 def paired_tests(results: dict, sizes, paper_sizes) -> pd.DataFrame:
     """ResLSTM-SA against LSTM-SA at each hidden size, and the slides' claim ResLSTM-SA-h32
     > LSTM-SA-h128, per protocol, speaker by speaker; one family of claims, Holm-adjusted
-    together (``study.with_holm``)."""
+    together (``summaries.with_holm``)."""
     rows = []
     for protocol in ("clean", "paper"):
         trained = sizes if protocol == "clean" else [h for h in sizes if h in paper_sizes]
         for h in trained:
-            c = study.paired(first_runs(results, f"ResLSTM-SA-h{h}", protocol),
+            c = summaries.paired(first_runs(results, f"ResLSTM-SA-h{h}", protocol),
                              first_runs(results, f"LSTM-SA-h{h}", protocol))
-            rows.append(study.paired_row(f"ResLSTM-SA-h{h} vs LSTM-SA-h{h}", c, **{PROTOCOL: protocol}))
+            rows.append(summaries.paired_row(f"ResLSTM-SA-h{h} vs LSTM-SA-h{h}", c, **{PROTOCOL: protocol}))
         if 32 in trained and 128 in trained:
-            c = study.paired(first_runs(results, "ResLSTM-SA-h32", protocol),
+            c = summaries.paired(first_runs(results, "ResLSTM-SA-h32", protocol),
                              first_runs(results, "LSTM-SA-h128", protocol))
-            rows.append(study.paired_row("ResLSTM-SA-h32 vs LSTM-SA-h128 (the slides' claim)", c,
+            rows.append(summaries.paired_row("ResLSTM-SA-h32 vs LSTM-SA-h128 (the slides' claim)", c,
                                          **{PROTOCOL: protocol}))
-    return study.with_holm(pd.DataFrame(rows))
+    return summaries.with_holm(pd.DataFrame(rows))
 
 
 def protocol_gap(table: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from ser_utils.columns import (
     UAR_STD,
     WA_MEAN,
 )
-from ser_utils.reporting import study
+from ser_utils.reporting import summaries
 
 SWEEP_LONG = (NAME, LAYERS, HIDDEN, POOLING, PARAMETERS, UAR_MEAN, UAR_STD, UAR_MAX, WA_MEAN, REPORTED_UAR,
               SWEEP_TRAIN_MINUTES)
@@ -30,15 +30,15 @@ SWEEP_LONG = (NAME, LAYERS, HIDDEN, POOLING, PARAMETERS, UAR_MEAN, UAR_STD, UAR_
 
 def sweep_long(specs, records) -> pd.DataFrame:
     """One row per configuration (``specs[i]`` with its run records ``records[i]``): its
-    summary over runs (``study.summary_row``) beside the UAR paper 001 reported for it."""
+    summary over runs (``summaries.summary_row``) beside the UAR paper 001 reported for it."""
     rows = []
     for spec, recs in zip(specs, records):
         m = spec.model
-        s = study.summary_row(recs)
-        rows.append({NAME: f"RNN-l{m.layers}-h{m.hidden}", LAYERS: m.layers, HIDDEN: m.hidden, POOLING: m.pooling,
+        s = summaries.summary_row(recs)
+        rows.append({NAME: f"RNN-l{m.lstm_layers}-h{m.hidden}", LAYERS: m.lstm_layers, HIDDEN: m.hidden, POOLING: m.pooling,
                      PARAMETERS: s["parameters"], UAR_MEAN: s["uar_mean"], UAR_STD: s["uar_std"],
                      UAR_MAX: s["uar_max"], WA_MEAN: s["wa_mean"],
-                     REPORTED_UAR: literature.seed001_reported(m.layers, m.hidden, m.pooling),
+                     REPORTED_UAR: literature.paper001_reported(m.lstm_layers, m.hidden, m.pooling),
                      SWEEP_TRAIN_MINUTES: s["train_minutes"]})
     return pd.DataFrame(rows, columns=list(SWEEP_LONG))
 
@@ -66,7 +66,7 @@ def reference_baselines(references: dict, sweep: pd.DataFrame) -> pd.DataFrame:
     and whether the sweep's best LSTM clears each."""
     rows = []
     for label, recs in references.items():
-        s = study.summary_row(recs)
+        s = summaries.summary_row(recs)
         rows.append({MODEL: label, UAR_MEAN: s["uar_mean"], WA_MEAN: s["wa_mean"],
                      BEST_LSTM_ABOVE: bool(sweep[UAR_MEAN].max() > s["uar_mean"])})
     return pd.DataFrame(rows, columns=[MODEL, UAR_MEAN, WA_MEAN, BEST_LSTM_ABOVE])

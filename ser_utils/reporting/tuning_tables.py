@@ -1,5 +1,5 @@
 """Tables of tuning results: trials, studies, and the fresh-seed evaluation of both
-winners in the shape of seed 000's results table (Krasnoproshin & Vashkevich,
+winners in the shape of paper 000's results table (Krasnoproshin & Vashkevich,
 DSPA 2026), with the slides' values beside ours, labelled as reported."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 from ser_utils import columns as col
 from ser_utils import literature
 from ser_utils.models import ModelConfig
-from ser_utils.reporting.study import fmt_mean_std, paired, summary_row
+from ser_utils.reporting.summaries import fmt_mean_std, paired, summary_row
 from ser_utils.training import TrainConfig, metrics, tuning
 
 # trials_frame's columns that are not the trial's parameters
@@ -66,7 +66,7 @@ def evaluation_frame(winner_list, records) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
+def paper000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
     """Clean and paper-style winners side by side with the slides' reported values, and
     three differences, each with its own name ([[optimism]] means only the first):
 
@@ -93,7 +93,7 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
         "fresh-seed gap (paper-style − clean)": wide["uar_mean paper"] - wide["uar_mean clean"],
         "selected − clean": wide["selected_test_uar paper"] - wide["uar_mean clean"],
     })
-    rep = literature.seed000_reported().set_index("model")
+    rep = literature.paper000_reported().set_index("model")
     table["slides UAR (reported)"] = [fmt_mean_std(rep.reported_uar_mean[m], rep.reported_uar_std[m])
                                       if m in rep.index else "" for m in table.model]
     table["slides max (reported)"] = [rep.reported_uar_max.get(m, np.nan) for m in table.model]
@@ -101,7 +101,7 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
 
 
 def defaults_outside(space: str) -> str:
-    """The study's default hyperparameters (``experiments.tuned.defaults_spec``) that lie outside the
+    """The study's default hyperparameters (``experiments.tuned_setting.defaults_spec``) that lie outside the
     searched ``space`` (``tuning.SPACES``), in words (``lr 0.001 outside [3e-05, 0.0002]``;
     empty when every default could have been drawn). A search cannot find a default it
     could never draw."""
@@ -127,7 +127,7 @@ def _mean_val(records) -> float:
 def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
     """Each clean winner against the study's defaults on the same fresh seeds and test
     speakers: pooled UAR of both (mean over runs); the paired difference per speaker (each
-    speaker's UAR averaged over the runs, ``study.paired``) with its exact sign-flip p,
+    speaker's UAR averaged over the runs, ``summaries.paired``) with its exact sign-flip p,
     Holm-adjusted over the rows (the notebook's family of winner-against-defaults claims),
     the verdict on the adjusted p; and validation UARs like with like — the winner's and
     the defaults' mean best validation UAR over the same fresh folds — beside the

@@ -64,11 +64,11 @@ def logistic_regression():
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
 
 
-def speaker_splits(actors, folds) -> list[tuple[np.ndarray, np.ndarray]]:
+def speaker_splits(speakers, folds) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, test) indices per fold: test = the fold's test actors, train = every other
     actor (a baseline has no epoch to choose, so the validation speakers train too)."""
-    actors = np.asarray(actors)
-    return [(np.flatnonzero(~np.isin(actors, f.test)), np.flatnonzero(np.isin(actors, f.test))) for f in folds]
+    speakers = np.asarray(speakers)
+    return [(np.flatnonzero(~np.isin(speakers, f.test)), np.flatnonzero(np.isin(speakers, f.test))) for f in folds]
 
 
 def out_of_fold(X, y, splits, make_classifier=logistic_regression) -> np.ndarray:
@@ -91,7 +91,7 @@ def majority_out_of_fold(y, splits) -> np.ndarray:
 def baseline_records(data, folds) -> dict[str, list[BaselineRecord]]:
     """``{MAJORITY: [...], LOGREG: [...]}``: one ``BaselineRecord`` per fold (run 0)."""
     y = np.asarray(data.labels)
-    splits = speaker_splits(data.actors, folds)
+    splits = speaker_splits(data.speakers, folds)
     X = utterance_stats(data.features)
     n_classes = int(y.max()) + 1
     out = {}
@@ -128,14 +128,14 @@ def linear_svm(C: float):
     return make_pipeline(StandardScaler(), LinearSVC(C=C, max_iter=20000, random_state=0))
 
 
-def nested_svm(X, y, actors, fold, grid=SVM_C) -> tuple[object, float, dict]:
+def nested_svm(X, y, speakers, fold, grid=SVM_C) -> tuple[object, float, dict]:
     """One fold's SVM: each C of ``grid`` fitted on the fold's training speakers and scored
     (UAR) on its validation speakers (never its test speakers); the best C (the smallest
     on ties) refitted on training + validation speakers. Returns the fitted pipeline, C
     and each C's validation UAR."""
 
-    actors = np.asarray(actors)
-    train, val = np.isin(actors, fold.train), np.isin(actors, fold.validation)
+    speakers = np.asarray(speakers)
+    train, val = np.isin(speakers, fold.train), np.isin(speakers, fold.validation)
     scores = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -152,14 +152,14 @@ def nested_svm(X, y, actors, fold, grid=SVM_C) -> tuple[object, float, dict]:
 SVM_CACHE_VERSION = 1   # bump when nested_svm or linear_svm changes what they compute
 
 
-def _svm_cache_key(X, y, actors, folds, grid) -> str:
+def _svm_cache_key(X, y, speakers, folds, grid) -> str:
     """What a standard baseline's folds depend on: the functionals, labels and speakers,
     every fold's speakers, the C grid, scikit-learn's version and ``SVM_CACHE_VERSION``."""
     import sklearn  # noqa: PLC0415 - only its version, here
 
     h = hashlib.sha256()
     for a in (np.ascontiguousarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64),
-              np.asarray(actors, dtype=np.int64)):
+              np.asarray(speakers, dtype=np.int64)):
         h.update(a.tobytes())
     h.update(json.dumps([[sorted(map(int, f.train)), sorted(map(int, f.validation)), sorted(map(int, f.test))]
                          for f in folds]).encode())
@@ -167,22 +167,22 @@ def _svm_cache_key(X, y, actors, folds, grid) -> str:
     return h.hexdigest()[:20]
 
 
-def _svm_fold(X, y, actors, fold, k: int, grid=SVM_C) -> dict:
+def _svm_fold(X, y, speakers, fold, k: int, grid=SVM_C) -> dict:
     start = time.perf_counter()
-    model, C, scores = nested_svm(X, y, actors, fold, grid)
-    test = np.flatnonzero(np.isin(actors, fold.test))
+    model, C, scores = nested_svm(X, y, speakers, fold, grid)
+    test = np.flatnonzero(np.isin(speakers, fold.test))
     return {"fold": k, "C": C, "scores": {str(c): v for c, v in scores.items()}, "test": test.tolist(),
             "preds": model.predict(X[test]).tolist(), "seconds": time.perf_counter() - start}
 
 
-def _svm_folds(X, y, actors, folds, grid, n_jobs: int | None) -> list[dict]:
+def _svm_folds(X, y, speakers, folds, grid, n_jobs: int | None) -> list[dict]:
     """Every fold's nested SVM, the folds in worker processes (one per core, at most one
     per fold)."""
     n = useful(n_jobs, len(folds), "SVM workers")
     if n <= 1:
-        return [_svm_fold(X, y, actors, f, k, grid) for k, f in enumerate(folds)]
+        return [_svm_fold(X, y, speakers, f, k, grid) for k, f in enumerate(folds)]
     parent = os.getpid()
-    jobs = (delayed(in_worker)(parent, _svm_fold, X, y, actors, f, k, grid) for k, f in enumerate(folds))
+    jobs = (delayed(in_worker)(parent, _svm_fold, X, y, speakers, f, k, grid) for k, f in enumerate(folds))
     return sorted(pool(n)(jobs), key=lambda r: r["fold"])
 
 
@@ -199,20 +199,20 @@ def standard_baseline_records(data, folds, cache_root=None, progress: bool = Fal
 
     y = np.asarray(data.labels)
     ids = np.asarray(data.ids)
-    actors = np.asarray(data.actors)
+    speakers = np.asarray(data.speakers)
     out, chosen = {}, []
     for label in which:
         X = load_functionals(data.index["path"], STANDARD[label], cache_root=cache_root, progress=progress)
         n_classes = int(y.max()) + 1
         grid = SVM_GRIDS[STANDARD[label]]
         entry = (Path(cache_root or interim_dir() / "features") / "svm-baselines"
-                 / f"{STANDARD[label]}-{_svm_cache_key(X, y, actors, folds, grid)}.json")
+                 / f"{STANDARD[label]}-{_svm_cache_key(X, y, speakers, folds, grid)}.json")
         try:
             folds_done = json.loads(entry.read_text())
         except (OSError, ValueError):
             folds_done = None   # absent or damaged: computed again
         if not isinstance(folds_done, list) or len(folds_done) != len(folds):
-            folds_done = _svm_folds(X, y, actors, folds, grid, n_jobs)
+            folds_done = _svm_folds(X, y, speakers, folds, grid, n_jobs)
             require_writable(entry.parent)
             with atomic_path(entry) as tmp:
                 tmp.write_text(json.dumps(folds_done))
@@ -228,7 +228,7 @@ def standard_baseline_records(data, folds, cache_root=None, progress: bool = Fal
     return out, pd.DataFrame(chosen)
 
 
-def study_baselines(data, folds, cache_root=None, which=tuple(STANDARD)) -> dict[str, list]:
+def all_baselines(data, folds, cache_root=None, which=tuple(STANDARD)) -> dict[str, list]:
     """Every baseline a table lists, on the study's folds: the majority class and the
     logistic regression (``baseline_records``), then the field's standard references
     (``standard_baseline_records``: openSMILE functionals + linear SVM, C nested; ``which``

@@ -37,7 +37,7 @@ def per_class_recall(y_true, y_pred, n_classes: int | None = None) -> np.ndarray
 
 
 def uar(y_true, y_pred, n_classes: int | None = None) -> float:
-    """Unweighted average recall over the classes present in ``y_true`` (seed 000, eq. 4)."""
+    """Unweighted average recall over the classes present in ``y_true`` (paper 000, eq. 4)."""
     return float(np.nanmean(per_class_recall(y_true, y_pred, n_classes)))
 
 
@@ -251,7 +251,7 @@ def paired_test(diff, alpha: float = 0.05) -> dict:
     return {"test": test, "p": p, "min_p": min_p, "underpowered": bool(min_p > alpha)}
 
 
-# The columns every table of paired tests shares (``reporting.study.paired_row``); findings
+# The columns every table of paired tests shares (``reporting.summaries.paired_row``); findings
 # and the README read them by these names.
 
 
@@ -292,7 +292,7 @@ def speaker_paired_comparison(a: dict, b: dict, alpha: float = 0.05, unit: str =
     Wilcoxon beyond ``EXACT_MAX_PAIRS``), the smallest p it could give, whether that is
     above ``alpha`` (``underpowered``), the unadjusted verdict, and how many units are
     better / worse. Within a family of claims the verdict is taken on ``holm``'s adjusted
-    p (``reporting.study.with_holm``)."""
+    p (``reporting.summaries.with_holm``)."""
     keys = sorted(set(a) & set(b))
     if not keys:
         raise ValueError(f"the two specs share no {unit}s")

@@ -56,8 +56,8 @@ def replay(record: RunRecord, data: Dataset, folds, epochs: int = 2) -> dict:
                          f"{data.fingerprint}: point --root at the corpus it was trained on")
     fold = folds[record.fold]
     mine = {k: sorted(v) for k, v in asdict(fold).items()}
-    if mine != {k: sorted(v) for k, v in record.fold_actors.items()}:
-        raise ValueError(f"fold {record.fold} here is {mine}, the record's is {record.fold_actors}")
+    if mine != {k: sorted(v) for k, v in record.fold_speakers.items()}:
+        raise ValueError(f"fold {record.fold} here is {mine}, the record's is {record.fold_speakers}")
     spec = Spec.from_dict(record.spec)
     stored = len(record.history["train_loss"])
     epochs = min(epochs, stored)

@@ -1,6 +1,6 @@
 """Tables the notebooks share, made from run records: summaries of cross-validation,
 paired comparisons over speakers, convergence, and the synthetic corpus' notice. (The
-corpus a profile names and its folds: ``data.study_data``.)"""
+corpus a profile names and its folds: ``data.project_data``.)"""
 
 from __future__ import annotations
 
