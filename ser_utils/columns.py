@@ -143,3 +143,55 @@ UAR_CI95_HIGH = "uar_ci95_high"
 MODEL_CPU_MS = "model CPU ms/utt"
 TRANSDUCTIVE = "transductive"
 SPEAKERS_WORSE_BETTER = "speakers worse / better"
+SCHEDULE = "schedule"              # the learning-rate schedule in words (06)
+
+# ---- 01: the corpus and the speaker leakage (``experiments.leakage``)
+TOTAL = "total"
+FRAMES_MEAN, FRAMES_MIN, FRAMES_MAX = "mean", "min", "max"   # frames_by_emotion (pandas' describe)
+TASK = "task"                      # "emotion" or "actor identity"
+SPLIT = "split"
+LEAK_UAR = "uar"
+FOLD_UAR_STD = "fold_uar_std"      # std of the UAR over the splits' test parts
+CHANCE = "chance"
+
+# ---- 04: tuning (``tuning_tables``)
+CLEAN_TRIAL = "clean_trial"
+CLEAN_UAR_MEAN = "clean_uar_mean"
+CLEAN_UAR_STD = "clean_uar_std"
+WINNER_UAR = "winner_uar"
+DEFAULTS_UAR = "defaults_uar"
+WINNER_MINUS_DEFAULTS = "winner - defaults"
+FRESH_SEED_GAP = "fresh-seed gap (paper-style − clean)"
+SELECTED_MINUS_CLEAN = "selected − clean"
+SPEARMAN_RHO = "spearman_rho"
+SELECTION = "selection"            # "clean" (best validation UAR) or "paper" (best test UAR)
+PRUNER = "pruner"
+
+# ---- 08: shift and cross-corpus (``experiments.shift``, ``reporting.cross_corpus``)
+TRAINED_ON = "trained on"
+TESTED_ON = "tested on"
+TESTED_ON_SHIFTED = "tested on (shifted)"
+CLASSES_SCORED = "classes scored"
+UAR_SAME = "UAR same condition"
+UAR_SHIFTED = "UAR shifted"
+UAR_CHANGE = "UAR change"
+SHARED_CLASSES = "shared classes"
+FILES_SCORED = "files scored"
+FILES_IN_CORPUS = "files in corpus"
+CHANCE_UAR = "chance UAR"
+LEFT_OUT_MERGED = "left out / merged"
+CLASS = "class"
+FILES = "files"
+
+# ---- the rest that findings reads
+VALUE = "value"                    # a claim's statistic (02's baseline_claims)
+DETAIL = "detail"
+SPEAKERS = "speakers"
+PREVIOUS = "previous"              # the rung a ladder rung builds on (07)
+VARIES = "varies"                  # what differs between the rows of 03's numerics spread
+TEST_UAR = "test_uar"
+PAPER_STYLE_POOLED_UAR = "paper_style_pooled_uar"
+PAPER_STYLE_FOLD_MEAN_UAR = "paper_style_fold_mean_uar"
+PAIRED_FOLDS = "paired_folds"
+LEVERS = "levers"
+C_PER_FOLD = "C per fold (validation speakers)"

@@ -90,10 +90,10 @@ def study_state(plan: tuning.Plan, url: str, data) -> dict:
     try:
         study = tuning.load_study(plan, url, data)
     except KeyError:
-        return {"complete": 0, "pruned": 0, "done": False, "study": None}
+        return {col.COMPLETE: 0, col.PRUNED: 0, "done": False, "study": None}
     states = [t.state.name for t in study.get_trials(deepcopy=False)]
     complete, pruned = states.count("COMPLETE"), states.count("PRUNED")
-    return {"complete": complete, "pruned": pruned, "study": study,
+    return {col.COMPLETE: complete, col.PRUNED: pruned, "study": study,
             "done": complete >= plan.min_complete and complete + pruned >= plan.trials}
 
 
@@ -248,7 +248,7 @@ def winners_fresh(plan_list, url: str, data, folds, runs_dir, seed_runs: int) ->
         recs = [RunRecord.load(p) for p in paths if p.exists()]
         by_run = pooled_uar(recs)
         full = [u for run, u in by_run.items() if sum(r.run == run for r in recs) == len(folds)]
-        rows.append({col.MODEL: plan.label, col.SPACE: plan.space, "selection": selection, col.TRIAL: trial.number,
+        rows.append({col.MODEL: plan.label, col.SPACE: plan.space, col.SELECTION: selection, col.TRIAL: trial.number,
                      "trial_val_uar": trial.value, col.TRIAL_TEST_UAR: trial.user_attrs["test_uar"],
                      col.FRESH_RUNS: len(full), col.FRESH_UAR_MEAN: float(np.mean(full)) if full else np.nan,
                      "fresh_uar_std": float(np.std(full, ddof=1)) if len(full) > 1 else np.nan,
@@ -325,7 +325,7 @@ def table(rungs, records: dict) -> pd.DataFrame:
                      col.RUNS_PLANNED: len(r.runs), col.UAR_MEAN: mean,
                      col.UAR_STD: float(np.std(pooled, ddof=1)) if len(pooled) > 1 else float("nan"),
                      col.CI95: metrics.t_half_width(pooled), col.WA_MEAN: float(np.mean(wa)) if wa else float("nan"),
-                     "previous": r.previous, col.DELTA_VS_PREVIOUS: delta, col.UNIT: unit, col.PAIRS: pairs, col.P_VALUE: p,
+                     col.PREVIOUS: r.previous, col.DELTA_VS_PREVIOUS: delta, col.UNIT: unit, col.PAIRS: pairs, col.P_VALUE: p,
                      col.MIN_P: min_p, "better / worse / tied": counts,
                      col.SLIDES_UAR_LITERATURE: PAPER000_TABLE[r.model][1] if r.model in PAPER000_TABLE else np.nan,
                      col.AUTHORS_CODE_UAR: AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")
@@ -468,7 +468,7 @@ def oracle_bound(plan_list, url: str, data, folds, runs_dir) -> pd.DataFrame:
                 continue
             recs = [RunRecord.load(p) for p in paths]
             by_model.setdefault(plan.label, []).append({
-                "trial": f"{plan.space} #{t.number}", "space": plan.space, "pooled": t.user_attrs["test_uar"],
+                col.TRIAL: f"{plan.space} #{t.number}", col.SPACE: plan.space, "pooled": t.user_attrs["test_uar"],
                 "fold_mean": float(np.mean([r.test_uar for r in recs])),
                 "oracle_fold_mean": float(np.mean([max(r.history["test_uar"]) for r in recs]))})
     rows = []
@@ -479,7 +479,7 @@ def oracle_bound(plan_list, url: str, data, folds, runs_dir) -> pd.DataFrame:
         rows.append({col.MODEL: model, col.COMPLETE_TRIALS: len(trials),
                      "trials_by_space": " + ".join(f"{space} {n}" for space, n in spaces.items()),
                      "paper_style_trial": paper["trial"],
-                     "paper_style_pooled_uar": paper["pooled"], "paper_style_fold_mean_uar": paper["fold_mean"],
+                     col.PAPER_STYLE_POOLED_UAR: paper["pooled"], col.PAPER_STYLE_FOLD_MEAN_UAR: paper["fold_mean"],
                      "oracle_trial": oracle["trial"], col.ORACLE_FOLD_MEAN_UAR: oracle["oracle_fold_mean"],
                      col.SLIDES_UAR_LITERATURE: PAPER000_TABLE[model][1] if model in PAPER000_TABLE else np.nan,
                      col.AUTHORS_CODE_UAR: AUTHORS_CODE.get(model, np.nan)})

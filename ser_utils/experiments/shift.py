@@ -26,6 +26,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from ser_utils import columns as col
 from ser_utils.data.dataset import Dataset
 from ser_utils.data.folds import Fold
 from ser_utils.training import metrics
@@ -98,16 +99,16 @@ def summarise(data: Dataset, shift: str, source, records) -> dict:
         lambda g: _uar(g, both), include_groups=False).groupby("speaker").mean() for c in (source, target)}
     diff = (per_speaker[target] - per_speaker[source]).dropna()
     test = metrics.paired_test(diff.to_numpy())
-    return {"shift": shift, "trained on": name(source), "tested on (shifted)": name(target),
-            "classes scored": len(both), "runs": len(per_run[source]),
-            "UAR same condition": float(np.mean(per_run[source])),
+    return {"shift": shift, col.TRAINED_ON: name(source), col.TESTED_ON_SHIFTED: name(target),
+            col.CLASSES_SCORED: len(both), col.RUNS: len(per_run[source]),
+            col.UAR_SAME: float(np.mean(per_run[source])),
             "UAR same condition std": float(np.std(per_run[source], ddof=1)) if len(per_run[source]) > 1 else np.nan,
-            "UAR shifted": float(np.mean(per_run[target])),
+            col.UAR_SHIFTED: float(np.mean(per_run[target])),
             "UAR shifted std": float(np.std(per_run[target], ddof=1)) if len(per_run[target]) > 1 else np.nan,
-            "UAR change": float(np.mean(per_run[target]) - np.mean(per_run[source])),
-            "pairs": len(diff), "speakers worse / better": f"{int((diff < 0).sum())} / {int((diff > 0).sum())}",
-            "speaker mean change": float(diff.mean()), "test": test["test"], "p": test["p"],
-            "smallest attainable p": test["min_p"],
+            col.UAR_CHANGE: float(np.mean(per_run[target]) - np.mean(per_run[source])),
+            col.PAIRS: len(diff), col.SPEAKERS_WORSE_BETTER: f"{int((diff < 0).sum())} / {int((diff > 0).sum())}",
+            "speaker mean change": float(diff.mean()), col.TEST: test["test"], col.P: test["p"],
+            col.MIN_P: test["min_p"],
             metrics.VERDICT: metrics.verdict(test["p"], test["underpowered"])}
 
 

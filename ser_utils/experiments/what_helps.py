@@ -294,7 +294,7 @@ def lever_rungs(family: str, starts, levers, settings: dict, load, folds, runs, 
             report(f"{family}: capacity h{spec.model.hidden} skipped: {params:,} parameters, {ms:.2f} ms "
                    f"(limits {s['max_parameters']:,}, {s['max_model_ms']} ms)")
             continue
-        costs[(family, lever)] = {"parameters": params, "model ms": ms,
+        costs[(family, lever)] = {col.PARAMETERS: params, "model ms": ms,
                                   "feature ms": feature_ms(samples, sr, spec.feature_set,
                                                            repeats=max(3, timing_repeats // 2))}
         keep.append((lever, per_fold))
@@ -322,7 +322,7 @@ def ensemble_rungs(family: str, starts, levers, settings: dict, load, data, fold
     if "ensemble" in levers:
         rungs.append(Rung(family, "ensemble", ensemble_records(members, runs, k, f"{starts[0].model.label()} x{k}"),
                           k=k))
-        costs[(family, "ensemble")] = {"parameters": k * start_cost["parameters"],
+        costs[(family, "ensemble")] = {col.PARAMETERS: k * start_cost["parameters"],
                                        "model ms": k * start_cost["model ms"], "feature ms": start_cost["feature ms"]}
     if "distilled" in levers:
         name, taught = distillation_data(starts, data, folds, runs_dir, runs[0], k, float(s["distill_T"]))
@@ -397,7 +397,7 @@ def speaker_paired(records_a, records_b, speaker_of: dict, alpha: float = 0.05) 
     lo, hi = metrics.bootstrap_ci(diff)
     test = metrics.paired_test(diff, alpha)
     return {"speakers": len(shared), "mean_diff": float(diff.mean()) if len(diff) else float("nan"),
-            "ci95_low": lo, "ci95_high": hi, **test, "verdict": metrics.verdict(test["p"], test["underpowered"], alpha)}
+            col.CI95_LOW: lo, col.CI95_HIGH: hi, **test, col.CONVERGENCE_VERDICT: metrics.verdict(test["p"], test["underpowered"], alpha)}
 
 
 # ---------------------------------------------------------------- cost
@@ -468,7 +468,7 @@ def baseline_table(data, folds, records: dict, chosen_C: pd.DataFrame, samples, 
                      "features": which or ("MFCC-34 + chroma-12 mean+std" if recs[0].parameters else "none"),
                      col.RUNS: len(uars), col.UAR_MEAN: float(np.mean(uars)), col.WA_MEAN: float(np.mean(was)),
                      col.PARAMETERS: recs[0].parameters,
-                     "C per fold (validation speakers)": ", ".join(f"{c:g}" for c in Cs) if len(Cs) else "",
+                     col.C_PER_FOLD: ", ".join(f"{c:g}" for c in Cs) if len(Cs) else "",
                      col.CPU_MS: round(ms, 2), "standard": bool(which)})
     return pd.DataFrame(rows)
 
@@ -486,13 +486,13 @@ def table(rungs: list[Rung], speaker_of: dict, costs: dict) -> pd.DataFrame:
         wa = float(np.mean(list(pooled_wa(r.records).values())))
         row = {col.FAMILY: r.family, col.RUNG: i, col.LEVER: r.lever, "what": DESCRIPTION.get(r.lever, r.lever),
                col.TRANSDUCTIVE: r.lever in TRANSDUCTIVE or "speaker_norm" in r.levers,
-               "levers": r.levers, col.RUNS: s["n"], col.UAR_MEAN: s["mean"], col.UAR_STD: s["std"],
+               col.LEVERS: r.levers, col.RUNS: s["n"], col.UAR_MEAN: s["mean"], col.UAR_STD: s["std"],
                col.UAR_CI95_LOW: s["ci95_low"], col.UAR_CI95_HIGH: s["ci95_high"], col.WA_MEAN: wa}
         start = starts.get(r.family)
         if start is not None and r is not start:
             t = speaker_paired(r.records, start.records, speaker_of)
             row.update({col.DELTA_VS_START: t["mean_diff"], col.DELTA_CI95_LOW: t["ci95_low"],
-                        col.DELTA_CI95_HIGH: t["ci95_high"], "speakers": t["speakers"], col.TEST: t["test"],
+                        col.DELTA_CI95_HIGH: t["ci95_high"], col.SPEAKERS: t["speakers"], col.TEST: t["test"],
                         col.P: t["p"], col.MIN_P: t["min_p"], col.VERDICT: t["verdict"]})
         c = costs[(r.family, r.lever)]
         row.update({col.PARAMETERS: int(c["parameters"]), col.MODEL_CPU_MS: round(c["model ms"], 3),
@@ -527,9 +527,9 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
     measured cost (random weights)."""
     tables = Path(out_dir) / "tables"
     mfcc = feature_ms(samples, sr, "mfcc+chroma", repeats=3)
-    rows = [{col.MODEL: f"{r['family']} {r['lever']}", "source": "09", col.KIND: "measured", "uar": r["uar_mean"],
+    rows = [{col.MODEL: f"{r['family']} {r['lever']}", "source": "09", col.KIND: "measured", col.LEAK_UAR: r["uar_mean"],
              col.CPU_MS: r["CPU ms/utt"], col.PARAMETERS: r["parameters"]} for _, r in what.iterrows()]
-    rows += [{col.MODEL: r["model"], "source": "09 baseline", col.KIND: "measured", "uar": r["uar_mean"],
+    rows += [{col.MODEL: r["model"], "source": "09 baseline", col.KIND: "measured", col.LEAK_UAR: r["uar_mean"],
               col.CPU_MS: r["CPU ms/utt"], col.PARAMETERS: r["parameters"]} for _, r in baselines.iterrows()
              if r["parameters"]]
     x = np.zeros((int(round(len(samples) / 2048)) + 1, 46), np.float32)
@@ -542,25 +542,25 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
         for _, r in t[(t["protocol"] == "clean") & (t["kind"] == "network")].iterrows():
             cfg = label_config(r["model"])
             if cfg is not None:
-                rows.append({col.MODEL: r["model"], "source": "03", col.KIND: "measured", "uar": r["uar_mean"],
+                rows.append({col.MODEL: r["model"], "source": "03", col.KIND: "measured", col.LEAK_UAR: r["uar_mean"],
                              col.CPU_MS: arch_ms(cfg), col.PARAMETERS: r["parameters"]})
     if (tables / "sota_our_models.csv").exists():
         t = pd.read_csv(tables / "sota_our_models.csv")
         logmel = cost.time_call(lambda: extract(samples, sr, LOGMEL), repeats=3)
         for _, r in t[t["CPU ms/utt"].notna()].iterrows():
-            rows.append({col.MODEL: r["model"], "source": "06", col.KIND: "measured", "uar": r["uar_mean"],
+            rows.append({col.MODEL: r["model"], "source": "06", col.KIND: "measured", col.LEAK_UAR: r["uar_mean"],
                          col.CPU_MS: r["CPU ms/utt"] + (logmel if r["input"] == "logmel" else mfcc),
                          col.PARAMETERS: r["parameters"]})
     for _, r in literature.paper000_reported().iterrows():
         cfg = label_config(r["model"])
         rows.append({col.MODEL: f"{r['model']} (slides)", "source": "reported", col.KIND: "reported (UAR)",
-                     "uar": r["reported_uar_mean"], col.CPU_MS: arch_ms(cfg), col.PARAMETERS: np.nan})
+                     col.LEAK_UAR: r["reported_uar_mean"], col.CPU_MS: arch_ms(cfg), col.PARAMETERS: np.nan})
     if (tables / "sota_wav2vec2_cost.csv").exists():
         w2v = pd.read_csv(tables / "sota_wav2vec2_cost.csv")
         large = w2v[w2v["model"].str.contains("large")]
         _, _, value, metric = literature.PAPER000_SOTA["Fine-tuned xlsr-wav2vec 2.0"]
         if len(large):
             rows.append({col.MODEL: "fine-tuned XLSR wav2vec 2.0 (Luna-Jiménez et al. 2022)", "source": "reported",
-                         col.KIND: f"reported ({metric}, not UAR)", "uar": value,
+                         col.KIND: f"reported ({metric}, not UAR)", col.LEAK_UAR: value,
                          col.CPU_MS: float(large["CPU ms/utt"].iloc[0]), col.PARAMETERS: float(large["parameters"].iloc[0])})
     return pd.DataFrame(rows)

@@ -33,7 +33,7 @@ def table(rows: list, records: list[list[RunRecord]], costs: list[dict]) -> pd.D
         s = summaries.summary_row(recs)
         gender = [r.test_gender_accuracy for r in recs if r.test_gender_accuracy is not None]
         out.append({col.MODEL: row.spec.model.label(), col.SOURCE_PAPER: row.paper, "input": row.spec.feature_set,
-                    col.SETTING: row.setting, col.EPOCHS: row.spec.train.epochs, "schedule": schedule(row.spec.train),
+                    col.SETTING: row.setting, col.EPOCHS: row.spec.train.epochs, col.SCHEDULE: schedule(row.spec.train),
                     col.RUNS: s["runs"],
                     col.UAR: summaries.fmt_mean_std(s["uar_mean"], s["uar_std"]), col.UAR_MEAN: s["uar_mean"],
                     col.UAR_STD: s["uar_std"], col.WA: summaries.fmt_mean_std(s["wa_mean"], s["wa_std"]),

@@ -230,23 +230,23 @@ def findings_01(out_dir) -> list[Finding]:
     out = []
     counts = _load(out_dir, "corpus_counts_by_emotion")
     if counts is not None:
-        total = int(counts["total"].sum())
-        small = counts.loc[counts["total"].idxmin()]
-        big = counts.loc[counts["total"].idxmax()]
+        total = int(counts[col.TOTAL].sum())
+        small = counts.loc[counts[col.TOTAL].idxmin()]
+        big = counts.loc[counts[col.TOTAL].idxmax()]
         out.append(Finding(
             f"The corpus has {total} utterances in {len(counts)} emotions; the rarest, {small[col.EMOTION]}, has "
-            f"{int(small['total'])}, the largest {int(big['total'])}. Always answering the largest class scores a "
-            f"[[WA]] of {num(big['total'] / total)} but a [[UAR]] of {num(1 / len(counts))}: UAR does not reward "
+            f"{int(small[col.TOTAL])}, the largest {int(big[col.TOTAL])}. Always answering the largest class scores a "
+            f"[[WA]] of {num(big[col.TOTAL] / total)} but a [[UAR]] of {num(1 / len(counts))}: UAR does not reward "
             "guessing the frequent classes.", "tables/corpus_counts_by_emotion"))
     frames = _load(out_dir, "frames_by_emotion")
     if frames is not None:
-        longest = frames.loc[frames["mean"].idxmax()]
-        shortest = frames.loc[frames["mean"].idxmin()]
-        overlap = frames["min"].max() <= frames["max"].min()
+        longest = frames.loc[frames[col.FRAMES_MEAN].idxmax()]
+        shortest = frames.loc[frames[col.FRAMES_MEAN].idxmin()]
+        overlap = frames[col.FRAMES_MIN].max() <= frames[col.FRAMES_MAX].min()
         out.append(Finding(
-            f"Utterances last {int(frames['min'].min())}–{int(frames['max'].max())} frames; on average "
-            f"{longest[col.EMOTION]} is the longest ({num(longest['mean'], 1)} frames) and {shortest[col.EMOTION]} the "
-            f"shortest ({num(shortest['mean'], 1)}), "
+            f"Utterances last {int(frames[col.FRAMES_MIN].min())}–{int(frames[col.FRAMES_MAX].max())} frames; on average "
+            f"{longest[col.EMOTION]} is the longest ({num(longest[col.FRAMES_MEAN], 1)} frames) and {shortest[col.EMOTION]} the "
+            f"shortest ({num(shortest[col.FRAMES_MEAN], 1)}), "
             + ("but every emotion's range overlaps every other's: length alone cannot tell them apart."
                if overlap else "and some emotions' ranges do not overlap."), "tables/frames_by_emotion"))
     medians = _load(out_dir, "feature_medians_by_emotion")
@@ -261,22 +261,22 @@ def findings_01(out_dir) -> list[Finding]:
             "tables/feature_medians_by_emotion figures/feature_distributions_by_emotion"))
     leak = _load(out_dir, "speaker_leakage_logreg")
     if leak is not None:
-        emo = leak[leak["task"] == "emotion"].set_index("split")
+        emo = leak[leak[col.TASK] == "emotion"].set_index("split")
         rnd = emo.loc["random utterances (speakers shared)"]
         ind = emo.loc["speaker-independent folds"]
         spread = "fold_uar_std" in leak
-        r_txt = pm(rnd["uar"], rnd["fold_uar_std"]) if spread else num(rnd["uar"])
-        i_txt = pm(ind["uar"], ind["fold_uar_std"]) if spread else num(ind["uar"])
+        r_txt = pm(rnd[col.LEAK_UAR], rnd[col.FOLD_UAR_STD]) if spread else num(rnd[col.LEAK_UAR])
+        i_txt = pm(ind[col.LEAK_UAR], ind[col.FOLD_UAR_STD]) if spread else num(ind[col.LEAK_UAR])
         out.append(Finding(
             f"A logistic regression on utterance statistics reaches a UAR of {r_txt} when speakers are shared "
             f"between training and test, and {i_txt} on [[speaker-independent]] folds"
             + (" (± the std over the splits)" if spread else "")
-            + f": sharing speakers inflates UAR by {signed(rnd['uar'] - ind['uar'])}.",
+            + f": sharing speakers inflates UAR by {signed(rnd[col.LEAK_UAR] - ind[col.LEAK_UAR])}.",
             "tables/speaker_leakage_logreg"))
-        identity = leak[leak["task"] == "actor identity"].iloc[0]
+        identity = leak[leak[col.TASK] == "actor identity"].iloc[0]
         out.append(Finding(
-            f"The same features name the actor with a UAR of {num(identity['uar'])}, {num(identity['uar'] / identity['chance'], 1)}"
-            f" times chance ({num(identity['chance'])}): they carry the speaker, which is why every later number is "
+            f"The same features name the actor with a UAR of {num(identity[col.LEAK_UAR])}, {num(identity[col.LEAK_UAR] / identity[col.CHANCE], 1)}"
+            f" times chance ({num(identity[col.CHANCE])}): they carry the speaker, which is why every later number is "
             "speaker-independent.", "tables/speaker_leakage_logreg"))
     return out
 
@@ -358,7 +358,7 @@ def findings_02(out_dir) -> list[Finding]:
         if "size" in c.index:
             r = c.loc["size"]
             text = (f"Bigger is better (seed 001's second conclusion)? UAR rises with the parameter count in rank: "
-                    f"Spearman ρ = {num(r['value'], 2)}, p = {pvalue(r[col.P])}{holm_phrase(r)} over {int(r[col.PAIRS])} "
+                    f"Spearman ρ = {num(r[col.VALUE], 2)}, p = {pvalue(r[col.P])}{holm_phrase(r)} over {int(r[col.PAIRS])} "
                     "models"
                     + (f" ({runs})" if table is not None else "")
                     + f" — **{r[VERDICT]}** at α = {ALPHA}")
@@ -370,7 +370,7 @@ def findings_02(out_dir) -> list[Finding]:
             out.append(Finding(
                 "Concatenating the layers' states against the last state, speaker by speaker (each speaker's UAR "
                 "averaged over the 2- and 3-layer configurations and the runs): "
-                f"{signed(r['value'])} UAR ({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; {test_phrase(r)}) — "
+                f"{signed(r[col.VALUE])} UAR ({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; {test_phrase(r)}) — "
                 f"**{r[VERDICT]}**.", "tables/baseline_claims tables/baseline_concat_vs_last"))
         if "concat_any" in c.index:
             r = c.loc["concat_any"]
@@ -379,7 +379,7 @@ def findings_02(out_dir) -> list[Finding]:
                     f"(a [[paired test]] per configuration over {units(r)}, Holm-adjusted with the family's other "
                     "claims)")
             out.append(Finding(
-                f"Per configuration, concat against last: {r['detail']} — **{r[VERDICT]}** {more}.",
+                f"Per configuration, concat against last: {r[col.DETAIL]} — **{r[VERDICT]}** {more}.",
                 "tables/baseline_concat_vs_last"))
         if "one_layer" in c.index:
             r = c.loc["one_layer"]
@@ -460,7 +460,7 @@ def spread_findings(out_dir) -> list[Finding]:
     for varies, what in (("numerics only", "the same seed and data under {n} numerics settings on one machine"),
                          ("machine (CPU unrecorded, native numerics)", "as committed from {n} other machine{s}"),
                          ("seed", "under {n} other seed{s}")):
-        rows = table[table["varies"] == varies]["test_uar"]
+        rows = table[table[col.VARIES] == varies][col.TEST_UAR]
         if len(rows):
             span = (f"{num(rows.min())}" if len(rows) == 1 or rows.min() == rows.max()
                     else f"from {num(rows.min())} to {num(rows.max())}")
@@ -575,8 +575,8 @@ def validation_choice(evaluation: pd.DataFrame, studies: pd.DataFrame) -> pd.Dat
     """Per model, the clean winner of the space whose clean winner has the best
     *validation* UAR: rows of ``tuning_winners_evaluation`` joined with ``tuning_studies``' ``clean_val_uar``
     (the pruned studies; the no-pruning ablation is not a space)."""
-    val = studies[studies["pruner"] != "none"][["model", "space", "clean_val_uar"]]
-    clean = evaluation[evaluation["selection"] == "clean"].merge(val, on=["model", "space"])
+    val = studies[studies[col.PRUNER] != "none"][["model", "space", "clean_val_uar"]]
+    clean = evaluation[evaluation[col.SELECTION] == "clean"].merge(val, on=["model", "space"])
     return clean.loc[clean.groupby("model", sort=False)[col.CLEAN_VAL_UAR].idxmax()]
 
 
@@ -586,9 +586,9 @@ def findings_04(out_dir) -> list[Finding]:
     studies = _load(out_dir, "tuning_studies")
     if table is not None:
         opt = table[col.OPTIMISM]
-        gap = table["fresh-seed gap (paper-style − clean)"]
+        gap = table[col.FRESH_SEED_GAP]
         same = int((gap == 0).sum())
-        sel = table["selected − clean"]
+        sel = table[col.SELECTED_MINUS_CLEAN]
         n = len(opt)
         what = (f"{signed(float(opt.iloc[0]))} in the one study" if n == 1 else
                 f"{signed(float(opt.mean()))} on average (from {signed(float(opt.min()))} to {signed(float(opt.max()))}, "
@@ -639,8 +639,8 @@ def findings_04(out_dir) -> list[Finding]:
                            "tables/tuning_nested_winners"))
     vs = _load(out_dir, "tuning_vs_defaults")
     if vs is not None and len(vs):
-        parts = [f"{r[col.MODEL]} trial {int(r[col.TRIAL])}: {signed(r['winner - defaults'])} UAR against the study's "
-                 f"defaults ({num(r['winner_uar'])} vs {num(r['defaults_uar'])}, {test_phrase_plain(r)}; "
+        parts = [f"{r[col.MODEL]} trial {int(r[col.TRIAL])}: {signed(r[col.WINNER_MINUS_DEFAULTS])} UAR against the study's "
+                 f"defaults ({num(r[col.WINNER_UAR])} vs {num(r[col.DEFAULTS_UAR])}, {test_phrase_plain(r)}; "
                  f"{r[col.CONVERGENCE_VERDICT]})" for _, r in vs.iterrows()]
         out.append(Finding(
             f"What the search bought, at {int(vs[col.EPOCHS].iloc[0])} epochs on the same fresh seeds: "
@@ -651,16 +651,16 @@ def findings_04(out_dir) -> list[Finding]:
     if corr is not None and len(corr):
         r = corr.iloc[0]
         within = _load(out_dir, "tuning_val_vs_test_by_study")
-        w = within.dropna(subset=["spearman_rho"]) if within is not None else None
+        w = within.dropna(subset=[col.SPEARMAN_RHO]) if within is not None else None
         pooled = " pooled over the studies" if w is None or len(w) != 1 else " (one study)"
         text = (f"Rank correlation of validation UAR (the objective) with the recorded test UAR: Spearman ρ = "
-                f"{num(r['spearman_rho'], 2)} over {int(r[col.COMPLETE_TRIALS])} complete trials{pooled} "
+                f"{num(r[col.SPEARMAN_RHO], 2)} over {int(r[col.COMPLETE_TRIALS])} complete trials{pooled} "
                 f"(p = {pvalue(r[col.P])})")
         if w is not None:
             if len(w) > 1:
                 text += (f"; within each study (≥ 3 complete trials), where the studies' different levels do not count: "
-                         f"median ρ {num(float(w['spearman_rho'].median()), 2)}, from "
-                         f"{num(float(w['spearman_rho'].min()), 2)} to {num(float(w['spearman_rho'].max()), 2)} over "
+                         f"median ρ {num(float(w[col.SPEARMAN_RHO].median()), 2)}, from "
+                         f"{num(float(w[col.SPEARMAN_RHO].min()), 2)} to {num(float(w[col.SPEARMAN_RHO].max()), 2)} over "
                          f"{len(w)} studies of {int(w[col.COMPLETE_TRIALS].min())}–{int(w[col.COMPLETE_TRIALS].max())} "
                          "trials")
         out.append(Finding(text + ".", "tables/tuning_val_vs_test tables/tuning_val_vs_test_by_study "
@@ -779,8 +779,8 @@ def findings_06(out_dir) -> list[Finding]:
                 "Not an equal budget: the seed-000 rows were tuned, the others were not"
                 + (f"; they trained {int(bo[col.EPOCHS])} epochs, the others {int(bs[col.EPOCHS])}"
                    if "epochs" in bo and bo[col.EPOCHS] != bs[col.EPOCHS] else "")
-                + (f"; schedules: {bs['schedule']} against {bo['schedule']}"
-                   if "schedule" in bo and bo["schedule"] != bs["schedule"] else "")
+                + (f"; schedules: {bs[col.SCHEDULE]} against {bo[col.SCHEDULE]}"
+                   if "schedule" in bo and bo[col.SCHEDULE] != bs[col.SCHEDULE] else "")
                 + ".", "tables/sota_our_models figures/sota_uar_vs_cost"))
             cheap = nets.loc[nets[col.CPU_MS].idxmin()]
             dear = nets.loc[nets[col.CPU_MS].idxmax()]
@@ -861,13 +861,13 @@ def ladder_summary(model: str, rows: pd.DataFrame) -> str:
                 (f", exact sign-flip p = {pvalue(h[col.P_VALUE])}"
                  + (f" (Holm-adjusted over the ladder's comparisons {pvalue(h[col.P_HOLM_LADDER])})" if "p_holm" in h else "")
                  + f" over {int(h[col.PAIRS])} {h[col.UNIT]}s" if "pairs" in h else
-                 f", Wilcoxon p = {pvalue(h[col.P_VALUE])} over {int(h['paired_folds'])} paired folds")
+                 f", Wilcoxon p = {pvalue(h[col.P_VALUE])} over {int(h[col.PAIRED_FOLDS])} paired folds")
             counts = str(h.get("better / worse / tied", "") or "")
             if counts.count("/") == 2 and not pd.isna(h[col.P_VALUE]):
                 better, worse, tied = (int(x) for x in counts.split("/"))
                 test += (f", {tied} of them tied (the folds where both rungs share records), {better} better, "
                          f"{worse} worse; smallest attainable p {pvalue(h[col.MIN_P])}") if tied else ""
-            text += f"; {signed(h[col.DELTA_VS_PREVIOUS])} against rung {h['previous']}{test}"
+            text += f"; {signed(h[col.DELTA_VS_PREVIOUS])} against rung {h[col.PREVIOUS]}{test}"
         text += "."
     else:
         text += f" Neither rung {HEADLINE_RUNG} nor rung {FALLBACK_RUNG} is complete yet."
@@ -904,12 +904,12 @@ def trials_of(row) -> str:
 
 def nested_winner_phrase(r) -> str:
     """One row of ``tuning_nested_winners`` in words."""
-    same = int(r[col.DISTINCT_TRIALS]) == 1 and f"trial {int(r['clean_trial'])}" in str(r[col.NESTED_TRIALS])
+    same = int(r[col.DISTINCT_TRIALS]) == 1 and f"trial {int(r[col.CLEAN_TRIAL])}" in str(r[col.NESTED_TRIALS])
     choice = ("every test fold chose the clean winner's trial" if same else
               f"{int(r[col.DISTINCT_TRIALS])} distinct trial{'s' if int(r[col.DISTINCT_TRIALS]) != 1 else ''} "
               f"({r[col.NESTED_TRIALS]})")
     return (f"{r[col.MODEL]} ({r[col.SPACE]} space; {choice}): {pm(r[col.NESTED_UAR_MEAN], r[col.NESTED_UAR_STD])} against "
-            f"{pm(r['clean_uar_mean'], r['clean_uar_std'])} (mean ± std over {int(r[col.RUNS])} fresh-seed runs), "
+            f"{pm(r[col.CLEAN_UAR_MEAN], r[col.CLEAN_UAR_STD])} (mean ± std over {int(r[col.RUNS])} fresh-seed runs), "
             f"{signed(r[col.MEAN_DIFF])} ({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; {test_phrase(r)}) — "
             f"**{r[VERDICT]}**")
 
@@ -930,8 +930,8 @@ def findings_07(out_dir) -> list[Finding]:
             out.append(Finding(text, "tables/fidelity_ladder figures/fidelity_waterfall"))
     oracle = _load(out_dir, "fidelity_oracle")
     if oracle is not None and len(oracle):
-        parts = [f"{r[col.MODEL]}: the best-by-test trial {num(r['paper_style_pooled_uar'])} pooled "
-                 f"({num(r['paper_style_fold_mean_uar'])} as a mean over folds), and with each fold's epoch also picked "
+        parts = [f"{r[col.MODEL]}: the best-by-test trial {num(r[col.PAPER_STYLE_POOLED_UAR])} pooled "
+                 f"({num(r[col.PAPER_STYLE_FOLD_MEAN_UAR])} as a mean over folds), and with each fold's epoch also picked "
                  f"on its test speakers {num(r[col.ORACLE_FOLD_MEAN_UAR])} (mean over folds, {trials_of(r)}), "
                  f"against the slides' {num(r[col.SLIDES_UAR_LITERATURE], 4)} (reported) and the authors' own "
                  f"code's {num(r[col.AUTHORS_CODE_UAR])} (measured on a CPU)"
@@ -988,12 +988,12 @@ def shift_findings(out_dir) -> list[Finding]:
         parts = []
         for _, r in rows.iterrows():
             worse, better = r[col.SPEAKERS_WORSE_BETTER].split(" / ")
-            parts.append(f"trained on {r['trained on']}, {num(r['UAR shifted'])} on {r['tested on (shifted)']} "
-                         f"against {num(r['UAR same condition'])} on {r['trained on']} ({signed(r['UAR change'])}; "
+            parts.append(f"trained on {r[col.TRAINED_ON]}, {num(r[col.UAR_SHIFTED])} on {r[col.TESTED_ON_SHIFTED]} "
+                         f"against {num(r[col.UAR_SAME])} on {r[col.TRAINED_ON]} ({signed(r[col.UAR_CHANGE])}; "
                          f"{worse} speakers worse, {better} better, {test_phrase(r)})")
-        verdict = f" By the means, {words[int((rows['UAR change'] < 0).sum())]}." if len(rows) == 2 else ""
+        verdict = f" By the means, {words[int((rows[col.UAR_CHANGE] < 0).sum())]}." if len(rows) == 2 else ""
         out.append(Finding(
-            f"The {name} shift, new speakers' [[UAR]] over {first['classes scored']} classes (mean of {runs} "
+            f"The {name} shift, new speakers' [[UAR]] over {first[col.CLASSES_SCORED]} classes (mean of {runs} "
             f"run{'s' if runs != 1 else ''} over the study's speaker folds): " + "; ".join(parts) + "." + verdict,
             "tables/shift_within_corpus"))
     return out
@@ -1006,25 +1006,25 @@ def findings_08(out_dir) -> list[Finding]:
     if table is None:
         return out
     for _, r in table.iterrows():
-        n = int(r["files scored"])
+        n = int(r[col.FILES_SCORED])
         low, high = wilson_interval(float(r[col.WA]), n)
-        notes = r["left out / merged"]
+        notes = r[col.LEFT_OUT_MERGED]
         notes = f" Classes: {notes}." if isinstance(notes, str) and notes else ""
         out.append(Finding(
-            f"Trained on {r['trained on']}, tested on {r['tested on']} (one trained model, one seed): [[UAR]] "
-            f"{num(r[col.UAR])} against a chance UAR of {num(r['chance UAR'])} ({signed(r[col.UAR] - r['chance UAR'])}) "
-            f"over {r['shared classes']} shared classes; [[WA]] {num(r[col.WA])}, {interval(low, high, sign=False)} "
-            f"(Wilson, {n} of {int(r['files in corpus'])} files scored).{notes}", "tables/cross_corpus"))
+            f"Trained on {r[col.TRAINED_ON]}, tested on {r[col.TESTED_ON]} (one trained model, one seed): [[UAR]] "
+            f"{num(r[col.UAR])} against a chance UAR of {num(r[col.CHANCE_UAR])} ({signed(r[col.UAR] - r[col.CHANCE_UAR])}) "
+            f"over {r[col.SHARED_CLASSES]} shared classes; [[WA]] {num(r[col.WA])}, {interval(low, high, sign=False)} "
+            f"(Wilson, {n} of {int(r[col.FILES_IN_CORPUS])} files scored).{notes}", "tables/cross_corpus"))
     if recalls is not None:
-        for (train, test), rows in recalls.groupby(["trained on", "tested on"], sort=False):
-            rows = rows[rows["files"] > 0]
+        for (train, test), rows in recalls.groupby([col.TRAINED_ON, col.TESTED_ON], sort=False):
+            rows = rows[rows[col.FILES] > 0]
             if len(rows) < 2:
                 continue
             best, worst = rows.loc[rows[col.RECALL].idxmax()], rows.loc[rows[col.RECALL].idxmin()]
             out.append(Finding(
-                f"Per class, {train} → {test}: best recalled {best['class']} {num(best[col.RECALL])} "
-                f"({int(best['files'])} files), worst {worst['class']} {num(worst[col.RECALL])} "
-                f"({int(worst['files'])} files).", "tables/cross_corpus_recall"))
+                f"Per class, {train} → {test}: best recalled {best[col.CLASS]} {num(best[col.RECALL])} "
+                f"({int(best[col.FILES])} files), worst {worst[col.CLASS]} {num(worst[col.RECALL])} "
+                f"({int(worst[col.FILES])} files).", "tables/cross_corpus_recall"))
     return out
 
 
@@ -1040,7 +1040,7 @@ def findings_09(out_dir) -> list[Finding]:
     out = []
     base = _load(out_dir, "standard_baselines")
     if base is not None and len(base):
-        parts = [f"{r[col.MODEL]}: [[UAR]] {num(r[col.UAR_MEAN])} (WA {num(r[col.WA_MEAN])}, C per fold {r['C per fold (validation speakers)']}, "
+        parts = [f"{r[col.MODEL]}: [[UAR]] {num(r[col.UAR_MEAN])} (WA {num(r[col.WA_MEAN])}, C per fold {r[col.C_PER_FOLD]}, "
                  f"{num(r[col.CPU_MS], 1)} CPU ms per utterance with the extraction)" for _, r in base.iterrows()]
         out.append(Finding("The field's standard [[baseline]]s on the same folds, C chosen on [[validation speakers]]: "
                            + "; ".join(parts) + ".", "tables/standard_baselines"))
@@ -1058,7 +1058,7 @@ def findings_09(out_dir) -> list[Finding]:
         up = [_lever_words(r) for _, r in shown.iterrows() if r[col.DELTA_VS_START] > 0]
         down = [_lever_words(r) for _, r in shown.iterrows() if r[col.DELTA_VS_START] < 0]
         rest = levers[~levers.index.isin(shown.index)]
-        pairs = int(levers["speakers"].max()) if len(levers) else 0
+        pairs = int(levers[col.SPEAKERS].max()) if len(levers) else 0
         underpowered = bool(levers[VERDICT].eq("underpowered").any())
         texts.append(
             f"**{family}** starts at UAR {num(s[col.UAR_MEAN])} over {int(s[col.RUNS])} run{'s' if s[col.RUNS] != 1 else ''}. "
@@ -1088,8 +1088,8 @@ def findings_09(out_dir) -> list[Finding]:
         parts = []
         for _, r in recipe.iterrows():
             test = (f"{signed(r[col.DELTA_VS_START])} against the start, {r[col.TEST]} p = {pvalue(r[col.P])} over "
-                    f"{int(r['speakers'])} speakers ({r[VERDICT]})") if not pd.isna(r.get("p", np.nan)) else ""
-            parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])} {test}; levers chosen per test fold — {r['levers']}")
+                    f"{int(r[col.SPEAKERS])} speakers ({r[VERDICT]})") if not pd.isna(r.get("p", np.nan)) else ""
+            parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])} {test}; levers chosen per test fold — {r[col.LEVERS]}")
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
                            + "; ".join(parts) + ".", "tables/what_helps tables/what_helps_recipe"))
     ens, dist = what[what[col.LEVER] == "ensemble"], what[what[col.LEVER] == "distilled"]

@@ -224,7 +224,7 @@ def answer_honest(out: Path, full: Path) -> str:
         verdict = "a difference shown" if q < 0.05 else "no difference shown"
         test = (f"exact sign-flip p = {pvalue(p)}, Holm-adjusted {pvalue(q)}, over {int(top[col.PAIRS])} "
                 f"{top[col.UNIT]}s" if "p_holm" in top else f"Wilcoxon p = {pvalue(p)}")
-        text += f" ({signed(top[col.DELTA_VS_PREVIOUS])} against rung {top['previous']}, {test}: {verdict})"
+        text += f" ({signed(top[col.DELTA_VS_PREVIOUS])} against rung {top[col.PREVIOUS]}, {test}: {verdict})"
     oracle = _table(where, "fidelity_oracle")
     if oracle is not None and (oracle[col.MODEL] == model).any():
         o = oracle[oracle[col.MODEL] == model].iloc[0]
@@ -241,7 +241,7 @@ def answer_optimism(out: Path, full: Path) -> str:
     table = _table(out, "tuning_seed000_table")
     text = "not computed yet (notebook 04)."
     if table is not None:
-        opt, gap = table[col.OPTIMISM], table["fresh-seed gap (paper-style − clean)"]
+        opt, gap = table[col.OPTIMISM], table[col.FRESH_SEED_GAP]
         if len(opt) == 1:
             text = (f"The optimism — the best-by-test trial's own test UAR minus the same configuration re-run with "
                     f"fresh seeds — is {signed(float(opt.iloc[0]))} UAR in the `{out.name}` profile's one live study "
@@ -278,9 +278,9 @@ def answer_architectures(out: Path) -> str:
     budget = "the seed models are untuned"
     if "epochs" in o and o[col.EPOCHS] != t[col.EPOCHS]:
         budget += f" and trained {int(o[col.EPOCHS])} epochs against {int(t[col.EPOCHS])}"
-    if "schedule" in o and o["schedule"] != t["schedule"]:
-        theirs = "; ".join(f"{r[col.MODEL]}: {r['schedule']}" for _, r in ours.iterrows())
-        budget += f" ({o['schedule']}; the seed-000 rows, each its own: {theirs})"
+    if "schedule" in o and o[col.SCHEDULE] != t[col.SCHEDULE]:
+        theirs = "; ".join(f"{r[col.MODEL]}: {r[col.SCHEDULE]}" for _, r in ours.iterrows())
+        budget += f" ({o[col.SCHEDULE]}; the seed-000 rows, each its own: {theirs})"
     text = (f"{'Below' if o[col.UAR_MEAN] < t[col.UAR_MEAN] else 'Level with or above'} the tuned LSTM-SA/ResLSTM-SA "
             f"so far, on unequal budgets ({budget}): the highest mean, {o[col.MODEL]} "
             f"({o[col.SOURCE_PAPER]}{tie}), UAR {pm(o[col.UAR_MEAN], o[col.UAR_STD])} (mean ± std) at {int(o[col.PARAMETERS]):,} parameters and "

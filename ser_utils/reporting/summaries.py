@@ -22,11 +22,11 @@ def summary_row(records) -> dict:
     pooled = list(pooled_uar(records).values())
     s = metrics.summarize(pooled)
     wa = np.array(list(pooled_wa(records).values()))
-    return {"runs": s["n"], "uar_mean": s["mean"], "uar_std": s["std"], "uar_max": s["max"],
-            "uar_ci95_low": s["ci95_low"], "uar_ci95_high": s["ci95_high"],
-            "wa_mean": float(wa.mean()), "wa_std": float(wa.std(ddof=1)) if len(wa) > 1 else float("nan"),
-            "parameters": records[0].parameters,
-            "train_minutes": sum(r.wall_seconds for r in records) / 60}
+    return {col.RUNS: s["n"], col.UAR_MEAN: s["mean"], col.UAR_STD: s["std"], col.UAR_MAX: s["max"],
+            col.UAR_CI95_LOW: s["ci95_low"], col.UAR_CI95_HIGH: s["ci95_high"],
+            col.WA_MEAN: float(wa.mean()), col.WA_STD: float(wa.std(ddof=1)) if len(wa) > 1 else float("nan"),
+            col.PARAMETERS: records[0].parameters,
+            col.SWEEP_TRAIN_MINUTES: sum(r.wall_seconds for r in records) / 60}
 
 
 def paired(records_a, records_b, same_runs: bool = True) -> dict:
@@ -161,15 +161,15 @@ def numerics_spread(spread_dir, seed_records, other_machines=()) -> pd.DataFrame
     rows = []
     for path in sorted(Path(spread_dir).glob("*.json")):
         r = RunRecord.load(path)
-        rows.append({"source": f"this machine, numerics {path.stem}", "varies": "numerics only",
-                     col.RUN: r.run, col.FOLD: r.fold, "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+        rows.append({"source": f"this machine, numerics {path.stem}", col.VARIES: "numerics only",
+                     col.RUN: r.run, col.FOLD: r.fold, col.TEST_UAR: r.test_uar, "best_epoch": r.best_epoch + 1,
                      "first_train_loss": r.history["train_loss"][0]})
     for label, r in other_machines:
-        rows.append({"source": label, "varies": "machine (CPU unrecorded, native numerics)", col.RUN: r.run,
-                     col.FOLD: r.fold, "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+        rows.append({"source": label, col.VARIES: "machine (CPU unrecorded, native numerics)", col.RUN: r.run,
+                     col.FOLD: r.fold, col.TEST_UAR: r.test_uar, "best_epoch": r.best_epoch + 1,
                      "first_train_loss": r.history["train_loss"][0]})
     for r in seed_records:
-        rows.append({"source": f"run {r.run} (another seed)", "varies": "seed", col.RUN: r.run, col.FOLD: r.fold,
-                     "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+        rows.append({"source": f"run {r.run} (another seed)", col.VARIES: "seed", col.RUN: r.run, col.FOLD: r.fold,
+                     col.TEST_UAR: r.test_uar, "best_epoch": r.best_epoch + 1,
                      "first_train_loss": r.history["train_loss"][0]})
     return pd.DataFrame(rows)

@@ -25,7 +25,7 @@ def trials_frame(study):
             continue
         rows.append({"number": t.number, "state": t.state.name.lower(), **t.params,
                      "val_uar": t.value if t.state.name == "COMPLETE" else np.nan,
-                     "test_uar": t.user_attrs.get("test_uar", np.nan),
+                     col.TEST_UAR: t.user_attrs.get("test_uar", np.nan),
                      "folds_run": len(t.user_attrs.get("fold_val_uar", [])),
                      "train_seconds": t.user_attrs.get("train_seconds", np.nan), "key": t.user_attrs.get("key")})
     return pd.DataFrame(rows)
@@ -41,14 +41,14 @@ def study_summary(plan, study) -> dict:
     win = tuning.winners(study)
     core_hours = frame["train_seconds"].sum() / 3600
     complete = int((frame["state"] == "complete").sum())
-    return {col.MODEL: plan.label, "space": plan.space, "pruner": plan.pruner, col.EPOCHS: plan.epochs,
-            "complete": complete, "pruned": int((frame["state"] == "pruned").sum()),
-            "clean_trial": win["clean"].number, "clean_val_uar": win["clean"].value,
+    return {col.MODEL: plan.label, col.SPACE: plan.space, col.PRUNER: plan.pruner, col.EPOCHS: plan.epochs,
+            col.COMPLETE: complete, col.PRUNED: int((frame["state"] == "pruned").sum()),
+            col.CLEAN_TRIAL: win["clean"].number, col.CLEAN_VAL_UAR: win["clean"].value,
             "clean_test_uar": win["clean"].user_attrs["test_uar"],
             "paper_trial": win["paper"].number, "paper_val_uar": win["paper"].value,
             "paper_test_uar": win["paper"].user_attrs["test_uar"],
-            "core_hours": core_hours, "trials_per_core_hour": len(frame) / core_hours if core_hours else np.nan,
-            "complete_per_core_hour": complete / core_hours if core_hours else np.nan,
+            col.CORE_HOURS: core_hours, col.TRIALS_PER_CORE_HOUR: len(frame) / core_hours if core_hours else np.nan,
+            col.COMPLETE_PER_CORE_HOUR: complete / core_hours if core_hours else np.nan,
             "study": study.study_name}
 
 
@@ -59,7 +59,7 @@ def evaluation_frame(winner_list, records) -> pd.DataFrame:
     rows = []
     for w, recs in zip(winner_list, records):
         row = summary_row(recs)
-        rows.append({col.MODEL: w.plan.label, "space": w.plan.space, "selection": w.selection, "trial": w.trial,
+        rows.append({col.MODEL: w.plan.label, col.SPACE: w.plan.space, col.SELECTION: w.selection, col.TRIAL: w.trial,
                      col.PARAMETERS: row["parameters"], col.UAR_MEAN: row["uar_mean"], col.UAR_STD: row["uar_std"],
                      col.UAR_MAX: row["uar_max"], col.WA_MEAN: row["wa_mean"], col.WA_STD: row["wa_std"],
                      "selected_test_uar": w.test_uar, col.RUNS: row["runs"]})
@@ -81,7 +81,7 @@ def paper000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
                                           "selected_test_uar"]).reset_index()
     wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in wide.columns]
     table = pd.DataFrame({
-        col.MODEL: wide["model"], "space": wide["space"], col.PARAMETERS: wide["parameters"],
+        col.MODEL: wide["model"], col.SPACE: wide["space"], col.PARAMETERS: wide["parameters"],
         "clean UAR": [fmt_mean_std(m, s) for m, s in zip(wide["uar_mean clean"], wide["uar_std clean"])],
         "clean max": wide["uar_max clean"],
         "clean WA": [fmt_mean_std(m, s) for m, s in zip(wide["wa_mean clean"], wide["wa_std clean"])],
@@ -89,9 +89,9 @@ def paper000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
         "paper-style max": wide["uar_max paper"],
         "paper-style WA": [fmt_mean_std(m, s) for m, s in zip(wide["wa_mean paper"], wide["wa_std paper"])],
         "paper-style selected": wide["selected_test_uar paper"],
-        "optimism": wide["selected_test_uar paper"] - wide["uar_mean paper"],
-        "fresh-seed gap (paper-style − clean)": wide["uar_mean paper"] - wide["uar_mean clean"],
-        "selected − clean": wide["selected_test_uar paper"] - wide["uar_mean clean"],
+        col.OPTIMISM: wide["selected_test_uar paper"] - wide["uar_mean paper"],
+        col.FRESH_SEED_GAP: wide["uar_mean paper"] - wide["uar_mean clean"],
+        col.SELECTED_MINUS_CLEAN: wide["selected_test_uar paper"] - wide["uar_mean clean"],
     })
     rep = literature.paper000_reported().set_index("model")
     table["slides UAR (reported)"] = [fmt_mean_std(rep.reported_uar_mean[m], rep.reported_uar_std[m])
@@ -137,9 +137,9 @@ def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
     for w, wr, dr in zip(winner_list, winner_records, default_records):
         c = paired(wr, dr)
         comparisons.append(c)
-        rows.append({col.MODEL: w.plan.label, "space": w.plan.space, "trial": w.trial, col.EPOCHS: w.plan.epochs,
-                     col.RUNS: summary_row(wr)["runs"], "winner_uar": summary_row(wr)["uar_mean"],
-                     "defaults_uar": summary_row(dr)["uar_mean"], col.UNIT: c["unit"], col.PAIRS: c["pairs"],
+        rows.append({col.MODEL: w.plan.label, col.SPACE: w.plan.space, col.TRIAL: w.trial, col.EPOCHS: w.plan.epochs,
+                     col.RUNS: summary_row(wr)["runs"], col.WINNER_UAR: summary_row(wr)["uar_mean"],
+                     col.DEFAULTS_UAR: summary_row(dr)["uar_mean"], col.UNIT: c["unit"], col.PAIRS: c["pairs"],
                      col.TEST: c["test"], col.P: c["p"], "winner_val_uar": _mean_val(wr), "defaults_val_uar": _mean_val(dr),
                      "winner_trial_val_uar": w.value})
     adjusted = metrics.holm([c["p"] for c in comparisons])
@@ -155,8 +155,8 @@ def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
                         "carry over to the test speakers")
             if outside:
                 verdict += f" (the defaults lie outside the searched space — {outside} — so no trial could draw them)"
-        row.update({"winner - defaults": win - base, col.P_HOLM: q, "defaults outside the space": outside,
-                    "verdict": verdict})
+        row.update({col.WINNER_MINUS_DEFAULTS: win - base, col.P_HOLM: q, "defaults outside the space": outside,
+                    col.CONVERGENCE_VERDICT: verdict})
     columns = ["model", "space", "trial", "epochs", "runs", "winner_uar", "defaults_uar", "winner - defaults", "unit",
                "pairs", "test", "p", "p (Holm)", "winner_val_uar", "defaults_val_uar", "winner_trial_val_uar",
                "defaults outside the space", "verdict"]
@@ -197,12 +197,12 @@ def val_vs_test(done: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     from scipy.stats import spearmanr  # noqa: PLC0415 - heavy: scipy, one use
 
     rho, p = spearmanr(done.val_uar, done.test_uar)
-    pooled = pd.DataFrame([{"complete_trials": len(done), "spearman_rho": rho, col.P: p}])
+    pooled = pd.DataFrame([{col.COMPLETE_TRIALS: len(done), col.SPEARMAN_RHO: rho, col.P: p}])
     rows = []
     for (model, space), g in done.groupby(["model", "space"], sort=False):
         enough = len(g) >= 3 and g.val_uar.nunique() > 1 and g.test_uar.nunique() > 1
         r, q = spearmanr(g.val_uar, g.test_uar) if enough else (np.nan, np.nan)
-        rows.append({col.MODEL: model, "space": space, "complete_trials": len(g), "spearman_rho": r, col.P: q})
+        rows.append({col.MODEL: model, col.SPACE: space, col.COMPLETE_TRIALS: len(g), col.SPEARMAN_RHO: r, col.P: q})
     return pooled, pd.DataFrame(rows)
 
 
@@ -212,6 +212,6 @@ def best_parameters(studies: dict) -> pd.DataFrame:
     rows = []
     for p, s in studies.items():
         for selection, t in tuning.winners(s).items():
-            rows.append({col.MODEL: p.label, col.SPACE: p.space, "pruner": p.pruner, "selection": selection,
-                         col.TRIAL: t.number, **t.params, "val_uar": t.value, "test_uar": t.user_attrs["test_uar"]})
+            rows.append({col.MODEL: p.label, col.SPACE: p.space, col.PRUNER: p.pruner, col.SELECTION: selection,
+                         col.TRIAL: t.number, **t.params, "val_uar": t.value, col.TEST_UAR: t.user_attrs["test_uar"]})
     return pd.DataFrame(rows)
