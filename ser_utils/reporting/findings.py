@@ -37,8 +37,10 @@ TERM_PATTERN = r"\[\[([A-Za-z][A-Za-z \-]*)\]\]"   # [[term]]
 # glossary term (as written between [[ ]]) -> anchor in notebooks/GLOSSARY.md
 TERMS = {
     "UAR": "uar", "WA": "wa", "MFCC": "mfcc", "chroma": "chroma",
-    "speaker-independent": "speaker-independent-evaluation", "fold": "fold", "validation speakers": "validation-speakers",
-    "attention": "attention", "residual connection": "residual-connection", "BatchNorm over padding": "batchnorm-over-padding",
+    "speaker-independent": "speaker-independent-evaluation", "fold": "fold",
+    "validation speakers": "validation-speakers",
+    "attention": "attention", "residual connection": "residual-connection",
+    "BatchNorm over padding": "batchnorm-over-padding",
     "TPE": "tpe", "pruning": "pruning", "optimism": "optimism", "paired test": "paired-test",
     "underpowered": "underpowered", "confidence interval": "confidence-interval", "baseline": "baselines",
     "silhouette": "silhouette", "kNN": "knn", "confusion matrix": "confusion-matrix",
@@ -197,9 +199,11 @@ def below_baseline(nets: pd.DataFrame, baseline_uar: float, what: str = "network
                 f"{total - n} {'has' if total - n == 1 else 'have'} a higher mean")
     above = nets[nets[col.UAR_MEAN] > baseline_uar]
     if col.UAR_STD in nets:
-        close = above[[within_noise(m, sd, baseline_uar, np.nan) for m, sd in zip(above[col.UAR_MEAN], above[col.UAR_STD])]]
+        close = above[[within_noise(m, sd, baseline_uar, np.nan)
+                       for m, sd in zip(above[col.UAR_MEAN], above[col.UAR_STD])]]
         if len(close):
-            parts = ", ".join(f"{r[col.MODEL]} ({signed(r[col.UAR_MEAN] - baseline_uar)}, std over runs {num(r[col.UAR_STD])})"
+            parts = ", ".join(f"{r[col.MODEL]} ({signed(r[col.UAR_MEAN] - baseline_uar)}, std over runs "
+                              f"{num(r[col.UAR_STD])})"
                               for _, r in close.iterrows())
             text += (f", but by less than the spread over runs for {parts}: "
                      f"{'that margin is' if len(close) == 1 else 'those margins are'} within noise")
@@ -244,8 +248,10 @@ def findings_01(out_dir) -> list[Finding]:
         shortest = frames.loc[frames[col.FRAMES_MEAN].idxmin()]
         overlap = frames[col.FRAMES_MIN].max() <= frames[col.FRAMES_MAX].min()
         out.append(Finding(
-            f"Utterances last {int(frames[col.FRAMES_MIN].min())}–{int(frames[col.FRAMES_MAX].max())} frames; on average "
-            f"{longest[col.EMOTION]} is the longest ({num(longest[col.FRAMES_MEAN], 1)} frames) and {shortest[col.EMOTION]} the "
+            f"Utterances last {int(frames[col.FRAMES_MIN].min())}–{int(frames[col.FRAMES_MAX].max())} frames; on "
+            "average "
+            f"{longest[col.EMOTION]} is the longest ({num(longest[col.FRAMES_MEAN], 1)} frames) and "
+            f"{shortest[col.EMOTION]} the "
             f"shortest ({num(shortest[col.FRAMES_MEAN], 1)}), "
             + ("but every emotion's range overlaps every other's: length alone cannot tell them apart."
                if overlap else "and some emotions' ranges do not overlap."), "tables/frames_by_emotion"))
@@ -275,7 +281,8 @@ def findings_01(out_dir) -> list[Finding]:
             "tables/speaker_leakage_logreg"))
         identity = leak[leak[col.TASK] == "actor identity"].iloc[0]
         out.append(Finding(
-            f"The same features name the actor with a UAR of {num(identity[col.LEAK_UAR])}, {num(identity[col.LEAK_UAR] / identity[col.CHANCE], 1)}"
+            f"The same features name the actor with a UAR of {num(identity[col.LEAK_UAR])}, "
+            f"{num(identity[col.LEAK_UAR] / identity[col.CHANCE], 1)}"
             f" times chance ({num(identity[col.CHANCE])}): they carry the speaker, which is why every later number is "
             "speaker-independent.", "tables/speaker_leakage_logreg"))
     return out
@@ -304,7 +311,8 @@ def convergence_finding(conv: pd.DataFrame | None, source: str, what: str = "mod
             f"0.01 in the last fifth of the epochs"
             + (" while the learning rate was still high)" if "lr_last_fifth_share" in conv else ")"))
     if len(rising):
-        text += (f" and {len(rising)} {'was' if len(rising) == 1 else 'were'} still rising ({', '.join(rising[col.MODEL])}; up to "
+        text += (f" and {len(rising)} {'was' if len(rising) == 1 else 'were'} still rising "
+                 f"({', '.join(rising[col.MODEL])}; up to "
                  f"{signed(float(rising[col.LAST_FIFTH_GAIN].max()))}): their numbers may understate what more epochs "
                  "would give, so rankings that involve them are provisional")
     if len(ended):
@@ -342,13 +350,15 @@ def findings_02(out_dir) -> list[Finding]:
         runs = "one run each" if distinct[col.UAR_STD].isna().all() else "mean over runs"
         out.append(Finding(
             f"Our {len(distinct)} distinct configurations reach a [[UAR]] of {num(lo[col.UAR_MEAN])} "
-            f"({lo[col.NAME]}, {lo[col.POOLING]}) to {num(hi[col.UAR_MEAN])} ({hi[col.NAME]}, {hi[col.POOLING]}), {runs}; "
+            f"({lo[col.NAME]}, {lo[col.POOLING]}) to {num(hi[col.UAR_MEAN])} ({hi[col.NAME]}, {hi[col.POOLING]}), "
+            f"{runs}; "
             f"seed 001 reported (quotation) {num(rep[col.REPORTED_UAR].min())}–{num(rep[col.REPORTED_UAR].max())}. "
             f"Ours are higher in {int((gain > 0).sum())} of {len(rep)} configurations (median "
             f"{signed(float(gain.median()))}).", "tables/baseline_table1 figures/baseline_uar_vs_parameters"))
         refs = _load(out_dir, "sweep_reference_baselines")
         if refs is not None and len(refs):
-            parts = [f"{r[col.MODEL]} {num(r[col.UAR_MEAN])} ({'below' if hi[col.UAR_MEAN] > r[col.UAR_MEAN] else 'not below'} "
+            parts = [f"{r[col.MODEL]} {num(r[col.UAR_MEAN])} "
+                     f"({'below' if hi[col.UAR_MEAN] > r[col.UAR_MEAN] else 'not below'} "
                      f"the best LSTM's {num(hi[col.UAR_MEAN])})" for _, r in refs.iterrows()]
             out.append(Finding("The [[baseline]]s on the same folds, UAR: " + "; ".join(parts) + ".",
                                "tables/sweep_reference_baselines"))
@@ -358,7 +368,8 @@ def findings_02(out_dir) -> list[Finding]:
         if "size" in c.index:
             r = c.loc["size"]
             text = (f"Bigger is better (seed 001's second conclusion)? UAR rises with the parameter count in rank: "
-                    f"Spearman ρ = {num(r[col.VALUE], 2)}, p = {pvalue(r[col.P])}{holm_phrase(r)} over {int(r[col.PAIRS])} "
+                    f"Spearman ρ = {num(r[col.VALUE], 2)}, p = {pvalue(r[col.P])}{holm_phrase(r)} over "
+                    f"{int(r[col.PAIRS])} "
                     "models"
                     + (f" ({runs})" if table is not None else "")
                     + f" — **{r[VERDICT]}** at α = {ALPHA}")
@@ -370,7 +381,8 @@ def findings_02(out_dir) -> list[Finding]:
             out.append(Finding(
                 "Concatenating the layers' states against the last state, speaker by speaker (each speaker's UAR "
                 "averaged over the 2- and 3-layer configurations and the runs): "
-                f"{signed(r[col.VALUE])} UAR ({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; {test_phrase(r)}) — "
+                f"{signed(r[col.VALUE])} UAR ({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; "
+                f"{test_phrase(r)}) — "
                 f"**{r[VERDICT]}**.", "tables/baseline_claims tables/baseline_concat_vs_last"))
         if "concat_any" in c.index:
             r = c.loc["concat_any"]
@@ -440,7 +452,8 @@ def nested_findings(out_dir) -> list[Finding]:
     for _, r in table.iterrows():
         runs = int(r[col.RUNS])
         parts.append(f"{r[col.MODEL]} {r[col.NESTED_UAR]} nested against {r[col.GLOBAL_UAR]} not nested "
-                     f"({signed(r[col.MEAN_DIFF])} per speaker, {interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}, "
+                     f"({signed(r[col.MEAN_DIFF])} per speaker, "
+                     f"{interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}, "
                      f"{int(r[col.PAIRS])} {r[col.UNIT]}s, {r[col.TEST]} p = {pvalue(r[col.P])}, Holm "
                      f"{pvalue(r[col.P_HOLM])}: {r[VERDICT]}; {int(r[col.DISTINCT_SETTINGS])} distinct "
                      f"setting{'s' if int(r[col.DISTINCT_SETTINGS]) != 1 else ''} over the folds)")
@@ -479,9 +492,11 @@ def findings_03(out_dir) -> list[Finding]:
         nets = table[(table[col.PROTOCOL] == "clean") & (table[col.KIND] == "network")]
         best = nets.loc[nets[col.UAR_MEAN].idxmax()]
         out.append(Finding(
-            f"Best model under the clean protocol: {best[col.MODEL]} at a [[UAR]] of {pm(best[col.UAR_MEAN], best[col.UAR_STD])} "
+            f"Best model under the clean protocol: {best[col.MODEL]} at a [[UAR]] of "
+            f"{pm(best[col.UAR_MEAN], best[col.UAR_STD])} "
             f"(mean ± std) over {int(best[col.RUNS])} runs, {t_half(best)} [[WA]] "
-            f"{pm(best[col.WA_MEAN], best[col.WA_STD])}, {int(best[col.EPOCHS])} epochs {family_settings(nets)}; the slides "
+            f"{pm(best[col.WA_MEAN], best[col.WA_STD])}, {int(best[col.EPOCHS])} epochs {family_settings(nets)}; the "
+            "slides "
             f"report (quotation) {best[col.SLIDES_UAR_TEXT]} for the model tuned on the test folds.",
             "tables/sa_models_table"))
         base = table[table[col.KIND] == "baseline"].set_index("model")
@@ -489,7 +504,8 @@ def findings_03(out_dir) -> list[Finding]:
             lr = base.loc[LOGREG]
             text = (f"The [[baseline]]s on the same folds: majority class UAR {num(base.loc[MAJORITY, 'uar_mean'])} "
                     f"(WA {num(base.loc[MAJORITY, 'wa_mean'])}); logistic regression on utterance statistics UAR "
-                    f"{num(lr[col.UAR_MEAN])} (WA {num(lr[col.WA_MEAN])}). {below_baseline(nets, lr[col.UAR_MEAN], 'clean networks')}")
+                    f"{num(lr[col.UAR_MEAN])} (WA {num(lr[col.WA_MEAN])}). "
+                    f"{below_baseline(nets, lr[col.UAR_MEAN], 'clean networks')}")
             for label in [x for x in STANDARD if x in base.index]:
                 text += (f" The field's standard reference {label}: UAR {num(base.loc[label, 'uar_mean'])} "
                          f"(WA {num(base.loc[label, 'wa_mean'])}); "
@@ -549,7 +565,8 @@ def findings_03(out_dir) -> list[Finding]:
         out.append(Finding(
             f"Paper minus clean protocol (leaky normalisation, shared reseeding), mean pooled UAR per model: "
             f"{signed(float(d.mean()))} on average over {len(d)} models ("
-            + (f"from {signed(float(d.min()))} to {signed(float(d.max()))}" if signed(float(d.min())) != signed(float(d.max()))
+            + (f"from {signed(float(d.min()))} to {signed(float(d.max()))}"
+               if signed(float(d.min())) != signed(float(d.max()))
                else "the same for each")
             + f"), untested: models are not a sample of anything, and {len(d)} of them could "
             "not reach significance anyway; the paper-protocol rows of the paired tests compare the protocols "
@@ -591,7 +608,8 @@ def findings_04(out_dir) -> list[Finding]:
         sel = table[col.SELECTED_MINUS_CLEAN]
         n = len(opt)
         what = (f"{signed(float(opt.iloc[0]))} in the one study" if n == 1 else
-                f"{signed(float(opt.mean()))} on average (from {signed(float(opt.min()))} to {signed(float(opt.max()))}, "
+                f"{signed(float(opt.mean()))} on average (from {signed(float(opt.min()))} to "
+                f"{signed(float(opt.max()))}, "
                 f"{n} studies)")
         gaps = (f"{signed(float(gap.iloc[0]))}" if n == 1 else f"{signed(float(gap.mean()))} on average")
         same_text = ("both selections picked the same trial" if same == n == 1 else
@@ -625,7 +643,8 @@ def findings_04(out_dir) -> list[Finding]:
             for _, b in shown.iterrows():
                 slides = literature.PAPER000_TABLE.get(b[col.MODEL])
                 parts.append(f"{b[col.MODEL]} ({b[col.SPACE]} space, trial {int(b[col.TRIAL])}): "
-                             f"{pm(b[col.UAR_MEAN], b[col.UAR_STD])} (mean ± std over {int(b[col.RUNS])} fresh-seed runs; [[WA]] "
+                             f"{pm(b[col.UAR_MEAN], b[col.UAR_STD])} (mean ± std over {int(b[col.RUNS])} fresh-seed "
+                             "runs; [[WA]] "
                              f"{num(b[col.WA_MEAN])})" + (f", slides (reported) {num(slides[1], 4)}" if slides else ""))
             out.append(Finding(
                 "Clean-tuned winners as 04 chooses them — per model, the space whose clean winner has the best "
@@ -639,7 +658,8 @@ def findings_04(out_dir) -> list[Finding]:
                            "tables/tuning_nested_winners"))
     vs = _load(out_dir, "tuning_vs_defaults")
     if vs is not None and len(vs):
-        parts = [f"{r[col.MODEL]} trial {int(r[col.TRIAL])}: {signed(r[col.WINNER_MINUS_DEFAULTS])} UAR against the study's "
+        parts = [f"{r[col.MODEL]} trial {int(r[col.TRIAL])}: {signed(r[col.WINNER_MINUS_DEFAULTS])} UAR against the "
+                 "study's "
                  f"defaults ({num(r[col.WINNER_UAR])} vs {num(r[col.DEFAULTS_UAR])}, {test_phrase_plain(r)}; "
                  f"{r[col.CONVERGENCE_VERDICT]})" for _, r in vs.iterrows()]
         out.append(Finding(
@@ -658,9 +678,11 @@ def findings_04(out_dir) -> list[Finding]:
                 f"(p = {pvalue(r[col.P])})")
         if w is not None:
             if len(w) > 1:
-                text += (f"; within each study (≥ 3 complete trials), where the studies' different levels do not count: "
+                text += ("; within each study (≥ 3 complete trials), where the studies' different levels do not "
+                         "count: "
                          f"median ρ {num(float(w[col.SPEARMAN_RHO].median()), 2)}, from "
-                         f"{num(float(w[col.SPEARMAN_RHO].min()), 2)} to {num(float(w[col.SPEARMAN_RHO].max()), 2)} over "
+                         f"{num(float(w[col.SPEARMAN_RHO].min()), 2)} to {num(float(w[col.SPEARMAN_RHO].max()), 2)} "
+                         "over "
                          f"{len(w)} studies of {int(w[col.COMPLETE_TRIALS].min())}–{int(w[col.COMPLETE_TRIALS].max())} "
                          "trials")
         out.append(Finding(text + ".", "tables/tuning_val_vs_test tables/tuning_val_vs_test_by_study "
@@ -674,7 +696,8 @@ def findings_04(out_dir) -> list[Finding]:
         out.append(Finding(
             f"[[pruning]]: {num(with_p[col.COMPLETE_PER_CORE_HOUR], 0)} complete trials per core-hour with the "
             f"pruner against {num(without[col.COMPLETE_PER_CORE_HOUR], 0)} without ({num(ratio, 2)}×; counting pruned "
-            f"trials too: {num(with_p[col.TRIALS_PER_CORE_HOUR], 0)} against {num(without[col.TRIALS_PER_CORE_HOUR], 0)}); "
+            f"trials too: {num(with_p[col.TRIALS_PER_CORE_HOUR], 0)} against "
+            f"{num(without[col.TRIALS_PER_CORE_HOUR], 0)}); "
             f"the winner's validation UAR {num(with_p[col.CLEAN_VAL_UAR])} against {num(without[col.CLEAN_VAL_UAR])} "
             f"(one study each: no spread to test).", "tables/tuning_pruning"))
     return out
@@ -748,7 +771,8 @@ def findings_05(out_dir) -> list[Finding]:
                 if col.WILSON_LOW in happy else "no interval")
         out.append(Finding(
             f"[[confusion matrix]] of the pooled out-of-fold predictions ({runs}): the lowest recall is "
-            f"{low[col.EMOTION]}'s ({num(low[col.RECALL])}{ci(low)}); happy's recall is {num(happy[col.OURS])}{ci(happy)} "
+            f"{low[col.EMOTION]}'s ({num(low[col.RECALL])}{ci(low)}); happy's recall is "
+            f"{num(happy[col.OURS])}{ci(happy)} "
             f"(seed 000 reported {num(happy[col.PAPER000_REPORTED])}), and {num(n_h[col.OURS])}{ci(n_h)} of neutral "
             f"is predicted happy (reported {num(n_h[col.PAPER000_REPORTED])}).",
             "tables/confusion_claims figures/confusion_reslstm_sa_h64"))
@@ -768,10 +792,12 @@ def findings_06(out_dir) -> list[Finding]:
             bs, bo = seeds.loc[seeds[col.UAR_MEAN].idxmax()], ours.loc[ours[col.UAR_MEAN].idxmax()]
             ties = [r for _, r in seeds.iterrows() if r[col.MODEL] != bs[col.MODEL]
                     and within_noise(bs[col.UAR_MEAN], bs[col.UAR_STD], r[col.UAR_MEAN], r[col.UAR_STD])]
-            tie = (" — within noise of " + ", ".join(f"{r[col.MODEL]} ({pm(r[col.UAR_MEAN], r[col.UAR_STD])})" for r in ties)
+            tie = (" — within noise of " + ", ".join(f"{r[col.MODEL]} ({pm(r[col.UAR_MEAN], r[col.UAR_STD])})"
+                                                     for r in ties)
                    + " (difference below the larger std): no single best") if ties else ""
             out.append(Finding(
-                f"Highest mean of the seeds' other architectures: {bs[col.MODEL]} ({bs[col.SOURCE_PAPER]}, untuned) at a [[UAR]] "
+                f"Highest mean of the seeds' other architectures: {bs[col.MODEL]} ({bs[col.SOURCE_PAPER]}, untuned) "
+                "at a [[UAR]] "
                 f"of {pm(bs[col.UAR_MEAN], bs[col.UAR_STD])} with {int(bs[col.PARAMETERS]):,} parameters and "
                 f"{num(bs[col.CPU_MS], 2)} CPU ms per utterance{tie}; the tuned {bo[col.MODEL]}: "
                 f"{pm(bo[col.UAR_MEAN], bo[col.UAR_STD])} with {int(bo[col.PARAMETERS]):,} parameters and "
@@ -814,7 +840,8 @@ def findings_06(out_dir) -> list[Finding]:
         best = weight.loc[weight[col.UAR_MEAN].idxmax()]
         runs = int(weight[col.RUNS].min())
         out.append(Finding(
-            f"Seed 003's loss weightings: UAR from {num(weight[col.UAR_MEAN].min())} to {num(weight[col.UAR_MEAN].max())} "
+            f"Seed 003's loss weightings: UAR from {num(weight[col.UAR_MEAN].min())} to "
+            f"{num(weight[col.UAR_MEAN].max())} "
             f"(best {best[col.LOSS_WEIGHTING]}), on {runs} run{'s' if runs > 1 else ''} each"
             + (": too few to rank them." if runs < 3 else "."), "tables/sota_loss_weightings"))
     return out
@@ -859,7 +886,8 @@ def ladder_summary(model: str, rows: pd.DataFrame) -> str:
         if "delta_vs_previous" in h and not pd.isna(h[col.DELTA_VS_PREVIOUS]):
             test = "" if pd.isna(h[col.P_VALUE]) else \
                 (f", exact sign-flip p = {pvalue(h[col.P_VALUE])}"
-                 + (f" (Holm-adjusted over the ladder's comparisons {pvalue(h[col.P_HOLM_LADDER])})" if "p_holm" in h else "")
+                 + (f" (Holm-adjusted over the ladder's comparisons {pvalue(h[col.P_HOLM_LADDER])})"
+                    if col.P_HOLM_LADDER in h else "")
                  + f" over {int(h[col.PAIRS])} {h[col.UNIT]}s" if "pairs" in h else
                  f", Wilcoxon p = {pvalue(h[col.P_VALUE])} over {int(h[col.PAIRED_FOLDS])} paired folds")
             counts = str(h.get("better / worse / tied", "") or "")
@@ -908,7 +936,8 @@ def nested_winner_phrase(r) -> str:
     choice = ("every test fold chose the clean winner's trial" if same else
               f"{int(r[col.DISTINCT_TRIALS])} distinct trial{'s' if int(r[col.DISTINCT_TRIALS]) != 1 else ''} "
               f"({r[col.NESTED_TRIALS]})")
-    return (f"{r[col.MODEL]} ({r[col.SPACE]} space; {choice}): {pm(r[col.NESTED_UAR_MEAN], r[col.NESTED_UAR_STD])} against "
+    return (f"{r[col.MODEL]} ({r[col.SPACE]} space; {choice}): {pm(r[col.NESTED_UAR_MEAN], r[col.NESTED_UAR_STD])} "
+            "against "
             f"{pm(r[col.CLEAN_UAR_MEAN], r[col.CLEAN_UAR_STD])} (mean ± std over {int(r[col.RUNS])} fresh-seed runs), "
             f"{signed(r[col.MEAN_DIFF])} ({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; {test_phrase(r)}) — "
             f"**{r[VERDICT]}**")
@@ -923,7 +952,8 @@ def findings_07(out_dir) -> list[Finding]:
             anchor = rows[rows[col.RUNG] == "6a"]
             if len(anchor) and not np.isnan(anchor[col.UAR_MEAN].iloc[0]):
                 a = anchor.iloc[0]
-                text += (f" The authors' setting with their reseeding (rung 6a) gives {num(a[col.UAR_MEAN])}; their own "
+                text += (f" The authors' setting with their reseeding (rung 6a) gives {num(a[col.UAR_MEAN])}; their "
+                         "own "
                          f"code gave {num(a[col.AUTHORS_CODE_UAR])} on this CPU (difference "
                          f"{signed(a[col.UAR_MEAN] - a[col.AUTHORS_CODE_UAR])}).")
             text += " Every rung, with its interval and paired test, is in the table."
@@ -931,12 +961,14 @@ def findings_07(out_dir) -> list[Finding]:
     oracle = _load(out_dir, "fidelity_oracle")
     if oracle is not None and len(oracle):
         parts = [f"{r[col.MODEL]}: the best-by-test trial {num(r[col.PAPER_STYLE_POOLED_UAR])} pooled "
-                 f"({num(r[col.PAPER_STYLE_FOLD_MEAN_UAR])} as a mean over folds), and with each fold's epoch also picked "
+                 f"({num(r[col.PAPER_STYLE_FOLD_MEAN_UAR])} as a mean over folds), and with each fold's epoch also "
+                 "picked "
                  f"on its test speakers {num(r[col.ORACLE_FOLD_MEAN_UAR])} (mean over folds, {trials_of(r)}), "
                  f"against the slides' {num(r[col.SLIDES_UAR_LITERATURE], 4)} (reported) and the authors' own "
                  f"code's {num(r[col.AUTHORS_CODE_UAR])} (measured on a CPU)"
                  for _, r in oracle.iterrows()]
-        short = [r[col.MODEL] for _, r in oracle.iterrows() if r[col.ORACLE_FOLD_MEAN_UAR] < r[col.SLIDES_UAR_LITERATURE]]
+        short = [r[col.MODEL] for _, r in oracle.iterrows()
+                 if r[col.ORACLE_FOLD_MEAN_UAR] < r[col.SLIDES_UAR_LITERATURE]]
         out.insert(0, Finding(
             "How far even selection on the test set gets: " + "; ".join(parts) + ". "
             + (f"For {' and '.join(short)} not even the oracle — trial and epoch both chosen on the test speakers — "
@@ -946,7 +978,8 @@ def findings_07(out_dir) -> list[Finding]:
     optimism = _load(out_dir, "fidelity_optimism")
     if optimism is not None and len(optimism):
         parts = [f"{r[col.MODEL]} {r[col.SPACE]}: {signed(r[col.OPTIMISM])} (trial #{int(r[col.TRIAL])}: "
-                 f"{num(r[col.TRIAL_TEST_UAR])} in the search, {num(r[col.FRESH_UAR_MEAN])} over {int(r[col.FRESH_RUNS])} "
+                 f"{num(r[col.TRIAL_TEST_UAR])} in the search, {num(r[col.FRESH_UAR_MEAN])} over "
+                 f"{int(r[col.FRESH_RUNS])} "
                  "fresh seeds)" for _, r in optimism.iterrows() if not np.isnan(r[col.OPTIMISM])]
         if parts:
             out.append(Finding("[[optimism]] of selecting on test — each study's best-by-test trial's own UAR minus "
@@ -954,7 +987,8 @@ def findings_07(out_dir) -> list[Finding]:
                                "tables/fidelity_optimism tables/fidelity_winners_fresh"))
     gap = _load(out_dir, "fidelity_selection_gap")
     if gap is not None and len(gap):
-        parts = [f"{r[col.MODEL]} {r[col.SPACE]}: {signed(r[col.SELECTION_GAP])} over {int(r[col.COMPLETE_TRIALS])} trials"
+        parts = [f"{r[col.MODEL]} {r[col.SPACE]}: {signed(r[col.SELECTION_GAP])} over {int(r[col.COMPLETE_TRIALS])} "
+                 "trials"
                  for _, r in gap.iterrows()]
         out.append(Finding("The selection gap — expected test UAR of the best-by-test trial minus that of the "
                            f"best-by-validation one, all trials searched (the end of each curve): {'; '.join(parts)}. "
@@ -1012,7 +1046,8 @@ def findings_08(out_dir) -> list[Finding]:
         notes = f" Classes: {notes}." if isinstance(notes, str) and notes else ""
         out.append(Finding(
             f"Trained on {r[col.TRAINED_ON]}, tested on {r[col.TESTED_ON]} (one trained model, one seed): [[UAR]] "
-            f"{num(r[col.UAR])} against a chance UAR of {num(r[col.CHANCE_UAR])} ({signed(r[col.UAR] - r[col.CHANCE_UAR])}) "
+            f"{num(r[col.UAR])} against a chance UAR of {num(r[col.CHANCE_UAR])} "
+            f"({signed(r[col.UAR] - r[col.CHANCE_UAR])}) "
             f"over {r[col.SHARED_CLASSES]} shared classes; [[WA]] {num(r[col.WA])}, {interval(low, high, sign=False)} "
             f"(Wilson, {n} of {int(r[col.FILES_IN_CORPUS])} files scored).{notes}", "tables/cross_corpus"))
     if recalls is not None:
@@ -1040,7 +1075,8 @@ def findings_09(out_dir) -> list[Finding]:
     out = []
     base = _load(out_dir, "standard_baselines")
     if base is not None and len(base):
-        parts = [f"{r[col.MODEL]}: [[UAR]] {num(r[col.UAR_MEAN])} (WA {num(r[col.WA_MEAN])}, C per fold {r[col.C_PER_FOLD]}, "
+        parts = [f"{r[col.MODEL]}: [[UAR]] {num(r[col.UAR_MEAN])} (WA {num(r[col.WA_MEAN])}, C per fold "
+                 f"{r[col.C_PER_FOLD]}, "
                  f"{num(r[col.CPU_MS], 1)} CPU ms per utterance with the extraction)" for _, r in base.iterrows()]
         out.append(Finding("The field's standard [[baseline]]s on the same folds, C chosen on [[validation speakers]]: "
                            + "; ".join(parts) + ".", "tables/standard_baselines"))
@@ -1061,7 +1097,8 @@ def findings_09(out_dir) -> list[Finding]:
         pairs = int(levers[col.SPEAKERS].max()) if len(levers) else 0
         underpowered = bool(levers[VERDICT].eq("underpowered").any())
         texts.append(
-            f"**{family}** starts at UAR {num(s[col.UAR_MEAN])} over {int(s[col.RUNS])} run{'s' if s[col.RUNS] != 1 else ''}. "
+            f"**{family}** starts at UAR {num(s[col.UAR_MEAN])} over {int(s[col.RUNS])} "
+            f"run{'s' if s[col.RUNS] != 1 else ''}. "
             f"Against it ([[paired test]] over {pairs} speakers, UAR difference and 95 % CI): shown better: "
             f"{', '.join(up) or 'none'}; shown worse: {', '.join(down) or 'none'}; no difference shown: "
             f"{', '.join(_lever_words(r) for _, r in rest.iterrows()) or 'none'}"
@@ -1089,14 +1126,16 @@ def findings_09(out_dir) -> list[Finding]:
         for _, r in recipe.iterrows():
             test = (f"{signed(r[col.DELTA_VS_START])} against the start, {r[col.TEST]} p = {pvalue(r[col.P])} over "
                     f"{int(r[col.SPEAKERS])} speakers ({r[VERDICT]})") if not pd.isna(r.get("p", np.nan)) else ""
-            parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])} {test}; levers chosen per test fold — {r[col.LEVERS]}")
+            parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])} {test}; levers chosen per test fold — "
+                         f"{r[col.LEVERS]}")
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
                            + "; ".join(parts) + ".", "tables/what_helps tables/what_helps_recipe"))
     ens, dist = what[what[col.LEVER] == "ensemble"], what[what[col.LEVER] == "distilled"]
     if len(ens) and len(dist):
         e, d = ens.iloc[0], dist.iloc[0]
         out.append(Finding(
-            f"{e[col.FAMILY]}: the seed ensemble reaches UAR {num(e[col.UAR_MEAN])} at {num(e[col.MODEL_CPU_MS], 2)} ms "
+            f"{e[col.FAMILY]}: the seed ensemble reaches UAR {num(e[col.UAR_MEAN])} at {num(e[col.MODEL_CPU_MS], 2)} "
+            "ms "
             f"for its models; distilled into one model, {num(d[col.UAR_MEAN])} at {num(d[col.MODEL_CPU_MS], 2)} ms "
             f"({signed(d[col.UAR_MEAN] - e[col.UAR_MEAN])} for a {num(e[col.MODEL_CPU_MS] / d[col.MODEL_CPU_MS], 1)}× "
             "smaller model cost).", "tables/what_helps"))

@@ -125,7 +125,8 @@ def render(profile: str) -> str:
 
 def _table(folder: Path, name: str):
     path = Path(folder) / "tables" / f"{name}.csv"
-    return pd.read_csv(path, dtype={"rung": str, "previous": str} if name == "fidelity_ladder" else None) if path.exists() else None
+    dtype = {col.RUNG: str, col.PREVIOUS: str} if name == "fidelity_ladder" else None
+    return pd.read_csv(path, dtype=dtype) if path.exists() else None
 
 
 def _link(folder: Path, name: str, kind: str = "tables") -> str:
@@ -151,7 +152,8 @@ def answer_residual(out: Path) -> str:
     if models is not None and "epochs" in models:
         nets = models[models[col.KIND] == "network"]
         epochs = f", {int(nets[col.EPOCHS].max())} epochs" if len(nets) else ""
-    setting = family_settings(models[models[col.KIND] == "network"]) if models is not None else "default hyperparameters"
+    setting = (family_settings(models[models[col.KIND] == "network"]) if models is not None
+               else "default hyperparameters")
 
     holm = (f", Holm-adjusted over the {len(tests)} comparisons of `sa_paired_tests`" if col.P_HOLM in tests else "")
     text = (f"{residual_verdict(clean)} ({setting}{epochs}): ResLSTM-SA − LSTM-SA UAR {', '.join(parts)} "
@@ -183,7 +185,8 @@ def answer_honest(out: Path, full: Path) -> str:
             r = row.iloc[0]
             how = str(r.get("setting", "study defaults")).split(" (")[0]
             epochs = f", {int(r[col.EPOCHS])} epochs" if "epochs" in r else ""
-            parts.append(f"{how}{epochs}: {pm(r[col.UAR_MEAN], r[col.UAR_STD])} (mean ± std over {int(r[col.RUNS])} runs) "
+            parts.append(f"{how}{epochs}: {pm(r[col.UAR_MEAN], r[col.UAR_STD])} (mean ± std over {int(r[col.RUNS])} "
+                         "runs) "
                          f"{_link(out, 'sa_models_table')}")
     nested = _table(out, "sa_nested")
     if nested is not None and (nested[col.MODEL] == model).any():
@@ -216,7 +219,8 @@ def answer_honest(out: Path, full: Path) -> str:
              "speakers outside it: no test speaker steers anything)" if len(head) else
              f"rung {FALLBACK_RUNG} (the global validation choice, not nested) until the headline rung {HEADLINE_RUNG} "
              "is complete")
-    text += (f"{prefix} {model} at {which}: UAR {num(top[col.UAR_MEAN])} ± {num(top[col.CI95])} (95 % t-interval{runs}), "
+    text += (f"{prefix} {model} at {which}: UAR {num(top[col.UAR_MEAN])} ± {num(top[col.CI95])} (95 % "
+             f"t-interval{runs}), "
              f"{num(top.get('slides_uar_literature', slides) - top[col.UAR_MEAN])} below the slides'")
     p = top.get("p_value", np.nan)
     if not pd.isna(p):
@@ -273,7 +277,8 @@ def answer_architectures(out: Path) -> str:
         return "not computed yet (notebook 06)."
     o, t = others.loc[others[col.UAR_MEAN].idxmax()], ours.loc[ours[col.UAR_MEAN].idxmax()]
     ties = [r[col.MODEL] for _, r in others.iterrows()
-            if r[col.MODEL] != o[col.MODEL] and within_noise(o[col.UAR_MEAN], o[col.UAR_STD], r[col.UAR_MEAN], r[col.UAR_STD])]
+            if r[col.MODEL] != o[col.MODEL]
+            and within_noise(o[col.UAR_MEAN], o[col.UAR_STD], r[col.UAR_MEAN], r[col.UAR_STD])]
     tie = f", within noise of {', '.join(ties)}" if ties else ""
     budget = "the seed models are untuned"
     if "epochs" in o and o[col.EPOCHS] != t[col.EPOCHS]:
@@ -283,9 +288,11 @@ def answer_architectures(out: Path) -> str:
         budget += f" ({o[col.SCHEDULE]}; the seed-000 rows, each its own: {theirs})"
     text = (f"{'Below' if o[col.UAR_MEAN] < t[col.UAR_MEAN] else 'Level with or above'} the tuned LSTM-SA/ResLSTM-SA "
             f"so far, on unequal budgets ({budget}): the highest mean, {o[col.MODEL]} "
-            f"({o[col.SOURCE_PAPER]}{tie}), UAR {pm(o[col.UAR_MEAN], o[col.UAR_STD])} (mean ± std) at {int(o[col.PARAMETERS]):,} parameters and "
+            f"({o[col.SOURCE_PAPER]}{tie}), UAR {pm(o[col.UAR_MEAN], o[col.UAR_STD])} (mean ± std) at "
+            f"{int(o[col.PARAMETERS]):,} parameters and "
             f"{num(o[col.CPU_MS], 2)} CPU ms per utterance ({int(o[col.RUNS])} runs), against {t[col.MODEL]} "
-            f"{pm(t[col.UAR_MEAN], t[col.UAR_STD])} ({int(t[col.RUNS])} runs) at {int(t[col.PARAMETERS]):,} parameters and "
+            f"{pm(t[col.UAR_MEAN], t[col.UAR_STD])} ({int(t[col.RUNS])} runs) at {int(t[col.PARAMETERS]):,} "
+            "parameters and "
             f"{num(t[col.CPU_MS], 2)} ms")
     base = table[table[col.SOURCE_PAPER] == "baseline"]
     if len(base):
@@ -307,7 +314,8 @@ QUESTIONS = [
 def render_answers(profile: str, out: Path | None = None, full: Path | None = None) -> str:
     out = Path(out or results_dir() / profile)
     full = Path(full or results_dir() / "full")
-    source = ("(and `results/full/tables` for the 100-epoch study)" if (full / "tables" / "fidelity_ladder.csv").exists()
+    source = ("(and `results/full/tables` for the 100-epoch study)"
+              if (full / "tables" / "fidelity_ladder.csv").exists()
               else f"(the 100-epoch study in `results/full` has no tables yet: its records so far are read by the "
                    f"`{out.name}` profile's notebook 07, into `results/{out.name}/tables`)")
     lines = [ANSWERS_START, "", f"Today's answers, generated from the tables of `results/{out.name}` {source} by "
