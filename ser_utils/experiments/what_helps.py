@@ -562,5 +562,6 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
         if len(large):
             rows.append({col.MODEL: "fine-tuned XLSR wav2vec 2.0 (Luna-Jiménez et al. 2022)", "source": "reported",
                          col.KIND: f"reported ({metric}, not UAR)", "uar": value,
-                         col.CPU_MS: float(large["CPU ms/utt"].iloc[0]), col.PARAMETERS: float(large["parameters"].iloc[0])})
+                         col.CPU_MS: float(large["CPU ms/utt"].iloc[0]),
+                         col.PARAMETERS: float(large["parameters"].iloc[0])})
     return pd.DataFrame(rows)

@@ -140,8 +140,8 @@ def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
         rows.append({col.MODEL: w.plan.label, "space": w.plan.space, "trial": w.trial, col.EPOCHS: w.plan.epochs,
                      col.RUNS: summary_row(wr)["runs"], "winner_uar": summary_row(wr)["uar_mean"],
                      "defaults_uar": summary_row(dr)["uar_mean"], col.UNIT: c["unit"], col.PAIRS: c["pairs"],
-                     col.TEST: c["test"], col.P: c["p"], "winner_val_uar": _mean_val(wr), "defaults_val_uar": _mean_val(dr),
-                     "winner_trial_val_uar": w.value})
+                     col.TEST: c["test"], col.P: c["p"], "winner_val_uar": _mean_val(wr),
+                     "defaults_val_uar": _mean_val(dr), "winner_trial_val_uar": w.value})
     adjusted = metrics.holm([c["p"] for c in comparisons])
     for row, c, q in zip(rows, comparisons, adjusted):
         win, base = row["winner_uar"], row["defaults_uar"]
