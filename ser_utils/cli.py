@@ -331,7 +331,8 @@ def cmd_tune(args) -> int:
     _check_storage(url)
     scheduler = _scheduler(args)
     data, folds = project_data.load(params.get("corpus", "synthetic"),
-                                  synthetic_speakers=params.get("synthetic_speakers", 8), cache_dir=params.get("cache_dir"))
+                                  synthetic_speakers=params.get("synthetic_speakers", 8),
+                                  cache_dir=params.get("cache_dir"))
     try:
         tuning.make_storage(url)
     except Exception as exc:  # unreachable server, unknown driver, wrong password...
@@ -364,7 +365,8 @@ def cmd_fidelity(args) -> int:
     require_writable(out_dir, create=False)
     scheduler = _scheduler(args)
     data, folds = project_data.load(params.get("corpus", "synthetic"),
-                                  synthetic_speakers=params.get("synthetic_speakers", 8), cache_dir=params.get("cache_dir"))
+                                  synthetic_speakers=params.get("synthetic_speakers", 8),
+                                  cache_dir=params.get("cache_dir"))
     start = time.perf_counter()
     rungs = fidelity.run(params, data, folds, out_dir, stage=args.stage, workers=args.workers,
                          progress=not args.json, scheduler=scheduler)
@@ -408,8 +410,10 @@ def cmd_numerics(args) -> int:
         return 0
     state = numerics.state()
     payload = {"state": state, "pinned_env": numerics.PINNED_ENV}
-    text = (f"numerics: {state['numerics']} (asked for: {numerics.requested()}; SER_NUMERICS=native turns pinning off)\n"
-            f"CPU: {state['cpu']}\ntorch kernels: {state['torch_capability']}; OpenBLAS kernel: {state['openblas_core']}; "
+    text = (f"numerics: {state['numerics']} (asked for: {numerics.requested()}; "
+            "SER_NUMERICS=native turns pinning off)\n"
+            f"CPU: {state['cpu']}\ntorch kernels: {state['torch_capability']}; "
+            f"OpenBLAS kernel: {state['openblas_core']}; "
             f"numpy AVX-512 loops: {state['numpy_avx512_loops'] or 'none'}\nlibraries: {state['libraries']}")
     if args.probe:
         results = numerics_probe.probe()
@@ -491,7 +495,8 @@ def cmd_tuned(args) -> int:
     db = results_dir() / args.profile / "optuna.db"
     if db.exists():
         _check_storage(f"sqlite:///{db}", write=False)
-    setting = tuned_setting.nested_from_profile(args.profile) if args.nested else tuned_setting.from_profile(args.profile)
+    setting = (tuned_setting.nested_from_profile(args.profile) if args.nested
+               else tuned_setting.from_profile(args.profile))
     if not setting:
         print(f"error: results/{args.profile}/optuna.db holds no complete trial of the studies in "
               f"profiles/{args.profile}.yaml's 07_fidelity section (the 100-epoch studies are the full profile's: "

@@ -150,7 +150,7 @@ TOTAL = "total"
 FRAMES_MEAN, FRAMES_MIN, FRAMES_MAX = "mean", "min", "max"   # frames_by_emotion (pandas' describe)
 TASK = "task"                      # "emotion" or "actor identity"
 SPLIT = "split"
-LEAK_UAR = "uar"
+UAR_VALUE = "uar"                  # one UAR: 01's leakage splits, 09's Pareto points
 FOLD_UAR_STD = "fold_uar_std"      # std of the UAR over the splits' test parts
 CHANCE = "chance"
 

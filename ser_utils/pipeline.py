@@ -130,7 +130,8 @@ def _files_fingerprint(corpus: str, params: dict) -> str:
     if corpus.startswith("synthetic"):
         return corpus
     reader, root = resolve(corpus, params.get("synthetic_speakers", 8))
-    paths = (corpus_registry.index(reader, root)["path"] if reader.manifest is not None else corpus_registry.files_under(root))
+    paths = (corpus_registry.index(reader, root)["path"] if reader.manifest is not None
+             else corpus_registry.files_under(root))
     h = hashlib.sha1()
     for p in map(Path, paths):
         h.update(f"{p.relative_to(root) if p.is_relative_to(root) else p}:{p.stat().st_size};".encode())

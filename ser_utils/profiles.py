@@ -66,7 +66,8 @@ def read_yaml(path: Path):
 def _choices() -> dict:
     from ser_utils.training.tuning import PRUNERS, SPACES  # noqa: PLC0415 - heavy: optuna, only when tuning
 
-    return {"protocol": ("clean", "paper"), "space": tuple(SPACES), "pruner": PRUNERS, "size": ("quick", "paper", "seed"),
+    return {"protocol": ("clean", "paper"), "space": tuple(SPACES), "pruner": PRUNERS,
+            "size": ("quick", "paper", "seed"),
             "weighting": LOSS_WEIGHTINGS, "weighting_ablation": LOSS_WEIGHTINGS, "dense_variants": DENSE_VARIANTS}
 
 

@@ -60,7 +60,8 @@ def test_vs_defaults_by_hand():
     # defaults: two class-0 errors per run of 8 -> (2/4 + 1) / 2 = 0.75
     assert row["defaults_uar"] == pytest.approx(0.75)
     # the ids do not name speakers: the fold is the unit, each fold's UAR averaged over the 2 runs
-    assert row["unit"] == "fold" and row["pairs"] == 2 and row["winner_val_uar"] == 0.6 and row["defaults_val_uar"] == 0.7
+    assert (row["unit"] == "fold" and row["pairs"] == 2 and row["winner_val_uar"] == 0.6
+            and row["defaults_val_uar"] == 0.7)
     assert row["winner_trial_val_uar"] == 0.8
     # winner ahead on test: no loss to explain
     assert row["verdict"].startswith("difference ") and "validation" not in row["verdict"]

@@ -123,7 +123,8 @@ def test_unreachable_scheduler_is_one_line_within_10_s(tmp_path):
                            "--runs-dir", str(tmp_path / "runs")], capture_output=True, text=True, env=env, timeout=60)
     seconds = time.monotonic() - start
     assert done.returncode == 2, done.stderr
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"error: cannot reach the Dask scheduler at {address}")
+    assert (done.stderr.count("\n") == 1
+            and done.stderr.startswith(f"error: cannot reach the Dask scheduler at {address}"))
     assert seconds < 10, seconds
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*.json"))
     with pytest.raises(farm.SchedulerError, match="not a Dask scheduler address"):

@@ -31,7 +31,8 @@ def test_paired_clean_and_parameterised(path):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     py = jupytext.read(path.with_suffix(".py"))
-    assert [c.source for c in py.cells] == [c.source for c in nb.cells], f"{path.name} and its .py differ: jupytext --sync"
+    assert [c.source for c in py.cells] == [c.source for c in nb.cells], (
+        f"{path.name} and its .py differ: jupytext --sync")
 
 
 # notebook -> {table: expected number of rows}

@@ -49,7 +49,8 @@ def test_dense_lstm_paper_size_matches_the_paper_table():
     assert count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="general"))) == expected
     # time attention adds W_i (H_i x H_N) per layer; feature attention W_i and V_i (H_i x H_i)
     assert count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="time"))) == expected + 2 * 256 * 256
-    assert count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="feature"))) == expected + 4 * 256 * 256
+    assert (count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="feature")))
+            == expected + 4 * 256 * 256)
 
 
 def test_multitask_cnn_paper_size_is_vgg11_with_three_heads():

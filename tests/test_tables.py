@@ -33,7 +33,8 @@ def test_models_table_by_hand():
     table = sa_tables.models_table(results, {"majority": _runs("none", 0)}, tuned={}, epochs=7)
     assert tuple(table.columns) == sa_tables.MODELS_TABLE
     clean = table.iloc[0]
-    assert clean[col.UAR_MEAN] == pytest.approx(0.875) and clean[col.UAR_STD] == pytest.approx(np.std([0.75, 1], ddof=1))
+    assert (clean[col.UAR_MEAN] == pytest.approx(0.875)
+            and clean[col.UAR_STD] == pytest.approx(np.std([0.75, 1], ddof=1)))
     assert clean[col.UAR_TEXT] == "0.8750 ± 0.1768" and clean[col.RUNS] == 2 and clean[col.EPOCHS] == 7
     assert clean[col.TRAIN_MINUTES] == 4.0   # 4 records of 60 s
     assert clean[col.SLIDES_UAR_TEXT] == "0.5352 ± 0.0123"   # the slides' LSTM-SA-h32 (a quotation)

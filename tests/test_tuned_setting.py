@@ -128,7 +128,8 @@ def test_nested_winners_of_one_study_by_hand():
     study = optuna.create_study(direction="maximize")
     dist = {"lr": FloatDistribution(1e-5, 1e-1, log=True)}
     for lr, folds_uar in ((1e-3, [0.6, 0.6, 0.6, 0.1, 0.1]), (2e-3, [0.4, 0.4, 0.4, 0.9, 0.9])):
-        study.add_trial(optuna.trial.create_trial(params={"lr": lr}, distributions=dist, value=float(np.mean(folds_uar)),
+        study.add_trial(optuna.trial.create_trial(params={"lr": lr}, distributions=dist,
+                                                  value=float(np.mean(folds_uar)),
                                                   user_attrs={"fold_val_uar": folds_uar}))
     study.add_trial(optuna.trial.create_trial(params={"lr": 5e-3}, distributions=dist,
                                               state=optuna.trial.TrialState.PRUNED, user_attrs={}))

@@ -254,7 +254,8 @@ def test_repeated_parameters_names_the_sets_two_studies_share():
     both: exactly that set, with both trials; sets drawn by one study only are not listed."""
     frames = {}
     for name, other in (("a", 0.3), ("b", 0.7)):
-        study = optuna.create_study(study_name=name, sampler=optuna.samplers.RandomSampler(seed=1 if name == "a" else 2))
+        study = optuna.create_study(study_name=name,
+                                    sampler=optuna.samplers.RandomSampler(seed=1 if name == "a" else 2))
         study.enqueue_trial({"lr": 1e-3, "dropout": 0.25})
         study.enqueue_trial({"lr": 1e-4, "dropout": other})
         for _ in range(2):
@@ -263,7 +264,8 @@ def test_repeated_parameters_names_the_sets_two_studies_share():
             study.tell(t, 0.5)
         frames[name] = tuning_tables.trials_frame(study)
     out = tuning_tables.repeated_parameters(frames)
-    assert out.to_dict(orient="records") == [{"parameters": "dropout=0.25, lr=0.001", "studies": 2, "trials": "a#0; b#0"}]
+    assert out.to_dict(orient="records") == [{"parameters": "dropout=0.25, lr=0.001", "studies": 2,
+                                              "trials": "a#0; b#0"}]
 
 
 def test_studies_of_one_space_draw_different_starts(tmp_path):

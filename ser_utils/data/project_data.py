@@ -41,7 +41,8 @@ def resolve(corpus: str, synthetic_speakers: int = 8, synthetic_dir: str | None 
         info = synthetic_info(root) if root.is_dir() else None
         if not info or info.get("corpus") != layout or info.get("seed") != seed:
             make_layout(root, layout, seed=seed)
-        return (corpus_registry.get(root / "manifest.csv"), root) if layout == "manifest" else (corpus_registry.get(layout), root)
+        return ((corpus_registry.get(root / "manifest.csv"), root) if layout == "manifest"
+                else (corpus_registry.get(layout), root))
     if corpus == "ravdess":
         return corpus_registry.get(None), get_corpus(download=False)
     if corpus.lower().endswith(".csv"):

@@ -156,7 +156,8 @@ def synthesize(emotion: str, strong: bool, statement: int, voice: dict, rng: np.
     for k, vowel in enumerate(vowels):
         a, b = int(bounds[k] * sr), int(bounds[k + 1] * sr)
         seg = excitation[a:b]
-        formants = [f * voice["formant_scale"] * rng.uniform(0.96, 1.04) for f in VOWELS[vowel]] + [3500 * voice["formant_scale"]]
+        formants = [f * voice["formant_scale"] * rng.uniform(0.96, 1.04)
+                    for f in VOWELS[vowel]] + [3500 * voice["formant_scale"]]
         for freq, bw in zip(formants, (80, 100, 140, 200)):
             num, den = _resonator(min(freq, 0.45 * sr), bw, sr)
             seg = lfilter(num, den, seg)
@@ -241,7 +242,8 @@ def _layout_name(corpus: str, speaker: str, emotion: str, k: int, fmt: str) -> s
         return f"wav/{speaker}{sorted(readers.EMODB_TEXTS)[k]}{letter}a.{fmt}"
     if corpus == "cremad":
         code = {v: c for c, v in readers.CREMAD_EMOTIONS.items()}[emotion]
-        return f"AudioWAV/{speaker}_{sorted(readers.CREMAD_SENTENCES)[k]}_{code}_{'XX' if code == 'NEU' else 'HI'}.{fmt}"
+        return (f"AudioWAV/{speaker}_{sorted(readers.CREMAD_SENTENCES)[k]}_{code}_"
+                f"{'XX' if code == 'NEU' else 'HI'}.{fmt}")
     if corpus == "tess":
         code = "ps" if emotion == "surprised" else {"fearful": "fear"}.get(emotion, emotion)
         folder = "pleasant_surprised" if code == "ps" else code

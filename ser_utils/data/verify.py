@@ -60,7 +60,8 @@ class Report:
         kind = ("synthetic " if self.synthetic else "") + ("corpus" if self.corpus == corpus_registry.RAVDESS
                                                               else f"{self.corpus} corpus")
         lines = [f"{kind} {self.root}: {self.files} files, {self.actors} actors"
-                 if self.corpus == corpus_registry.RAVDESS else f"{kind} {self.root}: {self.files} files, {self.speakers} speakers"]
+                 if self.corpus == corpus_registry.RAVDESS
+                 else f"{kind} {self.root}: {self.files} files, {self.speakers} speakers"]
         if self.durations:
             d = self.durations
             lines.append(f"  durations {d['min']:.2f}-{d['max']:.2f} s (median {d['median']:.2f} s, "

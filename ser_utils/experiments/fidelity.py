@@ -58,7 +58,8 @@ HEADLINE_RUNG = "1n"
 FALLBACK_RUNG = "1"
 
 # Rung 2 split into the parts of the authors' computation, cumulatively (``split_computation``).
-SPLIT_RUNGS = [("2a", "unmasked+authors_init", "+ attention and BatchNorm over padded frames, the authors' output init"),
+SPLIT_RUNGS = [("2a", "unmasked+authors_init",
+                "+ attention and BatchNorm over padded frames, the authors' output init"),
                ("2b", "unmasked+authors_init+random_order", "+ random-order training batches")]
 
 
@@ -325,7 +326,8 @@ def table(rungs, records: dict) -> pd.DataFrame:
                      col.RUNS_PLANNED: len(r.runs), col.UAR_MEAN: mean,
                      col.UAR_STD: float(np.std(pooled, ddof=1)) if len(pooled) > 1 else float("nan"),
                      col.CI95: metrics.t_half_width(pooled), col.WA_MEAN: float(np.mean(wa)) if wa else float("nan"),
-                     col.PREVIOUS: r.previous, col.DELTA_VS_PREVIOUS: delta, col.UNIT: unit, col.PAIRS: pairs, col.P_VALUE: p,
+                     col.PREVIOUS: r.previous, col.DELTA_VS_PREVIOUS: delta, col.UNIT: unit, col.PAIRS: pairs,
+                     col.P_VALUE: p,
                      col.MIN_P: min_p, "better / worse / tied": counts,
                      col.SLIDES_UAR_LITERATURE: PAPER000_TABLE[r.model][1] if r.model in PAPER000_TABLE else np.nan,
                      col.AUTHORS_CODE_UAR: AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")

@@ -28,16 +28,17 @@ def speaker_leakage(data: Dataset, folds, seed: int = 0) -> pd.DataFrame:
     for split, splits in (("random utterances (speakers shared)", random_splits),
                           ("speaker-independent folds", speaker_splits)):
         pred = baselines.out_of_fold(X, y, splits)
-        rows.append({col.TASK: "emotion", col.SPLIT: split, col.LEAK_UAR: metrics.uar(y, pred),
+        rows.append({col.TASK: "emotion", col.SPLIT: split, col.UAR_VALUE: metrics.uar(y, pred),
                      "wa": metrics.weighted_accuracy(y, pred),
                      col.FOLD_UAR_STD: float(np.std([metrics.uar(y[t], pred[t]) for _, t in splits], ddof=1))})
     speaker_ids = np.searchsorted(np.unique(speakers), speakers)
     identity_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, speaker_ids))
     pred = baselines.out_of_fold(X, speaker_ids, identity_splits)
     rows.append({col.TASK: "actor identity", col.SPLIT: "random utterances",
-                 col.LEAK_UAR: metrics.uar(speaker_ids, pred, n_classes=len(np.unique(speakers))),
+                 col.UAR_VALUE: metrics.uar(speaker_ids, pred, n_classes=len(np.unique(speakers))),
                  "wa": metrics.weighted_accuracy(speaker_ids, pred),
-                 col.FOLD_UAR_STD: float(np.std([metrics.uar(speaker_ids[t], pred[t], n_classes=len(np.unique(speakers)))
+                 col.FOLD_UAR_STD: float(np.std([metrics.uar(speaker_ids[t], pred[t],
+                                                             n_classes=len(np.unique(speakers)))
                                                for _, t in identity_splits], ddof=1))})
     out = pd.DataFrame(rows)
     # chance UAR: one over the classes UAR averages over (those the labels hold), not a fixed 8

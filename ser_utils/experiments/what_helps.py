@@ -397,7 +397,8 @@ def speaker_paired(records_a, records_b, speaker_of: dict, alpha: float = 0.05) 
     lo, hi = metrics.bootstrap_ci(diff)
     test = metrics.paired_test(diff, alpha)
     return {"speakers": len(shared), "mean_diff": float(diff.mean()) if len(diff) else float("nan"),
-            col.CI95_LOW: lo, col.CI95_HIGH: hi, **test, col.CONVERGENCE_VERDICT: metrics.verdict(test["p"], test["underpowered"], alpha)}
+            "ci95_low": lo, "ci95_high": hi, **test,
+            "verdict": metrics.verdict(test["p"], test["underpowered"], alpha)}
 
 
 # ---------------------------------------------------------------- cost
@@ -527,9 +528,10 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
     measured cost (random weights)."""
     tables = Path(out_dir) / "tables"
     mfcc = feature_ms(samples, sr, "mfcc+chroma", repeats=3)
-    rows = [{col.MODEL: f"{r['family']} {r['lever']}", "source": "09", col.KIND: "measured", col.LEAK_UAR: r["uar_mean"],
+    rows = [{col.MODEL: f"{r['family']} {r['lever']}", "source": "09", col.KIND: "measured",
+             col.UAR_VALUE: r["uar_mean"],
              col.CPU_MS: r["CPU ms/utt"], col.PARAMETERS: r["parameters"]} for _, r in what.iterrows()]
-    rows += [{col.MODEL: r["model"], "source": "09 baseline", col.KIND: "measured", col.LEAK_UAR: r["uar_mean"],
+    rows += [{col.MODEL: r["model"], "source": "09 baseline", col.KIND: "measured", col.UAR_VALUE: r["uar_mean"],
               col.CPU_MS: r["CPU ms/utt"], col.PARAMETERS: r["parameters"]} for _, r in baselines.iterrows()
              if r["parameters"]]
     x = np.zeros((int(round(len(samples) / 2048)) + 1, 46), np.float32)
@@ -542,25 +544,26 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
         for _, r in t[(t["protocol"] == "clean") & (t["kind"] == "network")].iterrows():
             cfg = label_config(r["model"])
             if cfg is not None:
-                rows.append({col.MODEL: r["model"], "source": "03", col.KIND: "measured", col.LEAK_UAR: r["uar_mean"],
+                rows.append({col.MODEL: r["model"], "source": "03", col.KIND: "measured", col.UAR_VALUE: r["uar_mean"],
                              col.CPU_MS: arch_ms(cfg), col.PARAMETERS: r["parameters"]})
     if (tables / "sota_our_models.csv").exists():
         t = pd.read_csv(tables / "sota_our_models.csv")
         logmel = cost.time_call(lambda: extract(samples, sr, LOGMEL), repeats=3)
         for _, r in t[t["CPU ms/utt"].notna()].iterrows():
-            rows.append({col.MODEL: r["model"], "source": "06", col.KIND: "measured", col.LEAK_UAR: r["uar_mean"],
+            rows.append({col.MODEL: r["model"], "source": "06", col.KIND: "measured", col.UAR_VALUE: r["uar_mean"],
                          col.CPU_MS: r["CPU ms/utt"] + (logmel if r["input"] == "logmel" else mfcc),
                          col.PARAMETERS: r["parameters"]})
     for _, r in literature.paper000_reported().iterrows():
         cfg = label_config(r["model"])
         rows.append({col.MODEL: f"{r['model']} (slides)", "source": "reported", col.KIND: "reported (UAR)",
-                     col.LEAK_UAR: r["reported_uar_mean"], col.CPU_MS: arch_ms(cfg), col.PARAMETERS: np.nan})
+                     col.UAR_VALUE: r["reported_uar_mean"], col.CPU_MS: arch_ms(cfg), col.PARAMETERS: np.nan})
     if (tables / "sota_wav2vec2_cost.csv").exists():
         w2v = pd.read_csv(tables / "sota_wav2vec2_cost.csv")
         large = w2v[w2v["model"].str.contains("large")]
         _, _, value, metric = literature.PAPER000_SOTA["Fine-tuned xlsr-wav2vec 2.0"]
         if len(large):
             rows.append({col.MODEL: "fine-tuned XLSR wav2vec 2.0 (Luna-Jiménez et al. 2022)", "source": "reported",
-                         col.KIND: f"reported ({metric}, not UAR)", col.LEAK_UAR: value,
-                         col.CPU_MS: float(large["CPU ms/utt"].iloc[0]), col.PARAMETERS: float(large["parameters"].iloc[0])})
+                         col.KIND: f"reported ({metric}, not UAR)", col.UAR_VALUE: value,
+                         col.CPU_MS: float(large["CPU ms/utt"].iloc[0]),
+                         col.PARAMETERS: float(large["parameters"].iloc[0])})
     return pd.DataFrame(rows)

@@ -6,7 +6,8 @@ counts as neutral where the corpus has no calm; classes one side lacks are left 
 named). Every file of a shared class is scored: features as the checkpoint was trained
 with (``feature_config``, the audio resampled to its rate, its normalisation), the
 model's probabilities summed over the outputs that map to each shared class, the
-largest taken (one file at a time, as ``predict`` does). Reported: UAR (mean per-class recall), WA (accuracy), per-class recall,
+largest taken (one file at a time, as ``predict`` does).
+Reported: UAR (mean per-class recall), WA (accuracy), per-class recall,
 support and the confusion matrix (rows true, columns predicted, shared classes in the
 model's order).
 """

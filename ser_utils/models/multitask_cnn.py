@@ -31,7 +31,8 @@ class MultitaskCNN(nn.Module):
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         if cfg.loss_weighting not in LOSS_WEIGHTINGS:
-            raise ValueError(f"multitask_cnn loss weighting must be one of {LOSS_WEIGHTINGS}, not {cfg.loss_weighting!r}")
+            raise ValueError(f"multitask_cnn loss weighting must be one of {LOSS_WEIGHTINGS}, "
+                             f"not {cfg.loss_weighting!r}")
         self.cfg = cfg
         layers, c_in = [], 1
         for c in cfg.widths:  # 0 = 2x2 max-pooling, as in torchvision's VGG configurations

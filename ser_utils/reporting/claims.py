@@ -52,22 +52,26 @@ def paper001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame
     nan = float("nan")
     claims = pd.DataFrame([
         {"key": "concat_any", "claim": "concat beats last in some 2-3 layer model (p (Holm) < 0.05)", col.VALUE: nan,
-         col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan, col.UNIT: checks["unit"].iloc[0], col.TEST: checks["test"].iloc[0],
+         col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan, col.UNIT: checks["unit"].iloc[0],
+         col.TEST: checks["test"].iloc[0],
          col.P: checks["p"].min(), P_HOLM: checks[P_HOLM].min(), MIN_P: checks[MIN_P].min(),
          col.PAIRS: int(checks["pairs"].min()), VERDICT: any_verdict,
          col.DETAIL: f"{len(shown)} of {len(checks)} shown better, {underpowered} underpowered"},
         {"key": "concat_pooled", "claim": "concat differs from last (each speaker's UAR averaged over the 2-3 layer "
-         "models and runs)", col.VALUE: both["mean_diff"], col.DIFF_CI95_LOW: both["ci95_low"], col.DIFF_CI95_HIGH: both["ci95_high"],
+         "models and runs)", col.VALUE: both["mean_diff"],
+         col.DIFF_CI95_LOW: both["ci95_low"], col.DIFF_CI95_HIGH: both["ci95_high"],
          col.UNIT: both["unit"], col.TEST: both["test"], col.P: both["p"], P_HOLM: both_holm, MIN_P: both["min_p"],
          col.PAIRS: both["pairs"], VERDICT: metrics.verdict(both_holm, both["underpowered"]),
          col.DETAIL: f"{both['a_better']} better / {both['b_better']} worse"},
         {"key": "size", "claim": f"UAR rises with parameters (Spearman rank correlation, {len(distinct)} distinct "
-         "models)", col.VALUE: rho, col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan, col.UNIT: "model", col.TEST: "Spearman", col.P: p,
+         "models)", col.VALUE: rho, col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan,
+         col.UNIT: "model", col.TEST: "Spearman", col.P: p,
          P_HOLM: p_holm, MIN_P: nan, col.PAIRS: len(distinct),
          # one-sided: a correlation shown in the wrong direction does not support "bigger is better"
          VERDICT: metrics.verdict(p_holm, False) if rho > 0 else "not shown", col.DETAIL: ""},
         {"key": "one_layer", "claim": "1-layer concat equals 1-layer last (consistency check)", col.VALUE: nan,
-         col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan, col.UNIT: "model", col.TEST: "equality", col.P: nan, P_HOLM: nan, MIN_P: nan,
+         col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan, col.UNIT: "model", col.TEST: "equality",
+         col.P: nan, P_HOLM: nan, MIN_P: nan,
          col.PAIRS: int((sweep.layers == 1).sum() // 2), VERDICT: "holds" if one_layer_same else "fails",
          col.DETAIL: ""},
     ], columns=list(CLAIM_COLUMNS))

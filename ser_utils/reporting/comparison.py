@@ -20,7 +20,8 @@ def schedule(train) -> str:
         return (f"lr {train.lr:.2g}, one cosine cycle over the {train.epochs} epochs (T_0 = {train.T_0}): "
                 "down to lr/100 as the budget ends")
     cycles = train.epochs // train.T_0
-    return f"lr {train.lr:.2g}, cosine restarted every {train.T_0} epoch{'s' if train.T_0 > 1 else ''} ({cycles} cycles)"
+    return (f"lr {train.lr:.2g}, cosine restarted every {train.T_0} epoch{'s' if train.T_0 > 1 else ''} "
+            f"({cycles} cycles)")
 
 
 def table(rows: list, records: list[list[RunRecord]], costs: list[dict]) -> pd.DataFrame:
@@ -67,7 +68,8 @@ def weighting_table(rows: list, records: list[list[RunRecord]]) -> pd.DataFrame:
     for row, recs in zip(rows, records):
         s = summaries.summary_row(recs)
         out.append({col.LOSS_WEIGHTING: row.spec.model.loss_weighting, col.RUNS: s["runs"], col.UAR_MEAN: s["uar_mean"],
-                    col.UAR_STD: s["uar_std"], col.WA_MEAN: s["wa_mean"], "gender accuracy": np.mean([r.test_gender_accuracy for r in recs])})
+                    col.UAR_STD: s["uar_std"], col.WA_MEAN: s["wa_mean"],
+                    "gender accuracy": np.mean([r.test_gender_accuracy for r in recs])})
     return pd.DataFrame(out)
 
 

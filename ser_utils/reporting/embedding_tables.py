@@ -95,7 +95,8 @@ def confusion_claims(records) -> pd.DataFrame:
          WILSON_HIGH: recall.loc["happy", WILSON_HIGH],
          PAPER000_REPORTED: literature.PAPER000_CONFUSION_CLAIMS["happy_recall"]},
         {QUANTITY: "neutral predicted as happy", OURS: n_as_h, RUNS: n_runs, UTTERANCES: neutral_n,
-         WILSON_LOW: low, WILSON_HIGH: high, PAPER000_REPORTED: literature.PAPER000_CONFUSION_CLAIMS["neutral_as_happy"]},
+         WILSON_LOW: low, WILSON_HIGH: high,
+         PAPER000_REPORTED: literature.PAPER000_CONFUSION_CLAIMS["neutral_as_happy"]},
         {QUANTITY: "happy is the class of lowest recall", OURS: float(recall[RECALL].idxmin() == "happy"), RUNS: n_runs,
          UTTERANCES: np.nan, WILSON_LOW: np.nan, WILSON_HIGH: np.nan, PAPER000_REPORTED: 1.0},
     ])

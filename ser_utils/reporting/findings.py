@@ -271,18 +271,18 @@ def findings_01(out_dir) -> list[Finding]:
         rnd = emo.loc["random utterances (speakers shared)"]
         ind = emo.loc["speaker-independent folds"]
         spread = "fold_uar_std" in leak
-        r_txt = pm(rnd[col.LEAK_UAR], rnd[col.FOLD_UAR_STD]) if spread else num(rnd[col.LEAK_UAR])
-        i_txt = pm(ind[col.LEAK_UAR], ind[col.FOLD_UAR_STD]) if spread else num(ind[col.LEAK_UAR])
+        r_txt = pm(rnd[col.UAR_VALUE], rnd[col.FOLD_UAR_STD]) if spread else num(rnd[col.UAR_VALUE])
+        i_txt = pm(ind[col.UAR_VALUE], ind[col.FOLD_UAR_STD]) if spread else num(ind[col.UAR_VALUE])
         out.append(Finding(
             f"A logistic regression on utterance statistics reaches a UAR of {r_txt} when speakers are shared "
             f"between training and test, and {i_txt} on [[speaker-independent]] folds"
             + (" (± the std over the splits)" if spread else "")
-            + f": sharing speakers inflates UAR by {signed(rnd[col.LEAK_UAR] - ind[col.LEAK_UAR])}.",
+            + f": sharing speakers inflates UAR by {signed(rnd[col.UAR_VALUE] - ind[col.UAR_VALUE])}.",
             "tables/speaker_leakage_logreg"))
         identity = leak[leak[col.TASK] == "actor identity"].iloc[0]
         out.append(Finding(
-            f"The same features name the actor with a UAR of {num(identity[col.LEAK_UAR])}, "
-            f"{num(identity[col.LEAK_UAR] / identity[col.CHANCE], 1)}"
+            f"The same features name the actor with a UAR of {num(identity[col.UAR_VALUE])}, "
+            f"{num(identity[col.UAR_VALUE] / identity[col.CHANCE], 1)}"
             f" times chance ({num(identity[col.CHANCE])}): they carry the speaker, which is why every later number is "
             "speaker-independent.", "tables/speaker_leakage_logreg"))
     return out

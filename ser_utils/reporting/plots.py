@@ -453,7 +453,8 @@ def pareto(points: pd.DataFrame) -> plt.Figure:
                    label=f"{source} (reported)" if hollow else source)
     measured = points[points["kind"] == "measured"].sort_values("CPU ms/utt")
     front = measured[measured["uar"] >= measured["uar"].cummax()]
-    ax.step(front["CPU ms/utt"], front["uar"], where="post", color="grey", lw=1, ls="--", label="Pareto front (measured)")
+    ax.step(front["CPU ms/utt"], front["uar"], where="post", color="grey", lw=1, ls="--",
+            label="Pareto front (measured)")
     plain_log_axis(ax)
     ax.set_xlabel("CPU ms per utterance, end to end (1 thread, log axis)")
     ax.set_ylabel("UAR (mean over runs; reported points as published)")

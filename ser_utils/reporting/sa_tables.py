@@ -77,7 +77,8 @@ def nested_row(label: str, nested_records, global_records, settings: list[dict])
     over speakers (``summaries.paired``); ``settings``: the nested setting of each test fold."""
     s_n, s_g = summaries.summary_row(nested_records), summaries.summary_row(global_records)
     distinct = len({tuple(x[k] for k in tuned_setting.HYPERPARAMETERS) for x in settings})
-    return summaries.paired_row(f"{label}: nested vs global (not nested)", summaries.paired(nested_records, global_records),
+    return summaries.paired_row(f"{label}: nested vs global (not nested)",
+                            summaries.paired(nested_records, global_records),
                             **{MODEL: label, RUNS: s_n["runs"], DISTINCT_SETTINGS: distinct,
                                NESTED_UAR: summaries.fmt_mean_std(s_n["uar_mean"], s_n["uar_std"]),
                                GLOBAL_UAR: summaries.fmt_mean_std(s_g["uar_mean"], s_g["uar_std"]),

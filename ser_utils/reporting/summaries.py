@@ -103,7 +103,8 @@ def mean_history(records, key: str) -> np.ndarray:
 
 PLATEAU_GAIN = 0.01   # validation UAR the last fifth of training may add and still count as a plateau
 MIN_EPOCHS_TO_TELL = 10
-SCHEDULE_ENDED = 0.25  # mean learning rate of the last fifth, as a share of the peak, below which a flat tail is the schedule's
+SCHEDULE_ENDED = 0.25  # mean learning rate of the last fifth, as a share of the peak, below which a flat tail is
+                       # the schedule's
 
 
 def convergence(records, label: str = "") -> dict:

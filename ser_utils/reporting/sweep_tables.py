@@ -35,7 +35,8 @@ def sweep_long(specs, records) -> pd.DataFrame:
     for spec, recs in zip(specs, records):
         m = spec.model
         s = summaries.summary_row(recs)
-        rows.append({NAME: f"RNN-l{m.lstm_layers}-h{m.hidden}", LAYERS: m.lstm_layers, HIDDEN: m.hidden, POOLING: m.pooling,
+        rows.append({NAME: f"RNN-l{m.lstm_layers}-h{m.hidden}",
+                     LAYERS: m.lstm_layers, HIDDEN: m.hidden, POOLING: m.pooling,
                      PARAMETERS: s["parameters"], UAR_MEAN: s["uar_mean"], UAR_STD: s["uar_std"],
                      UAR_MAX: s["uar_max"], WA_MEAN: s["wa_mean"],
                      REPORTED_UAR: literature.paper001_reported(m.lstm_layers, m.hidden, m.pooling),

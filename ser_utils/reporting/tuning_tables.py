@@ -140,7 +140,8 @@ def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
         rows.append({col.MODEL: w.plan.label, col.SPACE: w.plan.space, col.TRIAL: w.trial, col.EPOCHS: w.plan.epochs,
                      col.RUNS: summary_row(wr)["runs"], col.WINNER_UAR: summary_row(wr)["uar_mean"],
                      col.DEFAULTS_UAR: summary_row(dr)["uar_mean"], col.UNIT: c["unit"], col.PAIRS: c["pairs"],
-                     col.TEST: c["test"], col.P: c["p"], "winner_val_uar": _mean_val(wr), "defaults_val_uar": _mean_val(dr),
+                     col.TEST: c["test"], col.P: c["p"], "winner_val_uar": _mean_val(wr),
+                     "defaults_val_uar": _mean_val(dr),
                      "winner_trial_val_uar": w.value})
     adjusted = metrics.holm([c["p"] for c in comparisons])
     for row, c, q in zip(rows, comparisons, adjusted):

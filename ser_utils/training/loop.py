@@ -374,7 +374,8 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None, soft_targets=No
         extra["test_probs"] = np.round(torch.softmax(logits, 1).cpu().numpy().astype(np.float64), 6).tolist()
     n = cfg.n_classes
     return {**extra, "best_epoch": best[1], "best_val_uar": None if best[0] is None else round(float(best[0]), 6),
-            "history": history, "test_uar": metrics.uar(labels, preds, n), "test_wa": metrics.weighted_accuracy(labels, preds),
+            "history": history, "test_uar": metrics.uar(labels, preds, n),
+            "test_wa": metrics.weighted_accuracy(labels, preds),
             "confusion": metrics.confusion(labels, preds, n).tolist(),
             "test": Predictions(splits["test"].ids, labels.tolist(), preds.tolist()),
             "state": {k: v.detach().cpu() for k, v in best[2].items()}, "model_config": cfg}

@@ -265,7 +265,8 @@ def verdict(p: float, underpowered: bool, alpha: float = 0.05) -> str:
 def paired_comparison(a: dict, b: dict, alpha: float = 0.05) -> dict:
     """Compare two specs on the pairs both have: ``a`` and ``b`` map a pair's key to a
     UAR. The study pairs speakers (``speaker_paired_comparison``); pairing (run, fold)
-    would count runs on the same test speakers as independent samples. Returns the mean difference a - b, its 95 % bootstrap CI, the
+    would count runs on the same test speakers as independent samples.
+    Returns the mean difference a - b, its 95 % bootstrap CI, the
     paired test chosen by the number of pairs (``paired_test``: test, p, min_p,
     underpowered, verdict) and, for reference, the two-sided Wilcoxon signed-rank p."""
     from scipy.stats import wilcoxon  # noqa: PLC0415 - heavy: scipy.stats, not loaded with the CLI

@@ -3,7 +3,8 @@
 Paper 000 (the slides: Krasnoproshin & Vashkevich, DSPA 2026) tunes with Optuna TPE, 100 trials,
 over lr 3e-5-2e-4, weight decay 2e-5-2e-2, dropout 0.1-0.5, T_0 in {1, 2, 3, 5, 10}
 and batch size in {8, 16, 32, 64} (``SLIDES_SPACE``, stored as ``seed000``); the authors'
-notebook (Mak-Sim/ResLSTM-SER) uses a wider space (``WIDE_SPACE``, stored as ``reference``). Their objective was the pooled *test* UAR;
+notebook (Mak-Sim/ResLSTM-SER) uses a wider space (``WIDE_SPACE``, stored as ``reference``).
+Their objective was the pooled *test* UAR;
 here the objective is the mean *validation-speaker* UAR over the folds, and each
 trial records its pooled test UAR as a user attribute, so one study yields both the
 clean winner (best validation UAR) and the paper-style one (best test UAR).
