@@ -57,7 +57,7 @@ from IPython.display import display
 from ser_utils import reporting
 from ser_utils.data import project_data
 from ser_utils.models import LSTMBaseline, paper001_configs
-from ser_utils.reporting import plots, study, sweep_tables
+from ser_utils.reporting import plots, summaries, sweep_tables
 from ser_utils.reporting.source import show_source
 from ser_utils.training import Spec, TrainConfig, cross_validate_many, metrics
 

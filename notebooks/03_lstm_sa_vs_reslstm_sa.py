@@ -79,7 +79,7 @@ from ser_utils.data.dataset import prepare_fold
 from ser_utils.experiments import tuned_setting
 from ser_utils.models import LSTMSA, ModelConfig, ResLSTMSA
 from ser_utils.models.layers import SoftAttention
-from ser_utils.reporting import plots, sa_tables, study
+from ser_utils.reporting import plots, sa_tables, summaries
 from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, pooled_uar, tuning
 

@@ -61,7 +61,7 @@ from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import EMOTION_NAMES, gender_labels
 from ser_utils.inference import checkpoint
-from ser_utils.reporting import embedding_tables, plots, study
+from ser_utils.reporting import embedding_tables, plots, summaries
 from ser_utils.reporting import embeddings as E
 from ser_utils.training import cross_validate, experiment_key, metrics, record_path
 

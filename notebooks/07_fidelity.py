@@ -70,8 +70,8 @@ from pathlib import Path
 from ser_utils import literature, reporting
 from ser_utils.data import project_data
 from ser_utils.experiments import fidelity
-from ser_utils.models import ModelConfig, build_model
-from ser_utils.reporting import fidelity_tables, plots, study
+from ser_utils.models import AUTHORS_COMPUTATION, MASKED_COMPUTATION, ModelConfig, build_model
+from ser_utils.reporting import fidelity_tables, plots, summaries
 from ser_utils.training import tuning
 
 out_dir = Path(out_dir)
