@@ -4,6 +4,8 @@ to end by the pipeline in the smoke profile (synthetic corpus)."""
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
@@ -33,6 +35,16 @@ def test_paired_clean_and_parameterised(path):
     py = jupytext.read(path.with_suffix(".py"))
     assert [c.source for c in py.cells] == [c.source for c in nb.cells], (
         f"{path.name} and its .py differ: jupytext --sync")
+
+
+def test_notebooks_name_nothing_undefined():
+    # pyflakes' undefined and redefined names over every notebook's py:percent twin, in seconds: a name a
+    # rename or a merge left behind fails here, not five minutes into the smoke run
+    ruff = Path(sys.executable).with_name("ruff")
+    out = subprocess.run([str(ruff), "check", "--isolated", "--no-cache", "--select", "F821,F811,F823",
+                          "--output-format", "concise", *map(str, (p.with_suffix(".py") for p in NOTEBOOKS))],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 # notebook -> {table: expected number of rows}
