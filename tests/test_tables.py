@@ -96,3 +96,9 @@ def test_separability_means_over_runs_and_folds():
     assert frame.loc["emb", col.KNN_UAR] == pytest.approx((1 + 0.5 + 1 + 1) / 4)
     assert frame.loc["emb", col.SILHOUETTE] == pytest.approx((0.1 + 0.2 + 0.2 + 0.3) / 4)
     assert frame.loc["raw", col.KNN_UAR] == 0.5 and frame.loc["raw", col.RUNS] == 0 and frame.loc["emb", col.RUNS] == 2
+    # a fold with more runs does not weigh more: fold means first (0.5 and 1.0), then their mean
+    rows = [embedding_tables.separability_row(r, 0, "emb", np.array([0, 0]), np.array([0, 1]), 0.5, 0.0)
+            for r in (1, 2, 3)]
+    rows.append(embedding_tables.separability_row(1, 1, "emb", np.array([0, 1]), np.array([0, 1]), 0.5, 0.0))
+    frame = embedding_tables.separability(pd.DataFrame(rows), {"emb": 3}).set_index(col.REPRESENTATION)
+    assert frame.loc["emb", col.KNN_UAR] == pytest.approx(0.75)   # not (0.5 * 3 + 1) / 4 = 0.625

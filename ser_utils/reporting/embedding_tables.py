@@ -43,10 +43,11 @@ def separability_row(run, fold: int, representation: str, knn_pred, labels, gend
 
 
 def separability(per_fold: pd.DataFrame, runs_of: dict) -> pd.DataFrame:
-    """Per representation, the mean over its (run, fold) rows (a run's folds and the
-    runs weigh alike: every run has every fold), and how many runs (``runs_of``:
-    {representation: runs}; 0 for what no model made)."""
-    out = per_fold.groupby(REPRESENTATION).mean(numeric_only=True).drop(columns=[RUN, FOLD]).reset_index()
+    """Per representation, the mean over folds (the unit: a fold's test speakers) of each
+    fold's mean over its runs, never a mean over (run, fold) rows as if they were units;
+    and how many runs (``runs_of``: {representation: runs}; 0 for what no model made)."""
+    by_fold = per_fold.groupby([REPRESENTATION, FOLD], sort=False).mean(numeric_only=True).reset_index()
+    out = by_fold.groupby(REPRESENTATION).mean(numeric_only=True).drop(columns=[RUN, FOLD]).reset_index()
     out[RUNS] = [runs_of.get(name, 0) for name in out[REPRESENTATION]]
     return out
 
