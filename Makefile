@@ -47,7 +47,7 @@ features: $(STAMP)  ## extract and cache MFCC-34 + chroma-12 features of the cor
 	$(PY) -m ser_utils features $(ROOT_ARG)
 
 synth: $(STAMP)  ## write the synthetic corpus used by the smoke profile to data/synthetic
-	$(PY) -m ser_utils synth data/synthetic --actors 8
+	$(PY) -m ser_utils synth data/synthetic --speakers 8
 
 reproduce: $(STAMP)  ## run the notebooks for PROFILE=smoke|quick|full (default quick) into results/PROFILE
 ifneq ($(PROFILE),smoke)

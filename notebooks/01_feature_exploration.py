@@ -37,7 +37,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"        # "synthetic", "ravdess", or a folder
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None            # feature cache (default data/interim/features)
 out_dir = "results/smoke"
 audio = "embed"             # "embed": the players carry the sound (works anywhere, makes the notebook
@@ -51,18 +51,18 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.features import FeatureConfig
 from ser_utils.data.verify import verify_corpus
 from ser_utils.experiments import leakage
-from ser_utils.reporting import plots, study
+from ser_utils.reporting import plots, summaries
 
 out_dir = Path(out_dir)
-root = study_data.corpus_root(corpus, synthetic_actors)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
+root = project_data.corpus_root(corpus, synthetic_speakers)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
 index = data.index
-study.notice(data, profile)
-print(f"{root}: {len(index)} files, {index.actor.nunique()} actors")
+summaries.notice(data, profile)
+print(f"{root}: {len(index)} files, {index['actor'].nunique()} actors")
 
 # %% [markdown]
 # ## What is in the corpus
@@ -74,11 +74,11 @@ print(f"{root}: {len(index)} files, {index.actor.nunique()} actors")
 counts = (index.groupby(["emotion", "intensity"], observed=True).size().unstack(fill_value=0)
           .assign(total=lambda d: d.sum(axis=1)).reset_index())
 reporting.save_table(counts, "corpus_counts_by_emotion", out_dir)
-by_actor = index.groupby(["actor", "gender"]).size().rename("files").reset_index()
+by_speaker = index.groupby(["actor", "gender"]).size().rename("files").reset_index()
 by_statement = index.groupby(["statement", "gender"]).size().unstack().reset_index()
 display(counts)
 display(by_statement)
-print("files per actor:", sorted(by_actor.files.unique()))
+print("files per actor:", sorted(by_speaker.files.unique()))
 
 # %% [markdown]
 # ## The verify report: what is wrong with the corpus
@@ -130,8 +130,8 @@ from IPython.display import HTML
 
 from ser_utils.reporting import listening
 
-actor = int(index.actor.iloc[0])
-examples = listening.examples_by_emotion(index, actor)   # [(emotion, path)], statement 1, strong take
+speaker = int(index["actor"].iloc[0])
+examples = listening.examples_by_emotion(index, speaker)   # [(emotion, path)], statement 1, strong take
 fig = plots.utterance_panels(examples, FeatureConfig())
 reporting.save_figure(fig, "utterances_by_emotion", out_dir)
 plt.close(fig)
@@ -201,7 +201,7 @@ findings.show("01", out_dir)
 
 # %%
 findings.show_exercises("""
-1. **Listen, then look** (minutes, any profile). Set `actor` in the player cell to a female actor (even number)
+1. **Listen, then look** (minutes, any profile). Set `speaker` in the player cell to a female actor (even number)
    and re-run the cell. Which two emotions sound most alike to you? Find them in the `MFCC-0 mean (loudness)`
    and `frames` boxes of `figures/feature_distributions_by_emotion`: do they overlap there too? *Check:* their
    rows in `tables/feature_medians_by_emotion` — the closer their `MFCC-0 mean (loudness)` medians, the more

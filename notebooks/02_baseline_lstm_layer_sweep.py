@@ -34,7 +34,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 standard_baselines = ["egemaps", "compare"]   # openSMILE functionals + linear SVM beside the LSTMs
 out_dir = "results/smoke"
@@ -54,16 +54,16 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from ser_utils import literature, reporting
-from ser_utils.data import study_data
-from ser_utils.models import LSTMBaseline, seed001_configs
-from ser_utils.reporting import plots, study
+from ser_utils import reporting
+from ser_utils.data import project_data
+from ser_utils.models import LSTMBaseline, paper001_configs
+from ser_utils.reporting import plots, summaries, sweep_tables
 from ser_utils.reporting.source import show_source
 from ser_utils.training import Spec, TrainConfig, cross_validate_many, metrics
 
 out_dir = Path(out_dir)
-data, folds = study_data.load(corpus, feature_set="mfcc", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data, profile)
+data, folds = project_data.load(corpus, feature_set="mfcc", synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(data, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs)
 print(f"{len(data)} utterances, {data.dim} features (MFCC), {len(folds)} folds, {runs} run(s), {train}")
 
@@ -80,7 +80,7 @@ show_source(LSTMBaseline)
 from dataclasses import replace
 
 specs = [Spec(replace(cfg, dropout=dropout), train, protocol=protocol, feature_set="mfcc")
-         for cfg in seed001_configs()]
+         for cfg in paper001_configs()]
 records = cross_validate_many(specs, data, folds, runs=range(runs), runs_dir=out_dir / "runs", n_jobs=n_jobs,
                               desc="seed-001 sweep")
 by_label = {s.model.label(): r for s, r in zip(specs, records)}
@@ -89,32 +89,12 @@ by_label = {s.model.label(): r for s, r in zip(specs, records)}
 # ## Table 1, re-run
 # Our parameter counts equal seed 001's to the unit (a test checks all 15). Beside each
 # measured UAR (mean ± std over runs of the pooled out-of-fold UAR) stands the value seed 001
-# **reported** — a literature value, not our output.
+# **reported** — a literature value, not our output (`ser_utils.reporting.sweep_tables`).
 
 # %%
-rows = []
-for spec, recs in zip(specs, records):
-    m = spec.model
-    s = study.summary_row(recs)
-    rows.append({"name": f"RNN-l{m.layers}-h{m.hidden}", "layers": m.layers, "hidden": m.hidden,
-                 "pooling": m.pooling, "parameters": s["parameters"], "uar_mean": s["uar_mean"],
-                 "uar_std": s["uar_std"], "uar_max": s["uar_max"], "wa_mean": s["wa_mean"],
-                 "reported_uar": literature.seed001_reported(m.layers, m.hidden, m.pooling),
-                 "train_minutes": s["train_minutes"]})
-sweep = pd.DataFrame(rows)
+sweep = sweep_tables.sweep_long(specs, records)
 reporting.save_table(sweep, "baseline_sweep_long", out_dir)
-
-last = sweep[sweep.pooling == "last"].set_index("name")
-concat = sweep[sweep.pooling == "concat"].set_index("name")
-table1 = pd.DataFrame({
-    "layers": last.layers, "hidden": last.hidden,
-    "params (last)": last.parameters, "UAR last (ours)": last.uar_mean, "WA last (ours)": last.wa_mean,
-    "UAR last (seed 001, reported)": last.reported_uar,
-    "params (concat)": concat.parameters.where(concat.layers > 1).astype("Int64"),
-    "UAR concat (ours)": concat.uar_mean.where(concat.layers > 1),
-    "WA concat (ours)": concat.wa_mean.where(concat.layers > 1),
-    "UAR concat (seed 001, reported)": concat.reported_uar,
-}).reset_index()
+table1 = sweep_tables.table1(sweep)
 reporting.save_table(table1, "baseline_table1", out_dir)
 table1
 
@@ -128,13 +108,11 @@ table1
 # deeper LSTM is only interesting where it clears these.
 
 # %%
-from ser_utils.training.baselines import STANDARD, study_baselines
+from ser_utils.training.baselines import STANDARD, all_baselines
 
-references = study_baselines(data, folds, cache_root=cache_dir,
+references = all_baselines(data, folds, cache_root=cache_dir,
                              which=[label for label, w in STANDARD.items() if w in standard_baselines])
-reference_table = pd.DataFrame([{"model": label, **{k: study.summary_row(recs)[k] for k in ("uar_mean", "wa_mean")},
-                                 "best LSTM above it": bool(sweep.uar_mean.max() > study.summary_row(recs)["uar_mean"])}
-                                for label, recs in references.items()])
+reference_table = sweep_tables.reference_baselines(references, sweep)
 reporting.save_table(reference_table, "sweep_reference_baselines", out_dir)
 reference_table
 
@@ -158,9 +136,9 @@ _ = reporting.save_figure(fig, "baseline_uar_vs_parameters", out_dir)
 # `figures/baseline_val_curves`.
 
 # %%
-convergence = pd.DataFrame([study.convergence(recs, s.model.label()) for s, recs in zip(specs, records)])
+convergence = pd.DataFrame([summaries.convergence(recs, s.model.label()) for s, recs in zip(specs, records)])
 reporting.save_table(convergence, "baseline_convergence", out_dir)
-fig = plots.val_curves({s.model.label(): study.mean_history(recs, "val_uar") for s, recs in zip(specs, records)})
+fig = plots.val_curves({s.model.label(): summaries.mean_history(recs, "val_uar") for s, recs in zip(specs, records)})
 _ = reporting.save_figure(fig, "baseline_val_curves", out_dir)
 convergence.verdict.value_counts().rename("models")
 
@@ -171,10 +149,10 @@ convergence.verdict.value_counts().rename("models")
 distinct = sweep[~((sweep.layers == 1) & (sweep.pooling == "concat"))]
 top = distinct.loc[distinct.uar_mean.idxmax()]
 top_label = f"RNN-l{top.layers}-h{top.hidden}-{top.pooling}"
-recall = study.recall_table({top_label: by_label[top_label]})
+recall = summaries.recall_table({top_label: by_label[top_label]})
 reporting.save_table(recall, "baseline_per_class_recall", out_dir)
 display(recall)
-fig = plots.confusion_heatmap(study.pooled_confusion(by_label[top_label]), title=f"{top_label}, pooled out-of-fold")
+fig = plots.confusion_heatmap(summaries.pooled_confusion(by_label[top_label]), title=f"{top_label}, pooled out-of-fold")
 _ = reporting.save_figure(fig, "baseline_confusion_best", out_dir)
 
 # %% [markdown]
@@ -195,8 +173,9 @@ _ = reporting.save_figure(fig, "baseline_confusion_best", out_dir)
 # %%
 from ser_utils.reporting import claims
 
-show_source(claims.seed001_claims)
-checks, verdict = claims.seed001_claims(by_label, concat, distinct, sweep)
+show_source(claims.paper001_claims)
+concat = sweep[sweep.pooling == "concat"].set_index("name")
+checks, verdict = claims.paper001_claims(by_label, concat, distinct, sweep)
 reporting.save_table(checks, "baseline_concat_vs_last", out_dir)
 reporting.save_table(verdict, "baseline_claims", out_dir)
 display(checks)
@@ -225,8 +204,9 @@ findings.show("02", out_dir)
 findings.show_exercises("""
 1. **One parameter** (about 10 minutes, on RAVDESS). `smoke`'s synthetic corpus makes the code run, but its UARs
    mean nothing; on real speech, with 10 epochs instead of `quick`'s 25, run the sweep twice — the default dropout,
-   then none — each into its own folder (about 5 minutes each on 2 cores):
-   `.venv/bin/papermill notebooks/02_baseline_lstm_layer_sweep.ipynb /tmp/ex02a.ipynb -y "{profile: quick, corpus: ravdess, epochs: 10, out_dir: results/ex02a}"`,
+   then none — each into its own folder (about 5 minutes each on 2 cores; `standard_baselines: [egemaps]` leaves
+   out the ComParE SVM, tens of minutes on its first run):
+   `.venv/bin/papermill notebooks/02_baseline_lstm_layer_sweep.ipynb /tmp/ex02a.ipynb -y "{profile: quick, corpus: ravdess, epochs: 10, standard_baselines: [egemaps], out_dir: results/ex02a}"`,
    then the same with `/tmp/ex02b.ipynb`, `out_dir: results/ex02b` and `dropout: 0.0`. Which configurations'
    [[UAR]] (`UAR last (ours)`, `UAR concat (ours)`) change most between the two `tables/baseline_table1`?
    *Check:* in both folders the `one_layer` row of `tables/baseline_claims` still says **holds** (a 1-layer
@@ -244,7 +224,7 @@ findings.show_exercises("""
    them differ ([[WA]])? *Check:* the class sizes are in notebook 01's `tables/corpus_counts_by_emotion`; a model
    whose WA is above its UAR does better on the large classes than on the small one.
 4. **Design an experiment** (10 minutes, `smoke`). Seed 001 read MFCCs only; add chroma. Load the data with
-   `study_data.load(corpus, feature_set="mfcc+chroma", ...)`, and since `seed001_configs()` fixes `input_dim=34` and
+   `project_data.load(corpus, feature_set="mfcc+chroma", ...)`, and since `paper001_configs()` fixes `input_dim=34` and
    the specs say `feature_set="mfcc"`, build the 2-layer specs as
    `Spec(replace(cfg, input_dim=data.dim, dropout=dropout), train, feature_set="mfcc+chroma")` before re-running the sweep.
    Which comparison would you pre-register, with how many pairs, before looking at the result? *Check:*

@@ -45,7 +45,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 standard_baselines = ["egemaps", "compare"]   # openSMILE functionals + linear SVM beside our baselines
 out_dir = "results/smoke"
@@ -73,19 +73,19 @@ import torch
 import torch.nn.functional as F
 from IPython.display import display
 
-from ser_utils import literature, reporting
-from ser_utils.data import study_data
+from ser_utils import reporting
+from ser_utils.data import project_data
 from ser_utils.data.dataset import prepare_fold
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import tuned_setting
 from ser_utils.models import LSTMSA, ModelConfig, ResLSTMSA
 from ser_utils.models.layers import SoftAttention
-from ser_utils.reporting import plots, study
+from ser_utils.reporting import plots, sa_tables, summaries
 from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, pooled_uar, tuning
 
 out_dir = Path(out_dir)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data, profile)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(data, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=T_0, epochs=epochs)
 print(f"{len(data)} utterances, {len(folds)} folds; the study defaults: {train}; dropout {dropout}")
 
@@ -186,40 +186,21 @@ for run_list in sorted({tuple(r) for _, r in plan}, key=len, reverse=True):
 # openSMILE's eGeMAPS (88) and ComParE 2016 (6373) functionals with a linear SVM whose C is
 # chosen on each fold's validation speakers (notebook 09 times them). Slides: the values seed 000 **reported**
 # after Optuna tuning and 10 runs — literature values, tuned on the test folds, where ours
-# were tuned on validation speakers (or left at the defaults: the `setting` column).
+# were tuned on validation speakers (or left at the defaults: the `setting` column). The table
+# is built by `ser_utils.reporting.sa_tables.models_table`.
 
 # %%
-from ser_utils.training.baselines import STANDARD, study_baselines
+from ser_utils.training.baselines import STANDARD, all_baselines
 
-reported = literature.seed000_reported().set_index("model")
-baselines = study_baselines(data, folds, cache_root=cache_dir,
+baselines = all_baselines(data, folds, cache_root=cache_dir,
                             which=[label for label, w in STANDARD.items() if w in standard_baselines])
-rows = []
-for (label, protocol), recs in list(results.items()) + [((k, "clean"), v) for k, v in baselines.items()]:
-    s = study.summary_row(recs)
-    network = label in reported.index
-    family = recs[0].spec["model"]["name"] if network else None
-    rows.append({"model": label, "protocol": protocol, "kind": "network" if network else "baseline",
-                 "setting": tuned_setting.describe(tuned, family) if network else "nothing trained",
-                 "parameters": s["parameters"], "runs": s["runs"], "epochs": epochs if network else np.nan,
-                 "UAR mean ± std": study.fmt_mean_std(s["uar_mean"], s["uar_std"]), "UAR max": s["uar_max"],
-                 "ci95": f"[{s['uar_ci95_low']:.4f}, {s['uar_ci95_high']:.4f}]",
-                 "WA mean ± std": study.fmt_mean_std(s["wa_mean"], s["wa_std"]),
-                 "slides UAR mean ± std (reported)": study.fmt_mean_std(reported.loc[label, "reported_uar_mean"],
-                                                                        reported.loc[label, "reported_uar_std"])
-                 if network else "",
-                 "slides UAR max (reported)": reported.loc[label, "reported_uar_max"] if network else np.nan,
-                 "train minutes": round(s["train_minutes"], 1),
-                 "uar_mean": s["uar_mean"], "uar_std": s["uar_std"], "ci95_low": s["uar_ci95_low"],
-                 "ci95_high": s["uar_ci95_high"], "wa_mean": s["wa_mean"], "wa_std": s["wa_std"]})
-table = pd.DataFrame(rows)
+table = sa_tables.models_table(results, baselines, tuned, epochs)
 reporting.save_table(table, "sa_models_table", out_dir)
-shown = ["uar_mean", "uar_std", "ci95_low", "ci95_high", "wa_mean", "wa_std"]
-for _, row in table[(table["runs"] > 1) & (table["uar_std"] == 0) & (table["protocol"] == "clean")].iterrows():
+for _, row in table[(table.runs > 1) & (table.uar_std == 0) & (table.protocol == "clean")].iterrows():
     print(f"note: {row['model']}: its {row['runs']} clean runs (distinct seeds) have the same pooled UAR by chance "
           "(a RAVDESS UAR is a multiple of 1/1536; compare their WA): the ± 0.0000 and the zero-width interval "
           "are not a precision")
-table.drop(columns=shown)
+table.drop(columns=list(sa_tables.NUMERIC_TWINS))
 
 # %% [markdown]
 # In the paper protocol every run of a fold starts from the same seed, so on a CPU — where
@@ -257,18 +238,9 @@ for name in [n for n in ("lstm_sa", "reslstm_sa") if n in nested]:
                                    desc=f"{name}-h64, nested choice")
     label = ModelConfig(name, hidden=64).label()
     nested_records[label] = recs = [r for group in per_fold for r in group]
-    glob = results[(label, "clean")]
-    s_n, s_g = study.summary_row(recs), study.summary_row(glob)
-    nested_rows.append(study.paired_row(f"{label}: nested vs global (not nested)", study.paired(recs, glob),
-                                        model=label, runs=s_n["runs"],
-                                        distinct_settings=len({tuple(x[k] for k in tuned_setting.HYPERPARAMETERS)
-                                                               for x in nested[name]}),
-                                        nested_uar=study.fmt_mean_std(s_n["uar_mean"], s_n["uar_std"]),
-                                        global_uar=study.fmt_mean_std(s_g["uar_mean"], s_g["uar_std"]),
-                                        nested_uar_mean=s_n["uar_mean"], nested_uar_std=s_n["uar_std"],
-                                        global_uar_mean=s_g["uar_mean"]))
+    nested_rows.append(sa_tables.nested_row(label, recs, results[(label, "clean")], nested[name]))
 if nested_rows:
-    nested_table = study.with_holm(pd.DataFrame(nested_rows))
+    nested_table = summaries.with_holm(pd.DataFrame(nested_rows))
     reporting.save_table(nested_table, "sa_nested", out_dir)
     display(nested_table)
 else:
@@ -303,7 +275,7 @@ if spread_dir is not None and spread_dir.is_dir():
             rec = RunRecord.load(path)
             if (rec.machine or {}).get("numerics") == "native":
                 others.append((label, rec))
-    spread_table = study.numerics_spread(spread_dir, seeds, others)
+    spread_table = summaries.numerics_spread(spread_dir, seeds, others)
     reporting.save_table(spread_table, "sa_numerics_spread", out_dir)
     by = spread_table.groupby("varies")["test_uar"].agg(["count", "min", "max", "std"])
     display(spread_table, by)
@@ -318,7 +290,7 @@ else:
 
 # %%
 clean_results = {label: recs for (label, protocol), recs in results.items() if protocol == "clean"}
-curves = {label: {k: study.mean_history(recs, k) for k in ("train_loss", "val_loss", "val_uar", "test_uar")}
+curves = {label: {k: summaries.mean_history(recs, k) for k in ("train_loss", "val_loss", "val_uar", "test_uar")}
           for label, recs in clean_results.items()}
 fig = plots.learning_curves(curves)
 _ = reporting.save_figure(fig, "sa_learning_curves", out_dir)
@@ -332,7 +304,7 @@ _ = reporting.save_figure(fig, "sa_learning_curves", out_dir)
 # change the ranking); `median_kept_epoch` is the epoch the folds kept (best validation UAR).
 
 # %%
-conv = pd.DataFrame([study.convergence(recs, label) for label, recs in clean_results.items()])
+conv = pd.DataFrame([summaries.convergence(recs, label) for label, recs in clean_results.items()])
 reporting.save_table(conv, "sa_convergence", out_dir)
 conv
 
@@ -344,10 +316,10 @@ conv
 
 # %%
 clean = clean_results
-recall = study.recall_table({**clean, **baselines})
+recall = summaries.recall_table({**clean, **baselines})
 reporting.save_table(recall, "sa_per_class_recall", out_dir)
 display(recall)
-fig = plots.confusion_grid({label: study.pooled_confusion(recs) for label, recs in clean.items()})
+fig = plots.confusion_grid({label: summaries.pooled_confusion(recs) for label, recs in clean.items()})
 _ = reporting.save_figure(fig, "sa_confusions", out_dir)
 
 # %% [markdown]
@@ -365,21 +337,8 @@ _ = reporting.save_figure(fig, "sa_confusions", out_dir)
 # significance).
 
 # %%
-def runs_of(label, protocol):
-    recs = results[(label, protocol)]
-    return [r for r in recs if r.run == 0] if protocol == "paper" else recs
-
-
-tests = []
-for protocol in ("clean", "paper"):
-    trained = sizes if protocol == "clean" else [h for h in sizes if h in paper_sizes]
-    for h in trained:
-        c = study.paired(runs_of(f"ResLSTM-SA-h{h}", protocol), runs_of(f"LSTM-SA-h{h}", protocol))
-        tests.append(study.paired_row(f"ResLSTM-SA-h{h} vs LSTM-SA-h{h}", c, protocol=protocol))
-    if 32 in trained and 128 in trained:
-        c = study.paired(runs_of("ResLSTM-SA-h32", protocol), runs_of("LSTM-SA-h128", protocol))
-        tests.append(study.paired_row("ResLSTM-SA-h32 vs LSTM-SA-h128 (the slides' claim)", c, protocol=protocol))
-tests = study.with_holm(pd.DataFrame(tests))   # the notebook's family of claims, Holm-adjusted together
+show_source(sa_tables.paired_tests)
+tests = sa_tables.paired_tests(results, sizes, paper_sizes)
 reporting.save_table(tests, "sa_paired_tests", out_dir)
 tests
 
@@ -390,8 +349,7 @@ tests
 # choosing hyperparameters on the test folds — is measured in notebooks 04 and 07.)
 
 # %%
-wide = table[table.kind == "network"].pivot(index="model", columns="protocol", values="uar_mean")
-gap = wide.assign(**{"paper - clean": wide["paper"] - wide["clean"]}).reset_index()
+gap = sa_tables.protocol_gap(table)
 reporting.save_table(gap, "sa_protocol_gap", out_dir)
 gap
 
@@ -411,11 +369,12 @@ from ser_utils.training import RunRecord, experiment_key, record_path
 key = experiment_key(ckpt_spec, data, folds)
 rec = RunRecord.load(record_path(out_dir / "runs", key, 1, 0))
 ckpt_records = results[(ckpt_spec.model.label(), "clean")]
+# (the provenance keys are those the committed checkpoints carry: fold_actors holds the fold's speakers)
 path = checkpoint.save(checkpoint.model_path(out_dir, ckpt_name, ckpt_hidden),
                        record_path(out_dir / "runs", key, 1, 0).with_suffix(".pt"), ckpt_spec,
                        sample_rate=soundfile.info(data.index.path.iloc[0]).samplerate,
                        notebook="03_lstm_sa_vs_reslstm_sa", setting=tuned_setting.describe(tuned, ckpt_name),
-                       run=1, fold=0, runs_key=key, fold_actors=rec.fold_actors, fold_test_uar=rec.test_uar,
+                       run=1, fold=0, runs_key=key, fold_actors=rec.fold_speakers, fold_test_uar=rec.test_uar,
                        cv_uar=float(np.mean(list(pooled_uar(ckpt_records).values()))), synthetic=data.synthetic)
 print(f"{path}: {ckpt_spec.label()}, {tuned_setting.describe(tuned, ckpt_name)}; fold-0 test UAR {rec.test_uar:.4f}")
 
@@ -460,7 +419,7 @@ findings.show_exercises("""
    `ser_utils/models/registry.py`'s `MODELS` under a new name, e.g. `"noreslstm_sa"`; (c) give that name a
    label in `ModelConfig.label` (`ser_utils/models/config.py`), e.g. `NoResLSTM-SA-h64`. Then here:
    `Spec(ModelConfig("noreslstm_sa", hidden=64, dropout=dropout), train)` with `cross_validate_many` on the
-   same folds and runs, and `study.paired` against both models — a [[paired test]] over the same speakers.
+   same folds and runs, and `summaries.paired` against both models — a [[paired test]] over the same speakers.
    *Check:* the new model has exactly as many parameters as ResLSTM-SA-h64 (dropping the sum removes no
    weight), and its test has as many pairs as the speakers.
 """, out_dir)

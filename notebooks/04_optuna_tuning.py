@@ -66,7 +66,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 out_dir = "results/smoke"
 storage = None            # None: $OPTUNA_STORAGE, else sqlite:///<out_dir>/optuna.db
@@ -97,17 +97,17 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import reporting
-from ser_utils.data import study_data
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.data import project_data
+from ser_utils.experiments import tuned_setting
 from ser_utils.paths import project_dir
-from ser_utils.reporting import plots, study, tuning_tables
+from ser_utils.reporting import plots, summaries, tuning_tables
 from ser_utils.reporting.source import show_source
 from ser_utils.training import cross_validate_many, tuning
 
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 out_dir = Path(out_dir)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data, profile)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(data, profile)
 url = tuning.storage_url(out_dir, storage)
 plans = tuning.plans_from_params(dict(models=models, space=space, extra_spaces=extra_spaces,
                                       pruning_ablation=pruning_ablation, epochs=epochs, trials=trials,
@@ -153,12 +153,7 @@ repeated.head()
 # ## Best parameters per architecture and selection
 
 # %%
-best_rows = []
-for p, s in studies.items():
-    for selection, t in tuning.winners(s).items():
-        best_rows.append({"model": p.label, "space": p.space, "pruner": p.pruner, "selection": selection,
-                          "trial": t.number, **t.params, "val_uar": t.value, "test_uar": t.user_attrs["test_uar"]})
-best = pd.DataFrame(best_rows)
+best = tuning_tables.best_parameters(studies)
 reporting.save_table(best, "tuning_best_parameters", out_dir)
 best
 
@@ -243,7 +238,7 @@ records = cross_validate_many([w.spec for w in winners], data, folds, runs=runs,
                               n_jobs=n_jobs, desc="winners, fresh seeds")
 evaluation = tuning_tables.evaluation_frame(winners, records)
 reporting.save_table(evaluation, "tuning_winners_evaluation", out_dir)
-table = tuning_tables.seed000_table(evaluation)
+table = tuning_tables.paper000_table(evaluation)
 reporting.save_table(table, "tuning_seed000_table", out_dir)
 table
 
@@ -267,15 +262,15 @@ for w in [w for w in winners if w.selection == "clean"]:
     recs = cross_validate_per_fold([tuning.spec_for(w.plan, c.params) for c in choice], data, folds, runs=runs,
                                    runs_dir=out_dir / "runs", n_jobs=n_jobs, desc="nested winners, fresh seeds")
     clean = records[winners.index(w)]
-    s_n, s_c = study.summary_row(recs), study.summary_row(clean)
-    nested_rows.append(study.paired_row(
-        f"{w.plan.label} {w.plan.space}: nested vs clean (not nested)", study.paired(recs, clean),
+    s_n, s_c = summaries.summary_row(recs), summaries.summary_row(clean)
+    nested_rows.append(summaries.paired_row(
+        f"{w.plan.label} {w.plan.space}: nested vs clean (not nested)", summaries.paired(recs, clean),
         model=w.plan.label, space=w.plan.space, clean_trial=w.trial,
         nested_trials=", ".join(f"fold {k}: {c.name}" for k, c in enumerate(choice)),
         distinct_trials=len({c.name for c in choice}), runs=s_n["runs"],
         nested_uar_mean=s_n["uar_mean"], nested_uar_std=s_n["uar_std"],
         clean_uar_mean=s_c["uar_mean"], clean_uar_std=s_c["uar_std"]))
-nested_winners = study.with_holm(pd.DataFrame(nested_rows))
+nested_winners = summaries.with_holm(pd.DataFrame(nested_rows))
 reporting.save_table(nested_winners, "tuning_nested_winners", out_dir)
 nested_winners
 

@@ -40,7 +40,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 out_dir = "results/smoke"
 model_file = None        # None: <out_dir>/models/reslstm_sa_h64_clean.pt (written by notebook 03)
@@ -56,17 +56,18 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from ser_utils import literature, reporting
-from ser_utils.data import study_data
+from ser_utils import reporting
+from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import EMOTION_NAMES, gender_labels
 from ser_utils.inference import checkpoint
-from ser_utils.reporting import embeddings as E, plots, study
+from ser_utils.reporting import embedding_tables, plots, summaries
+from ser_utils.reporting import embeddings as E
 from ser_utils.training import cross_validate, experiment_key, metrics, record_path
 
 out_dir = Path(out_dir)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data, profile)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(data, profile)
 ckpt = checkpoint.load(model_file or checkpoint.model_path(out_dir))
 spec, run = checkpoint.spec_of(ckpt), ckpt["provenance"]["run"]
 print(f"{spec.label()} from notebook {ckpt['provenance'].get('notebook', '03')}, "
@@ -76,7 +77,7 @@ records = cross_validate(spec, data, folds, runs=tuple(runs), runs_dir=out_dir /
 key = experiment_key(spec, data, folds)
 weights = {r: [record_path(out_dir / "runs", key, r, k).with_suffix(".pt") for k in range(len(folds))] for r in runs}
 embedded_runs = [r for r in runs if all(w.exists() for w in weights[r])]
-print(f"pooled UAR over runs {list(runs)}: {study.summary_row(records)['uar_mean']:.4f}; "
+print(f"pooled UAR over runs {list(runs)}: {summaries.summary_row(records)['uar_mean']:.4f}; "
       f"weights kept for runs {embedded_runs}" + ("" if embedded_runs == list(runs) else
                                                   " (re-run notebook 03 to keep the others')"))
 
@@ -94,7 +95,7 @@ from types import SimpleNamespace
 
 RAW, EMB = "raw features (mean over frames)", "ResLSTM-SA-h64 embedding"
 per_fold, fold_views, knn_records = [], {}, {RAW: [], EMB: []}
-gender = gender_labels(data.actors)  # the package's coding: male 0, female 1
+gender = gender_labels(data.speakers)  # the package's coding: male 0, female 1
 ids = np.asarray(data.ids)
 for r in embedded_runs:
     for k, fold in enumerate(folds):
@@ -103,23 +104,21 @@ for r in embedded_runs:
         out = E.embed(model, seqs)
         views = {EMB: out["embedding"]} if r != embedded_runs[0] else \
             {RAW: E.mean_pooled(seqs), EMB: out["embedding"]}   # raw: no model, once per fold
-        tr, te = np.isin(data.actors, fold.train), np.isin(data.actors, fold.test)
+        tr, te = np.isin(data.speakers, fold.train), np.isin(data.speakers, fold.test)
         for name, X in views.items():
             pred = E.knn_predict(X[tr], data.labels[tr], X[te], knn_k)
             knn_records[name].append(SimpleNamespace(run=r, fold=k, test_uar=metrics.uar(data.labels[te], pred),
                                                      test=SimpleNamespace(ids=list(ids[te]), labels=data.labels[te],
                                                                           preds=pred)))
-            per_fold.append({"run": r if name == EMB else np.nan, "fold": k, "representation": name,
-                             "kNN emotion UAR (held-out speakers)": metrics.uar(data.labels[te], pred),
-                             "kNN emotion WA (held-out speakers)": metrics.weighted_accuracy(data.labels[te], pred),
-                             "kNN gender UAR (held-out speakers)": E.knn_uar(X[tr], gender[tr], X[te], gender[te], knn_k),
-                             "silhouette by emotion (test speakers)": E.silhouette(X[te], data.labels[te])})
+            per_fold.append(embedding_tables.separability_row(
+                r if name == EMB else np.nan, k, name, pred, data.labels[te],
+                gender_uar=E.knn_uar(X[tr], gender[tr], X[te], gender[te], knn_k),
+                silhouette=E.silhouette(X[te], data.labels[te])))
         if r == (run if run in embedded_runs else embedded_runs[0]):   # the projections below draw this run
             fold_views[k] = ({RAW: E.mean_pooled(seqs), EMB: out["embedding"]}, out)
 per_fold = pd.DataFrame(per_fold)
 reporting.save_table(per_fold, "embedding_separability_by_fold", out_dir)
-separability = per_fold.groupby("representation").mean(numeric_only=True).drop(columns=["run", "fold"]).reset_index()
-separability["runs"] = [len(embedded_runs) if name == EMB else 0 for name in separability["representation"]]
+separability = embedding_tables.separability(per_fold, {EMB: len(embedded_runs)})
 reporting.save_table(separability, "embedding_separability", out_dir)
 separability
 
@@ -134,19 +133,12 @@ separability
 # notebook's family of claims).
 
 # %%
-from ser_utils.training.baselines import EGEMAPS_SVM, LOGREG, study_baselines
+from ser_utils.training.baselines import EGEMAPS_SVM, LOGREG, all_baselines
 
-baselines = study_baselines(data, folds, cache_root=cache_dir, which=(EGEMAPS_SVM,))
+baselines = all_baselines(data, folds, cache_root=cache_dir, which=(EGEMAPS_SVM,))
 logreg, egemaps_svm = baselines[LOGREG], baselines[EGEMAPS_SVM]
-knn_tests = study.with_holm(pd.DataFrame([
-    study.paired_row(f"{EMB} kNN vs {RAW} kNN", study.paired(knn_records[EMB], knn_records[RAW], same_runs=False)),
-    study.paired_row(f"{EMB} kNN vs {LOGREG}", study.paired(knn_records[EMB], logreg, same_runs=False)),
-    study.paired_row(f"{EMB} kNN vs {EGEMAPS_SVM}", study.paired(knn_records[EMB], egemaps_svm, same_runs=False)),
-]))
-knn_tests.insert(1, "runs", len(embedded_runs))
-knn_tests.insert(2, "reference UAR", [metrics.uar(np.concatenate([x.test.labels for x in recs]),
-                                                  np.concatenate([x.test.preds for x in recs]))
-                                      for recs in (knn_records[RAW], logreg, egemaps_svm)])
+knn_tests = embedding_tables.knn_paired_tests(EMB, knn_records[EMB], {f"{RAW} kNN": knn_records[RAW], LOGREG: logreg,
+                                                                     EGEMAPS_SVM: egemaps_svm}, len(embedded_runs))
 reporting.save_table(knn_tests, "embedding_paired_tests", out_dir)
 knn_tests
 
@@ -158,11 +150,11 @@ knn_tests
 
 # %%
 views, out0 = fold_views[0]
-te0 = np.isin(data.actors, folds[0].test)
+te0 = np.isin(data.speakers, folds[0].test)
 projections = {(rep, method): E.project(X[te0], method) for rep, X in views.items()
                for method in ("pca", "tsne", "umap")}
 meta = data.index[te0]
-for hue, name in ((meta.emotion.astype(str).values, "emotion"), (meta.actor.values, "actor"),
+for hue, name in ((meta.emotion.astype(str).values, "emotion"), (meta["actor"].values, "actor"),
                   (meta.gender.values, "gender")):
     fig = plots.embedding_grid(projections, hue, name, title=f"held-out speakers of fold 0, coloured by {name}")
     reporting.save_figure(fig, f"embeddings_by_{name}", out_dir)
@@ -196,32 +188,14 @@ _ = reporting.save_figure(fig, "attention_over_spectrograms", out_dir)
 # are in the table below and under *What we found*).
 
 # %%
-cm = study.pooled_confusion(records)
+cm = summaries.pooled_confusion(records)
 fig = plots.confusion_heatmap(cm, title=f"{spec.label()}, pooled out-of-fold")
 reporting.save_figure(fig, "confusion_reslstm_sa_h64", out_dir)
-recall = pd.Series(np.diag(cm), index=EMOTION_NAMES)
-# each run predicts every utterance once: utterances per class = pooled counts / runs. The Wilson
-# interval treats a class's utterances as binomial trials; it leaves out run-to-run variation.
-n_runs = len({r.run for r in records})
-per_class = study.pooled_confusion(records, normalize=False).sum(axis=1) / n_runs
-wilson = [metrics.wilson_interval(r, n) for r, n in zip(recall, per_class)]
-happy, neutral = EMOTION_NAMES.index("happy"), EMOTION_NAMES.index("neutral")
-n_as_h = cm[neutral, happy]
-claims = pd.DataFrame([
-    {"quantity": "recall of happy", "ours": recall["happy"], "runs": n_runs, "utterances": per_class[happy],
-     "wilson low": wilson[happy][0], "wilson high": wilson[happy][1],
-     "seed 000 (reported)": literature.SEED000_CONFUSION_CLAIMS["happy_recall"]},
-    {"quantity": "neutral predicted as happy", "ours": n_as_h, "runs": n_runs, "utterances": per_class[neutral],
-     **dict(zip(("wilson low", "wilson high"), metrics.wilson_interval(n_as_h, per_class[neutral]))),
-     "seed 000 (reported)": literature.SEED000_CONFUSION_CLAIMS["neutral_as_happy"]},
-    {"quantity": "happy is the class of lowest recall", "ours": float(recall.idxmin() == "happy"), "runs": n_runs,
-     "utterances": np.nan, "wilson low": np.nan, "wilson high": np.nan, "seed 000 (reported)": 1.0},
-])
+claims = embedding_tables.confusion_claims(records)          # ser_utils.reporting.embedding_tables
+class_recall = embedding_tables.class_recall(records)
 reporting.save_table(claims, "confusion_claims", out_dir)
-reporting.save_table(pd.DataFrame({"emotion": EMOTION_NAMES, "recall": recall.values, "runs": n_runs,
-                                   "utterances": per_class, "wilson low": [w[0] for w in wilson],
-                                   "wilson high": [w[1] for w in wilson]}),
-                     "per_class_recall_reslstm_sa_h64", out_dir)
+reporting.save_table(class_recall, "per_class_recall_reslstm_sa_h64", out_dir)
+recall = class_recall.set_index("emotion")["recall"]
 display(claims)
 print("lowest recall:", recall.idxmin(), f"{recall.min():.3f}")
 
@@ -247,9 +221,9 @@ findings.show_exercises("""
    grouped by actor? Compare with the gender UARs of `tables/embedding_separability`: what does the emotion
    model keep that it was never asked to learn? *Check:* both gender UARs are above 0.5 (chance for two classes).
 3. **Silhouette by hand** (a minute). Compute `E.silhouette` on fold 0's test embeddings with the *actor* as the
-   label instead of the emotion: `te0 = np.isin(data.actors, folds[0].test)` is fold 0's test mask (the loop's
-   `te` is left at the last fold's), so use `E.silhouette(fold_views[0][0]["ResLSTM-SA-h64 embedding"][te0], data.actors[te0])`. Is the [[silhouette]] by actor higher than by emotion?
-   *Check:* with `data.labels[te0]` in place of `data.actors[te0]` you get back fold 0's `silhouette by emotion
+   label instead of the emotion: `te0 = np.isin(data.speakers, folds[0].test)` is fold 0's test mask (the loop's
+   `te` is left at the last fold's), so use `E.silhouette(fold_views[0][0]["ResLSTM-SA-h64 embedding"][te0], data.speakers[te0])`. Is the [[silhouette]] by actor higher than by emotion?
+   *Check:* with `data.labels[te0]` in place of `data.speakers[te0]` you get back fold 0's `silhouette by emotion
    (test speakers)` in `tables/embedding_separability_by_fold` (the row of the run the projections draw); a silhouette lies in [−1, 1].
 4. **Design an experiment** (10 minutes, `smoke`). Seed 000 draws a PCA of *training* speakers. Write the
    projection of fold 0's training speakers next to its test speakers' and compute both silhouettes: how much

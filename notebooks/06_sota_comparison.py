@@ -55,11 +55,11 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 standard_baselines = ["egemaps", "compare"]   # openSMILE functionals + linear SVM beside our baselines
 out_dir = "results/smoke"
-size = "quick"              # quick (CPU-sized models) | seed (the seeds' own sizes, for a GPU)
+size = "quick"              # quick (CPU-sized models) | paper (the papers' own sizes, for a GPU; old name: seed)
 epochs = 3                  # the seed models' epochs
 sa_epochs = 6               # the seed-000 rows' epochs: 03's, so its records are reused
 runs = [1, 2]               # the seed models' runs (a subset of 03's clean runs: the same seeds)
@@ -86,29 +86,29 @@ import soundfile
 from IPython.display import display
 
 from ser_utils import reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import closest_duration
 from ser_utils.experiments import comparison
 from ser_utils.inference import checkpoint
 from ser_utils.models import CNNBiLSTMSTL, DenseLSTM, MultitaskCNN
-from ser_utils.reporting import comparison as comparison_tables, embeddings as E, plots, study
+from ser_utils.reporting import comparison as comparison_tables, embeddings as E, plots, summaries
 from ser_utils.reporting.source import show_source
 from ser_utils.training import TrainConfig, cross_validate_many, experiment_key, record_path
-from ser_utils.training.baselines import STANDARD, study_baselines
+from ser_utils.training.baselines import STANDARD, all_baselines
 
 out_dir = Path(out_dir)
 runs_dir = out_dir / "runs"
-frames, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-logmel, _ = study_data.load(corpus, "logmel", synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(frames, profile)
+frames, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+logmel, _ = project_data.load(corpus, "logmel", synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(frames, profile)
 train = TrainConfig(lr=lr, weight_decay=weight_decay, batch_size=batch_size, T_0=epochs, epochs=epochs)
-rows = (comparison.seed_model_rows(size, train, dense_variants, weighting)
+rows = (comparison.paper_model_rows(size, train, dense_variants, weighting)
         + comparison.sa_rows(tuned, sa_models, sa_epochs))
 sa_runs = list(sa_runs or runs)
 print(f"{len(frames)} utterances, {len(folds)} folds, seed models' runs {runs}, seed-000 rows' runs {sa_runs}; "
       f"untuned setting: {train}")
-pd.DataFrame([{"model": r.spec.model.label(), "seed": r.seed, "input": r.spec.feature_set, "epochs": r.spec.train.epochs,
+pd.DataFrame([{"model": r.spec.model.label(), "seed": r.paper, "input": r.spec.feature_set, "epochs": r.spec.train.epochs,
                "setting": r.setting} for r in rows])
 
 # %% [markdown]
@@ -163,11 +163,11 @@ for feature_set, data in data_of.items():
 # themselves are in `figures/sota_val_curves`.
 
 # %%
-sota_conv = pd.DataFrame([{**study.convergence(records[r], r.spec.model.label()), "setting": r.setting}
+sota_conv = pd.DataFrame([{**summaries.convergence(records[r], r.spec.model.label()), "setting": r.setting}
                           for r in rows])
 reporting.save_table(sota_conv, "sota_convergence", out_dir)
 display(sota_conv)
-fig = plots.val_curves({r.spec.model.label(): study.mean_history(records[r], "val_uar") for r in rows})
+fig = plots.val_curves({r.spec.model.label(): summaries.mean_history(records[r], "val_uar") for r in rows})
 _ = reporting.save_figure(fig, "sota_val_curves", out_dir)
 
 # %% [markdown]
@@ -184,7 +184,7 @@ seconds = soundfile.info(frames.index.path.iloc[ref]).duration
 print(f"reference utterance {frames.ids[ref]}: {seconds:.2f} s, {len(frames.features[ref])} frames "
       f"(MFCC+chroma), {len(logmel.features[ref])} frames (log-mel)")
 costs = [comparison.model_cost(r.spec.model, data_of[r.spec.feature_set].features[ref], seconds, timing_repeats,
-                               seed_size=r.seed_size) for r in rows]
+                               paper_size=r.paper_size) for r in rows]
 samples, sr = read_audio(frames.index.path.iloc[ref])
 feature_cost = comparison.feature_cost(samples, sr, repeats=max(3, timing_repeats // 3))
 reporting.save_table(feature_cost, "sota_feature_cost", out_dir)
@@ -198,7 +198,7 @@ feature_cost
 # figure they are horizontal lines.
 
 # %%
-baselines = study_baselines(frames, folds, cache_root=cache_dir,
+baselines = all_baselines(frames, folds, cache_root=cache_dir,
                             which=[label for label, w in STANDARD.items() if w in standard_baselines])
 table = pd.concat([comparison_tables.table(rows, [records[r] for r in rows], costs),
                    comparison_tables.baseline_table(baselines)], ignore_index=True)
@@ -214,10 +214,10 @@ _ = reporting.save_figure(fig, "sota_uar_vs_cost", out_dir)
 
 # %%
 by_model = {r.spec.model.label(): records[r] for r in rows}
-recall = study.recall_table({**by_model, **baselines})
+recall = summaries.recall_table({**by_model, **baselines})
 reporting.save_table(recall, "sota_per_class_recall", out_dir)
 display(recall)
-fig = plots.confusion_grid({label: study.pooled_confusion(recs) for label, recs in {**by_model, **baselines}.items()})
+fig = plots.confusion_grid({label: summaries.pooled_confusion(recs) for label, recs in {**by_model, **baselines}.items()})
 _ = reporting.save_figure(fig, "sota_confusions", out_dir)
 
 # %% [markdown]
@@ -246,8 +246,8 @@ key = experiment_key(stl_row.spec, frames, folds)
 model, mean, std = checkpoint.load_run(record_path(runs_dir, key, runs[0], 0).with_suffix(".pt"))
 seqs = [(f - mean) / std for f in frames.features]
 out = E.embed(model, seqs, extra=("z0",))
-tr, te = np.isin(frames.actors, folds[0].train), np.isin(frames.actors, folds[0].test)
-views = {"Z0 (after aggregation)": out["z0"], f"Z{stl_row.spec.model.layers} (last transformer layer)": out["embedding"]}
+tr, te = np.isin(frames.speakers, folds[0].train), np.isin(frames.speakers, folds[0].test)
+views = {"Z0 (after aggregation)": out["z0"], f"Z{stl_row.spec.model.transformer_layers} (last transformer layer)": out["embedding"]}
 stl_knn = E.separability(views, frames.labels, tr, te, k=10, where="fold-0 test speakers")
 reporting.save_table(stl_knn, "sota_stl_z0_vs_last", out_dir)
 display(stl_knn)
@@ -268,13 +268,9 @@ _ = reporting.save_figure(fig, "sota_stl_tsne", out_dir)
 # %%
 if wav2vec2_timing:
     w2v = comparison.wav2vec2_cost(seconds, repeats=3)
+    # wav2vec 2.0 reads the waveform; ResLSTM-SA's end-to-end time adds its feature extraction
     ours_reslstm = table[table.model.str.startswith("ResLSTM-SA")].iloc[0]
-    # wav2vec 2.0 reads the waveform (its CNN front end is in its time); ResLSTM-SA's time excludes
-    # its MFCC+chroma extraction, so the fair ratio adds that (tables/sota_feature_cost)
-    mfcc_ms = float(feature_cost.iloc[0]["CPU ms/utt (1 thread, median)"])
-    w2v["ResLSTM-SA CPU ms/utt (features + model)"] = round(ours_reslstm["CPU ms/utt"] + mfcc_ms, 3)
-    w2v["× ResLSTM-SA end to end"] = (w2v["CPU ms/utt"] / (ours_reslstm["CPU ms/utt"] + mfcc_ms)).round(0)
-    w2v["× ResLSTM-SA model only"] = (w2v["CPU ms/utt"] / ours_reslstm["CPU ms/utt"]).round(0)
+    w2v = comparison_tables.wav2vec2_table(w2v, ours_reslstm, feature_cost)
     reporting.save_table(w2v, "sota_wav2vec2_cost", out_dir)
     display(w2v)
 else:
@@ -312,7 +308,7 @@ findings.show_exercises("""
 1. **One parameter** (about 10 minutes, on RAVDESS). Does a larger learning rate help the untuned seed models?
    `smoke`'s synthetic UARs cannot say; on real speech, with 10 epochs and one run, once at the default `lr` and
    once at `lr: 0.003`, each into its own folder, with one LSTM-SA row trained alongside at the same epochs:
-   `.venv/bin/papermill notebooks/06_sota_comparison.ipynb /tmp/ex06a.ipynb -y "{profile: quick, corpus: ravdess, epochs: 10, runs: [1], sa_models: [lstm_sa-h64], sa_epochs: 10, weighting_ablation: [], wav2vec2_timing: false, timing_repeats: 5, out_dir: results/ex06a}"`,
+   `.venv/bin/papermill notebooks/06_sota_comparison.ipynb /tmp/ex06a.ipynb -y "{profile: quick, corpus: ravdess, epochs: 10, runs: [1], sa_models: [lstm_sa-h64], sa_epochs: 10, weighting_ablation: [], wav2vec2_timing: false, timing_repeats: 5, standard_baselines: [egemaps], out_dir: results/ex06a}"`,
    then the same with `/tmp/ex06b.ipynb`, `out_dir: results/ex06b` and `lr: 0.003`. Which seed models' [[UAR]]
    in `tables/sota_our_models` move, and by more than what one run can tell (see the `uar_std` of the quick
    table's two-run rows)? *Check:* the LSTM-SA-h64 row has the same UAR in both tables: `lr` is the seed models'

@@ -43,7 +43,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 out_dir = "results/smoke"
 storage = None             # None: $OPTUNA_STORAGE, else sqlite:///<source>/optuna.db
@@ -68,18 +68,18 @@ from IPython.display import Markdown, display
 from pathlib import Path
 
 from ser_utils import literature, reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.experiments import fidelity
-from ser_utils.models import ModelConfig, build_model
-from ser_utils.reporting import plots, study
+from ser_utils.models import AUTHORS_COMPUTATION, MASKED_COMPUTATION, ModelConfig, build_model
+from ser_utils.reporting import fidelity_tables, plots, summaries
 from ser_utils.training import tuning
 
 out_dir = Path(out_dir)
 src = Path(source) if source else out_dir
 params = dict(models=models, studies=studies, epochs=epochs, runs=runs, seed_runs=seed_runs, replays=replays,
               trials=trials, startup_trials=startup_trials, pruner=pruner, storage=storage)
-data, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data, profile)
+data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(data, profile)
 url = tuning.storage_url(src, storage)
 if not compute:
     display(Markdown(f"> **Read-only view** of `{src}` (profile `{profile}` trains nothing here): the "
@@ -115,7 +115,7 @@ batch = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(data.features[i]) for 
                                         batch_first=True)
 lengths = torch.tensor([x_short.shape[1], len(data.features[long_])])
 demo = []
-for computation in ("masked", "reference"):
+for computation in (MASKED_COMPUTATION, AUTHORS_COMPUTATION):  # stored as "masked", "reference"
     torch.manual_seed(0)
     m = build_model(ModelConfig("lstm_sa", hidden=64, computation=computation)).eval()
     with torch.no_grad():
@@ -147,18 +147,7 @@ records = fidelity.collect(rungs, data, folds, src / "runs")
 
 # %%
 plan_list = fidelity.plans(params)
-study_rows = []
-for plan in plan_list:
-    state = fidelity.study_state(plan, url, data)
-    row = {"model": plan.label, "space": plan.space, "epochs": plan.epochs, "complete": state["complete"],
-           "pruned": state["pruned"], "goal (complete)": plan.min_complete, "done": state["done"]}
-    if state["complete"]:
-        win = tuning.winners(state["study"])
-        row.update(clean_trial=win["clean"].number, clean_val_uar=win["clean"].value,
-                   clean_test_uar=win["clean"].user_attrs["test_uar"], paper_trial=win["paper"].number,
-                   paper_test_uar=win["paper"].user_attrs["test_uar"])
-    study_rows.append(row)
-studies_table = pd.DataFrame(study_rows)
+studies_table = fidelity_tables.studies_table(plan_list, url, data)
 reporting.save_table(studies_table, "fidelity_studies", out_dir)
 studies_table
 
@@ -189,7 +178,7 @@ reporting.save_table(ladder, "fidelity_ladder", out_dir)
 ladder.drop(columns=["description"])
 
 # %%
-slides = {m: literature.SEED000_TABLE[m][1] for m in ladder["model"].unique() if m in literature.SEED000_TABLE}
+slides = {m: literature.PAPER000_TABLE[m][1] for m in ladder["model"].unique() if m in literature.PAPER000_TABLE}
 fig = plots.fidelity_waterfall(ladder, slides)
 _ = reporting.save_figure(fig, "fidelity_waterfall", out_dir)
 
@@ -223,11 +212,7 @@ oracle
 # configuration re-run with fresh seeds. It comes from the winners' table above.
 
 # %%
-paper_rows = winners_table[winners_table["selection"] == "paper"]
-optimism = pd.DataFrame({"model": paper_rows["model"], "space": paper_rows["space"], "trial": paper_rows["trial"],
-                         "trial_test_uar": paper_rows["trial_test_uar"], "fresh_runs": paper_rows["fresh_runs"],
-                         "fresh_uar_mean": paper_rows["fresh_uar_mean"], "fresh_ci95": paper_rows["fresh_ci95"],
-                         "optimism": paper_rows["trial - fresh"]})
+optimism = fidelity_tables.optimism(winners_table)
 reporting.save_table(optimism, "fidelity_optimism", out_dir)
 optimism
 
@@ -237,28 +222,11 @@ optimism
 # by test UAR (paper-style) and by validation UAR (clean), estimated by drawing N of the
 # study's complete trials many times. The difference between the two curves is the
 # *selection gap*: both are the trials' own numbers (no fresh seeds), so it is not the
-# optimism above; it shows how the advantage of picking on test grows with N.
+# optimism above; it shows how the advantage of picking on test grows with N
+# (`ser_utils.reporting.fidelity_tables.selection_gap`).
 
 # %%
-curves, gap_rows = {}, []
-for plan in plan_list:
-    state = fidelity.study_state(plan, url, data)
-    done = [t for t in (state["study"].get_trials(deepcopy=False) if state["study"] else [])
-            if t.state.name == "COMPLETE"]
-    if len(done) < 2:
-        continue
-    val = [t.value for t in done]
-    test = [t.user_attrs["test_uar"] for t in done]
-    ns = sorted(set([1, 2, 3, 5, 10, 20, 30, 50, 100, len(done)]) & set(range(1, len(done) + 1)))
-    paper_curve = fidelity.best_of_n(test, test, ns)
-    clean_curve = fidelity.best_of_n(val, test, ns)
-    curves[f"{plan.label} {plan.space}: best by test"] = paper_curve
-    curves[f"{plan.label} {plan.space}: best by validation"] = clean_curve
-    gap_rows.append({"model": plan.label, "space": plan.space, "complete_trials": len(done),
-                     "best_by_test_expected": paper_curve["expected"].iloc[-1],
-                     "best_by_validation_expected": clean_curve["expected"].iloc[-1],
-                     "selection gap": paper_curve["expected"].iloc[-1] - clean_curve["expected"].iloc[-1]})
-selection_gap = pd.DataFrame(gap_rows)
+selection_gap, curves = fidelity_tables.selection_gap(plan_list, url, data)
 if curves:
     reporting.save_table(selection_gap, "fidelity_selection_gap", out_dir)
     reporting.save_figure(plots.best_of_n_curve(curves), "fidelity_best_of_n", out_dir)

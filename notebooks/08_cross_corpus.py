@@ -41,7 +41,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 second_corpus = ""          # e.g. "emodb:/data/emodb", "cremad" ($CREMAD_DIR), "/data/my_corpus.csv", "synthetic-emodb"
 transfer_model = "reslstm_sa-h64"
 epochs = 15
@@ -58,21 +58,21 @@ from pathlib import Path
 from IPython.display import Markdown, display
 
 from ser_utils import reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.labelmap import label_map
 from ser_utils.experiments import cross_corpus, shift
 from ser_utils.models import ModelConfig
-from ser_utils.reporting import cross_corpus as cross_corpus_tables, plots, study
+from ser_utils.reporting import cross_corpus as cross_corpus_tables, plots, summaries
 from ser_utils.training import Spec, TrainConfig
 from ser_utils.training.tuning import parse_model
 
 out_dir = Path(out_dir)
-data_a, folds_a = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(data_a, profile)
+data_a, folds_a = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(data_a, profile)
 name, hidden = parse_model(transfer_model)
 spec = Spec(ModelConfig(name, hidden=hidden), TrainConfig(lr=lr, batch_size=batch_size, epochs=epochs))
 print(f"{data_a.corpus}{' (synthetic)' if data_a.synthetic else ''}: {len(data_a)} utterances, "
-      f"{len(set(data_a.actors))} speakers; model {spec.label()}, {epochs} epochs")
+      f"{len(set(data_a.speakers))} speakers; model {spec.label()}, {epochs} epochs")
 
 # %% [markdown]
 # ## 1. A shift inside RAVDESS: new speakers and a new kind of take
@@ -117,12 +117,12 @@ if SKIP:
 
 # %%
 if not SKIP:
-    reader_b, root_b = study_data.resolve(second_corpus, synthetic_actors)
-    data_b, _ = study_data.load(second_corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-    reader_a, root_a = study_data.resolve(corpus, synthetic_actors)
+    reader_b, root_b = project_data.resolve(second_corpus, synthetic_speakers)
+    data_b, _ = project_data.load(second_corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+    reader_a, root_a = project_data.resolve(corpus, synthetic_speakers)
     for which, d in (("first", data_a), ("second", data_b)):
         print(f"{which} corpus: {d.corpus}{' (synthetic)' if d.synthetic else ''}, {len(d)} utterances, "
-              f"{len(set(d.actors))} speakers, classes {', '.join(d.classes)}")
+              f"{len(set(d.speakers))} speakers, classes {', '.join(d.classes)}")
     forward_map = label_map(data_a.classes, data_b.classes)
     print("shared classes:", ", ".join(forward_map.shared))
     for note in forward_map.notes():

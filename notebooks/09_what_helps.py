@@ -41,7 +41,7 @@
 # %% tags=["parameters"]
 profile = "smoke"
 corpus = "synthetic"
-synthetic_actors = 8
+synthetic_speakers = 8
 cache_dir = None
 out_dir = "results/smoke"
 families = ["lstm_sa"]      # h64 families
@@ -67,11 +67,11 @@ import pandas as pd
 from IPython.display import display
 
 from ser_utils import literature, reporting
-from ser_utils.data import study_data
+from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import closest_duration
 from ser_utils.experiments import what_helps as W
-from ser_utils.reporting import plots, study
+from ser_utils.reporting import plots, summaries
 from ser_utils.reporting.source import show_source
 from ser_utils.training import augment
 from ser_utils.training.baselines import STANDARD, baseline_records, standard_baseline_records
@@ -80,18 +80,18 @@ from ser_utils.training.records import record_path
 out_dir = Path(out_dir)
 runs_dir = out_dir / "runs"
 S = W.settings_with(settings)
-frames, folds = study_data.load(corpus, synthetic_actors=synthetic_actors, cache_dir=cache_dir)
-study.notice(frames, profile)
+frames, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
+summaries.notice(frames, profile)
 _loaded = {"mfcc+chroma": frames}
 
 
 def load(feature_set):
     if feature_set not in _loaded:
-        _loaded[feature_set] = study_data.load(corpus, feature_set, synthetic_actors=synthetic_actors, cache_dir=cache_dir)[0]
+        _loaded[feature_set] = project_data.load(corpus, feature_set, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)[0]
     return _loaded[feature_set]
 
 
-actor_of = W.actor_lookup(frames)
+speaker_of = W.speaker_lookup(frames)
 ref = closest_duration(frames.index.path, 3.7)
 samples, sr = read_audio(frames.index.path.iloc[ref])
 print(f"{len(frames)} utterances, {len(folds)} folds, runs {runs}, families {families}; levers: {', '.join(levers)}")
@@ -109,25 +109,8 @@ wanted = [label for label, which in STANDARD.items() if which in standard_baseli
 standard, chosen_C = standard_baseline_records(frames, folds, cache_root=cache_dir, which=wanted)
 ours = baseline_records(frames, folds)
 mfcc_ms = W.feature_ms(samples, sr, "mfcc+chroma", repeats=timing_repeats)
-rows = []
-for label, recs in {**standard, **ours}.items():
-    s = study.summary_row(recs)
-    which = STANDARD.get(label)
-    if which:
-        from ser_utils.data.functionals import load_functionals
-        from ser_utils.training.baselines import nested_svm
-
-        X = load_functionals(frames.index.path, which, cache_root=cache_dir, progress=False)
-        model, _, _ = nested_svm(X, frames.labels, frames.actors, folds[0])
-        ms = W.baseline_ms(samples, sr, which, model, repeats=max(3, timing_repeats // 2))
-    else:
-        ms = mfcc_ms if recs[0].parameters else 0.0
-    Cs = chosen_C[chosen_C["baseline"] == label]["C"]
-    rows.append({"model": label, "features": which or ("MFCC-34 + chroma-12 mean+std" if recs[0].parameters else "none"),
-                 "runs": s["runs"], "uar_mean": s["uar_mean"], "wa_mean": s["wa_mean"], "parameters": s["parameters"],
-                 "C per fold (validation speakers)": ", ".join(f"{c:g}" for c in Cs) if len(Cs) else "",
-                 "CPU ms/utt": round(ms, 2), "standard": bool(which)})
-baseline_table = pd.DataFrame(rows)
+baseline_table = W.baseline_table(frames, folds, {**standard, **ours}, chosen_C, samples, sr, mfcc_ms, cache_dir,
+                                  timing_repeats)
 reporting.save_table(baseline_table[baseline_table["standard"]].drop(columns="standard"), "standard_baselines", out_dir)
 display(baseline_table)
 
@@ -211,7 +194,7 @@ display(recipe_choices)
 # its dearest fold's.
 
 # %%
-what = W.table(rungs, actor_of, costs)
+what = W.table(rungs, speaker_of, costs)
 reporting.save_table(what, "what_helps", out_dir)
 display(what[["family", "lever", "runs", "uar_mean", "uar_ci95_low", "uar_ci95_high", "wa_mean", "delta_vs_start",
               "p", "verdict (alpha 0.05)", "parameters", "model CPU ms/utt", "CPU ms/utt", "train minutes"]])

@@ -9,8 +9,8 @@ Subpackages along the data flow (ARCHITECTURE.md); each imports only from those 
 - ``inference``  a checkpoint at work: predict, stream
 - ``reporting``  run records -> tables and figures: summaries, plots, comparison, the README's results
 
-Beside them: ``numerics`` (the pinned floating-point code paths, set on import), ``paths`` and ``literature`` (imported by every stage), ``pipeline`` (runs the
-notebooks) and ``cli`` (``python -m ser_utils``).
+Beside them: ``numerics`` (the pinned floating-point code paths, set on import), ``paths`` and ``literature``
+(imported by every stage), ``pipeline`` (runs the notebooks) and ``cli`` (``python -m ser_utils``).
 """
 
 import warnings

@@ -20,13 +20,13 @@ import numpy as np
 import yaml
 
 from ser_utils import numerics
-from ser_utils.data import corpora, study_data
+from ser_utils.data import corpus_registry, project_data
 from ser_utils.data.audio import AudioError
 from ser_utils.data.corpus import CorpusError, audio_files, closest_duration, index_corpus
 from ser_utils.data.dataset import load_dataset
 from ser_utils.data.download import DownloadError, default_location, get_corpus, link_corpus
 from ser_utils.data.features import FeatureCache, FeatureConfig, load_features
-from ser_utils.data.study_data import study_folds
+from ser_utils.data.project_data import folds_for
 from ser_utils.data.verify import require_complete, verify_corpus
 from ser_utils.inference.checkpoint import CheckpointError
 from ser_utils.inference.evaluate import evaluate
@@ -38,13 +38,14 @@ from ser_utils.models import (
     build_model,
     canonical_computation,
     count_parameters,
-    seed000_configs,
-    seed001_configs,
+    paper000_configs,
+    paper001_configs,
 )
 from ser_utils.paths import WRITE_ERRNOS, StorageError, require_writable, results_dir
 from ser_utils.pipeline import load_profile, parameters
 from ser_utils.profiles import ProfileError
 from ser_utils.training import Spec, TrainConfig, cross_validate, farm, metrics, numerics_probe, pooled_uar, replay
+from ser_utils.training.loop import SEEDINGS
 from ser_utils.training.records import RunRecord
 from ser_utils.workers import isolated
 
@@ -107,12 +108,12 @@ def _reader_root(args):
     """``--corpus`` and ``--root`` -> ``(reader, folder)``: RAVDESS (default) as ever, a
     built-in corpus in ``--root`` (or ``$NAME_DIR``, ``data/raw/NAME``), a manifest's
     folder."""
-    reader = corpora.get(getattr(args, "corpus", None))
+    reader = corpus_registry.get(getattr(args, "corpus", None))
     if reader.is_ravdess:
         return reader, _corpus_root(args)
     if reader.manifest is not None:
         return reader, reader.manifest.parent
-    return reader, corpora.default_root(reader.name, args.root)
+    return reader, corpus_registry.default_root(reader.name, args.root)
 
 
 def cmd_verify(args) -> int:
@@ -141,12 +142,12 @@ def cmd_synth(args) -> int:
     from ser_utils.data.synth import make_corpus  # noqa: PLC0415 - heavy: scipy (data.synth), one use
 
     start = time.perf_counter()
-    actors = list(range(1, args.actors + 1))
-    out = make_corpus(args.out_dir, actors=actors, seed=args.seed, sample_rate=args.sample_rate, fmt=args.format)
+    speakers = list(range(1, args.speakers + 1))
+    out = make_corpus(args.out_dir, speakers=speakers, seed=args.seed, sample_rate=args.sample_rate, fmt=args.format)
     files = sum(1 for _ in out.glob(f"Actor_*/*.{args.format}"))
-    payload = {"out_dir": str(out), "actors": actors, "files": files, "seed": args.seed,
+    payload = {"out_dir": str(out), "actors": speakers, "files": files, "seed": args.seed,
                "sample_rate": args.sample_rate, "seconds": round(time.perf_counter() - start, 2)}
-    _emit(args, payload, f"wrote {files} synthetic files for {len(actors)} actors to {out} "
+    _emit(args, payload, f"wrote {files} synthetic files for {len(speakers)} actors to {out} "
                          f"in {payload['seconds']} s")
     return 0
 
@@ -154,7 +155,7 @@ def cmd_synth(args) -> int:
 def _features_summary(root: Path, cache_root, n_jobs, progress: bool, corpus=None) -> dict:
     config = FeatureConfig()
     require_complete(root, corpus=corpus)
-    index = corpora.index(corpus, root)
+    index = corpus_registry.index(corpus, root)
     if index.empty:
         raise SystemExit(f"{root}: no audio files found")
     start = time.perf_counter()
@@ -190,7 +191,7 @@ def cmd_bench_features(args) -> int:
 
 
 def cmd_params(args) -> int:
-    counts = {c.label(): count_parameters(build_model(c)) for c in seed001_configs() + seed000_configs()}
+    counts = {c.label(): count_parameters(build_model(c)) for c in paper001_configs() + paper000_configs()}
     _emit(args, counts, "\n".join(f"{k:24s} {v:>9,d}" for k, v in counts.items()))
     return 0
 
@@ -201,7 +202,7 @@ def _dataset(args, feature_set="mfcc+chroma"):
 
 
 def _folds_for(data):
-    return study_folds(data)
+    return folds_for(data)
 
 
 def _given(args, **fields) -> dict:
@@ -225,14 +226,14 @@ def _check_folds(args) -> None:
     if not reader.is_ravdess or not Path(root).is_dir():
         return
     try:
-        actors = sorted(set(int(a) for a in index_corpus(root, errors=[])["actor"]))
+        speakers = sorted(set(int(a) for a in index_corpus(root, errors=[])["actor"]))
     except CorpusError:
         return  # the protocol check names it
-    if actors:
+    if speakers:
         try:
-            study_folds(SimpleNamespace(corpus="ravdess", actors=np.array(actors)))
+            folds_for(SimpleNamespace(corpus="ravdess", speakers=np.array(speakers)))
         except ValueError as exc:
-            raise CorpusError(f"{root}: cannot make speaker folds of {len(actors)} actors ({exc}); "
+            raise CorpusError(f"{root}: cannot make speaker folds of {len(speakers)} actors ({exc}); "
                               "`python -m ser_utils synth DIR` writes 8") from None
 
 
@@ -329,8 +330,9 @@ def cmd_tune(args) -> int:
         return 2
     _check_storage(url)
     scheduler = _scheduler(args)
-    data, folds = study_data.load(params.get("corpus", "synthetic"),
-                                  synthetic_actors=params.get("synthetic_actors", 8), cache_dir=params.get("cache_dir"))
+    data, folds = project_data.load(params.get("corpus", "synthetic"),
+                                  synthetic_speakers=params.get("synthetic_speakers", 8),
+                                  cache_dir=params.get("cache_dir"))
     try:
         tuning.make_storage(url)
     except Exception as exc:  # unreachable server, unknown driver, wrong password...
@@ -362,8 +364,9 @@ def cmd_fidelity(args) -> int:
     params = parameters(args.profile, "07_fidelity", out_dir)
     require_writable(out_dir, create=False)
     scheduler = _scheduler(args)
-    data, folds = study_data.load(params.get("corpus", "synthetic"),
-                                  synthetic_actors=params.get("synthetic_actors", 8), cache_dir=params.get("cache_dir"))
+    data, folds = project_data.load(params.get("corpus", "synthetic"),
+                                  synthetic_speakers=params.get("synthetic_speakers", 8),
+                                  cache_dir=params.get("cache_dir"))
     start = time.perf_counter()
     rungs = fidelity.run(params, data, folds, out_dir, stage=args.stage, workers=args.workers,
                          progress=not args.json, scheduler=scheduler)
@@ -407,8 +410,10 @@ def cmd_numerics(args) -> int:
         return 0
     state = numerics.state()
     payload = {"state": state, "pinned_env": numerics.PINNED_ENV}
-    text = (f"numerics: {state['numerics']} (asked for: {numerics.requested()}; SER_NUMERICS=native turns pinning off)\n"
-            f"CPU: {state['cpu']}\ntorch kernels: {state['torch_capability']}; OpenBLAS kernel: {state['openblas_core']}; "
+    text = (f"numerics: {state['numerics']} (asked for: {numerics.requested()}; "
+            "SER_NUMERICS=native turns pinning off)\n"
+            f"CPU: {state['cpu']}\ntorch kernels: {state['torch_capability']}; "
+            f"OpenBLAS kernel: {state['openblas_core']}; "
             f"numpy AVX-512 loops: {state['numpy_avx512_loops'] or 'none'}\nlibraries: {state['libraries']}")
     if args.probe:
         results = numerics_probe.probe()
@@ -484,13 +489,14 @@ class ReplayError(ValueError):
 def cmd_tuned(args) -> int:
     """Print the ``tuned`` block: each family's validation-chosen hyperparameters from
     a profile's 100-epoch studies (what ``profiles/quick.yaml`` quotes)."""
-    from ser_utils.experiments import tuned  # noqa: PLC0415 - heavy: optuna, only when tuning
+    from ser_utils.experiments import tuned_setting  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     load_profile(args.profile)  # unknown profile, bad YAML: named as such, not blamed on optuna.db
     db = results_dir() / args.profile / "optuna.db"
     if db.exists():
         _check_storage(f"sqlite:///{db}", write=False)
-    setting = tuned.nested_from_profile(args.profile) if args.nested else tuned.from_profile(args.profile)
+    setting = (tuned_setting.nested_from_profile(args.profile) if args.nested
+               else tuned_setting.from_profile(args.profile))
     if not setting:
         print(f"error: results/{args.profile}/optuna.db holds no complete trial of the studies in "
               f"profiles/{args.profile}.yaml's 07_fidelity section (the 100-epoch studies are the full profile's: "
@@ -499,7 +505,7 @@ def cmd_tuned(args) -> int:
     if args.nested:
         _emit(args, {"nested": setting}, yaml.safe_dump({"nested": setting}, sort_keys=False, width=200).rstrip())
         return 0
-    _emit(args, {"tuned": setting}, tuned.to_yaml(setting).rstrip())
+    _emit(args, {"tuned": setting}, tuned_setting.to_yaml(setting).rstrip())
     return 0
 
 
@@ -622,8 +628,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading")
     p = add("synth", cmd_synth, "write a synthetic corpus in RAVDESS layout", root=False)
     p.add_argument("out_dir")
-    p.add_argument("--actors", type=positive_int, default=8,
-                   help="actors 1..N (default 8, the fewest that `cv` can fold: 4 leave no training speaker)")
+    p.add_argument("--speakers", "--actors", type=positive_int, default=8,
+                   help="speakers (RAVDESS actors) 1..N (default 8, the fewest that `cv` can fold: 4 leave no "
+                        "training speaker); --actors is the old name")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sample-rate", type=positive_int, default=16000)
     p.add_argument("--format", choices=["wav", "flac"], default="wav")
@@ -634,7 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "features":
             p.add_argument("--cache", default=None, type=folder, help="cache folder (default data/interim/features)")
             corpus_option(p)
-    add("params", cmd_params, "parameter counts of the seed-001 and seed-000 models", root=False)
+    add("params", cmd_params, "parameter counts of the paper-001 and paper-000 models", root=False)
     p = add("cv", cmd_cv, "cross-validate one model spec (reference folds on RAVDESS)")
     p.description = "Options left out take ModelConfig's, TrainConfig's and Spec's defaults."
     p.add_argument("--model", choices=["lstm_baseline", "lstm_sa", "reslstm_sa"])
@@ -650,9 +657,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=positive_int)
     p.add_argument("--protocol", choices=["clean", "paper"])
     p.add_argument("--computation", type=_computation,
-                   help="masked (default), reference (the seed-000 authors' computation) or its parts joined "
+                   help="masked (default), reference (paper 000's authors' computation) or its parts joined "
                         "by '+': unmasked, authors_init, random_order, eval_batches")
-    p.add_argument("--seeding", choices=["distinct", "reference"])
+    p.add_argument("--seeding", choices=list(SEEDINGS),
+                   help="distinct (default: a seed per run and fold) or reference (the authors' 42 + 100 * fold)")
     p.add_argument("--runs", type=positive_int, default=1)
     p.add_argument("--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     p.add_argument("--runs-dir", default=None, type=folder, help="run records (default results/runs)")

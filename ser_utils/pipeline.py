@@ -28,11 +28,11 @@ import nbformat
 import yaml
 
 from ser_utils import numerics
-from ser_utils.data import corpora
+from ser_utils.data import corpus_registry
 from ser_utils.data.audio import AudioError
 from ser_utils.data.corpus import CorpusError, audio_files
 from ser_utils.data.download import DownloadError, find_corpus
-from ser_utils.data.study_data import resolve
+from ser_utils.data.project_data import resolve
 from ser_utils.data.verify import require_complete
 from ser_utils.paths import atomic_path, project_dir, results_dir
 from ser_utils.profiles import ProfileError, check_profile, read_yaml
@@ -79,9 +79,9 @@ def check_corpora(profile: str, names: list[str], out_dir: Path) -> None:
     seen = set()
     for name in names:
         params = parameters(profile, name, out_dir)
-        keys = [(params.get("corpus", "synthetic"), params.get("synthetic_actors", 8))]
+        keys = [(params.get("corpus", "synthetic"), params.get("synthetic_speakers", 8))]
         if params.get("second_corpus"):  # 08_cross_corpus: the corpus the model is tried on
-            keys.append((params["second_corpus"], params.get("synthetic_actors", 8)))
+            keys.append((params["second_corpus"], params.get("synthetic_speakers", 8)))
         for key in keys:
             if key not in seen:
                 seen.add(key)
@@ -111,7 +111,7 @@ def corpus_fingerprint(params: dict) -> str:
     if second:
         return _files_fingerprint(second, params) + ":" + corpus_fingerprint({**params, "second_corpus": ""})
     if corpus == "synthetic":
-        return f"synthetic:{params.get('synthetic_actors')}"
+        return f"synthetic:{params.get('synthetic_speakers')}"
     if corpus != "ravdess" and (corpus.startswith("synthetic-") or corpus.lower().endswith(".csv")
                                 or corpus.partition(":")[0].lower() in ("emodb", "cremad", "tess", "savee")):
         return _files_fingerprint(corpus, params)
@@ -129,8 +129,9 @@ def _files_fingerprint(corpus: str, params: dict) -> str:
     """Names and sizes of the files of a corpus other than RAVDESS (a synthetic one: its name)."""
     if corpus.startswith("synthetic"):
         return corpus
-    reader, root = resolve(corpus, params.get("synthetic_actors", 8))
-    paths = (corpora.index(reader, root)["path"] if reader.manifest is not None else corpora.files_under(root))
+    reader, root = resolve(corpus, params.get("synthetic_speakers", 8))
+    paths = (corpus_registry.index(reader, root)["path"] if reader.manifest is not None
+             else corpus_registry.files_under(root))
     h = hashlib.sha1()
     for p in map(Path, paths):
         h.update(f"{p.relative_to(root) if p.is_relative_to(root) else p}:{p.stat().st_size};".encode())

@@ -35,6 +35,8 @@ SIZE_LISTS = {"paper_sizes"}                        # lists of hidden sizes (>= 
 SET_BY_PIPELINE = {"profile", "out_dir"}
 MODEL_NAMES = {"models", "sa_models", "checkpoint_model", "focus_model", "pruning_ablation", "transfer_model"}
 TUNED_FAMILIES = ("lstm_sa", "reslstm_sa")
+# Notebook parameters renamed since profiles were written: the old name is still read (as the new).
+RENAMED = {"synthetic_actors": "synthetic_speakers"}
 
 
 def read_yaml(path: Path):
@@ -64,7 +66,8 @@ def read_yaml(path: Path):
 def _choices() -> dict:
     from ser_utils.training.tuning import PRUNERS, SPACES  # noqa: PLC0415 - heavy: optuna, only when tuning
 
-    return {"protocol": ("clean", "paper"), "space": tuple(SPACES), "pruner": PRUNERS, "size": ("quick", "seed"),
+    return {"protocol": ("clean", "paper"), "space": tuple(SPACES), "pruner": PRUNERS,
+            "size": ("quick", "paper", "seed"),
             "weighting": LOSS_WEIGHTINGS, "weighting_ablation": LOSS_WEIGHTINGS, "dense_variants": DENSE_VARIANTS}
 
 
@@ -87,6 +90,7 @@ def check_profile(conf, path: Path, notebooks: dict[str, Path]) -> dict:
     if not isinstance(conf, dict):
         raise ProfileError(f"{path}: expected sections (common, {', '.join(notebooks)}), found a {type(conf).__name__}")
     defaults = {name: notebook_defaults(nb) for name, nb in notebooks.items()}
+    _rename_old_keys(conf, path)
     for section, values in conf.items():
         if section != "common" and section not in notebooks:
             raise ProfileError(f"{path}: unknown section {section!r} (known: common, {', '.join(notebooks)})")
@@ -107,6 +111,18 @@ def check_profile(conf, path: Path, notebooks: dict[str, Path]) -> dict:
             for d in owners:
                 check_value(where, key, value, d[key])
     return conf
+
+
+def _rename_old_keys(conf: dict, path: Path) -> None:
+    """Each section's keys under their current names (``RENAMED``), in place; a key given
+    under both names is a ``ProfileError``."""
+    for section, values in conf.items():
+        if not isinstance(values, dict) or not set(values) & set(RENAMED):
+            continue
+        for old, new in RENAMED.items():
+            if old in values and new in values:
+                raise ProfileError(f"{path}: {section}.{old}: given beside its new name {new}")
+        conf[section] = {RENAMED.get(k, k): v for k, v in values.items()}
 
 
 def check_value(where: str, key: str, value, default) -> None:
@@ -171,8 +187,8 @@ def check_value(where: str, key: str, value, default) -> None:
 
 
 def _check_tuned(where: str, value: dict) -> None:
-    """``tuned``: {family: {lr, weight_decay, dropout, T_0, batch_size, source}} (``experiments.tuned``)."""
-    from ser_utils.experiments.tuned import HYPERPARAMETERS  # noqa: PLC0415 - heavy: optuna, only when tuning
+    """``tuned``: {family: {lr, weight_decay, dropout, T_0, batch_size, source}} (``experiments.tuned_setting``)."""
+    from ser_utils.experiments.tuned_setting import HYPERPARAMETERS  # noqa: PLC0415 - heavy: optuna, only when tuning
 
     kinds = {"lr": 1e-3, "weight_decay": 1e-3, "dropout": 0.3, "T_0": 10, "batch_size": 16, "source": "x"}
     for family, setting in value.items():

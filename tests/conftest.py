@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def synth_root(tmp_path_factory):
     """A small synthetic corpus (2 actors, 120 files, 8 kHz), generated once."""
-    return make_corpus(tmp_path_factory.mktemp("synth") / "corpus", actors=(1, 2), seed=0, sample_rate=8000)
+    return make_corpus(tmp_path_factory.mktemp("synth") / "corpus", speakers=(1, 2), seed=0, sample_rate=8000)
 
 
 @pytest.fixture
@@ -47,6 +47,6 @@ def learn_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def learn_data(tmp_path_factory, learn_cache):
     """12 synthetic actors at 16 kHz (720 files) as a Dataset, for training tests."""
-    root = make_corpus(tmp_path_factory.mktemp("learn") / "corpus", actors=range(1, 13), seed=0,
+    root = make_corpus(tmp_path_factory.mktemp("learn") / "corpus", speakers=range(1, 13), seed=0,
                        sample_rate=16000)
     return load_dataset(root, cache_root=learn_cache, progress=False)

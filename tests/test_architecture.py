@@ -12,7 +12,7 @@ PACKAGE = REPO / "ser_utils"
 # The data flow, upstream first: a module may import from its own layer and those above.
 LAYERS = [
     ("base", ["ser_utils", "ser_utils.numerics", "ser_utils.paths", "ser_utils.literature", "ser_utils.workers",
-              "ser_utils.progress"]),
+              "ser_utils.progress", "ser_utils.columns"]),
     ("data", ["ser_utils.data"]),
     ("models", ["ser_utils.models"]),
     ("training", ["ser_utils.training"]),
@@ -53,7 +53,8 @@ def _imports(name: str) -> set:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]
+                                + ([base] if base else []))
             if base.split(".")[0] != "ser_utils":
                 continue
             for alias in node.names:

@@ -18,7 +18,8 @@ QUOTE = re.compile(r"(\d+(?:\.\d+)?) min on (\d+) CPU cores \(cold run, `?result
 def test_quick_cold_time_is_quoted_as_measured(where):
     cold = json.loads(COLD.read_text())
     quotes = QUOTE.findall((project_dir() / where).read_text())
-    assert quotes, f"{where} does not quote the cold run as 'N min on 2 CPU cores (cold run, results/quick/cold_run.json)'"
+    assert quotes, (f"{where} does not quote the cold run as "
+                    "'N min on 2 CPU cores (cold run, results/quick/cold_run.json)'")
     for minutes, cores in quotes:
         assert float(minutes) == cold["total_minutes"], where
         assert int(cores) == cold["machine"]["cores"] == 2, where

@@ -1,11 +1,11 @@
-"""``study.convergence``: the verdict on a mean validation-UAR curve, by hand."""
+"""``summaries.convergence``: the verdict on a mean validation-UAR curve, by hand."""
 
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from ser_utils.reporting import study, tuning_tables
+from ser_utils.reporting import summaries, tuning_tables
 
 
 def rec(curve, best_epoch):
@@ -15,12 +15,12 @@ def rec(curve, best_epoch):
 def test_plateau_rising_and_too_short():
     flat = np.r_[np.linspace(0.2, 0.5, 10), np.full(10, 0.505)]   # 20 epochs; last fifth = epochs 17-20
     a, b = rec(flat, 9), rec(flat + 0.01, 15)
-    c = study.convergence([a, b], "flat")
+    c = summaries.convergence([a, b], "flat")
     # mean curve: flat + 0.005; best of the last 4 = 0.51, best before = 0.51 -> gain 0
     assert c["verdict"] == "plateaued" and c["last_fifth_gain"] == pytest.approx(0.0, abs=1e-12)
     assert c["median_kept_epoch"] == 13.0 and c["kept_share"] == pytest.approx(13 / 20)  # (10 + 16) / 2
     rising = np.linspace(0.2, 0.6, 20)                             # +0.02105 per epoch
-    r = study.convergence([rec(rising, 19)], "rising")
+    r = summaries.convergence([rec(rising, 19)], "rising")
     # best of epochs 17-20 (0.6) minus best of epochs 1-16 (0.2 + 15 * 0.4 / 19)
     assert r["verdict"] == "still rising"
     assert r["last_fifth_gain"] == pytest.approx(0.6 - (0.2 + 15 * 0.4 / 19), abs=1e-12)
@@ -28,13 +28,13 @@ def test_plateau_rising_and_too_short():
     # either side of PLATEAU_GAIN (0.01)
     for gain, verdict in ((0.0099, "plateaued"), (0.0101, "still rising")):
         edge = np.r_[np.full(16, 0.5), np.full(4, 0.5 + gain)]
-        assert study.convergence([rec(edge, 16)])["verdict"] == verdict
-    assert study.convergence([rec(rising[:6], 5)])["verdict"] == "too short to tell"
+        assert summaries.convergence([rec(edge, 16)])["verdict"] == verdict
+    assert summaries.convergence([rec(rising[:6], 5)])["verdict"] == "too short to tell"
 
 
 def test_no_validation_speakers():
     r = SimpleNamespace(history={"val_uar": [None, None]}, best_epoch=1)
-    assert study.convergence([r], "x") == {"model": "x", "verdict": "no validation speakers"}
+    assert summaries.convergence([r], "x") == {"model": "x", "verdict": "no validation speakers"}
 
 
 def test_vs_defaults_by_hand():
@@ -60,7 +60,8 @@ def test_vs_defaults_by_hand():
     # defaults: two class-0 errors per run of 8 -> (2/4 + 1) / 2 = 0.75
     assert row["defaults_uar"] == pytest.approx(0.75)
     # the ids do not name speakers: the fold is the unit, each fold's UAR averaged over the 2 runs
-    assert row["unit"] == "fold" and row["pairs"] == 2 and row["winner_val_uar"] == 0.6 and row["defaults_val_uar"] == 0.7
+    assert (row["unit"] == "fold" and row["pairs"] == 2 and row["winner_val_uar"] == 0.6
+            and row["defaults_val_uar"] == 0.7)
     assert row["winner_trial_val_uar"] == 0.8
     # winner ahead on test: no loss to explain
     assert row["verdict"].startswith("difference ") and "validation" not in row["verdict"]
@@ -83,12 +84,12 @@ def test_a_plateau_the_schedule_made_is_not_a_plateau():
     t = np.arange(20)
     one_cycle = 1e-2 + (1 - 1e-2) * (1 + np.cos(np.pi * t / 20)) / 2          # lr / peak
     # last fifth: t = 16..19 -> (1 + cos(0.8 pi)) / 2 = 0.0955, 0.0545, 0.0245, 0.0062 (+ eta_min share)
-    c = study.convergence([rec_lr(flat, one_cycle)], "one cycle")
+    c = summaries.convergence([rec_lr(flat, one_cycle)], "one cycle")
     assert c["verdict"] == "schedule-ended, cannot tell"
     assert c["lr_last_fifth_share"] == pytest.approx(np.mean(one_cycle[16:]) / one_cycle.max())
-    assert c["lr_last_fifth_share"] < study.SCHEDULE_ENDED
+    assert c["lr_last_fifth_share"] < summaries.SCHEDULE_ENDED
     assert c["lr_end_share"] == pytest.approx(one_cycle[-1])
     restarts = 1e-2 + (1 - 1e-2) * (1 + np.cos(np.pi * (t % 5) / 5)) / 2
-    assert study.convergence([rec_lr(flat, restarts)])["verdict"] == "plateaued"
+    assert summaries.convergence([rec_lr(flat, restarts)])["verdict"] == "plateaued"
     rising = np.linspace(0.2, 0.6, 20)   # a rise under a falling rate is still a rise
-    assert study.convergence([rec_lr(rising, one_cycle)])["verdict"] == "still rising"
+    assert summaries.convergence([rec_lr(rising, one_cycle)])["verdict"] == "still rising"

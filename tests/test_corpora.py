@@ -13,12 +13,12 @@ from sklearn.metrics import balanced_accuracy_score
 
 from conftest import REPO
 from ser_utils.cli import main
-from ser_utils.data import corpora, readers
+from ser_utils.data import corpus_registry, readers
 from ser_utils.data.corpus import EMOTION_NAMES, CorpusError
 from ser_utils.data.dataset import load_dataset
 from ser_utils.data.folds import REFERENCE_FOLDS, Fold, corpus_folds
 from ser_utils.data.labelmap import label_map
-from ser_utils.data.study_data import study_folds
+from ser_utils.data.project_data import folds_for
 from ser_utils.data.synth import LAYOUTS, layout_classes, make_corpus, make_layout
 from ser_utils.data.verify import verify_corpus
 from ser_utils.inference.evaluate import evaluate
@@ -38,7 +38,7 @@ def layouts(tmp_path_factory):
 
 
 def reader_of(layouts, name):
-    return corpora.get(layouts[name] / "manifest.csv") if name == "manifest" else corpora.get(name)
+    return corpus_registry.get(layouts[name] / "manifest.csv") if name == "manifest" else corpus_registry.get(name)
 
 
 def corpus_arg(layouts, name):
@@ -78,14 +78,14 @@ def test_bad_names_are_errors_naming_the_file(name, parser, why):
 
 
 def test_speaker_codes():
-    assert corpora.speaker_codes(["03", "16", "08"]) == {"03": 3, "08": 8, "16": 16}
-    assert corpora.speaker_codes(["YAF", "OAF"]) == {"OAF": 1, "YAF": 2}
-    assert corpora.speaker_codes(["3", "03"]) == {"03": 1, "3": 2}  # numbers that collide: ranks
+    assert corpus_registry.speaker_codes(["03", "16", "08"]) == {"03": 3, "08": 8, "16": 16}
+    assert corpus_registry.speaker_codes(["YAF", "OAF"]) == {"OAF": 1, "YAF": 2}
+    assert corpus_registry.speaker_codes(["3", "03"]) == {"03": 1, "3": 2}  # numbers that collide: ranks
 
 
 def test_unknown_corpus_is_an_error():
     with pytest.raises(CorpusError, match="unknown corpus 'iemocap'"):
-        corpora.get("iemocap")
+        corpus_registry.get("iemocap")
 
 
 # ---------------------------------------------------------------- verify
@@ -128,17 +128,17 @@ def test_manifest_errors_name_the_line(tmp_path, layouts):
     bad = tmp_path / "bad.csv"
     bad.write_text("path,label\na.wav,angry\n")
     with pytest.raises(CorpusError, match="lacks column.*speaker"):
-        corpora.get(bad)
+        corpus_registry.get(bad)
     bad.write_text("path,label,speaker\na.wav,angry,\n")
     with pytest.raises(CorpusError, match="line 2: empty speaker"):
-        corpora.get(bad)
+        corpus_registry.get(bad)
     rows = (layouts["manifest"] / "manifest.csv").read_text().splitlines()
     moved = tmp_path / "m.csv"  # the same clips by absolute path, one of them missing
     moved.write_text("\n".join([rows[0]] + [f"{layouts['manifest'] / r}" for r in rows[1:]]
                                + ["/nowhere/x.wav,angry,spk_a,male"]) + "\n")
     report = verify_corpus(None, progress=False, corpus=moved)
     assert report.errors == [f"missing file: /nowhere/x.wav (listed in {moved})"] and report.files == 33
-    assert corpora.get(moved).classes == ("neutral", "happy", "sad", "angry")  # 'Anger', 'happiness' mapped
+    assert corpus_registry.get(moved).classes == ("neutral", "happy", "sad", "angry")  # 'Anger', 'happiness' mapped
 
 
 def test_a_layout_read_as_another_is_refused(layouts):
@@ -154,12 +154,12 @@ def test_a_layout_read_as_another_is_refused(layouts):
 def test_folds_balance_labels_where_a_round_robin_would_not():
     # speakers 1 and 3 speak only class 0, 2 and 4 only class 1: each test group needs one of each
     labels = np.repeat([0, 1, 0, 1], 10)
-    actors = np.repeat([1, 2, 3, 4], 10)
-    folds = corpus_folds(labels, actors, np.repeat(["male", "male", "female", "female"], 10), k=2)
+    speakers = np.repeat([1, 2, 3, 4], 10)
+    folds = corpus_folds(labels, speakers, np.repeat(["male", "male", "female", "female"], 10), k=2)
     for f in folds:
-        held = np.isin(actors, f.test)
+        held = np.isin(speakers, f.test)
         assert np.bincount(labels[held], minlength=2).tolist() == [10, 10], f
-    assert folds == corpus_folds(labels, actors, np.repeat(["male", "male", "female", "female"], 10), k=2)
+    assert folds == corpus_folds(labels, speakers, np.repeat(["male", "male", "female", "female"], 10), k=2)
     assert sorted(a for f in folds for a in f.test) == [1, 2, 3, 4]
     assert all(len(f.validation) == 1 and len(f.train) == 1 for f in folds)
 
@@ -200,11 +200,11 @@ def test_cv_on_each_layout(layouts, name, tmp_path, capsys):
 def tiny_model(tmp_path_factory):
     """A ResLSTM-SA-h8 trained one epoch on 6 synthetic RAVDESS actors at 8 kHz."""
     base = tmp_path_factory.mktemp("tiny")
-    root = make_corpus(base / "corpus", actors=range(1, 7), seed=3, sample_rate=8000, statements=(1,),
+    root = make_corpus(base / "corpus", speakers=range(1, 7), seed=3, sample_rate=8000, statements=(1,),
                        repetitions=(1,))
     data = load_dataset(root, cache_root=base / "cache", progress=False)
     spec = Spec(ModelConfig("reslstm_sa", hidden=8), TrainConfig(epochs=1))
-    return train_checkpoint(data, study_folds(data), spec, base / "tiny.pt")
+    return train_checkpoint(data, folds_for(data), spec, base / "tiny.pt")
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
@@ -215,7 +215,7 @@ def test_evaluate_on_each_layout(layouts, name, tiny_model, tmp_path):
     r = evaluate(tiny_model, reader, layouts[name], cache_root=tmp_path, n_jobs=1, progress=False)
     lmap = label_map(EMOTION_NAMES, reader.classes)
     assert r["classes"] == list(lmap.shared) and r["sample_rate"] == 8000
-    index = corpora.index(reader, layouts[name]).set_index("relpath")
+    index = corpus_registry.index(reader, layouts[name]).set_index("relpath")
     predictor = Predictor(tiny_model)
     expected, truth = [], []
     for rel in r["files_scored"]:
@@ -243,11 +243,11 @@ def test_evaluate_command_line(layouts, tiny_model, capsys, tmp_path):
 # ---------------------------------------------------------------- label map, keys
 
 def test_label_map_between_corpora():
-    m = label_map(EMOTION_NAMES, corpora.CORPORA["emodb"].classes)
+    m = label_map(EMOTION_NAMES, corpus_registry.CORPORA["emodb"].classes)
     assert m.shared == ("neutral", "happy", "sad", "angry", "fearful", "disgust")
     assert m.source_to_shared["calm"] == "neutral" and m.source_only == ("surprised",)
     assert m.target_only == ("boredom",)
-    back = label_map(corpora.CORPORA["emodb"].classes, EMOTION_NAMES)
+    back = label_map(corpus_registry.CORPORA["emodb"].classes, EMOTION_NAMES)
     assert back.target_to_shared["calm"] == "neutral" and back.source_only == ("boredom",)
     assert label_map(readers.TESS_CLASSES, readers.SAVEE_CLASSES).shared == readers.TESS_CLASSES
     with pytest.raises(ValueError, match="no shared classes"):
@@ -310,6 +310,6 @@ def test_one_utterance_in_two_formats_reads_the_lossless_one(layouts, tmp_path):
 
 
 def test_cremad_sex_from_the_demographics_table(layouts):
-    index = corpora.index("cremad", layouts["cremad"] / "AudioWAV")  # the table lies one folder up
+    index = corpus_registry.index("cremad", layouts["cremad"] / "AudioWAV")  # the table lies one folder up
     assert index.groupby("speaker")["gender"].first().to_dict() == {"1001": "male", "1002": "female",
                                                                      "1003": "female", "1004": "male"}

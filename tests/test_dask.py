@@ -24,8 +24,8 @@ from ser_utils.models import ModelConfig
 from ser_utils.training import Spec, TrainConfig, cross_validate, experiment_key, farm, record_path
 from ser_utils.training.loop import train_job
 
-ACTORS = range(1, 13)
-FOLDS = [make_fold((9, 10, 11, 12), (7, 8), ACTORS), make_fold((1, 2, 3, 4), (5, 6), ACTORS)]
+SPEAKERS = range(1, 13)
+FOLDS = [make_fold((9, 10, 11, 12), (7, 8), SPEAKERS), make_fold((1, 2, 3, 4), (5, 6), SPEAKERS)]
 TINY = Spec(ModelConfig("lstm_sa", hidden=8), TrainConfig(epochs=2, batch_size=64))
 # what legitimately differs between two machines' records of one job
 MACHINE_FIELDS = {"wall_seconds", "machine", "host", "hardware", "cpu", "numerics"}
@@ -123,7 +123,8 @@ def test_unreachable_scheduler_is_one_line_within_10_s(tmp_path):
                            "--runs-dir", str(tmp_path / "runs")], capture_output=True, text=True, env=env, timeout=60)
     seconds = time.monotonic() - start
     assert done.returncode == 2, done.stderr
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"error: cannot reach the Dask scheduler at {address}")
+    assert (done.stderr.count("\n") == 1
+            and done.stderr.startswith(f"error: cannot reach the Dask scheduler at {address}"))
     assert seconds < 10, seconds
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*.json"))
     with pytest.raises(farm.SchedulerError, match="not a Dask scheduler address"):

@@ -30,8 +30,8 @@ from conftest import REPO
 from ser_utils import cli, pipeline
 from ser_utils.data import features
 from ser_utils.data.audio import AudioError, read_audio
-from ser_utils.data.corpora import files_under
 from ser_utils.data.corpus import EMOTION_NAMES
+from ser_utils.data.corpus_registry import files_under
 from ser_utils.data.dataset import Dataset
 from ser_utils.data.features import DamagedCacheWarning, FeatureCache, FeatureConfig, file_digest, load_features
 from ser_utils.data.folds import speaker_folds
@@ -540,11 +540,12 @@ def test_cold_run_twice_with_a_bad_corpus_loses_nothing(tmp_path):
 # ---------------------------------------------------------------- 9. more tracebacks
 
 def test_synth_defaults_to_a_corpus_cv_can_fold():
-    assert cli.build_parser().parse_args(["synth", "out"]).actors == 8
+    assert cli.build_parser().parse_args(["synth", "out"]).speakers == 8
+    assert cli.build_parser().parse_args(["synth", "out", "--actors", "6"]).speakers == 6  # the old name
 
 
-def test_cv_refuses_too_few_actors_before_extracting(tmp_path, monkeypatch, capsys):
-    root = make_corpus(tmp_path / "four", actors=(1, 2, 3, 4), sample_rate=8000, emotions=(1, 2))
+def test_cv_refuses_too_few_speakers_before_extracting(tmp_path, monkeypatch, capsys):
+    root = make_corpus(tmp_path / "four", speakers=(1, 2, 3, 4), sample_rate=8000, emotions=(1, 2))
     monkeypatch.setattr(features, "load_features", lambda *a, **k: pytest.fail("extracted features first"))
     code, _, err = run(["cv", "--root", root, "--epochs", "1"], capsys)
     assert code == 2 and f"error: {root}: cannot make speaker folds of 4 actors" in err

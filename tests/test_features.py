@@ -68,18 +68,18 @@ def test_trimming_shortens_the_silent_edges(index):
 def test_clean_normalisation_uses_training_speakers_only():
     rng = np.random.default_rng(0)
     seqs = [rng.normal(loc=a * 10, size=(5 + a, 3)).astype(np.float32) for a in (1, 2, 3)]
-    actors = [1, 2, 3]
-    clean = normaliser_for(seqs, actors, "clean", train_actors=[1, 2])
+    speakers = [1, 2, 3]
+    clean = normaliser_for(seqs, speakers, "clean", train_speakers=[1, 2])
     expected = np.concatenate(seqs[:2]).mean(axis=0)
     assert np.allclose(clean.mean, expected, atol=1e-5)
     seqs[2] += 1000  # the test speaker changes; clean statistics must not move
-    assert np.allclose(normaliser_for(seqs, actors, "clean", train_actors=[1, 2]).mean, clean.mean)
-    assert not np.allclose(normaliser_for(seqs, actors, "paper").mean, clean.mean)
+    assert np.allclose(normaliser_for(seqs, speakers, "clean", train_speakers=[1, 2]).mean, clean.mean)
+    assert not np.allclose(normaliser_for(seqs, speakers, "paper").mean, clean.mean)
     normed = clean(seqs[:2])
     assert np.allclose(np.concatenate(normed).mean(axis=0), 0, atol=1e-4)
     assert np.allclose(np.concatenate(normed).std(axis=0), 1, atol=1e-3)
     with pytest.raises(ValueError, match="protocol"):
-        normaliser_for(seqs, actors, "leaky")
+        normaliser_for(seqs, speakers, "leaky")
 
 
 def test_pad_returns_lengths_and_zero_padding():

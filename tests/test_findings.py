@@ -12,7 +12,7 @@ from scipy.stats import wilcoxon
 
 from conftest import REPO
 from ser_utils import pipeline
-from ser_utils.reporting import findings, readme, study
+from ser_utils.reporting import findings, readme, summaries
 from ser_utils.reporting import tuning_tables as tuning_tables_mod  # tuning_tables() below writes its tables
 from ser_utils.reporting.tables import save_table
 from ser_utils.training import baselines, metrics
@@ -59,9 +59,9 @@ def test_paired_comparison_carries_the_verdict():
 def test_baselines_on_a_tiny_corpus():
     # 3 actors x 4 utterances; features constant per utterance so mean = value, std = 0
     labels = np.array([0, 1, 1, 2] * 3)
-    actors = np.repeat([1, 2, 3], 4)
+    speakers = np.repeat([1, 2, 3], 4)
     feats = [np.full((5, 2), [float(c), -float(c)], dtype=np.float32) for c in labels]
-    data = SimpleNamespace(features=feats, labels=labels, actors=actors, ids=[f"u{i}" for i in range(12)])
+    data = SimpleNamespace(features=feats, labels=labels, speakers=speakers, ids=[f"u{i}" for i in range(12)])
     folds = [SimpleNamespace(test=[a]) for a in (1, 2, 3)]
     out = baselines.baseline_records(data, folds)
     majority = out[baselines.MAJORITY]
@@ -71,7 +71,7 @@ def test_baselines_on_a_tiny_corpus():
     logreg = out[baselines.LOGREG]
     assert logreg[0].parameters == (4 + 1) * 3            # 2 means + 2 stds, + bias, per class
     assert all(r.test.preds == r.test.labels for r in logreg)   # the feature is the class
-    s = study.summary_row(majority)
+    s = summaries.summary_row(majority)
     assert s["uar_mean"] == pytest.approx(1 / 3) and s["wa_mean"] == pytest.approx(0.5)
 
 
@@ -79,7 +79,7 @@ def test_recall_table_averages_runs():
     P = SimpleNamespace
     recs = [P(run=0, fold=0, test=P(labels=[0, 0, 1, 1], preds=[0, 0, 1, 0])),
             P(run=1, fold=0, test=P(labels=[0, 0, 1, 1], preds=[0, 1, 1, 1]))]
-    row = study.recall_table({"m": recs}).iloc[0]
+    row = summaries.recall_table({"m": recs}).iloc[0]
     # run 0: recalls (1, 0.5); run 1: (0.5, 1) -> mean (0.75, 0.75); WA (0.75 + 0.75) / 2
     assert row["neutral"] == pytest.approx(0.75) and row["calm"] == pytest.approx(0.75)
     assert row["WA"] == pytest.approx(0.75) and row["runs"] == 2
@@ -143,7 +143,8 @@ def sa_tables(out):
     conv = dict(epochs=100, median_kept_epoch=60, kept_share=0.6)
     write(out, "sa_convergence", [{**conv, "model": "LSTM-SA-h64", "last_fifth_gain": 0.004, "verdict": "plateaued"},
                                   {**conv, "model": "ResLSTM-SA-h64", "last_fifth_gain": -0.01, "verdict": "plateaued"},
-                                  {**conv, "model": "LSTM-SA-h128", "last_fifth_gain": 0.03, "verdict": "still rising"}])
+                                  {**conv, "model": "LSTM-SA-h128", "last_fifth_gain": 0.03,
+                                   "verdict": "still rising"}])
 
 
 def test_findings_03_from_hand_made_tables(tmp_path):
@@ -158,8 +159,10 @@ def test_findings_03_from_hand_made_tables(tmp_path):
     assert "logistic regression on utterance statistics UAR 0.450 (WA 0.460). 2 of the 3 clean networks do not " \
            "clear the logistic regression on mean UAR (LSTM-SA-h64, LSTM-SA-h128); 1 has a higher mean." in texts[1]
     # eGeMAPS + SVM at 0.465: ResLSTM-SA-h64 (0.47, std 0.01) is above it by 0.005 < its std: within noise
-    assert texts[1].endswith("The field's standard reference linear SVM (eGeMAPS functionals, 88): UAR 0.465 (WA 0.470); "
-                             "2 of the 3 clean networks do not clear it on mean UAR (LSTM-SA-h64, LSTM-SA-h128); 1 has a "
+    assert texts[1].endswith("The field's standard reference linear SVM (eGeMAPS functionals, 88): UAR 0.465 (WA "
+                             "0.470); "
+                             "2 of the 3 clean networks do not clear it on mean UAR (LSTM-SA-h64, LSTM-SA-h128); 1 "
+                             "has a "
                              "higher mean, but by less than the spread over runs for ResLSTM-SA-h64 (+0.005, std over "
                              "runs 0.010): that margin is within noise.")
     assert "clean protocol, speaker by speaker (each of the 24 speakers' UAR averaged over the runs): " in texts[2]
@@ -205,7 +208,8 @@ def test_findings_02_reports_underpowered_not_false(tmp_path):
     texts = [f.text for f in findings.findings_02(tmp_path)]
     assert "UAR rises with the parameter count in rank: Spearman ρ = 0.62, p = 0.014 over 15 models — **shown**" \
         in texts[0]
-    assert "-0.010 UAR (95 % CI [-0.020, +0.005]; Wilcoxon signed-rank p = 0.2 over 30 pairs) — **not shown**" in texts[1]
+    assert "-0.010 UAR (95 % CI [-0.020, +0.005]; Wilcoxon signed-rank p = 0.2 over 30 pairs) — **not shown**" \
+        in texts[1]
     assert "0 of 6 shown better, 6 underpowered — **underpowered**" in texts[2]
     # with the sweep: 3 layers below 2 at both widths with `last` (0.36 < 0.40, 0.39 < 0.44), at neither with
     # `concat` (0.42 > 0.38, 0.41 > 0.40); best RNN-l2-h64 last
@@ -213,7 +217,8 @@ def test_findings_02_reports_underpowered_not_false(tmp_path):
              (2, 64, "concat", 0.40, 59912), (3, 32, "last", 0.36, 25864), (3, 32, "concat", 0.42, 26376),
              (3, 64, "last", 0.39, 92680), (3, 64, "concat", 0.41, 93704)]
     write(tmp_path, "baseline_sweep_long", [
-        {"name": f"RNN-l{n_layers}-h{h}", "layers": n_layers, "hidden": h, "pooling": pool, "parameters": n, "uar_mean": u,
+        {"name": f"RNN-l{n_layers}-h{h}", "layers": n_layers, "hidden": h, "pooling": pool, "parameters": n,
+         "uar_mean": u,
          "uar_std": np.nan, "reported_uar": 0.25} for n_layers, h, pool, u, n in sweep])
     size = [f.text for f in findings.findings_02(tmp_path)][1]
     assert size == ("Bigger is better (seed 001's second conclusion)? UAR rises with the parameter count in rank: "
@@ -300,7 +305,8 @@ def test_findings_04_reports_the_validation_choice_and_the_budget(tmp_path):
          "winner_val_uar": 0.40, "defaults_val_uar": 0.47, "winner_trial_val_uar": 0.5,
          "verdict": "difference shown (alpha 0.05); on validation speakers too the winner is below the defaults"}])
     texts = [f.text for f in findings.findings_04(tmp_path)]
-    assert texts[3] == ("What the search bought, at 100 epochs on the same fresh seeds: LSTM-SA-h32 trial 4: -0.030 UAR "
+    assert texts[3] == ("What the search bought, at 100 epochs on the same fresh seeds: LSTM-SA-h32 trial 4: -0.030 "
+                        "UAR "
                         "against the study's defaults (0.420 vs 0.450, exact sign-flip p = 0.03, Holm-adjusted 0.03, "
                         "over 24 speakers; difference "
                         "shown (alpha 0.05); on validation speakers too the winner is below the defaults). The "
@@ -424,8 +430,8 @@ def test_readme_answers_from_hand_made_tables(tmp_path):
                                            "selected − clean": 0.03}])
     text = readme.render_answers("quick", quick, full)
     assert text.startswith(readme.ANSWERS_START) and text.endswith(readme.ANSWERS_END)
-    assert "ResLSTM-SA shown better at h64 (with each family's tuned setting (chosen on validation speakers for h64), " \
-           "100 epochs): ResLSTM-SA − LSTM-SA UAR h64 +0.030 [+0.010, +0.050]" in text
+    assert "ResLSTM-SA shown better at h64 (with each family's tuned setting (chosen on validation speakers for " \
+           "h64), 100 epochs): ResLSTM-SA − LSTM-SA UAR h64 +0.030 [+0.010, +0.050]" in text
     # 03's clean ResLSTM-SA-h64 with its setting; the paper-style 0.55 and LSTM-SA do not count
     unlinked = re.sub(r" \[`[a-z_0-9]+`\]\([^)]+\)", "", text)
     assert "Not so far: in the `quick` profile ResLSTM-SA-h64 under the clean protocol scores tuned, 100 epochs: " \
@@ -467,7 +473,8 @@ def test_readme_answers_from_hand_made_tables(tmp_path):
         {**common, "model": "Dense-time", "seed": "seed 004", "uar_mean": 0.401, "uar_std": 0.008, "parameters": 78920},
         {**common, "model": "Dense-general", "seed": "seed 004", "uar_mean": 0.399, "uar_std": 0.034,
          "parameters": 70728},
-        {**common, "model": "LSTM-SA-h64", "seed": "seed 000", "uar_mean": 0.472, "uar_std": 0.023, "parameters": 29384},
+        {**common, "model": "LSTM-SA-h64", "seed": "seed 000", "uar_mean": 0.472,
+         "uar_std": 0.023, "parameters": 29384},
         {"model": baselines.LOGREG, "seed": "baseline", "runs": 1, "uar_mean": 0.441, "uar_std": np.nan,
          "parameters": 744, "CPU ms/utt": np.nan}])
     text = readme.answer_architectures(quick)
@@ -510,7 +517,8 @@ def test_findings_06_from_hand_made_tables(tmp_path):
                         "dearest (2.00 ms, UAR 0.350; -0.120). They differ in architecture, input and tuning "
                         "(clean-tuned against untuned defaults), so the difference is not an effect of compute.")
     # below the logistic regression's 0.44: 0.40, 0.395, 0.35; above: 0.47
-    assert texts[2] == ("The [[baseline]]s: the best of them, logistic regression (feature mean+std), reaches UAR 0.440 "
+    assert texts[2] == ("The [[baseline]]s: the best of them, logistic regression (feature mean+std), reaches UAR "
+                        "0.440 "
                         "(WA 0.450). 3 of the 4 networks do not clear it on mean UAR (Dense, Dense-b, MT-CNN); "
                         "1 has a higher mean.")
     assert texts[3].startswith("wav2vec 2.0 large / XLSR-53 with random weights needs 2450 CPU ms per utterance "
@@ -691,7 +699,8 @@ def test_protocol_gap_without_a_degenerate_range(tmp_path):
 
 
 def test_findings_04_reports_the_nested_winner(tmp_path):
-    row = {"comparison": "LSTM-SA-h32 seed000: nested vs clean (not nested)", "model": "LSTM-SA-h32", "space": "seed000",
+    row = {"comparison": "LSTM-SA-h32 seed000: nested vs clean (not nested)",
+           "model": "LSTM-SA-h32", "space": "seed000",
            "clean_trial": 4, "nested_trials": "fold 0: trial 4, fold 1: trial 2, fold 2: trial 4, fold 3: trial 4, "
            "fold 4: trial 4", "distinct_trials": 2, "runs": 2, "nested_uar_mean": 0.372, "nested_uar_std": 0.01,
            "clean_uar_mean": 0.361, "clean_uar_std": 0.019, "unit": "speaker", "pairs": 24, "mean UAR diff": 0.011,
@@ -746,4 +755,5 @@ def test_findings_05_averages_runs_within_a_fold_before_the_spread(tmp_path):
                      "silhouette by emotion (test speakers)": -0.06})
     write(tmp_path, "embedding_separability_by_fold", rows)
     text = findings.findings_05(tmp_path)[0].text
-    assert "0.450 ± 0.050 from the learned embedding (mean ± std over 3 folds, each fold's 2 runs averaged first)" in text
+    assert "0.450 ± 0.050 from the learned embedding (mean ± std over 3 folds, each fold's 2 runs averaged first)" \
+        in text

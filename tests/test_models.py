@@ -4,19 +4,19 @@ import pytest
 import torch
 
 from ser_utils.cli import main
-from ser_utils.models import ModelConfig, build_model, count_parameters, seed000_configs, seed001_configs
+from ser_utils.models import ModelConfig, build_model, count_parameters, paper000_configs, paper001_configs
 
-# Seed 001, Table 1: (layers, hidden) -> (last-state params, concatenated-states params)
+# Paper 001, Table 1: (layers, hidden) -> (last-state params, concatenated-states params)
 TABLE1 = {(1, 32): (8968, None), (1, 64): (26120, None), (1, 128): (85000, None),
           (2, 32): (17416, 17672), (2, 64): (59400, 59912), (2, 128): (217096, 218120),
           (3, 32): (25864, 26376), (3, 64): (92680, 93704), (3, 128): (349192, 351240)}
-# DESIGN.md / seed 000 slides
-SEED000 = {("lstm_sa", 32): 10600, ("lstm_sa", 64): 29384, ("lstm_sa", 128): 91528,
+# DESIGN.md / paper 000 slides
+PAPER000 = {("lstm_sa", 32): 10600, ("lstm_sa", 64): 29384, ("lstm_sa", 128): 91528,
            ("reslstm_sa", 32): 27988, ("reslstm_sa", 64): 46772, ("reslstm_sa", 128): 108916}
 
 
 @pytest.mark.parametrize("layers, hidden", sorted(TABLE1))
-def test_seed001_parameter_counts(layers, hidden):
+def test_paper001_parameter_counts(layers, hidden):
     last, concat = TABLE1[(layers, hidden)]
     cfg = ModelConfig("lstm_baseline", input_dim=34, hidden=hidden, layers=layers, pooling="last")
     assert count_parameters(build_model(cfg)) == last
@@ -25,9 +25,9 @@ def test_seed001_parameter_counts(layers, hidden):
         assert count_parameters(build_model(cfg)) == concat
 
 
-@pytest.mark.parametrize("name, hidden", sorted(SEED000))
-def test_seed000_parameter_counts(name, hidden):
-    assert count_parameters(build_model(ModelConfig(name, hidden=hidden))) == SEED000[(name, hidden)]
+@pytest.mark.parametrize("name, hidden", sorted(PAPER000))
+def test_paper000_parameter_counts(name, hidden):
+    assert count_parameters(build_model(ModelConfig(name, hidden=hidden))) == PAPER000[(name, hidden)]
 
 
 def test_two_attention_vectors_give_the_slides_91_6k():
@@ -37,7 +37,7 @@ def test_two_attention_vectors_give_the_slides_91_6k():
 def test_params_command(capsys):
     assert main(["params", "--json"]) == 0
     counts = json.loads(capsys.readouterr().out)
-    assert len(counts) == len(seed001_configs()) + len(seed000_configs()) == 25
+    assert len(counts) == len(paper001_configs()) + len(paper000_configs()) == 25
     assert counts["RNN-l3-h128-concat"] == 351240 and counts["ResLSTM-SA-h64"] == 46772
 
 
@@ -74,8 +74,8 @@ def test_details_attention_masks_padding(cfg):
         out = model(x, lengths, details=True)
     assert out["embedding"].shape == (5, 16)
     alpha = out["attention"]
-    assert alpha.shape == (5, cfg.heads, 20)
-    assert torch.allclose(alpha.sum(-1), torch.ones(5, cfg.heads))
+    assert alpha.shape == (5, cfg.attention_vectors, 20)
+    assert torch.allclose(alpha.sum(-1), torch.ones(5, cfg.attention_vectors))
     for i, n in enumerate(lengths):
         assert float(alpha[i, :, n:].abs().sum()) == 0.0
 

@@ -4,6 +4,8 @@ to end by the pipeline in the smoke profile (synthetic corpus)."""
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
@@ -15,9 +17,9 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 from conftest import REPO
 from ser_utils import pipeline
-from ser_utils.data import corpora
+from ser_utils.data import corpus_registry
 from ser_utils.data.labelmap import label_map
-from ser_utils.data.study_data import resolve
+from ser_utils.data.project_data import resolve
 from ser_utils.inference import checkpoint
 from ser_utils.inference.evaluate import evaluate
 
@@ -31,7 +33,18 @@ def test_paired_clean_and_parameterised(path):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     py = jupytext.read(path.with_suffix(".py"))
-    assert [c.source for c in py.cells] == [c.source for c in nb.cells], f"{path.name} and its .py differ: jupytext --sync"
+    assert [c.source for c in py.cells] == [c.source for c in nb.cells], (
+        f"{path.name} and its .py differ: jupytext --sync")
+
+
+def test_notebooks_name_nothing_undefined():
+    # pyflakes' undefined and redefined names over every notebook's py:percent twin, in seconds: a name a
+    # rename or a merge left behind fails here, not five minutes into the smoke run
+    ruff = Path(sys.executable).with_name("ruff")
+    out = subprocess.run([str(ruff), "check", "--isolated", "--no-cache", "--select", "F821,F811,F823",
+                          "--output-format", "concise", *map(str, (p.with_suffix(".py") for p in NOTEBOOKS))],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 # notebook -> {table: expected number of rows}
@@ -158,15 +171,15 @@ def test_smoke_figures_and_tables_match_the_records(smoke_run):
         assert row["runs"] == len(runs) and row["UAR max"] == pytest.approx(max(runs.values()), abs=1e-9), row
         wa = accuracy[f"{row.model} [{row.protocol}]"]
         assert row["wa_mean"] == pytest.approx(np.mean(list(wa.values())), abs=1e-9), row
-    # notebook 06's table: the seed models' mean pooled UAR; parameters as the seed papers count them
+    # notebook 06's table: the papers' models' mean pooled UAR; parameters as the papers count them
     sota = pd.read_csv(smoke_run / "tables" / "sota_our_models.csv").set_index("model")
     sota = sota[sota["seed"] != "baseline"]
-    seed_models = _pooled_uars(smoke_run, lambda s: s["model"]["name"] in ("dense_lstm", "cnn_bilstm_stl",
+    paper_models = _pooled_uars(smoke_run, lambda s: s["model"]["name"] in ("dense_lstm", "cnn_bilstm_stl",
                                                                            "multitask_cnn"))
     params06 = pipeline.parameters("smoke", "06_sota_comparison", smoke_run)
     weightings = pd.read_csv(smoke_run / "tables" / "sota_loss_weightings.csv").set_index("loss weighting")
-    assert len(seed_models) == len(sota) - 2 + len(weightings) - 1  # the weighted_average row is in both tables
-    for label, runs in seed_models.items():
+    assert len(paper_models) == len(sota) - 2 + len(weightings) - 1  # the weighted_average row is in both tables
+    for label, runs in paper_models.items():
         model = label.split(" [")[0]
         if model in sota.index:
             mean = np.mean([runs[r] for r in params06["runs"]])
@@ -175,7 +188,7 @@ def test_smoke_figures_and_tables_match_the_records(smoke_run):
             variant = model.split("-")[2]
             on_ablation_runs = np.mean([runs[r] for r in params06["ablation_runs"]])
             assert weightings.loc[variant, "uar_mean"] == pytest.approx(on_ablation_runs, abs=1e-9), model
-    # the seed-000 rows are notebook 03's clean records, not trained again
+    # the paper-000 rows are notebook 03's clean records, not trained again
     clean03 = table[table["protocol"] == "clean"].set_index("model")
     for model in ("LSTM-SA-h32", "ResLSTM-SA-h64"):
         assert sota.loc[model, "uar_mean"] == pytest.approx(
@@ -271,7 +284,7 @@ def test_smoke_cross_corpus_matches_its_predictions(smoke_run):
     assert list(table["trained on"]) == ["ravdess", "emodb"] and list(table["tested on"]) == ["emodb", "ravdess"]
     reader, root = resolve("synthetic-emodb")
     r = evaluate(smoke_run / "models" / "cross_ravdess.pt", reader, root, progress=False)
-    truth = corpora.index(reader, root).set_index("relpath")["emotion"].astype(str)
+    truth = corpus_registry.index(reader, root).set_index("relpath")["emotion"].astype(str)
     lmap = label_map(r["model_classes"], reader.classes)
     y = [lmap.target_to_shared[truth[f]] for f in r["files_scored"]]
     assert len(y) == 48 and "boredom" not in set(y)  # EmoDB's boredom has no RAVDESS class

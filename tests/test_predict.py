@@ -12,7 +12,7 @@ import torch
 
 from ser_utils import cli
 from ser_utils.data.audio import AudioError
-from ser_utils.data.study_data import study_folds
+from ser_utils.data.project_data import folds_for
 from ser_utils.inference import checkpoint
 from ser_utils.inference.predict import Predictor, default_model
 from ser_utils.inference.stream import Stream, StreamingModel
@@ -24,7 +24,7 @@ from ser_utils.training import Spec, TrainConfig, experiment_key, record_path, r
 @pytest.fixture(scope="module")
 def model_file(learn_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("ckpt")
-    folds = study_folds(learn_data)
+    folds = folds_for(learn_data)
     spec = Spec(ModelConfig("reslstm_sa", hidden=16), TrainConfig(epochs=1))
     key = experiment_key(spec, learn_data, folds)
     run_job(spec, learn_data, folds, key, 0, 0, out / "runs", save_weights=True)

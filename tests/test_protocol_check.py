@@ -44,7 +44,7 @@ def test_require_complete_names_what_is_missing(corpus_copy):
                               "  missing actor 02: no files for Actor_02")
 
 
-def test_cv_refuses_a_corpus_missing_actors(ravdess_like, tmp_path, capsys):
+def test_cv_refuses_a_corpus_missing_speakers(ravdess_like, tmp_path, capsys):
     code = cli.main(["cv", "--root", str(ravdess_like), "--model", "lstm_sa", "--hidden", "8", "--epochs", "1",
                      "--runs-dir", str(tmp_path / "runs")])
     err = capsys.readouterr().err

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.real
 def test_verify_real_corpus(real_root):
     report = verify_corpus(real_root, progress=False)
     assert report.ok, report.errors
-    assert report.files == 1440 and report.actors == 24 and not report.synthetic
+    assert report.files == 1440 and report.speakers == 24 and not report.synthetic
     assert report.per_emotion["neutral"] == 96 and report.per_emotion["surprised"] == 192
     stereo = sorted(s.split(" ")[0].rsplit(".", 1)[0] for s in report.stereo)
     assert stereo == ["Actor_01/03-01-02-01-01-02-01", "Actor_01/03-01-08-01-02-02-01",

@@ -19,8 +19,8 @@ from ser_utils.models import ModelConfig
 from ser_utils.training import Spec, TrainConfig, cross_validate, experiment_key, loop, record_path
 from ser_utils.training.records import DamagedRecordWarning, read_record, write_record
 
-ACTORS = range(1, 13)
-FOLD = [make_fold((9, 10, 11, 12), (7, 8), ACTORS)]
+SPEAKERS = range(1, 13)
+FOLD = [make_fold((9, 10, 11, 12), (7, 8), SPEAKERS)]
 TINY = Spec(ModelConfig("lstm_sa", hidden=8), TrainConfig(epochs=2, batch_size=64))
 
 

@@ -1,4 +1,4 @@
-"""The ``reference`` computation against a plain re-implementation of the seed-000
+"""The ``reference`` computation against a plain re-implementation of the paper-000
 authors' forward pass (packed LSTMs, softmax and BatchNorm over zero-padded frames),
 written here from their published notebook, independently of ``ser_utils.models``."""
 

@@ -19,7 +19,7 @@ import pytest
 from conftest import REPO, real_corpus_root
 from ser_utils import numerics
 from ser_utils.data.folds import REFERENCE_FOLDS
-from ser_utils.data.study_data import study_folds
+from ser_utils.data.project_data import folds_for
 from ser_utils.models import ModelConfig
 from ser_utils.training import Spec, TrainConfig, loop
 from ser_utils.training.records import RunRecord, record_path, write_record
@@ -37,7 +37,7 @@ def _replay(*args, cwd=REPO):
 def trained(learn_data, tmp_path_factory):
     """One (run, fold) of a small ResLSTM-SA at batch 4, trained here under the pinned numerics."""
     runs = tmp_path_factory.mktemp("replay_runs")
-    folds = study_folds(learn_data)
+    folds = folds_for(learn_data)
     spec = loop.for_data(replace(SPEC, model=replace(SPEC.model, input_dim=learn_data.dim)), learn_data)
     key = loop.experiment_key(spec, learn_data, folds)
     record = loop.run_job(spec, learn_data, folds, key, 1, 0, runs)

@@ -13,32 +13,32 @@ from ser_utils.experiments import shift
 
 def _data(rows):
     """rows: (stem, actor, label, intensity, statement)."""
-    stems, actors, labels, intensity, statement = zip(*rows)
+    stems, speakers, labels, intensity, statement = zip(*rows)
     index = pd.DataFrame({"stem": stems, "intensity": intensity, "statement": statement})
     return Dataset(features=[np.zeros((3, 2), np.float32)] * len(rows), labels=np.array(labels),
-                   actors=np.array(actors), ids=list(stems), fingerprint="abc", index=index)
+                   speakers=np.array(speakers), ids=list(stems), fingerprint="abc", index=index)
 
 
 def test_shift_data_moves_the_other_condition_to_stand_in_speakers():
     data = _data([("a", 1, 0, "normal", 1), ("b", 1, 0, "strong", 2), ("c", 2, 1, "normal", 2),
                   ("d", 2, 1, "strong", 1)])
     shifted, folds = shift.shift_data(data, [Fold(test=(2,), validation=(), train=(1,))], "intensity", "normal")
-    assert shifted.actors.tolist() == [1, 1001, 2, 1002]
+    assert shifted.speakers.tolist() == [1, 1001, 2, 1002]
     assert folds == [Fold(test=(2, 1002), validation=(), train=(1,))]
     assert shifted.fingerprint != data.fingerprint
     by_statement, _ = shift.shift_data(data, [Fold(test=(2,), validation=(), train=(1,))], "statement", 2)
-    assert by_statement.actors.tolist() == [1001, 1, 2, 1002]
+    assert by_statement.speakers.tolist() == [1001, 1, 2, 1002]
 
 
 def test_summarise_by_hand():
     # two test speakers; class 2 has normal takes only (like neutral), so it is not scored
     rows, preds = [], []
-    for actor, strong_preds in ((5, (0, 0)), (6, (0, 1))):
+    for speaker, strong_preds in ((5, (0, 0)), (6, (0, 1))):
         for label, pred in ((0, 0), (1, 1), (2, 2)):
-            rows.append((f"n{actor}{label}", actor, label, "normal", 1))
+            rows.append((f"n{speaker}{label}", speaker, label, "normal", 1))
             preds.append(pred)
         for label, pred in zip((0, 1), strong_preds):
-            rows.append((f"s{actor}{label}", actor, label, "strong", 1))
+            rows.append((f"s{speaker}{label}", speaker, label, "strong", 1))
             preds.append(pred)
     data = _data(rows)
     record = SimpleNamespace(run=0, test=SimpleNamespace(ids=list(data.ids), labels=data.labels.tolist(), preds=preds))

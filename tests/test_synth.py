@@ -8,12 +8,12 @@ from ser_utils.data.synth import make_corpus
 
 
 def test_deterministic_and_marked(tmp_path, synth_root):
-    out = make_corpus(tmp_path / "c", actors=(2,), seed=0, sample_rate=8000, emotions=(5,))
+    out = make_corpus(tmp_path / "c", speakers=(2,), seed=0, sample_rate=8000, emotions=(5,))
     marker = json.loads((out / "SYNTHETIC.json").read_text())
     assert marker["synthetic"] is True and marker["actors"] == [2] and marker["files"] == 8
     for path in out.glob("Actor_02/*.wav"):  # the same file as in the session corpus, byte for byte
         assert path.read_bytes() == (synth_root / "Actor_02" / path.name).read_bytes()
-    other = make_corpus(tmp_path / "d", actors=(2,), seed=1, sample_rate=8000, emotions=(5,))
+    other = make_corpus(tmp_path / "d", speakers=(2,), seed=1, sample_rate=8000, emotions=(5,))
     name = "Actor_02/03-01-05-01-01-01-02.wav"
     assert (out / name).read_bytes() != (other / name).read_bytes()
 

@@ -22,8 +22,8 @@ from ser_utils.training import (
 )
 from ser_utils.training.bench import bench_train
 
-ACTORS = range(1, 13)
-FOLDS = [make_fold((9, 10, 11, 12), (7, 8), ACTORS), make_fold((1, 2, 3, 4), (5, 6), ACTORS)]
+SPEAKERS = range(1, 13)
+FOLDS = [make_fold((9, 10, 11, 12), (7, 8), SPEAKERS), make_fold((1, 2, 3, 4), (5, 6), SPEAKERS)]
 TINY = Spec(ModelConfig("lstm_sa", hidden=8), TrainConfig(epochs=2, batch_size=64))
 
 
@@ -88,7 +88,7 @@ def test_record_contents(learn_data, tmp_path):
     assert rec.best_val_uar == max(rec.history["val_uar"])
     assert rec.best_epoch == int(np.argmax(rec.history["val_uar"]))  # earliest on ties
     assert len(rec.test.ids) == 4 * 60 and np.array(rec.confusion).sum() == 240
-    assert set(rec.fold_actors["test"]) == {9, 10, 11, 12}
+    assert set(rec.fold_speakers["test"]) == {9, 10, 11, 12}
     # the record's numbers, recomputed from its own predictions by scikit-learn
     assert rec.test_uar == pytest.approx(balanced_accuracy_score(rec.test.labels, rec.test.preds), abs=1e-12)
     assert rec.test_wa == pytest.approx(accuracy_score(rec.test.labels, rec.test.preds), abs=1e-12)

@@ -11,8 +11,7 @@ import yaml
 from optuna.distributions import FloatDistribution
 
 from ser_utils.data.folds import REFERENCE_FOLDS
-from ser_utils.experiments import tuned
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import tuned_setting
 from ser_utils.paths import project_dir
 from ser_utils.training import nested
 
@@ -27,7 +26,7 @@ def _profile(name):
 @pytest.mark.parametrize("profile", ["quick", "full"])
 def test_profile_quotes_the_validation_chosen_setting(profile):
     conf = _profile(profile)
-    assert conf["03_lstm_sa_vs_reslstm_sa"]["tuned"] == tuned.from_profile("full")
+    assert conf["03_lstm_sa_vs_reslstm_sa"]["tuned"] == tuned_setting.from_profile("full")
     assert conf["06_sota_comparison"]["tuned"] == conf["03_lstm_sa_vs_reslstm_sa"]["tuned"]
 
 
@@ -46,17 +45,17 @@ def test_chosen_is_the_best_validation_trial_found_independently():
         family = name.partition("-h")[0]
         if family not in expected or value > expected[family][2]:
             expected[family] = (name, number, value)
-    got = tuned.from_profile("full")
+    got = tuned_setting.from_profile("full")
     assert set(got) == set(expected)
     for family, (name, number, value) in expected.items():
         params = {t.number: t.params for t in optuna.load_study(study_name=name, storage=f"sqlite:///{DB}").trials}
-        assert {k: got[family][k] for k in tuned.HYPERPARAMETERS} == params[number]
+        assert {k: got[family][k] for k in tuned_setting.HYPERPARAMETERS} == params[number]
         assert f"trial #{number}," in got[family]["source"] and f"{value:.4f}" in got[family]["source"]
 
 
 def test_chosen_on_a_hand_made_study(tmp_path):
     url = f"sqlite:///{tmp_path / 'o.db'}"
-    prefix = tuned.study_prefix("lstm_sa-h64", "reference", epochs=100)
+    prefix = tuned_setting.study_prefix("lstm_sa-h64", "reference", epochs=100)
     assert prefix == "lstm_sa-h64-reference-clean-mfcc+chroma-e100-median-s0"
     study = optuna.create_study(study_name=prefix + "-abc", storage=url, direction="maximize")
     for value, lr in [(0.5, 1e-3), (0.7, 2e-3), (0.6, 3e-3)]:
@@ -69,11 +68,11 @@ def test_chosen_on_a_hand_made_study(tmp_path):
                                                      "batch_size": optuna.distributions.CategoricalDistribution([16])},
                                       value=value, user_attrs={"test_uar": value - 0.1})
         study.add_trial(t)
-    got = tuned.chosen(url, [["lstm_sa-h64", "reference"], ["reslstm_sa-h64", "reference"]], epochs=100)
+    got = tuned_setting.chosen(url, [["lstm_sa-h64", "reference"], ["reslstm_sa-h64", "reference"]], epochs=100)
     assert list(got) == ["lstm_sa"]
     assert got["lstm_sa"]["lr"] == 2e-3 and "trial #1," in got["lstm_sa"]["source"]
-    assert tuned.train_kwargs(got, "reslstm_sa") == tuned.study_defaults()
-    assert tuned.train_kwargs(got, "lstm_sa")["lr"] == 2e-3
+    assert tuned_setting.train_kwargs(got, "reslstm_sa") == tuned_setting.default_hyperparameters()
+    assert tuned_setting.train_kwargs(got, "lstm_sa")["lr"] == 2e-3
 
 
 # Worked out by hand from DESIGN.md's folds: test fold j may be steered only by the folds whose
@@ -102,7 +101,7 @@ def test_nested_choice_on_hand_made_candidates():
 @pytest.mark.parametrize("profile", ["quick", "full"])
 def test_profile_quotes_the_nested_choice_found_independently(profile):
     block = _profile(profile)["03_lstm_sa_vs_reslstm_sa"]["nested"]
-    assert block == tuned.nested_from_profile("full")
+    assert block == tuned_setting.nested_from_profile("full")
     con = sqlite3.connect(f"file:{DB}?mode=ro", uri=True)
     rows = con.execute("""
         SELECT s.study_name, t.number, a.value_json FROM trials t
@@ -129,7 +128,8 @@ def test_nested_winners_of_one_study_by_hand():
     study = optuna.create_study(direction="maximize")
     dist = {"lr": FloatDistribution(1e-5, 1e-1, log=True)}
     for lr, folds_uar in ((1e-3, [0.6, 0.6, 0.6, 0.1, 0.1]), (2e-3, [0.4, 0.4, 0.4, 0.9, 0.9])):
-        study.add_trial(optuna.trial.create_trial(params={"lr": lr}, distributions=dist, value=float(np.mean(folds_uar)),
+        study.add_trial(optuna.trial.create_trial(params={"lr": lr}, distributions=dist,
+                                                  value=float(np.mean(folds_uar)),
                                                   user_attrs={"fold_val_uar": folds_uar}))
     study.add_trial(optuna.trial.create_trial(params={"lr": 5e-3}, distributions=dist,
                                               state=optuna.trial.TrialState.PRUNED, user_attrs={}))

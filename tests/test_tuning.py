@@ -17,7 +17,7 @@ import pytest
 from optuna.trial import TrialState
 from sklearn.metrics import balanced_accuracy_score
 
-from ser_utils.data.study_data import study_folds
+from ser_utils.data.project_data import folds_for
 from ser_utils.reporting import tuning_tables
 from ser_utils.training import RunRecord, record_path, tuning
 
@@ -71,7 +71,7 @@ def test_suggest_stays_in_the_space():
 
 
 def test_sqlite_study_resumes_and_extends(learn_data, tmp_path):
-    folds = study_folds(learn_data)
+    folds = folds_for(learn_data)
     url = f"sqlite:///{tmp_path / 'optuna.db'}"
     plan = tuning.Plan("lstm_sa", 32, trials=3, **TINY)
     ran = tuning.work([plan], url, learn_data, folds, tmp_path / "runs", progress=False)
@@ -101,7 +101,7 @@ def test_sqlite_study_resumes_and_extends(learn_data, tmp_path):
 def test_killed_trial_is_failed_and_retried_not_counted(learn_data, tmp_path):
     """A trial whose worker died (RUNNING, heartbeat stopped) goes FAIL after the grace
     period and is retried with the same parameters; it never counts as complete."""
-    folds = study_folds(learn_data)
+    folds = folds_for(learn_data)
     url = f"sqlite:///{tmp_path / 'optuna.db'}"
     plan = tuning.Plan("lstm_sa", 32, trials=2, **TINY)
     storage = tuning.make_storage(url, heartbeat_interval=1, grace_period=2)
@@ -121,7 +121,7 @@ def test_killed_trial_is_failed_and_retried_not_counted(learn_data, tmp_path):
 def test_surplus_trial_is_closed_before_training(learn_data, tmp_path, monkeypatch):
     """If a race lets a worker ask past the budget, the extra trial is closed as a
     surplus FAIL without training."""
-    folds = study_folds(learn_data)
+    folds = folds_for(learn_data)
     url = f"sqlite:///{tmp_path / 'optuna.db'}"
     plan = tuning.Plan("lstm_sa", 32, trials=1, **TINY)
     tuning.work([plan], url, learn_data, folds, tmp_path / "runs", progress=False)
@@ -191,7 +191,7 @@ def postgres_url():
 def test_three_workers_share_a_postgresql_study(learn_data, tmp_path, postgres_url):
     """3 worker processes on one study: exactly the requested number of finished
     trials, each run by exactly one worker; nothing lost, nothing run twice."""
-    folds = study_folds(learn_data)
+    folds = folds_for(learn_data)
     plans = [tuning.Plan("lstm_sa", 32, trials=7, **TINY), tuning.Plan("reslstm_sa", 32, trials=5, **TINY)]
     start = time.perf_counter()
     ran = tuning.run_workers(plans, postgres_url, learn_data, folds, tmp_path / "runs", workers=3, progress=False)
@@ -254,7 +254,8 @@ def test_repeated_parameters_names_the_sets_two_studies_share():
     both: exactly that set, with both trials; sets drawn by one study only are not listed."""
     frames = {}
     for name, other in (("a", 0.3), ("b", 0.7)):
-        study = optuna.create_study(study_name=name, sampler=optuna.samplers.RandomSampler(seed=1 if name == "a" else 2))
+        study = optuna.create_study(study_name=name,
+                                    sampler=optuna.samplers.RandomSampler(seed=1 if name == "a" else 2))
         study.enqueue_trial({"lr": 1e-3, "dropout": 0.25})
         study.enqueue_trial({"lr": 1e-4, "dropout": other})
         for _ in range(2):
@@ -263,7 +264,8 @@ def test_repeated_parameters_names_the_sets_two_studies_share():
             study.tell(t, 0.5)
         frames[name] = tuning_tables.trials_frame(study)
     out = tuning_tables.repeated_parameters(frames)
-    assert out.to_dict(orient="records") == [{"parameters": "dropout=0.25, lr=0.001", "studies": 2, "trials": "a#0; b#0"}]
+    assert out.to_dict(orient="records") == [{"parameters": "dropout=0.25, lr=0.001", "studies": 2,
+                                              "trials": "a#0; b#0"}]
 
 
 def test_studies_of_one_space_draw_different_starts(tmp_path):
@@ -285,7 +287,7 @@ def test_studies_of_one_space_draw_different_starts(tmp_path):
         study = optuna.create_study(study_name=model, sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=4))
         for _ in range(4):
             t = study.ask()
-            tuning.suggest(t, "seed000")
+            tuning.suggest(t, tuning.SLIDES_SPACE)
             study.tell(t, 0.5)
         same_seed[model] = tuning_tables.trials_frame(study)
     assert tuning_tables.repeated_parameters(same_seed)["studies"].tolist() == [2] * 4

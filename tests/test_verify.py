@@ -15,7 +15,7 @@ NAME = "03-01-05-02-01-02-01.wav"
 def test_clean_synthetic_corpus_is_ok(synth_root):
     report = verify_corpus(synth_root, progress=False)
     assert report.ok, report.errors
-    assert report.synthetic and report.files == 120 and report.actors == 2
+    assert report.synthetic and report.files == 120 and report.speakers == 2
     assert report.per_emotion["neutral"] == 8 and report.per_emotion["angry"] == 16
     assert report.stereo == [] and report.duplicates == []
 
@@ -61,7 +61,7 @@ def test_malformed_name_is_an_error_not_a_crash(corpus_copy):
 
 
 def test_stereo_and_the_known_identical_pair_are_warnings(tmp_path):
-    root = make_corpus(tmp_path / "c", actors=(7,), seed=0, sample_rate=8000, emotions=(3,))
+    root = make_corpus(tmp_path / "c", speakers=(7,), seed=0, sample_rate=8000, emotions=(3,))
     path = root / "Actor_07" / "03-01-03-02-01-01-07.wav"
     mono, sr = sf.read(path, dtype="int16")
     sf.write(path, np.stack([mono, mono], axis=1), sr, subtype="PCM_16")

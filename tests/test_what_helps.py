@@ -4,8 +4,10 @@ independent values, and the guarantee that no older experiment changes its key."
 import json
 import subprocess
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
@@ -15,7 +17,7 @@ from ser_utils.data.dataset import Split
 from ser_utils.data.folds import REFERENCE_FOLDS, Fold, make_fold
 from ser_utils.data.opensmile_features import egemaps_frames, functionals_of, pool_onto_grid
 from ser_utils.data.perturb import add_noise, noisy_copy, speed_perturb
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import tuned_setting
 from ser_utils.experiments import what_helps as W
 from ser_utils.experiments.what_helps import (
     allowed_validation_folds,
@@ -26,6 +28,7 @@ from ser_utils.experiments.what_helps import (
     speaker_uars,
 )
 from ser_utils.models import ModelConfig
+from ser_utils.training import baselines as B
 from ser_utils.training import (
     cross_validate,
     cross_validate_per_fold,  # the same records, through training's own entry
@@ -42,6 +45,7 @@ from ser_utils.training.augment import (
 )
 from ser_utils.training.baselines import nested_svm
 from ser_utils.training.loop import Spec, TrainConfig, experiment_key, train_fold, train_job
+from ser_utils.training.metrics import uar
 from ser_utils.training.records import Predictions
 
 
@@ -199,14 +203,14 @@ def test_pool_onto_grid_by_hand():
 
 def test_nested_svm_never_looks_at_test_speakers():
     rng = np.random.default_rng(0)
-    actors = np.repeat(np.arange(1, 7), 20)
+    speakers = np.repeat(np.arange(1, 7), 20)
     y = np.tile(np.arange(4), 30)
     X = rng.standard_normal((120, 6)) + y[:, None] * 0.5
     fold = Fold(test=(1, 2), validation=(3,), train=(4, 5, 6))
-    _, C, scores = nested_svm(X, y, actors, fold)
+    _, C, scores = nested_svm(X, y, speakers, fold)
     X2 = X.copy()
-    X2[np.isin(actors, fold.test)] = rng.standard_normal((40, 6)) * 10   # any test features
-    assert nested_svm(X2, y, actors, fold)[1:] == (C, scores)
+    X2[np.isin(speakers, fold.test)] = rng.standard_normal((40, 6)) * 10   # any test features
+    assert nested_svm(X2, y, speakers, fold)[1:] == (C, scores)
     assert C == max(scores, key=lambda c: (scores[c], -c))
 
 
@@ -255,12 +259,12 @@ def test_ensemble_records_argmax_of_the_mean():
 
 
 def test_speaker_paired_uses_speakers_as_the_unit():
-    actor_of = {"a1": 1, "a2": 1, "b1": 2, "b2": 2}
+    speaker_of = {"a1": 1, "a2": 1, "b1": 2, "b2": 2}
     ids, y = ["a1", "a2", "b1", "b2"], [0, 1, 0, 1]
     a = [_Rec(1, 0, ids, y, [0, 1, 0, 0]), _Rec(2, 0, ids, y, [0, 1, 1, 1])]
     b = [_Rec(1, 0, ids, y, [0, 0, 0, 0]), _Rec(2, 0, ids, y, [0, 0, 0, 0])]
-    assert speaker_uars(a, actor_of) == {1: 1.0, 2: 0.5}   # speaker 2: runs 0.5 and 0.5
-    t = speaker_paired(a, b, actor_of)
+    assert speaker_uars(a, speaker_of) == {1: 1.0, 2: 0.5}   # speaker 2: runs 0.5 and 0.5
+    t = speaker_paired(a, b, speaker_of)
     assert t["speakers"] == 2 and t["mean_diff"] == pytest.approx(0.25)
     assert t["test"] == "exact sign-flip" and t["verdict"] == "underpowered"
 
@@ -289,8 +293,8 @@ def test_a_nested_rung_trains_each_folds_own_spec(learn_data, tmp_path):
     """``train_rungs``: fold f of a nested rung is fold f's spec's record, equal to that job
     trained alone; a spec is never trained on a fold it does not serve; a rung with one spec
     on every fold is that spec's cross-validation, its shared (spec, fold) jobs trained once."""
-    actors = range(1, 13)
-    folds = [make_fold((9, 10, 11, 12), (7, 8), actors), make_fold((1, 2, 3, 4), (5, 6), actors)]
+    speakers = range(1, 13)
+    folds = [make_fold((9, 10, 11, 12), (7, 8), speakers), make_fold((1, 2, 3, 4), (5, 6), speakers)]
     a = Spec(ModelConfig("lstm_sa", hidden=8),
              TrainConfig(epochs=2, batch_size=64))
     b = replace(a, train=replace(a.train, lr=0.003))
@@ -321,3 +325,36 @@ def test_the_start_is_nested_where_the_profile_has_a_nested_block():
     assert W.start_specs("lstm_sa", tuned, nested, 6, 3) == [W.start_spec("lstm_sa", tuned, 6)] * 3  # not nested
     with pytest.raises(ValueError, match="3 settings for reslstm_sa, the corpus 5 folds"):
         W.start_specs("reslstm_sa", tuned, nested, 6, 5)
+
+
+def test_standard_baselines_are_computed_once_and_read_back(tmp_path, monkeypatch):
+    rng = np.random.default_rng(1)
+    actors = np.repeat(np.arange(1, 7), 20)
+    y = np.tile(np.arange(4), 30)
+    X = rng.standard_normal((120, 6)) + y[:, None] * 0.5
+    folds = [Fold(test=(1, 2), validation=(3,), train=(4, 5, 6)), Fold(test=(5, 6), validation=(4,), train=(1, 2, 3))]
+    data = SimpleNamespace(labels=y, speakers=actors, ids=[f"u{i}" for i in range(120)],
+                           index=pd.DataFrame({"path": [f"u{i}.wav" for i in range(120)]}))
+    monkeypatch.setattr(B, "load_functionals", lambda *a, **k: X)
+    calls = []
+    real = B.nested_svm
+    monkeypatch.setattr(B, "nested_svm", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first, chosen = B.standard_baseline_records(data, folds, cache_root=tmp_path, which=[B.EGEMAPS_SVM], n_jobs=1)
+    assert len(calls) == 2 and len(list((tmp_path / "svm-baselines").glob("egemaps-*.json"))) == 1
+    for k, fold in enumerate(folds):   # each fold as nested_svm alone makes it
+        model, C, scores = real(X, y, actors, fold, B.SVM_GRIDS["egemaps"])
+        test = np.isin(actors, fold.test)
+        assert first[B.EGEMAPS_SVM][k].test_uar == uar(y[test], model.predict(X[test]))
+        assert chosen.iloc[k]["C"] == C and chosen.iloc[k]["validation UAR"] == scores[C]
+    # read back: nothing fitted, the same records
+    monkeypatch.setattr(B, "nested_svm", lambda *a, **k: pytest.fail("fitted again"))
+    again, chosen_again = B.standard_baseline_records(data, folds, cache_root=tmp_path, which=[B.EGEMAPS_SVM])
+    assert again == first and chosen_again.equals(chosen)
+    # a damaged entry is computed again; other folds (another key) are another entry
+    entry = next((tmp_path / "svm-baselines").glob("egemaps-*.json"))
+    entry.write_text(entry.read_text()[:50])
+    monkeypatch.setattr(B, "nested_svm", real)
+    repaired, _ = B.standard_baseline_records(data, folds, cache_root=tmp_path, which=[B.EGEMAPS_SVM], n_jobs=2)
+    assert [r.test for r in repaired[B.EGEMAPS_SVM]] == [r.test for r in first[B.EGEMAPS_SVM]]   # workers: same fits
+    B.standard_baseline_records(data, folds[:1], cache_root=tmp_path, which=[B.EGEMAPS_SVM], n_jobs=1)
+    assert len(list((tmp_path / "svm-baselines").glob("egemaps-*.json"))) == 2

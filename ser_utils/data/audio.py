@@ -95,7 +95,8 @@ def check_file(path: str | Path) -> Path:
         raise AudioError(f"{path}: empty file (0 bytes)")
     missing = wav_shortfall(path)
     if missing:
-        raise AudioError(f"{path}: truncated: the WAV header announces {missing} more bytes of audio than the file holds")
+        raise AudioError(f"{path}: truncated: the WAV header announces {missing} more bytes of audio "
+                         "than the file holds")
     return path
 
 

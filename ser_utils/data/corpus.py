@@ -34,7 +34,7 @@ INTENSITIES = {1: "normal", 2: "strong"}
 STATEMENTS = {1: "Kids are talking by the door", 2: "Dogs are sitting by the door"}
 MODALITY_AUDIO_ONLY = 3
 CHANNEL_SPEECH = 1
-N_ACTORS = 24
+N_SPEAKERS = 24   # the actors Actor_01 .. Actor_24
 
 FIELDS = ("modality", "vocal_channel", "emotion", "intensity", "statement", "repetition", "actor")
 _ALLOWED = {
@@ -74,14 +74,15 @@ class Utterance:
         return "-".join(f"{getattr(self, f):02d}" for f in FIELDS)
 
 
-def gender_of(actor: int) -> str:
-    """RAVDESS: odd-numbered actors are male, even-numbered female."""
-    return "male" if actor % 2 else "female"
+def gender_of(speaker: int) -> str:
+    """RAVDESS's rule for a speaker's number (the file name's actor field): odd-numbered
+    actors are male, even-numbered female."""
+    return "male" if speaker % 2 else "female"
 
 
-def gender_labels(actors) -> np.ndarray:
+def gender_labels(speakers) -> np.ndarray:
     """``gender_of`` as class indices: male 0, female 1 (the multitask gender head's targets)."""
-    return np.array([gender_of(int(a)) == "female" for a in actors], dtype=np.int64)
+    return np.array([gender_of(int(a)) == "female" for a in speakers], dtype=np.int64)
 
 
 def parse_name(path: str | Path) -> Utterance:
@@ -182,11 +183,11 @@ def index_corpus(root: str | Path, errors: list[str] | None = None) -> pd.DataFr
     return frame
 
 
-def expected_stems(actors) -> list[str]:
-    """The full RAVDESS speech grid for these actors: 8 emotions x 2 intensities x
-    2 statements x 2 repetitions, less neutral's strong take (60 files an actor)."""
+def expected_stems(speakers) -> list[str]:
+    """The full RAVDESS speech grid for these speakers (actor numbers): 8 emotions x 2
+    intensities x 2 statements x 2 repetitions, less neutral's strong take (60 files an actor)."""
     stems = []
-    for actor in actors:
+    for actor in speakers:
         for emotion in EMOTIONS:
             for intensity in ((1,) if emotion == 1 else (1, 2)):
                 for statement in (1, 2):

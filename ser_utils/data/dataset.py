@@ -10,7 +10,7 @@ from pathlib import Path
 import librosa
 import numpy as np
 
-from ser_utils.data import corpora
+from ser_utils.data import corpus_registry
 from ser_utils.data.corpus import EMOTION_NAMES
 from ser_utils.data.features import LOGMEL, FeatureConfig, fit_normaliser, load_features, normaliser_for, pad
 from ser_utils.data.verify import require_complete, synthetic_info
@@ -28,12 +28,12 @@ NOISE_COPIES = 2   # noisy copies per training utterance (``TrainConfig.noise_sn
 class Dataset:
     features: list            # (frames, dim) float32 arrays, unnormalised
     labels: np.ndarray        # emotion index into ``classes`` (RAVDESS: 0..7, EMOTION_NAMES order)
-    actors: np.ndarray
+    speakers: np.ndarray
     ids: list                 # file stems
     fingerprint: str          # content hash of the corpus and feature set
     synthetic: bool = False
     index: object = field(default=None, repr=False)
-    corpus: str = corpora.RAVDESS            # the reader (corpora.CORPORA name, or manifest:NAME.csv)
+    corpus: str = corpus_registry.RAVDESS            # the reader (corpus_registry.CORPORA name, or manifest:NAME.csv)
     classes: tuple = EMOTION_NAMES           # the label names, the models' outputs
     # notebook 09: features of perturbed copies of every file ({variant name: features like
     # ``features``}, ``with_variants``) and distillation targets ({teacher: {fold: (N, classes)}})
@@ -57,7 +57,7 @@ class Dataset:
 
 def feature_dim(config: FeatureConfig, feature_set: str) -> int:
     """Columns a feature set keeps of the extracted features: the first ``n_mfcc`` for
-    ``mfcc`` (seed 001), all of them otherwise."""
+    ``mfcc`` (paper 001), all of them otherwise."""
     if feature_set == "mfcc+chroma+egemaps":
         return config.dim + EGEMAPS.dim
     if feature_set == "logmel+deltas":
@@ -126,19 +126,19 @@ def with_variants(data: "Dataset", names, cache_root=None, progress: bool = True
 def load_dataset(root: str | Path, feature_set: str = "mfcc+chroma", config: FeatureConfig = FeatureConfig(),
                  cache_root=None, progress: bool = True, check: bool = True, corpus=None) -> Dataset:
     """Index a corpus and load (or compute and cache) its features. ``feature_set``:
-    ``mfcc+chroma`` (46 dims, seed 000), ``mfcc`` (the first n_mfcc, seed 001) or
-    ``logmel`` (``features.LOGMEL`` frames unless ``config`` is a logmel config, seed 003).
+    ``mfcc+chroma`` (46 dims, paper 000), ``mfcc`` (the first n_mfcc, paper 001) or
+    ``logmel`` (``features.LOGMEL`` frames unless ``config`` is a logmel config, paper 003).
     ``check``: first refuse a corpus that does not match the protocol, naming the
     missing actors and files (``verify.require_complete``). ``corpus``: the reader
-    (``corpora.get``: a name, a manifest's .csv path, None for RAVDESS)."""
+    (``corpus_registry.get``: a name, a manifest's .csv path, None for RAVDESS)."""
     if feature_set not in FEATURE_SETS:
         raise ValueError(f"feature_set must be one of {sorted(FEATURE_SETS)}, not {feature_set!r}")
-    reader = corpora.get(corpus)
+    reader = corpus_registry.get(corpus)
     if check:
         require_complete(root, corpus=reader)
     if feature_set == "logmel" and config.kind != "logmel":
         config = LOGMEL
-    index = corpora.index(reader, root)
+    index = corpus_registry.index(reader, root)
     if index.empty:
         raise ValueError(f"{root}: no audio files found")
     if feature_set in ("egemaps", "mfcc+chroma+egemaps", "logmel+deltas"):
@@ -158,7 +158,7 @@ def load_dataset(root: str | Path, feature_set: str = "mfcc+chroma", config: Fea
             digest.update(f"{stem}={label}@{speaker};".encode())
     marker = synthetic_info(reader.manifest.parent if reader.manifest is not None else root)
     return Dataset(features=feats, labels=index["emotion"].cat.codes.to_numpy().astype(np.int64),
-                   actors=index["actor"].to_numpy(), ids=index["stem"].tolist(),
+                   speakers=index["actor"].to_numpy(), ids=index["stem"].tolist(),
                    fingerprint=digest.hexdigest()[:12], synthetic=marker is not None, index=index,
                    corpus=reader.name, classes=tuple(reader.classes), feature_set=feature_set, config=config)
 
@@ -169,7 +169,7 @@ class Split:
     lengths: np.ndarray
     labels: np.ndarray
     ids: list
-    actors: np.ndarray | None = None
+    speakers: np.ndarray | None = None
     genders: np.ndarray | None = None   # corpora other than RAVDESS: the index's genders (RAVDESS: from the actor)
     rows: np.ndarray | None = None      # the utterances' indices in the dataset
 
@@ -185,29 +185,29 @@ def prepare_fold(data: Dataset, fold, protocol: str, speaker_norm: bool = False,
     role ``train~NAME`` in the training utterances' order, normalised like them."""
     features = data.features
     if speaker_norm:
-        stats = {a: fit_normaliser([f for f, b in zip(data.features, data.actors) if b == a])
-                 for a in np.unique(data.actors)}
-        features = [stats[a]([f])[0] for f, a in zip(data.features, data.actors)]
-    norm = normaliser_for(features, data.actors, protocol, train_actors=fold.train)
+        stats = {a: fit_normaliser([f for f, b in zip(data.features, data.speakers) if b == a])
+                 for a in np.unique(data.speakers)}
+        features = [stats[a]([f])[0] for f, a in zip(data.features, data.speakers)]
+    norm = normaliser_for(features, data.speakers, protocol, train_speakers=fold.train)
     splits = {}
-    for role, actors in (("train", fold.train), ("validation", fold.validation), ("test", fold.test)):
-        if role == "validation" and len(actors) == 0:
+    for role, speakers in (("train", fold.train), ("validation", fold.validation), ("test", fold.test)):
+        if role == "validation" and len(speakers) == 0:
             splits[role] = None
             continue
-        pick = np.flatnonzero(np.isin(data.actors, actors))
+        pick = np.flatnonzero(np.isin(data.speakers, speakers))
         if len(pick) == 0:
-            raise ValueError(f"fold has no {role} utterances (actors {actors})")
+            raise ValueError(f"fold has no {role} utterances (speakers {speakers})")
         x, lengths = pad(norm([features[i] for i in pick]))
-        genders = data.genders[pick] if data.corpus != corpora.RAVDESS and data.index is not None else None
-        splits[role] = Split(x, lengths, data.labels[pick], [data.ids[i] for i in pick], data.actors[pick], genders,
+        genders = data.genders[pick] if data.corpus != corpus_registry.RAVDESS and data.index is not None else None
+        splits[role] = Split(x, lengths, data.labels[pick], [data.ids[i] for i in pick], data.speakers[pick], genders,
                              rows=pick)
     for name in variants:
         pick = splits["train"].rows
         copies = [data.variants[name][i] for i in pick]
         if speaker_norm:
-            copies = [stats[data.actors[i]]([c])[0] for i, c in zip(pick, copies)]
+            copies = [stats[data.speakers[i]]([c])[0] for i, c in zip(pick, copies)]
         x, lengths = pad(norm(copies))
         t = splits["train"]
-        splits[f"train~{name}"] = Split(x, lengths, t.labels, t.ids, t.actors, t.genders, rows=pick)
+        splits[f"train~{name}"] = Split(x, lengths, t.labels, t.ids, t.speakers, t.genders, rows=pick)
     return splits, norm
 

@@ -1,6 +1,6 @@
 """Per-frame MFCC-34 + chroma-12 features, cached on disk, and normalisation.
 
-The defaults are those of the seed-000 authors' public code (Mak-Sim/ResLSTM-SER):
+The defaults are those of the paper-000 authors' public code (Mak-Sim/ResLSTM-SER):
 audio at its native rate (48 kHz for RAVDESS), ``librosa.feature.mfcc(n_mfcc=34)``
 and ``chroma_stft(n_chroma=12)`` with ``n_fft=4096, hop_length=2048`` — about
 69-124 frames per RAVDESS utterance, 46 features. The power spectrogram is
@@ -46,7 +46,7 @@ class FeatureConfig:
     hop_length: int = 2048
     n_mels: int = 128
     trim_db: float | None = None     # silence trimming (librosa.effects.trim top_db); off by default
-    kind: str = "mfcc+chroma"        # or "logmel": log-mel spectrogram frames (seed 003's input);
+    kind: str = "mfcc+chroma"        # or "logmel": log-mel spectrogram frames (paper 003's input);
     #                                  "egemaps": openSMILE's 25 eGeMAPS descriptors on this frame grid
     # Notebook 09's audio-level copies (``data.perturb``); left out of ``key`` at their defaults.
     speed: float = 1.0               # speed perturbation factor
@@ -88,7 +88,7 @@ class FeatureConfig:
         return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
 
-# Seed 003's input (Ryabinov, Uzdyaev & Vatamaniuk): log-mel spectrogram frames. The seed
+# Paper 003's input (Ryabinov, Uzdyaev & Vatamaniuk): log-mel spectrogram frames. The paper
 # used n_fft = win = 2048, hop 512, 512 mel bands on 16 kHz IEMOCAP; at RAVDESS's 48 kHz
 # we keep n_fft 2048 / hop 512 (10.7 ms) and use 64 bands for the CPU-sized model.
 LOGMEL = FeatureConfig(kind="logmel", n_fft=2048, hop_length=512, n_mels=64)
@@ -381,18 +381,18 @@ def fit_normaliser(seqs, eps: float = 1e-8) -> Normaliser:
     return Normaliser(frames.mean(axis=0).astype(np.float32), (frames.std(axis=0) + eps).astype(np.float32))
 
 
-def normaliser_for(seqs, actors, protocol: str, train_actors=None) -> Normaliser:
+def normaliser_for(seqs, speakers, protocol: str, train_speakers=None) -> Normaliser:
     """``paper``: one mean/std over every utterance, test speakers included (the
-    reference code's leak); ``clean``: over ``train_actors`` only."""
+    reference code's leak); ``clean``: over ``train_speakers`` only."""
     if protocol == "paper":
         return fit_normaliser(seqs)
     if protocol == "clean":
-        if train_actors is None:
-            raise ValueError("the clean protocol needs train_actors")
-        keep = set(int(a) for a in train_actors)
-        chosen = [s for s, a in zip(seqs, actors) if int(a) in keep]
+        if train_speakers is None:
+            raise ValueError("the clean protocol needs train_speakers")
+        keep = set(int(a) for a in train_speakers)
+        chosen = [s for s, a in zip(seqs, speakers) if int(a) in keep]
         if not chosen:
-            raise ValueError(f"no utterances of training actors {sorted(keep)}")
+            raise ValueError(f"no utterances of training speakers {sorted(keep)}")
         return fit_normaliser(chosen)
     raise ValueError(f"protocol must be 'paper' or 'clean', not {protocol!r}")
 

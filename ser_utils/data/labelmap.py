@@ -1,6 +1,6 @@
 """Matching the classes of two corpora (a model trained on one, tried on another).
 
-Both sides' labels are already names of one vocabulary (``corpora.VOCABULARY``). A
+Both sides' labels are already names of one vocabulary (``corpus_registry.VOCABULARY``). A
 class one side has and the other lacks is merged into a near class where the
 merge is the usual one (``MERGE``: RAVDESS's calm -> neutral, calm being RAVDESS's
 low-arousal variant of neutral speech), else left out; what was merged and what was

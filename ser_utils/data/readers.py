@@ -1,6 +1,6 @@
 """The file-name conventions of the built-in corpora other than RAVDESS, one parser
 each: a path relative to the corpus root -> ``speaker``, ``emotion`` (a name of
-``corpora.VOCABULARY``), ``statement``, ``intensity``, ``repetition`` and ``stem``.
+``corpus_registry.VOCABULARY``), ``statement``, ``intensity``, ``repetition`` and ``stem``.
 A name that does not follow the convention is a ``CorpusError`` naming the file and
 what was expected.
 """

@@ -25,7 +25,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import lfilter
 
-from ser_utils.data import corpora, readers
+from ser_utils.data import corpus_registry, readers
 from ser_utils.data.corpus import EMOTIONS, expected_stems, gender_of, parse_name
 from ser_utils.data.verify import SYNTH_MARKER
 from ser_utils.paths import atomic_path
@@ -74,12 +74,12 @@ def _seed(*parts: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(p) for p in parts]))
 
 
-def actor_voice(actor: int, seed: int, male: bool | None = None) -> dict:
+def speaker_voice(speaker: int, seed: int, male: bool | None = None) -> dict:
     """Actor-specific voice: F0, formant scale, speaking rate, loudness, and a
     personal bias on each prosodic cue (speakers express emotion differently).
     ``male``: the speaker's sex (default: RAVDESS's rule, odd actors male)."""
-    rng = _seed(seed, actor, 0)
-    male = gender_of(actor) == "male" if male is None else male
+    rng = _seed(seed, speaker, 0)
+    male = gender_of(speaker) == "male" if male is None else male
     return {
         "f0": float(rng.uniform(95, 140) if male else rng.uniform(175, 245)),
         "formant_scale": float((1.0 if male else 1.16) * rng.uniform(0.94, 1.06)),
@@ -156,7 +156,8 @@ def synthesize(emotion: str, strong: bool, statement: int, voice: dict, rng: np.
     for k, vowel in enumerate(vowels):
         a, b = int(bounds[k] * sr), int(bounds[k + 1] * sr)
         seg = excitation[a:b]
-        formants = [f * voice["formant_scale"] * rng.uniform(0.96, 1.04) for f in VOWELS[vowel]] + [3500 * voice["formant_scale"]]
+        formants = [f * voice["formant_scale"] * rng.uniform(0.96, 1.04)
+                    for f in VOWELS[vowel]] + [3500 * voice["formant_scale"]]
         for freq, bw in zip(formants, (80, 100, 140, 200)):
             num, den = _resonator(min(freq, 0.45 * sr), bw, sr)
             seg = lfilter(num, den, seg)
@@ -176,7 +177,7 @@ def synthesize(emotion: str, strong: bool, statement: int, voice: dict, rng: np.
     return np.clip(out, -0.99, 0.99).astype(np.float32)
 
 
-def make_corpus(out_dir: str | Path, actors=(1, 2, 3, 4), seed: int = 0, sample_rate: int = 16000,
+def make_corpus(out_dir: str | Path, speakers=(1, 2, 3, 4), seed: int = 0, sample_rate: int = 16000,
                 emotions=None, statements=(1, 2), repetitions=(1, 2), fmt: str = "wav") -> Path:
     """Write a synthetic corpus as ``out_dir/Actor_XX/03-01-EE-II-SS-RR-AA.wav``.
 
@@ -185,20 +186,20 @@ def make_corpus(out_dir: str | Path, actors=(1, 2, 3, 4), seed: int = 0, sample_
     ``SYNTHETIC.json`` records the parameters and is written last.
     """
     out_dir = Path(out_dir)
-    actors = [int(a) for a in actors]
+    speakers = [int(a) for a in speakers]
     emotions = set(EMOTIONS) if emotions is None else {int(e) for e in emotions}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / SYNTH_MARKER).unlink(missing_ok=True)
     written = 0
-    for actor in actors:
-        voice = actor_voice(actor, seed)
-        folder = out_dir / f"Actor_{actor:02d}"
+    for speaker in speakers:
+        voice = speaker_voice(speaker, seed)
+        folder = out_dir / f"Actor_{speaker:02d}"
         folder.mkdir(exist_ok=True)
-        for stem in expected_stems([actor]):
+        for stem in expected_stems([speaker]):
             utt = parse_name(stem + ".wav")
             if utt.emotion not in emotions or utt.statement not in statements or utt.repetition not in repetitions:
                 continue
-            rng = _seed(seed, actor, utt.emotion, utt.intensity, utt.statement, utt.repetition, 1)
+            rng = _seed(seed, speaker, utt.emotion, utt.intensity, utt.statement, utt.repetition, 1)
             y = synthesize(EMOTIONS[utt.emotion], utt.intensity == 2, utt.statement, voice, rng, sample_rate)
             target = folder / f"{stem}.{fmt}"
             with atomic_path(target, suffix="." + fmt) as tmp:
@@ -208,7 +209,7 @@ def make_corpus(out_dir: str | Path, actors=(1, 2, 3, 4), seed: int = 0, sample_
         "synthetic": True,
         "generator": "ser_utils.data.synth.make_corpus",
         "seed": seed,
-        "actors": actors,
+        "actors": speakers,
         "sample_rate": sample_rate,
         "emotions": sorted(emotions),
         "statements": list(statements),
@@ -241,7 +242,8 @@ def _layout_name(corpus: str, speaker: str, emotion: str, k: int, fmt: str) -> s
         return f"wav/{speaker}{sorted(readers.EMODB_TEXTS)[k]}{letter}a.{fmt}"
     if corpus == "cremad":
         code = {v: c for c, v in readers.CREMAD_EMOTIONS.items()}[emotion]
-        return f"AudioWAV/{speaker}_{sorted(readers.CREMAD_SENTENCES)[k]}_{code}_{'XX' if code == 'NEU' else 'HI'}.{fmt}"
+        return (f"AudioWAV/{speaker}_{sorted(readers.CREMAD_SENTENCES)[k]}_{code}_"
+                f"{'XX' if code == 'NEU' else 'HI'}.{fmt}")
     if corpus == "tess":
         code = "ps" if emotion == "surprised" else {"fearful": "fear"}.get(emotion, emotion)
         folder = "pleasant_surprised" if code == "ps" else code
@@ -258,7 +260,7 @@ def layout_classes(corpus: str) -> tuple:
     """The emotion classes a synthetic corpus of this layout holds."""
     if corpus == "manifest":
         return ("neutral", "happy", "sad", "angry")
-    return corpora.CORPORA[corpus].classes
+    return corpus_registry.CORPORA[corpus].classes
 
 
 def make_layout(out_dir: str | Path, corpus: str, per_class: int = 2, seed: int = 0, sample_rate: int | None = None,
@@ -279,7 +281,7 @@ def make_layout(out_dir: str | Path, corpus: str, per_class: int = 2, seed: int 
     (out_dir / SYNTH_MARKER).unlink(missing_ok=True)
     rows = []
     for code, (speaker, male) in enumerate(people, start=1):
-        voice = actor_voice(1000 + code, seed, male=male)
+        voice = speaker_voice(1000 + code, seed, male=male)
         for e, emotion in enumerate(layout_classes(corpus)):
             for k in range(per_class):
                 rng = _seed(seed, 1000 + code, e, k, 2)

@@ -1,5 +1,5 @@
 """Checks that a corpus is complete and readable: RAVDESS against its grid, any other
-corpus (``corpora.py``) against its naming convention.
+corpus (``corpus_registry.py``) against its naming convention.
 
 Errors: missing, extra, misnamed, unreadable, truncated or empty files, unreadable
 folders, and byte-identical takes other than the known pair (each named).
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ser_utils.data import corpora
+from ser_utils.data import corpus_registry
 from ser_utils.data.audio import AudioError, read_audio
-from ser_utils.data.corpus import N_ACTORS, CorpusError, expected_stems, index_corpus, parse_name
+from ser_utils.data.corpus import N_SPEAKERS, CorpusError, expected_stems, index_corpus, parse_name
 from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 
 SYNTH_MARKER = "SYNTHETIC.json"
@@ -37,13 +37,13 @@ class Report:
     root: str
     synthetic: bool
     files: int = 0
-    actors: int = 0
+    actors: int = 0          # RAVDESS's Actor_NN count, kept in ``--json`` output; the same as ``speakers``
     per_emotion: dict = field(default_factory=dict)
     stereo: list = field(default_factory=list)
     duplicates: list = field(default_factory=list)
     durations: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
-    corpus: str = corpora.RAVDESS
+    corpus: str = corpus_registry.RAVDESS
     speakers: int = 0
     per_label: dict = field(default_factory=dict)
     per_speaker: dict = field(default_factory=dict)
@@ -57,16 +57,17 @@ class Report:
         return {**asdict(self), "ok": self.ok}
 
     def summary(self) -> str:
-        kind = ("synthetic " if self.synthetic else "") + ("corpus" if self.corpus == corpora.RAVDESS
+        kind = ("synthetic " if self.synthetic else "") + ("corpus" if self.corpus == corpus_registry.RAVDESS
                                                               else f"{self.corpus} corpus")
         lines = [f"{kind} {self.root}: {self.files} files, {self.actors} actors"
-                 if self.corpus == corpora.RAVDESS else f"{kind} {self.root}: {self.files} files, {self.speakers} speakers"]
+                 if self.corpus == corpus_registry.RAVDESS
+                 else f"{kind} {self.root}: {self.files} files, {self.speakers} speakers"]
         if self.durations:
             d = self.durations
             lines.append(f"  durations {d['min']:.2f}-{d['max']:.2f} s (median {d['median']:.2f} s, "
                          f"{d['total_hours']:.2f} h in all)")
         lines.append("  per emotion: " + ", ".join(f"{k} {v}" for k, v in self.per_emotion.items()))
-        if self.corpus != corpora.RAVDESS:
+        if self.corpus != corpus_registry.RAVDESS:
             lines.append("  per speaker: " + ", ".join(f"{k} {v}" for k, v in self.per_speaker.items()))
         for warning in self.warnings:
             lines.append(f"  warning: {warning}")
@@ -86,15 +87,15 @@ def synthetic_info(root: str | Path) -> dict | None:
     return json.loads(marker.read_text()) if marker.exists() else None
 
 
-def expected_actors(root: str | Path) -> list[int]:
+def expected_speakers(root: str | Path) -> list[int]:
     info = synthetic_info(root)
-    return list(info["actors"]) if info else list(range(1, N_ACTORS + 1))
+    return list(info["actors"]) if info else list(range(1, N_SPEAKERS + 1))
 
 
-def expected_grid(actors, info: dict | None = None) -> list[str]:
+def expected_grid(speakers, info: dict | None = None) -> list[str]:
     """Expected file stems: the RAVDESS grid, or the subset a synthetic corpus
     was generated with (its marker names the emotions, statements, repetitions)."""
-    stems = expected_stems(actors)
+    stems = expected_stems(speakers)
     if not info:
         return stems
     emotions = set(info.get("emotions", range(1, 9)))
@@ -113,22 +114,22 @@ def expected_grid(actors, info: dict | None = None) -> list[str]:
 KNOWN_DUPLICATES = {("Actor_07/03-01-03-01-02-01-07", "Actor_07/03-01-03-01-02-02-07")}
 
 
-def check_layout(root: str | Path, actors: list[int] | None = None, corpus=None) -> Report:
+def check_layout(root: str | Path, speakers: list[int] | None = None, corpus=None) -> Report:
     """The grid check without decoding (fast): unreadable folders, misnamed, extra and
     missing files, missing actors — each named in ``report.errors``. ``corpus``: the
-    reader (``corpora.get``; None: RAVDESS)."""
-    return _layout(root, actors, corpus)[0]
+    reader (``corpus_registry.get``; None: RAVDESS)."""
+    return _layout(root, speakers, corpus)[0]
 
 
-def _layout(root, actors, corpus=None):
+def _layout(root, speakers, corpus=None):
     """``check_layout``'s report and the corpus index (None when it cannot be listed)."""
-    corpus = corpora.get(corpus)
+    corpus = corpus_registry.get(corpus)
     if not corpus.is_ravdess:
         return _other_layout(corpus, root)
     root = Path(root)
     info = synthetic_info(root) if root.is_dir() else None
     report = Report(root=str(root), synthetic=info is not None)
-    if info and info.get("corpus", corpora.RAVDESS) != corpora.RAVDESS:
+    if info and info.get("corpus", corpus_registry.RAVDESS) != corpus_registry.RAVDESS:
         report.errors.append(f"{root}: synthetic corpus in the {info['corpus']} layout, read as ravdess "
                              f"(use --corpus {info['corpus']})")
         return report, None
@@ -137,25 +138,25 @@ def _layout(root, actors, corpus=None):
     except CorpusError as exc:
         report.errors.append(str(exc))
         return report, None
-    actors = list(actors) if actors is not None else expected_actors(root)
+    speakers = list(speakers) if speakers is not None else expected_speakers(root)
 
     present = Counter(index["stem"])
     for stem, n in sorted(present.items()):
         if n > 1:
             paths = index.loc[index["stem"] == stem, "relpath"].tolist()
             report.errors.append(f"extra file: {stem} appears {n} times ({', '.join(paths)})")
-    expected = set(expected_grid(actors, info))
+    expected = set(expected_grid(speakers, info))
     folder = (lambda stem: f"Actor_{stem[-2:]}/") if any("/" in p for p in index["relpath"]) else (lambda s: "")
-    for actor in actors:
-        grid = expected_grid([actor], info)
+    for speaker in speakers:
+        grid = expected_grid([speaker], info)
         missing = [s for s in grid if s not in present]
         if missing and len(missing) == len(grid):
-            report.errors.append(f"missing actor {actor:02d}: no files for Actor_{actor:02d}")
+            report.errors.append(f"missing actor {speaker:02d}: no files for Actor_{speaker:02d}")
         else:
             report.errors.extend(f"missing file: {folder(s)}{s}" for s in missing)
     for relpath, stem in zip(index["relpath"], index["stem"]):
         if stem not in expected:
-            why = (f"actor {stem[-2:]} is not among the expected actors" if int(stem[-2:]) not in actors
+            why = (f"actor {stem[-2:]} is not among the expected actors" if int(stem[-2:]) not in speakers
                    else "outside the grid this synthetic corpus was generated with")
             report.errors.append(f"extra file: {relpath} ({why})")
     _counts(report, index, index["actor"].map(lambda a: f"Actor_{a:02d}"))
@@ -170,18 +171,18 @@ def _counts(report: Report, index, speakers) -> None:
     report.per_speaker = {str(k): int(v) for k, v in speakers.value_counts().sort_index().items()}
 
 
-def _marker_root(corpus: corpora.Corpus, root) -> Path:
+def _marker_root(corpus: corpus_registry.Corpus, root) -> Path:
     return corpus.manifest.parent if corpus.manifest is not None else Path(root)
 
 
-def _other_layout(corpus: corpora.Corpus, root) -> tuple[Report, object]:
+def _other_layout(corpus: corpus_registry.Corpus, root) -> tuple[Report, object]:
     """``check_layout`` for a corpus other than RAVDESS."""
     shown = corpus.manifest if corpus.manifest is not None else root
     where = _marker_root(corpus, root)
     info = synthetic_info(where) if where.is_dir() else None
     report = Report(root=str(shown), synthetic=info is not None, corpus=corpus.name)
     try:
-        index = corpora.index(corpus, root, errors=report.errors)
+        index = corpus_registry.index(corpus, root, errors=report.errors)
     except CorpusError as exc:
         report.errors.append(str(exc))
         return report, None
@@ -203,7 +204,7 @@ def _other_layout(corpus: corpora.Corpus, root) -> tuple[Report, object]:
         report.errors.append(f"{shown}: one speaker only ({index['speaker'].iloc[0]}); speaker-independent folds "
                              "need at least 2")
     if info:
-        if info.get("corpus", corpora.RAVDESS) != corpus.name.split(":")[0]:
+        if info.get("corpus", corpus_registry.RAVDESS) != corpus.name.split(":")[0]:
             report.errors.append(f"{where}: synthetic corpus in the {info.get('corpus', 'ravdess')} layout, "
                                  f"read as {corpus.name}")
         elif info.get("files") != len(index):
@@ -233,20 +234,20 @@ def require_complete(root: str | Path, shown: int = 25, corpus=None) -> None:
 
 
 def _corpus_arg(corpus) -> str:
-    corpus = corpora.get(corpus)
+    corpus = corpus_registry.get(corpus)
     if corpus.is_ravdess:
         return ""
     return f" --corpus {corpus.manifest}" if corpus.manifest is not None else f" --corpus {corpus.name}"
 
 
-def verify_corpus(root: str | Path, actors: list[int] | None = None, progress: bool = True, corpus=None) -> Report:
+def verify_corpus(root: str | Path, speakers: list[int] | None = None, progress: bool = True, corpus=None) -> Report:
     """Check the full emotion x intensity x statement x repetition grid for each
     expected actor (RAVDESS: 24 x 60; a synthetic corpus: the actors its marker
     lists) and decode every file: unreadable, truncated and empty files are errors,
     and so are byte-identical takes other than RAVDESS's known pair. ``corpus``: another
-    corpus' reader (``corpora.get``), checked as the module says."""
-    corpus = corpora.get(corpus)
-    report, index = _layout(root, actors, corpus)
+    corpus' reader (``corpus_registry.get``), checked as the module says."""
+    corpus = corpus_registry.get(corpus)
+    report, index = _layout(root, speakers, corpus)
     if index is None:
         return report
     hashes: dict[str, str] = {}

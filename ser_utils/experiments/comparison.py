@@ -12,12 +12,16 @@ import pandas as pd
 import torch
 
 from ser_utils.data.features import LOGMEL, FeatureConfig, extract
-from ser_utils.experiments import tuned as tuned_setting
-from ser_utils.models import QUICK, SEED, ModelConfig, build_model, cost, count_parameters
+from ser_utils.experiments import tuned_setting
+from ser_utils.models import PAPER_SIZES, QUICK, ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import Spec, TrainConfig, tuning
 
-SEEDS = {"dense_lstm": "seed 004", "cnn_bilstm_stl": "seed 002", "multitask_cnn": "seed 003",
-         "lstm_sa": "seed 000", "reslstm_sa": "seed 000"}
+# Each family's source paper, as the comparison table's "seed" column names it (the column's
+# name and values are kept as written in the committed tables).
+PAPER_OF = {"dense_lstm": "seed 004", "cnn_bilstm_stl": "seed 002", "multitask_cnn": "seed 003",
+            "lstm_sa": "seed 000", "reslstm_sa": "seed 000"}
+# ``size``: the CPU-sized configurations or the papers' own (``seed``: the old name of ``paper``).
+SIZES = {"quick": QUICK, "paper": PAPER_SIZES, "seed": PAPER_SIZES}
 
 
 @dataclass(frozen=True)
@@ -25,58 +29,58 @@ class Row:
     """One line of the comparison: a spec, where it comes from, how it was set."""
 
     spec: Spec
-    seed: str
+    paper: str            # the source paper (``PAPER_OF``)
     setting: str          # "untuned defaults", "tuned (<source>)" or "study defaults"
-    seed_size: ModelConfig | None = None
+    paper_size: ModelConfig | None = None
 
 
-def seed_model_rows(size: str, train: TrainConfig, dense_variants=("general", "time", "feature"),
-                    weighting: str = "weighted_average") -> list[Row]:
-    """Seeds 004, 002 and 003 at ``size`` (``quick`` or ``seed``), trained with the
-    shared untuned settings ``train`` (clean protocol, distinct seeds)."""
-    sizes = {"quick": QUICK, "seed": SEED}[size]
+def paper_model_rows(size: str, train: TrainConfig, dense_variants=("general", "time", "feature"),
+                     weighting: str = "weighted_average") -> list[Row]:
+    """The models of papers 004, 002 and 003 at ``size`` (``quick`` or ``paper``; ``SIZES``),
+    trained with the shared untuned settings ``train`` (clean protocol, distinct seeds)."""
+    sizes = SIZES[size]
     rows = []
     for name, variants, feature_set in (("dense_lstm", dense_variants, "mfcc+chroma"),
                                         ("cnn_bilstm_stl", ("",), "mfcc+chroma"),
                                         ("multitask_cnn", (weighting,), "logmel")):
         for v in variants:
             cfg = replace(sizes[name], variant=v)
-            rows.append(Row(Spec(cfg, train, feature_set=feature_set), SEEDS[name], "untuned defaults",
-                            replace(SEED[name], variant=v)))
+            rows.append(Row(Spec(cfg, train, feature_set=feature_set), PAPER_OF[name], "untuned defaults",
+                            replace(PAPER_SIZES[name], variant=v)))
     return rows
 
 
 def sa_rows(tuned: dict, models=("lstm_sa-h64", "reslstm_sa-h64"), epochs: int = 100) -> list[Row]:
     """LSTM-SA / ResLSTM-SA as notebook 03 trains them (clean protocol): each family's
-    tuned setting (the profile's ``tuned`` block, ``experiments.tuned``), the study's
+    tuned setting (the profile's ``tuned`` block, ``experiments.tuned_setting``), the study's
     defaults for a family without one, ``epochs`` epochs — the same specs as 03's, so
     their records are 03's."""
     rows = []
     for name in models:
         model, hidden = tuning.parse_model(name)
-        rows.append(Row(tuned_setting.spec(model, hidden, tuned, None, epochs), SEEDS[model],
+        rows.append(Row(tuned_setting.spec(model, hidden, tuned, None, epochs), PAPER_OF[model],
                         tuned_setting.describe(tuned, model)))
     return rows
 
 
 def weighting_rows(rows: list[Row], weightings) -> list[Row]:
-    """The multitask CNN rows again, once per loss weighting (seed 003's ablation)."""
+    """The multitask CNN rows again, once per loss weighting (paper 003's ablation)."""
     return [replace(r, spec=replace(r.spec, model=replace(r.spec.model, variant=w)))
             for r in rows if r.spec.model.name == "multitask_cnn" for w in weightings]
 
 
 def model_cost(cfg: ModelConfig, feats: np.ndarray, seconds: float, repeats: int = 30,
-               seed_size: ModelConfig | None = None) -> dict:
+               paper_size: ModelConfig | None = None) -> dict:
     """Parameters, MFLOPs per second of audio and CPU ms (one thread, batch 1, median)
     of a freshly built model on one utterance's ``(frames, dim)`` features; and the
-    parameters at the seed's own size (``seed_size``; ``cfg``'s when None)."""
-    seed_parameters = count_parameters(build_model(seed_size)) if seed_size is not None else None
+    parameters at the paper's own size (``paper_size``; ``cfg``'s when None)."""
+    paper_parameters = count_parameters(build_model(paper_size)) if paper_size is not None else None
     torch.manual_seed(0)
     model = build_model(cfg)
     x, lengths = torch.from_numpy(feats[None].astype(np.float32)), torch.tensor([len(feats)])
     parameters = count_parameters(model)
     return {"parameters": parameters,
-            "seed-size parameters": parameters if seed_parameters is None else seed_parameters,
+            "seed-size parameters": parameters if paper_parameters is None else paper_parameters,
             "MFLOPs/s audio": cost.count_flops(model, x, lengths) / 1e6 / seconds,
             "CPU ms/utt": cost.cpu_ms(model, x, lengths, repeats)}
 

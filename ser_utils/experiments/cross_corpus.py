@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ser_utils.data.labelmap import label_map
-from ser_utils.data.study_data import study_folds
+from ser_utils.data.project_data import folds_for
 from ser_utils.inference import checkpoint
 from ser_utils.inference.evaluate import evaluate
 from ser_utils.inference.transfer import train_checkpoint
@@ -25,7 +25,7 @@ def direction(train, test_reader, test_root, spec, model_path: str | Path, seed:
         prov = checkpoint.load(model_path)["provenance"]
         fresh = any(prov.get(k) != v for k, v in wanted.items())
     if fresh:
-        train_checkpoint(train, study_folds(train), spec, model_path, seed=seed)
+        train_checkpoint(train, folds_for(train), spec, model_path, seed=seed)
     result = evaluate(model_path, test_reader, test_root, cache_root=cache_dir, progress=progress)
     return {**result, "train_corpus": train.corpus, "train_synthetic": train.synthetic, "retrained": fresh}
 

@@ -1,5 +1,5 @@
 """The fidelity ladder: from the clean protocol, one change at a time, toward the
-setting of seed 000's slides (Krasnoproshin & Vashkevich, DSPA 2026; ResLSTM-SA-h64
+setting of paper 000's slides (Krasnoproshin & Vashkevich, DSPA 2026; ResLSTM-SA-h64
 0.6232 ± 0.0119 over 10 runs), to say how much of the gap each change explains.
 
 Rungs per model (ResLSTM-SA-h64 and LSTM-SA-h64), each a cross-validated spec:
@@ -11,7 +11,7 @@ Rungs per model (ResLSTM-SA-h64 and LSTM-SA-h64), each a cross-validated spec:
 1n. clean, the hyperparameters chosen for each test fold on the validation folds whose
    speakers are outside it (``nested``): **the ladder's headline rung**, fixed before
    any of its numbers was seen (``HEADLINE_RUNG``);
-2. the same + the authors' computation (``ModelConfig.computation = "reference"``);
+2. the same + the authors' computation (``ModelConfig.computation = AUTHORS_COMPUTATION``, stored as ``"reference"``);
 3. the same + paper normalisation (mean/std over all speakers, test ones included);
 4. the authors' setting: reference computation, paper protocol, lr 2e-4, batch 16,
    dropout 0.3, weight decay 1.6e-3 (LSTM-SA: 4.9e-2, their results file), T_0 10;
@@ -35,11 +35,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ser_utils.literature import SEED000_TABLE
-from ser_utils.models import ModelConfig
+from ser_utils import columns as col
+from ser_utils.literature import PAPER000_TABLE
+from ser_utils.models import AUTHORS_COMPUTATION, ModelConfig
 from ser_utils.training import metrics, nested, tuning
 from ser_utils.training.cv import cross_validate_many, pooled_uar
-from ser_utils.training.loop import Spec, TrainConfig, experiment_key
+from ser_utils.training.loop import AUTHORS_SEEDING, DISTINCT_SEEDING, Spec, TrainConfig, experiment_key
 from ser_utils.training.records import RunRecord, read_record, record_path
 
 # The authors' notebook run unchanged by shared/tools/authors_reference_run.py on this
@@ -57,7 +58,8 @@ HEADLINE_RUNG = "1n"
 FALLBACK_RUNG = "1"
 
 # Rung 2 split into the parts of the authors' computation, cumulatively (``split_computation``).
-SPLIT_RUNGS = [("2a", "unmasked+authors_init", "+ attention and BatchNorm over padded frames, the authors' output init"),
+SPLIT_RUNGS = [("2a", "unmasked+authors_init",
+                "+ attention and BatchNorm over padded frames, the authors' output init"),
                ("2b", "unmasked+authors_init+random_order", "+ random-order training batches")]
 
 
@@ -89,10 +91,10 @@ def study_state(plan: tuning.Plan, url: str, data) -> dict:
     try:
         study = tuning.load_study(plan, url, data)
     except KeyError:
-        return {"complete": 0, "pruned": 0, "done": False, "study": None}
+        return {col.COMPLETE: 0, col.PRUNED: 0, "done": False, "study": None}
     states = [t.state.name for t in study.get_trials(deepcopy=False)]
     complete, pruned = states.count("COMPLETE"), states.count("PRUNED")
-    return {"complete": complete, "pruned": pruned, "study": study,
+    return {col.COMPLETE: complete, col.PRUNED: pruned, "study": study,
             "done": complete >= plan.min_complete and complete + pruned >= plan.trials}
 
 
@@ -148,10 +150,10 @@ def distinct_runs(records) -> list:
     return keep
 
 
-def authors_spec(model: str, hidden: int, epochs: int, seeding: str = "distinct") -> Spec:
+def authors_spec(model: str, hidden: int, epochs: int, seeding: str = DISTINCT_SEEDING) -> Spec:
     """Rung 4: the authors' setting and computation."""
     a = AUTHORS_SETTING
-    return Spec(ModelConfig(model, hidden=hidden, dropout=a["dropout"], computation="reference"),
+    return Spec(ModelConfig(model, hidden=hidden, dropout=a["dropout"], computation=AUTHORS_COMPUTATION),
                 TrainConfig(lr=a["lr"], weight_decay=a["weight_decay"][model], batch_size=a["batch_size"],
                             T_0=a["T_0"], epochs=epochs), protocol="paper", seeding=seeding)
 
@@ -178,7 +180,7 @@ def ladder(model: str, params: dict, won: dict | None = None, nested_won: dict |
                      tuple(range(1, seed_runs + 1)), "1",
                      ("per test fold: " + "; ".join(f"{plan.space} #{trial.number}" for plan, trial in per_fold))
                      if per_fold else waiting, fold_specs))
-    ref = replace(clean, model=replace(clean.model, computation="reference")) if clean else None
+    ref = replace(clean, model=replace(clean.model, computation=AUTHORS_COMPUTATION)) if clean else None
     previous = "1"
     if params.get("split_computation"):  # rung 2 one part at a time: 2a, 2b, then 2 adds the last part
         for rung, parts, text in SPLIT_RUNGS:
@@ -203,7 +205,7 @@ def ladder(model: str, params: dict, won: dict | None = None, nested_won: dict |
     rows.append(Rung(label, "5b", "the same configuration re-run with fresh seeds", chosen,
                      tuple(range(1, seed_runs + 1)), "5a", "" if chosen else waiting))
     rows.append(Rung(label, "6a", "authors' setting, replayed fold seeds 42 + 100·fold (their \"10 runs\")",
-                     authors_spec(name, hidden, epochs, seeding="reference"), tuple(range(params["replays"])), None,
+                     authors_spec(name, hidden, epochs, seeding=AUTHORS_SEEDING), tuple(range(params["replays"])), None,
                      "on a CPU every replay is bit-identical: the spread is 0 whatever the number of replays; "
                      "identical replays count once (n_runs)"))
     rows.append(Rung(label, "6b", "authors' setting, fresh seeds", authors_spec(name, hidden, epochs),
@@ -247,11 +249,11 @@ def winners_fresh(plan_list, url: str, data, folds, runs_dir, seed_runs: int) ->
         recs = [RunRecord.load(p) for p in paths if p.exists()]
         by_run = pooled_uar(recs)
         full = [u for run, u in by_run.items() if sum(r.run == run for r in recs) == len(folds)]
-        rows.append({"model": plan.label, "space": plan.space, "selection": selection, "trial": trial.number,
-                     "trial_val_uar": trial.value, "trial_test_uar": trial.user_attrs["test_uar"],
-                     "fresh_runs": len(full), "fresh_uar_mean": float(np.mean(full)) if full else np.nan,
+        rows.append({col.MODEL: plan.label, col.SPACE: plan.space, col.SELECTION: selection, col.TRIAL: trial.number,
+                     "trial_val_uar": trial.value, col.TRIAL_TEST_UAR: trial.user_attrs["test_uar"],
+                     col.FRESH_RUNS: len(full), col.FRESH_UAR_MEAN: float(np.mean(full)) if full else np.nan,
                      "fresh_uar_std": float(np.std(full, ddof=1)) if len(full) > 1 else np.nan,
-                     "fresh_ci95": metrics.t_half_width(full) if len(full) > 1 else np.nan,
+                     col.FRESH_CI95: metrics.t_half_width(full) if len(full) > 1 else np.nan,
                      "trial - fresh": trial.user_attrs["test_uar"] - float(np.mean(full)) if full else np.nan})
     return pd.DataFrame(rows)
 
@@ -318,17 +320,18 @@ def table(rungs, records: dict) -> pd.DataFrame:
         # a reseeded rung's bit-identical replays are counted once (``distinct_runs``): complete when
         # every distinct run has all its folds
         complete = bool(recs) and (len(recs) == len(r.runs) * n_folds or (
-            r.spec is not None and r.spec.seeding == "reference" and len(recs) % n_folds == 0))
-        rows.append({"model": r.model, "rung": r.rung, "description": r.description,
-                     "epochs": r.spec.train.epochs if r.spec else np.nan, "n_runs": len(pooled),
-                     "runs_planned": len(r.runs), "uar_mean": mean,
-                     "uar_std": float(np.std(pooled, ddof=1)) if len(pooled) > 1 else float("nan"),
-                     "ci95": metrics.t_half_width(pooled), "wa_mean": float(np.mean(wa)) if wa else float("nan"),
-                     "previous": r.previous, "delta_vs_previous": delta, "unit": unit, "pairs": pairs, "p_value": p,
-                     "smallest attainable p": min_p, "better / worse / tied": counts,
-                     "slides_uar_literature": SEED000_TABLE[r.model][1] if r.model in SEED000_TABLE else np.nan,
-                     "authors_code_uar_measured": AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")
-                     else np.nan, "complete": complete, "note": r.note})
+            r.spec is not None and r.spec.seeding == AUTHORS_SEEDING and len(recs) % n_folds == 0))
+        rows.append({col.MODEL: r.model, col.RUNG: r.rung, "description": r.description,
+                     col.EPOCHS: r.spec.train.epochs if r.spec else np.nan, col.N_RUNS: len(pooled),
+                     col.RUNS_PLANNED: len(r.runs), col.UAR_MEAN: mean,
+                     col.UAR_STD: float(np.std(pooled, ddof=1)) if len(pooled) > 1 else float("nan"),
+                     col.CI95: metrics.t_half_width(pooled), col.WA_MEAN: float(np.mean(wa)) if wa else float("nan"),
+                     col.PREVIOUS: r.previous, col.DELTA_VS_PREVIOUS: delta, col.UNIT: unit, col.PAIRS: pairs,
+                     col.P_VALUE: p,
+                     col.MIN_P: min_p, "better / worse / tied": counts,
+                     col.SLIDES_UAR_LITERATURE: PAPER000_TABLE[r.model][1] if r.model in PAPER000_TABLE else np.nan,
+                     col.AUTHORS_CODE_UAR: AUTHORS_CODE.get(r.model, np.nan) if r.rung in ("4", "6a")
+                     else np.nan, col.COMPLETE: complete, "note": r.note})
     out = pd.DataFrame(rows)
     out.insert(out.columns.get_loc("p_value") + 1, "p_holm", metrics.holm(out["p_value"].to_numpy(float)))
     return out
@@ -385,7 +388,7 @@ def collect(rungs, data, folds, runs_dir) -> dict:
         keys = [experiment_key(spec, data, folds) for spec in specs]
         paths = [record_path(runs_dir, keys[k], run, k) for run in r.runs for k in range(len(folds))]
         recs = [RunRecord.load(p) for p in paths if p.exists()]
-        out[(r.model, r.rung)] = distinct_runs(recs) if r.spec.seeding == "reference" else recs
+        out[(r.model, r.rung)] = distinct_runs(recs) if r.spec.seeding == AUTHORS_SEEDING else recs
     return out
 
 
@@ -412,11 +415,11 @@ def compute_spent(runs_dir, keys=None) -> pd.DataFrame:
             continue
         record = read_record(path)
         if record is not None:
-            rows.append({"records": record.label, "folds": 1, "core_hours": record.wall_seconds / 3600})
+            rows.append({"records": record.label, "folds": 1, col.CORE_HOURS: record.wall_seconds / 3600})
     frame = pd.DataFrame(rows, columns=["records", "folds", "core_hours"])
     by_label = frame.groupby("records", as_index=False).sum()
     total = pd.DataFrame([{"records": "all", "folds": int(frame["folds"].sum()),
-                           "core_hours": float(frame["core_hours"].sum())}])
+                           col.CORE_HOURS: float(frame["core_hours"].sum())}])
     return pd.concat([by_label, total], ignore_index=True)
 
 
@@ -467,7 +470,7 @@ def oracle_bound(plan_list, url: str, data, folds, runs_dir) -> pd.DataFrame:
                 continue
             recs = [RunRecord.load(p) for p in paths]
             by_model.setdefault(plan.label, []).append({
-                "trial": f"{plan.space} #{t.number}", "space": plan.space, "pooled": t.user_attrs["test_uar"],
+                col.TRIAL: f"{plan.space} #{t.number}", col.SPACE: plan.space, "pooled": t.user_attrs["test_uar"],
                 "fold_mean": float(np.mean([r.test_uar for r in recs])),
                 "oracle_fold_mean": float(np.mean([max(r.history["test_uar"]) for r in recs]))})
     rows = []
@@ -475,11 +478,11 @@ def oracle_bound(plan_list, url: str, data, folds, runs_dir) -> pd.DataFrame:
         paper = max(trials, key=lambda x: x["pooled"])
         oracle = max(trials, key=lambda x: x["oracle_fold_mean"])
         spaces = pd.Series([x["space"] for x in trials]).value_counts(sort=False)
-        rows.append({"model": model, "complete_trials": len(trials),
+        rows.append({col.MODEL: model, col.COMPLETE_TRIALS: len(trials),
                      "trials_by_space": " + ".join(f"{space} {n}" for space, n in spaces.items()),
                      "paper_style_trial": paper["trial"],
-                     "paper_style_pooled_uar": paper["pooled"], "paper_style_fold_mean_uar": paper["fold_mean"],
-                     "oracle_trial": oracle["trial"], "oracle_fold_mean_uar": oracle["oracle_fold_mean"],
-                     "slides_uar_literature": SEED000_TABLE[model][1] if model in SEED000_TABLE else np.nan,
-                     "authors_code_uar_measured": AUTHORS_CODE.get(model, np.nan)})
+                     col.PAPER_STYLE_POOLED_UAR: paper["pooled"], col.PAPER_STYLE_FOLD_MEAN_UAR: paper["fold_mean"],
+                     "oracle_trial": oracle["trial"], col.ORACLE_FOLD_MEAN_UAR: oracle["oracle_fold_mean"],
+                     col.SLIDES_UAR_LITERATURE: PAPER000_TABLE[model][1] if model in PAPER000_TABLE else np.nan,
+                     col.AUTHORS_CODE_UAR: AUTHORS_CODE.get(model, np.nan)})
     return pd.DataFrame(rows)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ser_utils import columns as col
 from ser_utils.data.dataset import Dataset
 from ser_utils.training import baselines, metrics
 
@@ -20,25 +21,26 @@ def speaker_leakage(data: Dataset, folds, seed: int = 0) -> pd.DataFrame:
 
 
     X = baselines.utterance_stats(data.features)
-    y, actors = data.labels, data.actors
+    y, speakers = data.labels, data.speakers
     random_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y))
-    speaker_splits = baselines.speaker_splits(actors, folds)
+    speaker_splits = baselines.speaker_splits(speakers, folds)
     rows = []
     for split, splits in (("random utterances (speakers shared)", random_splits),
                           ("speaker-independent folds", speaker_splits)):
         pred = baselines.out_of_fold(X, y, splits)
-        rows.append({"task": "emotion", "split": split, "uar": metrics.uar(y, pred),
+        rows.append({col.TASK: "emotion", col.SPLIT: split, col.UAR_VALUE: metrics.uar(y, pred),
                      "wa": metrics.weighted_accuracy(y, pred),
-                     "fold_uar_std": float(np.std([metrics.uar(y[t], pred[t]) for _, t in splits], ddof=1))})
-    actor_ids = np.searchsorted(np.unique(actors), actors)
-    actor_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, actor_ids))
-    pred = baselines.out_of_fold(X, actor_ids, actor_splits)
-    rows.append({"task": "actor identity", "split": "random utterances",
-                 "uar": metrics.uar(actor_ids, pred, n_classes=len(np.unique(actors))),
-                 "wa": metrics.weighted_accuracy(actor_ids, pred),
-                 "fold_uar_std": float(np.std([metrics.uar(actor_ids[t], pred[t], n_classes=len(np.unique(actors)))
-                                               for _, t in actor_splits], ddof=1))})
+                     col.FOLD_UAR_STD: float(np.std([metrics.uar(y[t], pred[t]) for _, t in splits], ddof=1))})
+    speaker_ids = np.searchsorted(np.unique(speakers), speakers)
+    identity_splits = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(X, speaker_ids))
+    pred = baselines.out_of_fold(X, speaker_ids, identity_splits)
+    rows.append({col.TASK: "actor identity", col.SPLIT: "random utterances",
+                 col.UAR_VALUE: metrics.uar(speaker_ids, pred, n_classes=len(np.unique(speakers))),
+                 "wa": metrics.weighted_accuracy(speaker_ids, pred),
+                 col.FOLD_UAR_STD: float(np.std([metrics.uar(speaker_ids[t], pred[t],
+                                                             n_classes=len(np.unique(speakers)))
+                                               for _, t in identity_splits], ddof=1))})
     out = pd.DataFrame(rows)
     # chance UAR: one over the classes UAR averages over (those the labels hold), not a fixed 8
-    out["chance"] = [1 / len(np.unique(y)), 1 / len(np.unique(y)), 1 / len(np.unique(actors))]
+    out["chance"] = [1 / len(np.unique(y)), 1 / len(np.unique(y)), 1 / len(np.unique(speakers))]
     return out

@@ -26,6 +26,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from ser_utils import columns as col
 from ser_utils.data.dataset import Dataset
 from ser_utils.data.folds import Fold
 from ser_utils.training import metrics
@@ -53,9 +54,9 @@ def shift_data(data: Dataset, folds, shift: str, source) -> tuple[Dataset, list[
     takes and whose test speakers keep both conditions. The fingerprint names the shift,
     so the records have an experiment key of their own."""
     other = conditions(data, shift) != source
-    actors = np.where(other, data.actors + OFFSET, data.actors)
+    speakers = np.where(other, data.speakers + OFFSET, data.speakers)
     fingerprint = hashlib.sha1(f"{data.fingerprint}:shift:{shift}={source}".encode()).hexdigest()[:12]
-    shifted = replace(data, actors=actors, fingerprint=fingerprint)
+    shifted = replace(data, speakers=speakers, fingerprint=fingerprint)
     new_folds = [Fold(test=tuple(f.test) + tuple(a + OFFSET for a in f.test), validation=tuple(f.validation),
                       train=tuple(f.train)) for f in folds]
     return shifted, new_folds
@@ -68,12 +69,12 @@ def run(data: Dataset, folds, spec, shift: str, source, runs=(0,), runs_dir=None
 
 
 def _scored(data: Dataset, shift: str, records) -> pd.DataFrame:
-    """One row per test prediction of ``records``: run, actor, condition, label, prediction."""
+    """One row per test prediction of ``records``: run, speaker, condition, label, prediction."""
     by_stem = dict(zip(data.ids, conditions(data, shift)))
-    actor_of = dict(zip(data.ids, data.actors))
-    rows = [(r.run, int(actor_of[i]), by_stem[i], y, p)
+    speaker_of = dict(zip(data.ids, data.speakers))
+    rows = [(r.run, int(speaker_of[i]), by_stem[i], y, p)
             for r in records for i, y, p in zip(r.test.ids, r.test.labels, r.test.preds)]
-    return pd.DataFrame(rows, columns=["run", "actor", "condition", "label", "pred"])
+    return pd.DataFrame(rows, columns=["run", "speaker", "condition", "label", "pred"])
 
 
 def _uar(frame: pd.DataFrame, classes) -> float:
@@ -94,20 +95,20 @@ def summarise(data: Dataset, shift: str, source, records) -> dict:
     both = sorted(set(scored.loc[scored.condition == source, "label"]) & set(scored.loc[scored.condition == target,
                                                                                           "label"]))
     per_run = {c: [_uar(g[g.condition == c], both) for _, g in scored.groupby("run")] for c in (source, target)}
-    per_speaker = {c: scored[scored.condition == c].groupby(["actor", "run"]).apply(
-        lambda g: _uar(g, both), include_groups=False).groupby("actor").mean() for c in (source, target)}
+    per_speaker = {c: scored[scored.condition == c].groupby(["speaker", "run"]).apply(
+        lambda g: _uar(g, both), include_groups=False).groupby("speaker").mean() for c in (source, target)}
     diff = (per_speaker[target] - per_speaker[source]).dropna()
     test = metrics.paired_test(diff.to_numpy())
-    return {"shift": shift, "trained on": name(source), "tested on (shifted)": name(target),
-            "classes scored": len(both), "runs": len(per_run[source]),
-            "UAR same condition": float(np.mean(per_run[source])),
+    return {"shift": shift, col.TRAINED_ON: name(source), col.TESTED_ON_SHIFTED: name(target),
+            col.CLASSES_SCORED: len(both), col.RUNS: len(per_run[source]),
+            col.UAR_SAME: float(np.mean(per_run[source])),
             "UAR same condition std": float(np.std(per_run[source], ddof=1)) if len(per_run[source]) > 1 else np.nan,
-            "UAR shifted": float(np.mean(per_run[target])),
+            col.UAR_SHIFTED: float(np.mean(per_run[target])),
             "UAR shifted std": float(np.std(per_run[target], ddof=1)) if len(per_run[target]) > 1 else np.nan,
-            "UAR change": float(np.mean(per_run[target]) - np.mean(per_run[source])),
-            "pairs": len(diff), "speakers worse / better": f"{int((diff < 0).sum())} / {int((diff > 0).sum())}",
-            "speaker mean change": float(diff.mean()), "test": test["test"], "p": test["p"],
-            "smallest attainable p": test["min_p"],
+            col.UAR_CHANGE: float(np.mean(per_run[target]) - np.mean(per_run[source])),
+            col.PAIRS: len(diff), col.SPEAKERS_WORSE_BETTER: f"{int((diff < 0).sum())} / {int((diff > 0).sum())}",
+            "speaker mean change": float(diff.mean()), col.TEST: test["test"], col.P: test["p"],
+            col.MIN_P: test["min_p"],
             metrics.VERDICT: metrics.verdict(test["p"], test["underpowered"])}
 
 

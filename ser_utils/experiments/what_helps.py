@@ -39,16 +39,18 @@ import pandas as pd
 import torch
 from joblib import delayed
 
+from ser_utils import columns as col
 from ser_utils import literature
 from ser_utils.data.dataset import EGEMAPS, LOGMEL40, feature_dim, variant_names, with_variants
 from ser_utils.data.features import LOGMEL, FeatureConfig, extract, pad
+from ser_utils.data.functionals import load_functionals
 from ser_utils.data.opensmile_features import functionals_of
-from ser_utils.experiments import tuned as tuned_setting
+from ser_utils.experiments import tuned_setting
 from ser_utils.inference.checkpoint import load_run
 from ser_utils.models import ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import metrics
 from ser_utils.training.augment import ensemble
-from ser_utils.training.baselines import BaselineRecord
+from ser_utils.training.baselines import STANDARD, BaselineRecord, nested_svm
 from ser_utils.training.cv import _write_spec, cross_validate_many, pooled_uar, pooled_wa
 from ser_utils.training.loop import Spec, experiment_key, run_job
 from ser_utils.training.nested import voters
@@ -292,7 +294,7 @@ def lever_rungs(family: str, starts, levers, settings: dict, load, folds, runs, 
             report(f"{family}: capacity h{spec.model.hidden} skipped: {params:,} parameters, {ms:.2f} ms "
                    f"(limits {s['max_parameters']:,}, {s['max_model_ms']} ms)")
             continue
-        costs[(family, lever)] = {"parameters": params, "model ms": ms,
+        costs[(family, lever)] = {col.PARAMETERS: params, "model ms": ms,
                                   "feature ms": feature_ms(samples, sr, spec.feature_set,
                                                            repeats=max(3, timing_repeats // 2))}
         keep.append((lever, per_fold))
@@ -320,7 +322,7 @@ def ensemble_rungs(family: str, starts, levers, settings: dict, load, data, fold
     if "ensemble" in levers:
         rungs.append(Rung(family, "ensemble", ensemble_records(members, runs, k, f"{starts[0].model.label()} x{k}"),
                           k=k))
-        costs[(family, "ensemble")] = {"parameters": k * start_cost["parameters"],
+        costs[(family, "ensemble")] = {col.PARAMETERS: k * start_cost["parameters"],
                                        "model ms": k * start_cost["model ms"], "feature ms": start_cost["feature ms"]}
     if "distilled" in levers:
         name, taught = distillation_data(starts, data, folds, runs_dir, runs[0], k, float(s["distill_T"]))
@@ -368,34 +370,35 @@ def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: 
 
 # ---------------------------------------------------------------- speakers as the unit
 
-def actor_lookup(data) -> dict:
+def speaker_lookup(data) -> dict:
     """``{file stem: speaker}`` of a dataset."""
-    return dict(zip(data.ids, (int(a) for a in data.actors)))
+    return dict(zip(data.ids, (int(a) for a in data.speakers)))
 
 
-def speaker_uars(records, actor_of: dict) -> dict:
+def speaker_uars(records, speaker_of: dict) -> dict:
     """``{speaker: UAR}``: each test speaker's UAR (their utterances pooled), averaged over runs."""
     per: dict = {}
     for r in records:
         ids, y, p = np.asarray(r.test.ids), np.asarray(r.test.labels), np.asarray(r.test.preds)
-        speakers = np.array([actor_of[i] for i in ids])
+        speakers = np.array([speaker_of[i] for i in ids])
         for s in np.unique(speakers):
             pick = speakers == s
             per.setdefault(int(s), {})[r.run] = metrics.uar(y[pick], p[pick])
     return {s: float(np.mean(list(v.values()))) for s, v in per.items()}
 
 
-def speaker_paired(records_a, records_b, actor_of: dict, alpha: float = 0.05) -> dict:
+def speaker_paired(records_a, records_b, speaker_of: dict, alpha: float = 0.05) -> dict:
     """Paired comparison of a - b with the speaker as the unit: each speaker's UAR averaged
     over runs, differences over the shared speakers, bootstrap CI and ``metrics.paired_test``.
     # TODO(lead): replace by ``metrics.speaker_paired_test`` once it lands (same contract)."""
-    a, b = speaker_uars(records_a, actor_of), speaker_uars(records_b, actor_of)
+    a, b = speaker_uars(records_a, speaker_of), speaker_uars(records_b, speaker_of)
     shared = sorted(set(a) & set(b))
     diff = np.array([a[s] - b[s] for s in shared])
     lo, hi = metrics.bootstrap_ci(diff)
     test = metrics.paired_test(diff, alpha)
     return {"speakers": len(shared), "mean_diff": float(diff.mean()) if len(diff) else float("nan"),
-            "ci95_low": lo, "ci95_high": hi, **test, "verdict": metrics.verdict(test["p"], test["underpowered"], alpha)}
+            "ci95_low": lo, "ci95_high": hi, **test,
+            "verdict": metrics.verdict(test["p"], test["underpowered"], alpha)}
 
 
 # ---------------------------------------------------------------- cost
@@ -443,7 +446,35 @@ class Rung:
     k: int = 1                # models per prediction (the ensemble's k)
 
 
-def table(rungs: list[Rung], actor_of: dict, costs: dict) -> pd.DataFrame:
+def baseline_table(data, folds, records: dict, chosen_C: pd.DataFrame, samples, sr, mfcc_ms: float,
+                   cache_dir=None, repeats: int = 30) -> pd.DataFrame:
+    """One row per baseline (``records``: {label: [record per fold]}): pooled UAR and WA,
+    its features, the C each fold's validation speakers chose (``chosen_C``; the SVMs),
+    and its CPU cost for the reference utterance (``samples``) end to end, one thread:
+    openSMILE's extraction and the SVM's prediction (refitted on fold 0) for the standard
+    references, ``mfcc_ms`` for the logistic regression's features, nothing for the
+    majority class. ``standard``: one of the field's references (``baselines.STANDARD``)."""
+    rows = []
+    for label, recs in records.items():
+        uars, was = list(pooled_uar(recs).values()), list(pooled_wa(recs).values())
+        which = STANDARD.get(label)
+        if which:
+            X = load_functionals(data.index.path, which, cache_root=cache_dir, progress=False)
+            model, _, _ = nested_svm(X, data.labels, data.speakers, folds[0])
+            ms = baseline_ms(samples, sr, which, model, repeats=max(3, repeats // 2))
+        else:
+            ms = mfcc_ms if recs[0].parameters else 0.0
+        Cs = chosen_C[chosen_C["baseline"] == label]["C"]
+        rows.append({col.MODEL: label,
+                     "features": which or ("MFCC-34 + chroma-12 mean+std" if recs[0].parameters else "none"),
+                     col.RUNS: len(uars), col.UAR_MEAN: float(np.mean(uars)), col.WA_MEAN: float(np.mean(was)),
+                     col.PARAMETERS: recs[0].parameters,
+                     col.C_PER_FOLD: ", ".join(f"{c:g}" for c in Cs) if len(Cs) else "",
+                     col.CPU_MS: round(ms, 2), "standard": bool(which)})
+    return pd.DataFrame(rows)
+
+
+def table(rungs: list[Rung], speaker_of: dict, costs: dict) -> pd.DataFrame:
     """One row per family and rung: lever, runs, UAR (mean, 95 % t-interval over runs), WA,
     the paired test against the family's start (speakers as the unit), parameters, CPU ms
     (model; end to end with the features) and train minutes. ``costs[(family, lever)]``:
@@ -454,20 +485,20 @@ def table(rungs: list[Rung], actor_of: dict, costs: dict) -> pd.DataFrame:
         uars = list(pooled_uar(r.records).values())
         s = metrics.summarize(uars)
         wa = float(np.mean(list(pooled_wa(r.records).values())))
-        row = {"family": r.family, "rung": i, "lever": r.lever, "what": DESCRIPTION.get(r.lever, r.lever),
-               "transductive": r.lever in TRANSDUCTIVE or "speaker_norm" in r.levers,
-               "levers": r.levers, "runs": s["n"], "uar_mean": s["mean"], "uar_std": s["std"],
-               "uar_ci95_low": s["ci95_low"], "uar_ci95_high": s["ci95_high"], "wa_mean": wa}
+        row = {col.FAMILY: r.family, col.RUNG: i, col.LEVER: r.lever, "what": DESCRIPTION.get(r.lever, r.lever),
+               col.TRANSDUCTIVE: r.lever in TRANSDUCTIVE or "speaker_norm" in r.levers,
+               col.LEVERS: r.levers, col.RUNS: s["n"], col.UAR_MEAN: s["mean"], col.UAR_STD: s["std"],
+               col.UAR_CI95_LOW: s["ci95_low"], col.UAR_CI95_HIGH: s["ci95_high"], col.WA_MEAN: wa}
         start = starts.get(r.family)
         if start is not None and r is not start:
-            t = speaker_paired(r.records, start.records, actor_of)
-            row.update({"delta_vs_start": t["mean_diff"], "delta_ci95_low": t["ci95_low"],
-                        "delta_ci95_high": t["ci95_high"], "speakers": t["speakers"], "test": t["test"],
-                        "p": t["p"], "smallest attainable p": t["min_p"], "verdict (alpha 0.05)": t["verdict"]})
+            t = speaker_paired(r.records, start.records, speaker_of)
+            row.update({col.DELTA_VS_START: t["mean_diff"], col.DELTA_CI95_LOW: t["ci95_low"],
+                        col.DELTA_CI95_HIGH: t["ci95_high"], col.SPEAKERS: t["speakers"], col.TEST: t["test"],
+                        col.P: t["p"], col.MIN_P: t["min_p"], col.VERDICT: t["verdict"]})
         c = costs[(r.family, r.lever)]
-        row.update({"parameters": int(c["parameters"]), "model CPU ms/utt": round(c["model ms"], 3),
-                    "CPU ms/utt": round(c["model ms"] + c["feature ms"], 3),
-                    "train minutes": round(sum(x.wall_seconds for x in r.records) / 60, 2)})
+        row.update({col.PARAMETERS: int(c["parameters"]), col.MODEL_CPU_MS: round(c["model ms"], 3),
+                    col.CPU_MS: round(c["model ms"] + c["feature ms"], 3),
+                    col.TRAIN_MINUTES: round(sum(x.wall_seconds for x in r.records) / 60, 2)})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -497,10 +528,11 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
     measured cost (random weights)."""
     tables = Path(out_dir) / "tables"
     mfcc = feature_ms(samples, sr, "mfcc+chroma", repeats=3)
-    rows = [{"model": f"{r['family']} {r['lever']}", "source": "09", "kind": "measured", "uar": r["uar_mean"],
-             "CPU ms/utt": r["CPU ms/utt"], "parameters": r["parameters"]} for _, r in what.iterrows()]
-    rows += [{"model": r["model"], "source": "09 baseline", "kind": "measured", "uar": r["uar_mean"],
-              "CPU ms/utt": r["CPU ms/utt"], "parameters": r["parameters"]} for _, r in baselines.iterrows()
+    rows = [{col.MODEL: f"{r['family']} {r['lever']}", "source": "09", col.KIND: "measured",
+             col.UAR_VALUE: r["uar_mean"],
+             col.CPU_MS: r["CPU ms/utt"], col.PARAMETERS: r["parameters"]} for _, r in what.iterrows()]
+    rows += [{col.MODEL: r["model"], "source": "09 baseline", col.KIND: "measured", col.UAR_VALUE: r["uar_mean"],
+              col.CPU_MS: r["CPU ms/utt"], col.PARAMETERS: r["parameters"]} for _, r in baselines.iterrows()
              if r["parameters"]]
     x = np.zeros((int(round(len(samples) / 2048)) + 1, 46), np.float32)
 
@@ -512,25 +544,26 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
         for _, r in t[(t["protocol"] == "clean") & (t["kind"] == "network")].iterrows():
             cfg = label_config(r["model"])
             if cfg is not None:
-                rows.append({"model": r["model"], "source": "03", "kind": "measured", "uar": r["uar_mean"],
-                             "CPU ms/utt": arch_ms(cfg), "parameters": r["parameters"]})
+                rows.append({col.MODEL: r["model"], "source": "03", col.KIND: "measured", col.UAR_VALUE: r["uar_mean"],
+                             col.CPU_MS: arch_ms(cfg), col.PARAMETERS: r["parameters"]})
     if (tables / "sota_our_models.csv").exists():
         t = pd.read_csv(tables / "sota_our_models.csv")
         logmel = cost.time_call(lambda: extract(samples, sr, LOGMEL), repeats=3)
         for _, r in t[t["CPU ms/utt"].notna()].iterrows():
-            rows.append({"model": r["model"], "source": "06", "kind": "measured", "uar": r["uar_mean"],
-                         "CPU ms/utt": r["CPU ms/utt"] + (logmel if r["input"] == "logmel" else mfcc),
-                         "parameters": r["parameters"]})
-    for _, r in literature.seed000_reported().iterrows():
+            rows.append({col.MODEL: r["model"], "source": "06", col.KIND: "measured", col.UAR_VALUE: r["uar_mean"],
+                         col.CPU_MS: r["CPU ms/utt"] + (logmel if r["input"] == "logmel" else mfcc),
+                         col.PARAMETERS: r["parameters"]})
+    for _, r in literature.paper000_reported().iterrows():
         cfg = label_config(r["model"])
-        rows.append({"model": f"{r['model']} (slides)", "source": "reported", "kind": "reported (UAR)",
-                     "uar": r["reported_uar_mean"], "CPU ms/utt": arch_ms(cfg), "parameters": np.nan})
+        rows.append({col.MODEL: f"{r['model']} (slides)", "source": "reported", col.KIND: "reported (UAR)",
+                     col.UAR_VALUE: r["reported_uar_mean"], col.CPU_MS: arch_ms(cfg), col.PARAMETERS: np.nan})
     if (tables / "sota_wav2vec2_cost.csv").exists():
         w2v = pd.read_csv(tables / "sota_wav2vec2_cost.csv")
         large = w2v[w2v["model"].str.contains("large")]
-        _, _, value, metric = literature.SEED000_SOTA["Fine-tuned xlsr-wav2vec 2.0"]
+        _, _, value, metric = literature.PAPER000_SOTA["Fine-tuned xlsr-wav2vec 2.0"]
         if len(large):
-            rows.append({"model": "fine-tuned XLSR wav2vec 2.0 (Luna-Jiménez et al. 2022)", "source": "reported",
-                         "kind": f"reported ({metric}, not UAR)", "uar": value,
-                         "CPU ms/utt": float(large["CPU ms/utt"].iloc[0]), "parameters": float(large["parameters"].iloc[0])})
+            rows.append({col.MODEL: "fine-tuned XLSR wav2vec 2.0 (Luna-Jiménez et al. 2022)", "source": "reported",
+                         col.KIND: f"reported ({metric}, not UAR)", col.UAR_VALUE: value,
+                         col.CPU_MS: float(large["CPU ms/utt"].iloc[0]),
+                         col.PARAMETERS: float(large["parameters"].iloc[0])})
     return pd.DataFrame(rows)

@@ -18,7 +18,7 @@ from ser_utils.data.dataset import feature_dim
 from ser_utils.data.features import FeatureConfig
 from ser_utils.models import ModelConfig, build_model
 from ser_utils.paths import atomic_path
-from ser_utils.training import Spec, TrainConfig
+from ser_utils.training import DISTINCT_SEEDING, Spec, TrainConfig
 
 FORMAT = "ser_utils-checkpoint-1"
 
@@ -163,4 +163,4 @@ def _checked(path: Path, ckpt: dict):
 def spec_of(ckpt: dict):
     """The training spec a checkpoint was trained with (to find or redo its runs)."""
     return Spec(ModelConfig(**ckpt["model_config"]), TrainConfig(**ckpt["train"]), protocol=ckpt["protocol"],
-                seeding="distinct", feature_set=ckpt["feature_set"])
+                seeding=DISTINCT_SEEDING, feature_set=ckpt["feature_set"])

@@ -6,7 +6,8 @@ counts as neutral where the corpus has no calm; classes one side lacks are left 
 named). Every file of a shared class is scored: features as the checkpoint was trained
 with (``feature_config``, the audio resampled to its rate, its normalisation), the
 model's probabilities summed over the outputs that map to each shared class, the
-largest taken (one file at a time, as ``predict`` does). Reported: UAR (mean per-class recall), WA (accuracy), per-class recall,
+largest taken (one file at a time, as ``predict`` does).
+Reported: UAR (mean per-class recall), WA (accuracy), per-class recall,
 support and the confusion matrix (rows true, columns predicted, shared classes in the
 model's order).
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ser_utils.data import corpora
+from ser_utils.data import corpus_registry
 from ser_utils.data.corpus import CorpusError
 from ser_utils.data.features import load_features
 from ser_utils.data.labelmap import label_map
@@ -38,13 +39,13 @@ def shared_probabilities(probs: np.ndarray, labels, lmap) -> np.ndarray:
 
 def evaluate(model: str | Path | None, corpus, root: str | Path | None, cache_root=None, n_jobs: int | None = None,
              progress: bool = True) -> dict:
-    """Score a checkpoint on ``corpus`` (``corpora.get``) in ``root``; see the module doc."""
+    """Score a checkpoint on ``corpus`` (``corpus_registry.get``) in ``root``; see the module doc."""
     predictor = Predictor(model)
-    reader = corpora.get(corpus)
+    reader = corpus_registry.get(corpus)
     layout = check_layout(root, corpus=reader)
     if not layout.ok:
         raise CorpusError(f"{layout.root}: not a usable {reader.name} corpus:\n  " + "\n  ".join(layout.errors[:10]))
-    index = corpora.index(reader, root)
+    index = corpus_registry.index(reader, root)
     try:
         lmap = label_map(predictor.labels, reader.classes)
     except ValueError as exc:

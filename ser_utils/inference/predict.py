@@ -62,7 +62,8 @@ class Predictor:
         rate = self.config.sample_rate or sr
         if n_samples * rate / sr < self.config.n_fft:
             raise AudioError(f"{path}: {n_samples / sr * 1000:.0f} ms of audio is shorter than one analysis "
-                             f"frame ({self.config.n_fft} samples at {rate} Hz = {self.config.n_fft / rate * 1000:.0f} ms)")
+                             f"frame ({self.config.n_fft} samples at {rate} Hz = "
+                             f"{self.config.n_fft / rate * 1000:.0f} ms)")
 
     def stream(self, path: str | Path, chunk_seconds: float = 0.5) -> list[dict]:
         """Running predictions over ``chunk_seconds`` chunks (``ser_utils.inference.stream``)."""

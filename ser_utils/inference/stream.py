@@ -12,7 +12,7 @@ whenever the frame count has doubled, so the work stays linear). At the end both
 known exactly (the pitches the tuning needs are kept: a few bytes per frame); if any
 frame was fed other values, ``stream_file`` replays the file once, chunk by chunk,
 with the final values, so the final probabilities are the whole-file pass's.
-Attention (seed 000's soft attention) is kept as an online softmax, so the running
+Attention (paper 000's soft attention) is kept as an online softmax, so the running
 context equals attention over the frames so far. Works with LSTM-SA and ResLSTM-SA
 checkpoints.
 """

@@ -50,8 +50,8 @@ def child(path: str, model: str | None, chunk: float) -> dict:
     wall = time.perf_counter() - start
     final = steps[-1]
     return {"file": path, "seconds_of_audio": final["seconds"], "frames": final["frames"], "steps": len(steps),
-            "wall_seconds": round(wall, 2), "peak_rss_mb": round(_rss_mb(), 1), "rss_after_loading_mb": round(loaded, 1),
-            "replayed": final["replayed"], "emotion": final["emotion"]}
+            "wall_seconds": round(wall, 2), "peak_rss_mb": round(_rss_mb(), 1),
+            "rss_after_loading_mb": round(loaded, 1), "replayed": final["replayed"], "emotion": final["emotion"]}
 
 
 def measure(path: str | Path, model: str | None, chunk: float) -> dict:

@@ -1,4 +1,4 @@
-"""Seed 001's multi-layer LSTM baseline (Table 1): 1-3 unidirectional LSTM layers on
+"""Paper 001's multi-layer LSTM baseline (Table 1): 1-3 unidirectional LSTM layers on
 MFCC-34; the utterance vector is the last layer's state at the last real frame
 (``last``) or those states of all layers concatenated (``concat``)."""
 
@@ -12,20 +12,20 @@ from ser_utils.models.layers import Head, init_lstm, outputs, run_lstm
 
 
 class LSTMBaseline(nn.Module):
-    """Seed 001's multi-layer unidirectional LSTM on MFCC-34. ``last``: the last
+    """Paper 001's multi-layer unidirectional LSTM on MFCC-34. ``last``: the last
     layer's state at the last real frame; ``concat``: those of every layer.
-    Parameters equal seed 001 Table 1 (8,968 ... 351,240)."""
+    Parameters equal paper 001 Table 1 (8,968 ... 351,240)."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
         if cfg.pooling not in ("last", "concat"):
             raise ValueError(f"pooling must be 'last' or 'concat', not {cfg.pooling!r}")
-        dims = [cfg.input_dim] + [cfg.hidden] * cfg.layers
+        dims = [cfg.input_dim] + [cfg.hidden] * cfg.lstm_layers
         self.lstms = nn.ModuleList(nn.LSTM(a, cfg.hidden, batch_first=True) for a in dims[:-1])
         for lstm in self.lstms:
             init_lstm(lstm)
-        width = cfg.hidden * (cfg.layers if cfg.pooling == "concat" else 1)
+        width = cfg.hidden * (cfg.lstm_layers if cfg.pooling == "concat" else 1)
         self.head = Head(width, cfg.dropout, cfg.n_classes, batchnorm=False)
 
     def forward(self, x, lengths, details: bool = False, packed: bool = False):
@@ -39,7 +39,7 @@ class LSTMBaseline(nn.Module):
         return outputs(logits, z, details)
 
 
-def seed001_configs() -> list[ModelConfig]:
-    """The 18 configurations of seed 001: 1-3 layers x h32/64/128 x last/concat."""
+def paper001_configs() -> list[ModelConfig]:
+    """The 18 configurations of paper 001: 1-3 layers x h32/64/128 x last/concat."""
     return [ModelConfig("lstm_baseline", input_dim=34, hidden=h, layers=n, pooling=p, dropout=0.3)
             for n in (1, 2, 3) for h in (32, 64, 128) for p in ("last", "concat")]

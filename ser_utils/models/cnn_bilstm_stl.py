@@ -1,14 +1,14 @@
-"""``CNNBiLSTMSTL`` (seed 002: Wang et al., "A Novel end-to-end Speech Emotion
+"""``CNNBiLSTMSTL`` (paper 002: Wang et al., "A Novel end-to-end Speech Emotion
 Recognition Network with Stacked Transformer Layers", ICASSP 2021): conv (BatchNorm,
 ELU) + 2x2 average-pooling (dropout) pairs over the (frames x features) image, a
 BiLSTM, a kernel-1 Conv1d averaged over frames into the utterance vector Z0, then L
 pre-norm transformer layers enhancing Z0 (no positional encoding). Z0 is a single
 token, so each layer's self-attention reduces to its value/output projections: the
-layers act as residual projection + feed-forward blocks, as the seed describes
+layers act as residual projection + feed-forward blocks, as the paper describes
 (STLs "applied to the utterance-level representation").
 
 It takes a zero-padded ``(B, T, F)`` batch and the true ``lengths``; its CPU-sized and
-seed-sized configurations are ``registry.QUICK`` and ``registry.SEED``.
+paper-sized configurations are ``registry.QUICK`` and ``registry.PAPER_SIZES``.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from ser_utils.models.layers import MaskedBatchNorm2d, frame_mask, init_lstm, ou
 
 
 class CNNBiLSTMSTL(nn.Module):
-    """Seed 002's CNN-BiLSTM with L stacked transformer layers (L = 0: the seed's
-    truncated system). The seed reports 356 K parameters without the STLs and 468 K
-    with 5 (IEMOCAP); its layer widths are in a figure the seed text does not give."""
+    """Paper 002's CNN-BiLSTM with L stacked transformer layers (L = 0: the paper's
+    truncated system). The paper reports 356 K parameters without the STLs and 468 K
+    with 5 (IEMOCAP); its layer widths are in a figure the paper's text does not give."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -43,9 +43,11 @@ class CNNBiLSTMSTL(nn.Module):
         init_lstm(self.bilstm)
         d = 2 * cfg.hidden
         self.to_z0 = nn.Conv1d(d, d, 1)
-        layer = nn.TransformerEncoderLayer(d, cfg.heads, 4 * d, cfg.dropout, batch_first=True, norm_first=True)
-        self.stl = nn.TransformerEncoder(layer, cfg.layers, enable_nested_tensor=False) if cfg.layers else None
-        self.norm = nn.LayerNorm(d) if cfg.layers else nn.Identity()
+        layer = nn.TransformerEncoderLayer(d, cfg.attention_heads, 4 * d, cfg.dropout, batch_first=True,
+                                           norm_first=True)
+        n = cfg.transformer_layers
+        self.stl = nn.TransformerEncoder(layer, n, enable_nested_tensor=False) if n else None
+        self.norm = nn.LayerNorm(d) if n else nn.Identity()
         self.out = nn.Linear(d, cfg.n_classes)
 
     def forward(self, x, lengths, details: bool = False, packed: bool = False):

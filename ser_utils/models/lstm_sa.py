@@ -1,10 +1,10 @@
-"""Seed 000's models (Krasnoproshin & Vashkevich, DSPA 2026; the authors' code
+"""Paper 000's models (Krasnoproshin & Vashkevich, DSPA 2026; the authors' code
 Mak-Sim/ResLSTM-SER):
 
 - ``LSTMSA``: LSTM + soft attention (Mirsamadi et al. 2017, ICASSP):
   context = sum_t alpha_t h_t, alpha = softmax(u^T h_t); BatchNorm1d(H), dropout,
   Linear(H, 8).
-- ``ResLSTMSA``: seed 000's proposal: X' = BatchNorm1d(d)(X + LSTM_1(X)), with
+- ``ResLSTMSA``: paper 000's proposal: X' = BatchNorm1d(d)(X + LSTM_1(X)), with
   LSTM_1 of width d = 46, then LSTM-SA on X'.
 
 Both take a zero-padded batch ``(B, T, F)`` and the true ``lengths``; padded frames are
@@ -27,7 +27,7 @@ from ser_utils.models.layers import Head, MaskedBatchNorm1d, SoftAttention, fram
 
 
 class LSTMSA(nn.Module):
-    """LSTM-SA-hY of seed 000 (LSTM + soft attention, Mirsamadi et al. 2017).
+    """LSTM-SA-hY of paper 000 (LSTM + soft attention, Mirsamadi et al. 2017).
     Parameters: h32/h64/h128 = 10,600 / 29,384 / 91,528 (h128 with 2 vectors: 91,656).
     ``unmasked`` (the authors' computation): LSTM outputs on padded frames are zero, as
     from a packed sequence, and the softmax runs over them too."""
@@ -38,7 +38,7 @@ class LSTMSA(nn.Module):
         self.unmasked = "unmasked" in cfg.parts
         self.lstm = nn.LSTM(cfg.input_dim, cfg.hidden, batch_first=True)
         init_lstm(self.lstm)
-        self.attention = SoftAttention(cfg.hidden, cfg.heads)
+        self.attention = SoftAttention(cfg.hidden, cfg.attention_vectors)
         self.head = Head(cfg.hidden, cfg.dropout, cfg.n_classes, authors_init="authors_init" in cfg.parts)
 
     def encode(self, x, lengths, mask, packed):
@@ -56,7 +56,7 @@ class LSTMSA(nn.Module):
 
 
 class ResLSTMSA(LSTMSA):
-    """ResLSTM-SA-hY of seed 000: X' = BatchNorm1d(d)(X + LSTM_1(X)), then LSTM-SA.
+    """ResLSTM-SA-hY of paper 000: X' = BatchNorm1d(d)(X + LSTM_1(X)), then LSTM-SA.
     Parameters: h32/h64/h128 = 27,988 / 46,772 / 108,916. ``unmasked``: the residual sum
     is zero on padded frames and BatchNorm's statistics include them."""
 
@@ -72,7 +72,7 @@ class ResLSTMSA(LSTMSA):
         return self.res_norm(x + run_lstm(self.res_lstm, x, lengths, packed), mask)
 
 
-def seed000_configs(heads_variant: bool = True) -> list[ModelConfig]:
+def paper000_configs(heads_variant: bool = True) -> list[ModelConfig]:
     """LSTM-SA and ResLSTM-SA at h32/64/128 (plus LSTM-SA-h128 with 2 vectors)."""
     out = [ModelConfig(name, hidden=h) for name in ("lstm_sa", "reslstm_sa") for h in (32, 64, 128)]
     return out + ([ModelConfig("lstm_sa", hidden=128, heads=2)] if heads_variant else [])

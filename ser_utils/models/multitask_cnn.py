@@ -1,4 +1,4 @@
-"""``MultitaskCNN`` (seed 003: Ryabinov, Uzdyaev & Vatamaniuk, multitask deep learning
+"""``MultitaskCNN`` (paper 003: Ryabinov, Uzdyaev & Vatamaniuk, multitask deep learning
 for speech emotion recognition): a VGG-like CNN on a log-mel crop (random crop/zero
 pad in training, centred in evaluation), one shared fully connected layer, then
 emotion, gender and speaker heads; the loss weighting is ``sum``, ``uncertainty``
@@ -6,7 +6,7 @@ emotion, gender and speaker heads; the loss weighting is ``sum``, ``uncertainty`
 ``weighted_average`` (alpha_i = L_i / sum L, taken as constants per batch).
 
 It takes a zero-padded ``(B, T, F)`` batch and the true ``lengths``; its CPU-sized and
-seed-sized configurations are ``registry.QUICK`` and ``registry.SEED``.
+paper-sized configurations are ``registry.QUICK`` and ``registry.PAPER_SIZES``.
 """
 
 from __future__ import annotations
@@ -22,16 +22,17 @@ LOSS_WEIGHTINGS = ("sum", "uncertainty", "weighted_average")
 
 
 class MultitaskCNN(nn.Module):
-    """Seed 003's multitask CNN on log-mel crops: emotion, gender and speaker heads.
-    Seed size: VGG-11 features on a 224 x 224 image, a shared 25088 -> 2048 layer and
-    2048 -> 512 -> classes heads (the seed reports 63,762,576 parameters for IEMOCAP)."""
+    """Paper 003's multitask CNN on log-mel crops: emotion, gender and speaker heads.
+    Paper size: VGG-11 features on a 224 x 224 image, a shared 25088 -> 2048 layer and
+    2048 -> 512 -> classes heads (the paper reports 63,762,576 parameters for IEMOCAP)."""
 
     multitask = True
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
-        if cfg.variant not in LOSS_WEIGHTINGS:
-            raise ValueError(f"multitask_cnn loss weighting must be one of {LOSS_WEIGHTINGS}, not {cfg.variant!r}")
+        if cfg.loss_weighting not in LOSS_WEIGHTINGS:
+            raise ValueError(f"multitask_cnn loss weighting must be one of {LOSS_WEIGHTINGS}, "
+                             f"not {cfg.loss_weighting!r}")
         self.cfg = cfg
         layers, c_in = [], 1
         for c in cfg.widths:  # 0 = 2x2 max-pooling, as in torchvision's VGG configurations
@@ -49,7 +50,7 @@ class MultitaskCNN(nn.Module):
                                                         nn.Linear(cfg.dense // 4, n))
                                     for task, n in (("emotion", cfg.n_classes), ("gender", 2),
                                                     ("speaker", n_speakers))})
-        if cfg.variant == "uncertainty":
+        if cfg.loss_weighting == "uncertainty":
             self.log_c2 = nn.Parameter(torch.zeros(3))  # ln c_i^2, c_i = 1 at the start
 
     def crop(self, x, lengths):
@@ -82,9 +83,9 @@ class MultitaskCNN(nn.Module):
         losses = torch.stack([F.cross_entropy(out["logits"], targets["emotion"]),
                               F.cross_entropy(out["gender"], targets["gender"]),
                               F.cross_entropy(out["speaker"], targets["speaker"])])
-        if self.cfg.variant == "sum":
+        if self.cfg.loss_weighting == "sum":
             return losses.sum()
-        if self.cfg.variant == "uncertainty":
+        if self.cfg.loss_weighting == "uncertainty":
             c2 = self.log_c2.exp()
             return (losses / (2 * c2) + torch.log1p(c2)).sum()
         weights = losses.detach() / losses.detach().sum()

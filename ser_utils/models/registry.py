@@ -1,5 +1,5 @@
 """From a ``ModelConfig`` to a model: one entry per family, and each family's
-CPU-sized (``QUICK``) and seed-sized (``SEED``) configuration. A new family is one
+CPU-sized (``QUICK``) and paper-sized (``PAPER_SIZES``) configuration. A new family is one
 file in this folder and one line in ``MODELS``."""
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ def count_parameters(model: nn.Module) -> int:
 
 VGG11 = (64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0)
 
-# CPU-sized configurations (the quick profile) and the seeds' own sizes (for a GPU).
+# CPU-sized configurations (the quick profile) and the papers' own sizes (for a GPU).
 QUICK = {
     "dense_lstm": ModelConfig("dense_lstm", widths=(64, 64), dense=64, dropout=0.3),
     "cnn_bilstm_stl": ModelConfig("cnn_bilstm_stl", widths=(8, 16, 32), hidden=16, layers=5, heads=4, dropout=0.2),
     "multitask_cnn": ModelConfig("multitask_cnn", input_dim=64, widths=(8, 0, 16, 0, 32, 0, 64, 0), dense=128,
                                  crop=256, dropout=0.5),
 }
-SEED = {
+PAPER_SIZES = {
     "dense_lstm": ModelConfig("dense_lstm", widths=(256, 256), dense=128, dropout=0.3),
     "cnn_bilstm_stl": ModelConfig("cnn_bilstm_stl", widths=(16, 32, 64, 64, 128, 128), hidden=24, layers=5,
                                   heads=4, dropout=0.2),

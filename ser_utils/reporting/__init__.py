@@ -1,6 +1,6 @@
 """Run records and tables to tables, figures and text; nothing here trains or times a
-model: ``tables`` (writing CSV/Markdown and figures), ``study`` (summaries of
-cross-validation), ``plots``, ``embeddings``, ``tuning_tables``, ``comparison`` (notebook
+model: ``tables`` (writing CSV/Markdown and figures), ``summaries`` (summaries of
+cross-validation over runs and folds), ``plots``, ``embeddings``, ``tuning_tables``, ``comparison`` (notebook
 06's tables), ``cross_corpus`` (notebook 08's), ``findings`` and ``readme`` (the README's
 results section)."""
 

@@ -1,8 +1,8 @@
-"""Notebook 02's check of seed 001's two conclusions, the speaker as the unit (tables
+"""Notebook 02's check of paper 001's two conclusions, the speaker as the unit (tables
 ``baseline_concat_vs_last`` and ``baseline_claims``):
 
 (i) *concatenating the layers' outputs does not help*: ``concat`` against ``last`` per 2-
-and 3-layer model (``study.paired``) and over all of them together (``study.paired_pooled``:
+and 3-layer model (``summaries.paired``) and over all of them together (``summaries.paired_pooled``:
 each speaker's UAR averaged over the models first, so a speaker counts once);
 (ii) *bigger is better*: Spearman's rank correlation of parameters and UAR over the distinct
 models.
@@ -16,7 +16,8 @@ from __future__ import annotations
 import pandas as pd
 from scipy.stats import spearmanr
 
-from ser_utils.reporting import study
+from ser_utils import columns as col
+from ser_utils.reporting import summaries
 from ser_utils.training import metrics
 from ser_utils.training.metrics import MIN_P, P_HOLM, VERDICT
 
@@ -24,7 +25,7 @@ CLAIM_COLUMNS = ("key", "claim", "value", "ci95 low", "ci95 high", "unit", "test
                  VERDICT, "detail")
 
 
-def seed001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
+def paper001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
                    sweep: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(checks, claims)``. ``by_label``: each sweep model's records by label
     (``RNN-L{layers}-H{hidden}-concat``); ``concat``: the sweep's concat rows indexed by
@@ -34,10 +35,10 @@ def seed001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
     rows, deep_pairs = [], []
     for name in concat.index[concat.layers > 1]:
         a, b = by_label[f"RNN-{name[4:]}-concat"], by_label[f"RNN-{name[4:]}-last"]
-        rows.append(study.paired_row(name, study.paired(a, b)))
+        rows.append(summaries.paired_row(name, summaries.paired(a, b)))
         deep_pairs.append((a, b))
     checks = pd.DataFrame(rows)
-    both = study.paired_pooled(deep_pairs)
+    both = summaries.paired_pooled(deep_pairs)
     rho, p = spearmanr(distinct.parameters, distinct.uar_mean)
     family = metrics.holm(list(checks["p"]) + [both["p"], p])
     checks[P_HOLM] = family[:len(checks)]
@@ -50,24 +51,28 @@ def seed001_claims(by_label: dict, concat: pd.DataFrame, distinct: pd.DataFrame,
     one_layer_same = bool((sweep[sweep.layers == 1].groupby("hidden").uar_mean.nunique() == 1).all())
     nan = float("nan")
     claims = pd.DataFrame([
-        {"key": "concat_any", "claim": "concat beats last in some 2-3 layer model (p (Holm) < 0.05)", "value": nan,
-         "ci95 low": nan, "ci95 high": nan, "unit": checks["unit"].iloc[0], "test": checks["test"].iloc[0],
-         "p": checks["p"].min(), P_HOLM: checks[P_HOLM].min(), MIN_P: checks[MIN_P].min(),
-         "pairs": int(checks["pairs"].min()), VERDICT: any_verdict,
-         "detail": f"{len(shown)} of {len(checks)} shown better, {underpowered} underpowered"},
+        {"key": "concat_any", "claim": "concat beats last in some 2-3 layer model (p (Holm) < 0.05)", col.VALUE: nan,
+         col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan, col.UNIT: checks["unit"].iloc[0],
+         col.TEST: checks["test"].iloc[0],
+         col.P: checks["p"].min(), P_HOLM: checks[P_HOLM].min(), MIN_P: checks[MIN_P].min(),
+         col.PAIRS: int(checks["pairs"].min()), VERDICT: any_verdict,
+         col.DETAIL: f"{len(shown)} of {len(checks)} shown better, {underpowered} underpowered"},
         {"key": "concat_pooled", "claim": "concat differs from last (each speaker's UAR averaged over the 2-3 layer "
-         "models and runs)", "value": both["mean_diff"], "ci95 low": both["ci95_low"], "ci95 high": both["ci95_high"],
-         "unit": both["unit"], "test": both["test"], "p": both["p"], P_HOLM: both_holm, MIN_P: both["min_p"],
-         "pairs": both["pairs"], VERDICT: metrics.verdict(both_holm, both["underpowered"]),
-         "detail": f"{both['a_better']} better / {both['b_better']} worse"},
+         "models and runs)", col.VALUE: both["mean_diff"],
+         col.DIFF_CI95_LOW: both["ci95_low"], col.DIFF_CI95_HIGH: both["ci95_high"],
+         col.UNIT: both["unit"], col.TEST: both["test"], col.P: both["p"], P_HOLM: both_holm, MIN_P: both["min_p"],
+         col.PAIRS: both["pairs"], VERDICT: metrics.verdict(both_holm, both["underpowered"]),
+         col.DETAIL: f"{both['a_better']} better / {both['b_better']} worse"},
         {"key": "size", "claim": f"UAR rises with parameters (Spearman rank correlation, {len(distinct)} distinct "
-         "models)", "value": rho, "ci95 low": nan, "ci95 high": nan, "unit": "model", "test": "Spearman", "p": p,
-         P_HOLM: p_holm, MIN_P: nan, "pairs": len(distinct),
+         "models)", col.VALUE: rho, col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan,
+         col.UNIT: "model", col.TEST: "Spearman", col.P: p,
+         P_HOLM: p_holm, MIN_P: nan, col.PAIRS: len(distinct),
          # one-sided: a correlation shown in the wrong direction does not support "bigger is better"
-         VERDICT: metrics.verdict(p_holm, False) if rho > 0 else "not shown", "detail": ""},
-        {"key": "one_layer", "claim": "1-layer concat equals 1-layer last (consistency check)", "value": nan,
-         "ci95 low": nan, "ci95 high": nan, "unit": "model", "test": "equality", "p": nan, P_HOLM: nan, MIN_P: nan,
-         "pairs": int((sweep.layers == 1).sum() // 2), VERDICT: "holds" if one_layer_same else "fails",
-         "detail": ""},
+         VERDICT: metrics.verdict(p_holm, False) if rho > 0 else "not shown", col.DETAIL: ""},
+        {"key": "one_layer", "claim": "1-layer concat equals 1-layer last (consistency check)", col.VALUE: nan,
+         col.DIFF_CI95_LOW: nan, col.DIFF_CI95_HIGH: nan, col.UNIT: "model", col.TEST: "equality",
+         col.P: nan, P_HOLM: nan, MIN_P: nan,
+         col.PAIRS: int((sweep.layers == 1).sum() // 2), VERDICT: "holds" if one_layer_same else "fails",
+         col.DETAIL: ""},
     ], columns=list(CLAIM_COLUMNS))
     return checks, claims

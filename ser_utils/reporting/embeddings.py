@@ -50,7 +50,8 @@ def project(X: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     if method == "pca":
         return PCA(n_components=2, random_state=seed).fit_transform(Z)
     if method == "tsne":
-        return TSNE(n_components=2, perplexity=min(30.0, (len(Z) - 1) / 3), init="pca", random_state=seed).fit_transform(Z)
+        return TSNE(n_components=2, perplexity=min(30.0, (len(Z) - 1) / 3), init="pca",
+                    random_state=seed).fit_transform(Z)
     if method == "umap":
         import umap  # noqa: PLC0415 - heavy: umap (numba), one use
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
+from ser_utils import columns as col
 from ser_utils import literature
 from ser_utils.training.baselines import LOGREG, MAJORITY, STANDARD
 from ser_utils.training.metrics import VERDICT, paired_test, wilson_interval
@@ -36,8 +37,10 @@ TERM_PATTERN = r"\[\[([A-Za-z][A-Za-z \-]*)\]\]"   # [[term]]
 # glossary term (as written between [[ ]]) -> anchor in notebooks/GLOSSARY.md
 TERMS = {
     "UAR": "uar", "WA": "wa", "MFCC": "mfcc", "chroma": "chroma",
-    "speaker-independent": "speaker-independent-evaluation", "fold": "fold", "validation speakers": "validation-speakers",
-    "attention": "attention", "residual connection": "residual-connection", "BatchNorm over padding": "batchnorm-over-padding",
+    "speaker-independent": "speaker-independent-evaluation", "fold": "fold",
+    "validation speakers": "validation-speakers",
+    "attention": "attention", "residual connection": "residual-connection",
+    "BatchNorm over padding": "batchnorm-over-padding",
     "TPE": "tpe", "pruning": "pruning", "optimism": "optimism", "paired test": "paired-test",
     "underpowered": "underpowered", "confidence interval": "confidence-interval", "baseline": "baselines",
     "silhouette": "silhouette", "kNN": "knn", "confusion matrix": "confusion-matrix",
@@ -128,41 +131,41 @@ def pvalue(p: float) -> str:
 
 def units(row) -> str:
     """``24 speakers`` (or ``5 folds``, ``15 pairs`` for an older table without a ``unit``)."""
-    unit = row["unit"] if "unit" in row and isinstance(row["unit"], str) and row["unit"] else "pair"
-    n = int(row["pairs"])
+    unit = row[col.UNIT] if "unit" in row and isinstance(row[col.UNIT], str) and row[col.UNIT] else "pair"
+    n = int(row[col.PAIRS])
     return f"{n} {unit}{'s' if n != 1 else ''}"
 
 
 def holm_phrase(row) -> str:
     """``, Holm-adjusted 0.51`` when the row has a ``p (Holm)`` (empty otherwise)."""
-    if "p (Holm)" not in row or pd.isna(row["p (Holm)"]):
+    if col.P_HOLM not in row or pd.isna(row[col.P_HOLM]):
         return ""
-    return f", Holm-adjusted {pvalue(row['p (Holm)'])}"
+    return f", Holm-adjusted {pvalue(row[col.P_HOLM])}"
 
 
 def test_phrase(row) -> str:
     """``exact sign-flip p = 0.13, Holm-adjusted 0.38, over 24 speakers`` plus, when
     p < 0.05 was out of reach, why the comparison is underpowered."""
     adj = holm_phrase(row)
-    text = f"{row['test']} p = {pvalue(row['p'])}{adj}{',' if adj else ''} over {units(row)}"
+    text = f"{row[col.TEST]} p = {pvalue(row[col.P])}{adj}{',' if adj else ''} over {units(row)}"
     if row[VERDICT] == "underpowered":
         text += (f"; **underpowered**: with {units(row)} the smallest attainable p is "
-                 f"{pvalue(row['smallest attainable p'])} > {ALPHA}, so no data could show a difference")
+                 f"{pvalue(row[col.MIN_P])} > {ALPHA}, so no data could show a difference")
     return text
 
 
 def test_phrase_plain(row) -> str:
     """``test_phrase`` for a table without a verdict column."""
     adj = holm_phrase(row)
-    return f"{row['test']} p = {pvalue(row['p'])}{adj}{',' if adj else ''} over {units(row)}"
+    return f"{row[col.TEST]} p = {pvalue(row[col.P])}{adj}{',' if adj else ''} over {units(row)}"
 
 
 def t_half(row) -> str:
     """``95 % t-interval over runs ± 0.045;`` from a table row's ``ci95_low``/``ci95_high``
     (empty when there is no interval: one run)."""
-    if "ci95_low" not in row or np.isnan(row["ci95_low"]):
+    if "ci95_low" not in row or np.isnan(row[col.CI95_LOW]):
         return ""
-    return f"95 % t-interval of the mean ± {num((row['ci95_high'] - row['ci95_low']) / 2)};"
+    return f"95 % t-interval of the mean ± {num((row[col.CI95_HIGH] - row[col.CI95_LOW]) / 2)};"
 
 
 def within_noise(mean_a: float, std_a: float, mean_b: float, std_b: float) -> bool:
@@ -178,27 +181,29 @@ def below_baseline(nets: pd.DataFrame, baseline_uar: float, what: str = "network
     baseline's mean UAR, named; those above it by less than their own std over runs are named
     too (no ranking is supported: ``within_noise`` against a deterministic baseline);
     grammatical for one."""
-    below = nets[nets["uar_mean"] <= baseline_uar]
+    below = nets[nets[col.UAR_MEAN] <= baseline_uar]
     n, total = len(below), len(nets)
     one = what[:-1] if what.endswith("s") else what
     if total == 1:
         r = nets.iloc[0]
-        text = (f"The one {one}, {r['model']}, {'does not clear' if n else 'has a higher mean UAR than'} {baseline}"
+        text = (f"The one {one}, {r[col.MODEL]}, {'does not clear' if n else 'has a higher mean UAR than'} {baseline}"
                 + (" on mean UAR" if n else ""))
     elif n == 0:
         text = f"All {total} {what} have a higher mean UAR than {baseline}"
     elif n == total:
-        text = f"None of the {total} {what} clears {baseline} on mean UAR ({', '.join(below['model'])})"
+        text = f"None of the {total} {what} clears {baseline} on mean UAR ({', '.join(below[col.MODEL])})"
     else:
-        names = ", ".join(below["model"])
+        names = ", ".join(below[col.MODEL])
         verb = "does" if n == 1 else "do"
         text = (f"{n} of the {total} {what} {verb} not clear {baseline} on mean UAR ({names}); "
                 f"{total - n} {'has' if total - n == 1 else 'have'} a higher mean")
-    above = nets[nets["uar_mean"] > baseline_uar]
-    if "uar_std" in nets:
-        close = above[[within_noise(m, sd, baseline_uar, np.nan) for m, sd in zip(above["uar_mean"], above["uar_std"])]]
+    above = nets[nets[col.UAR_MEAN] > baseline_uar]
+    if col.UAR_STD in nets:
+        close = above[[within_noise(m, sd, baseline_uar, np.nan)
+                       for m, sd in zip(above[col.UAR_MEAN], above[col.UAR_STD])]]
         if len(close):
-            parts = ", ".join(f"{r['model']} ({signed(r['uar_mean'] - baseline_uar)}, std over runs {num(r['uar_std'])})"
+            parts = ", ".join(f"{r[col.MODEL]} ({signed(r[col.UAR_MEAN] - baseline_uar)}, std over runs "
+                              f"{num(r[col.UAR_STD])})"
                               for _, r in close.iterrows())
             text += (f", but by less than the spread over runs for {parts}: "
                      f"{'that margin is' if len(close) == 1 else 'those margins are'} within noise")
@@ -229,23 +234,25 @@ def findings_01(out_dir) -> list[Finding]:
     out = []
     counts = _load(out_dir, "corpus_counts_by_emotion")
     if counts is not None:
-        total = int(counts["total"].sum())
-        small = counts.loc[counts["total"].idxmin()]
-        big = counts.loc[counts["total"].idxmax()]
+        total = int(counts[col.TOTAL].sum())
+        small = counts.loc[counts[col.TOTAL].idxmin()]
+        big = counts.loc[counts[col.TOTAL].idxmax()]
         out.append(Finding(
-            f"The corpus has {total} utterances in {len(counts)} emotions; the rarest, {small['emotion']}, has "
-            f"{int(small['total'])}, the largest {int(big['total'])}. Always answering the largest class scores a "
-            f"[[WA]] of {num(big['total'] / total)} but a [[UAR]] of {num(1 / len(counts))}: UAR does not reward "
+            f"The corpus has {total} utterances in {len(counts)} emotions; the rarest, {small[col.EMOTION]}, has "
+            f"{int(small[col.TOTAL])}, the largest {int(big[col.TOTAL])}. Always answering the largest class scores a "
+            f"[[WA]] of {num(big[col.TOTAL] / total)} but a [[UAR]] of {num(1 / len(counts))}: UAR does not reward "
             "guessing the frequent classes.", "tables/corpus_counts_by_emotion"))
     frames = _load(out_dir, "frames_by_emotion")
     if frames is not None:
-        longest = frames.loc[frames["mean"].idxmax()]
-        shortest = frames.loc[frames["mean"].idxmin()]
-        overlap = frames["min"].max() <= frames["max"].min()
+        longest = frames.loc[frames[col.FRAMES_MEAN].idxmax()]
+        shortest = frames.loc[frames[col.FRAMES_MEAN].idxmin()]
+        overlap = frames[col.FRAMES_MIN].max() <= frames[col.FRAMES_MAX].min()
         out.append(Finding(
-            f"Utterances last {int(frames['min'].min())}–{int(frames['max'].max())} frames; on average "
-            f"{longest['emotion']} is the longest ({num(longest['mean'], 1)} frames) and {shortest['emotion']} the "
-            f"shortest ({num(shortest['mean'], 1)}), "
+            f"Utterances last {int(frames[col.FRAMES_MIN].min())}–{int(frames[col.FRAMES_MAX].max())} frames; on "
+            "average "
+            f"{longest[col.EMOTION]} is the longest ({num(longest[col.FRAMES_MEAN], 1)} frames) and "
+            f"{shortest[col.EMOTION]} the "
+            f"shortest ({num(shortest[col.FRAMES_MEAN], 1)}), "
             + ("but every emotion's range overlaps every other's: length alone cannot tell them apart."
                if overlap else "and some emotions' ranges do not overlap."), "tables/frames_by_emotion"))
     medians = _load(out_dir, "feature_medians_by_emotion")
@@ -260,22 +267,23 @@ def findings_01(out_dir) -> list[Finding]:
             "tables/feature_medians_by_emotion figures/feature_distributions_by_emotion"))
     leak = _load(out_dir, "speaker_leakage_logreg")
     if leak is not None:
-        emo = leak[leak["task"] == "emotion"].set_index("split")
+        emo = leak[leak[col.TASK] == "emotion"].set_index("split")
         rnd = emo.loc["random utterances (speakers shared)"]
         ind = emo.loc["speaker-independent folds"]
         spread = "fold_uar_std" in leak
-        r_txt = pm(rnd["uar"], rnd["fold_uar_std"]) if spread else num(rnd["uar"])
-        i_txt = pm(ind["uar"], ind["fold_uar_std"]) if spread else num(ind["uar"])
+        r_txt = pm(rnd[col.UAR_VALUE], rnd[col.FOLD_UAR_STD]) if spread else num(rnd[col.UAR_VALUE])
+        i_txt = pm(ind[col.UAR_VALUE], ind[col.FOLD_UAR_STD]) if spread else num(ind[col.UAR_VALUE])
         out.append(Finding(
             f"A logistic regression on utterance statistics reaches a UAR of {r_txt} when speakers are shared "
             f"between training and test, and {i_txt} on [[speaker-independent]] folds"
             + (" (± the std over the splits)" if spread else "")
-            + f": sharing speakers inflates UAR by {signed(rnd['uar'] - ind['uar'])}.",
+            + f": sharing speakers inflates UAR by {signed(rnd[col.UAR_VALUE] - ind[col.UAR_VALUE])}.",
             "tables/speaker_leakage_logreg"))
-        actor = leak[leak["task"] == "actor identity"].iloc[0]
+        identity = leak[leak[col.TASK] == "actor identity"].iloc[0]
         out.append(Finding(
-            f"The same features name the actor with a UAR of {num(actor['uar'])}, {num(actor['uar'] / actor['chance'], 1)}"
-            f" times chance ({num(actor['chance'])}): they carry the speaker, which is why every later number is "
+            f"The same features name the actor with a UAR of {num(identity[col.UAR_VALUE])}, "
+            f"{num(identity[col.UAR_VALUE] / identity[col.CHANCE], 1)}"
+            f" times chance ({num(identity[col.CHANCE])}): they carry the speaker, which is why every later number is "
             "speaker-independent.", "tables/speaker_leakage_logreg"))
     return out
 
@@ -288,28 +296,29 @@ def and_join(items: list[str]) -> str:
 
 
 def convergence_finding(conv: pd.DataFrame | None, source: str, what: str = "models") -> list[Finding]:
-    """One finding from a convergence table (``study.convergence`` rows): how many models
+    """One finding from a convergence table (``summaries.convergence`` rows): how many models
     plateaued, which were still rising (their ranking could change with more epochs)."""
     if conv is None or not len(conv) or "verdict" not in conv:
         return []
-    rising = conv[conv["verdict"] == "still rising"]
-    flat = conv[conv["verdict"] == "plateaued"]
-    short = conv[conv["verdict"] == "too short to tell"]
-    ended = conv[conv["verdict"] == "schedule-ended, cannot tell"]
-    epochs = sorted({int(e) for e in conv["epochs"].dropna()}) if "epochs" in conv else []
+    rising = conv[conv[col.CONVERGENCE_VERDICT] == "still rising"]
+    flat = conv[conv[col.CONVERGENCE_VERDICT] == "plateaued"]
+    short = conv[conv[col.CONVERGENCE_VERDICT] == "too short to tell"]
+    ended = conv[conv[col.CONVERGENCE_VERDICT] == "schedule-ended, cannot tell"]
+    epochs = sorted({int(e) for e in conv[col.EPOCHS].dropna()}) if "epochs" in conv else []
     at = f" at {and_join([str(e) for e in epochs])} epochs" if epochs else ""
     noun = what[:-1] if len(conv) == 1 and what.endswith("s") else what
     text = (f"Did training converge? Of {len(conv)} {noun}{at}, {len(flat)} plateaued (validation UAR gained at most "
             f"0.01 in the last fifth of the epochs"
             + (" while the learning rate was still high)" if "lr_last_fifth_share" in conv else ")"))
     if len(rising):
-        text += (f" and {len(rising)} {'was' if len(rising) == 1 else 'were'} still rising ({', '.join(rising['model'])}; up to "
-                 f"{signed(float(rising['last_fifth_gain'].max()))}): their numbers may understate what more epochs "
+        text += (f" and {len(rising)} {'was' if len(rising) == 1 else 'were'} still rising "
+                 f"({', '.join(rising[col.MODEL])}; up to "
+                 f"{signed(float(rising[col.LAST_FIFTH_GAIN].max()))}): their numbers may understate what more epochs "
                  "would give, so rankings that involve them are provisional")
     if len(ended):
-        share = (f"; the learning rate averaged {num(float(ended['lr_last_fifth_share'].max()), 2)} of its peak or "
+        share = (f"; the learning rate averaged {num(float(ended[col.LR_LAST_FIFTH_SHARE].max()), 2)} of its peak or "
                  "less there" if "lr_last_fifth_share" in ended else "")
-        text += (f"; {len(ended)} cannot be told ({', '.join(ended['model'])}): their validation UAR was flat in the "
+        text += (f"; {len(ended)} cannot be told ({', '.join(ended[col.MODEL])}): their validation UAR was flat in the "
                  f"last fifth, but their schedule had annealed the learning rate by then{share}, so the flat tail is "
                  "the schedule's — whether more training would help is unknown")
     if len(short):
@@ -321,7 +330,7 @@ def family_settings(table: pd.DataFrame) -> str:
     """How the networks of a table were set (its ``setting`` column): one phrase."""
     if "setting" not in table:
         return "at the default hyperparameters"
-    kinds = {"tuned" if str(v).startswith("tuned") else "defaults" for v in table["setting"]}
+    kinds = {"tuned" if str(v).startswith("tuned") else "defaults" for v in table[col.SETTING]}
     if kinds == {"tuned"}:
         return "with each family's tuned setting (chosen on validation speakers for h64)"
     if kinds == {"defaults"}:
@@ -334,21 +343,23 @@ def findings_02(out_dir) -> list[Finding]:
     out = []
     table = _load(out_dir, "baseline_sweep_long")
     if table is not None:
-        distinct = table[~((table["layers"] == 1) & (table["pooling"] == "concat"))]
-        lo, hi = distinct.loc[distinct["uar_mean"].idxmin()], distinct.loc[distinct["uar_mean"].idxmax()]
-        rep = distinct.dropna(subset=["reported_uar"])
-        gain = rep["uar_mean"] - rep["reported_uar"]
-        runs = "one run each" if distinct["uar_std"].isna().all() else "mean over runs"
+        distinct = table[~((table[col.LAYERS] == 1) & (table[col.POOLING] == "concat"))]
+        lo, hi = distinct.loc[distinct[col.UAR_MEAN].idxmin()], distinct.loc[distinct[col.UAR_MEAN].idxmax()]
+        rep = distinct.dropna(subset=[col.REPORTED_UAR])
+        gain = rep[col.UAR_MEAN] - rep[col.REPORTED_UAR]
+        runs = "one run each" if distinct[col.UAR_STD].isna().all() else "mean over runs"
         out.append(Finding(
-            f"Our {len(distinct)} distinct configurations reach a [[UAR]] of {num(lo['uar_mean'])} "
-            f"({lo['name']}, {lo['pooling']}) to {num(hi['uar_mean'])} ({hi['name']}, {hi['pooling']}), {runs}; "
-            f"seed 001 reported (quotation) {num(rep['reported_uar'].min())}–{num(rep['reported_uar'].max())}. "
+            f"Our {len(distinct)} distinct configurations reach a [[UAR]] of {num(lo[col.UAR_MEAN])} "
+            f"({lo[col.NAME]}, {lo[col.POOLING]}) to {num(hi[col.UAR_MEAN])} ({hi[col.NAME]}, {hi[col.POOLING]}), "
+            f"{runs}; "
+            f"seed 001 reported (quotation) {num(rep[col.REPORTED_UAR].min())}–{num(rep[col.REPORTED_UAR].max())}. "
             f"Ours are higher in {int((gain > 0).sum())} of {len(rep)} configurations (median "
             f"{signed(float(gain.median()))}).", "tables/baseline_table1 figures/baseline_uar_vs_parameters"))
         refs = _load(out_dir, "sweep_reference_baselines")
         if refs is not None and len(refs):
-            parts = [f"{r['model']} {num(r['uar_mean'])} ({'below' if hi['uar_mean'] > r['uar_mean'] else 'not below'} "
-                     f"the best LSTM's {num(hi['uar_mean'])})" for _, r in refs.iterrows()]
+            parts = [f"{r[col.MODEL]} {num(r[col.UAR_MEAN])} "
+                     f"({'below' if hi[col.UAR_MEAN] > r[col.UAR_MEAN] else 'not below'} "
+                     f"the best LSTM's {num(hi[col.UAR_MEAN])})" for _, r in refs.iterrows()]
             out.append(Finding("The [[baseline]]s on the same folds, UAR: " + "; ".join(parts) + ".",
                                "tables/sweep_reference_baselines"))
     claims = _load(out_dir, "baseline_claims")
@@ -357,7 +368,8 @@ def findings_02(out_dir) -> list[Finding]:
         if "size" in c.index:
             r = c.loc["size"]
             text = (f"Bigger is better (seed 001's second conclusion)? UAR rises with the parameter count in rank: "
-                    f"Spearman ρ = {num(r['value'], 2)}, p = {pvalue(r['p'])}{holm_phrase(r)} over {int(r['pairs'])} "
+                    f"Spearman ρ = {num(r[col.VALUE], 2)}, p = {pvalue(r[col.P])}{holm_phrase(r)} over "
+                    f"{int(r[col.PAIRS])} "
                     "models"
                     + (f" ({runs})" if table is not None else "")
                     + f" — **{r[VERDICT]}** at α = {ALPHA}")
@@ -369,7 +381,8 @@ def findings_02(out_dir) -> list[Finding]:
             out.append(Finding(
                 "Concatenating the layers' states against the last state, speaker by speaker (each speaker's UAR "
                 "averaged over the 2- and 3-layer configurations and the runs): "
-                f"{signed(r['value'])} UAR ({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}) — "
+                f"{signed(r[col.VALUE])} UAR ({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; "
+                f"{test_phrase(r)}) — "
                 f"**{r[VERDICT]}**.", "tables/baseline_claims tables/baseline_concat_vs_last"))
         if "concat_any" in c.index:
             r = c.loc["concat_any"]
@@ -378,7 +391,7 @@ def findings_02(out_dir) -> list[Finding]:
                     f"(a [[paired test]] per configuration over {units(r)}, Holm-adjusted with the family's other "
                     "claims)")
             out.append(Finding(
-                f"Per configuration, concat against last: {r['detail']} — **{r[VERDICT]}** {more}.",
+                f"Per configuration, concat against last: {r[col.DETAIL]} — **{r[VERDICT]}** {more}.",
                 "tables/baseline_concat_vs_last"))
         if "one_layer" in c.index:
             r = c.loc["one_layer"]
@@ -394,14 +407,14 @@ def depth_comparison(table: pd.DataFrame) -> str:
     """Whether the deepest models beat the next-deepest at equal width, per pooling, and
     which configuration is best (``baseline_sweep_long``: name, layers, hidden, pooling,
     uar_mean)."""
-    best = table.loc[table["uar_mean"].idxmax()]
-    head = f"the best configuration is {best['name']} ({best['pooling']}, {int(best['parameters']):,} parameters)"
-    if table["layers"].nunique() < 2:
+    best = table.loc[table[col.UAR_MEAN].idxmax()]
+    head = f"the best configuration is {best[col.NAME]} ({best[col.POOLING]}, {int(best[col.PARAMETERS]):,} parameters)"
+    if table[col.LAYERS].nunique() < 2:
         return head
-    deep, prev = int(table["layers"].max()), int(sorted(table["layers"].unique())[-2])
+    deep, prev = int(table[col.LAYERS].max()), int(sorted(table[col.LAYERS].unique())[-2])
     parts = []
     for pooling, g in table.groupby("pooling", sort=False):
-        w = g.pivot_table(index="hidden", columns="layers", values="uar_mean")
+        w = g.pivot_table(index=col.HIDDEN, columns=col.LAYERS, values=col.UAR_MEAN)
         if deep in w and prev in w:
             below = int((w[deep] < w[prev]).sum())
             parts.append(f"{below} of {len(w)} widths with `{pooling}`")
@@ -418,11 +431,11 @@ def residual_verdict(rows) -> str:
     """Which sizes show ResLSTM-SA better, which LSTM-SA, which neither, from paired-test
     rows (``comparison`` "ResLSTM-SA-hH vs LSTM-SA-hH")."""
     def size(r):
-        return r["comparison"].split(" vs ")[0].rsplit("-", 1)[1]
+        return r[col.COMPARISON].split(" vs ")[0].rsplit("-", 1)[1]
 
     shown = rows[VERDICT] == "shown"
-    better = [size(r) for _, r in rows[shown & (rows["mean UAR diff"] > 0)].iterrows()]
-    worse = [size(r) for _, r in rows[shown & (rows["mean UAR diff"] < 0)].iterrows()]
+    better = [size(r) for _, r in rows[shown & (rows[col.MEAN_DIFF] > 0)].iterrows()]
+    worse = [size(r) for _, r in rows[shown & (rows[col.MEAN_DIFF] < 0)].iterrows()]
     neither = [size(r) for _, r in rows[~shown].iterrows()]
     parts = ([f"ResLSTM-SA shown better at {', '.join(better)}"] if better else []) + \
             ([f"LSTM-SA shown better at {', '.join(worse)}"] if worse else []) + \
@@ -437,13 +450,14 @@ def nested_findings(out_dir) -> list[Finding]:
         return []
     parts = []
     for _, r in table.iterrows():
-        runs = int(r["runs"])
-        parts.append(f"{r['model']} {r['nested_uar']} nested against {r['global_uar']} not nested "
-                     f"({signed(r['mean UAR diff'])} per speaker, {interval(r['ci95 low'], r['ci95 high'])}, "
-                     f"{int(r['pairs'])} {r['unit']}s, {r['test']} p = {pvalue(r['p'])}, Holm "
-                     f"{pvalue(r['p (Holm)'])}: {r[VERDICT]}; {int(r['distinct_settings'])} distinct "
-                     f"setting{'s' if int(r['distinct_settings']) != 1 else ''} over the folds)")
-    runs = int(table["runs"].iloc[0])
+        runs = int(r[col.RUNS])
+        parts.append(f"{r[col.MODEL]} {r[col.NESTED_UAR]} nested against {r[col.GLOBAL_UAR]} not nested "
+                     f"({signed(r[col.MEAN_DIFF])} per speaker, "
+                     f"{interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}, "
+                     f"{int(r[col.PAIRS])} {r[col.UNIT]}s, {r[col.TEST]} p = {pvalue(r[col.P])}, Holm "
+                     f"{pvalue(r[col.P_HOLM])}: {r[VERDICT]}; {int(r[col.DISTINCT_SETTINGS])} distinct "
+                     f"setting{'s' if int(r[col.DISTINCT_SETTINGS]) != 1 else ''} over the folds)")
+    runs = int(table[col.RUNS].iloc[0])
     return [Finding(
         "The tuned setting is not nested (each fold's validation speakers are another fold's test speakers: "
         "[[nested selection]]). Choosing it per test fold from the validation folds outside it, pooled UAR "
@@ -459,12 +473,12 @@ def spread_findings(out_dir) -> list[Finding]:
     for varies, what in (("numerics only", "the same seed and data under {n} numerics settings on one machine"),
                          ("machine (CPU unrecorded, native numerics)", "as committed from {n} other machine{s}"),
                          ("seed", "under {n} other seed{s}")):
-        rows = table[table["varies"] == varies]["test_uar"]
+        rows = table[table[col.VARIES] == varies][col.TEST_UAR]
         if len(rows):
             span = (f"{num(rows.min())}" if len(rows) == 1 or rows.min() == rows.max()
                     else f"from {num(rows.min())} to {num(rows.max())}")
             parts.append(what.format(n=len(rows), s="s" if len(rows) != 1 else "") + f": {span}")
-    fold = int(table["fold"].iloc[0])
+    fold = int(table[col.FOLD].iloc[0])
     return [Finding(f"One fold's test [[UAR]] is a draw (ResLSTM-SA-h64 at batch 4, fold {fold}): "
                     + "; ".join(parts) + ". The rounding of one machine against another moves it about as much as a "
                     "new seed; only pinned numerics make a record replay elsewhere.", "tables/sa_numerics_spread")]
@@ -475,88 +489,92 @@ def findings_03(out_dir) -> list[Finding]:
     table = _load(out_dir, "sa_models_table")
     tests = _load(out_dir, "sa_paired_tests")
     if table is not None:
-        nets = table[(table["protocol"] == "clean") & (table["kind"] == "network")]
-        best = nets.loc[nets["uar_mean"].idxmax()]
+        nets = table[(table[col.PROTOCOL] == "clean") & (table[col.KIND] == "network")]
+        best = nets.loc[nets[col.UAR_MEAN].idxmax()]
         out.append(Finding(
-            f"Best model under the clean protocol: {best['model']} at a [[UAR]] of {pm(best['uar_mean'], best['uar_std'])} "
-            f"(mean ± std) over {int(best['runs'])} runs, {t_half(best)} [[WA]] "
-            f"{pm(best['wa_mean'], best['wa_std'])}, {int(best['epochs'])} epochs {family_settings(nets)}; the slides "
-            f"report (quotation) {best['slides UAR mean ± std (reported)']} for the model tuned on the test folds.",
+            f"Best model under the clean protocol: {best[col.MODEL]} at a [[UAR]] of "
+            f"{pm(best[col.UAR_MEAN], best[col.UAR_STD])} "
+            f"(mean ± std) over {int(best[col.RUNS])} runs, {t_half(best)} [[WA]] "
+            f"{pm(best[col.WA_MEAN], best[col.WA_STD])}, {int(best[col.EPOCHS])} epochs {family_settings(nets)}; the "
+            "slides "
+            f"report (quotation) {best[col.SLIDES_UAR_TEXT]} for the model tuned on the test folds.",
             "tables/sa_models_table"))
-        base = table[table["kind"] == "baseline"].set_index("model")
+        base = table[table[col.KIND] == "baseline"].set_index("model")
         if len(base):
             lr = base.loc[LOGREG]
             text = (f"The [[baseline]]s on the same folds: majority class UAR {num(base.loc[MAJORITY, 'uar_mean'])} "
                     f"(WA {num(base.loc[MAJORITY, 'wa_mean'])}); logistic regression on utterance statistics UAR "
-                    f"{num(lr['uar_mean'])} (WA {num(lr['wa_mean'])}). {below_baseline(nets, lr['uar_mean'], 'clean networks')}")
+                    f"{num(lr[col.UAR_MEAN])} (WA {num(lr[col.WA_MEAN])}). "
+                    f"{below_baseline(nets, lr[col.UAR_MEAN], 'clean networks')}")
             for label in [x for x in STANDARD if x in base.index]:
                 text += (f" The field's standard reference {label}: UAR {num(base.loc[label, 'uar_mean'])} "
                          f"(WA {num(base.loc[label, 'wa_mean'])}); "
-                         + below_baseline(nets, base.loc[label, "uar_mean"], "clean networks", "it")[:-1] + ".")
+                         + below_baseline(nets, base.loc[label, col.UAR_MEAN], "clean networks", "it")[:-1] + ".")
             out.append(Finding(text, "tables/sa_models_table"))
     if tests is not None:
-        clean = tests[tests["protocol"] == "clean"]
-        same = clean[~clean["comparison"].str.contains("claim")]
+        clean = tests[tests[col.PROTOCOL] == "clean"]
+        same = clean[~clean[col.COMPARISON].str.contains("claim")]
         def part(r) -> str:
-            adj = f"; Holm {pvalue(r['p (Holm)'])}" if "p (Holm)" in r and not pd.isna(r["p (Holm)"]) else ""
-            return (f"{r['comparison'].split(' vs ')[0].rsplit('-', 1)[1]}: {signed(r['mean UAR diff'])} "
-                    f"[{signed(r['ci95 low'])}, {signed(r['ci95 high'])}], p = {pvalue(r['p'])}{adj} "
+            adj = f"; Holm {pvalue(r[col.P_HOLM])}" if col.P_HOLM in r and not pd.isna(r[col.P_HOLM]) else ""
+            return (f"{r[col.COMPARISON].split(' vs ')[0].rsplit('-', 1)[1]}: {signed(r[col.MEAN_DIFF])} "
+                    f"[{signed(r[col.DIFF_CI95_LOW])}, {signed(r[col.DIFF_CI95_HIGH])}], p = {pvalue(r[col.P])}{adj} "
                     f"({r[VERDICT]})")
 
         parts = [part(r) for _, r in same.iterrows()]
-        paper_rows = tests[tests["protocol"] == "paper"]
+        paper_rows = tests[tests[col.PROTOCOL] == "paper"]
         paper = paper_rows[paper_rows[VERDICT] == "underpowered"]
         tail = ""
         if len(paper):
             r = paper.iloc[0]
             tail = (f" The paper protocol's {len(paper)} comparisons rest on {units(r)} each (only its "
                     f"first run counts: its reseeding repeats the same seeds): smallest attainable p "
-                    f"{pvalue(r['smallest attainable p'])} > {ALPHA}, so they are [[underpowered]] — no evidence "
+                    f"{pvalue(r[col.MIN_P])} > {ALPHA}, so they are [[underpowered]] — no evidence "
                     "either way.")
         elif len(paper_rows):
             tail = (" Paper protocol (its first run only: its reseeding repeats the same seeds): "
                     + "; ".join(part(r) for _, r in paper_rows.iterrows()) + ".")
-        holm = (f", Holm-adjusted over the table's {len(tests)} comparisons (one family)" if "p (Holm)" in tests
+        holm = (f", Holm-adjusted over the table's {len(tests)} comparisons (one family)" if col.P_HOLM in tests
                 else "")
         out.append(Finding(
             "Does the [[residual connection]] help? ResLSTM-SA minus LSTM-SA, clean protocol, speaker by speaker "
             f"(each of the {units(same.iloc[0])}' UAR averaged over the runs): {'; '.join(parts)} "
-            f"({same['test'].iloc[0]} test over the speakers{holm}; 95 % bootstrap CI over the speakers). "
+            f"({same[col.TEST].iloc[0]} test over the speakers{holm}; 95 % bootstrap CI over the speakers). "
             f"{residual_verdict(same)}.{tail}", "tables/sa_paired_tests"))
-        claim = clean[clean["comparison"].str.contains("claim")]
+        claim = clean[clean[col.COMPARISON].str.contains("claim")]
         if len(claim):
             r = claim.iloc[0]
             direction = ("the opposite of the slides' claim is shown" if r[VERDICT] == "shown"
-                         and r["mean UAR diff"] < 0 else "the slides' claim is shown"
+                         and r[col.MEAN_DIFF] < 0 else "the slides' claim is shown"
                          if r[VERDICT] == "shown" else f"the claim is {r[VERDICT]}")
             setting = ""
             if table is not None:
-                row = table[(table["protocol"] == "clean") & (table["model"] == "LSTM-SA-h128")]
+                row = table[(table[col.PROTOCOL] == "clean") & (table[col.MODEL] == "LSTM-SA-h128")]
                 if len(row):
-                    n_runs = int(row["runs"].iloc[0])
-                    setting = (f" {family_settings(table[table['kind'] == 'network'])}"
-                               + (f", {int(row['epochs'].iloc[0])} epochs" if "epochs" in row else "")
+                    n_runs = int(row[col.RUNS].iloc[0])
+                    setting = (f" {family_settings(table[table[col.KIND] == 'network'])}"
+                               + (f", {int(row[col.EPOCHS].iloc[0])} epochs" if "epochs" in row else "")
                                + f"; the {units(r)} are the pairs, each one's UAR averaged over {n_runs} runs "
                                "(runs on the same speakers are not independent samples of speakers)")
             out.append(Finding(
-                f"The slides' claim ResLSTM-SA-h32 > LSTM-SA-h128: {signed(r['mean UAR diff'])} UAR "
-                f"({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}): {direction}{setting}.",
+                f"The slides' claim ResLSTM-SA-h32 > LSTM-SA-h128: {signed(r[col.MEAN_DIFF])} UAR "
+                f"({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; {test_phrase(r)}): {direction}{setting}.",
                 "tables/sa_paired_tests"))
     gap = _load(out_dir, "sa_protocol_gap")
-    if gap is not None and gap["paper - clean"].notna().sum() > 1:
-        d = gap["paper - clean"].dropna().to_numpy()  # models trained under both protocols
+    if gap is not None and gap[col.PAPER_MINUS_CLEAN].notna().sum() > 1:
+        d = gap[col.PAPER_MINUS_CLEAN].dropna().to_numpy()  # models trained under both protocols
         out.append(Finding(
             f"Paper minus clean protocol (leaky normalisation, shared reseeding), mean pooled UAR per model: "
             f"{signed(float(d.mean()))} on average over {len(d)} models ("
-            + (f"from {signed(float(d.min()))} to {signed(float(d.max()))}" if signed(float(d.min())) != signed(float(d.max()))
+            + (f"from {signed(float(d.min()))} to {signed(float(d.max()))}"
+               if signed(float(d.min())) != signed(float(d.max()))
                else "the same for each")
             + f"), untested: models are not a sample of anything, and {len(d)} of them could "
             "not reach significance anyway; the paper-protocol rows of the paired tests compare the protocols "
-            f"speaker by speaker {family_settings(table[table['kind'] == 'network']) if table is not None else ''}.",
+            f"speaker by speaker {family_settings(table[table[col.KIND] == 'network']) if table is not None else ''}.",
             "tables/sa_protocol_gap"))
     recall = _load(out_dir, "sa_per_class_recall")
     if recall is not None and table is not None and out:
-        r = recall.set_index("model").loc[best["model"]]
+        r = recall.set_index("model").loc[best[col.MODEL]]
         emotions = [c for c in recall.columns if c not in ("model", "runs", "UAR", "WA")]
         values = r[emotions].astype(float)
         out[0] = Finding(f"{out[0].text} Its recall per emotion (mean over runs) runs from {num(values.min())} "
@@ -574,9 +592,9 @@ def validation_choice(evaluation: pd.DataFrame, studies: pd.DataFrame) -> pd.Dat
     """Per model, the clean winner of the space whose clean winner has the best
     *validation* UAR: rows of ``tuning_winners_evaluation`` joined with ``tuning_studies``' ``clean_val_uar``
     (the pruned studies; the no-pruning ablation is not a space)."""
-    val = studies[studies["pruner"] != "none"][["model", "space", "clean_val_uar"]]
-    clean = evaluation[evaluation["selection"] == "clean"].merge(val, on=["model", "space"])
-    return clean.loc[clean.groupby("model", sort=False)["clean_val_uar"].idxmax()]
+    val = studies[studies[col.PRUNER] != "none"][["model", "space", "clean_val_uar"]]
+    clean = evaluation[evaluation[col.SELECTION] == "clean"].merge(val, on=["model", "space"])
+    return clean.loc[clean.groupby("model", sort=False)[col.CLEAN_VAL_UAR].idxmax()]
 
 
 def findings_04(out_dir) -> list[Finding]:
@@ -584,13 +602,14 @@ def findings_04(out_dir) -> list[Finding]:
     table = _load(out_dir, "tuning_seed000_table")
     studies = _load(out_dir, "tuning_studies")
     if table is not None:
-        opt = table["optimism"]
-        gap = table["fresh-seed gap (paper-style − clean)"]
+        opt = table[col.OPTIMISM]
+        gap = table[col.FRESH_SEED_GAP]
         same = int((gap == 0).sum())
-        sel = table["selected − clean"]
+        sel = table[col.SELECTED_MINUS_CLEAN]
         n = len(opt)
         what = (f"{signed(float(opt.iloc[0]))} in the one study" if n == 1 else
-                f"{signed(float(opt.mean()))} on average (from {signed(float(opt.min()))} to {signed(float(opt.max()))}, "
+                f"{signed(float(opt.mean()))} on average (from {signed(float(opt.min()))} to "
+                f"{signed(float(opt.max()))}, "
                 f"{n} studies)")
         gaps = (f"{signed(float(gap.iloc[0]))}" if n == 1 else f"{signed(float(gap.mean()))} on average")
         same_text = ("both selections picked the same trial" if same == n == 1 else
@@ -608,24 +627,25 @@ def findings_04(out_dir) -> list[Finding]:
                                "tables/tuning_seed000_table"))
         else:
             t = paired_test(sel.to_numpy())
-            v = verdict_of(t["p"], t["underpowered"], ALPHA)
+            v = verdict_of(t[col.P], t["underpowered"], ALPHA)
             out.append(Finding(
                 head + f"{signed(float(sel.mean()))} ± {num(float(sel.std(ddof=1)))} "
-                f"(mean ± std over {len(sel)} studies; higher in {int((sel > 0).sum())} of them; {t['test']} p = "
-                f"{pvalue(t['p'])} over the studies): that it over-reports is **{v}** at α = {ALPHA}.",
+                f"(mean ± std over {len(sel)} studies; higher in {int((sel > 0).sum())} of them; {t[col.TEST]} p = "
+                f"{pvalue(t[col.P])} over the studies): that it over-reports is **{v}** at α = {ALPHA}.",
                 "tables/tuning_seed000_table"))
         ev = _load(out_dir, "tuning_winners_evaluation")
         if ev is not None and studies is not None:
             chosen = validation_choice(ev, studies)
-            spaces = ev.groupby("model")["space"].nunique()
-            several = chosen[chosen["model"].map(spaces) > 1]
+            spaces = ev.groupby("model")[col.SPACE].nunique()
+            several = chosen[chosen[col.MODEL].map(spaces) > 1]
             shown = several if len(several) else chosen
             parts = []
             for _, b in shown.iterrows():
-                slides = literature.SEED000_TABLE.get(b["model"])
-                parts.append(f"{b['model']} ({b['space']} space, trial {int(b['trial'])}): "
-                             f"{pm(b['uar_mean'], b['uar_std'])} (mean ± std over {int(b['runs'])} fresh-seed runs; [[WA]] "
-                             f"{num(b['wa_mean'])})" + (f", slides (reported) {num(slides[1], 4)}" if slides else ""))
+                slides = literature.PAPER000_TABLE.get(b[col.MODEL])
+                parts.append(f"{b[col.MODEL]} ({b[col.SPACE]} space, trial {int(b[col.TRIAL])}): "
+                             f"{pm(b[col.UAR_MEAN], b[col.UAR_STD])} (mean ± std over {int(b[col.RUNS])} fresh-seed "
+                             "runs; [[WA]] "
+                             f"{num(b[col.WA_MEAN])})" + (f", slides (reported) {num(slides[1], 4)}" if slides else ""))
             out.append(Finding(
                 "Clean-tuned winners as 04 chooses them — per model, the space whose clean winner has the best "
                 f"validation UAR, never the test: {'; '.join(parts)}.",
@@ -638,11 +658,12 @@ def findings_04(out_dir) -> list[Finding]:
                            "tables/tuning_nested_winners"))
     vs = _load(out_dir, "tuning_vs_defaults")
     if vs is not None and len(vs):
-        parts = [f"{r['model']} trial {int(r['trial'])}: {signed(r['winner - defaults'])} UAR against the study's "
-                 f"defaults ({num(r['winner_uar'])} vs {num(r['defaults_uar'])}, {test_phrase_plain(r)}; "
-                 f"{r['verdict']})" for _, r in vs.iterrows()]
+        parts = [f"{r[col.MODEL]} trial {int(r[col.TRIAL])}: {signed(r[col.WINNER_MINUS_DEFAULTS])} UAR against the "
+                 "study's "
+                 f"defaults ({num(r[col.WINNER_UAR])} vs {num(r[col.DEFAULTS_UAR])}, {test_phrase_plain(r)}; "
+                 f"{r[col.CONVERGENCE_VERDICT]})" for _, r in vs.iterrows()]
         out.append(Finding(
-            f"What the search bought, at {int(vs['epochs'].iloc[0])} epochs on the same fresh seeds: "
+            f"What the search bought, at {int(vs[col.EPOCHS].iloc[0])} epochs on the same fresh seeds: "
             + "; ".join(parts) + ". The validation columns of the table, on the same fresh folds, say whether a "
             "loss was one on validation speakers too (the search found nothing better) or only on test.",
             "tables/tuning_vs_defaults"))
@@ -650,17 +671,19 @@ def findings_04(out_dir) -> list[Finding]:
     if corr is not None and len(corr):
         r = corr.iloc[0]
         within = _load(out_dir, "tuning_val_vs_test_by_study")
-        w = within.dropna(subset=["spearman_rho"]) if within is not None else None
+        w = within.dropna(subset=[col.SPEARMAN_RHO]) if within is not None else None
         pooled = " pooled over the studies" if w is None or len(w) != 1 else " (one study)"
         text = (f"Rank correlation of validation UAR (the objective) with the recorded test UAR: Spearman ρ = "
-                f"{num(r['spearman_rho'], 2)} over {int(r['complete_trials'])} complete trials{pooled} "
-                f"(p = {pvalue(r['p'])})")
+                f"{num(r[col.SPEARMAN_RHO], 2)} over {int(r[col.COMPLETE_TRIALS])} complete trials{pooled} "
+                f"(p = {pvalue(r[col.P])})")
         if w is not None:
             if len(w) > 1:
-                text += (f"; within each study (≥ 3 complete trials), where the studies' different levels do not count: "
-                         f"median ρ {num(float(w['spearman_rho'].median()), 2)}, from "
-                         f"{num(float(w['spearman_rho'].min()), 2)} to {num(float(w['spearman_rho'].max()), 2)} over "
-                         f"{len(w)} studies of {int(w['complete_trials'].min())}–{int(w['complete_trials'].max())} "
+                text += ("; within each study (≥ 3 complete trials), where the studies' different levels do not "
+                         "count: "
+                         f"median ρ {num(float(w[col.SPEARMAN_RHO].median()), 2)}, from "
+                         f"{num(float(w[col.SPEARMAN_RHO].min()), 2)} to {num(float(w[col.SPEARMAN_RHO].max()), 2)} "
+                         "over "
+                         f"{len(w)} studies of {int(w[col.COMPLETE_TRIALS].min())}–{int(w[col.COMPLETE_TRIALS].max())} "
                          "trials")
         out.append(Finding(text + ".", "tables/tuning_val_vs_test tables/tuning_val_vs_test_by_study "
                                        "figures/tuning_val_vs_test"))
@@ -669,12 +692,13 @@ def findings_04(out_dir) -> list[Finding]:
         p = pruning.set_index("pruner")
         with_p = p.loc[[i for i in p.index if i != "none"][0]]
         without = p.loc["none"]
-        ratio = with_p["complete_per_core_hour"] / without["complete_per_core_hour"]
+        ratio = with_p[col.COMPLETE_PER_CORE_HOUR] / without[col.COMPLETE_PER_CORE_HOUR]
         out.append(Finding(
-            f"[[pruning]]: {num(with_p['complete_per_core_hour'], 0)} complete trials per core-hour with the "
-            f"pruner against {num(without['complete_per_core_hour'], 0)} without ({num(ratio, 2)}×; counting pruned "
-            f"trials too: {num(with_p['trials_per_core_hour'], 0)} against {num(without['trials_per_core_hour'], 0)}); "
-            f"the winner's validation UAR {num(with_p['clean_val_uar'])} against {num(without['clean_val_uar'])} "
+            f"[[pruning]]: {num(with_p[col.COMPLETE_PER_CORE_HOUR], 0)} complete trials per core-hour with the "
+            f"pruner against {num(without[col.COMPLETE_PER_CORE_HOUR], 0)} without ({num(ratio, 2)}×; counting pruned "
+            f"trials too: {num(with_p[col.TRIALS_PER_CORE_HOUR], 0)} against "
+            f"{num(without[col.TRIALS_PER_CORE_HOUR], 0)}); "
+            f"the winner's validation UAR {num(with_p[col.CLEAN_VAL_UAR])} against {num(without[col.CLEAN_VAL_UAR])} "
             f"(one study each: no spread to test).", "tables/tuning_pruning"))
     return out
 
@@ -697,36 +721,36 @@ def findings_05(out_dir) -> list[Finding]:
     folds = _load(out_dir, "embedding_separability_by_fold")
     tests = _load(out_dir, "embedding_paired_tests")
     if folds is not None:
-        col = "kNN emotion UAR (held-out speakers)"
-        embedded = folds["representation"].str.contains("embedding")
-        runs = folds.loc[embedded, "run"].nunique() if "run" in folds else 1
+        knn = col.KNN_UAR
+        embedded = folds[col.REPRESENTATION].str.contains("embedding")
+        runs = folds.loc[embedded, col.RUN].nunique() if col.RUN in folds else 1
         # the unit is the fold (its test speakers): a fold's runs are averaged first, never counted as units
-        by_fold = folds.groupby(["representation", "fold"], sort=False).mean(numeric_only=True).reset_index()
-        emb = by_fold[by_fold["representation"].str.contains("embedding")].sort_values("fold")
-        raw = by_fold[by_fold["representation"].str.startswith("raw")].sort_values("fold")
+        by_fold = folds.groupby([col.REPRESENTATION, col.FOLD], sort=False).mean(numeric_only=True).reset_index()
+        emb = by_fold[by_fold[col.REPRESENTATION].str.contains("embedding")].sort_values(col.FOLD)
+        raw = by_fold[by_fold[col.REPRESENTATION].str.startswith("raw")].sort_values(col.FOLD)
         over = (f"mean ± std over {len(emb)} folds, each fold's {runs} runs averaged first" if runs > 1 else
                 f"mean ± std over {len(emb)} folds")
-        text = (f"[[kNN]] emotion UAR on held-out speakers: {pm(emb[col].mean(), emb[col].std(ddof=1))} from the "
-                f"learned embedding ({over}) against {pm(raw[col].mean(), raw[col].std(ddof=1))} from raw feature "
+        text = (f"[[kNN]] emotion UAR on held-out speakers: {pm(emb[knn].mean(), emb[knn].std(ddof=1))} from the "
+                f"learned embedding ({over}) against {pm(raw[knn].mean(), raw[knn].std(ddof=1))} from raw feature "
                 f"means (over {len(raw)} folds)")
         if tests is not None and len(tests):
             parts = []
             for _, r in tests.iterrows():
-                against = r["comparison"].split(" vs ", 1)[1]
-                ref = f" (UAR {num(r['reference UAR'])})" if "reference UAR" in r else ""
-                parts.append(f"against {against}{ref}: {signed(r['mean UAR diff'])} "
-                             f"({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}; "
-                             f"{r['better / worse']} speakers better / worse) — **{r[VERDICT]}**")
+                against = r[col.COMPARISON].split(" vs ", 1)[1]
+                ref = f" (UAR {num(r[col.REFERENCE_UAR])})" if col.REFERENCE_UAR in r else ""
+                parts.append(f"against {against}{ref}: {signed(r[col.MEAN_DIFF])} "
+                             f"({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; {test_phrase(r)}; "
+                             f"{r[col.BETTER_WORSE]} speakers better / worse) — **{r[VERDICT]}**")
             text += (". Speaker by speaker (each speaker's kNN UAR averaged over the runs; Holm-adjusted over the "
                      f"{len(tests)} comparisons), the embedding's gain " + "; ".join(parts))
         out.append(Finding(text + ".", "tables/embedding_separability tables/embedding_paired_tests"))
-        g = "kNN gender UAR (held-out speakers)"
+        g = col.KNN_GENDER_UAR
         out.append(Finding(
             f"Gender is read from the raw features at a UAR of {pm(raw[g].mean(), raw[g].std(ddof=1))} and from the "
             f"embedding at {pm(emb[g].mean(), emb[g].std(ddof=1))} (chance 0.5): the emotion model was never "
             "trained on gender; whatever it keeps of it is a by-product.",
             "tables/embedding_separability figures/embeddings_by_gender"))
-        s = "silhouette by emotion (test speakers)"
+        s = col.SILHOUETTE
         se, sr = emb[s].mean(), raw[s].mean()
         out.append(Finding(
             f"[[silhouette]] by emotion on the test speakers: {pm(se, emb[s].std(ddof=1))} (embedding) and "
@@ -736,20 +760,21 @@ def findings_05(out_dir) -> list[Finding]:
     claims = _load(out_dir, "confusion_claims")
     recall = _load(out_dir, "per_class_recall_reslstm_sa_h64")
     if claims is not None and recall is not None:
-        c = claims.set_index("quantity")
-        low = recall.loc[recall["recall"].idxmin()]
+        c = claims.set_index(col.QUANTITY)
+        low = recall.loc[recall[col.RECALL].idxmin()]
         def ci(row) -> str:
-            return f" [{num(row['wilson low'])}, {num(row['wilson high'])}]" if "wilson low" in row else ""
+            return f" [{num(row[col.WILSON_LOW])}, {num(row[col.WILSON_HIGH])}]" if col.WILSON_LOW in row else ""
 
         happy, n_h = c.loc["recall of happy"], c.loc["neutral predicted as happy"]
-        runs = (f"{int(happy['runs'])} run{'s' if int(happy['runs']) != 1 else ''} pooled; 95 % Wilson intervals "
+        runs = (f"{int(happy[col.RUNS])} run{'s' if int(happy[col.RUNS]) != 1 else ''} pooled; 95 % Wilson intervals "
                 "over each class's utterances, run-to-run variation not included"
-                if "wilson low" in happy else "no interval")
+                if col.WILSON_LOW in happy else "no interval")
         out.append(Finding(
             f"[[confusion matrix]] of the pooled out-of-fold predictions ({runs}): the lowest recall is "
-            f"{low['emotion']}'s ({num(low['recall'])}{ci(low)}); happy's recall is {num(happy['ours'])}{ci(happy)} "
-            f"(seed 000 reported {num(happy['seed 000 (reported)'])}), and {num(n_h['ours'])}{ci(n_h)} of neutral "
-            f"is predicted happy (reported {num(n_h['seed 000 (reported)'])}).",
+            f"{low[col.EMOTION]}'s ({num(low[col.RECALL])}{ci(low)}); happy's recall is "
+            f"{num(happy[col.OURS])}{ci(happy)} "
+            f"(seed 000 reported {num(happy[col.PAPER000_REPORTED])}), and {num(n_h[col.OURS])}{ci(n_h)} of neutral "
+            f"is predicted happy (reported {num(n_h[col.PAPER000_REPORTED])}).",
             "tables/confusion_claims figures/confusion_reslstm_sa_h64"))
     return out
 
@@ -760,61 +785,64 @@ def findings_06(out_dir) -> list[Finding]:
     out = []
     table = _load(out_dir, "sota_our_models")
     if table is not None:
-        nets = table[table["seed"] != "baseline"]
-        seeds = nets[~nets["seed"].eq("seed 000")]
-        ours = nets[nets["seed"].eq("seed 000")]
+        nets = table[table[col.SOURCE_PAPER] != "baseline"]
+        seeds = nets[~nets[col.SOURCE_PAPER].eq("seed 000")]
+        ours = nets[nets[col.SOURCE_PAPER].eq("seed 000")]
         if len(seeds) and len(ours):
-            bs, bo = seeds.loc[seeds["uar_mean"].idxmax()], ours.loc[ours["uar_mean"].idxmax()]
-            ties = [r for _, r in seeds.iterrows() if r["model"] != bs["model"]
-                    and within_noise(bs["uar_mean"], bs["uar_std"], r["uar_mean"], r["uar_std"])]
-            tie = (" — within noise of " + ", ".join(f"{r['model']} ({pm(r['uar_mean'], r['uar_std'])})" for r in ties)
+            bs, bo = seeds.loc[seeds[col.UAR_MEAN].idxmax()], ours.loc[ours[col.UAR_MEAN].idxmax()]
+            ties = [r for _, r in seeds.iterrows() if r[col.MODEL] != bs[col.MODEL]
+                    and within_noise(bs[col.UAR_MEAN], bs[col.UAR_STD], r[col.UAR_MEAN], r[col.UAR_STD])]
+            tie = (" — within noise of " + ", ".join(f"{r[col.MODEL]} ({pm(r[col.UAR_MEAN], r[col.UAR_STD])})"
+                                                     for r in ties)
                    + " (difference below the larger std): no single best") if ties else ""
             out.append(Finding(
-                f"Highest mean of the seeds' other architectures: {bs['model']} ({bs['seed']}, untuned) at a [[UAR]] "
-                f"of {pm(bs['uar_mean'], bs['uar_std'])} with {int(bs['parameters']):,} parameters and "
-                f"{num(bs['CPU ms/utt'], 2)} CPU ms per utterance{tie}; the tuned {bo['model']}: "
-                f"{pm(bo['uar_mean'], bo['uar_std'])} with {int(bo['parameters']):,} parameters and "
-                f"{num(bo['CPU ms/utt'], 2)} ms (mean ± std over {int(bo['runs'])} runs against {int(bs['runs'])}). "
+                f"Highest mean of the seeds' other architectures: {bs[col.MODEL]} ({bs[col.SOURCE_PAPER]}, untuned) "
+                "at a [[UAR]] "
+                f"of {pm(bs[col.UAR_MEAN], bs[col.UAR_STD])} with {int(bs[col.PARAMETERS]):,} parameters and "
+                f"{num(bs[col.CPU_MS], 2)} CPU ms per utterance{tie}; the tuned {bo[col.MODEL]}: "
+                f"{pm(bo[col.UAR_MEAN], bo[col.UAR_STD])} with {int(bo[col.PARAMETERS]):,} parameters and "
+                f"{num(bo[col.CPU_MS], 2)} ms (mean ± std over {int(bo[col.RUNS])} runs against {int(bs[col.RUNS])}). "
                 "Not an equal budget: the seed-000 rows were tuned, the others were not"
-                + (f"; they trained {int(bo['epochs'])} epochs, the others {int(bs['epochs'])}"
-                   if "epochs" in bo and bo["epochs"] != bs["epochs"] else "")
-                + (f"; schedules: {bs['schedule']} against {bo['schedule']}"
-                   if "schedule" in bo and bo["schedule"] != bs["schedule"] else "")
+                + (f"; they trained {int(bo[col.EPOCHS])} epochs, the others {int(bs[col.EPOCHS])}"
+                   if "epochs" in bo and bo[col.EPOCHS] != bs[col.EPOCHS] else "")
+                + (f"; schedules: {bs[col.SCHEDULE]} against {bo[col.SCHEDULE]}"
+                   if "schedule" in bo and bo[col.SCHEDULE] != bs[col.SCHEDULE] else "")
                 + ".", "tables/sota_our_models figures/sota_uar_vs_cost"))
-            cheap = nets.loc[nets["CPU ms/utt"].idxmin()]
-            dear = nets.loc[nets["CPU ms/utt"].idxmax()]
+            cheap = nets.loc[nets[col.CPU_MS].idxmin()]
+            dear = nets.loc[nets[col.CPU_MS].idxmax()]
             out.append(Finding(
-                f"Cost spans {num(dear['CPU ms/utt'] / cheap['CPU ms/utt'], 1)}× in CPU time: {cheap['model']} is the "
-                f"cheapest ({num(cheap['CPU ms/utt'], 2)} ms, UAR {num(cheap['uar_mean'])}), {dear['model']} the "
-                f"dearest ({num(dear['CPU ms/utt'], 2)} ms, UAR {num(dear['uar_mean'])}; "
-                f"{signed(dear['uar_mean'] - cheap['uar_mean'])}). They differ in architecture, input and tuning "
-                f"({cheap['setting']} against {dear['setting']}), so the difference is not an effect of compute.",
+                f"Cost spans {num(dear[col.CPU_MS] / cheap[col.CPU_MS], 1)}× in CPU time: {cheap[col.MODEL]} is the "
+                f"cheapest ({num(cheap[col.CPU_MS], 2)} ms, UAR {num(cheap[col.UAR_MEAN])}), {dear[col.MODEL]} the "
+                f"dearest ({num(dear[col.CPU_MS], 2)} ms, UAR {num(dear[col.UAR_MEAN])}; "
+                f"{signed(dear[col.UAR_MEAN] - cheap[col.UAR_MEAN])}). They differ in architecture, input and tuning "
+                f"({cheap[col.SETTING]} against {dear[col.SETTING]}), so the difference is not an effect of compute.",
                 "tables/sota_our_models figures/sota_uar_vs_cost"))
-        base = table[table["seed"] == "baseline"]
+        base = table[table[col.SOURCE_PAPER] == "baseline"]
         if len(base):
-            lr = base.loc[base["uar_mean"].idxmax()]
+            lr = base.loc[base[col.UAR_MEAN].idxmax()]
             out.append(Finding(
-                f"The [[baseline]]s: the best of them, {lr['model']}, reaches UAR {num(lr['uar_mean'])} "
-                f"(WA {num(lr['wa_mean'])}). {below_baseline(nets, lr['uar_mean'], baseline='it')}",
+                f"The [[baseline]]s: the best of them, {lr[col.MODEL]}, reaches UAR {num(lr[col.UAR_MEAN])} "
+                f"(WA {num(lr[col.WA_MEAN])}). {below_baseline(nets, lr[col.UAR_MEAN], baseline='it')}",
                 "tables/sota_our_models"))
     w2v = _load(out_dir, "sota_wav2vec2_cost")
-    if w2v is not None and "× ResLSTM-SA end to end" in w2v:
+    if w2v is not None and col.TIMES_END_TO_END in w2v:
         big = w2v.iloc[-1]
         out.append(Finding(
-            f"{big['model']} with random weights needs {num(big['CPU ms/utt'], 0)} CPU ms per utterance from the "
-            f"waveform, {num(big['× ResLSTM-SA end to end'], 0)}× ResLSTM-SA end to end (its feature extraction "
-            f"plus the model, {num(big['ResLSTM-SA CPU ms/utt (features + model)'], 2)} ms; "
-            f"{num(big['× ResLSTM-SA model only'], 0)}× the model alone), for the literature's best accuracies "
+            f"{big[col.MODEL]} with random weights needs {num(big[col.CPU_MS], 0)} CPU ms per utterance from the "
+            f"waveform, {num(big[col.TIMES_END_TO_END], 0)}× ResLSTM-SA end to end (its feature extraction "
+            f"plus the model, {num(big[col.OURS_END_TO_END_MS], 2)} ms; "
+            f"{num(big[col.TIMES_MODEL_ONLY], 0)}× the model alone), for the literature's best accuracies "
             "(reported, not measured here).", "tables/sota_wav2vec2_cost tables/sota_feature_cost"))
     out += convergence_finding(_load(out_dir, "sota_convergence"), "tables/sota_convergence figures/sota_val_curves",
                                "rows")
     weight = _load(out_dir, "sota_loss_weightings")
     if weight is not None and len(weight) > 1:
-        best = weight.loc[weight["uar_mean"].idxmax()]
-        runs = int(weight["runs"].min())
+        best = weight.loc[weight[col.UAR_MEAN].idxmax()]
+        runs = int(weight[col.RUNS].min())
         out.append(Finding(
-            f"Seed 003's loss weightings: UAR from {num(weight['uar_mean'].min())} to {num(weight['uar_mean'].max())} "
-            f"(best {best['loss weighting']}), on {runs} run{'s' if runs > 1 else ''} each"
+            f"Seed 003's loss weightings: UAR from {num(weight[col.UAR_MEAN].min())} to "
+            f"{num(weight[col.UAR_MEAN].max())} "
+            f"(best {best[col.LOSS_WEIGHTING]}), on {runs} run{'s' if runs > 1 else ''} each"
             + (": too few to rank them." if runs < 3 else "."), "tables/sota_loss_weightings"))
     return out
 
@@ -827,13 +855,13 @@ SAME_RECORDS = {"6b": "4"}
 
 
 def _runs(row) -> str:
-    planned = int(row["runs_planned"]) if "runs_planned" in row and not pd.isna(row["runs_planned"]) else None
-    n = int(row["n_runs"])
+    planned = int(row[col.RUNS_PLANNED]) if "runs_planned" in row and not pd.isna(row[col.RUNS_PLANNED]) else None
+    n = int(row[col.N_RUNS])
     return f"{n} of {planned} runs" if planned is not None and planned != n else f"{n} run{'s' if n != 1 else ''}"
 
 
 def _complete(row) -> bool:
-    return bool(row["complete"]) if "complete" in row and not pd.isna(row["complete"]) else True
+    return bool(row[col.COMPLETE]) if "complete" in row and not pd.isna(row[col.COMPLETE]) else True
 
 
 def ladder_summary(model: str, rows: pd.DataFrame) -> str:
@@ -841,49 +869,50 @@ def ladder_summary(model: str, rows: pd.DataFrame) -> str:
     were seen (``HEADLINE_RUNG``, the nested choice; while it is incomplete, rung 1 stands
     in, labelled not nested), with its interval and paired test; which rungs are
     incomplete or pending; selection on test; and which rungs share records."""
-    slides = rows["slides_uar_literature"].iloc[0]
-    done = rows.dropna(subset=["uar_mean"])
+    slides = rows[col.SLIDES_UAR_LITERATURE].iloc[0]
+    done = rows.dropna(subset=[col.UAR_MEAN])
     text = f"**{model}** (slides, reported: {num(slides, 4)}; ours: mean UAR ± the 95 % t-interval over runs)."
-    headline = done[(done["rung"] == HEADLINE_RUNG) & done.apply(_complete, axis=1)]
-    fallback = done[(done["rung"] == FALLBACK_RUNG) & done.apply(_complete, axis=1)]
+    headline = done[(done[col.RUNG] == HEADLINE_RUNG) & done.apply(_complete, axis=1)]
+    fallback = done[(done[col.RUNG] == FALLBACK_RUNG) & done.apply(_complete, axis=1)]
     if len(headline) or len(fallback):
         h = (headline if len(headline) else fallback).iloc[0]
-        ci = "" if pd.isna(h["ci95"]) else f" ± {num(h['ci95'])}"
+        ci = "" if pd.isna(h[col.CI95]) else f" ± {num(h[col.CI95])}"
         what = (f"the headline rung {HEADLINE_RUNG} (fixed before its numbers were seen: hyperparameters chosen per "
                 "test fold by validation speakers outside it, so no test speaker steers anything)" if len(headline)
                 else f"rung {FALLBACK_RUNG} in place of the headline rung {HEADLINE_RUNG}, which is not complete yet "
                 "(rung 1's setting is not nested: each fold's validation speakers are another fold's test speakers)")
-        text += (f" {what[:1].upper() + what[1:]}: UAR {num(h['uar_mean'])}{ci} over {_runs(h)}, "
-                 f"{num(slides - h['uar_mean'])} below the slides")
-        if "delta_vs_previous" in h and not pd.isna(h["delta_vs_previous"]):
-            test = "" if pd.isna(h["p_value"]) else \
-                (f", exact sign-flip p = {pvalue(h['p_value'])}"
-                 + (f" (Holm-adjusted over the ladder's comparisons {pvalue(h['p_holm'])})" if "p_holm" in h else "")
-                 + f" over {int(h['pairs'])} {h['unit']}s" if "pairs" in h else
-                 f", Wilcoxon p = {pvalue(h['p_value'])} over {int(h['paired_folds'])} paired folds")
+        text += (f" {what[:1].upper() + what[1:]}: UAR {num(h[col.UAR_MEAN])}{ci} over {_runs(h)}, "
+                 f"{num(slides - h[col.UAR_MEAN])} below the slides")
+        if "delta_vs_previous" in h and not pd.isna(h[col.DELTA_VS_PREVIOUS]):
+            test = "" if pd.isna(h[col.P_VALUE]) else \
+                (f", exact sign-flip p = {pvalue(h[col.P_VALUE])}"
+                 + (f" (Holm-adjusted over the ladder's comparisons {pvalue(h[col.P_HOLM_LADDER])})"
+                    if col.P_HOLM_LADDER in h else "")
+                 + f" over {int(h[col.PAIRS])} {h[col.UNIT]}s" if "pairs" in h else
+                 f", Wilcoxon p = {pvalue(h[col.P_VALUE])} over {int(h[col.PAIRED_FOLDS])} paired folds")
             counts = str(h.get("better / worse / tied", "") or "")
-            if counts.count("/") == 2 and not pd.isna(h["p_value"]):
+            if counts.count("/") == 2 and not pd.isna(h[col.P_VALUE]):
                 better, worse, tied = (int(x) for x in counts.split("/"))
                 test += (f", {tied} of them tied (the folds where both rungs share records), {better} better, "
-                         f"{worse} worse; smallest attainable p {pvalue(h['smallest attainable p'])}") if tied else ""
-            text += f"; {signed(h['delta_vs_previous'])} against rung {h['previous']}{test}"
+                         f"{worse} worse; smallest attainable p {pvalue(h[col.MIN_P])}") if tied else ""
+            text += f"; {signed(h[col.DELTA_VS_PREVIOUS])} against rung {h[col.PREVIOUS]}{test}"
         text += "."
     else:
         text += f" Neither rung {HEADLINE_RUNG} nor rung {FALLBACK_RUNG} is complete yet."
-    unfinished = [f"{r['rung']} ({_runs(r)})" for _, r in done.iterrows() if not _complete(r)]
-    pending = list(rows[rows["uar_mean"].isna()]["rung"])
+    unfinished = [f"{r[col.RUNG]} ({_runs(r)})" for _, r in done.iterrows() if not _complete(r)]
+    pending = list(rows[rows[col.UAR_MEAN].isna()][col.RUNG])
     if unfinished:
         text += f" Incomplete, so not ranked: rung {', '.join(unfinished)}."
     if pending:
         text += f" Pending: rung {', '.join(pending)}."
-    sel = done[(done["rung"] == "5a")]
+    sel = done[(done[col.RUNG] == "5a")]
     if len(sel):
         text += (f" Selecting the trial on the test speakers (rung 5a, its own test UAR) gives "
-                 f"{num(sel['uar_mean'].iloc[0])}: not an honest number.")
+                 f"{num(sel[col.UAR_MEAN].iloc[0])}: not an honest number.")
     for rung, same in SAME_RECORDS.items():
-        a, b = rows[rows["rung"] == rung], rows[rows["rung"] == same]
-        if len(a) and len(b) and not pd.isna(a["uar_mean"].iloc[0]):
-            n_a, n_b = int(a["n_runs"].iloc[0]), int(b["n_runs"].iloc[0])
+        a, b = rows[rows[col.RUNG] == rung], rows[rows[col.RUNG] == same]
+        if len(a) and len(b) and not pd.isna(a[col.UAR_MEAN].iloc[0]):
+            n_a, n_b = int(a[col.N_RUNS].iloc[0]), int(b[col.N_RUNS].iloc[0])
             which = "its runs so far are" if n_a <= n_b else f"its first {n_b} runs are"
             text += (f" Rung {rung} is rung {same}'s configuration with the same seeds: {which} rung {same}'s "
                      "records, not an independent confirmation.")
@@ -893,7 +922,7 @@ def ladder_summary(model: str, rows: pd.DataFrame) -> str:
 def trials_of(row) -> str:
     """``60 trials of two search spaces (seed000 30, reference 30)`` from an oracle row;
     ``30 trials`` for one space (or a table without ``trials_by_space``)."""
-    n = f"{int(row['complete_trials'])} trials"
+    n = f"{int(row[col.COMPLETE_TRIALS])} trials"
     by = str(row.get("trials_by_space", "") or "")
     if " + " not in by:
         return n
@@ -903,13 +932,14 @@ def trials_of(row) -> str:
 
 def nested_winner_phrase(r) -> str:
     """One row of ``tuning_nested_winners`` in words."""
-    same = int(r["distinct_trials"]) == 1 and f"trial {int(r['clean_trial'])}" in str(r["nested_trials"])
+    same = int(r[col.DISTINCT_TRIALS]) == 1 and f"trial {int(r[col.CLEAN_TRIAL])}" in str(r[col.NESTED_TRIALS])
     choice = ("every test fold chose the clean winner's trial" if same else
-              f"{int(r['distinct_trials'])} distinct trial{'s' if int(r['distinct_trials']) != 1 else ''} "
-              f"({r['nested_trials']})")
-    return (f"{r['model']} ({r['space']} space; {choice}): {pm(r['nested_uar_mean'], r['nested_uar_std'])} against "
-            f"{pm(r['clean_uar_mean'], r['clean_uar_std'])} (mean ± std over {int(r['runs'])} fresh-seed runs), "
-            f"{signed(r['mean UAR diff'])} ({interval(r['ci95 low'], r['ci95 high'])}; {test_phrase(r)}) — "
+              f"{int(r[col.DISTINCT_TRIALS])} distinct trial{'s' if int(r[col.DISTINCT_TRIALS]) != 1 else ''} "
+              f"({r[col.NESTED_TRIALS]})")
+    return (f"{r[col.MODEL]} ({r[col.SPACE]} space; {choice}): {pm(r[col.NESTED_UAR_MEAN], r[col.NESTED_UAR_STD])} "
+            "against "
+            f"{pm(r[col.CLEAN_UAR_MEAN], r[col.CLEAN_UAR_STD])} (mean ± std over {int(r[col.RUNS])} fresh-seed runs), "
+            f"{signed(r[col.MEAN_DIFF])} ({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; {test_phrase(r)}) — "
             f"**{r[VERDICT]}**")
 
 
@@ -919,22 +949,26 @@ def findings_07(out_dir) -> list[Finding]:
     if ladder is not None:
         for model, rows in ladder.groupby("model", sort=False):
             text = ladder_summary(model, rows)
-            anchor = rows[rows["rung"] == "6a"]
-            if len(anchor) and not np.isnan(anchor["uar_mean"].iloc[0]):
+            anchor = rows[rows[col.RUNG] == "6a"]
+            if len(anchor) and not np.isnan(anchor[col.UAR_MEAN].iloc[0]):
                 a = anchor.iloc[0]
-                text += (f" The authors' setting with their reseeding (rung 6a) gives {num(a['uar_mean'])}; their own "
-                         f"code gave {num(a['authors_code_uar_measured'])} on this CPU (difference "
-                         f"{signed(a['uar_mean'] - a['authors_code_uar_measured'])}).")
+                text += (f" The authors' setting with their reseeding (rung 6a) gives {num(a[col.UAR_MEAN])}; their "
+                         "own "
+                         f"code gave {num(a[col.AUTHORS_CODE_UAR])} on this CPU (difference "
+                         f"{signed(a[col.UAR_MEAN] - a[col.AUTHORS_CODE_UAR])}).")
             text += " Every rung, with its interval and paired test, is in the table."
             out.append(Finding(text, "tables/fidelity_ladder figures/fidelity_waterfall"))
     oracle = _load(out_dir, "fidelity_oracle")
     if oracle is not None and len(oracle):
-        parts = [f"{r['model']}: the best-by-test trial {num(r['paper_style_pooled_uar'])} pooled "
-                 f"({num(r['paper_style_fold_mean_uar'])} as a mean over folds), and with each fold's epoch also picked "
-                 f"on its test speakers {num(r['oracle_fold_mean_uar'])} (mean over folds, {trials_of(r)}), against the slides' {num(r['slides_uar_literature'], 4)} (reported) and the authors' own "
-                 f"code's {num(r['authors_code_uar_measured'])} (measured on a CPU)"
+        parts = [f"{r[col.MODEL]}: the best-by-test trial {num(r[col.PAPER_STYLE_POOLED_UAR])} pooled "
+                 f"({num(r[col.PAPER_STYLE_FOLD_MEAN_UAR])} as a mean over folds), and with each fold's epoch also "
+                 "picked "
+                 f"on its test speakers {num(r[col.ORACLE_FOLD_MEAN_UAR])} (mean over folds, {trials_of(r)}), "
+                 f"against the slides' {num(r[col.SLIDES_UAR_LITERATURE], 4)} (reported) and the authors' own "
+                 f"code's {num(r[col.AUTHORS_CODE_UAR])} (measured on a CPU)"
                  for _, r in oracle.iterrows()]
-        short = [r["model"] for _, r in oracle.iterrows() if r["oracle_fold_mean_uar"] < r["slides_uar_literature"]]
+        short = [r[col.MODEL] for _, r in oracle.iterrows()
+                 if r[col.ORACLE_FOLD_MEAN_UAR] < r[col.SLIDES_UAR_LITERATURE]]
         out.insert(0, Finding(
             "How far even selection on the test set gets: " + "; ".join(parts) + ". "
             + (f"For {' and '.join(short)} not even the oracle — trial and epoch both chosen on the test speakers — "
@@ -943,16 +977,18 @@ def findings_07(out_dir) -> list[Finding]:
             "tables/fidelity_oracle"))
     optimism = _load(out_dir, "fidelity_optimism")
     if optimism is not None and len(optimism):
-        parts = [f"{r['model']} {r['space']}: {signed(r['optimism'])} (trial #{int(r['trial'])}: "
-                 f"{num(r['trial_test_uar'])} in the search, {num(r['fresh_uar_mean'])} over {int(r['fresh_runs'])} "
-                 "fresh seeds)" for _, r in optimism.iterrows() if not np.isnan(r["optimism"])]
+        parts = [f"{r[col.MODEL]} {r[col.SPACE]}: {signed(r[col.OPTIMISM])} (trial #{int(r[col.TRIAL])}: "
+                 f"{num(r[col.TRIAL_TEST_UAR])} in the search, {num(r[col.FRESH_UAR_MEAN])} over "
+                 f"{int(r[col.FRESH_RUNS])} "
+                 "fresh seeds)" for _, r in optimism.iterrows() if not np.isnan(r[col.OPTIMISM])]
         if parts:
             out.append(Finding("[[optimism]] of selecting on test — each study's best-by-test trial's own UAR minus "
                                f"the same configuration's fresh-seed mean: {'; '.join(parts)}.",
                                "tables/fidelity_optimism tables/fidelity_winners_fresh"))
     gap = _load(out_dir, "fidelity_selection_gap")
     if gap is not None and len(gap):
-        parts = [f"{r['model']} {r['space']}: {signed(r['selection gap'])} over {int(r['complete_trials'])} trials"
+        parts = [f"{r[col.MODEL]} {r[col.SPACE]}: {signed(r[col.SELECTION_GAP])} over {int(r[col.COMPLETE_TRIALS])} "
+                 "trials"
                  for _, r in gap.iterrows()]
         out.append(Finding("The selection gap — expected test UAR of the best-by-test trial minus that of the "
                            f"best-by-validation one, all trials searched (the end of each curve): {'; '.join(parts)}. "
@@ -961,7 +997,7 @@ def findings_07(out_dir) -> list[Finding]:
     spent = _load(out_dir, "fidelity_compute")
     if spent is not None and len(spent):
         total = spent[spent["records"] == "all"].iloc[0]
-        out.append(Finding(f"Behind these numbers: {num(total['core_hours'], 1)} core-hours in "
+        out.append(Finding(f"Behind these numbers: {num(total[col.CORE_HOURS], 1)} core-hours in "
                            f"{int(total['folds'])} trained folds.", "tables/fidelity_compute"))
     return out
 
@@ -982,16 +1018,16 @@ def shift_findings(out_dir) -> list[Finding]:
              0: "both directions gain: each model does at least as well on the takes it was not trained on"}
     for name, rows in table.groupby("shift", sort=False):
         first = rows.iloc[0]
-        runs = int(first["runs"])
+        runs = int(first[col.RUNS])
         parts = []
         for _, r in rows.iterrows():
-            worse, better = r["speakers worse / better"].split(" / ")
-            parts.append(f"trained on {r['trained on']}, {num(r['UAR shifted'])} on {r['tested on (shifted)']} "
-                         f"against {num(r['UAR same condition'])} on {r['trained on']} ({signed(r['UAR change'])}; "
+            worse, better = r[col.SPEAKERS_WORSE_BETTER].split(" / ")
+            parts.append(f"trained on {r[col.TRAINED_ON]}, {num(r[col.UAR_SHIFTED])} on {r[col.TESTED_ON_SHIFTED]} "
+                         f"against {num(r[col.UAR_SAME])} on {r[col.TRAINED_ON]} ({signed(r[col.UAR_CHANGE])}; "
                          f"{worse} speakers worse, {better} better, {test_phrase(r)})")
-        verdict = f" By the means, {words[int((rows['UAR change'] < 0).sum())]}." if len(rows) == 2 else ""
+        verdict = f" By the means, {words[int((rows[col.UAR_CHANGE] < 0).sum())]}." if len(rows) == 2 else ""
         out.append(Finding(
-            f"The {name} shift, new speakers' [[UAR]] over {first['classes scored']} classes (mean of {runs} "
+            f"The {name} shift, new speakers' [[UAR]] over {first[col.CLASSES_SCORED]} classes (mean of {runs} "
             f"run{'s' if runs != 1 else ''} over the study's speaker folds): " + "; ".join(parts) + "." + verdict,
             "tables/shift_within_corpus"))
     return out
@@ -1004,42 +1040,44 @@ def findings_08(out_dir) -> list[Finding]:
     if table is None:
         return out
     for _, r in table.iterrows():
-        n = int(r["files scored"])
-        low, high = wilson_interval(float(r["WA"]), n)
-        notes = r["left out / merged"]
+        n = int(r[col.FILES_SCORED])
+        low, high = wilson_interval(float(r[col.WA]), n)
+        notes = r[col.LEFT_OUT_MERGED]
         notes = f" Classes: {notes}." if isinstance(notes, str) and notes else ""
         out.append(Finding(
-            f"Trained on {r['trained on']}, tested on {r['tested on']} (one trained model, one seed): [[UAR]] "
-            f"{num(r['UAR'])} against a chance UAR of {num(r['chance UAR'])} ({signed(r['UAR'] - r['chance UAR'])}) "
-            f"over {r['shared classes']} shared classes; [[WA]] {num(r['WA'])}, {interval(low, high, sign=False)} "
-            f"(Wilson, {n} of {int(r['files in corpus'])} files scored).{notes}", "tables/cross_corpus"))
+            f"Trained on {r[col.TRAINED_ON]}, tested on {r[col.TESTED_ON]} (one trained model, one seed): [[UAR]] "
+            f"{num(r[col.UAR])} against a chance UAR of {num(r[col.CHANCE_UAR])} "
+            f"({signed(r[col.UAR] - r[col.CHANCE_UAR])}) "
+            f"over {r[col.SHARED_CLASSES]} shared classes; [[WA]] {num(r[col.WA])}, {interval(low, high, sign=False)} "
+            f"(Wilson, {n} of {int(r[col.FILES_IN_CORPUS])} files scored).{notes}", "tables/cross_corpus"))
     if recalls is not None:
-        for (train, test), rows in recalls.groupby(["trained on", "tested on"], sort=False):
-            rows = rows[rows["files"] > 0]
+        for (train, test), rows in recalls.groupby([col.TRAINED_ON, col.TESTED_ON], sort=False):
+            rows = rows[rows[col.FILES] > 0]
             if len(rows) < 2:
                 continue
-            best, worst = rows.loc[rows["recall"].idxmax()], rows.loc[rows["recall"].idxmin()]
+            best, worst = rows.loc[rows[col.RECALL].idxmax()], rows.loc[rows[col.RECALL].idxmin()]
             out.append(Finding(
-                f"Per class, {train} → {test}: best recalled {best['class']} {num(best['recall'])} "
-                f"({int(best['files'])} files), worst {worst['class']} {num(worst['recall'])} "
-                f"({int(worst['files'])} files).", "tables/cross_corpus_recall"))
+                f"Per class, {train} → {test}: best recalled {best[col.CLASS]} {num(best[col.RECALL])} "
+                f"({int(best[col.FILES])} files), worst {worst[col.CLASS]} {num(worst[col.RECALL])} "
+                f"({int(worst[col.FILES])} files).", "tables/cross_corpus_recall"))
     return out
 
 
 # ---------------------------------------------------------------- 09
 
 def _lever_words(row) -> str:
-    ci = (f" [{signed(row['delta_ci95_low'])}, {signed(row['delta_ci95_high'])}]"
+    ci = (f" [{signed(row[col.DELTA_CI95_LOW])}, {signed(row[col.DELTA_CI95_HIGH])}]"
           if not pd.isna(row.get("delta_ci95_low", np.nan)) else "")
-    return f"{row['lever']} {signed(row['delta_vs_start'])}{ci}"
+    return f"{row[col.LEVER]} {signed(row[col.DELTA_VS_START])}{ci}"
 
 
 def findings_09(out_dir) -> list[Finding]:
     out = []
     base = _load(out_dir, "standard_baselines")
     if base is not None and len(base):
-        parts = [f"{r['model']}: [[UAR]] {num(r['uar_mean'])} (WA {num(r['wa_mean'])}, C per fold {r['C per fold (validation speakers)']}, "
-                 f"{num(r['CPU ms/utt'], 1)} CPU ms per utterance with the extraction)" for _, r in base.iterrows()]
+        parts = [f"{r[col.MODEL]}: [[UAR]] {num(r[col.UAR_MEAN])} (WA {num(r[col.WA_MEAN])}, C per fold "
+                 f"{r[col.C_PER_FOLD]}, "
+                 f"{num(r[col.CPU_MS], 1)} CPU ms per utterance with the extraction)" for _, r in base.iterrows()]
         out.append(Finding("The field's standard [[baseline]]s on the same folds, C chosen on [[validation speakers]]: "
                            + "; ".join(parts) + ".", "tables/standard_baselines"))
     what = _load(out_dir, "what_helps")
@@ -1047,56 +1085,59 @@ def findings_09(out_dir) -> list[Finding]:
         return out
     texts = []
     for family, rows in what.groupby("family", sort=False):
-        start = rows[rows["lever"] == "start"]
+        start = rows[rows[col.LEVER] == "start"]
         if not len(start):
             continue
         s = start.iloc[0]
-        levers = rows[~rows["lever"].isin(["start", "recipe"])]
+        levers = rows[~rows[col.LEVER].isin(["start", "recipe"])]
         shown = levers[levers[VERDICT].eq("shown")]
-        up = [_lever_words(r) for _, r in shown.iterrows() if r["delta_vs_start"] > 0]
-        down = [_lever_words(r) for _, r in shown.iterrows() if r["delta_vs_start"] < 0]
+        up = [_lever_words(r) for _, r in shown.iterrows() if r[col.DELTA_VS_START] > 0]
+        down = [_lever_words(r) for _, r in shown.iterrows() if r[col.DELTA_VS_START] < 0]
         rest = levers[~levers.index.isin(shown.index)]
-        pairs = int(levers["speakers"].max()) if len(levers) else 0
+        pairs = int(levers[col.SPEAKERS].max()) if len(levers) else 0
         underpowered = bool(levers[VERDICT].eq("underpowered").any())
         texts.append(
-            f"**{family}** starts at UAR {num(s['uar_mean'])} over {int(s['runs'])} run{'s' if s['runs'] != 1 else ''}. "
+            f"**{family}** starts at UAR {num(s[col.UAR_MEAN])} over {int(s[col.RUNS])} "
+            f"run{'s' if s[col.RUNS] != 1 else ''}. "
             f"Against it ([[paired test]] over {pairs} speakers, UAR difference and 95 % CI): shown better: "
             f"{', '.join(up) or 'none'}; shown worse: {', '.join(down) or 'none'}; no difference shown: "
             f"{', '.join(_lever_words(r) for _, r in rest.iterrows()) or 'none'}"
             + (" (some comparisons are [[underpowered]]: too few speakers for p < 0.05)" if underpowered else "") + ".")
     if texts:
         out.append(Finding(" ".join(texts), "tables/what_helps"))
-    recipe = what[what["lever"] == "recipe"]
-    honest = what[~what["transductive"].astype(bool)]
+    recipe = what[what[col.LEVER] == "recipe"]
+    honest = what[~what[col.TRANSDUCTIVE].astype(bool)]
     if len(honest):
-        ok = honest[(honest["parameters"] <= 110_000) & (honest["model CPU ms/utt"] <= 2.0)]
-        best = (ok if len(ok) else honest).sort_values("uar_mean").iloc[-1]
-        reached = best["uar_mean"] >= 0.60 and len(ok)
-        ci = (f", 95 % t-interval [{num(best['uar_ci95_low'])}, {num(best['uar_ci95_high'])}]"
-              if not pd.isna(best["uar_ci95_low"]) else " (one run: no interval)")
+        ok = honest[(honest[col.PARAMETERS] <= 110_000) & (honest[col.MODEL_CPU_MS] <= 2.0)]
+        best = (ok if len(ok) else honest).sort_values(col.UAR_MEAN).iloc[-1]
+        reached = best[col.UAR_MEAN] >= 0.60 and len(ok)
+        ci = (f", 95 % t-interval [{num(best[col.UAR_CI95_LOW])}, {num(best[col.UAR_CI95_HIGH])}]"
+              if not pd.isna(best[col.UAR_CI95_LOW]) else " (one run: no interval)")
         out.append(Finding(
             f"The best honest lightweight row (not transductive, at most 110 k parameters and 2 CPU ms per utterance "
-            f"for the model): {best['family']} {best['lever']}, UAR {num(best['uar_mean'])}{ci}, "
-            f"{int(best['parameters']):,} parameters, {num(best['model CPU ms/utt'], 2)} ms for the model and "
-            f"{num(best['CPU ms/utt'], 1)} ms end to end. "
+            f"for the model): {best[col.FAMILY]} {best[col.LEVER]}, UAR {num(best[col.UAR_MEAN])}{ci}, "
+            f"{int(best[col.PARAMETERS]):,} parameters, {num(best[col.MODEL_CPU_MS], 2)} ms for the model and "
+            f"{num(best[col.CPU_MS], 1)} ms end to end. "
             + ("It meets the goal of UAR ≥ 0.60." if reached else
-               f"The goal of UAR ≥ 0.60 is not reached: {num(best['uar_mean'])} is the measured ceiling here."),
+               f"The goal of UAR ≥ 0.60 is not reached: {num(best[col.UAR_MEAN])} is the measured ceiling here."),
             "tables/what_helps figures/what_helps_pareto"))
     if len(recipe):
         parts = []
         for _, r in recipe.iterrows():
-            test = (f"{signed(r['delta_vs_start'])} against the start, {r['test']} p = {pvalue(r['p'])} over "
-                    f"{int(r['speakers'])} speakers ({r[VERDICT]})") if not pd.isna(r.get("p", np.nan)) else ""
-            parts.append(f"{r['family']}: UAR {num(r['uar_mean'])} {test}; levers chosen per test fold — {r['levers']}")
+            test = (f"{signed(r[col.DELTA_VS_START])} against the start, {r[col.TEST]} p = {pvalue(r[col.P])} over "
+                    f"{int(r[col.SPEAKERS])} speakers ({r[VERDICT]})") if not pd.isna(r.get("p", np.nan)) else ""
+            parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])} {test}; levers chosen per test fold — "
+                         f"{r[col.LEVERS]}")
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
                            + "; ".join(parts) + ".", "tables/what_helps tables/what_helps_recipe"))
-    ens, dist = what[what["lever"] == "ensemble"], what[what["lever"] == "distilled"]
+    ens, dist = what[what[col.LEVER] == "ensemble"], what[what[col.LEVER] == "distilled"]
     if len(ens) and len(dist):
         e, d = ens.iloc[0], dist.iloc[0]
         out.append(Finding(
-            f"{e['family']}: the seed ensemble reaches UAR {num(e['uar_mean'])} at {num(e['model CPU ms/utt'], 2)} ms "
-            f"for its models; distilled into one model, {num(d['uar_mean'])} at {num(d['model CPU ms/utt'], 2)} ms "
-            f"({signed(d['uar_mean'] - e['uar_mean'])} for a {num(e['model CPU ms/utt'] / d['model CPU ms/utt'], 1)}× "
+            f"{e[col.FAMILY]}: the seed ensemble reaches UAR {num(e[col.UAR_MEAN])} at {num(e[col.MODEL_CPU_MS], 2)} "
+            "ms "
+            f"for its models; distilled into one model, {num(d[col.UAR_MEAN])} at {num(d[col.MODEL_CPU_MS], 2)} ms "
+            f"({signed(d[col.UAR_MEAN] - e[col.UAR_MEAN])} for a {num(e[col.MODEL_CPU_MS] / d[col.MODEL_CPU_MS], 1)}× "
             "smaller model cost).", "tables/what_helps"))
     return out
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from ser_utils.reporting import plots
 
 
-def examples_by_emotion(index, actor: int, statement: int = 1) -> list[tuple[str, str]]:
-    """``[(emotion, path)]``: one take of ``actor`` saying ``statement`` per emotion, in the
-    index's emotion order, the strong take where there is one (neutral has none), else the
-    first normal one."""
+def examples_by_emotion(index, speaker: int, statement: int = 1) -> list[tuple[str, str]]:
+    """``[(emotion, path)]``: one take of ``speaker`` (the index's ``actor`` number) saying
+    ``statement`` per emotion, in the index's emotion order, the strong take where there is
+    one (neutral has none), else the first normal one."""
     out = []
     for emotion in index.emotion.cat.categories:
-        rows = index[(index.actor == actor) & (index.emotion == emotion) & (index.statement == statement)]
+        rows = index[(index["actor"] == speaker) & (index.emotion == emotion) & (index.statement == statement)]
         rows = rows.sort_values(["intensity", "path"], ascending=[False, True])
         out.append((str(emotion), str(rows.path.iloc[0])))
     return out

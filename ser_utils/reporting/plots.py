@@ -128,8 +128,8 @@ def distributions(frame: pd.DataFrame, columns, by: str = "emotion") -> plt.Figu
 
 def uar_vs_parameters(frame: pd.DataFrame, x="parameters", y="uar_mean", hue="layers", style="pooling",
                       reported: str | None = "reported_uar") -> plt.Figure:
-    """Seed 001's sweep: one panel per pooling (``last``, ``concat``); per number of
-    layers a line over the hidden sizes, ours solid, seed 001's reported values dotted
+    """Paper 001's sweep: one panel per pooling (``last``, ``concat``); per number of
+    layers a line over the hidden sizes, ours solid, paper 001's reported values dotted
     with open markers (literature)."""
     styles = list(dict.fromkeys(frame[style]))
     levels = sorted(frame[hue].unique())
@@ -190,7 +190,7 @@ _SWEEP_LABEL = r"RNN-l(\d+)-h(\d+)-(\w+)"
 
 def val_curves(curves: dict) -> plt.Figure:
     """``curves``: label -> mean validation UAR per epoch; one line each, so that a
-    reader sees whether each has flattened before training stopped. Seed 001's sweep
+    reader sees whether each has flattened before training stopped. Paper 001's sweep
     (labels ``RNN-l<layers>-h<hidden>-<pooling>``) is drawn as one panel per pooling,
     colour by width and dash by depth; other models get one panel, a colour each, and
     the legend beside it."""
@@ -453,7 +453,8 @@ def pareto(points: pd.DataFrame) -> plt.Figure:
                    label=f"{source} (reported)" if hollow else source)
     measured = points[points["kind"] == "measured"].sort_values("CPU ms/utt")
     front = measured[measured["uar"] >= measured["uar"].cummax()]
-    ax.step(front["CPU ms/utt"], front["uar"], where="post", color="grey", lw=1, ls="--", label="Pareto front (measured)")
+    ax.step(front["CPU ms/utt"], front["uar"], where="post", color="grey", lw=1, ls="--",
+            label="Pareto front (measured)")
     plain_log_axis(ax)
     ax.set_xlabel("CPU ms per utterance, end to end (1 thread, log axis)")
     ax.set_ylabel("UAR (mean over runs; reported points as published)")

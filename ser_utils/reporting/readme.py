@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ser_utils import columns as col
 from ser_utils import literature
 from ser_utils.paths import atomic_path, project_dir, results_dir
+from ser_utils.reporting import sa_tables
 from ser_utils.reporting.findings import (
     FALLBACK_RUNG,
     HEADLINE_RUNG,
@@ -55,7 +57,7 @@ SECTIONS = [
 
 # numeric columns that tables keep beside their formatted "mean ± std" twins (for the
 # findings); the README shows the formatted ones only
-NUMERIC_TWINS = ["uar_mean", "uar_std", "ci95_low", "ci95_high", "wa_mean", "wa_std"]
+NUMERIC_TWINS = list(sa_tables.NUMERIC_TWINS)
 TWINNED = {"sa_models_table", "sota_our_models"}
 
 LADDER_COLUMNS = ["model", "rung", "description", "n_runs", "runs_planned", "uar_mean", "ci95", "wa_mean",
@@ -70,7 +72,7 @@ def fidelity_section() -> list[str]:
         return []
     ladder = pd.read_csv(path, dtype={"rung": str})
     ladder = ladder[[c for c in LADDER_COLUMNS if c in ladder]]
-    done = int((ladder["n_runs"] == ladder["runs_planned"]).sum())
+    done = int((ladder[col.N_RUNS] == ladder[col.RUNS_PLANNED]).sum())
     status = (f"All {len(ladder)} rungs have all their runs (100 epochs each)." if done == len(ladder) else
               f"{done} of {len(ladder)} rungs have all their runs (100 epochs each); the "
               f"{'other is' if len(ladder) - done == 1 else f'other {len(ladder) - done} are'} partial or pending "
@@ -86,13 +88,13 @@ def zero_spread_note(frame) -> str:
     """A footnote for the rows of a table whose runs all gave the same UAR (``runs`` > 1 and a
     ``uar_std`` of 0, or ~1e-17 from rounding): their ``± 0.0000`` and zero-width interval are a coincidence,
     not a precision. Empty when there is none."""
-    if "uar_std" not in frame or "runs" not in frame:
+    if col.UAR_STD not in frame or col.RUNS not in frame:
         return ""
-    rows = frame[(frame["runs"] > 1) & (frame["uar_std"] < 1e-12)]
+    rows = frame[(frame[col.RUNS] > 1) & (frame[col.UAR_STD] < 1e-12)]
     if not len(rows):
         return ""
 
-    names = ", ".join(f"{r['model']} ({int(r['runs'])} runs)" if "model" in r else f"{int(r['runs'])} runs"
+    names = ", ".join(f"{r[col.MODEL]} ({int(r[col.RUNS])} runs)" if "model" in r else f"{int(r[col.RUNS])} runs"
                       for _, r in rows.iterrows())
     return f"Note: the `UAR mean ± std` of {names} is ± 0.0000 — {ZERO_SPREAD}."
 
@@ -123,7 +125,8 @@ def render(profile: str) -> str:
 
 def _table(folder: Path, name: str):
     path = Path(folder) / "tables" / f"{name}.csv"
-    return pd.read_csv(path, dtype={"rung": str, "previous": str} if name == "fidelity_ladder" else None) if path.exists() else None
+    dtype = {col.RUNG: str, col.PREVIOUS: str} if name == "fidelity_ladder" else None
+    return pd.read_csv(path, dtype=dtype) if path.exists() else None
 
 
 def _link(folder: Path, name: str, kind: str = "tables") -> str:
@@ -141,26 +144,27 @@ def answer_residual(out: Path) -> str:
     tests = _table(out, "sa_paired_tests")
     if tests is None:
         return "not computed yet (notebook 03)"
-    clean = tests[(tests["protocol"] == "clean") & ~tests["comparison"].str.contains("claim")]
-    parts = [f"{r['comparison'].split(' vs ')[0].rsplit('-', 1)[1]} {signed(r['mean UAR diff'])} "
-             f"[{signed(r['ci95 low'])}, {signed(r['ci95 high'])}]" for _, r in clean.iterrows()]
+    clean = tests[(tests[col.PROTOCOL] == "clean") & ~tests[col.COMPARISON].str.contains("claim")]
+    parts = [f"{r[col.COMPARISON].split(' vs ')[0].rsplit('-', 1)[1]} {signed(r[col.MEAN_DIFF])} "
+             f"[{signed(r[col.DIFF_CI95_LOW])}, {signed(r[col.DIFF_CI95_HIGH])}]" for _, r in clean.iterrows()]
     models = _table(out, "sa_models_table")
     epochs = ""
     if models is not None and "epochs" in models:
-        nets = models[models["kind"] == "network"]
-        epochs = f", {int(nets['epochs'].max())} epochs" if len(nets) else ""
-    setting = family_settings(models[models["kind"] == "network"]) if models is not None else "default hyperparameters"
+        nets = models[models[col.KIND] == "network"]
+        epochs = f", {int(nets[col.EPOCHS].max())} epochs" if len(nets) else ""
+    setting = (family_settings(models[models[col.KIND] == "network"]) if models is not None
+               else "default hyperparameters")
 
-    holm = (f", Holm-adjusted over the {len(tests)} comparisons of `sa_paired_tests`" if "p (Holm)" in tests else "")
+    holm = (f", Holm-adjusted over the {len(tests)} comparisons of `sa_paired_tests`" if col.P_HOLM in tests else "")
     text = (f"{residual_verdict(clean)} ({setting}{epochs}): ResLSTM-SA − LSTM-SA UAR {', '.join(parts)} "
             f"(95 % CI over {units(clean.iloc[0])}, each one's UAR averaged over the runs; "
-            f"{clean['test'].iloc[0]} test{holm}).")
-    claim = tests[(tests["protocol"] == "clean") & tests["comparison"].str.contains("claim")]
+            f"{clean[col.TEST].iloc[0]} test{holm}).")
+    claim = tests[(tests[col.PROTOCOL] == "clean") & tests[col.COMPARISON].str.contains("claim")]
     if len(claim):
         r = claim.iloc[0]
-        adj = f", Holm-adjusted {pvalue(r['p (Holm)'])}" if "p (Holm)" in r and r["p (Holm)"] == r["p (Holm)"] else ""
-        text += (f" The slides' ResLSTM-SA-h32 > LSTM-SA-h128: {signed(r['mean UAR diff'])} "
-                 f"[{signed(r['ci95 low'])}, {signed(r['ci95 high'])}], p = {pvalue(r['p'])}{adj} "
+        adj = f", Holm-adjusted {pvalue(r[col.P_HOLM])}" if col.P_HOLM in r and r[col.P_HOLM] == r[col.P_HOLM] else ""
+        text += (f" The slides' ResLSTM-SA-h32 > LSTM-SA-h128: {signed(r[col.MEAN_DIFF])} "
+                 f"[{signed(r[col.DIFF_CI95_LOW])}, {signed(r[col.DIFF_CI95_HIGH])}], p = {pvalue(r[col.P])}{adj} "
                  f"({r[VERDICT]}).")
     return text + f" {_link(out, 'sa_paired_tests')}"
 
@@ -172,22 +176,23 @@ def answer_honest(out: Path, full: Path) -> str:
     it is complete), with the oracle bound of selection on test."""
 
     model = "ResLSTM-SA-h64"
-    slides = literature.SEED000_TABLE[model][1]
+    slides = literature.PAPER000_TABLE[model][1]
     parts = []
     models = _table(out, "sa_models_table")
     if models is not None and "kind" in models:
-        row = models[(models["protocol"] == "clean") & (models["model"] == model)]
+        row = models[(models[col.PROTOCOL] == "clean") & (models[col.MODEL] == model)]
         if len(row):
             r = row.iloc[0]
             how = str(r.get("setting", "study defaults")).split(" (")[0]
-            epochs = f", {int(r['epochs'])} epochs" if "epochs" in r else ""
-            parts.append(f"{how}{epochs}: {pm(r['uar_mean'], r['uar_std'])} (mean ± std over {int(r['runs'])} runs) "
+            epochs = f", {int(r[col.EPOCHS])} epochs" if "epochs" in r else ""
+            parts.append(f"{how}{epochs}: {pm(r[col.UAR_MEAN], r[col.UAR_STD])} (mean ± std over {int(r[col.RUNS])} "
+                         "runs) "
                          f"{_link(out, 'sa_models_table')}")
     nested = _table(out, "sa_nested")
-    if nested is not None and (nested["model"] == model).any():
-        r = nested[nested["model"] == model].iloc[0]
-        nested_uar = (pm(r["nested_uar_mean"], r["nested_uar_std"]) if "nested_uar_std" in r
-                      else r["nested_uar"])  # tables written before the numeric std column: its formatted text
+    if nested is not None and (nested[col.MODEL] == model).any():
+        r = nested[nested[col.MODEL] == model].iloc[0]
+        nested_uar = (pm(r[col.NESTED_UAR_MEAN], r[col.NESTED_UAR_STD]) if "nested_uar_std" in r
+                      else r[col.NESTED_UAR])  # tables written before the numeric std column: its formatted text
         parts.append(f"nested choice (per test fold), same runs: {nested_uar} (mean ± std) {_link(out, 'sa_nested')}")
     text = ""
     if parts:
@@ -201,33 +206,34 @@ def answer_honest(out: Path, full: Path) -> str:
             return text + "."
         text += f"; the records so far, as the `{out.name}` profile's notebook 07 reads them:"
         prefix = ""
-    ladder = ladder.dropna(subset=["uar_mean"])
-    done = ladder[ladder["complete"].astype(bool)] if "complete" in ladder else ladder
-    model_rows = done[done["model"] == model]
-    head = model_rows[model_rows["rung"].astype(str) == HEADLINE_RUNG]
-    fallback = model_rows[model_rows["rung"].astype(str) == FALLBACK_RUNG]
+    ladder = ladder.dropna(subset=[col.UAR_MEAN])
+    done = ladder[ladder[col.COMPLETE].astype(bool)] if "complete" in ladder else ladder
+    model_rows = done[done[col.MODEL] == model]
+    head = model_rows[model_rows[col.RUNG].astype(str) == HEADLINE_RUNG]
+    fallback = model_rows[model_rows[col.RUNG].astype(str) == FALLBACK_RUNG]
     if head.empty and fallback.empty:
         return text + f" rung {HEADLINE_RUNG} (the headline, fixed in advance) is not complete yet."
     top = (head if len(head) else fallback).iloc[0]
-    runs = f", {int(top['n_runs'])} runs" if "n_runs" in top else ""
+    runs = f", {int(top[col.N_RUNS])} runs" if "n_runs" in top else ""
     which = (f"the headline rung {HEADLINE_RUNG}, fixed in advance (hyperparameters chosen per test fold by validation "
              "speakers outside it: no test speaker steers anything)" if len(head) else
              f"rung {FALLBACK_RUNG} (the global validation choice, not nested) until the headline rung {HEADLINE_RUNG} "
              "is complete")
-    text += (f"{prefix} {model} at {which}: UAR {num(top['uar_mean'])} ± {num(top['ci95'])} (95 % t-interval{runs}), "
-             f"{num(top.get('slides_uar_literature', slides) - top['uar_mean'])} below the slides'")
+    text += (f"{prefix} {model} at {which}: UAR {num(top[col.UAR_MEAN])} ± {num(top[col.CI95])} (95 % "
+             f"t-interval{runs}), "
+             f"{num(top.get('slides_uar_literature', slides) - top[col.UAR_MEAN])} below the slides'")
     p = top.get("p_value", np.nan)
     if not pd.isna(p):
         q = top.get("p_holm", p)
         verdict = "a difference shown" if q < 0.05 else "no difference shown"
-        test = (f"exact sign-flip p = {pvalue(p)}, Holm-adjusted {pvalue(q)}, over {int(top['pairs'])} "
-                f"{top['unit']}s" if "p_holm" in top else f"Wilcoxon p = {pvalue(p)}")
-        text += f" ({signed(top['delta_vs_previous'])} against rung {top['previous']}, {test}: {verdict})"
+        test = (f"exact sign-flip p = {pvalue(p)}, Holm-adjusted {pvalue(q)}, over {int(top[col.PAIRS])} "
+                f"{top[col.UNIT]}s" if "p_holm" in top else f"Wilcoxon p = {pvalue(p)}")
+        text += f" ({signed(top[col.DELTA_VS_PREVIOUS])} against rung {top[col.PREVIOUS]}, {test}: {verdict})"
     oracle = _table(where, "fidelity_oracle")
-    if oracle is not None and (oracle["model"] == model).any():
-        o = oracle[oracle["model"] == model].iloc[0]
+    if oracle is not None and (oracle[col.MODEL] == model).any():
+        o = oracle[oracle[col.MODEL] == model].iloc[0]
         text += (f". Even choosing the trial and each fold's epoch on the test speakers reaches only "
-                 f"{num(o['oracle_fold_mean_uar'])} (mean over folds) {_link(where, 'fidelity_oracle')}")
+                 f"{num(o[col.ORACLE_FOLD_MEAN_UAR])} (mean over folds) {_link(where, 'fidelity_oracle')}")
     return text + f" {_link(where, 'fidelity_ladder')}."
 
 
@@ -239,7 +245,7 @@ def answer_optimism(out: Path, full: Path) -> str:
     table = _table(out, "tuning_seed000_table")
     text = "not computed yet (notebook 04)."
     if table is not None:
-        opt, gap = table["optimism"], table["fresh-seed gap (paper-style − clean)"]
+        opt, gap = table[col.OPTIMISM], table[col.FRESH_SEED_GAP]
         if len(opt) == 1:
             text = (f"The optimism — the best-by-test trial's own test UAR minus the same configuration re-run with "
                     f"fresh seeds — is {signed(float(opt.iloc[0]))} UAR in the `{out.name}` profile's one live study "
@@ -254,42 +260,45 @@ def answer_optimism(out: Path, full: Path) -> str:
     optimism, where, prefix = _table(full, "fidelity_optimism"), full, " At 100 epochs:"
     if optimism is None or "optimism" not in optimism:
         return text + " The 100-epoch estimate (notebook 07, `results/full`) is not there yet."
-    rows = optimism.dropna(subset=["optimism"])
-    parts = [f"{r['model']} {r['space']} {signed(r['optimism'])} ({int(r['fresh_runs'])} fresh seeds)"
+    rows = optimism.dropna(subset=[col.OPTIMISM])
+    parts = [f"{r[col.MODEL]} {r[col.SPACE]} {signed(r[col.OPTIMISM])} ({int(r[col.FRESH_RUNS])} fresh seeds)"
              for _, r in rows.iterrows()]
     return text + f"{prefix} {'; '.join(parts)} {_link(where, 'fidelity_optimism')}."
 
 
 def answer_architectures(out: Path) -> str:
-    """Notebook 06: the seeds' other architectures against the tuned seed-000 rows, with cost."""
+    """Notebook 06: the papers' other architectures against the tuned paper-000 rows, with cost."""
     table = _table(out, "sota_our_models")
     if table is None:
         return "not computed yet (notebook 06)."
-    nets = table[table["seed"] != "baseline"]
-    others, ours = nets[nets["seed"] != "seed 000"], nets[nets["seed"] == "seed 000"]
+    nets = table[table[col.SOURCE_PAPER] != "baseline"]
+    others, ours = nets[nets[col.SOURCE_PAPER] != "seed 000"], nets[nets[col.SOURCE_PAPER] == "seed 000"]
     if others.empty or ours.empty:
         return "not computed yet (notebook 06)."
-    o, t = others.loc[others["uar_mean"].idxmax()], ours.loc[ours["uar_mean"].idxmax()]
-    ties = [r["model"] for _, r in others.iterrows()
-            if r["model"] != o["model"] and within_noise(o["uar_mean"], o["uar_std"], r["uar_mean"], r["uar_std"])]
+    o, t = others.loc[others[col.UAR_MEAN].idxmax()], ours.loc[ours[col.UAR_MEAN].idxmax()]
+    ties = [r[col.MODEL] for _, r in others.iterrows()
+            if r[col.MODEL] != o[col.MODEL]
+            and within_noise(o[col.UAR_MEAN], o[col.UAR_STD], r[col.UAR_MEAN], r[col.UAR_STD])]
     tie = f", within noise of {', '.join(ties)}" if ties else ""
     budget = "the seed models are untuned"
-    if "epochs" in o and o["epochs"] != t["epochs"]:
-        budget += f" and trained {int(o['epochs'])} epochs against {int(t['epochs'])}"
-    if "schedule" in o and o["schedule"] != t["schedule"]:
-        theirs = "; ".join(f"{r['model']}: {r['schedule']}" for _, r in ours.iterrows())
-        budget += f" ({o['schedule']}; the seed-000 rows, each its own: {theirs})"
-    text = (f"{'Below' if o['uar_mean'] < t['uar_mean'] else 'Level with or above'} the tuned LSTM-SA/ResLSTM-SA "
-            f"so far, on unequal budgets ({budget}): the highest mean, {o['model']} "
-            f"({o['seed']}{tie}), UAR {pm(o['uar_mean'], o['uar_std'])} (mean ± std) at {int(o['parameters']):,} parameters and "
-            f"{num(o['CPU ms/utt'], 2)} CPU ms per utterance ({int(o['runs'])} runs), against {t['model']} "
-            f"{pm(t['uar_mean'], t['uar_std'])} ({int(t['runs'])} runs) at {int(t['parameters']):,} parameters and "
-            f"{num(t['CPU ms/utt'], 2)} ms")
-    base = table[table["seed"] == "baseline"]
+    if "epochs" in o and o[col.EPOCHS] != t[col.EPOCHS]:
+        budget += f" and trained {int(o[col.EPOCHS])} epochs against {int(t[col.EPOCHS])}"
+    if "schedule" in o and o[col.SCHEDULE] != t[col.SCHEDULE]:
+        theirs = "; ".join(f"{r[col.MODEL]}: {r[col.SCHEDULE]}" for _, r in ours.iterrows())
+        budget += f" ({o[col.SCHEDULE]}; the seed-000 rows, each its own: {theirs})"
+    text = (f"{'Below' if o[col.UAR_MEAN] < t[col.UAR_MEAN] else 'Level with or above'} the tuned LSTM-SA/ResLSTM-SA "
+            f"so far, on unequal budgets ({budget}): the highest mean, {o[col.MODEL]} "
+            f"({o[col.SOURCE_PAPER]}{tie}), UAR {pm(o[col.UAR_MEAN], o[col.UAR_STD])} (mean ± std) at "
+            f"{int(o[col.PARAMETERS]):,} parameters and "
+            f"{num(o[col.CPU_MS], 2)} CPU ms per utterance ({int(o[col.RUNS])} runs), against {t[col.MODEL]} "
+            f"{pm(t[col.UAR_MEAN], t[col.UAR_STD])} ({int(t[col.RUNS])} runs) at {int(t[col.PARAMETERS]):,} "
+            "parameters and "
+            f"{num(t[col.CPU_MS], 2)} ms")
+    base = table[table[col.SOURCE_PAPER] == "baseline"]
     if len(base):
-        b = base.loc[base["uar_mean"].idxmax()]
-        n = int((nets["uar_mean"] <= b["uar_mean"]).sum())
-        text += f"; the {b['model']} baseline: {num(b['uar_mean'])}, not cleared by {n} of the {len(nets)} networks"
+        b = base.loc[base[col.UAR_MEAN].idxmax()]
+        n = int((nets[col.UAR_MEAN] <= b[col.UAR_MEAN]).sum())
+        text += f"; the {b[col.MODEL]} baseline: {num(b[col.UAR_MEAN])}, not cleared by {n} of the {len(nets)} networks"
     return text + f" {_link(out, 'sota_our_models')}."
 
 
@@ -305,7 +314,8 @@ QUESTIONS = [
 def render_answers(profile: str, out: Path | None = None, full: Path | None = None) -> str:
     out = Path(out or results_dir() / profile)
     full = Path(full or results_dir() / "full")
-    source = ("(and `results/full/tables` for the 100-epoch study)" if (full / "tables" / "fidelity_ladder.csv").exists()
+    source = ("(and `results/full/tables` for the 100-epoch study)"
+              if (full / "tables" / "fidelity_ladder.csv").exists()
               else f"(the 100-epoch study in `results/full` has no tables yet: its records so far are read by the "
                    f"`{out.name}` profile's notebook 07, into `results/{out.name}/tables`)")
     lines = [ANSWERS_START, "", f"Today's answers, generated from the tables of `results/{out.name}` {source} by "

@@ -1,5 +1,5 @@
 """Tables of tuning results: trials, studies, and the fresh-seed evaluation of both
-winners in the shape of seed 000's results table (Krasnoproshin & Vashkevich,
+winners in the shape of paper 000's results table (Krasnoproshin & Vashkevich,
 DSPA 2026), with the slides' values beside ours, labelled as reported."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ser_utils import columns as col
 from ser_utils import literature
 from ser_utils.models import ModelConfig
-from ser_utils.reporting.study import fmt_mean_std, paired, summary_row
+from ser_utils.reporting.summaries import fmt_mean_std, paired, summary_row
 from ser_utils.training import TrainConfig, metrics, tuning
 
 # trials_frame's columns that are not the trial's parameters
@@ -24,7 +25,7 @@ def trials_frame(study):
             continue
         rows.append({"number": t.number, "state": t.state.name.lower(), **t.params,
                      "val_uar": t.value if t.state.name == "COMPLETE" else np.nan,
-                     "test_uar": t.user_attrs.get("test_uar", np.nan),
+                     col.TEST_UAR: t.user_attrs.get("test_uar", np.nan),
                      "folds_run": len(t.user_attrs.get("fold_val_uar", [])),
                      "train_seconds": t.user_attrs.get("train_seconds", np.nan), "key": t.user_attrs.get("key")})
     return pd.DataFrame(rows)
@@ -40,14 +41,14 @@ def study_summary(plan, study) -> dict:
     win = tuning.winners(study)
     core_hours = frame["train_seconds"].sum() / 3600
     complete = int((frame["state"] == "complete").sum())
-    return {"model": plan.label, "space": plan.space, "pruner": plan.pruner, "epochs": plan.epochs,
-            "complete": complete, "pruned": int((frame["state"] == "pruned").sum()),
-            "clean_trial": win["clean"].number, "clean_val_uar": win["clean"].value,
+    return {col.MODEL: plan.label, col.SPACE: plan.space, col.PRUNER: plan.pruner, col.EPOCHS: plan.epochs,
+            col.COMPLETE: complete, col.PRUNED: int((frame["state"] == "pruned").sum()),
+            col.CLEAN_TRIAL: win["clean"].number, col.CLEAN_VAL_UAR: win["clean"].value,
             "clean_test_uar": win["clean"].user_attrs["test_uar"],
             "paper_trial": win["paper"].number, "paper_val_uar": win["paper"].value,
             "paper_test_uar": win["paper"].user_attrs["test_uar"],
-            "core_hours": core_hours, "trials_per_core_hour": len(frame) / core_hours if core_hours else np.nan,
-            "complete_per_core_hour": complete / core_hours if core_hours else np.nan,
+            col.CORE_HOURS: core_hours, col.TRIALS_PER_CORE_HOUR: len(frame) / core_hours if core_hours else np.nan,
+            col.COMPLETE_PER_CORE_HOUR: complete / core_hours if core_hours else np.nan,
             "study": study.study_name}
 
 
@@ -58,14 +59,14 @@ def evaluation_frame(winner_list, records) -> pd.DataFrame:
     rows = []
     for w, recs in zip(winner_list, records):
         row = summary_row(recs)
-        rows.append({"model": w.plan.label, "space": w.plan.space, "selection": w.selection, "trial": w.trial,
-                     "parameters": row["parameters"], "uar_mean": row["uar_mean"], "uar_std": row["uar_std"],
-                     "uar_max": row["uar_max"], "wa_mean": row["wa_mean"], "wa_std": row["wa_std"],
-                     "selected_test_uar": w.test_uar, "runs": row["runs"]})
+        rows.append({col.MODEL: w.plan.label, col.SPACE: w.plan.space, col.SELECTION: w.selection, col.TRIAL: w.trial,
+                     col.PARAMETERS: row["parameters"], col.UAR_MEAN: row["uar_mean"], col.UAR_STD: row["uar_std"],
+                     col.UAR_MAX: row["uar_max"], col.WA_MEAN: row["wa_mean"], col.WA_STD: row["wa_std"],
+                     "selected_test_uar": w.test_uar, col.RUNS: row["runs"]})
     return pd.DataFrame(rows)
 
 
-def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
+def paper000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
     """Clean and paper-style winners side by side with the slides' reported values, and
     three differences, each with its own name ([[optimism]] means only the first):
 
@@ -80,7 +81,7 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
                                           "selected_test_uar"]).reset_index()
     wide.columns = [" ".join(c).strip() if isinstance(c, tuple) else c for c in wide.columns]
     table = pd.DataFrame({
-        "model": wide["model"], "space": wide["space"], "parameters": wide["parameters"],
+        col.MODEL: wide["model"], col.SPACE: wide["space"], col.PARAMETERS: wide["parameters"],
         "clean UAR": [fmt_mean_std(m, s) for m, s in zip(wide["uar_mean clean"], wide["uar_std clean"])],
         "clean max": wide["uar_max clean"],
         "clean WA": [fmt_mean_std(m, s) for m, s in zip(wide["wa_mean clean"], wide["wa_std clean"])],
@@ -88,11 +89,11 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
         "paper-style max": wide["uar_max paper"],
         "paper-style WA": [fmt_mean_std(m, s) for m, s in zip(wide["wa_mean paper"], wide["wa_std paper"])],
         "paper-style selected": wide["selected_test_uar paper"],
-        "optimism": wide["selected_test_uar paper"] - wide["uar_mean paper"],
-        "fresh-seed gap (paper-style − clean)": wide["uar_mean paper"] - wide["uar_mean clean"],
-        "selected − clean": wide["selected_test_uar paper"] - wide["uar_mean clean"],
+        col.OPTIMISM: wide["selected_test_uar paper"] - wide["uar_mean paper"],
+        col.FRESH_SEED_GAP: wide["uar_mean paper"] - wide["uar_mean clean"],
+        col.SELECTED_MINUS_CLEAN: wide["selected_test_uar paper"] - wide["uar_mean clean"],
     })
-    rep = literature.seed000_reported().set_index("model")
+    rep = literature.paper000_reported().set_index("model")
     table["slides UAR (reported)"] = [fmt_mean_std(rep.reported_uar_mean[m], rep.reported_uar_std[m])
                                       if m in rep.index else "" for m in table.model]
     table["slides max (reported)"] = [rep.reported_uar_max.get(m, np.nan) for m in table.model]
@@ -100,7 +101,7 @@ def seed000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
 
 
 def defaults_outside(space: str) -> str:
-    """The study's default hyperparameters (``experiments.tuned.defaults_spec``) that lie outside the
+    """The study's default hyperparameters (``experiments.tuned_setting.defaults_spec``) that lie outside the
     searched ``space`` (``tuning.SPACES``), in words (``lr 0.001 outside [3e-05, 0.0002]``;
     empty when every default could have been drawn). A search cannot find a default it
     could never draw."""
@@ -126,7 +127,7 @@ def _mean_val(records) -> float:
 def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
     """Each clean winner against the study's defaults on the same fresh seeds and test
     speakers: pooled UAR of both (mean over runs); the paired difference per speaker (each
-    speaker's UAR averaged over the runs, ``study.paired``) with its exact sign-flip p,
+    speaker's UAR averaged over the runs, ``summaries.paired``) with its exact sign-flip p,
     Holm-adjusted over the rows (the notebook's family of winner-against-defaults claims),
     the verdict on the adjusted p; and validation UARs like with like — the winner's and
     the defaults' mean best validation UAR over the same fresh folds — beside the
@@ -136,10 +137,11 @@ def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
     for w, wr, dr in zip(winner_list, winner_records, default_records):
         c = paired(wr, dr)
         comparisons.append(c)
-        rows.append({"model": w.plan.label, "space": w.plan.space, "trial": w.trial, "epochs": w.plan.epochs,
-                     "runs": summary_row(wr)["runs"], "winner_uar": summary_row(wr)["uar_mean"],
-                     "defaults_uar": summary_row(dr)["uar_mean"], "unit": c["unit"], "pairs": c["pairs"],
-                     "test": c["test"], "p": c["p"], "winner_val_uar": _mean_val(wr), "defaults_val_uar": _mean_val(dr),
+        rows.append({col.MODEL: w.plan.label, col.SPACE: w.plan.space, col.TRIAL: w.trial, col.EPOCHS: w.plan.epochs,
+                     col.RUNS: summary_row(wr)["runs"], col.WINNER_UAR: summary_row(wr)["uar_mean"],
+                     col.DEFAULTS_UAR: summary_row(dr)["uar_mean"], col.UNIT: c["unit"], col.PAIRS: c["pairs"],
+                     col.TEST: c["test"], col.P: c["p"], "winner_val_uar": _mean_val(wr),
+                     "defaults_val_uar": _mean_val(dr),
                      "winner_trial_val_uar": w.value})
     adjusted = metrics.holm([c["p"] for c in comparisons])
     for row, c, q in zip(rows, comparisons, adjusted):
@@ -154,8 +156,8 @@ def vs_defaults(winner_list, winner_records, default_records) -> pd.DataFrame:
                         "carry over to the test speakers")
             if outside:
                 verdict += f" (the defaults lie outside the searched space — {outside} — so no trial could draw them)"
-        row.update({"winner - defaults": win - base, "p (Holm)": q, "defaults outside the space": outside,
-                    "verdict": verdict})
+        row.update({col.WINNER_MINUS_DEFAULTS: win - base, col.P_HOLM: q, "defaults outside the space": outside,
+                    col.CONVERGENCE_VERDICT: verdict})
     columns = ["model", "space", "trial", "epochs", "runs", "winner_uar", "defaults_uar", "winner - defaults", "unit",
                "pairs", "test", "p", "p (Holm)", "winner_val_uar", "defaults_val_uar", "winner_trial_val_uar",
                "defaults outside the space", "verdict"]
@@ -174,7 +176,7 @@ def repeated_parameters(frames: dict) -> pd.DataFrame:
         for _, row in frame.iterrows():
             params = tuple((c, row[c]) for c in cols if pd.notna(row[c]))
             seen.setdefault(params, []).append(f"{name}#{int(row['number'])}")
-    rows = [{"parameters": ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in p),
+    rows = [{col.PARAMETERS: ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in p),
              "studies": len({s.rpartition('#')[0] for s in where}), "trials": "; ".join(where)}
             for p, where in seen.items() if len({s.rpartition('#')[0] for s in where}) > 1]
     return pd.DataFrame(rows, columns=["parameters", "studies", "trials"])
@@ -196,10 +198,21 @@ def val_vs_test(done: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     from scipy.stats import spearmanr  # noqa: PLC0415 - heavy: scipy, one use
 
     rho, p = spearmanr(done.val_uar, done.test_uar)
-    pooled = pd.DataFrame([{"complete_trials": len(done), "spearman_rho": rho, "p": p}])
+    pooled = pd.DataFrame([{col.COMPLETE_TRIALS: len(done), col.SPEARMAN_RHO: rho, col.P: p}])
     rows = []
     for (model, space), g in done.groupby(["model", "space"], sort=False):
         enough = len(g) >= 3 and g.val_uar.nunique() > 1 and g.test_uar.nunique() > 1
         r, q = spearmanr(g.val_uar, g.test_uar) if enough else (np.nan, np.nan)
-        rows.append({"model": model, "space": space, "complete_trials": len(g), "spearman_rho": r, "p": q})
+        rows.append({col.MODEL: model, col.SPACE: space, col.COMPLETE_TRIALS: len(g), col.SPEARMAN_RHO: r, col.P: q})
     return pooled, pd.DataFrame(rows)
+
+
+def best_parameters(studies: dict) -> pd.DataFrame:
+    """Per study ({plan: Optuna study}) and selection — *clean* (best validation UAR) and
+    *paper* (best test UAR) — the winning trial, its parameters and both of its UARs."""
+    rows = []
+    for p, s in studies.items():
+        for selection, t in tuning.winners(s).items():
+            rows.append({col.MODEL: p.label, col.SPACE: p.space, col.PRUNER: p.pruner, col.SELECTION: selection,
+                         col.TRIAL: t.number, **t.params, "val_uar": t.value, col.TEST_UAR: t.user_attrs["test_uar"]})
+    return pd.DataFrame(rows)

@@ -11,10 +11,21 @@ from ser_utils.training.cv import (
                                    pooled_uar,
                                    pooled_wa,
 )
-from ser_utils.training.loop import TRAINER_VERSION, Spec, TrainConfig, experiment_key, run_job, run_seed, train_fold
+from ser_utils.training.loop import (
+    AUTHORS_SEEDING,
+    DISTINCT_SEEDING,
+    TRAINER_VERSION,
+    Spec,
+    TrainConfig,
+    experiment_key,
+    run_job,
+    run_seed,
+    train_fold,
+)
 from ser_utils.training.records import RECORD_VERSION, Predictions, RunRecord, record_path
 
-__all__ = ["RECORD_VERSION", "TRAINER_VERSION", "Predictions", "RunRecord", "Spec", "TrainConfig", "cross_validate",
+__all__ = ["AUTHORS_SEEDING", "DISTINCT_SEEDING", "RECORD_VERSION", "TRAINER_VERSION", "Predictions", "RunRecord",
+           "Spec", "TrainConfig", "cross_validate",
            "cross_validate_many", "cross_validate_per_fold", "experiment_key", "fold_uars", "pooled_predictions",
            "pooled_uar", "pooled_wa", "record_path", "run_job", "run_seed",
            "train_fold"]

@@ -36,14 +36,14 @@ def _write_spec(folder: Path, spec: Spec, data: Dataset, folds) -> None:
 
 def describe_folds(data: Dataset, folds) -> dict:
     """The folds by the corpus' speaker names, with each role's utterances per label."""
-    names = dict(zip(data.actors.tolist(), data.index["speaker"].astype(str))) if "speaker" in data.index else {}
+    names = dict(zip(data.speakers.tolist(), data.index["speaker"].astype(str))) if "speaker" in data.index else {}
     out = []
     for f in folds:
         row = {}
         for role in ("test", "validation", "train"):
-            actors = list(getattr(f, role))
-            pick = np.isin(data.actors, actors)
-            row[role] = [names.get(a, str(a)) for a in actors]
+            speakers = list(getattr(f, role))
+            pick = np.isin(data.speakers, speakers)
+            row[role] = [names.get(a, str(a)) for a in speakers]
             row[f"{role}_labels"] = {c: int(np.sum(data.labels[pick] == i)) for i, c in enumerate(data.classes)}
         out.append(row)
     return {"corpus": data.corpus, "data": data.fingerprint, "classes": list(data.classes), "folds": out}

@@ -99,7 +99,8 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT):
         except Exception as exc:  # a timeout, or something else listening there
             why = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
             if isinstance(exc, (OSError, TimeoutError)):
-                raise SchedulerError(f"cannot reach a Dask scheduler at {address} within {timeout:g} s ({why})") from None
+                raise SchedulerError(f"cannot reach a Dask scheduler at {address} within {timeout:g} s "
+                                     f"({why})") from None
             raise SchedulerError(f"no Dask scheduler answered at {address} ({why})") from None
         _clients[address] = client
         for key in [k for k in _scattered if k[0] == address]:  # a new connection: scatter again

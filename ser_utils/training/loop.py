@@ -1,6 +1,6 @@
 """Training one fold and cross-validating a spec over folds x seeds, resumably.
 
-The protocol is seed 000's (Krasnoproshin & Vashkevich, DSPA 2026; the authors'
+The protocol is paper 000's (Krasnoproshin & Vashkevich, DSPA 2026; the authors'
 code Mak-Sim/ResLSTM-SER): Adam(lr, weight_decay), CosineAnnealingWarmRestarts
 (T_0, T_mult=1, eta_min=lr/100) stepped once per epoch, cross-entropy, N epochs;
 the epoch with the best validation-speaker UAR is kept (the earliest on ties) and
@@ -30,7 +30,7 @@ import ser_utils
 from ser_utils import numerics
 from ser_utils.data.corpus import gender_labels
 from ser_utils.data.dataset import Dataset, Split, prepare_fold, variant_names
-from ser_utils.models import ModelConfig, build_model, count_parameters
+from ser_utils.models import MASKED_COMPUTATION, ModelConfig, build_model, count_parameters
 from ser_utils.paths import atomic_path
 from ser_utils.training import augment, metrics
 from ser_utils.training.records import Predictions, RunRecord, read_record, record_path
@@ -38,7 +38,7 @@ from ser_utils.training.records import Predictions, RunRecord, read_record, reco
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation hyperparameters (defaults: seed 000's stated training set-up
+    """Optimisation hyperparameters (defaults: paper 000's stated training set-up
     with the issue's reference values)."""
 
     lr: float = 1e-3
@@ -80,6 +80,12 @@ OPTIONAL_TRAIN_FIELDS = ("speed", "noise_snr", "specaugment", "label_smoothing",
                          "distill_alpha", "distill_T", "keep_probs")
 
 
+# The two seedings (``Spec.seeding``; the values are stored in run records and experiment keys).
+DISTINCT_SEEDING = "distinct"   # one seed per (run, fold)
+AUTHORS_SEEDING = "reference"   # paper 000's authors' reseeding, 42 + 100 * fold, the same for every run
+SEEDINGS = (DISTINCT_SEEDING, AUTHORS_SEEDING)
+
+
 @dataclass(frozen=True)
 class Spec:
     """Everything that determines a run's result except the seed and the fold."""
@@ -87,7 +93,7 @@ class Spec:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     protocol: str = "clean"          # clean | paper (normalisation over all speakers)
-    seeding: str = "distinct"        # distinct: seed = f(run, fold) | reference: 42 + 100 * fold
+    seeding: str = DISTINCT_SEEDING  # DISTINCT_SEEDING: seed = f(run, fold) | AUTHORS_SEEDING: 42 + 100 * fold
     feature_set: str = "mfcc+chroma"
     speaker_norm: bool = False       # per-speaker normalisation (transductive: a test speaker's unlabelled audio)
 
@@ -109,7 +115,7 @@ class Spec:
         return self.model.computation
 
     def label(self) -> str:
-        extra = "" if self.computation == "masked" else f", {self.computation}"
+        extra = "" if self.computation == MASKED_COMPUTATION else f", {self.computation}"
         levers = "".join(f", {lever}" for lever in self.levers())
         return f"{self.model.label()} [{self.protocol}{extra}{levers}]"
 
@@ -138,14 +144,14 @@ class Spec:
 
 
 def run_seed(spec: Spec, run: int, fold: int) -> int:
-    """``reference``: the authors' reseeding, 42 + 100 * fold, the same for every run
-    (their 10 runs differ only by GPU nondeterminism); ``distinct``: one seed per
-    (run, fold)."""
-    if spec.seeding == "reference":
+    """``AUTHORS_SEEDING`` (stored as ``reference``): the authors' reseeding, 42 + 100 * fold,
+    the same for every run (their 10 runs differ only by GPU nondeterminism);
+    ``DISTINCT_SEEDING`` (``distinct``): one seed per (run, fold)."""
+    if spec.seeding == AUTHORS_SEEDING:
         return 42 + 100 * fold
-    if spec.seeding == "distinct":
+    if spec.seeding == DISTINCT_SEEDING:
         return 100_003 * (run + 1) + 7_919 * fold
-    raise ValueError(f"seeding must be 'distinct' or 'reference', not {spec.seeding!r}")
+    raise ValueError(f"seeding must be one of {SEEDINGS}, not {spec.seeding!r}")
 
 
 # Bump when a change to the trainer or the models alters results: records made by an
@@ -207,9 +213,9 @@ class _Tensors:
         self.order = np.argsort(split.lengths, kind="stable")  # evaluation order: least padding
         self.aux = None  # gender and speaker targets; speaker indices mean something on the training split only
         if speakers is not None:
-            speaker = np.searchsorted(speakers, split.actors).astype(np.int64)
+            speaker = np.searchsorted(speakers, split.speakers).astype(np.int64)
             if split.genders is None:
-                genders = gender_labels(split.actors)
+                genders = gender_labels(split.speakers)
             elif set(split.genders) <= {"male", "female"}:
                 genders = (np.asarray(split.genders) == "female").astype(np.int64)
             else:
@@ -291,7 +297,7 @@ def _stacked(parts: list) -> Split:
         x[start:start + len(p.x), : p.x.shape[1]] = p.x
         start += len(p.x)
     return Split(x, np.concatenate([p.lengths for p in parts]), np.concatenate([p.labels for p in parts]),
-                 [i for p in parts for i in p.ids], np.concatenate([p.actors for p in parts]), None)
+                 [i for p in parts for i in p.ids], np.concatenate([p.speakers for p in parts]), None)
 
 
 def train_fold(spec: Spec, splits: dict, seed: int, device=None, soft_targets=None) -> dict:
@@ -324,7 +330,7 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None, soft_targets=No
                   "train": _stacked([splits["train"]] + [splits[r] for r in copies])}
     soft = None if soft_targets is None else torch.as_tensor(np.asarray(soft_targets), dtype=torch.float32,
                                                              device=device)
-    speakers = np.unique(splits["train"].actors) if multitask else None
+    speakers = np.unique(splits["train"].speakers) if multitask else None
     if multitask:  # the speaker head covers the fold's training speakers only
         cfg = replace(cfg, n_speakers=len(speakers))
     tensors = {role: _Tensors(s, device, speakers) for role, s in splits.items() if s is not None}
@@ -368,7 +374,8 @@ def train_fold(spec: Spec, splits: dict, seed: int, device=None, soft_targets=No
         extra["test_probs"] = np.round(torch.softmax(logits, 1).cpu().numpy().astype(np.float64), 6).tolist()
     n = cfg.n_classes
     return {**extra, "best_epoch": best[1], "best_val_uar": None if best[0] is None else round(float(best[0]), 6),
-            "history": history, "test_uar": metrics.uar(labels, preds, n), "test_wa": metrics.weighted_accuracy(labels, preds),
+            "history": history, "test_uar": metrics.uar(labels, preds, n),
+            "test_wa": metrics.weighted_accuracy(labels, preds),
             "confusion": metrics.confusion(labels, preds, n).tolist(),
             "test": Predictions(splits["test"].ids, labels.tolist(), preds.tolist()),
             "state": {k: v.detach().cpu() for k, v in best[2].items()}, "model_config": cfg}
@@ -428,7 +435,7 @@ def train_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int) -
     state, trained = result.pop("state"), result.pop("model_config")
     record = RunRecord(key=key, spec=spec.to_dict(), label=spec.label(), run=run, fold=fold, seed=seed,
                        seeding=spec.seeding, data=data.fingerprint, synthetic=data.synthetic,
-                       fold_actors=asdict(folds[fold]), parameters=count_parameters(build_model(spec.model)),
+                       fold_speakers=asdict(folds[fold]), parameters=count_parameters(build_model(spec.model)),
                        device=str(device), threads=used_threads, versions=versions(), machine=numerics.state(),
                        wall_seconds=round(time.perf_counter() - start, 2), **result)
     return record, {"state_dict": state, "model": trained.to_dict(), "mean": norm.mean, "std": norm.std}

@@ -11,6 +11,9 @@ import re
 
 import numpy as np
 
+from ser_utils.columns import MIN_P as MIN_P
+from ser_utils.columns import P_HOLM as P_HOLM
+from ser_utils.columns import VERDICT as VERDICT
 from ser_utils.data.corpus import N_CLASSES
 
 
@@ -34,7 +37,7 @@ def per_class_recall(y_true, y_pred, n_classes: int | None = None) -> np.ndarray
 
 
 def uar(y_true, y_pred, n_classes: int | None = None) -> float:
-    """Unweighted average recall over the classes present in ``y_true`` (seed 000, eq. 4)."""
+    """Unweighted average recall over the classes present in ``y_true`` (paper 000, eq. 4)."""
     return float(np.nanmean(per_class_recall(y_true, y_pred, n_classes)))
 
 
@@ -248,11 +251,8 @@ def paired_test(diff, alpha: float = 0.05) -> dict:
     return {"test": test, "p": p, "min_p": min_p, "underpowered": bool(min_p > alpha)}
 
 
-# The columns every table of paired tests shares (``reporting.study.paired_row``); findings
+# The columns every table of paired tests shares (``reporting.summaries.paired_row``); findings
 # and the README read them by these names.
-VERDICT = "verdict (alpha 0.05)"
-P_HOLM = "p (Holm)"
-MIN_P = "smallest attainable p"
 
 
 def verdict(p: float, underpowered: bool, alpha: float = 0.05) -> str:
@@ -265,7 +265,8 @@ def verdict(p: float, underpowered: bool, alpha: float = 0.05) -> str:
 def paired_comparison(a: dict, b: dict, alpha: float = 0.05) -> dict:
     """Compare two specs on the pairs both have: ``a`` and ``b`` map a pair's key to a
     UAR. The study pairs speakers (``speaker_paired_comparison``); pairing (run, fold)
-    would count runs on the same test speakers as independent samples. Returns the mean difference a - b, its 95 % bootstrap CI, the
+    would count runs on the same test speakers as independent samples.
+    Returns the mean difference a - b, its 95 % bootstrap CI, the
     paired test chosen by the number of pairs (``paired_test``: test, p, min_p,
     underpowered, verdict) and, for reference, the two-sided Wilcoxon signed-rank p."""
     from scipy.stats import wilcoxon  # noqa: PLC0415 - heavy: scipy.stats, not loaded with the CLI
@@ -292,7 +293,7 @@ def speaker_paired_comparison(a: dict, b: dict, alpha: float = 0.05, unit: str =
     Wilcoxon beyond ``EXACT_MAX_PAIRS``), the smallest p it could give, whether that is
     above ``alpha`` (``underpowered``), the unadjusted verdict, and how many units are
     better / worse. Within a family of claims the verdict is taken on ``holm``'s adjusted
-    p (``reporting.study.with_holm``)."""
+    p (``reporting.summaries.with_holm``)."""
     keys = sorted(set(a) & set(b))
     if not keys:
         raise ValueError(f"the two specs share no {unit}s")

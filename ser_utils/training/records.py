@@ -27,6 +27,10 @@ from ser_utils.paths import atomic_path
 
 RECORD_VERSION = 2
 
+# Attributes stored under another name in the record's file (the file's names never change):
+STORED_AS = {"fold_speakers": "fold_actors"}
+ATTRIBUTE_OF = {stored: attribute for attribute, stored in STORED_AS.items()}
+
 
 class DamagedRecordWarning(UserWarning):
     """A run record could not be read; it was moved aside and will be retrained."""
@@ -52,7 +56,7 @@ class RunRecord:
     seeding: str
     data: str                # the dataset's fingerprint
     synthetic: bool
-    fold_actors: dict        # train / validation / test actors
+    fold_speakers: dict      # the fold's train / validation / test speakers (stored as ``fold_actors``)
     parameters: int
     device: str
     threads: int
@@ -72,7 +76,8 @@ class RunRecord:
     record_version: int = RECORD_VERSION
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        """The record as its file stores it (``STORED_AS`` names, in field order)."""
+        d = {STORED_AS.get(k, k): v for k, v in asdict(self).items()}
         if d["test_gender_accuracy"] is None:
             del d["test_gender_accuracy"]
         if d["test_probs"] is None:  # kept only when asked (``TrainConfig.keep_probs``)
@@ -81,7 +86,9 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunRecord":
+        """A record from its file's dict (stored names; an older layout is upgraded)."""
         d = upgraded(d)
+        d = {ATTRIBUTE_OF.get(k, k): v for k, v in d.items()}
         version = d["record_version"]
         if version > RECORD_VERSION:
             raise ValueError(f"run record version {version} is newer than this code's ({RECORD_VERSION})")

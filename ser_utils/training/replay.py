@@ -56,8 +56,8 @@ def replay(record: RunRecord, data: Dataset, folds, epochs: int = 2) -> dict:
                          f"{data.fingerprint}: point --root at the corpus it was trained on")
     fold = folds[record.fold]
     mine = {k: sorted(v) for k, v in asdict(fold).items()}
-    if mine != {k: sorted(v) for k, v in record.fold_actors.items()}:
-        raise ValueError(f"fold {record.fold} here is {mine}, the record's is {record.fold_actors}")
+    if mine != {k: sorted(v) for k, v in record.fold_speakers.items()}:
+        raise ValueError(f"fold {record.fold} here is {mine}, the record's is {record.fold_speakers}")
     spec = Spec.from_dict(record.spec)
     stored = len(record.history["train_loss"])
     epochs = min(epochs, stored)
@@ -82,7 +82,8 @@ def replay(record: RunRecord, data: Dataset, folds, epochs: int = 2) -> dict:
     must, why = numerics.guaranteed(record.machine, here)
     return {"record": f"{record.key}/run{record.run:02d}-fold{record.fold}", "label": record.label,
             "run": record.run, "fold": record.fold, "seed": record.seed, "epochs": epochs, "rows": rows,
-            "agree": first is None, "first_difference": None if first is None else {"epoch": first[0], "column": first[1]},
+            "agree": first is None,
+            "first_difference": None if first is None else {"epoch": first[0], "column": first[1]},
             "guaranteed": must, "why": why, "recorded": record.machine, "here": here,
             "differences": numerics.differences(record.machine, here)}
 
@@ -100,8 +101,8 @@ def describe(result: dict) -> str:
         lines.append(f"{row['epoch']:>5d} " + "".join(cells))
     rec = result["recorded"] or {}
     here = result["here"]
-    lines.append(f"recorded under: {rec.get('numerics', 'unrecorded')} numerics, CPU {rec.get('cpu') or 'not recorded'}, "
-                 f"torch {rec.get('torch_capability') or 'unrecorded'}")
+    lines.append(f"recorded under: {rec.get('numerics', 'unrecorded')} numerics, "
+                 f"CPU {rec.get('cpu') or 'not recorded'}, torch {rec.get('torch_capability') or 'unrecorded'}")
     lines.append(f"replayed under: {here['numerics']} numerics, CPU {here['cpu']}, torch {here['torch_capability']}")
     if result["agree"]:
         lines.append(f"AGREES to the stored rounding over {result['epochs']} epochs")

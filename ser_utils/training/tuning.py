@@ -1,9 +1,10 @@
-"""Optuna tuning of LSTM-SA / ResLSTM-SA over seed 000's search space.
+"""Optuna tuning of LSTM-SA / ResLSTM-SA over paper 000's search space.
 
-Seed 000 (Krasnoproshin & Vashkevich, DSPA 2026) tunes with Optuna TPE, 100 trials,
+Paper 000 (the slides: Krasnoproshin & Vashkevich, DSPA 2026) tunes with Optuna TPE, 100 trials,
 over lr 3e-5-2e-4, weight decay 2e-5-2e-2, dropout 0.1-0.5, T_0 in {1, 2, 3, 5, 10}
-and batch size in {8, 16, 32, 64}; the authors' notebook (Mak-Sim/ResLSTM-SER) uses a
-wider space, kept here as ``reference``. Their objective was the pooled *test* UAR;
+and batch size in {8, 16, 32, 64} (``SLIDES_SPACE``, stored as ``seed000``); the authors'
+notebook (Mak-Sim/ResLSTM-SER) uses a wider space (``WIDE_SPACE``, stored as ``reference``).
+Their objective was the pooled *test* UAR;
 here the objective is the mean *validation-speaker* UAR over the folds, and each
 trial records its pooled test UAR as a user attribute, so one study yields both the
 clean winner (best validation UAR) and the paper-style one (best test UAR).
@@ -40,16 +41,19 @@ from ser_utils.models import ModelConfig
 from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 from ser_utils.training import farm
 from ser_utils.training.cv import pooled_uar
-from ser_utils.training.loop import Spec, TrainConfig, experiment_key, run_job
+from ser_utils.training.loop import DISTINCT_SEEDING, Spec, TrainConfig, experiment_key, run_job
 from ser_utils.workers import in_worker, pool, useful
 
+# The two search spaces. Their names are stored (in Optuna study names, run tables, profiles)
+# and stay as they are; the constants say what each space is.
+SLIDES_SPACE = "seed000"    # paper 000's ranges (the slides and the authors' README)
+WIDE_SPACE = "reference"    # the authors' notebook's wider ranges
 SPACES = {
-    # seed 000 (slides) and the reference README
-    "seed000": {"lr": (3e-5, 2e-4), "weight_decay": (2e-5, 2e-2), "dropout": (0.1, 0.5),
-                "T_0": [1, 2, 3, 5, 10], "batch_size": [8, 16, 32, 64]},
-    # the reference notebook's wider ranges (its T_0 choices are not stated: seed 000's kept)
-    "reference": {"lr": (1e-5, 3e-2), "weight_decay": (2e-5, 4e-2), "dropout": (0.02, 0.5),
-                  "T_0": [1, 2, 3, 5, 10], "batch_size": [4, 8, 16, 32, 64]},
+    SLIDES_SPACE: {"lr": (3e-5, 2e-4), "weight_decay": (2e-5, 2e-2), "dropout": (0.1, 0.5),
+                   "T_0": [1, 2, 3, 5, 10], "batch_size": [8, 16, 32, 64]},
+    # (the notebook's T_0 choices are not stated: the slides' kept)
+    WIDE_SPACE: {"lr": (1e-5, 3e-2), "weight_decay": (2e-5, 4e-2), "dropout": (0.02, 0.5),
+                 "T_0": [1, 2, 3, 5, 10], "batch_size": [4, 8, 16, 32, 64]},
 }
 PRUNERS = ("median", "wilcoxon", "none")
 LIVE = ("COMPLETE", "PRUNED", "RUNNING", "WAITING")
@@ -61,7 +65,7 @@ class Plan:
 
     model: str = "reslstm_sa"        # lstm_sa | reslstm_sa
     hidden: int = 64
-    space: str = "seed000"
+    space: str = SLIDES_SPACE
     protocol: str = "clean"          # normalisation: clean (training speakers) | paper (all speakers)
     epochs: int = 100
     trials: int = 100
@@ -96,7 +100,7 @@ def parse_model(name: str) -> tuple[str, int]:
     return model, int(hidden)
 
 
-def plans(models, space="seed000", extra_spaces=None, pruning_ablation=None, **common) -> list[Plan]:
+def plans(models, space=SLIDES_SPACE, extra_spaces=None, pruning_ablation=None, **common) -> list[Plan]:
     """The profile's studies: every model in ``space``; the models named in
     ``extra_spaces`` ({space: [models]}) in those spaces too; ``pruning_ablation``
     (a model) once more without pruning, to measure what pruning saves."""
@@ -122,7 +126,7 @@ def spec_for(plan: Plan, params: dict) -> Spec:
     model = ModelConfig(plan.model, hidden=plan.hidden, dropout=float(params["dropout"]))
     train = TrainConfig(lr=float(params["lr"]), weight_decay=float(params["weight_decay"]),
                         batch_size=int(params["batch_size"]), T_0=int(params["T_0"]), epochs=plan.epochs)
-    return Spec(model, train, protocol=plan.protocol, seeding="distinct", feature_set=plan.feature_set)
+    return Spec(model, train, protocol=plan.protocol, seeding=DISTINCT_SEEDING, feature_set=plan.feature_set)
 
 
 def make_storage(url: str, heartbeat_interval: int = 30, grace_period: int = 90, max_retry: int = 2):
@@ -452,6 +456,6 @@ PLAN_KEYS = ("epochs", "trials", "min_complete", "pruner", "sampler_seed", "star
 def plans_from_params(params: dict) -> list[Plan]:
     """The studies a notebook-04 parameter set (a profile section) asks for."""
     common = {k: params[k] for k in PLAN_KEYS if k in params}
-    return plans(params["models"], params.get("space", "seed000"), params.get("extra_spaces"),
+    return plans(params["models"], params.get("space", SLIDES_SPACE), params.get("extra_spaces"),
                  params.get("pruning_ablation"), **common)
 

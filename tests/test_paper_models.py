@@ -15,7 +15,7 @@ from ser_utils.data.folds import make_fold
 from ser_utils.data.synth import make_corpus
 from ser_utils.experiments.comparison import wav2vec2_cost
 from ser_utils.inference.checkpoint import load_run
-from ser_utils.models import QUICK, SEED, ModelConfig, build_model, cost, count_parameters
+from ser_utils.models import PAPER_SIZES, QUICK, ModelConfig, build_model, cost, count_parameters
 from ser_utils.training import Spec, TrainConfig, cross_validate, record_path
 
 VARIANTS = [("dense_lstm", v) for v in ("general", "time", "feature")] + [("cnn_bilstm_stl", "")] + [
@@ -43,20 +43,21 @@ def test_output_does_not_depend_on_batch_padding(name, variant):
     assert torch.allclose(batch, alone, atol=1e-5)
 
 
-def test_dense_lstm_seed_size_matches_the_seed_table():
-    """Seed 004 Table 1 (IEMOCAP): LSTMs [256, 256], dense 512 -> 128, softmax 128 -> classes."""
+def test_dense_lstm_paper_size_matches_the_paper_table():
+    """Paper 004 Table 1 (IEMOCAP): LSTMs [256, 256], dense 512 -> 128, softmax 128 -> classes."""
     expected = lstm_params(46, 256) + lstm_params(256, 256) + (512 * 128 + 128) + (128 * 8 + 8)
-    assert count_parameters(build_model(replace(SEED["dense_lstm"], variant="general"))) == expected
+    assert count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="general"))) == expected
     # time attention adds W_i (H_i x H_N) per layer; feature attention W_i and V_i (H_i x H_i)
-    assert count_parameters(build_model(replace(SEED["dense_lstm"], variant="time"))) == expected + 2 * 256 * 256
-    assert count_parameters(build_model(replace(SEED["dense_lstm"], variant="feature"))) == expected + 4 * 256 * 256
+    assert count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="time"))) == expected + 2 * 256 * 256
+    assert (count_parameters(build_model(replace(PAPER_SIZES["dense_lstm"], variant="feature")))
+            == expected + 4 * 256 * 256)
 
 
-def test_multitask_cnn_seed_size_is_vgg11_with_three_heads():
+def test_multitask_cnn_paper_size_is_vgg11_with_three_heads():
     """VGG-11 features on one channel, shared 25088 -> 2048, heads 2048 -> 512 -> n.
     The seed reports 63,762,576 for 4 emotions and 10 IEMOCAP speakers."""
     vgg11 = 9_220_480 - 2 * 64 * 9   # torchvision's vgg11 features, 3 -> 1 input channels
-    cfg = replace(SEED["multitask_cnn"], variant="sum", n_speakers=18)
+    cfg = replace(PAPER_SIZES["multitask_cnn"], variant="sum", n_speakers=18)
     heads = 3 * (2048 * 512 + 512) + 513 * (8 + 2 + 18)
     assert count_parameters(build_model(cfg)) == vgg11 + 25088 * 2048 + 2048 + heads
     assert count_parameters(build_model(replace(cfg, variant="uncertainty"))) == vgg11 + 25088 * 2048 + 2048 + heads + 3
@@ -79,7 +80,7 @@ def test_bad_variants_are_refused():
 
 def test_old_model_configs_keep_their_dict():
     """New config fields stay out of the dict at their defaults, so run records made
-    before the seed models existed keep their experiment keys."""
+    before the papers' models existed keep their experiment keys."""
     assert set(ModelConfig("reslstm_sa").to_dict()) == {"name", "input_dim", "hidden", "layers", "pooling", "heads",
                                                          "dropout", "n_classes"}
     cfg = QUICK["multitask_cnn"]
@@ -111,7 +112,7 @@ def test_cpu_ms_is_the_median_after_warmup(monkeypatch):
 
 
 def test_multitask_training_on_training_speakers(tmp_path):
-    root = make_corpus(tmp_path / "corpus", actors=range(1, 7), seed=0, sample_rate=8000)
+    root = make_corpus(tmp_path / "corpus", speakers=range(1, 7), seed=0, sample_rate=8000)
     data = load_dataset(root, "logmel", cache_root=tmp_path / "cache", progress=False)
     assert data.dim == 64
     fold = make_fold((1, 2), (3,), range(1, 7))
@@ -122,7 +123,7 @@ def test_multitask_training_on_training_speakers(tmp_path):
     model, mean, std = load_run(record_path(tmp_path / "runs", rec.key, 0, 0).with_suffix(".pt"))
     assert model.heads["speaker"][-1].out_features == 3  # the fold's training speakers: 4, 5, 6
     # the record's numbers recomputed from the saved weights, one utterance at a time
-    test = data.index.actor.isin(fold.test).to_numpy()
+    test = data.index["actor"].isin(fold.test).to_numpy()
     ids, labels, gender_pred, emotion_pred = [], [], [], []
     with torch.no_grad():
         for i in np.flatnonzero(test):
@@ -134,7 +135,7 @@ def test_multitask_training_on_training_speakers(tmp_path):
             labels.append(int(data.labels[i]))
     order = [ids.index(i) for i in rec.test.ids]
     assert rec.test.labels == [labels[k] for k in order] and rec.test.preds == [emotion_pred[k] for k in order]
-    truth = [0 if actor % 2 else 1 for actor in data.actors[test]]  # RAVDESS: odd actors are male
+    truth = [0 if speaker % 2 else 1 for speaker in data.speakers[test]]  # RAVDESS: odd actors are male
     assert rec.test_gender_accuracy == pytest.approx(float(np.mean(np.equal(gender_pred, truth))), abs=1e-6)
     assert rec.test_uar == pytest.approx(balanced_accuracy_score(rec.test.labels, rec.test.preds), abs=1e-12)
     assert np.array_equal(gender_labels([1, 2, 23, 24]), [0, 1, 0, 1])

@@ -1,6 +1,6 @@
 """Tables the notebooks share, made from run records: summaries of cross-validation,
 paired comparisons over speakers, convergence, and the synthetic corpus' notice. (The
-corpus a profile names and its folds: ``data.study_data``.)"""
+corpus a profile names and its folds: ``data.project_data``.)"""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ser_utils import columns as col
 from ser_utils.data.corpus import EMOTION_NAMES
 from ser_utils.data.dataset import Dataset
 from ser_utils.training import metrics, pooled_predictions, pooled_uar, pooled_wa
@@ -21,11 +22,11 @@ def summary_row(records) -> dict:
     pooled = list(pooled_uar(records).values())
     s = metrics.summarize(pooled)
     wa = np.array(list(pooled_wa(records).values()))
-    return {"runs": s["n"], "uar_mean": s["mean"], "uar_std": s["std"], "uar_max": s["max"],
-            "uar_ci95_low": s["ci95_low"], "uar_ci95_high": s["ci95_high"],
-            "wa_mean": float(wa.mean()), "wa_std": float(wa.std(ddof=1)) if len(wa) > 1 else float("nan"),
-            "parameters": records[0].parameters,
-            "train_minutes": sum(r.wall_seconds for r in records) / 60}
+    return {col.RUNS: s["n"], col.UAR_MEAN: s["mean"], col.UAR_STD: s["std"], col.UAR_MAX: s["max"],
+            col.UAR_CI95_LOW: s["ci95_low"], col.UAR_CI95_HIGH: s["ci95_high"],
+            col.WA_MEAN: float(wa.mean()), col.WA_STD: float(wa.std(ddof=1)) if len(wa) > 1 else float("nan"),
+            col.PARAMETERS: records[0].parameters,
+            col.SWEEP_TRAIN_MINUTES: sum(r.wall_seconds for r in records) / 60}
 
 
 def paired(records_a, records_b, same_runs: bool = True) -> dict:
@@ -78,8 +79,8 @@ def recall_table(records_by_label: dict) -> pd.DataFrame:
         per_run = [metrics.per_class_recall(y, p) for y, p in pooled_predictions(records).values()]
         recall = np.mean(per_run, axis=0)
         wa = np.mean([metrics.weighted_accuracy(y, p) for y, p in pooled_predictions(records).values()])
-        rows.append({"model": label, "runs": len(per_run), **dict(zip(EMOTION_NAMES, recall)),
-                     "UAR": float(np.nanmean(recall)), "WA": float(wa)})
+        rows.append({col.MODEL: label, col.RUNS: len(per_run), **dict(zip(EMOTION_NAMES, recall)),
+                     col.UAR: float(np.nanmean(recall)), col.WA: float(wa)})
     return pd.DataFrame(rows)
 
 
@@ -88,11 +89,11 @@ def paired_row(comparison: str, cmp: dict, **extra) -> dict:
     mean difference with its 95 % bootstrap interval over the units, the test used, its
     p, the Holm-adjusted p (NaN until ``with_holm`` adjusts the notebook's family), the
     smallest p it could give and the verdict (on the adjusted p once ``with_holm`` ran)."""
-    return {"comparison": comparison, **extra, "unit": cmp.get("unit", "speaker"), "pairs": cmp["pairs"],
-            "mean UAR diff": cmp["mean_diff"], "ci95 low": cmp["ci95_low"], "ci95 high": cmp["ci95_high"],
-            "test": cmp["test"], "p": cmp["p"], metrics.P_HOLM: float("nan"),
-            metrics.MIN_P: cmp["min_p"], metrics.VERDICT: cmp["verdict"],
-            "better / worse": f"{cmp['a_better']} / {cmp['b_better']}"}
+    return {col.COMPARISON: comparison, **extra, col.UNIT: cmp.get("unit", "speaker"), col.PAIRS: cmp["pairs"],
+            col.MEAN_DIFF: cmp["mean_diff"], col.DIFF_CI95_LOW: cmp["ci95_low"], col.DIFF_CI95_HIGH: cmp["ci95_high"],
+            col.TEST: cmp["test"], col.P: cmp["p"], col.P_HOLM: float("nan"),
+            col.MIN_P: cmp["min_p"], col.VERDICT: cmp["verdict"],
+            col.BETTER_WORSE: f"{cmp['a_better']} / {cmp['b_better']}"}
 
 
 def mean_history(records, key: str) -> np.ndarray:
@@ -102,7 +103,8 @@ def mean_history(records, key: str) -> np.ndarray:
 
 PLATEAU_GAIN = 0.01   # validation UAR the last fifth of training may add and still count as a plateau
 MIN_EPOCHS_TO_TELL = 10
-SCHEDULE_ENDED = 0.25  # mean learning rate of the last fifth, as a share of the peak, below which a flat tail is the schedule's
+SCHEDULE_ENDED = 0.25  # mean learning rate of the last fifth, as a share of the peak, below which a flat tail is
+                       # the schedule's
 
 
 def convergence(records, label: str = "") -> dict:
@@ -119,7 +121,7 @@ def convergence(records, label: str = "") -> dict:
     kept (best validation UAR) and its share of the budget."""
     records = [r for r in records if r.history["val_uar"] and r.history["val_uar"][0] is not None]
     if not records:
-        return {"model": label, "verdict": "no validation speakers"}
+        return {col.MODEL: label, col.CONVERGENCE_VERDICT: "no validation speakers"}
     curve = mean_history(records, "val_uar")
     epochs = len(curve)
     tail = max(2, epochs // 5)
@@ -132,9 +134,9 @@ def convergence(records, label: str = "") -> dict:
                "still rising" if gain > PLATEAU_GAIN else
                "schedule-ended, cannot tell" if lr_tail < SCHEDULE_ENDED else "plateaued")
     kept = float(np.median([r.best_epoch + 1 for r in records]))  # best_epoch counts from 0
-    return {"model": label, "epochs": epochs, "best_val_uar_epoch": int(np.argmax(curve)) + 1,
-            "median_kept_epoch": kept, "kept_share": kept / epochs, "last_fifth_gain": gain,
-            "lr_last_fifth_share": lr_tail, "lr_end_share": lr_end, "verdict": verdict}
+    return {col.MODEL: label, col.EPOCHS: epochs, "best_val_uar_epoch": int(np.argmax(curve)) + 1,
+            "median_kept_epoch": kept, "kept_share": kept / epochs, col.LAST_FIFTH_GAIN: gain,
+            col.LR_LAST_FIFTH_SHARE: lr_tail, "lr_end_share": lr_end, col.CONVERGENCE_VERDICT: verdict}
 
 
 def fmt_mean_std(mean: float, std: float) -> str:
@@ -160,15 +162,15 @@ def numerics_spread(spread_dir, seed_records, other_machines=()) -> pd.DataFrame
     rows = []
     for path in sorted(Path(spread_dir).glob("*.json")):
         r = RunRecord.load(path)
-        rows.append({"source": f"this machine, numerics {path.stem}", "varies": "numerics only",
-                     "run": r.run, "fold": r.fold, "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+        rows.append({"source": f"this machine, numerics {path.stem}", col.VARIES: "numerics only",
+                     col.RUN: r.run, col.FOLD: r.fold, col.TEST_UAR: r.test_uar, "best_epoch": r.best_epoch + 1,
                      "first_train_loss": r.history["train_loss"][0]})
     for label, r in other_machines:
-        rows.append({"source": label, "varies": "machine (CPU unrecorded, native numerics)", "run": r.run,
-                     "fold": r.fold, "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+        rows.append({"source": label, col.VARIES: "machine (CPU unrecorded, native numerics)", col.RUN: r.run,
+                     col.FOLD: r.fold, col.TEST_UAR: r.test_uar, "best_epoch": r.best_epoch + 1,
                      "first_train_loss": r.history["train_loss"][0]})
     for r in seed_records:
-        rows.append({"source": f"run {r.run} (another seed)", "varies": "seed", "run": r.run, "fold": r.fold,
-                     "test_uar": r.test_uar, "best_epoch": r.best_epoch + 1,
+        rows.append({"source": f"run {r.run} (another seed)", col.VARIES: "seed", col.RUN: r.run, col.FOLD: r.fold,
+                     col.TEST_UAR: r.test_uar, "best_epoch": r.best_epoch + 1,
                      "first_train_loss": r.history["train_loss"][0]})
     return pd.DataFrame(rows)

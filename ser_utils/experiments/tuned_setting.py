@@ -27,7 +27,7 @@ from ser_utils.models import ModelConfig
 from ser_utils.paths import project_dir, results_dir
 from ser_utils.training import nested, tuning
 from ser_utils.training.cv import pooled_uar
-from ser_utils.training.loop import Spec, TrainConfig
+from ser_utils.training.loop import AUTHORS_SEEDING, DISTINCT_SEEDING, Spec, TrainConfig
 from ser_utils.training.records import RunRecord, record_path
 
 HYPERPARAMETERS = ("lr", "weight_decay", "dropout", "T_0", "batch_size")
@@ -135,7 +135,7 @@ def to_yaml(setting: dict) -> str:
     return yaml.safe_dump({"tuned": setting}, sort_keys=False, width=200)
 
 
-def study_defaults() -> dict:
+def default_hyperparameters() -> dict:
     """The study's default hyperparameters (``TrainConfig`` and ``ModelConfig`` defaults)."""
     t, m = TrainConfig(), ModelConfig("lstm_sa")
     return {"lr": t.lr, "weight_decay": t.weight_decay, "dropout": m.dropout, "T_0": t.T_0, "batch_size": t.batch_size}
@@ -152,8 +152,8 @@ def defaults_spec(winner):
 
 def train_kwargs(setting: dict, family: str, defaults: dict | None = None) -> dict:
     """``defaults`` (lr, weight_decay, dropout, T_0, batch_size) overridden by the tuned
-    values of ``family`` where ``setting`` has them (``defaults``: ``study_defaults()``)."""
-    defaults = defaults or study_defaults()
+    values of ``family`` where ``setting`` has them (``defaults``: ``default_hyperparameters()``)."""
+    defaults = defaults or default_hyperparameters()
     tuned = setting.get(family, {})
     return {k: type(defaults[k])(tuned.get(k, defaults[k])) for k in HYPERPARAMETERS}
 
@@ -161,13 +161,13 @@ def train_kwargs(setting: dict, family: str, defaults: dict | None = None) -> di
 def spec(name: str, hidden: int, setting: dict, defaults: dict | None, epochs: int, protocol: str = "clean"):
     """The training spec of ``name``-h``hidden`` with its family's tuned setting (``defaults``
     where it has none): distinct seeds under the clean protocol, the authors' reseeding
-    under the paper protocol. Notebooks 03 and 06 build their seed-000 models with it, so
+    under the paper protocol. Notebooks 03 and 06 build their paper-000 models with it, so
     06 reuses 03's records."""
     v = train_kwargs(setting, name, defaults)
     train = TrainConfig(lr=v["lr"], weight_decay=v["weight_decay"], batch_size=v["batch_size"], T_0=v["T_0"],
                         epochs=epochs)
     return Spec(ModelConfig(name, hidden=hidden, dropout=v["dropout"]), train, protocol=protocol,
-                seeding="reference" if protocol == "paper" else "distinct")
+                seeding=AUTHORS_SEEDING if protocol == "paper" else DISTINCT_SEEDING)
 
 
 def describe(setting: dict, family: str) -> str:

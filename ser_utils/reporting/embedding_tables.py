@@ -1,0 +1,103 @@
+"""Notebook 05's tables: how well emotions separate in a trained model's embedding of
+held-out speakers, against raw features and the baselines, and the confusion claims of
+paper 000 (the slides: seeds/000). Columns are ``columns``' constants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ser_utils import literature
+from ser_utils.columns import (
+    EMOTION,
+    FOLD,
+    KNN_GENDER_UAR,
+    KNN_UAR,
+    KNN_WA,
+    OURS,
+    PAPER000_REPORTED,
+    QUANTITY,
+    RECALL,
+    REFERENCE_UAR,
+    REPRESENTATION,
+    RUN,
+    RUNS,
+    SILHOUETTE,
+    UTTERANCES,
+    WILSON_HIGH,
+    WILSON_LOW,
+)
+from ser_utils.data.corpus import EMOTION_NAMES
+from ser_utils.reporting import summaries
+from ser_utils.training import metrics
+
+
+def separability_row(run, fold: int, representation: str, knn_pred, labels, gender_uar: float,
+                     silhouette: float) -> dict:
+    """One (run, fold, representation) row of ``embedding_separability_by_fold``: the kNN's
+    emotion UAR and WA on the fold's test speakers (``knn_pred`` against ``labels``), its
+    gender UAR and the silhouette of the test points by emotion."""
+    return {RUN: run, FOLD: fold, REPRESENTATION: representation, KNN_UAR: metrics.uar(labels, knn_pred),
+            KNN_WA: metrics.weighted_accuracy(labels, knn_pred), KNN_GENDER_UAR: gender_uar,
+            SILHOUETTE: silhouette}
+
+
+def separability(per_fold: pd.DataFrame, runs_of: dict) -> pd.DataFrame:
+    """Per representation, the mean over folds (the unit: a fold's test speakers) of each
+    fold's mean over its runs, never a mean over (run, fold) rows as if they were units;
+    and how many runs (``runs_of``: {representation: runs}; 0 for what no model made)."""
+    by_fold = per_fold.groupby([REPRESENTATION, FOLD], sort=False).mean(numeric_only=True).reset_index()
+    out = by_fold.groupby(REPRESENTATION).mean(numeric_only=True).drop(columns=[RUN, FOLD]).reset_index()
+    out[RUNS] = [runs_of.get(name, 0) for name in out[REPRESENTATION]]
+    return out
+
+
+def knn_paired_tests(embedding: str, embedded, references: dict, runs: int) -> pd.DataFrame:
+    """The embedding's kNN (``embedded``: one record per (run, fold) with the fold's
+    test predictions) against each of ``references`` ({label: records}), speaker by
+    speaker (each speaker's UAR averaged over its own side's runs), Holm-adjusted
+    together; with each reference's pooled UAR."""
+    frame = summaries.with_holm(pd.DataFrame([
+        summaries.paired_row(f"{embedding} kNN vs {label}", summaries.paired(embedded, recs, same_runs=False))
+        for label, recs in references.items()]))
+    frame.insert(1, RUNS, runs)
+    frame.insert(2, REFERENCE_UAR, [metrics.uar(np.concatenate([x.test.labels for x in recs]),
+                                                np.concatenate([x.test.preds for x in recs]))
+                                    for recs in references.values()])
+    return frame
+
+
+def class_recall(records) -> pd.DataFrame:
+    """Per emotion, the recall in the pooled out-of-fold predictions of all runs, the
+    utterances per class (pooled counts / runs: each run predicts every utterance once)
+    and the Wilson interval, which treats a class's utterances as binomial trials and
+    leaves out run-to-run variation."""
+    cm = summaries.pooled_confusion(records)
+    n_runs = len({r.run for r in records})
+    per_class = summaries.pooled_confusion(records, normalize=False).sum(axis=1) / n_runs
+    wilson = [metrics.wilson_interval(r, n) for r, n in zip(np.diag(cm), per_class)]
+    return pd.DataFrame({EMOTION: EMOTION_NAMES, RECALL: np.diag(cm), RUNS: n_runs, UTTERANCES: per_class,
+                         WILSON_LOW: [w[0] for w in wilson], WILSON_HIGH: [w[1] for w in wilson]})
+
+
+def confusion_claims(records) -> pd.DataFrame:
+    """The slides' confusion claims (paper 000: happy has the lowest recall, 44.8 %; 18.8 %
+    of neutral is predicted happy; reported values, quoted) beside ours, with the Wilson
+    interval over the class's utterances."""
+    cm = summaries.pooled_confusion(records)
+    recall = class_recall(records).set_index(EMOTION)
+    happy, neutral = EMOTION_NAMES.index("happy"), EMOTION_NAMES.index("neutral")
+    n_runs = int(recall[RUNS].iloc[0])
+    n_as_h, neutral_n = cm[neutral, happy], recall.loc["neutral", UTTERANCES]
+    low, high = metrics.wilson_interval(n_as_h, neutral_n)
+    return pd.DataFrame([
+        {QUANTITY: "recall of happy", OURS: recall.loc["happy", RECALL], RUNS: n_runs,
+         UTTERANCES: recall.loc["happy", UTTERANCES], WILSON_LOW: recall.loc["happy", WILSON_LOW],
+         WILSON_HIGH: recall.loc["happy", WILSON_HIGH],
+         PAPER000_REPORTED: literature.PAPER000_CONFUSION_CLAIMS["happy_recall"]},
+        {QUANTITY: "neutral predicted as happy", OURS: n_as_h, RUNS: n_runs, UTTERANCES: neutral_n,
+         WILSON_LOW: low, WILSON_HIGH: high,
+         PAPER000_REPORTED: literature.PAPER000_CONFUSION_CLAIMS["neutral_as_happy"]},
+        {QUANTITY: "happy is the class of lowest recall", OURS: float(recall[RECALL].idxmin() == "happy"), RUNS: n_runs,
+         UTTERANCES: np.nan, WILSON_LOW: np.nan, WILSON_HIGH: np.nan, PAPER000_REPORTED: 1.0},
+    ])
