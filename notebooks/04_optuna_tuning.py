@@ -355,8 +355,9 @@ findings.show_exercises("""
    4 more are added by [[TPE]]. Does the Spearman ρ of `tables/tuning_val_vs_test` move? Would 20 trials make
    the importances figure worth drawing? *Check:* `complete` + `pruned` of each study in `tables/tuning_studies`
    is now 8, and `complete_trials` in `tables/tuning_val_vs_test` has grown.
-4. **Design an experiment** (plan it, then `smoke`). To measure the optimism of selection on test without
-   re-training, you need only the trials' recorded test UARs: write the best-of-N estimate
+4. **Design an experiment** (plan it, then `smoke`). To see what selection on test does without re-training
+   (the *selection gap*, not the [[optimism]], which needs fresh seeds), you need only the trials' recorded test
+   UARs: write the best-of-N estimate
    (`ser_utils.experiments.fidelity.best_of_n`) for the `reference` study and compare it with the fresh-seed
    difference in `tables/tuning_seed000_table`. Which is the fairer estimate, and why? *Check:* with the test
    UAR both as `select` and as `report`, the curve at n = 1 is the mean test UAR of the complete trials and at n =

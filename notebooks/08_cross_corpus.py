@@ -204,7 +204,8 @@ findings.show_exercises("""
    `shift.experiment(data_a, folds_a[:1], spec, shifts=("intensity",), runs=[0], runs_dir=out_dir / "runs")`
    (the first reference fold only: its five test speakers, two trainings). Does "trained on normal, tested on
    strong" lose as it does in `tables/shift_within_corpus`? *Check:* the table has 2 rows with `pairs` = 5 and a
-   smallest attainable p of 0.0625 (higher if a speaker's change is exactly 0), so no outcome could be called shown at 0.05 — why ([[paired test]])?
+   smallest attainable p of 0.0625 (higher if a speaker's change is exactly 0), so no outcome could be called
+   shown at 0.05 — why ([[paired test]])?
 2. **The other model, on real speech** (about 5 minutes, `quick`). Repeat exercise 1 with
    `Spec(ModelConfig("lstm_sa", hidden=64), spec.train)` in place of `spec`: does the model without the
    [[residual connection]] lose more or less under the shift? *Check:* both rows' `UAR same condition` are above
@@ -217,7 +218,8 @@ findings.show_exercises("""
    minutes: the within-RAVDESS shift once, then one model trained on RAVDESS):
    `.venv/bin/papermill notebooks/08_cross_corpus.ipynb /tmp/ex08.ipynb -y "{profile: quick, corpus: ravdess, second_corpus: 'emodb:/path/to/emodb', shift_runs: 1, out_dir: results/ex08}"`.
    Is the UAR on the other corpus above its chance UAR, and by more than the Wilson interval of the WA?
-   *Check:* the same identity for the chance UAR, and `files scored` is at most `files in corpus`.
+   *Check:* the same identity for the chance UAR, and `files scored` is at most `files in corpus`. With RAVDESS
+   only, exercises 1 and 2 are this notebook's real-speech experiments: the shift stands in for a second corpus.
 4. **Your own manifest** (minutes, no training). Write a CSV `path,label,speaker` for a dozen RAVDESS files of
    two actors, with labels renamed (`Anger`, `happiness`, …), and run
    `python -m ser_utils evaluate --corpus my.csv --json`. Which names are mapped onto the study's classes,
@@ -225,4 +227,7 @@ findings.show_exercises("""
 5. **Design an experiment.** With RAVDESS and one real corpus (e.g. EmoDB), plan a comparison of "train on
    RAVDESS" against "train on both, leaving the test corpus' speakers out": which folds, how many seeds, and
    which test would let you claim a difference ([[speaker-independent]] evaluation, [[confidence interval]])?
+   *Check:* the test speakers of each fold must be absent from both training sets, so the unit of the paired
+   test is the test corpus' speaker; count them and compute the smallest attainable p (2/2ⁿ for n speakers) before
+   you train anything — fewer than 6 speakers can never give p < 0.05.
 """, out_dir)

@@ -3,6 +3,7 @@ import warnings
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix
 
@@ -122,3 +123,15 @@ def test_paired_records_averages_runs_per_speaker():
     # = 0.75; b: 0.5 for both -> differences 0.5 and 0.25 over 2 speakers, not 4 (run, fold) pairs
     assert out["unit"] == "speaker" and out["pairs"] == 2 and out["mean_diff"] == pytest.approx(0.375)
     assert out["p"] == pytest.approx(0.5) and out["verdict"] == "underpowered"
+
+
+def test_with_holm_adjusts_one_family_and_retakes_the_verdicts():
+    # four tests (the NaN row is not one): sorted 0.01, 0.03, 0.04, 0.0625 -> x4 = 0.04, x3 = 0.09, x2 = 0.08,
+    # x1 = 0.0625 -> monotone 0.04, 0.09, 0.09, 0.09; a row without a p keeps its verdict; a row whose smallest
+    # attainable p is above alpha is underpowered whatever its p
+    frame = pd.DataFrame({"p": [0.01, 0.04, 0.03, np.nan, 0.0625], metrics.MIN_P: [1e-6, 1e-6, 1e-6, np.nan, 0.0625],
+                          metrics.VERDICT: ["shown", "shown", "shown", "start", "not shown"]})
+    out = metrics.with_holm(frame)
+    assert out[metrics.P_HOLM].tolist() == pytest.approx([0.04, 0.09, 0.09, np.nan, 0.09], nan_ok=True)
+    assert out[metrics.VERDICT].tolist() == ["shown", "not shown", "not shown", "start", "underpowered"]
+    assert frame[metrics.VERDICT].iloc[1] == "shown"   # a copy: the input is untouched

@@ -265,7 +265,7 @@ def test_speaker_paired_uses_speakers_as_the_unit():
     b = [_Rec(1, 0, ids, y, [0, 0, 0, 0]), _Rec(2, 0, ids, y, [0, 0, 0, 0])]
     assert speaker_uars(a, speaker_of) == {1: 1.0, 2: 0.5}   # speaker 2: runs 0.5 and 0.5
     t = speaker_paired(a, b, speaker_of)
-    assert t["speakers"] == 2 and t["mean_diff"] == pytest.approx(0.25)
+    assert t["pairs"] == 2 and t["unit"] == "speaker" and t["mean_diff"] == pytest.approx(0.25)
     assert t["test"] == "exact sign-flip" and t["verdict"] == "underpowered"
 
 
