@@ -14,7 +14,7 @@ MIN_P = "smallest attainable p"    # above alpha: the test is underpowered
 
 # ---- a model's cross-validated summary (``summaries.summary_row`` and the tables built on it)
 MODEL = "model"
-PROTOCOL = "protocol"              # "clean" or "paper" (DESIGN.md)
+PROTOCOL = "protocol"              # "clean" or "paper" (README, "The two protocols")
 KIND = "kind"                      # "network" or "baseline"
 SETTING = "setting"                # the hyperparameters a network was trained with, in words
 PARAMETERS = "parameters"
