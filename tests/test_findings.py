@@ -47,9 +47,9 @@ def test_paired_test_uses_wilcoxon_beyond_the_exact_limit():
 
 
 def test_paired_comparison_carries_the_verdict():
-    a = {(0, f): 0.5 + 0.01 * f for f in range(6)}
-    b = {(0, f): 0.4 for f in range(6)}
-    out = metrics.paired_comparison(a, b)
+    a = {f: 0.5 + 0.01 * f for f in range(6)}
+    b = {f: 0.4 for f in range(6)}
+    out = metrics.speaker_paired_comparison(a, b, unit="fold")
     # 6 positive differences: only the all-plus / all-minus patterns reach the mean -> 2/64
     assert out["p"] == pytest.approx(2 / 64) and out["verdict"] == "shown" and out["pairs"] == 6
 

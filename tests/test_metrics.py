@@ -37,17 +37,18 @@ def test_summary_and_bootstrap():
     assert all(np.isnan(metrics.t_interval([0.5])))
 
 
-def test_paired_comparison_detects_a_consistent_gain():
+def test_speaker_paired_comparison_detects_a_consistent_gain():
     rng = np.random.default_rng(0)
-    b = {(r, f): rng.uniform(0.4, 0.6) for r in range(4) for f in range(5)}
+    b = {f"{s:02d}": rng.uniform(0.4, 0.6) for s in range(1, 25)}
     a = {k: v + 0.03 + rng.normal(0, 0.005) for k, v in b.items()}
-    out = metrics.paired_comparison(a, b)
-    assert out["pairs"] == 20 and out["a_better"] == 20
-    assert out["wilcoxon_p"] < 0.001 and out["ci95_low"] > 0.02
-    same = metrics.paired_comparison(b, {k: v + rng.normal(0, 0.01) for k, v in b.items()})
-    assert same["wilcoxon_p"] > 0.01 and same["ci95_low"] < 0 < same["ci95_high"]
-    with pytest.raises(ValueError, match="share no"):
-        metrics.paired_comparison(a, {(9, 9): 0.5})
+    out = metrics.speaker_paired_comparison(a, b)
+    assert out["pairs"] == 24 and out["a_better"] == 24 and out["unit"] == "speaker"
+    # every difference positive: only the all-plus and all-minus patterns reach the mean -> 2 / 2**24
+    assert out["p"] == pytest.approx(2 / 2**24) and out["ci95_low"] > 0.02
+    same = metrics.speaker_paired_comparison(b, {k: v + rng.normal(0, 0.01) for k, v in b.items()})
+    assert same["p"] > 0.01 and same["ci95_low"] < 0 < same["ci95_high"]
+    with pytest.raises(ValueError, match="share no speakers"):
+        metrics.speaker_paired_comparison(a, {"99": 0.5})
 
 
 # ---------------------------------------------------------------- the speaker as the unit

@@ -279,28 +279,6 @@ def verdict(p: float, underpowered: bool, alpha: float = 0.05) -> str:
     return "shown" if p < alpha else "not shown"
 
 
-def paired_comparison(a: dict, b: dict, alpha: float = 0.05) -> dict:
-    """Compare two specs on the pairs both have: ``a`` and ``b`` map a pair's key to a
-    UAR. The study pairs speakers (``speaker_paired_comparison``); pairing (run, fold)
-    would count runs on the same test speakers as independent samples.
-    Returns the mean difference a - b, its 95 % bootstrap CI, the
-    paired test chosen by the number of pairs (``paired_test``: test, p, min_p,
-    underpowered, verdict) and, for reference, the two-sided Wilcoxon signed-rank p."""
-    from scipy.stats import wilcoxon  # noqa: PLC0415 - heavy: scipy.stats, not loaded with the CLI
-
-    keys = sorted(set(a) & set(b))
-    if not keys:
-        raise ValueError("the two specs share no (seed, fold) pairs")
-    diff = np.array([a[k] - b[k] for k in keys])
-    lo, hi = bootstrap_ci(diff)
-    p = float(wilcoxon(diff).pvalue) if len(diff) > 1 and np.any(diff != 0) else float("nan")
-    test = paired_test(diff, alpha)
-    return {"pairs": len(keys), "mean_diff": float(diff.mean()), "ci95_low": lo, "ci95_high": hi,
-            "wilcoxon_p": p, **test, "verdict": verdict(test["p"], test["underpowered"], alpha),
-            "a_better": int((diff > 0).sum()), "b_better": int((diff < 0).sum())}
-
-
-
 def speaker_paired_comparison(a: dict, b: dict, alpha: float = 0.05, unit: str = "speaker") -> dict:
     """Compare two specs unit by unit — the speaker (``unit_scores``: each speaker's UAR
     averaged over runs), or the fold where a corpus's ids do not name the speaker: ``a``
