@@ -201,6 +201,26 @@ display(what[["family", "lever", "runs", "uar_mean", "uar_ci95_low", "uar_ci95_h
               "p", "p (Holm)", "verdict (alpha 0.05)", "parameters", "model CPU ms/utt", "CPU ms/utt", "train minutes"]])
 
 # %% [markdown]
+# ## Against the model `predict` uses today
+# `predict` loads notebook 03's checkpoint: one fold's model of a cross-validation (ResLSTM-SA-h64,
+# clean protocol, the global tuned setting) whose run records are in this profile. Each family's
+# recipe is set against that cross-validation, speakers as the unit (each side averaged over its
+# own runs: the seeds differ). A recipe replaces the checkpoint only if it is *shown* better; the
+# verdict is this notebook's, taken before anything is switched.
+
+# %%
+from ser_utils.inference import checkpoint
+
+checkpoint_file = checkpoint.model_path(out_dir)
+if checkpoint_file.exists():
+    checkpoint_label, checkpoint_runs = W.checkpoint_records(checkpoint_file, out_dir / "runs")
+    vs_checkpoint = W.against_checkpoint(rungs, checkpoint_label, checkpoint_runs)
+    reporting.save_table(vs_checkpoint, "what_helps_vs_checkpoint", out_dir)
+    display(vs_checkpoint)
+else:
+    print(f"{checkpoint_file}: no checkpoint here (notebook 03 writes it): nothing to compare")
+
+# %% [markdown]
 # ## UAR against cost
 # Every model of 03, 06 and this notebook, the openSMILE baselines, and the published points
 # (*reported*): the slides' LSTM-SA / ResLSTM-SA (their UAR, at the cost we measure for the

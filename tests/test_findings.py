@@ -801,3 +801,12 @@ def test_findings_09_headline_is_the_recipe_not_the_best_by_test(tmp_path):
     assert "lstm_sa mixup at 0.530" in reference and "choice on test" in reference
     assert "p = 0.2, Holm-adjusted 0.4 over 24 speakers (not shown)" in " ".join(text)
     assert not any("speaker_norm at" in t for t in text)
+    write(tmp_path, "what_helps_vs_checkpoint", [
+        {"family": "lstm_sa", "checkpoint model": "ResLSTM-SA-h64", "checkpoint runs": 3, "checkpoint UAR": 0.49,
+         "recipe UAR": 0.51, "mean UAR diff": 0.02, "unit": "speaker", "pairs": 24, "test": "exact sign-flip",
+         "p": 0.2, "p (Holm)": 0.2, "smallest attainable p": 1.2e-7, "verdict (alpha 0.05)": "not shown",
+         "beats checkpoint": False}])
+    vs = next(f.text for f in findings.findings_09(tmp_path) if f.text.startswith("Against the model `predict`"))
+    assert vs == ("Against the model `predict` loads today (ResLSTM-SA-h64, notebook 03's 3-run cross-validation): "
+                  "lstm_sa's recipe 0.510 against 0.490 (+0.020 per speaker, exact sign-flip p = 0.2, Holm-adjusted "
+                  "0.2, over 24 speakers). No recipe is shown better, so `predict` keeps its checkpoint.")

@@ -395,6 +395,44 @@ def speaker_paired(records_a, records_b, speaker_of: dict, alpha: float = 0.05) 
                                              speaker_uars(records_b, speaker_of), alpha)
 
 
+def checkpoint_records(checkpoint_file, runs_dir) -> tuple[str, list]:
+    """The label and every run record of the model ``predict`` loads today: the checkpoint's
+    cross-validation (``provenance['runs_key']``: notebook 03's records of its spec, all runs)."""
+    from ser_utils.inference.checkpoint import read_data  # noqa: PLC0415 - only where a checkpoint is compared
+
+    ckpt = read_data(checkpoint_file)
+    key = ckpt["provenance"]["runs_key"]
+    paths = sorted((Path(runs_dir) / key).glob("run*-fold*.json"))
+    records = [r for r in (read_record(p) for p in paths) if r is not None]
+    if not records:
+        raise FileNotFoundError(f"{checkpoint_file}: no run records of its cross-validation under {runs_dir}/{key}")
+    return ModelConfig(**ckpt["model"]).label(), records
+
+
+def against_checkpoint(rungs: list, label: str, records, alpha: float = 0.05) -> pd.DataFrame:
+    """Each family's recipe (not transductive) against the model ``predict`` uses today,
+    speakers as the unit (each side's speakers averaged over its own runs: the seeds are
+    not shared), one family of claims (Holm). ``beats checkpoint``: the recipe is shown
+    better, the condition for ``predict`` to switch to it."""
+    rows = []
+    base = float(np.mean(list(pooled_uar(records).values())))
+    for r in rungs:
+        if r.lever != "recipe" or "speaker_norm" in str(r.levers):
+            continue
+        t = metrics.paired_records([(r.records, records)], alpha, same_runs=False)
+        rows.append({col.FAMILY: r.family, col.CHECKPOINT_MODEL: label,
+                     col.CHECKPOINT_RUNS: len({x.run for x in records}),
+                     col.CHECKPOINT_UAR: base, col.RECIPE_UAR: float(np.mean(list(pooled_uar(r.records).values()))),
+                     col.MEAN_DIFF: t["mean_diff"], col.DIFF_CI95_LOW: t["ci95_low"],
+                     col.DIFF_CI95_HIGH: t["ci95_high"],
+                     col.UNIT: t["unit"], col.PAIRS: t["pairs"], col.TEST: t["test"], col.P: t["p"],
+                     col.MIN_P: t["min_p"], col.VERDICT: t["verdict"]})
+    out = metrics.with_holm(pd.DataFrame(rows))
+    if len(out):
+        out[col.BEATS_CHECKPOINT] = (out[col.VERDICT] == "shown") & (out[col.MEAN_DIFF] > 0)
+    return out
+
+
 # ---------------------------------------------------------------- cost
 
 def model_ms(spec: Spec, feats: np.ndarray, repeats: int = 30) -> tuple[int, float]:

@@ -1157,6 +1157,18 @@ def findings_09(out_dir) -> list[Finding]:
                          f"{r[col.LEVERS]}")
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
                            + "; ".join(parts) + ".", "tables/what_helps tables/what_helps_recipe"))
+    vs = _load(out_dir, "what_helps_vs_checkpoint")
+    if vs is not None and len(vs):
+        parts = [f"{r[col.FAMILY]}'s recipe {num(r[col.RECIPE_UAR])} against {num(r[col.CHECKPOINT_UAR])} "
+                 f"({signed(r[col.MEAN_DIFF])} per speaker, {test_phrase(r)})" for _, r in vs.iterrows()]
+        beats = vs[vs[col.BEATS_CHECKPOINT].astype(bool)]
+        out.append(Finding(
+            f"Against the model `predict` loads today ({vs[col.CHECKPOINT_MODEL].iloc[0]}, notebook 03's "
+            f"{int(vs[col.CHECKPOINT_RUNS].iloc[0])}-run cross-validation): " + "; ".join(parts) + ". "
+            + ("No recipe is shown better, so `predict` keeps its checkpoint." if beats.empty else
+               f"{', '.join(beats[col.FAMILY])}'s recipe is shown better: it should replace the checkpoint, which "
+               "this notebook does not do yet (the recipe's weights are not kept)."),
+            "tables/what_helps_vs_checkpoint"))
     ens, dist = what[what[col.LEVER] == "ensemble"], what[what[col.LEVER] == "distilled"]
     if len(ens) and len(dist):
         e, d = ens.iloc[0], dist.iloc[0]
