@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from ser_utils import columns as col
-from ser_utils.reporting import embedding_tables, sa_tables, sweep_tables
+from ser_utils.reporting import comparison, embedding_tables, sa_tables, sweep_tables
+from ser_utils.training.baselines import COMPARE_SVM, EGEMAPS_SVM, LOGREG, MAJORITY, BaselineRecord
+from ser_utils.training.records import Predictions
 
 
 def _record(run, fold, labels, preds, name="lstm_sa", parameters=100, seconds=60.0):
@@ -102,3 +104,17 @@ def test_separability_means_over_runs_and_folds():
     rows.append(embedding_tables.separability_row(1, 1, "emb", np.array([0, 1]), np.array([0, 1]), 0.5, 0.0))
     frame = embedding_tables.separability(pd.DataFrame(rows), {"emb": 3}).set_index(col.REPRESENTATION)
     assert frame.loc["emb", col.KNN_UAR] == pytest.approx(0.75)   # not (0.5 * 3 + 1) / 4 = 0.625
+
+
+def test_comparison_baselines_name_their_own_input():
+    """06's baseline rows: the openSMILE SVMs read their functionals, the logistic regression the utterance
+    statistics of the study's features, the majority class the labels only."""
+    def recs(label, parameters):
+        return [BaselineRecord(label, 0, 0, parameters, 0.1, Predictions(["a", "b"], [0, 1], [0, 0]), 0.5, 0.5)]
+
+    frame = comparison.baseline_table({MAJORITY: recs(MAJORITY, 0), LOGREG: recs(LOGREG, 744),
+                                       EGEMAPS_SVM: recs(EGEMAPS_SVM, 712), COMPARE_SVM: recs(COMPARE_SVM, 50992)})
+    assert frame["input"].tolist() == ["labels only", "mfcc+chroma (utterance mean+std)",
+                                       "openSMILE egemaps functionals (one vector per utterance)",
+                                       "openSMILE compare functionals (one vector per utterance)"]
+    assert frame["uar_mean"].tolist() == [0.5] * 4
