@@ -279,7 +279,9 @@ findings.show_exercises("""
 2. **One rung** (about 5 minutes, `smoke`). Set `runs = 3` and re-run with `compute = True`: the ladder's
    [[confidence interval]]s shrink. Which rung's change from its previous rung becomes clearer, and which
    stays inside the interval? *Check:* the `n_runs` of rungs 0, 2, 3 and 4 in `tables/fidelity_ladder` is now 3.
-   The synthetic numbers mean nothing; on real speech, `results/full/tables/fidelity_ladder` has 10 runs per rung.
+   The synthetic numbers mean nothing; on real speech see `results/full/tables/fidelity_ladder`, whose rungs
+   have the runs the full profile planned (`runs_planned`), except 5a (one trial) and 6a (bit-identical replays,
+   counted once), whose `n_runs` is 1 however many were run.
 3. **Best of N** (no compute). In `figures/fidelity_best_of_n`, read off for each study how the selection gap
    grows with the number of trials N, and whether it ever exceeds 0.01 UAR (a study whose curve stays below
    never does, within its trials). What does this say about reporting the best of 100 trials? *Check:* each

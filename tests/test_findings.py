@@ -160,7 +160,7 @@ def test_findings_03_from_hand_made_tables(tmp_path):
            "clear the logistic regression on mean UAR (LSTM-SA-h64, LSTM-SA-h128); 1 has a higher mean." in texts[1]
     # eGeMAPS + SVM at 0.465: ResLSTM-SA-h64 (0.47, std 0.01) is above it by 0.005 < its std: within noise
     assert texts[1].endswith("The field's standard reference linear SVM (eGeMAPS functionals, 88): UAR 0.465 (WA "
-                             "0.470); "
+                             "0.470). "
                              "2 of the 3 clean networks do not clear it on mean UAR (LSTM-SA-h64, LSTM-SA-h128); 1 "
                              "has a "
                              "higher mean, but by less than the spread over runs for ResLSTM-SA-h64 (+0.005, std over "
@@ -178,7 +178,7 @@ def test_findings_03_from_hand_made_tables(tmp_path):
            "runs" in texts[3]
     # gap: mean 0.01 over 3 models, reported without a test over models (the wrong unit)
     assert "+0.010 on average over 3 models (from -0.010 to +0.030), untested" in texts[4]
-    assert "untested: models are not a sample of anything" in texts[4] and "p =" not in texts[4]
+    assert "untested: the models are not a sample of anything" in texts[4] and "p =" not in texts[4]
     assert texts[5] == ("Did training converge? Of 3 models at 100 epochs, 2 plateaued (validation UAR gained at most "
                         "0.01 in the last fifth of the epochs) and 1 was still rising (LSTM-SA-h128; up to +0.030): "
                         "their numbers may understate what more epochs would give, so rankings that involve them are "
@@ -311,9 +311,7 @@ def test_findings_04_reports_the_validation_choice_and_the_budget(tmp_path):
                         "UAR "
                         "against the study's defaults (0.420 vs 0.450, exact sign-flip p = 0.03, Holm-adjusted 0.03, "
                         "over 24 speakers; difference "
-                        "shown (alpha 0.05); on validation speakers too the winner is below the defaults). The "
-                        "validation columns of the table, on the same fresh folds, say whether a loss was one on "
-                        "validation speakers too (the search found nothing better) or only on test.")
+                        "shown (alpha 0.05); on validation speakers too the winner is below the defaults).")
     chosen = findings.validation_choice(pd.read_csv(tmp_path / "tables" / "tuning_winners_evaluation.csv"),
                                         pd.read_csv(tmp_path / "tables" / "tuning_studies.csv"))
     assert dict(zip(chosen["model"], chosen["space"])) == {"ResLSTM-SA-h64": "reference", "LSTM-SA-h64": "seed000"}
@@ -650,7 +648,8 @@ def test_one_study_is_said_plainly(tmp_path):
     assert "fresh-seed mean: +0.005 in the one study. For comparison, the fresh-seed gap between the paper-style " \
            "and the clean winner is +0.019 (the two selections picked different trials)." in text
     assert "+0.024 (one study: no spread, nothing to test)" in text
-    assert "Spearman ρ = 0.80 over 4 complete trials (one study) (p = 0.2)." in text
+    assert ("Spearman ρ = 0.80 over 4 complete trials (one study) (p = 0.2); with 4 trials no rank correlation can "
+            "reach p < 0.05 (the exact smallest p is 2/4! = 0.0833): **underpowered**.") in text
     assert "1 studies" not in text and "median ρ" not in text and "4–4" not in text
     answer = readme.answer_optimism(tmp_path, tmp_path / "no-full")
     assert "is +0.005 UAR in the `" in answer and "one live study" in answer and "1 studies" not in answer

@@ -82,7 +82,7 @@ def test_confusion_claims_by_hand():
     assert claims.loc["recall of happy", col.OURS] == 0.5
     assert claims.loc["neutral predicted as happy", col.OURS] == 0.5
     # happy ties neutral at 0.5: idxmin takes the first (neutral), so "happy is the lowest" is 0
-    assert claims.loc["happy is the class of lowest recall", col.OURS] == 0.0
+    assert claims.loc["happy is the class of lowest recall (1 yes, 0 no)", col.OURS] == 0.0
     assert claims.loc["recall of happy", col.PAPER000_REPORTED] == 0.448   # the slides' value, quoted
     # Wilson 95 % for 1 of 2: centre (0.5 + 1.92/2)/(1 + 1.92) ... symmetric around 0.5
     low, high = claims.loc["recall of happy", [col.WILSON_LOW, col.WILSON_HIGH]]

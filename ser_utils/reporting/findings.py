@@ -12,6 +12,7 @@ resolves beside the source notebook and beside the executed one in ``<out_dir>/n
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +23,9 @@ from IPython.display import Markdown, display
 
 from ser_utils import columns as col
 from ser_utils import literature
+from ser_utils.reporting.summaries import SCHEDULE_ENDED
 from ser_utils.training.baselines import LOGREG, MAJORITY, STANDARD
-from ser_utils.training.metrics import VERDICT, paired_test, wilson_interval
+from ser_utils.training.metrics import VERDICT, min_attainable_p, paired_test, wilson_interval
 from ser_utils.training.metrics import verdict as verdict_of
 
 ALPHA = 0.05
@@ -102,7 +104,11 @@ def num(x: float, digits: int = 3) -> str:
 
 
 def signed(x: float, digits: int = 3) -> str:
-    return "n/a" if np.isnan(x) else f"{x:+.{digits}f}"
+    """``+0.012`` / ``-0.012``; a value that rounds to zero prints ``0.000`` (no ``-0.000``)."""
+    if np.isnan(x):
+        return "n/a"
+    text = f"{x:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
 
 
 def pm(mean: float, std: float, digits: int = 3) -> str:
@@ -321,15 +327,16 @@ def convergence_finding(conv: pd.DataFrame | None, source: str, what: str = "mod
     noun = what[:-1] if len(conv) == 1 and what.endswith("s") else what
     text = (f"Did training converge? Of {len(conv)} {noun}{at}, {len(flat)} plateaued (validation UAR gained at most "
             f"0.01 in the last fifth of the epochs"
-            + (" while the learning rate was still high)" if "lr_last_fifth_share" in conv else ")"))
+            + (f" while the learning rate there still averaged at least {num(SCHEDULE_ENDED, 2)} of its "
+               "peak)" if "lr_last_fifth_share" in conv else ")"))
     if len(rising):
         text += (f" and {len(rising)} {'was' if len(rising) == 1 else 'were'} still rising "
                  f"({', '.join(rising[col.MODEL])}; up to "
                  f"{signed(float(rising[col.LAST_FIFTH_GAIN].max()))}): their numbers may understate what more epochs "
                  "would give, so rankings that involve them are provisional")
     if len(ended):
-        share = (f"; the learning rate averaged {num(float(ended[col.LR_LAST_FIFTH_SHARE].max()), 2)} of its peak or "
-                 "less there" if "lr_last_fifth_share" in ended else "")
+        share = (f"; the learning rate there averaged at most {num(float(ended[col.LR_LAST_FIFTH_SHARE].max()))} of "
+                 "its peak" if "lr_last_fifth_share" in ended else "")
         text += (f"; {len(ended)} cannot be told ({', '.join(ended[col.MODEL])}): their validation UAR was flat in the "
                  f"last fifth, but their schedule had annealed the learning rate by then{share}, so the flat tail is "
                  "the schedule's — whether more training would help is unknown")
@@ -519,7 +526,7 @@ def findings_03(out_dir) -> list[Finding]:
                     f"{below_baseline(nets, lr[col.UAR_MEAN], 'clean networks')}")
             for label in [x for x in STANDARD if x in base.index]:
                 text += (f" The field's standard reference {label}: UAR {num(base.loc[label, 'uar_mean'])} "
-                         f"(WA {num(base.loc[label, 'wa_mean'])}); "
+                         f"(WA {num(base.loc[label, 'wa_mean'])}). "
                          + below_baseline(nets, base.loc[label, col.UAR_MEAN], "clean networks", "it")[:-1] + ".")
             out.append(Finding(text, "tables/sa_models_table"))
     if tests is not None:
@@ -579,9 +586,11 @@ def findings_03(out_dir) -> list[Finding]:
             + (f"from {signed(float(d.min()))} to {signed(float(d.max()))}"
                if signed(float(d.min())) != signed(float(d.max()))
                else "the same for each")
-            + f"), untested: models are not a sample of anything, and {len(d)} of them could "
-            "not reach significance anyway; the paper-protocol rows of the paired tests compare the protocols "
-            f"speaker by speaker {family_settings(table[table[col.KIND] == 'network']) if table is not None else ''}.",
+            + "), untested: the models are not a sample of anything, and a test over "
+            f"{len(d)} models could not give p < 0.05 anyway (the smallest attainable p is "
+            f"{pvalue(min_attainable_p(len(d)))}); no paired test compares the protocols speaker by speaker "
+            "(the paper row of the paired tests compares the two families within the paper protocol) "
+            f"{family_settings(table[table[col.KIND] == 'network']) if table is not None else ''}.",
             "tables/sa_protocol_gap"))
     recall = _load(out_dir, "sa_per_class_recall")
     if recall is not None and table is not None and out:
@@ -675,8 +684,7 @@ def findings_04(out_dir) -> list[Finding]:
                  f"{r[col.CONVERGENCE_VERDICT]})" for _, r in vs.iterrows()]
         out.append(Finding(
             f"What the search bought, at {int(vs[col.EPOCHS].iloc[0])} epochs on the same fresh seeds: "
-            + "; ".join(parts) + ". The validation columns of the table, on the same fresh folds, say whether a "
-            "loss was one on validation speakers too (the search found nothing better) or only on test.",
+            + "; ".join(parts) + ".",
             "tables/tuning_vs_defaults"))
     corr = _load(out_dir, "tuning_val_vs_test")
     if corr is not None and len(corr):
@@ -687,6 +695,10 @@ def findings_04(out_dir) -> list[Finding]:
         text = (f"Rank correlation of validation UAR (the objective) with the recorded test UAR: Spearman ρ = "
                 f"{num(r[col.SPEARMAN_RHO], 2)} over {int(r[col.COMPLETE_TRIALS])} complete trials{pooled} "
                 f"(p = {pvalue(r[col.P])})")
+        n = int(r[col.COMPLETE_TRIALS])
+        if n <= 4:   # exact: only 2 of the n! orderings reach |rho| = 1
+            text += (f"; with {n} trials no rank correlation can reach p < 0.05 (the exact smallest p is 2/{n}! = "
+                     f"{pvalue(2 / math.factorial(n))}): **underpowered**")
         if w is not None:
             if len(w) > 1:
                 text += ("; within each study (≥ 3 complete trials), where the studies' different levels do not "
@@ -824,15 +836,20 @@ def findings_06(out_dir) -> list[Finding]:
                 f"cheapest ({num(cheap[col.CPU_MS], 2)} ms, UAR {num(cheap[col.UAR_MEAN])}), {dear[col.MODEL]} the "
                 f"dearest ({num(dear[col.CPU_MS], 2)} ms, UAR {num(dear[col.UAR_MEAN])}; "
                 f"{signed(dear[col.UAR_MEAN] - cheap[col.UAR_MEAN])}). They differ in architecture, input and tuning "
-                f"({cheap[col.SETTING]} against {dear[col.SETTING]}), so the difference is not an effect of compute.",
+                f"({str(cheap[col.SETTING]).split(' (')[0]} against {str(dear[col.SETTING]).split(' (')[0]}), so the "
+                "difference is not an effect of compute.",
                 "tables/sota_our_models figures/sota_uar_vs_cost"))
         base = table[table[col.SOURCE_PAPER] == "baseline"]
         if len(base):
             lr = base.loc[base[col.UAR_MEAN].idxmax()]
-            out.append(Finding(
-                f"The [[baseline]]s: the best of them, {lr[col.MODEL]}, reaches UAR {num(lr[col.UAR_MEAN])} "
-                f"(WA {num(lr[col.WA_MEAN])}). {below_baseline(nets, lr[col.UAR_MEAN], baseline='it')}",
-                "tables/sota_our_models"))
+            text = (f"The [[baseline]]s: the best of them, {lr[col.MODEL]}, reaches UAR {num(lr[col.UAR_MEAN])} "
+                    f"(WA {num(lr[col.WA_MEAN])}). {below_baseline(nets, lr[col.UAR_MEAN], baseline='it')}")
+            logreg = base[base[col.MODEL] == LOGREG]
+            if len(logreg) and logreg.iloc[0][col.MODEL] != lr[col.MODEL]:
+                text += (f" Against the logistic regression on the study's own features "
+                         f"({num(logreg.iloc[0][col.UAR_MEAN])}): "
+                         + below_baseline(nets, logreg.iloc[0][col.UAR_MEAN]))
+            out.append(Finding(text, "tables/sota_our_models"))
     w2v = _load(out_dir, "sota_wav2vec2_cost")
     if w2v is not None and col.TIMES_END_TO_END in w2v:
         big = w2v.iloc[-1]
@@ -946,6 +963,11 @@ def nested_winner_phrase(r) -> str:
     choice = ("every test fold chose the clean winner's trial" if same else
               f"{int(r[col.DISTINCT_TRIALS])} distinct trial{'s' if int(r[col.DISTINCT_TRIALS]) != 1 else ''} "
               f"({r[col.NESTED_TRIALS]})")
+    if same:
+        return (f"{r[col.MODEL]} ({r[col.SPACE]} space): every test fold chose the clean winner's trial "
+                f"{int(r[col.CLEAN_TRIAL])}, so the nested and the clean runs are the same records "
+                f"({pm(r[col.CLEAN_UAR_MEAN], r[col.CLEAN_UAR_STD])}, mean ± std over {int(r[col.RUNS])} fresh-seed "
+                "runs): nothing to test")
     return (f"{r[col.MODEL]} ({r[col.SPACE]} space; {choice}): {pm(r[col.NESTED_UAR_MEAN], r[col.NESTED_UAR_STD])} "
             "against "
             f"{pm(r[col.CLEAN_UAR_MEAN], r[col.CLEAN_UAR_STD])} (mean ± std over {int(r[col.RUNS])} fresh-seed runs), "
