@@ -1045,8 +1045,8 @@ def shift_findings(out_dir) -> list[Finding]:
         return []
     out = []
     words = {2: "both directions lose: each model does best on the kind of take it was trained on",
-             1: "one direction loses and the other gains: the conditions differ in how much they teach, "
-                "not only in how hard they are",
+             1: "one direction loses and the other gains: one condition is easier to test on, whichever was "
+                "trained on",
              0: "both directions gain: each model does at least as well on the takes it was not trained on"}
     for name, rows in table.groupby("shift", sort=False):
         first = rows.iloc[0]
@@ -1057,7 +1057,12 @@ def shift_findings(out_dir) -> list[Finding]:
             parts.append(f"trained on {r[col.TRAINED_ON]}, {num(r[col.UAR_SHIFTED])} on {r[col.TESTED_ON_SHIFTED]} "
                          f"against {num(r[col.UAR_SAME])} on {r[col.TRAINED_ON]} ({signed(r[col.UAR_CHANGE])}; "
                          f"{worse} speakers worse, {better} better, {test_phrase(r)})")
-        verdict = f" By the means, {words[int((rows[col.UAR_CHANGE] < 0).sum())]}." if len(rows) == 2 else ""
+        shown = int((rows[VERDICT] == "shown").sum()) if VERDICT in rows else 0
+        verdict = (f" By the means, {words[int((rows[col.UAR_CHANGE] < 0).sum())]}"
+                   + (" (both changes shown)" if shown == 2 else
+                      " — but only one of the two changes is shown; the other is within noise" if shown == 1 else
+                      " — but neither change is shown: a reading of the means only") + "."
+                   if len(rows) == 2 else "")
         out.append(Finding(
             f"The {name} shift, new speakers' [[UAR]] over {first[col.CLASSES_SCORED]} classes (mean of {runs} "
             f"run{'s' if runs != 1 else ''} over the study's speaker folds): " + "; ".join(parts) + "." + verdict,
