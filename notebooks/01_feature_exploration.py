@@ -175,7 +175,8 @@ reporting.save_table(leak, "speaker_leakage_logreg", out_dir)
 leak
 
 # %% [markdown]
-# The gap between the two emotion rows is the optimism of speaker-dependent evaluation;
+# The gap between the two emotion rows is the *speaker-dependent gain*: what testing on seen
+# speakers adds over unseen ones;
 # the actor row shows how much identity the features hold (both are stated with their
 # numbers under *What we found*). Every model in this study is therefore trained and tested
 # on different speakers; the folds are those of the seed-000 authors (equal to

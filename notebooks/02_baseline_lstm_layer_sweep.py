@@ -217,8 +217,9 @@ findings.show_exercises("""
    *underpowered*, and why does pairing speakers not? Then take the smallest `p` in
    `tables/baseline_concat_vs_last` and multiply it by the size of the family (8 claims): does that reproduce
    its `p (Holm)`? Which rows of a family does Holm's procedure multiply by less than 8? *Check:* for the exact
-   sign-flip test over n pairs the smallest attainable p is 2/2ⁿ (0.0625 for n = 5); the second-smallest p of
-   the family (the `size` row of `tables/baseline_claims`) times 7 gives its `p (Holm)`.
+   sign-flip test over n pairs the smallest attainable p is 2/2ⁿ (0.0625 for n = 5); Holm multiplies the
+   smallest p of a family of m claims by m, the second-smallest by m − 1 and so on, never letting an adjusted p
+   fall below the one before it (so a row's `p (Holm)` can be larger than its own p times its factor).
 3. **WA against UAR** (no compute). In `results/quick/tables/baseline_table1`, compare the `WA last (ours)` and
    `UAR last (ours)` columns: is the ranking of the models the same under both metrics? Which class's size makes
    them differ ([[WA]])? *Check:* the class sizes are in notebook 01's `tables/corpus_counts_by_emotion`; a model

@@ -267,14 +267,14 @@ if spread_dir is not None and spread_dir.is_dir():
     key, run_fold = numerics_spread.split("-", 1)
     run_no, fold_no = (int(x) for x in run_fold.replace("run", "").split("-fold"))
     seeds = [r for r in results[("ResLSTM-SA-h64", "clean")] if r.fold == fold_no and r.run != run_no]
-    others = []
-    for label, base in (("committed quick record (earlier quick run)", out_dir / "runs"),
-                        ("committed full record (the fidelity study's machine)", project_dir() / "results/full/runs")):
-        path = _record_path(base, key, run_no, fold_no)
-        if path.exists():
-            rec = RunRecord.load(path)
-            if (rec.machine or {}).get("numerics") == "native":
-                others.append((label, rec))
+    # the same (run, fold) as trained on machines nobody recorded, under native numerics: the full
+    # profile's record, and the quick profile's earlier records kept beside the spread (`other_machines/`)
+    others = [(f"committed quick record ({p.stem})", RunRecord.load(p))
+              for p in sorted((spread_dir / "other_machines").glob("*.json"))]
+    full_record = _record_path(project_dir() / "results/full/runs", key, run_no, fold_no)
+    if full_record.exists():
+        others.append(("committed full record (the fidelity study's machine)", RunRecord.load(full_record)))
+    others = [(label, rec) for label, rec in others if (rec.machine or {}).get("numerics") == "native"]
     spread_table = summaries.numerics_spread(spread_dir, seeds, others)
     reporting.save_table(spread_table, "sa_numerics_spread", out_dir)
     by = spread_table.groupby("varies")["test_uar"].agg(["count", "min", "max", "std"])

@@ -210,7 +210,9 @@ by_study
 
 # %% [markdown]
 # ## What pruning saves
-# The same model, space, sampler seed and trial count, with and without pruning.
+# The same model, space, sampler seed and trial count, with and without pruning (the profile's
+# `pruning_ablation`; `quick` runs none, so this section prints nothing there: see
+# `results/full`).
 # `complete_per_core_hour` counts the **complete** trials (the ones that can win) per hour
 # of single-core training; `trials_per_core_hour` counts pruned trials too, which flatters
 # the pruner: a pruned trial is cheap because it ends without a result.
@@ -342,7 +344,8 @@ findings.show_exercises("""
    e.g. `results/ex1`). Then set `pruner = "none"` and re-run: the other studies get new names and start
    afresh (`tables/tuning_pruning` then has one row, both studies being unpruned). Compare `complete` and
    `core_hours` in the new `tables/tuning_studies` with the copy — what does [[pruning]] buy per complete trial?
-   *Check:* in the new table every study has `pruned` = 0, and `complete` + `pruned` = `trials` in both tables.
+   *Check:* in the new table every study has `pruned` = 0, and `complete` + `pruned` is the study's number of
+   finished trials (the profile's `trials`) in both tables.
 2. **Read the optimism** (no compute). In `results/quick/tables/tuning_seed000_table` (one study in `quick`), the
    [[optimism]] column is the paper-style winner's own test UAR in the trial that selected it (`paper-style
    selected`) minus the same configuration's fresh-seed mean (`paper-style UAR`). Is it positive? The
@@ -355,8 +358,9 @@ findings.show_exercises("""
    4 more are added by [[TPE]]. Does the Spearman ρ of `tables/tuning_val_vs_test` move? Would 20 trials make
    the importances figure worth drawing? *Check:* `complete` + `pruned` of each study in `tables/tuning_studies`
    is now 8, and `complete_trials` in `tables/tuning_val_vs_test` has grown.
-4. **Design an experiment** (plan it, then `smoke`). To measure the optimism of selection on test without
-   re-training, you need only the trials' recorded test UARs: write the best-of-N estimate
+4. **Design an experiment** (plan it, then `smoke`). To see what selection on test does without re-training
+   (the *selection gap*, not the [[optimism]], which needs fresh seeds), you need only the trials' recorded test
+   UARs: write the best-of-N estimate
    (`ser_utils.experiments.fidelity.best_of_n`) for the `reference` study and compare it with the fresh-seed
    difference in `tables/tuning_seed000_table`. Which is the fairer estimate, and why? *Check:* with the test
    UAR both as `select` and as `report`, the curve at n = 1 is the mean test UAR of the complete trials and at n =

@@ -224,7 +224,8 @@ _ = reporting.save_figure(fig, "sota_confusions", out_dir)
 # ## Seed 003's loss weightings
 # The same multitask CNN with the seed's other two weightings (`sum`; `uncertainty`,
 # Kendall et al. with Liebel & Körner's regulariser), on `ablation_runs`, against the main
-# weighting on the same runs.
+# weighting on the same runs. The profile's `weighting_ablation` lists them; `quick` trains
+# only the main weighting, so its table has that one row.
 
 # %%
 ablation = comparison.weighting_rows(rows, [weighting] + list(weighting_ablation))

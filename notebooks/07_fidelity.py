@@ -35,9 +35,10 @@
 # | 5a / 5b | **paper-style selection**: the best-by-**test** trial's own UAR, then the same configuration with fresh seeds |
 # | 6a / 6b | "10 runs": the authors' replayed fold seeds (42 + 100·fold) against fresh seeds |
 #
-# The authors' own code, run unchanged on this CPU (`../shared/tools/authors_reference_run.py`,
-# a cross-check outside the project), gave 0.398 (ResLSTM-SA-h64) and 0.423 (LSTM-SA-h64) at
-# the setting of rung 4 with their seeds: rung 6a must land near those.
+# The authors' own code, run unchanged on one CPU core (a cross-check outside the project; how
+# to rerun it is under *How far selection on the test speakers gets*), gave 0.398
+# (ResLSTM-SA-h64) and 0.423 (LSTM-SA-h64) at the setting of rung 4 with their seeds: rung 6a
+# must land near those.
 # See [GLOSSARY](GLOSSARY.md) for UAR, folds, optimism and paired tests.
 
 # %% tags=["parameters"]
@@ -191,14 +192,26 @@ _ = reporting.save_figure(fig, "fidelity_waterfall", out_dir)
 # fold, so both are given as the mean of the per-fold UARs, the winner's pooled UAR beside
 # them. Neither is an honest number; they say how much test-set selection could explain.
 #
-# The authors' own code, for comparison (`authors_code_uar_measured`): their notebook
-# (repository Mak-Sim/ResLSTM-SER, commit f2b7439, `train.ipynb`), computation unchanged, run
-# on one CPU core by `../shared/tools/authors_reference_run.py` — for ResLSTM-SA-h64 at their
-# stated setting: `python authors_reference_run.py RAVDESS_DIR res 64 2e-4 16 0.3 1.6e-3 10 100
-# out.json` (lr 2e-4, batch 16, dropout 0.3, weight decay 1.6e-3, T_0 10, 100 epochs; their
-# reseeding 42 + 100·fold; 35–40 minutes per 5-fold run), and `lstm 64 2e-4 16 0.3 4.9e-2 10 100`
-# for LSTM-SA-h64 (the weight decay their results file records for it). The tool needs torch,
-# librosa and scikit-learn: the project's `.venv` has them.
+# The authors' own code, for comparison (`authors_code_uar_measured`, a measurement of their
+# code on this study's machine, not of ours). To rerun it:
+# 1. `git clone https://github.com/Mak-Sim/ResLSTM-SER && cd ResLSTM-SER && git checkout f2b7439`
+#    (MIT licence), `pip install -r requirements.txt` (or use this project's `.venv`: it has
+#    torch, librosa and scikit-learn; ignite is the one extra), and point `RAVDESS_DATA_PATH` at
+#    the corpus.
+# 2. In `train.ipynb` run the feature extraction (their two-pass global normalisation) and the
+#    model definitions, skip the Optuna section, and run the K-fold training once with
+#    `HIDDEN_SIZE = 64`, ResLSTM-SA, lr 2e-4, batch 16, dropout 0.3, weight decay 1.6e-3, T_0
+#    10, 100 epochs, their reseeding `set_seed(42 + 100 * fold)`; for LSTM-SA-h64 the same with
+#    weight decay 4.9e-2 (the value their results file records for it).
+# 3. On a CPU (`CUDA_VISIBLE_DEVICES=`, one thread: `torch.set_num_threads(1)`); a 5-fold,
+#    100-epoch run takes 35–40 minutes on one core here. Read the pooled out-of-fold test UAR
+#    (their ignite `Recall(average=True)` per fold is scikit-learn's macro recall).
+#
+# We ran that computation unchanged, as one script that is not part of this repository (it is
+# a copy of the authors' code), on one core of the machine the study was built on (its CPU
+# model was not recorded): 0.398 for ResLSTM-SA-h64 and 0.423 for LSTM-SA-h64. Another CPU
+# gives another trajectory (notebook 03, the numerics spread), so expect a number near these,
+# not equal to them.
 
 # %%
 oracle = fidelity.oracle_bound(plan_list, url, data, folds, src / "runs")
@@ -266,7 +279,9 @@ findings.show_exercises("""
 2. **One rung** (about 5 minutes, `smoke`). Set `runs = 3` and re-run with `compute = True`: the ladder's
    [[confidence interval]]s shrink. Which rung's change from its previous rung becomes clearer, and which
    stays inside the interval? *Check:* the `n_runs` of rungs 0, 2, 3 and 4 in `tables/fidelity_ladder` is now 3.
-   The synthetic numbers mean nothing; on real speech, `results/full/tables/fidelity_ladder` has 10 runs per rung.
+   The synthetic numbers mean nothing; on real speech see `results/full/tables/fidelity_ladder`, whose rungs
+   have the runs the full profile planned (`runs_planned`), except 5a (one trial) and 6a (bit-identical replays,
+   counted once), whose `n_runs` is 1 however many were run.
 3. **Best of N** (no compute). In `figures/fidelity_best_of_n`, read off for each study how the selection gap
    grows with the number of trials N, and whether it ever exceeds 0.01 UAR (a study whose curve stays below
    never does, within its trials). What does this say about reporting the best of 100 trials? *Check:* each

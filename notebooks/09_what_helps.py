@@ -155,7 +155,8 @@ for family in families:
 # fold** (with the reference folds a fold's validation speakers are another fold's test
 # speakers). A lever with a gain above `min_gain` joins that fold's recipe (one feature set
 # at most: the largest gain); the recipe is then trained for that fold and predicts its test
-# speakers. Test speakers never steer the choice.
+# speakers. No test speaker's validation score steers its own fold's choice (the start's
+# and the levers' models of the voting folds did train on them: see `training.nested`).
 
 # %%
 print("validation folds allowed per test fold:", {f: W.allowed_validation_folds(folds, f) for f in range(len(folds))})
@@ -188,8 +189,8 @@ display(recipe_choices)
 # ## What each lever is worth
 # One row per family and rung: UAR (pooled out-of-fold, mean and 95 % t-interval over runs),
 # WA, the paired test against the start with speakers as the unit (`delta_vs_start`, its
-# bootstrap interval, the exact sign-flip test up to 16 speakers, Wilcoxon above), the
-# parameters, CPU ms per utterance for the model alone and end to end (features included;
+# bootstrap interval, the exact sign-flip test up to 32 speakers, Wilcoxon above; the verdict
+# on p Holm-adjusted over all the rows, one family of claims), the parameters, CPU ms per utterance for the model alone and end to end (features included;
 # the ensemble: k models), and the minutes its records took to train. The recipe's cost is
 # its dearest fold's.
 
@@ -197,7 +198,27 @@ display(recipe_choices)
 what = W.table(rungs, speaker_of, costs)
 reporting.save_table(what, "what_helps", out_dir)
 display(what[["family", "lever", "runs", "uar_mean", "uar_ci95_low", "uar_ci95_high", "wa_mean", "delta_vs_start",
-              "p", "verdict (alpha 0.05)", "parameters", "model CPU ms/utt", "CPU ms/utt", "train minutes"]])
+              "p", "p (Holm)", "verdict (alpha 0.05)", "parameters", "model CPU ms/utt", "CPU ms/utt", "train minutes"]])
+
+# %% [markdown]
+# ## Against the model `predict` uses today
+# `predict` loads notebook 03's checkpoint: one fold's model of a cross-validation (ResLSTM-SA-h64,
+# clean protocol, the global tuned setting) whose run records are in this profile. Each family's
+# recipe is set against that cross-validation, speakers as the unit (each side averaged over its
+# own runs: the seeds differ). A recipe replaces the checkpoint only if it is *shown* better; the
+# verdict is this notebook's, taken before anything is switched.
+
+# %%
+from ser_utils.inference import checkpoint
+
+checkpoint_file = checkpoint.model_path(out_dir)
+if checkpoint_file.exists():
+    checkpoint_label, checkpoint_runs = W.checkpoint_records(checkpoint_file, out_dir / "runs")
+    vs_checkpoint = W.against_checkpoint(rungs, checkpoint_label, checkpoint_runs)
+    reporting.save_table(vs_checkpoint, "what_helps_vs_checkpoint", out_dir)
+    display(vs_checkpoint)
+else:
+    print(f"{checkpoint_file}: no checkpoint here (notebook 03 writes it): nothing to compare")
 
 # %% [markdown]
 # ## UAR against cost
@@ -236,9 +257,9 @@ findings.show_exercises("""
    `tables/what_helps`, how much [[UAR]] does it add, and what would a deployment need to record from a new speaker
    before the first prediction? *Check:* its row is the one with `transductive` True; `delta_vs_start` is its
    UAR minus the start row's `uar_mean`.
-3. **Choose on test, see the optimism** (minutes, `smoke`). In `tables/what_helps_recipe`, the recipe is chosen on
+3. **Choose on test, see the selection gap** (minutes, `smoke`). In `tables/what_helps_recipe`, the recipe is chosen on
    [[validation speakers]]. Recompute the choice from the rungs' *test* UAR instead: does the recipe change, and by
-   how much does its UAR move ([[optimism]])? *Check:* choosing on test can only raise the chosen rungs' test
+   how much does its UAR move (a *selection gap*: the [[optimism]] proper would need fresh seeds)? *Check:* choosing on test can only raise the chosen rungs' test
    UAR over the rungs you choose from, never lower it.
 4. **Cost against accuracy** (no compute). In `figures/what_helps_pareto`, which models lie on the Pareto front? Is
    the seed ensemble worth its k-fold cost against the distilled single model? *Check:* the ensemble's `model
@@ -246,5 +267,9 @@ findings.show_exercises("""
    start's.
 5. **Your own lever** (plan it; `quick` for real numbers). Pick one lever not tried here (e.g. pitch shift, or a
    second [[baseline]] feature set). Where in `ser_utils` would it go, which spec field keeps old experiment keys
-   unchanged, and how many runs would you need to show a gain of 0.02 UAR?
+   unchanged, and how many runs would you need to show a gain of 0.02 UAR? *Check:* a new `TrainConfig` field
+   listed in `OPTIONAL_TRAIN_FIELDS` (left out of the key at its default), so every committed experiment keeps its
+   key (`test_what_helps.test_every_committed_experiment_keeps_its_key` pins them);
+   more runs do not help past a point, because the paired test's unit is the speaker: with 24 speakers the
+   smallest attainable p is 2/2²⁴, and what decides is the spread of the 24 per-speaker differences.
 """, out_dir)

@@ -14,7 +14,7 @@ MIN_P = "smallest attainable p"    # above alpha: the test is underpowered
 
 # ---- a model's cross-validated summary (``summaries.summary_row`` and the tables built on it)
 MODEL = "model"
-PROTOCOL = "protocol"              # "clean" or "paper" (DESIGN.md)
+PROTOCOL = "protocol"              # "clean" or "paper" (README, "The two protocols")
 KIND = "kind"                      # "network" or "baseline"
 SETTING = "setting"                # the hyperparameters a network was trained with, in words
 PARAMETERS = "parameters"
@@ -143,6 +143,11 @@ UAR_CI95_HIGH = "uar_ci95_high"
 MODEL_CPU_MS = "model CPU ms/utt"
 TRANSDUCTIVE = "transductive"
 SPEAKERS_WORSE_BETTER = "speakers worse / better"
+CHECKPOINT_MODEL = "checkpoint model"   # 09's recipe against the model `predict` loads today
+CHECKPOINT_RUNS = "checkpoint runs"
+CHECKPOINT_UAR = "checkpoint UAR"
+RECIPE_UAR = "recipe UAR"
+BEATS_CHECKPOINT = "beats checkpoint"
 SCHEDULE = "schedule"              # the learning-rate schedule in words (06)
 
 # ---- 01: the corpus and the speaker leakage (``experiments.leakage``)

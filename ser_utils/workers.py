@@ -79,8 +79,7 @@ def pool(n_jobs: int, **kwargs):
     """A joblib ``Parallel`` over loky worker processes tied to this process from birth
     (``die_with_parent`` is their initializer), so that no worker, idle or busy, outlives
     it, even when it is killed during their start-up. Jobs still go through ``in_worker``."""
-    from joblib import Parallel  # noqa: PLC0415 - heavy: joblib/loky, only when a pool starts
-    from joblib._parallel_backends import LokyBackend  # noqa: PLC0415 - heavy: joblib/loky, only when a pool starts
+    from joblib import Parallel, parallel_config  # noqa: PLC0415 - heavy: joblib/loky, only when a pool starts
 
     # loky restarts a worker whose memory grew by more than 300 MB since it started (its
     # leak guard: a training worker holds a dataset and a model) and, when jobs are still
@@ -88,8 +87,10 @@ def pool(n_jobs: int, **kwargs):
     # leak". Nothing is lost: the job had finished and the replacement takes the next one.
     warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given to the executor",
                             category=UserWarning)
-    backend = LokyBackend(initializer=die_with_parent, initargs=(os.getpid(),))
-    return Parallel(n_jobs=n_jobs, backend=backend, **kwargs)
+    # joblib's public way to pass the loky backend its arguments: the Parallel made inside
+    # the context keeps them (its backend is built when it is made)
+    with parallel_config(backend="loky", initializer=die_with_parent, initargs=(os.getpid(),)):
+        return Parallel(n_jobs=n_jobs, **kwargs)
 
 
 _DONE = "\0done"

@@ -47,9 +47,9 @@ def test_paired_test_uses_wilcoxon_beyond_the_exact_limit():
 
 
 def test_paired_comparison_carries_the_verdict():
-    a = {(0, f): 0.5 + 0.01 * f for f in range(6)}
-    b = {(0, f): 0.4 for f in range(6)}
-    out = metrics.paired_comparison(a, b)
+    a = {f: 0.5 + 0.01 * f for f in range(6)}
+    b = {f: 0.4 for f in range(6)}
+    out = metrics.speaker_paired_comparison(a, b, unit="fold")
     # 6 positive differences: only the all-plus / all-minus patterns reach the mean -> 2/64
     assert out["p"] == pytest.approx(2 / 64) and out["verdict"] == "shown" and out["pairs"] == 6
 
@@ -160,7 +160,7 @@ def test_findings_03_from_hand_made_tables(tmp_path):
            "clear the logistic regression on mean UAR (LSTM-SA-h64, LSTM-SA-h128); 1 has a higher mean." in texts[1]
     # eGeMAPS + SVM at 0.465: ResLSTM-SA-h64 (0.47, std 0.01) is above it by 0.005 < its std: within noise
     assert texts[1].endswith("The field's standard reference linear SVM (eGeMAPS functionals, 88): UAR 0.465 (WA "
-                             "0.470); "
+                             "0.470). "
                              "2 of the 3 clean networks do not clear it on mean UAR (LSTM-SA-h64, LSTM-SA-h128); 1 "
                              "has a "
                              "higher mean, but by less than the spread over runs for ResLSTM-SA-h64 (+0.005, std over "
@@ -178,7 +178,7 @@ def test_findings_03_from_hand_made_tables(tmp_path):
            "runs" in texts[3]
     # gap: mean 0.01 over 3 models, reported without a test over models (the wrong unit)
     assert "+0.010 on average over 3 models (from -0.010 to +0.030), untested" in texts[4]
-    assert "untested: models are not a sample of anything" in texts[4] and "p =" not in texts[4]
+    assert "untested: the models are not a sample of anything" in texts[4] and "p =" not in texts[4]
     assert texts[5] == ("Did training converge? Of 3 models at 100 epochs, 2 plateaued (validation UAR gained at most "
                         "0.01 in the last fifth of the epochs) and 1 was still rising (LSTM-SA-h128; up to +0.030): "
                         "their numbers may understate what more epochs would give, so rankings that involve them are "
@@ -290,7 +290,9 @@ def test_findings_04_reports_the_validation_choice_and_the_budget(tmp_path):
     texts = [f.text for f in findings.findings_04(tmp_path)]
     # only ResLSTM-SA-h64 was tuned in two spaces; reference wins on validation (0.534 > 0.409)
     assert texts[2] == ("Clean-tuned winners as 04 chooses them — per model, the space whose clean winner has the "
-                        "best validation UAR, never the test: ResLSTM-SA-h64 (reference space, trial 1): 0.460 ± "
+                        "best validation UAR over all five folds (no test UAR, but not nested: each fold's "
+                        "validation speakers are another fold's test speakers; the nested winner follows): "
+                        "ResLSTM-SA-h64 (reference space, trial 1): 0.460 ± "
                         "0.020 (mean ± std over 3 fresh-seed runs; [[WA]] 0.468), slides (reported) 0.6232.")
     # within studies of at least 3 trials: rho 0.5, 0.2, 0.8 -> median 0.5
     assert texts[3] == ("Rank correlation of validation UAR (the objective) with the recorded test UAR: Spearman ρ = "
@@ -309,9 +311,7 @@ def test_findings_04_reports_the_validation_choice_and_the_budget(tmp_path):
                         "UAR "
                         "against the study's defaults (0.420 vs 0.450, exact sign-flip p = 0.03, Holm-adjusted 0.03, "
                         "over 24 speakers; difference "
-                        "shown (alpha 0.05); on validation speakers too the winner is below the defaults). The "
-                        "validation columns of the table, on the same fresh folds, say whether a loss was one on "
-                        "validation speakers too (the search found nothing better) or only on test.")
+                        "shown (alpha 0.05); on validation speakers too the winner is below the defaults).")
     chosen = findings.validation_choice(pd.read_csv(tmp_path / "tables" / "tuning_winners_evaluation.csv"),
                                         pd.read_csv(tmp_path / "tables" / "tuning_studies.csv"))
     assert dict(zip(chosen["model"], chosen["space"])) == {"ResLSTM-SA-h64": "reference", "LSTM-SA-h64": "seed000"}
@@ -438,9 +438,10 @@ def test_readme_answers_from_hand_made_tables(tmp_path):
            "0.470 ± 0.010 (mean ± std over 3 runs), against the slides' 0.6232 (reported)." in unlinked
     assert "fidelity ladder (notebook 07, `results/full`) is in progress" in text
     assert "the 100-epoch study in `results/full` has no tables yet" in text
-    assert "re-run with fresh seeds — is +0.030 UAR on average (+0.010 to +0.050, 2 studies of the `quick` " \
+    assert "re-run with fresh seeds — is +0.030 UAR on average (from +0.010 to +0.050, 2 studies of the `quick` " \
            "profile; the paper-style winner's fresh-seed mean minus the clean winner's: +0.010)" in text
-    assert "| Can the slides' numbers be reached honestly (no test speaker steering anything)? | Not so far" in text
+    assert "| Can the slides' numbers be reached honestly (no test speaker's score steering a choice)? | " \
+           "Not so far" in text
     assert "| How do the seeds' other architectures compare, in accuracy and in cost? | not computed yet (notebook " \
            "06). |" in text
     assert "equal cost" not in text
@@ -465,7 +466,8 @@ def test_readme_answers_from_hand_made_tables(tmp_path):
         {"model": "ResLSTM-SA-h64", "rung": "5a", "uar_mean": 0.60, "ci95": 0.01, "n_runs": 1, "runs_planned": 1,
          "complete": True}])
     assert "At 100 epochs ResLSTM-SA-h64 at the headline rung 1n, fixed in advance (hyperparameters chosen per test " \
-           "fold by validation speakers outside it: no test speaker steers anything): UAR 0.510 ± 0.020 (95 % " \
+           "fold by validation speakers outside it: no test speaker's score steers its own setting): " \
+           "UAR 0.510 ± 0.020 (95 % " \
            "t-interval, 10 runs), 0.113 below the slides'" in readme.render_answers("quick", quick, full)
     assert "(and `results/full/tables` for the 100-epoch study)" in text
     common = {"runs": 3, "setting": "untuned defaults", "CPU ms/utt": 0.5}
@@ -568,7 +570,8 @@ def test_findings_07_from_a_hand_made_ladder(tmp_path):
     frame.to_csv(path, index=False)
     text = findings.findings_07(tmp_path)[0].text
     assert "The headline rung 1n (fixed before its numbers were seen: hyperparameters chosen per test fold by " \
-           "validation speakers outside it, so no test speaker steers anything): UAR 0.490 ± 0.020 over 3 runs, " \
+           "validation speakers outside it, so no test speaker's score steers its own setting): " \
+           "UAR 0.490 ± 0.020 over 3 runs, " \
            "0.133 below the slides." in text
 
 # ---------------------------------------------------------------- 08
@@ -605,8 +608,9 @@ def test_findings_08_shift_from_a_hand_made_table(tmp_path):
         "trained on normal intensity, 0.400 on strong intensity against 0.450 on normal intensity (-0.050; "
         "18 speakers worse, 6 better, Wilcoxon signed-rank p = 0.004 over 24 pairs); trained on strong intensity, "
         "0.440 on normal intensity against 0.420 on strong intensity (+0.020; 9 speakers worse, 15 better, "
-        "Wilcoxon signed-rank p = 0.3 over 24 pairs). By the means, one direction loses and the other gains: the "
-        "conditions differ in how much they teach, not only in how hard they are."]
+        "Wilcoxon signed-rank p = 0.3 over 24 pairs). By the means, one direction loses and the other gains: one "
+        "condition is easier to test on, whichever was trained on — but only one of the two changes is shown; the "
+        "other is within noise."]
 
 
 def test_a_margin_over_the_baseline_within_the_spread_is_named():
@@ -645,7 +649,8 @@ def test_one_study_is_said_plainly(tmp_path):
     assert "fresh-seed mean: +0.005 in the one study. For comparison, the fresh-seed gap between the paper-style " \
            "and the clean winner is +0.019 (the two selections picked different trials)." in text
     assert "+0.024 (one study: no spread, nothing to test)" in text
-    assert "Spearman ρ = 0.80 over 4 complete trials (one study) (p = 0.2)." in text
+    assert ("Spearman ρ = 0.80 over 4 complete trials (one study) (p = 0.2); with 4 trials no rank correlation can "
+            "reach p < 0.05 (the exact smallest p is 2/4! = 0.0833): **underpowered**.") in text
     assert "1 studies" not in text and "median ρ" not in text and "4–4" not in text
     answer = readme.answer_optimism(tmp_path, tmp_path / "no-full")
     assert "is +0.005 UAR in the `" in answer and "one live study" in answer and "1 studies" not in answer
@@ -757,3 +762,51 @@ def test_findings_05_averages_runs_within_a_fold_before_the_spread(tmp_path):
     text = findings.findings_05(tmp_path)[0].text
     assert "0.450 ± 0.050 from the learned embedding (mean ± std over 3 folds, each fold's 2 runs averaged first)" \
         in text
+
+
+def test_equal_ends_of_a_range_are_said_once(tmp_path):
+    """Two studies of 100 trials each with the same optimism: no "from +0.010 to +0.010", no "100–100 trials"."""
+    write(tmp_path, "tuning_seed000_table", [{"optimism": 0.01, "fresh-seed gap (paper-style − clean)": 0.0,
+                                              "selected − clean": 0.01}] * 2)
+    write(tmp_path, "tuning_val_vs_test", [{"complete_trials": 200, "spearman_rho": 0.5, "p": 0.01}])
+    write(tmp_path, "tuning_val_vs_test_by_study", [{"model": m, "space": "seed000", "complete_trials": 100,
+                                                     "spearman_rho": 0.5} for m in ("LSTM-SA-h32", "LSTM-SA-h64")])
+    text = " ".join(f.text for f in findings.findings_04(tmp_path))
+    assert "+0.010 on average (+0.010 in each, 2 studies)" in text
+    assert "median ρ 0.50, 0.50 in each over 2 studies of 100 trials each" in text
+    assert "100–100" not in text and "from +0.010 to +0.010" not in text
+    assert findings.span(0.1, 0.2) == "from 0.100 to 0.200" and findings.trial_counts([4, 8]) == "4–8 trials"
+
+
+def test_findings_09_headline_is_the_recipe_not_the_best_by_test(tmp_path):
+    """The headline is each family's recipe (chosen on validation); the row with the highest test UAR is named
+    only as an optimistic reference, and a transductive row is never either."""
+    common = {"family": "lstm_sa", "runs": 2, "uar_ci95_low": np.nan, "uar_ci95_high": np.nan, "wa_mean": 0.5,
+              "parameters": 29_384, "model CPU ms/utt": 1.0, "CPU ms/utt": 9.0, "levers": "", "speakers": 24,
+              "test": "exact sign-flip", "smallest attainable p": 1e-7, "p (Holm)": np.nan}
+    write(tmp_path, "what_helps", [
+        {**common, "lever": "start", "uar_mean": 0.48, "transductive": False, "delta_vs_start": np.nan,
+         "p": np.nan, "verdict (alpha 0.05)": np.nan},
+        {**common, "lever": "mixup", "uar_mean": 0.53, "transductive": False, "delta_vs_start": 0.05, "p": 0.01,
+         "p (Holm)": 0.03, "verdict (alpha 0.05)": "shown"},
+        {**common, "lever": "speaker_norm", "uar_mean": 0.61, "transductive": True, "delta_vs_start": 0.13,
+         "p": 0.001, "p (Holm)": 0.003, "verdict (alpha 0.05)": "shown"},
+        {**common, "lever": "recipe", "uar_mean": 0.51, "transductive": False, "delta_vs_start": 0.03, "p": 0.2,
+         "p (Holm)": 0.4, "verdict (alpha 0.05)": "not shown", "levers": "fold 0: mixup"}])
+    text = [f.text for f in findings.findings_09(tmp_path)]
+    head = next(t for t in text if t.startswith("The study's best honest lightweight model is the recipe"))
+    assert "lstm_sa's recipe: UAR 0.510 (one run: no interval)" in head
+    assert "does not reach the goal of UAR ≥ 0.60 at that size" in head
+    reference = next(t for t in text if t.startswith("For orientation only"))
+    assert "lstm_sa mixup at 0.530" in reference and "choice on test" in reference
+    assert "p = 0.2, Holm-adjusted 0.4 over 24 speakers (not shown)" in " ".join(text)
+    assert not any("speaker_norm at" in t for t in text)
+    write(tmp_path, "what_helps_vs_checkpoint", [
+        {"family": "lstm_sa", "checkpoint model": "ResLSTM-SA-h64", "checkpoint runs": 3, "checkpoint UAR": 0.49,
+         "recipe UAR": 0.51, "mean UAR diff": 0.02, "unit": "speaker", "pairs": 24, "test": "exact sign-flip",
+         "p": 0.2, "p (Holm)": 0.2, "smallest attainable p": 1.2e-7, "verdict (alpha 0.05)": "not shown",
+         "beats checkpoint": False}])
+    vs = next(f.text for f in findings.findings_09(tmp_path) if f.text.startswith("Against the model `predict`"))
+    assert vs == ("Against the model `predict` loads today (ResLSTM-SA-h64, notebook 03's 3-run cross-validation): "
+                  "lstm_sa's recipe 0.510 against 0.490 (+0.020 per speaker, exact sign-flip p = 0.2, Holm-adjusted "
+                  "0.2, over 24 speakers). No recipe is shown better, so `predict` keeps its checkpoint.")

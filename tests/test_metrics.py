@@ -3,6 +3,7 @@ import warnings
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix
 
@@ -36,17 +37,18 @@ def test_summary_and_bootstrap():
     assert all(np.isnan(metrics.t_interval([0.5])))
 
 
-def test_paired_comparison_detects_a_consistent_gain():
+def test_speaker_paired_comparison_detects_a_consistent_gain():
     rng = np.random.default_rng(0)
-    b = {(r, f): rng.uniform(0.4, 0.6) for r in range(4) for f in range(5)}
+    b = {f"{s:02d}": rng.uniform(0.4, 0.6) for s in range(1, 25)}
     a = {k: v + 0.03 + rng.normal(0, 0.005) for k, v in b.items()}
-    out = metrics.paired_comparison(a, b)
-    assert out["pairs"] == 20 and out["a_better"] == 20
-    assert out["wilcoxon_p"] < 0.001 and out["ci95_low"] > 0.02
-    same = metrics.paired_comparison(b, {k: v + rng.normal(0, 0.01) for k, v in b.items()})
-    assert same["wilcoxon_p"] > 0.01 and same["ci95_low"] < 0 < same["ci95_high"]
-    with pytest.raises(ValueError, match="share no"):
-        metrics.paired_comparison(a, {(9, 9): 0.5})
+    out = metrics.speaker_paired_comparison(a, b)
+    assert out["pairs"] == 24 and out["a_better"] == 24 and out["unit"] == "speaker"
+    # every difference positive: only the all-plus and all-minus patterns reach the mean -> 2 / 2**24
+    assert out["p"] == pytest.approx(2 / 2**24) and out["ci95_low"] > 0.02
+    same = metrics.speaker_paired_comparison(b, {k: v + rng.normal(0, 0.01) for k, v in b.items()})
+    assert same["p"] > 0.01 and same["ci95_low"] < 0 < same["ci95_high"]
+    with pytest.raises(ValueError, match="share no speakers"):
+        metrics.speaker_paired_comparison(a, {"99": 0.5})
 
 
 # ---------------------------------------------------------------- the speaker as the unit
@@ -122,3 +124,15 @@ def test_paired_records_averages_runs_per_speaker():
     # = 0.75; b: 0.5 for both -> differences 0.5 and 0.25 over 2 speakers, not 4 (run, fold) pairs
     assert out["unit"] == "speaker" and out["pairs"] == 2 and out["mean_diff"] == pytest.approx(0.375)
     assert out["p"] == pytest.approx(0.5) and out["verdict"] == "underpowered"
+
+
+def test_with_holm_adjusts_one_family_and_retakes_the_verdicts():
+    # four tests (the NaN row is not one): sorted 0.01, 0.03, 0.04, 0.0625 -> x4 = 0.04, x3 = 0.09, x2 = 0.08,
+    # x1 = 0.0625 -> monotone 0.04, 0.09, 0.09, 0.09; a row without a p keeps its verdict; a row whose smallest
+    # attainable p is above alpha is underpowered whatever its p
+    frame = pd.DataFrame({"p": [0.01, 0.04, 0.03, np.nan, 0.0625], metrics.MIN_P: [1e-6, 1e-6, 1e-6, np.nan, 0.0625],
+                          metrics.VERDICT: ["shown", "shown", "shown", "start", "not shown"]})
+    out = metrics.with_holm(frame)
+    assert out[metrics.P_HOLM].tolist() == pytest.approx([0.04, 0.09, 0.09, np.nan, 0.09], nan_ok=True)
+    assert out[metrics.VERDICT].tolist() == ["shown", "not shown", "not shown", "start", "underpowered"]
+    assert frame[metrics.VERDICT].iloc[1] == "shown"   # a copy: the input is untouched

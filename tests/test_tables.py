@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from ser_utils import columns as col
-from ser_utils.reporting import embedding_tables, sa_tables, sweep_tables
+from ser_utils.reporting import comparison, embedding_tables, sa_tables, sweep_tables
+from ser_utils.training.baselines import COMPARE_SVM, EGEMAPS_SVM, LOGREG, MAJORITY, BaselineRecord
+from ser_utils.training.records import Predictions
 
 
 def _record(run, fold, labels, preds, name="lstm_sa", parameters=100, seconds=60.0):
@@ -80,7 +82,7 @@ def test_confusion_claims_by_hand():
     assert claims.loc["recall of happy", col.OURS] == 0.5
     assert claims.loc["neutral predicted as happy", col.OURS] == 0.5
     # happy ties neutral at 0.5: idxmin takes the first (neutral), so "happy is the lowest" is 0
-    assert claims.loc["happy is the class of lowest recall", col.OURS] == 0.0
+    assert claims.loc["happy is the class of lowest recall (1 yes, 0 no)", col.OURS] == 0.0
     assert claims.loc["recall of happy", col.PAPER000_REPORTED] == 0.448   # the slides' value, quoted
     # Wilson 95 % for 1 of 2: centre (0.5 + 1.92/2)/(1 + 1.92) ... symmetric around 0.5
     low, high = claims.loc["recall of happy", [col.WILSON_LOW, col.WILSON_HIGH]]
@@ -102,3 +104,17 @@ def test_separability_means_over_runs_and_folds():
     rows.append(embedding_tables.separability_row(1, 1, "emb", np.array([0, 1]), np.array([0, 1]), 0.5, 0.0))
     frame = embedding_tables.separability(pd.DataFrame(rows), {"emb": 3}).set_index(col.REPRESENTATION)
     assert frame.loc["emb", col.KNN_UAR] == pytest.approx(0.75)   # not (0.5 * 3 + 1) / 4 = 0.625
+
+
+def test_comparison_baselines_name_their_own_input():
+    """06's baseline rows: the openSMILE SVMs read their functionals, the logistic regression the utterance
+    statistics of the study's features, the majority class the labels only."""
+    def recs(label, parameters):
+        return [BaselineRecord(label, 0, 0, parameters, 0.1, Predictions(["a", "b"], [0, 1], [0, 0]), 0.5, 0.5)]
+
+    frame = comparison.baseline_table({MAJORITY: recs(MAJORITY, 0), LOGREG: recs(LOGREG, 744),
+                                       EGEMAPS_SVM: recs(EGEMAPS_SVM, 712), COMPARE_SVM: recs(COMPARE_SVM, 50992)})
+    assert frame["input"].tolist() == ["labels only", "mfcc+chroma (utterance mean+std)",
+                                       "openSMILE egemaps functionals (one vector per utterance)",
+                                       "openSMILE compare functionals (one vector per utterance)"]
+    assert frame["uar_mean"].tolist() == [0.5] * 4

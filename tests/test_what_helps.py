@@ -265,7 +265,7 @@ def test_speaker_paired_uses_speakers_as_the_unit():
     b = [_Rec(1, 0, ids, y, [0, 0, 0, 0]), _Rec(2, 0, ids, y, [0, 0, 0, 0])]
     assert speaker_uars(a, speaker_of) == {1: 1.0, 2: 0.5}   # speaker 2: runs 0.5 and 0.5
     t = speaker_paired(a, b, speaker_of)
-    assert t["speakers"] == 2 and t["mean_diff"] == pytest.approx(0.25)
+    assert t["pairs"] == 2 and t["unit"] == "speaker" and t["mean_diff"] == pytest.approx(0.25)
     assert t["test"] == "exact sign-flip" and t["verdict"] == "underpowered"
 
 
@@ -358,3 +358,20 @@ def test_standard_baselines_are_computed_once_and_read_back(tmp_path, monkeypatc
     assert [r.test for r in repaired[B.EGEMAPS_SVM]] == [r.test for r in first[B.EGEMAPS_SVM]]   # workers: same fits
     B.standard_baseline_records(data, folds[:1], cache_root=tmp_path, which=[B.EGEMAPS_SVM], n_jobs=1)
     assert len(list((tmp_path / "svm-baselines").glob("egemaps-*.json"))) == 2
+
+
+def test_recipe_against_the_checkpoint_pairs_speakers_and_holds_the_switch():
+    # two RAVDESS speakers (01, 02), two classes each; the recipe (1 run) is right everywhere, the checkpoint's
+    # two runs miss one utterance of speaker 02 each: its speakers score 1.0 and 0.5 -> difference +0.25 mean
+    ids = ["03-01-01-01-01-01-01", "03-01-02-01-01-01-01", "03-01-01-01-01-01-02", "03-01-02-01-01-01-02"]
+    y = [0, 1, 0, 1]
+    recipe = W.Rung("lstm_sa", "recipe", [_Rec(1, 0, ids, y, [0, 1, 0, 1])], levers="fold 0: mixup")
+    transductive = W.Rung("lstm_sa", "recipe", [_Rec(1, 0, ids, y, [0, 1, 0, 1])], levers="fold 0: speaker_norm")
+    ckpt = [_Rec(1, 0, ids, y, [0, 1, 0, 0]), _Rec(2, 0, ids, y, [0, 1, 1, 1])]
+    out = W.against_checkpoint([recipe, transductive, W.Rung("lstm_sa", "mixup", [])], "ResLSTM-SA-h64", ckpt)
+    assert len(out) == 1   # the transductive recipe and the levers are not candidates
+    row = out.iloc[0]
+    assert row["unit"] == "speaker" and row["pairs"] == 2 and row["mean UAR diff"] == pytest.approx(0.25)
+    assert row["recipe UAR"] == 1.0 and row["checkpoint UAR"] == pytest.approx(0.75) and row["checkpoint runs"] == 2
+    # two speakers can never reach p < 0.05: underpowered, so predict keeps its checkpoint
+    assert row["verdict (alpha 0.05)"] == "underpowered" and not row["beats checkpoint"]

@@ -43,9 +43,9 @@ from ser_utils.training.cv import cross_validate_many, pooled_uar
 from ser_utils.training.loop import AUTHORS_SEEDING, DISTINCT_SEEDING, Spec, TrainConfig, experiment_key
 from ser_utils.training.records import RunRecord, read_record, record_path
 
-# The authors' notebook run unchanged by shared/tools/authors_reference_run.py on this
-# machine's CPU (DESIGN.md, "Measured on this machine"): pooled test UAR at the authors'
-# setting with their reseeding. Measurements of their code, not of this project's.
+# The authors' notebook (Mak-Sim/ResLSTM-SER, commit f2b7439) run unchanged on one CPU core
+# of the machine the study was built on, CPU model unrecorded (notebook 07 says how to rerun it): pooled test UAR at the
+# authors' setting with their reseeding. Measurements of their code, not of this project's.
 AUTHORS_CODE = {"ResLSTM-SA-h64": 0.398, "LSTM-SA-h64": 0.423}
 # The authors' setting (rung 4): the top of the slides' lr range and the values of their results file.
 AUTHORS_SETTING = {"lr": 2e-4, "batch_size": 16, "dropout": 0.3, "T_0": 10,

@@ -115,10 +115,11 @@ def summarise(data: Dataset, shift: str, source, records) -> dict:
 def experiment(data: Dataset, folds, spec, shifts=("intensity", "statement"), runs=(0,), runs_dir=None,
                progress: bool = True) -> pd.DataFrame:
     """Both directions of each shift in ``shifts`` (train on one condition, test on both):
-    one row each (``summarise``)."""
+    one row each (``summarise``); the rows are one family of claims, their p-values
+    Holm-adjusted together (``metrics.with_holm``) and each verdict taken on the adjusted p."""
     rows = []
     for shift in shifts:
         for source in SHIFTS[shift][1]:
             records = run(data, folds, spec, shift, source, runs=runs, runs_dir=runs_dir, progress=progress)
             rows.append(summarise(data, shift, source, records))
-    return pd.DataFrame(rows)
+    return metrics.with_holm(pd.DataFrame(rows))

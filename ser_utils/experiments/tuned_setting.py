@@ -6,8 +6,8 @@ validation UAR over all of that family's studies wins. That choice is **not nest
 the mean runs over the five folds' validation speakers, and each of them is a test
 speaker of another fold (``nested``), so test speakers' labels steered the setting later
 applied to them. ``nested_chosen`` makes the choice per test fold from the validation
-folds outside it, and ``nested_effect`` measures the difference on the studies' own
-trials. The quick profile quotes the global choice as its ``tuned`` block
+folds outside it; notebook 03 trains fresh seeds of both and measures the difference
+(``sa_nested``). The quick profile quotes the global choice as its ``tuned`` block
 (``python -m ser_utils tuned --profile full`` prints it; ``--nested`` the per-fold
 choice), and notebooks 03 and 06 train with it: a setting chosen for one hidden size
 (64) applied to every size of the family.
@@ -16,19 +16,15 @@ choice), and notebooks 03 and 06 train with it: a setting chosen for one hidden 
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import optuna
-import pandas as pd
 import yaml
 
 from ser_utils.data.folds import REFERENCE_FOLDS
 from ser_utils.models import ModelConfig
 from ser_utils.paths import project_dir, results_dir
 from ser_utils.training import nested, tuning
-from ser_utils.training.cv import pooled_uar
 from ser_utils.training.loop import AUTHORS_SEEDING, DISTINCT_SEEDING, Spec, TrainConfig
-from ser_utils.training.records import RunRecord, record_path
 
 HYPERPARAMETERS = ("lr", "weight_decay", "dropout", "T_0", "batch_size")
 
@@ -208,26 +204,3 @@ def nested_winners(study, folds) -> list:
         raise ValueError(f"study {study.study_name} has no complete trial with per-fold validation UARs")
     return nested.choose([nested.Candidate(f"trial {t.number}", dict(t.params), tuple(t.user_attrs["fold_val_uar"]),
                                            t.number) for t in done], folds)
-
-
-def nested_effect(storage: str, studies, epochs: int, folds, runs_dir, pruner: str = "median",
-                  sampler_seed: int = 0):
-    """Nested against global choice on the studies' own trials (run 0, the trial itself;
-    nothing trained): per family, the pooled test UAR of the global winner, and of the
-    predictions each test fold gets from its own nested choice; the per-fold choices."""
-
-
-    rows = []
-    for family, cands in candidates(storage, studies, epochs, pruner, sampler_seed).items():
-        glob = nested.choose_global(cands)
-        per_fold = nested.choose(cands, folds)
-        glob_recs = [RunRecord.load(record_path(Path(runs_dir), glob.params["key"], 0, k)) for k in range(len(folds))]
-        nest_recs = [RunRecord.load(record_path(Path(runs_dir), c.params["key"], 0, k)) for k, c in enumerate(per_fold)]
-        nest_uar = pooled_uar([r.__class__(**{**r.__dict__, "run": 0}) for r in nest_recs])[0]
-        rows.append({"family": family, "trials": len(cands), "global choice": glob.name,
-                     "global test UAR (run 0)": pooled_uar(glob_recs)[0],
-                     "nested choices (folds 0-4)": "; ".join(c.name for c in per_fold),
-                     "distinct nested choices": len({c.name for c in per_fold}),
-                     "nested test UAR (run 0)": nest_uar,
-                     "nested - global": nest_uar - pooled_uar(glob_recs)[0]})
-    return pd.DataFrame(rows)

@@ -356,7 +356,7 @@ def validation_gain(lever_records, start_records, folds, outer: int) -> float:
 def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: float = 0.0) -> dict:
     """``{outer fold: levers}``: every candidate lever whose validation gain for that fold
     (``gains[lever][fold]``, ``validation_gain``) is above ``min_gain``, with at most one
-    feature set (the one of largest gain). Test speakers never enter."""
+    feature set (the one of largest gain). No test speaker's score enters."""
     out = {}
     for f in range(n_folds):
         chosen = [lv for lv in candidates if lv in gains and gains[lv][f] > min_gain]
@@ -389,16 +389,48 @@ def speaker_uars(records, speaker_of: dict) -> dict:
 
 def speaker_paired(records_a, records_b, speaker_of: dict, alpha: float = 0.05) -> dict:
     """Paired comparison of a - b with the speaker as the unit: each speaker's UAR averaged
-    over runs, differences over the shared speakers, bootstrap CI and ``metrics.paired_test``.
-    # TODO(lead): replace by ``metrics.speaker_paired_test`` once it lands (same contract)."""
-    a, b = speaker_uars(records_a, speaker_of), speaker_uars(records_b, speaker_of)
-    shared = sorted(set(a) & set(b))
-    diff = np.array([a[s] - b[s] for s in shared])
-    lo, hi = metrics.bootstrap_ci(diff)
-    test = metrics.paired_test(diff, alpha)
-    return {"speakers": len(shared), "mean_diff": float(diff.mean()) if len(diff) else float("nan"),
-            "ci95_low": lo, "ci95_high": hi, **test,
-            "verdict": metrics.verdict(test["p"], test["underpowered"], alpha)}
+    over each side's own runs (an ensemble's one record against the start's single models),
+    then ``metrics.speaker_paired_comparison`` (exact sign-flip test, bootstrap interval)."""
+    return metrics.speaker_paired_comparison(speaker_uars(records_a, speaker_of),
+                                             speaker_uars(records_b, speaker_of), alpha)
+
+
+def checkpoint_records(checkpoint_file, runs_dir) -> tuple[str, list]:
+    """The label and every run record of the model ``predict`` loads today: the checkpoint's
+    cross-validation (``provenance['runs_key']``: notebook 03's records of its spec, all runs)."""
+    from ser_utils.inference.checkpoint import read_data  # noqa: PLC0415 - only where a checkpoint is compared
+
+    ckpt = read_data(checkpoint_file)
+    key = ckpt["provenance"]["runs_key"]
+    paths = sorted((Path(runs_dir) / key).glob("run*-fold*.json"))
+    records = [r for r in (read_record(p) for p in paths) if r is not None]
+    if not records:
+        raise FileNotFoundError(f"{checkpoint_file}: no run records of its cross-validation under {runs_dir}/{key}")
+    return ModelConfig(**ckpt["model"]).label(), records
+
+
+def against_checkpoint(rungs: list, label: str, records, alpha: float = 0.05) -> pd.DataFrame:
+    """Each family's recipe (not transductive) against the model ``predict`` uses today,
+    speakers as the unit (each side's speakers averaged over its own runs: the seeds are
+    not shared), one family of claims (Holm). ``beats checkpoint``: the recipe is shown
+    better, the condition for ``predict`` to switch to it."""
+    rows = []
+    base = float(np.mean(list(pooled_uar(records).values())))
+    for r in rungs:
+        if r.lever != "recipe" or "speaker_norm" in str(r.levers):
+            continue
+        t = metrics.paired_records([(r.records, records)], alpha, same_runs=False)
+        rows.append({col.FAMILY: r.family, col.CHECKPOINT_MODEL: label,
+                     col.CHECKPOINT_RUNS: len({x.run for x in records}),
+                     col.CHECKPOINT_UAR: base, col.RECIPE_UAR: float(np.mean(list(pooled_uar(r.records).values()))),
+                     col.MEAN_DIFF: t["mean_diff"], col.DIFF_CI95_LOW: t["ci95_low"],
+                     col.DIFF_CI95_HIGH: t["ci95_high"],
+                     col.UNIT: t["unit"], col.PAIRS: t["pairs"], col.TEST: t["test"], col.P: t["p"],
+                     col.MIN_P: t["min_p"], col.VERDICT: t["verdict"]})
+    out = metrics.with_holm(pd.DataFrame(rows))
+    if len(out):
+        out[col.BEATS_CHECKPOINT] = (out[col.VERDICT] == "shown") & (out[col.MEAN_DIFF] > 0)
+    return out
 
 
 # ---------------------------------------------------------------- cost
@@ -493,14 +525,14 @@ def table(rungs: list[Rung], speaker_of: dict, costs: dict) -> pd.DataFrame:
         if start is not None and r is not start:
             t = speaker_paired(r.records, start.records, speaker_of)
             row.update({col.DELTA_VS_START: t["mean_diff"], col.DELTA_CI95_LOW: t["ci95_low"],
-                        col.DELTA_CI95_HIGH: t["ci95_high"], col.SPEAKERS: t["speakers"], col.TEST: t["test"],
+                        col.DELTA_CI95_HIGH: t["ci95_high"], col.SPEAKERS: t["pairs"], col.TEST: t["test"],
                         col.P: t["p"], col.MIN_P: t["min_p"], col.VERDICT: t["verdict"]})
         c = costs[(r.family, r.lever)]
         row.update({col.PARAMETERS: int(c["parameters"]), col.MODEL_CPU_MS: round(c["model ms"], 3),
                     col.CPU_MS: round(c["model ms"] + c["feature ms"], 3),
                     col.TRAIN_MINUTES: round(sum(x.wall_seconds for x in r.records) / 60, 2)})
         rows.append(row)
-    return pd.DataFrame(rows)
+    return metrics.with_holm(pd.DataFrame(rows))
 
 
 def goal(row, max_parameters: int = 110_000, max_model_ms: float = 2.0, target: float = 0.60) -> dict:

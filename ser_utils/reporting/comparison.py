@@ -10,6 +10,7 @@ import pandas as pd
 from ser_utils import columns as col
 from ser_utils import literature
 from ser_utils.reporting import summaries
+from ser_utils.training.baselines import STANDARD
 from ser_utils.training.records import RunRecord
 
 
@@ -52,8 +53,11 @@ def baseline_table(baselines: dict, feature_set: str = "mfcc+chroma") -> pd.Data
     out = []
     for label, recs in baselines.items():
         s = summaries.summary_row(recs)
-        out.append({col.MODEL: label, col.SOURCE_PAPER: "baseline", "input": f"{feature_set} (utterance mean+std)"
-                    if recs[0].parameters else "labels only", col.SETTING: "no network (seconds to fit)",
+        functionals = STANDARD.get(label)
+        what = (f"openSMILE {functionals} functionals (one vector per utterance)" if functionals else
+                f"{feature_set} (utterance mean+std)" if recs[0].parameters else "labels only")
+        out.append({col.MODEL: label, col.SOURCE_PAPER: "baseline", "input": what,
+                    col.SETTING: "no network (seconds to fit)",
                     col.RUNS: s["runs"], col.UAR: summaries.fmt_mean_std(s["uar_mean"], s["uar_std"]),
                     col.UAR_MEAN: s["uar_mean"], col.UAR_STD: s["uar_std"],
                     col.WA: summaries.fmt_mean_std(s["wa_mean"], s["wa_std"]), col.WA_MEAN: s["wa_mean"],

@@ -29,6 +29,7 @@ from ser_utils.reporting.findings import (
     pvalue,
     residual_verdict,
     signed,
+    span,
     units,
     within_noise,
 )
@@ -216,7 +217,7 @@ def answer_honest(out: Path, full: Path) -> str:
     top = (head if len(head) else fallback).iloc[0]
     runs = f", {int(top[col.N_RUNS])} runs" if "n_runs" in top else ""
     which = (f"the headline rung {HEADLINE_RUNG}, fixed in advance (hyperparameters chosen per test fold by validation "
-             "speakers outside it: no test speaker steers anything)" if len(head) else
+             "speakers outside it: no test speaker's score steers its own setting)" if len(head) else
              f"rung {FALLBACK_RUNG} (the global validation choice, not nested) until the headline rung {HEADLINE_RUNG} "
              "is complete")
     text += (f"{prefix} {model} at {which}: UAR {num(top[col.UAR_MEAN])} ± {num(top[col.CI95])} (95 % "
@@ -253,8 +254,9 @@ def answer_optimism(out: Path, full: Path) -> str:
                     f"{signed(float(gap.iloc[0]))}) {_link(out, 'tuning_seed000_table')}.")
         else:
             text = (f"The optimism — the best-by-test trial's own test UAR minus the same configuration re-run with "
-                    f"fresh seeds — is {signed(float(opt.mean()))} UAR on average ({signed(float(opt.min()))} to "
-                    f"{signed(float(opt.max()))}, {len(opt)} studies of the `{out.name}` profile; the paper-style "
+                    f"fresh seeds — is {signed(float(opt.mean()))} UAR on average "
+                    f"({span(float(opt.min()), float(opt.max()), signed)}, {len(opt)} studies of the `{out.name}` "
+                    "profile; the paper-style "
                     f"winner's fresh-seed mean minus the clean winner's: {signed(float(gap.mean()))}) "
                     f"{_link(out, 'tuning_seed000_table')}.")
     optimism, where, prefix = _table(full, "fidelity_optimism"), full, " At 100 epochs:"
@@ -304,7 +306,7 @@ def answer_architectures(out: Path) -> str:
 
 QUESTIONS = [
     ("Does the residual connection help (ResLSTM-SA against LSTM-SA)?", lambda out, full: answer_residual(out)),
-    ("Can the slides' numbers be reached honestly (no test speaker steering anything)?", answer_honest),
+    ("Can the slides' numbers be reached honestly (no test speaker's score steering a choice)?", answer_honest),
     ("How much does selecting on the test folds inflate a result?", answer_optimism),
     ("How do the seeds' other architectures compare, in accuracy and in cost?",
      lambda out, full: answer_architectures(out)),

@@ -13,6 +13,7 @@ from ser_utils import columns as col
 from ser_utils.data.corpus import EMOTION_NAMES
 from ser_utils.data.dataset import Dataset
 from ser_utils.training import metrics, pooled_predictions, pooled_uar, pooled_wa
+from ser_utils.training.metrics import with_holm as with_holm
 from ser_utils.training.records import RunRecord
 
 
@@ -45,21 +46,6 @@ def paired_pooled(pairs) -> dict:
     the comparisons, on each side, then one paired test over the units — so a speaker
     counts once, not once per configuration."""
     return metrics.paired_records(pairs)
-
-
-def with_holm(frame: pd.DataFrame, alpha: float = 0.05, p: str = "p", adjusted: str = metrics.P_HOLM,
-              verdict: str = metrics.VERDICT, min_p: str = metrics.MIN_P) -> pd.DataFrame:
-    """One notebook's family of claims: ``frame``'s p-values Holm-adjusted together
-    (``metrics.holm``) into ``adjusted``, and each verdict taken on the adjusted p
-    (``metrics.verdict``: underpowered where even the unadjusted test could not reach
-    ``alpha``)."""
-    out = frame.copy()
-    out[adjusted] = metrics.holm(out[p].to_numpy(float))
-    if verdict in out:
-        under = out[min_p].to_numpy(float) > alpha if min_p in out else np.zeros(len(out), bool)
-        out[verdict] = [metrics.verdict(q, bool(u), alpha) if not np.isnan(q) else v
-                        for q, u, v in zip(out[adjusted], under, out[verdict])]
-    return out
 
 
 def pooled_confusion(records, normalize: bool = True) -> np.ndarray:

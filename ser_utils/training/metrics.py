@@ -166,6 +166,23 @@ def holm(pvalues) -> np.ndarray:
 _RAVDESS_STEM = re.compile(r"^\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-(\d{2})$")
 
 
+def with_holm(frame, alpha: float = 0.05, p: str = "p", adjusted: str = P_HOLM, verdict_column: str = VERDICT,
+              min_p: str = MIN_P):
+    """One notebook's family of claims (a pandas DataFrame, one test per row): ``frame``'s
+    p-values Holm-adjusted together (``holm``) into ``adjusted``, and each verdict taken on
+    the adjusted p (``verdict``: underpowered where even the unadjusted test could not reach
+    ``alpha``). Rows without a p keep their verdict. Returns a copy."""
+    out = frame.copy()
+    if p not in out:
+        return out
+    out[adjusted] = holm(out[p].to_numpy(float))
+    if verdict_column in out:
+        under = out[min_p].to_numpy(float) > alpha if min_p in out else np.zeros(len(out), bool)
+        out[verdict_column] = [verdict(q, bool(u), alpha) if not np.isnan(q) else v
+                               for q, u, v in zip(out[adjusted], under, out[verdict_column])]
+    return out
+
+
 def speaker_of(item_id) -> str | None:
     """The speaker of a RAVDESS file: the last field (actor) of its stem
     ``03-01-EE-II-SS-RR-AA`` (a path or a name with its suffix will do); None when the
@@ -262,28 +279,6 @@ def verdict(p: float, underpowered: bool, alpha: float = 0.05) -> str:
     return "shown" if p < alpha else "not shown"
 
 
-def paired_comparison(a: dict, b: dict, alpha: float = 0.05) -> dict:
-    """Compare two specs on the pairs both have: ``a`` and ``b`` map a pair's key to a
-    UAR. The study pairs speakers (``speaker_paired_comparison``); pairing (run, fold)
-    would count runs on the same test speakers as independent samples.
-    Returns the mean difference a - b, its 95 % bootstrap CI, the
-    paired test chosen by the number of pairs (``paired_test``: test, p, min_p,
-    underpowered, verdict) and, for reference, the two-sided Wilcoxon signed-rank p."""
-    from scipy.stats import wilcoxon  # noqa: PLC0415 - heavy: scipy.stats, not loaded with the CLI
-
-    keys = sorted(set(a) & set(b))
-    if not keys:
-        raise ValueError("the two specs share no (seed, fold) pairs")
-    diff = np.array([a[k] - b[k] for k in keys])
-    lo, hi = bootstrap_ci(diff)
-    p = float(wilcoxon(diff).pvalue) if len(diff) > 1 and np.any(diff != 0) else float("nan")
-    test = paired_test(diff, alpha)
-    return {"pairs": len(keys), "mean_diff": float(diff.mean()), "ci95_low": lo, "ci95_high": hi,
-            "wilcoxon_p": p, **test, "verdict": verdict(test["p"], test["underpowered"], alpha),
-            "a_better": int((diff > 0).sum()), "b_better": int((diff < 0).sum())}
-
-
-
 def speaker_paired_comparison(a: dict, b: dict, alpha: float = 0.05, unit: str = "speaker") -> dict:
     """Compare two specs unit by unit — the speaker (``unit_scores``: each speaker's UAR
     averaged over runs), or the fold where a corpus's ids do not name the speaker: ``a``
@@ -293,7 +288,7 @@ def speaker_paired_comparison(a: dict, b: dict, alpha: float = 0.05, unit: str =
     Wilcoxon beyond ``EXACT_MAX_PAIRS``), the smallest p it could give, whether that is
     above ``alpha`` (``underpowered``), the unadjusted verdict, and how many units are
     better / worse. Within a family of claims the verdict is taken on ``holm``'s adjusted
-    p (``reporting.summaries.with_holm``)."""
+    p (``with_holm``)."""
     keys = sorted(set(a) & set(b))
     if not keys:
         raise ValueError(f"the two specs share no {unit}s")
