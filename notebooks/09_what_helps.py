@@ -21,13 +21,16 @@
 #
 # 1. **The field's standard baselines** on the same folds: openSMILE's eGeMAPS (88
 #    functionals, Eyben et al. 2016) and ComParE 2016 (6373 functionals) with a linear SVM,
-#    the scaler fitted on training speakers and C chosen on validation speakers (nested).
+#    the scaler fitted on training speakers and C chosen on validation speakers (nested);
+#    the profile's `standard_baselines` says which (`quick`: eGeMAPS only, to stay cheap).
 # 2. **One lever at a time.** Each h64 family starts from its nested tuned setting under the
 #    clean protocol (notebook 03's spec: its records are reused) and takes one lever; each
 #    rung is compared with the start by a [paired test](GLOSSARY.md#paired-test) with the
 #    **speakers** as the unit (each speaker's UAR, averaged over runs).
-# 3. **The recipe**: the levers that helped, combined, chosen for each test fold on
-#    [validation speakers](GLOSSARY.md#validation-speakers) outside it — never on test speakers.
+# 3. **The recipe**: every lever whose validation gain is above `min_gain`, combined, chosen
+#    for each test fold on [validation speakers](GLOSSARY.md#validation-speakers) outside it:
+#    no test speaker's score enters (the voting folds' models did train on them; see below).
+#    A lever can join on a small validation gain although its test gain is not shown.
 #
 # Every row carries UAR, WA, parameters, CPU ms per utterance end to end (feature
 # extraction included) and train minutes; a Pareto figure sets them beside every model of

@@ -22,7 +22,7 @@ distilled               the ensemble distilled into one model of the start's siz
 capacity                the family at a larger hidden size, where the cost limits allow
 ======================  ==================================================================
 
-Then the levers that helped are combined into one **recipe**, chosen for each outer test
+Then every lever with a validation gain above ``min_gain`` joins one **recipe**, chosen for each outer test
 fold on validation speakers outside it (``recipe_per_fold``), never on test speakers.
 """
 
@@ -67,7 +67,7 @@ DESCRIPTION = {
     "speaker_norm": "per-speaker normalisation (transductive: needs enrolment audio)",
     "label_smoothing": "label smoothing", "mixup": "mixup", "ensemble": "seed ensemble (mean of probabilities)",
     "distilled": "ensemble distilled into one model", "capacity": "more capacity",
-    "recipe": "recipe: the levers that helped, chosen on validation speakers",
+    "recipe": "recipe: the levers with a validation gain, chosen per test fold on validation speakers",
 }
 FEATURE_LEVERS = {"egemaps": "egemaps", "mfcc+egemaps": "mfcc+chroma+egemaps", "logmel+deltas": "logmel+deltas"}
 TRANSDUCTIVE = ("speaker_norm",)
