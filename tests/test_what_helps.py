@@ -375,3 +375,16 @@ def test_recipe_against_the_checkpoint_pairs_speakers_and_holds_the_switch():
     assert row["recipe UAR"] == 1.0 and row["checkpoint UAR"] == pytest.approx(0.75) and row["checkpoint runs"] == 2
     # two speakers can never reach p < 0.05: underpowered, so predict keeps its checkpoint
     assert row["verdict (alpha 0.05)"] == "underpowered" and not row["beats checkpoint"]
+
+
+def test_validation_gain_takes_the_fold_as_the_unit():
+    # reference folds: test fold 1 may be steered by folds 1-4. Fold 1 has two shared runs (gains 0.1, 0.3 ->
+    # 0.2), fold 2 one (0.5): the fold means' mean is 0.35, not the (run, fold) rows' mean 0.3; fold 0 (not
+    # allowed for test fold 1) and unshared runs do not count
+    def rec(run, fold, val):
+        return SimpleNamespace(run=run, fold=fold, best_val_uar=val)
+
+    lever = [rec(1, 1, 0.6), rec(2, 1, 0.8), rec(1, 2, 1.0), rec(1, 0, 0.9), rec(3, 2, 0.9)]
+    start = [rec(1, 1, 0.5), rec(2, 1, 0.5), rec(1, 2, 0.5), rec(1, 0, 0.1)]
+    assert W.validation_gain(lever, start, REFERENCE_FOLDS, 1) == pytest.approx(0.35)
+    assert np.isnan(W.validation_gain(lever, [], REFERENCE_FOLDS, 1))

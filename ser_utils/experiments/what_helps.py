@@ -344,13 +344,17 @@ def allowed_validation_folds(folds, outer: int) -> list[int]:
 
 
 def validation_gain(lever_records, start_records, folds, outer: int) -> float:
-    """Mean over shared runs and ``allowed_validation_folds`` of the lever's best validation
-    UAR minus the start's (NaN when they share none)."""
+    """The lever's best validation UAR minus the start's, with the fold as the unit: each
+    of ``allowed_validation_folds``' differences averaged over the runs both share, then
+    the mean over those folds (NaN when they share none). Never a mean over (run, fold) rows."""
     a = {(r.run, r.fold): r.best_val_uar for r in lever_records}
     b = {(r.run, r.fold): r.best_val_uar for r in start_records}
     allowed = set(allowed_validation_folds(folds, outer))
-    diffs = [a[k] - b[k] for k in set(a) & set(b) if k[1] in allowed and a[k] is not None and b[k] is not None]
-    return float(np.mean(diffs)) if diffs else float("nan")
+    per_fold: dict = {}
+    for run, fold in set(a) & set(b):
+        if fold in allowed and a[(run, fold)] is not None and b[(run, fold)] is not None:
+            per_fold.setdefault(fold, []).append(a[(run, fold)] - b[(run, fold)])
+    return float(np.mean([np.mean(v) for v in per_fold.values()])) if per_fold else float("nan")
 
 
 def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: float = 0.0) -> dict:
