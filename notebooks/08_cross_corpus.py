@@ -117,6 +117,9 @@ shift_table
 
 # %% [markdown]
 # ## 2. Across corpora
+# This step needs a second corpus (`second_corpus`). Without one, as in the `quick` and
+# `full` profiles here, every cell below prints nothing: the code shows how the crossing is
+# done, and the text says what it would measure. Step 1 above is this notebook's result then.
 
 # %%
 SKIP = not second_corpus

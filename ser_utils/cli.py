@@ -30,8 +30,8 @@ from ser_utils.data.project_data import folds_for
 from ser_utils.data.verify import require_complete, verify_corpus
 from ser_utils.inference.checkpoint import CheckpointError
 from ser_utils.inference.evaluate import evaluate
-from ser_utils.inference.predict import Predictor, bench
-from ser_utils.inference.stream import StreamingModel
+from ser_utils.inference.predict import Predictor, bench, default_model
+from ser_utils.inference.stream import streamable
 from ser_utils.inference.stream_bench import bench_stream
 from ser_utils.models import (
     ModelConfig,
@@ -467,23 +467,25 @@ def cmd_replay(args) -> int:
             datasets[feature_set] = (data, _folds_for(data))
         data, folds = datasets[feature_set]
         try:
-            result = replay.replay(record, data, folds, epochs=args.epochs)
-        except ValueError as exc:
-            raise ReplayError(f"{path}: {exc}") from exc
+            result = replay.replay(record, data, folds, epochs=args.epochs, runs_dir=Path(path).parent.parent,
+                                   cache_root=args.cache)
+        except replay.Unreplayable as exc:  # named, counted as not agreeing, and the others still replayed
+            result = {"record": f"{record.key}/run{record.run:02d}-fold{record.fold}", "label": record.label,
+                      "agree": False, "unreplayable": str(exc)}
         result["path"] = str(path)
         results.append(result)
         status = max(status, 0 if result["agree"] else 1)
         if not args.json:
-            print(f"{path}\n{replay.describe(result)}\n", flush=True)
+            text = (replay.describe(result) if "unreplayable" not in result else
+                    f"{result['record']}  {result['label']}\nCANNOT BE REPLAYED HERE: {result['unreplayable']}")
+            print(f"{path}\n{text}\n", flush=True)
     if args.json:
         print(json.dumps({"replays": results, "agree": all(r["agree"] for r in results)}, indent=2))
     elif len(results) > 1:
-        print(f"{len(results)} records replayed here; {sum(r['agree'] for r in results)} agree")
+        stuck = [r for r in results if "unreplayable" in r]
+        print(f"{len(results)} records replayed here; {sum(r['agree'] for r in results)} agree"
+              + (f"; {len(stuck)} could not be replayed: {', '.join(r['record'] for r in stuck)}" if stuck else ""))
     return status
-
-
-class ReplayError(ValueError):
-    """A record that cannot be replayed here (other data, other folds)."""
 
 
 def cmd_tuned(args) -> int:
@@ -513,10 +515,10 @@ def cmd_predict(args) -> int:
     """Top emotion and the 8 probabilities of each file (``--stream``: the running
     predictions). One entry per input, in order; a file that fails gets
     ``{"file", "error"}`` and the others are still predicted; exit 1 if any failed."""
-    predictor = Predictor(args.model)
+    predictor = Predictor(args.model or (default_model(stream=True) if args.stream else None))
     if args.stream:
         try:
-            StreamingModel(predictor.model)
+            streamable(predictor)
         except ValueError as exc:
             print(f"error: {predictor.path}: {exc}", file=sys.stderr)
             return 2
@@ -745,7 +747,7 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except (CorpusError, AudioError, DownloadError, ProfileError, CheckpointError, StorageError,
-            StorageProblem, ReplayError) as exc:
+            StorageProblem) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (farm.SchedulerError, farm.WorkerMismatch) as exc:  # the Dask cluster of --scheduler

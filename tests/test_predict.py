@@ -12,13 +12,17 @@ import torch
 
 from ser_utils import cli
 from ser_utils.data.audio import AudioError
+from ser_utils.data.dataset import load_dataset
 from ser_utils.data.project_data import folds_for
-from ser_utils.inference import checkpoint
+from ser_utils.data.synth import make_corpus
+from ser_utils.experiments import what_helps as W
+from ser_utils.inference import checkpoint, predict
 from ser_utils.inference.predict import Predictor, default_model
 from ser_utils.inference.stream import Stream, StreamingModel
 from ser_utils.models import ModelConfig, cost
 from ser_utils.models.cost import one_thread
 from ser_utils.training import Spec, TrainConfig, experiment_key, record_path, run_job
+from ser_utils.training.records import write_record
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +238,59 @@ def test_stream_memory_does_not_grow_with_length(learn_data, model_file):
 
     one, four = held(1), held(4)
     assert (four - one) / 3 < 1_000_000, (one, four)  # bytes per extra minute
+
+
+@pytest.fixture(scope="module")
+def egemaps_setup(tmp_path_factory):
+    """Six synthetic actors at 16 kHz with MFCC + chroma + eGeMAPS frames (notebook 09's
+    recipe input), one epoch of LSTM-SA-h16 on fold 0, its record and weights."""
+    base = tmp_path_factory.mktemp("egemaps")
+    root = make_corpus(base / "corpus", speakers=range(1, 7), seed=3, sample_rate=16000)
+    data = load_dataset(root, "mfcc+chroma+egemaps", cache_root=base / "cache", progress=False)
+    folds = folds_for(data)
+    spec = Spec(ModelConfig("lstm_sa", input_dim=71, hidden=16), TrainConfig(epochs=1),
+                feature_set="mfcc+chroma+egemaps")
+    key = experiment_key(spec, data, folds)
+    record = run_job(spec, data, folds, key, 1, 0, base / "runs")
+    return SimpleNamespace(base=base, data=data, folds=folds, spec=spec, key=key, record=record)
+
+
+def test_an_egemaps_checkpoint_computes_its_training_features(egemaps_setup, tmp_path):
+    """predict builds MFCC + chroma + eGeMAPS frames exactly as training did (09's recipe
+    input), and streaming refuses such a checkpoint, saying which one streams."""
+    s = egemaps_setup
+    path = W.recipe_checkpoint(s.spec, lambda fs: s.data, s.folds, s.base / "runs", 1, tmp_path / "recipe.pt",
+                               sample_rate=16000)
+    p = Predictor(path)
+    assert p.dim == 71
+    for i in (0, 5):
+        expected = (s.data.features[i] - p.mean) / p.std
+        np.testing.assert_array_equal(p.features(s.data.index.path.iloc[i]), expected)
+    with pytest.raises(ValueError, match="MFCC \\+ chroma frames only.*mfcc\\+chroma\\+egemaps"):
+        p.stream(s.data.index.path.iloc[0])
+
+
+def test_the_recipe_checkpoint_retrains_its_fold_and_refuses_another_history(egemaps_setup, tmp_path):
+    """The recipe's weights come from training (run, fold 0) again; the weights written must
+    be that run's (same history as the committed record), and a record whose history the
+    retraining does not give is refused, with nothing written."""
+    s = egemaps_setup
+    runs = tmp_path / "runs"
+    committed = record_path(runs, s.key, 1, 0)
+    other = {**s.record.history, "train_loss": [s.record.history["train_loss"][0] + 1e-6]}
+    write_record(committed, {**s.record.to_dict(), "history": other})
+    with pytest.raises(RuntimeError, match="history differs"):
+        W.recipe_checkpoint(s.spec, lambda fs: s.data, s.folds, runs, 1, tmp_path / "x.pt", sample_rate=16000)
+    assert not committed.with_suffix(".pt").exists() and not (tmp_path / "x.pt").exists()
+    ckpt = checkpoint.load(W.recipe_checkpoint(s.spec, lambda fs: s.data, s.folds, s.base / "runs", 1,
+                                               tmp_path / "y.pt", sample_rate=16000))
+    assert ckpt["provenance"]["fold_test_uar"] == s.record.test_uar and ckpt["feature_set"] == "mfcc+chroma+egemaps"
+
+
+def test_predict_defaults_to_the_recipe_only_where_09_wrote_it_and_streams_03s(tmp_path, monkeypatch):
+    monkeypatch.setattr(predict, "results_dir", lambda: tmp_path)
+    assert default_model() == checkpoint.model_path(tmp_path / "quick")
+    recipe = checkpoint.recipe_path(tmp_path / "quick")
+    recipe.parent.mkdir(parents=True)
+    recipe.write_bytes(b"x")
+    assert default_model() == recipe and default_model(stream=True) == checkpoint.model_path(tmp_path / "quick")

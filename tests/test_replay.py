@@ -96,7 +96,9 @@ def test_a_record_of_other_data_is_refused_naming_it(trained, learn_data, learn_
     write_record(other, {**record.to_dict(), "data": "000000000000"})
     root = Path(learn_data.index["path"].iloc[0]).parents[1]
     rc, out, err = _replay(other, "--root", root, "--cache", learn_cache)
-    assert rc == 2 and str(other) in err and "000000000000" in err and "Traceback" not in err
+    (result,) = out["replays"]
+    assert rc == 1 and not result["agree"] and result["path"] == str(other) and "Traceback" not in err
+    assert "000000000000" in result["unreplayable"] and learn_data.fingerprint in result["unreplayable"]
 
 
 def _committed(profile: str) -> list[Path]:

@@ -49,6 +49,6 @@ def test_summarise_by_hand():
     assert row["UAR shifted"] == 0.75
     assert row["UAR change"] == -0.25
     # speaker 5: 1.0 -> 0.5; speaker 6: 1.0 -> 1.0
-    assert row["pairs"] == 2 and row["speakers worse / better"] == "1 / 0"
+    assert row["pairs"] == 2 and row["unit"] == "speaker" and row["speakers worse / better"] == "1 / 0"
     assert row["speaker mean change"] == -0.25
     assert row["tested on (shifted)"] == "strong intensity"

@@ -28,6 +28,7 @@ from ser_utils.experiments.what_helps import (
     speaker_uars,
 )
 from ser_utils.models import ModelConfig
+from ser_utils.reporting.plots import pareto_front
 from ser_utils.training import baselines as B
 from ser_utils.training import (
     cross_validate,
@@ -231,6 +232,25 @@ def test_recipe_keeps_helpful_levers_and_one_feature_set():
     assert recipe == {0: ("mfcc+egemaps", "mixup"), 1: ("speed", "egemaps")}
 
 
+def test_a_gain_that_is_zero_up_to_float_rounding_is_a_tie_not_a_lever_that_helped():
+    """Quick's fold 4, noise: validation UARs (stored to 6 decimals) whose differences sum to
+    exactly 0 came out of the fold-as-unit mean as a gain of 6.9e-18, and noise joined the
+    recipe. These 8 values do the same (the lever's are the start's, permuted)."""
+    start = [0.34375, 0.367188, 0.34375, 0.40625, 0.71875, 0.625, 0.609375, 0.773438]
+    lever = [0.40625, 0.71875, 0.625, 0.34375, 0.367188, 0.609375, 0.773438, 0.34375]
+    allowed = allowed_validation_folds(REFERENCE_FOLDS, 4)
+    assert allowed == [0, 1, 2, 4]
+
+    def records(values):
+        return [SimpleNamespace(run=run, fold=fold, best_val_uar=values[2 * i + run - 1])
+                for i, fold in enumerate(allowed) for run in (1, 2)]
+
+    gain = W.validation_gain(records(lever), records(start), REFERENCE_FOLDS, 4)
+    assert 0 < gain < 1e-15   # exact arithmetic: 0; floating point: 6.9e-18
+    recipe = recipe_per_fold({"noise": {0: gain}, "mixup": {0: 1 / 128}}, 1, candidates=("noise", "mixup"))
+    assert recipe == {0: ("mixup",)}
+
+
 def test_combined_spec_and_the_start_is_03s():
     tuned = {"reslstm_sa": {"lr": 0.003, "weight_decay": 1e-4, "dropout": 0.1, "T_0": 3, "batch_size": 8}}
     start = W.start_spec("reslstm_sa", tuned, 6)
@@ -388,3 +408,16 @@ def test_validation_gain_takes_the_fold_as_the_unit():
     start = [rec(1, 1, 0.5), rec(2, 1, 0.5), rec(1, 2, 0.5), rec(1, 0, 0.1)]
     assert W.validation_gain(lever, start, REFERENCE_FOLDS, 1) == pytest.approx(0.35)
     assert np.isnan(W.validation_gain(lever, [], REFERENCE_FOLDS, 1))
+
+
+def test_the_pareto_front_keeps_measured_inductive_points_that_nothing_cheaper_beats():
+    """By hand: cost 1 (0.40) starts the front; cost 2 (0.38) is beaten by a cheaper point;
+    cost 3 (0.50) joins; the transductive 0.70 and the published 0.90 are never on it; a tie in
+    cost keeps the more accurate point only; cost 9 (0.50) ties the cheaper 0.50 and is out."""
+    points = pd.DataFrame({
+        "model": ["a", "b", "c", "c2", "d", "t", "w"],
+        "kind": ["measured"] * 5 + ["measured, transductive", "reported (accuracy, not UAR)"],
+        "uar": [0.40, 0.38, 0.50, 0.45, 0.50, 0.70, 0.90],
+        "CPU ms/utt": [1.0, 2.0, 3.0, 3.0, 9.0, 2.5, 0.5],
+    })
+    assert pareto_front(points)["model"].tolist() == ["a", "c"]

@@ -106,7 +106,8 @@ def summarise(data: Dataset, shift: str, source, records) -> dict:
             col.UAR_SHIFTED: float(np.mean(per_run[target])),
             "UAR shifted std": float(np.std(per_run[target], ddof=1)) if len(per_run[target]) > 1 else np.nan,
             col.UAR_CHANGE: float(np.mean(per_run[target]) - np.mean(per_run[source])),
-            col.PAIRS: len(diff), col.SPEAKERS_WORSE_BETTER: f"{int((diff < 0).sum())} / {int((diff > 0).sum())}",
+            col.PAIRS: len(diff), col.UNIT: "speaker",
+            col.SPEAKERS_WORSE_BETTER: f"{int((diff < 0).sum())} / {int((diff > 0).sum())}",
             "speaker mean change": float(diff.mean()), col.TEST: test["test"], col.P: test["p"],
             col.MIN_P: test["min_p"],
             metrics.VERDICT: metrics.verdict(test["p"], test["underpowered"])}

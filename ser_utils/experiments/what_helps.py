@@ -48,11 +48,12 @@ from ser_utils.data.opensmile_features import functionals_of
 from ser_utils.experiments import tuned_setting
 from ser_utils.inference.checkpoint import load_run
 from ser_utils.models import ModelConfig, build_model, cost, count_parameters
+from ser_utils.paths import atomic_path
 from ser_utils.training import metrics
 from ser_utils.training.augment import ensemble
 from ser_utils.training.baselines import STANDARD, BaselineRecord, nested_svm
 from ser_utils.training.cv import _write_spec, cross_validate_many, pooled_uar, pooled_wa
-from ser_utils.training.loop import Spec, experiment_key, run_job
+from ser_utils.training.loop import Spec, experiment_key, run_job, train_job
 from ser_utils.training.nested import voters
 from ser_utils.training.records import Predictions, read_record, record_path
 from ser_utils.workers import in_worker, pool, useful
@@ -357,13 +358,19 @@ def validation_gain(lever_records, start_records, folds, outer: int) -> float:
     return float(np.mean([np.mean(v) for v in per_fold.values()])) if per_fold else float("nan")
 
 
+# a validation gain within this of min_gain is a tie: UARs are ratios of small counts, and a
+# difference that is 0 in exact arithmetic comes out of a mean of float differences as ~1e-17
+TIE = 1e-9
+
+
 def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: float = 0.0) -> dict:
     """``{outer fold: levers}``: every candidate lever whose validation gain for that fold
-    (``gains[lever][fold]``, ``validation_gain``) is above ``min_gain``, with at most one
-    feature set (the one of largest gain). No test speaker's score enters."""
+    (``gains[lever][fold]``, ``validation_gain``) is above ``min_gain`` by more than
+    ``TIE`` (a tie is no gain), with at most one feature set (the one of largest gain). No
+    test speaker's score enters."""
     out = {}
     for f in range(n_folds):
-        chosen = [lv for lv in candidates if lv in gains and gains[lv][f] > min_gain]
+        chosen = [lv for lv in candidates if lv in gains and gains[lv][f] > min_gain + TIE]
         features = [lv for lv in chosen if lv in FEATURE_LEVERS]
         if len(features) > 1:
             best = max(features, key=lambda lv: gains[lv][f])
@@ -383,11 +390,8 @@ def speaker_uars(records, speaker_of: dict) -> dict:
     """``{speaker: UAR}``: each test speaker's UAR (their utterances pooled), averaged over runs."""
     per: dict = {}
     for r in records:
-        ids, y, p = np.asarray(r.test.ids), np.asarray(r.test.labels), np.asarray(r.test.preds)
-        speakers = np.array([speaker_of[i] for i in ids])
-        for s in np.unique(speakers):
-            pick = speakers == s
-            per.setdefault(int(s), {})[r.run] = metrics.uar(y[pick], p[pick])
+        for s, v in metrics.speaker_uars(r.test.ids, r.test.labels, r.test.preds, lookup=speaker_of).items():
+            per.setdefault(int(s), {})[r.run] = v
     return {s: float(np.mean(list(v.values()))) for s, v in per.items()}
 
 
@@ -435,6 +439,45 @@ def against_checkpoint(rungs: list, label: str, records, alpha: float = 0.05) ->
     if len(out):
         out[col.BEATS_CHECKPOINT] = (out[col.VERDICT] == "shown") & (out[col.MEAN_DIFF] > 0)
     return out
+
+
+def switch_family(vs_checkpoint: pd.DataFrame, rungs: list) -> str | None:
+    """The family whose recipe ``predict`` switches to: among those that beat the checkpoint
+    (``against_checkpoint``), the one whose recipe has the higher mean best *validation*
+    UAR (never a test score: the choice between two shown recipes is made like every other
+    choice here). None when no recipe beats it."""
+    if not len(vs_checkpoint) or not vs_checkpoint[col.BEATS_CHECKPOINT].any():
+        return None
+    winners = set(vs_checkpoint.loc[vs_checkpoint[col.BEATS_CHECKPOINT], col.FAMILY])
+    val = {r.family: float(np.mean([x.best_val_uar for x in r.records])) for r in rungs
+           if r.lever == "recipe" and r.family in winners}
+    return max(sorted(val), key=lambda f: val[f])
+
+
+def recipe_checkpoint(spec: Spec, load, folds, runs_dir, run: int, out: Path, sample_rate: int, **provenance) -> Path:
+    """Write the recipe's model of (``run``, fold 0) as ``predict``'s checkpoint at ``out``
+    (``inference.checkpoint.save``), as notebook 03 does for its model. The recipe's records
+    keep no weights, so that (run, fold) is trained again, writing nothing, and must give
+    its committed record's history to the last digit (pinned numerics: a replay in full);
+    its weights then go beside the record (atomically)."""
+    from ser_utils.inference import checkpoint  # noqa: PLC0415 - inference, only when switching
+
+    data = data_for(spec, load)
+    key = experiment_key(spec, data, folds)
+    committed = record_path(runs_dir, key, run, 0)
+    stored = read_record(committed)
+    if stored is None:
+        raise FileNotFoundError(f"{committed}: the recipe's record of run {run}, fold 0 is not there")
+    weights = committed.with_suffix(".pt")
+    if not weights.exists():
+        again, state = train_job(spec, data, folds, key, run, 0)
+        if again.history != stored.history:
+            raise RuntimeError(f"{committed}: trained again for its weights, the history differs from the "
+                               "committed record (other numerics or libraries?): no checkpoint written")
+        with atomic_path(weights, suffix=".pt", durable=True) as tmp:
+            torch.save(state, tmp)
+    return checkpoint.save(out, weights, spec, sample_rate=sample_rate, run=run, fold=0, runs_key=key,
+                           fold_actors=stored.fold_speakers, fold_test_uar=stored.test_uar, **provenance)
 
 
 # ---------------------------------------------------------------- cost
@@ -561,10 +604,13 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
     tables in ``out_dir`` when present; 03's models timed here, 06's model time plus their
     input's extraction) and the published points, labelled *reported*: the slides' UARs at
     the cost measured for the same architecture, wav2vec 2.0's reported accuracy at 06's
-    measured cost (random weights)."""
+    measured cost (random weights). ``kind`` says which: ``measured``, ``measured,
+    transductive`` (a model that needs the test speaker's unlabelled audio), ``reported
+    (UAR)`` or ``reported (accuracy, not UAR)``."""
     tables = Path(out_dir) / "tables"
     mfcc = feature_ms(samples, sr, "mfcc+chroma", repeats=3)
-    rows = [{col.MODEL: f"{r['family']} {r['lever']}", "source": "09", col.KIND: "measured",
+    rows = [{col.MODEL: f"{r['family']} {r['lever']}", "source": "09",
+             col.KIND: "measured, transductive" if r["transductive"] else "measured",
              col.UAR_VALUE: r["uar_mean"],
              col.CPU_MS: r["CPU ms/utt"], col.PARAMETERS: r["parameters"]} for _, r in what.iterrows()]
     rows += [{col.MODEL: r["model"], "source": "09 baseline", col.KIND: "measured", col.UAR_VALUE: r["uar_mean"],

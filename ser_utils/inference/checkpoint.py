@@ -36,6 +36,12 @@ def model_path(out_dir: str | Path, model: str = "reslstm_sa", hidden: int = 64)
     return Path(out_dir) / "models" / f"{model}_h{hidden}_clean.pt"
 
 
+def recipe_path(out_dir: str | Path) -> Path:
+    """Where notebook 09 writes its recipe's checkpoint, only when the recipe was shown
+    better than ``model_path``'s model (``predict``'s default then)."""
+    return Path(out_dir) / "models" / "what_helps_recipe.pt"
+
+
 def _numpy_globals() -> list:
     """The numpy reconstructors a checkpoint's mean and std need (numpy 1 and 2 names)."""
     found = [np.ndarray, np.dtype] + [type(np.dtype(t)) for t in ("float32", "float64", "int64")]

@@ -1,5 +1,6 @@
-"""Emotion of audio files with a saved checkpoint (notebook 03's clean ResLSTM-SA-h64
-by default): ``python -m ser_utils predict FILE... [--model PATH] [--json]``.
+"""Emotion of audio files with a saved checkpoint (by default notebook 09's recipe where
+09 showed it better than notebook 03's clean ResLSTM-SA-h64, else that one):
+``python -m ser_utils predict FILE... [--model PATH] [--json]``.
 
 Any sample rate and channel count: channels are averaged and the audio resampled to
 the rate the model's features were computed at, exactly as in training. Silent or
@@ -9,21 +10,31 @@ very quiet input is still classified, with a ``warning``.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ser_utils.data.audio import AudioError, level_warning, read_audio, scale_warning
-from ser_utils.data.dataset import feature_dim
-from ser_utils.data.features import file_values, frame_features, mel_db, pitched, spectrum, tuning_of
+from ser_utils.data.dataset import EGEMAPS, feature_dim
+from ser_utils.data.features import extract, file_values, frame_features, mel_db, pitched, spectrum, tuning_of
 from ser_utils.inference import checkpoint
 from ser_utils.inference.stream import stream_file
 from ser_utils.models.cost import one_thread, timings
 from ser_utils.paths import results_dir
 
+# the feature sets predict computes from audio (a checkpoint of another set is refused)
+FEATURE_SETS = ("mfcc+chroma", "mfcc", "mfcc+chroma+egemaps")
 
-def default_model(profile: str = "quick") -> Path:
+
+def default_model(profile: str = "quick", stream: bool = False) -> Path:
+    """Notebook 09's recipe checkpoint where 09 wrote one (only when its recipe was shown
+    better than 03's model, a verdict taken before switching), else notebook 03's. For
+    streaming (``stream``), always 03's: streaming computes MFCC + chroma frames only."""
+    recipe = checkpoint.recipe_path(results_dir() / profile)
+    if recipe.is_file() and not stream:
+        return recipe
     return checkpoint.model_path(results_dir() / profile)
 
 
@@ -38,7 +49,11 @@ class Predictor:
         self.labels = list(ckpt["labels"])
         self.mean = np.asarray(ckpt["mean"], dtype=np.float32)
         self.std = np.asarray(ckpt["std"], dtype=np.float32)
-        self.dim = feature_dim(self.config, ckpt["feature_set"])
+        self.feature_set = ckpt["feature_set"]
+        if self.feature_set not in FEATURE_SETS:
+            raise checkpoint.CheckpointError(f"{self.path}: predict computes the feature sets "
+                                             f"{', '.join(FEATURE_SETS)}, not {self.feature_set!r}")
+        self.dim = feature_dim(self.config, self.feature_set)
 
     def features(self, path: str | Path) -> np.ndarray:
         """Normalised ``(frames, dim)`` features of a file; errors name the file."""
@@ -54,7 +69,11 @@ class Predictor:
             power, sr = spectrum(samples, sr, self.config)
             db = mel_db(power, sr, self.config)
             tuning, db_max = file_values(power, sr, self.config, db)
-            feats = frame_features(power, sr, self.config, tuning, db_max, db)[:, : self.dim]
+            feats = frame_features(power, sr, self.config, tuning, db_max, db)
+            if self.feature_set == "mfcc+chroma+egemaps":  # as ``data.dataset`` builds it for training
+                ege = extract(samples, sr, replace(EGEMAPS, sample_rate=self.config.sample_rate))
+                feats = np.concatenate([feats, ege[: len(feats)]], axis=1)
+            feats = feats[:, : self.dim]
         return (feats - self.mean) / self.std, db_max
 
     def check_length(self, path, n_samples: int, sr: int) -> None:

@@ -201,15 +201,25 @@ def model_rate_chunks(path, chunk_seconds: float, config):
         raise AudioError(f"{path}: truncated: {seen} of the {total} samples its header announces")
 
 
+def streamable(predictor) -> None:
+    """``ValueError`` saying why a checkpoint cannot stream: silence trimming, features
+    other than MFCC (+ chroma), a model other than LSTM-SA / ResLSTM-SA."""
+    if predictor.config.trim_db is not None:
+        raise ValueError("streaming cannot trim silence (the checkpoint's features use trim_db)")
+    if getattr(predictor, "feature_set", "mfcc+chroma") not in ("mfcc+chroma", "mfcc"):
+        raise ValueError(f"streaming computes MFCC + chroma frames only, and this checkpoint takes "
+                         f"{predictor.feature_set} (notebook 03's checkpoint streams: predict --stream uses it "
+                         "when no --model is given)")
+    StreamingModel(predictor.model)
+
+
 def stream_file(predictor, path, chunk_seconds: float = 0.5) -> list[dict]:
     """Feed a file in ``chunk_seconds`` chunks (of the file's audio); the running
     predictions, the last one final (the whole-file answer, with a level warning
     when the input is silent or very quiet)."""
     if chunk_seconds <= 0:
         raise ValueError(f"chunk length must be > 0 seconds, not {chunk_seconds}")
-    if predictor.config.trim_db is not None:
-        raise ValueError("streaming cannot trim silence (the checkpoint's features use trim_db)")
-    StreamingModel(predictor.model)  # refuse other models before reading anything
+    streamable(predictor)  # refuse what cannot stream before reading anything
     sr, total = audio_info(path)
     predictor.check_length(path, total, sr)
     rate = predictor.config.sample_rate or sr

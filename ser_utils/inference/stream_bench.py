@@ -41,9 +41,9 @@ def _rss_mb() -> float:
 
 def child(path: str, model: str | None, chunk: float) -> dict:
     """Stream one file here; wall seconds and memory (run in a fresh process)."""
-    from ser_utils.inference.predict import Predictor  # noqa: PLC0415 - heavy: torch, in the benchmark's child process only
+    from ser_utils.inference.predict import Predictor, default_model  # noqa: PLC0415 - heavy: torch, in the benchmark's child process only
 
-    predictor = Predictor(model)
+    predictor = Predictor(model or default_model(stream=True))
     loaded = _rss_mb()
     start = time.perf_counter()
     steps = predictor.stream(path, chunk)

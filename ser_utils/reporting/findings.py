@@ -489,7 +489,7 @@ def spread_findings(out_dir) -> list[Finding]:
     if table is None or not len(table):
         return []
     parts = []
-    for varies, what in (("numerics only", "the same seed and data under {n} numerics settings on one machine"),
+    for varies, what in (("numerics only", "the same seed and data under {n} numerics settings"),
                          ("machine (CPU unrecorded, native numerics)", "as committed from {n} other machine{s}"),
                          ("seed", "under {n} other seed{s}")):
         rows = table[table[col.VARIES] == varies][col.TEST_UAR]

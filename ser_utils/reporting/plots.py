@@ -438,26 +438,47 @@ def best_of_n_curve(curves: dict) -> plt.Figure:
     return fig
 
 
+def pareto_front(points: pd.DataFrame) -> pd.DataFrame:
+    """The measured, not transductive points that no other such point beats on both axes
+    (cheaper and at least as accurate), by cost: the front ``pareto`` draws."""
+    inductive = points[points["kind"] == "measured"].sort_values(["CPU ms/utt", "uar"], ascending=[True, False])
+    return inductive[inductive["uar"] > inductive["uar"].cummax().shift(fill_value=-np.inf)]
+
+
 def pareto(points: pd.DataFrame) -> plt.Figure:
     """UAR against CPU ms per utterance end to end (log axis), one marker per source
-    (notebook 03, 06, 09, baselines, reported), the Pareto front of the measured points
-    drawn as a step line (no measured point is both cheaper and more accurate)."""
+    (notebook 03, 06, 09, baselines; filled: measured here), published points hollow and
+    named by what they report (UAR, or accuracy, which is not UAR), transductive models
+    ringed. The Pareto front joins the measured points that need nothing of the test
+    speaker (no measured inductive point is both cheaper and more accurate)."""
     fig, ax = plt.subplots(figsize=(10, 5.5))
-    sources = list(dict.fromkeys(points["source"]))
-    colours = palette(len(sources))
+    measured = points[points["kind"].str.startswith("measured")]
+    reported = points[points["kind"].str.startswith("reported")]
+    sources = list(dict.fromkeys(measured["source"]))
+    colours = palette(len(sources) + 2)
     for i, source in enumerate(sources):
-        sel = points[points["source"] == source]
-        hollow = source == "reported"
-        ax.scatter(sel["CPU ms/utt"], sel["uar"], s=45, marker=MARKERS[i % len(MARKERS)],
-                   facecolors="none" if hollow else colours[i], edgecolors=colours[i],
-                   label=f"{source} (reported)" if hollow else source)
-    measured = points[points["kind"] == "measured"].sort_values("CPU ms/utt")
-    front = measured[measured["uar"] >= measured["uar"].cummax()]
+        sel = measured[measured["source"] == source]
+        ax.scatter(sel["CPU ms/utt"], sel["uar"], s=45, marker=MARKERS[i % len(MARKERS)], color=colours[i],
+                   label=f"notebook {source}" if source[:1].isdigit() else source)
+    ring = measured[measured["kind"].str.contains("transductive")]
+    if len(ring):
+        ax.scatter(ring["CPU ms/utt"], ring["uar"], s=160, facecolors="none", edgecolors="black", lw=1.2,
+                   label="transductive (uses the test speaker's unlabelled audio)")
+    for j, kind in enumerate(dict.fromkeys(reported["kind"])):
+        sel = reported[reported["kind"] == kind]
+        colour = colours[len(sources) + j]
+        ax.scatter(sel["CPU ms/utt"], sel["uar"], s=45, marker="D" if "not UAR" in kind else "o",
+                   facecolors="none", edgecolors=colour, label=f"published: {kind.removeprefix('reported ')}")
+        if "not UAR" in kind:
+            for _, r in sel.iterrows():
+                ax.annotate("accuracy, not UAR", (r["CPU ms/utt"], r["uar"]), textcoords="offset points",
+                            xytext=(-8, -14), ha="right", fontsize=7, color=colour)
+    front = pareto_front(points)
     ax.step(front["CPU ms/utt"], front["uar"], where="post", color="grey", lw=1, ls="--",
-            label="Pareto front (measured)")
+            label="Pareto front (measured, not transductive)")
     plain_log_axis(ax)
     ax.set_xlabel("CPU ms per utterance, end to end (1 thread, log axis)")
-    ax.set_ylabel("UAR (mean over runs; reported points as published)")
+    ax.set_ylabel("UAR (mean over runs; published points as published)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
     fig.suptitle("accuracy against cost: notebooks 03, 06, 09, baselines and published points")
     fig.tight_layout()

@@ -142,13 +142,15 @@ def notice(data: Dataset, profile: str) -> None:
 def numerics_spread(spread_dir, seed_records, other_machines=()) -> pd.DataFrame:
     """One (run, fold) trained under several numerics settings (``numerics --spread``:
     ``results/<profile>/numerics_spread/<key>-runNN-foldF/<variant>.json``, each a
-    "machine") beside the same fold under other seeds (``seed_records``: that fold's
-    records of other runs) and the same (run, fold) as committed from other machines
-    (``other_machines``: ``(label, record)``). Rows: source, what varies, test UAR, best epoch."""
+    "machine", its row naming the CPU that trained it) beside the same fold under other
+    seeds (``seed_records``: that fold's records of other runs) and the same (run, fold) as
+    committed from other machines (``other_machines``: ``(label, record)``). Rows: source,
+    what varies, test UAR, best epoch."""
     rows = []
     for path in sorted(Path(spread_dir).glob("*.json")):
         r = RunRecord.load(path)
-        rows.append({"source": f"this machine, numerics {path.stem}", col.VARIES: "numerics only",
+        cpu = (r.machine or {}).get("cpu") or "CPU unrecorded"
+        rows.append({"source": f"{cpu}, numerics {path.stem}", col.VARIES: "numerics only",
                      col.RUN: r.run, col.FOLD: r.fold, col.TEST_UAR: r.test_uar, "best_epoch": r.best_epoch + 1,
                      "first_train_loss": r.history["train_loss"][0]})
     for label, r in other_machines:

@@ -412,6 +412,19 @@ def save_job(path: Path, record: RunRecord, weights: dict | None = None) -> None
     record.save(path)
 
 
+def prepare_job(spec: Spec, data: Dataset, fold_speakers, fold: int) -> tuple[dict, object, np.ndarray | None]:
+    """What one (run, fold) of ``spec`` trains on, the same for training and for ``replay``:
+    the fold's splits (its speaker normalisation and perturbed copies as the spec asks), the
+    normaliser, and the teacher's soft targets of its training utterances (None without a
+    teacher). ``data`` must carry the copies (``data.with_variants``) and the teacher's
+    targets (``Dataset.soft_targets``) the spec names."""
+    tc = spec.train
+    splits, norm = prepare_fold(data, fold_speakers, spec.protocol, speaker_norm=spec.speaker_norm,
+                                variants=variant_names(tc.speed, tc.noise_snr))
+    soft = data.soft_targets[tc.teacher][fold][splits["train"].rows] if tc.teacher else None
+    return splits, norm, soft
+
+
 def train_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int) -> tuple[RunRecord, dict]:
     """Train one (run, fold), writing nothing: its record and its weights (the checkpoint
     ``run_job`` saves when asked: state_dict, model, normalisation mean and std). On CPU
@@ -424,10 +437,7 @@ def train_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int) -
     if device.type == "cpu":
         torch.set_num_threads(1)
     try:
-        tc = spec.train
-        splits, norm = prepare_fold(data, folds[fold], spec.protocol, speaker_norm=spec.speaker_norm,
-                                    variants=variant_names(tc.speed, tc.noise_snr))
-        soft = data.soft_targets[tc.teacher][fold][splits["train"].rows] if tc.teacher else None
+        splits, norm, soft = prepare_job(spec, data, folds[fold], fold)
         result = train_fold(spec, splits, seed, device, soft_targets=soft)
         used_threads = torch.get_num_threads()
     finally:

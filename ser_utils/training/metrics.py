@@ -193,11 +193,12 @@ def speaker_of(item_id) -> str | None:
     return m.group(1) if m else None
 
 
-def speaker_uars(ids, labels, preds) -> dict | None:
+def speaker_uars(ids, labels, preds, lookup: dict | None = None) -> dict | None:
     """Each speaker's UAR over its own utterances (the classes it has): ``{speaker: uar}``
     from one run's test ids, labels and predictions; None when an id does not name its
-    speaker (``speaker_of``)."""
-    speakers = [speaker_of(i) for i in ids]
+    speaker (``speaker_of``). ``lookup``: ``{id: speaker}`` instead of reading the ids (a
+    dataset's own speakers, any corpus)."""
+    speakers = [lookup.get(i) if lookup is not None else speaker_of(i) for i in ids]
     if not speakers or any(s is None for s in speakers):
         return None
     speakers, labels, preds = np.asarray(speakers), np.asarray(labels, int), np.asarray(preds, int)

@@ -175,10 +175,20 @@ def train_under(variant: str, record_file: str, out_file: str, root: str | None 
     ``out_file`` exists (resumable)."""
     if Path(out_file).exists():
         return
-    env = {**numerics.environment(numerics.NATIVE), **SPREAD_VARIANTS[variant], numerics.SWITCH: "native"}
     code = ("import sys; from ser_utils.training.numerics_probe import _train_child; "
             "_train_child(sys.argv[1], sys.argv[2], sys.argv[3] or None)")
-    subprocess.run([sys.executable, "-c", code, record_file, out_file, root or ""], env=env, check=True)
+    subprocess.run([sys.executable, "-c", code, record_file, out_file, root or ""], env=variant_environment(variant),
+                   check=True)
+
+
+def variant_environment(variant: str) -> dict:
+    """The environment of ``variant``'s process. The pinned variant is the study's own
+    setting end to end (``numerics.environment``: its features come from the pinned cache,
+    as a pinned record's did); every other variant runs native (native feature cache) with
+    one library's instruction set capped."""
+    if SPREAD_VARIANTS[variant] == numerics.PINNED_ENV:
+        return numerics.environment(numerics.NAME)
+    return {**numerics.environment(numerics.NATIVE), **SPREAD_VARIANTS[variant], numerics.SWITCH: "native"}
 
 
 def _train_child(record_file: str, out_file: str, root: str | None) -> None:
