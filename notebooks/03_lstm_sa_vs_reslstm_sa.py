@@ -200,6 +200,10 @@ for _, row in table[(table.runs > 1) & (table.uar_std == 0) & (table.protocol ==
     print(f"note: {row['model']}: its {row['runs']} clean runs (distinct seeds) have the same pooled UAR by chance "
           "(a RAVDESS UAR is a multiple of 1/1536; compare their WA): the ± 0.0000 and the zero-width interval "
           "are not a precision")
+single = table[table.runs == 1]
+if len(single):
+    print(f"note: {len(single)} rows rest on one run or one fit ({', '.join(single['model'] + ' ' + single['protocol'])}): "
+          "with nothing to spread over, their ± and 95 % interval are empty (nan), not zero")
 table.drop(columns=list(sa_tables.NUMERIC_TWINS))
 
 # %% [markdown]

@@ -263,15 +263,7 @@ for w in [w for w in winners if w.selection == "clean"]:
     choice = tuned_setting.nested_winners(studies[w.plan], folds)
     recs = cross_validate_per_fold([tuning.spec_for(w.plan, c.params) for c in choice], data, folds, runs=runs,
                                    runs_dir=out_dir / "runs", n_jobs=n_jobs, desc="nested winners, fresh seeds")
-    clean = records[winners.index(w)]
-    s_n, s_c = summaries.summary_row(recs), summaries.summary_row(clean)
-    nested_rows.append(summaries.paired_row(
-        f"{w.plan.label} {w.plan.space}: nested vs clean (not nested)", summaries.paired(recs, clean),
-        model=w.plan.label, space=w.plan.space, clean_trial=w.trial,
-        nested_trials=", ".join(f"fold {k}: {c.name}" for k, c in enumerate(choice)),
-        distinct_trials=len({c.name for c in choice}), runs=s_n["runs"],
-        nested_uar_mean=s_n["uar_mean"], nested_uar_std=s_n["uar_std"],
-        clean_uar_mean=s_c["uar_mean"], clean_uar_std=s_c["uar_std"]))
+    nested_rows.append(tuning_tables.nested_row(w, choice, recs, records[winners.index(w)]))
 nested_winners = summaries.with_holm(pd.DataFrame(nested_rows))
 reporting.save_table(nested_winners, "tuning_nested_winners", out_dir)
 nested_winners
@@ -358,7 +350,7 @@ findings.show_exercises("""
    4 more are added by [[TPE]]. Does the Spearman ρ of `tables/tuning_val_vs_test` move? Would 20 trials make
    the importances figure worth drawing? *Check:* `complete` + `pruned` of each study in `tables/tuning_studies`
    is now 8, and `complete_trials` in `tables/tuning_val_vs_test` has grown.
-4. **Design an experiment** (plan it, then `smoke`). To see what selection on test does without re-training
+4. **Design an experiment** (about 10 minutes: plan it, then a minute of `smoke`). To see what selection on test does without re-training
    (the *selection gap*, not the [[optimism]], which needs fresh seeds), you need only the trials' recorded test
    UARs: write the best-of-N estimate
    (`ser_utils.experiments.fidelity.best_of_n`) for the `reference` study and compare it with the fresh-seed

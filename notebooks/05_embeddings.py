@@ -53,17 +53,17 @@ from pathlib import Path
 
 import librosa
 import numpy as np
-import pandas as pd
 from IPython.display import display
 
 from ser_utils import reporting
 from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
-from ser_utils.data.corpus import EMOTION_NAMES, gender_labels
+from ser_utils.data.corpus import EMOTION_NAMES
 from ser_utils.inference import checkpoint
 from ser_utils.reporting import embedding_tables, plots, summaries
 from ser_utils.reporting import embeddings as E
-from ser_utils.training import cross_validate, experiment_key, metrics, record_path
+from ser_utils.reporting.source import show_source
+from ser_utils.training import cross_validate, experiment_key, record_path
 
 out_dir = Path(out_dir)
 data, folds = project_data.load(corpus, synthetic_speakers=synthetic_speakers, cache_dir=cache_dir)
@@ -91,32 +91,13 @@ print(f"pooled UAR over runs {list(runs)}: {summaries.summary_row(records)['uar_
 # over folds and runs (`tables/embedding_separability_by_fold` keeps each one's).
 
 # %%
-from types import SimpleNamespace
+show_source(embedding_tables.fold_separability)
 
-RAW, EMB = "raw features (mean over frames)", "ResLSTM-SA-h64 embedding"
-per_fold, fold_views, knn_records = [], {}, {RAW: [], EMB: []}
-gender = gender_labels(data.speakers)  # the package's coding: male 0, female 1
-ids = np.asarray(data.ids)
-for r in embedded_runs:
-    for k, fold in enumerate(folds):
-        model, mean, std = checkpoint.load_run(weights[r][k])
-        seqs = [(f - mean) / std for f in data.features]
-        out = E.embed(model, seqs)
-        views = {EMB: out["embedding"]} if r != embedded_runs[0] else \
-            {RAW: E.mean_pooled(seqs), EMB: out["embedding"]}   # raw: no model, once per fold
-        tr, te = np.isin(data.speakers, fold.train), np.isin(data.speakers, fold.test)
-        for name, X in views.items():
-            pred = E.knn_predict(X[tr], data.labels[tr], X[te], knn_k)
-            knn_records[name].append(SimpleNamespace(run=r, fold=k, test_uar=metrics.uar(data.labels[te], pred),
-                                                     test=SimpleNamespace(ids=list(ids[te]), labels=data.labels[te],
-                                                                          preds=pred)))
-            per_fold.append(embedding_tables.separability_row(
-                r if name == EMB else np.nan, k, name, pred, data.labels[te],
-                gender_uar=E.knn_uar(X[tr], gender[tr], X[te], gender[te], knn_k),
-                silhouette=E.silhouette(X[te], data.labels[te])))
-        if r == (run if run in embedded_runs else embedded_runs[0]):   # the projections below draw this run
-            fold_views[k] = ({RAW: E.mean_pooled(seqs), EMB: out["embedding"]}, out)
-per_fold = pd.DataFrame(per_fold)
+# %%
+RAW, EMB = embedding_tables.RAW, embedding_tables.EMB
+draw_run = run if run in embedded_runs else embedded_runs[0]   # the projections below draw this run
+per_fold, fold_views, knn_records = embedding_tables.fold_separability(data, folds, weights, embedded_runs, knn_k,
+                                                                       draw_run)
 reporting.save_table(per_fold, "embedding_separability_by_fold", out_dir)
 separability = embedding_tables.separability(per_fold, {EMB: len(embedded_runs)})
 reporting.save_table(separability, "embedding_separability", out_dir)

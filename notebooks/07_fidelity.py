@@ -282,10 +282,12 @@ findings.show_exercises("""
    The synthetic numbers mean nothing; on real speech see `results/full/tables/fidelity_ladder`, whose rungs
    have the runs the full profile planned (`runs_planned`), except 5a (one trial) and 6a (bit-identical replays,
    counted once), whose `n_runs` is 1 however many were run.
-3. **Best of N** (no compute). In `figures/fidelity_best_of_n`, read off for each study how the selection gap
-   grows with the number of trials N, and whether it ever exceeds 0.01 UAR (a study whose curve stays below
-   never does, within its trials). What does this say about reporting the best of 100 trials? *Check:* each
-   curve's last point is the `selection gap` of its study in `tables/fidelity_selection_gap`.
+3. **Best of N** (no compute). In `figures/fidelity_best_of_n` each study has two curves: the trial picked by
+   test UAR (paper-style) and the one picked by validation UAR (clean). The selection gap at N is the first
+   minus the second. Read off for each study how it grows with the number of trials N, and whether it ever
+   exceeds 0.01 UAR. What does this say about reporting the best of 100 trials? *Check:* at the last N (all
+   complete trials) the two curves are `best_by_test_expected` and `best_by_validation_expected` of
+   `tables/fidelity_selection_gap`, and their difference is its `selection gap` column.
 4. **Design an experiment** (plan it). The ladder changes one thing per rung, in one order. Name a pair of
    rungs whose order could matter (an interaction) and the two extra runs that would measure it, with the
    [[paired test]] you would use and how many speakers must differ (not tie) for it to be able to reach

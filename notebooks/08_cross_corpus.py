@@ -237,7 +237,7 @@ findings.show_exercises("""
    two actors, with labels renamed (`Anger`, `happiness`, …), and run
    `python -m ser_utils evaluate --corpus my.csv --json`. Which names are mapped onto the study's classes,
    and which files does the evaluation leave out? *Check:* the files scored plus the files left out make a dozen.
-5. **Design an experiment.** With RAVDESS and one real corpus (e.g. EmoDB), plan a comparison of "train on
+5. **Design an experiment** (plan it; no compute). With RAVDESS and one real corpus (e.g. EmoDB), plan a comparison of "train on
    RAVDESS" against "train on both, leaving the test corpus' speakers out": which folds, how many seeds, and
    which test would let you claim a difference ([[speaker-independent]] evaluation, [[confidence interval]])?
    *Check:* the test speakers of each fold must be absent from both training sets, so the unit of the paired

@@ -379,6 +379,34 @@ def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: 
     return out
 
 
+def recipe_choices(rungs: list, family: str, folds, candidates=COMBINABLE, min_gain: float = 0.0) -> tuple[dict, list]:
+    """``family``'s recipe per test fold (``recipe_per_fold`` on each candidate rung's
+    ``validation_gain`` against the start) and one row per fold for the notebook's
+    ``tables/what_helps_recipe``: the fold, its recipe, every candidate's gain."""
+    start = next(r.records for r in rungs if r.family == family and r.lever == "start")
+    gains = {r.lever: {f: validation_gain(r.records, start, folds, f) for f in range(len(folds))}
+             for r in rungs if r.family == family and r.lever in candidates}
+    recipe = recipe_per_fold(gains, len(folds), candidates, min_gain)
+    rows = [{col.FAMILY: family, "test fold": f, "recipe": " + ".join(chosen) or "(start)",
+             **{f"gain {lv}": round(g[f], 4) for lv, g in gains.items()}} for f, chosen in recipe.items()]
+    return recipe, rows
+
+
+def recipe_rung(family: str, recipe: dict, starts, settings: dict, load, folds, runs, runs_dir, ref: int, samples,
+                sr, n_jobs=None, timing_repeats: int = 30) -> tuple["Rung", dict]:
+    """Train ``recipe`` (``{test fold: levers}``) on each fold's start (``starts``) for
+    ``runs`` (records reused) and cost it: the rung and its cost, that of its dearest fold
+    (``{"parameters", "model ms", "feature ms"}``, the model on utterance ``ref``)."""
+    jobs = [(combined_spec(starts[f], recipe[f], settings), r, f) for f in range(len(folds)) for r in runs]
+    done = train_folds(jobs, load, folds, runs_dir, n_jobs)
+    words = "; ".join(f"fold {f}: {' + '.join(c) or 'start'}" for f, c in recipe.items())
+    specs = {combined_spec(starts[f], c, settings) for f, c in recipe.items()}
+    worst = max(specs, key=lambda s: model_ms(s, load(s.feature_set).features[ref], timing_repeats)[1])
+    params, ms = model_ms(worst, load(worst.feature_set).features[ref], timing_repeats)  # timed again: not the max
+    cost_ = {"parameters": params, "model ms": ms, "feature ms": feature_ms(samples, sr, worst.feature_set, repeats=3)}
+    return Rung(family, "recipe", [done[j] for j in jobs], None, levers=words), cost_
+
+
 # ---------------------------------------------------------------- speakers as the unit
 
 def speaker_lookup(data) -> dict:

@@ -42,6 +42,49 @@ def separability_row(run, fold: int, representation: str, knn_pred, labels, gend
             SILHOUETTE: silhouette}
 
 
+RAW, EMB = "raw features (mean over frames)", "ResLSTM-SA-h64 embedding"
+
+
+def fold_separability(data, folds, weights: dict, embedded_runs, knn_k: int, draw_run: int, emb: str = EMB):
+    """For each run of ``embedded_runs`` and each fold: the fold's model (``weights[run][fold]``,
+    a ``run_job`` checkpoint) embeds every utterance; a kNN (``knn_k``) fitted on the
+    training speakers predicts the test speakers' emotion and gender; the silhouette of the
+    test points by emotion. The raw feature means (``RAW``) need no model: once per fold.
+    Returns ``(per_fold, fold_views, knn_records)``: the rows of
+    ``embedding_separability_by_fold``, ``{fold: ({representation: X}, embed output)}`` of
+    ``draw_run`` (what the projections draw), and each representation's kNN predictions as
+    run-record-like objects (``run``, ``fold``, ``test_uar``, ``test.ids/labels/preds``)."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from ser_utils.data.corpus import gender_labels  # noqa: PLC0415
+    from ser_utils.inference.checkpoint import load_run  # noqa: PLC0415 - models and weights, only here
+    from ser_utils.reporting import embeddings as E  # noqa: PLC0415
+
+    per_fold, fold_views, knn_records = [], {}, {RAW: [], emb: []}
+    gender = gender_labels(data.speakers)  # the package's coding: male 0, female 1
+    ids = np.asarray(data.ids)
+    for r in embedded_runs:
+        for k, fold in enumerate(folds):
+            model, mean, std = load_run(weights[r][k])
+            seqs = [(f - mean) / std for f in data.features]
+            out = E.embed(model, seqs)
+            views = {emb: out["embedding"]} if r != embedded_runs[0] else \
+                {RAW: E.mean_pooled(seqs), emb: out["embedding"]}   # raw: no model, once per fold
+            tr, te = np.isin(data.speakers, fold.train), np.isin(data.speakers, fold.test)
+            for name, X in views.items():
+                pred = E.knn_predict(X[tr], data.labels[tr], X[te], knn_k)
+                knn_records[name].append(SimpleNamespace(
+                    run=r, fold=k, test_uar=metrics.uar(data.labels[te], pred),
+                    test=SimpleNamespace(ids=list(ids[te]), labels=data.labels[te], preds=pred)))
+                per_fold.append(separability_row(
+                    r if name == emb else np.nan, k, name, pred, data.labels[te],
+                    gender_uar=E.knn_uar(X[tr], gender[tr], X[te], gender[te], knn_k),
+                    silhouette=E.silhouette(X[te], data.labels[te])))
+            if r == draw_run:
+                fold_views[k] = ({RAW: E.mean_pooled(seqs), emb: out["embedding"]}, out)
+    return pd.DataFrame(per_fold), fold_views, knn_records
+
+
 def separability(per_fold: pd.DataFrame, runs_of: dict) -> pd.DataFrame:
     """Per representation, the mean over folds (the unit: a fold's test speakers) of each
     fold's mean over its runs, never a mean over (run, fold) rows as if they were units;

@@ -339,6 +339,10 @@ def attention_panels(examples) -> plt.Figure:
     return fig
 
 
+BASELINE_DASHES = ["--", ":", "-.", (0, (6, 2, 1, 2, 1, 2)), (0, (1, 4))]
+BASELINE_GREYS = ["0.45", "0.15", "0.6", "0.3", "0.7"]
+
+
 def uar_vs_cost(table: pd.DataFrame) -> plt.Figure:
     """UAR (mean ± std over runs) against parameters and against CPU ms per utterance
     (notebook 06). Each model has its own colour and marker, named in one legend beside
@@ -352,9 +356,9 @@ def uar_vs_cost(table: pd.DataFrame) -> plt.Figure:
         for i, r in table.iterrows():
             ax.errorbar(r[x], r["uar_mean"], yerr=0 if np.isnan(r["uar_std"]) else r["uar_std"], capsize=3, ms=8,
                         fmt=MARKERS[i % len(MARKERS)], color=colours[i], label=r["model"])
-        for j, r in lines.iterrows():
-            ax.axhline(r["uar_mean"], color="grey", lw=1, ls=["--", ":", "-."][j % 3],
-                       label=f"{r['model']} (baseline)")
+        for j, r in lines.iterrows():   # one grey and dash pattern per baseline: four are told apart
+            ax.axhline(r["uar_mean"], color=BASELINE_GREYS[j % len(BASELINE_GREYS)], lw=1.2,
+                       ls=BASELINE_DASHES[j % len(BASELINE_DASHES)], label=f"{r['model']} (baseline)")
         plain_log_axis(ax)
         ax.set_xlabel(xlabel)
     axes[0].set_ylabel("UAR (pooled out-of-fold, mean ± std over runs)")
@@ -468,7 +472,7 @@ def pareto(points: pd.DataFrame) -> plt.Figure:
         sel = reported[reported["kind"] == kind]
         colour = colours[len(sources) + j]
         ax.scatter(sel["CPU ms/utt"], sel["uar"], s=45, marker="D" if "not UAR" in kind else "o",
-                   facecolors="none", edgecolors=colour, label=f"published: {kind.removeprefix('reported ')}")
+                   facecolors="none", edgecolors=colour, label=f"published: {kind.removeprefix('reported (')[:-1]}")
         if "not UAR" in kind:
             for _, r in sel.iterrows():
                 ax.annotate("accuracy, not UAR", (r["CPU ms/utt"], r["uar"]), textcoords="offset points",

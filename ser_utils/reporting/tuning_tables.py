@@ -10,6 +10,7 @@ import pandas as pd
 from ser_utils import columns as col
 from ser_utils import literature
 from ser_utils.models import ModelConfig
+from ser_utils.reporting import summaries
 from ser_utils.reporting.summaries import fmt_mean_std, paired, summary_row
 from ser_utils.training import TrainConfig, metrics, tuning
 
@@ -64,6 +65,21 @@ def evaluation_frame(winner_list, records) -> pd.DataFrame:
                      col.UAR_MAX: row["uar_max"], col.WA_MEAN: row["wa_mean"], col.WA_STD: row["wa_std"],
                      "selected_test_uar": w.test_uar, col.RUNS: row["runs"]})
     return pd.DataFrame(rows)
+
+
+def nested_row(winner, choice, nested_records, clean_records) -> dict:
+    """One row of notebook 04's ``tuning_nested_winners``: a study's nested winner (``choice``:
+    the trial chosen for each test fold, trained into ``nested_records``) against its clean
+    winner (``clean_records``), speakers as the unit (``summaries.paired``), with each side's
+    mean and std over runs and the trials each fold chose."""
+    s_n, s_c = summary_row(nested_records), summary_row(clean_records)
+    return summaries.paired_row(
+        f"{winner.plan.label} {winner.plan.space}: nested vs clean (not nested)", paired(nested_records, clean_records),
+        model=winner.plan.label, space=winner.plan.space, clean_trial=winner.trial,
+        nested_trials=", ".join(f"fold {k}: {c.name}" for k, c in enumerate(choice)),
+        distinct_trials=len({c.name for c in choice}), runs=s_n["runs"],
+        nested_uar_mean=s_n["uar_mean"], nested_uar_std=s_n["uar_std"],
+        clean_uar_mean=s_c["uar_mean"], clean_uar_std=s_c["uar_std"])
 
 
 def paper000_table(evaluation: pd.DataFrame) -> pd.DataFrame:
