@@ -174,6 +174,8 @@ _ = reporting.save_figure(fig, "baseline_confusion_best", out_dir)
 from ser_utils.reporting import claims
 
 show_source(claims.paper001_claims)
+
+# %%
 concat = sweep[sweep.pooling == "concat"].set_index("name")
 checks, verdict = claims.paper001_claims(by_label, concat, distinct, sweep)
 reporting.save_table(checks, "baseline_concat_vs_last", out_dir)

@@ -256,10 +256,15 @@ else:
 # README's *What is guaranteed*), but which numerics a number was computed under is itself a
 # choice. The table trains one (run, fold) of ResLSTM-SA-h64 (batch 4, the tuned setting) in
 # full under several numerics settings — as CPUs with and without AVX-512, or another MKL or
-# oneDNN code path, would run it — beside the same fold under the other runs' seeds and the
-# same (run, fold) as committed from machines nobody recorded. Same data, same seed, same
-# code: only the last bits of the floating-point rounding differ between the first rows,
-# and at batch 4 that is enough to move the fold's test UAR as much as a new seed does.
+# oneDNN code path, would run it — beside the fold's committed runs (each its own seed, the
+# spread's own run among them) and the same (run, fold) as committed from machines nobody
+# recorded. Each row names the CPU that trained it. Within the `numerics` rows the data, the
+# seed and the code are the same: only the last bits of the floating-point rounding differ,
+# and at batch 4 that is enough to move the fold's test UAR about as far as a new seed does
+# (the finding below compares the two ranges). The pinned row was trained on another CPU
+# than the committed run of the same seed, and has its history to the last digit: that is
+# what pinning buys. One row is a mix (pinned training, but native features: the first
+# version of the spread tool), labelled as such. `best_epoch` counts from 1.
 
 # %%
 spread_dir = out_dir / "numerics_spread" / numerics_spread if numerics_spread else None
@@ -270,7 +275,8 @@ if spread_dir is not None and spread_dir.is_dir():
 
     key, run_fold = numerics_spread.split("-", 1)
     run_no, fold_no = (int(x) for x in run_fold.replace("run", "").split("-fold"))
-    seeds = [r for r in results[("ResLSTM-SA-h64", "clean")] if r.fold == fold_no and r.run != run_no]
+    # the fold's committed runs, the spread's own (run, fold) among them: each run its own seed
+    seeds = [r for r in results[("ResLSTM-SA-h64", "clean")] if r.fold == fold_no and r.key == key]
     # the same (run, fold) as trained on machines nobody recorded, under native numerics: the full
     # profile's record, and the quick profile's earlier records kept beside the spread (`other_machines/`)
     others = [(f"committed quick record ({p.stem})", RunRecord.load(p))
@@ -342,6 +348,8 @@ _ = reporting.save_figure(fig, "sa_confusions", out_dir)
 
 # %%
 show_source(sa_tables.paired_tests)
+
+# %%
 tests = sa_tables.paired_tests(results, sizes, paper_sizes)
 reporting.save_table(tests, "sa_paired_tests", out_dir)
 tests
@@ -410,9 +418,10 @@ findings.show_exercises("""
    mean nothing: on real speech, the clean rows of `results/quick/tables/sa_paired_tests` pair RAVDESS's 24
    speakers, each averaged over 3 runs.
 3. **A network against the baselines** (no compute). In `tables/sa_models_table`, which networks do better
-   than the logistic-regression [[baseline]] and which do not? For those above it, is the gap larger than the
-   std over runs, and would a [[paired test]] over the speakers be the right way to decide? *Check:* finding 2
-   of *What we found* names the networks that do not clear it.
+   than the logistic-regression [[baseline]], and which do better than the openSMILE SVMs? For those above a
+   baseline, is the gap larger than the std over runs, and would a [[paired test]] over the speakers be the right
+   way to decide? *Check:* finding 2 of *What we found* says how many clean networks have a higher mean UAR than
+   the logistic regression, and names those that do not clear each SVM (or whose margin is within the spread).
 4. **Where the residual could help** (no compute). In `tables/sa_per_class_recall`, compare ResLSTM-SA-h64 and
    LSTM-SA-h64 class by class: are the differences spread evenly, or carried by one or two emotions? Check the
    same classes in `figures/sa_confusions`. *Check:* each row's mean over the eight emotions is its `UAR` column.

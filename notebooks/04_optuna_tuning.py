@@ -202,6 +202,8 @@ for p in focus:
 done = tuning_tables.complete_trials(studies, pruner)
 reporting.save_figure(plots.val_vs_test(done), "tuning_val_vs_test", out_dir)
 show_source(tuning_tables.val_vs_test)
+
+# %%
 val_vs_test, by_study = tuning_tables.val_vs_test(done)
 reporting.save_table(val_vs_test, "tuning_val_vs_test", out_dir)
 reporting.save_table(by_study, "tuning_val_vs_test_by_study", out_dir)

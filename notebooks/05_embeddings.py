@@ -202,8 +202,7 @@ findings.show_exercises("""
    grouped by actor? Compare with the gender UARs of `tables/embedding_separability`: what does the emotion
    model keep that it was never asked to learn? *Check:* both gender UARs are above 0.5 (chance for two classes).
 3. **Silhouette by hand** (a minute). Compute `E.silhouette` on fold 0's test embeddings with the *actor* as the
-   label instead of the emotion: `te0 = np.isin(data.speakers, folds[0].test)` is fold 0's test mask (the loop's
-   `te` is left at the last fold's), so use `E.silhouette(fold_views[0][0]["ResLSTM-SA-h64 embedding"][te0], data.speakers[te0])`. Is the [[silhouette]] by actor higher than by emotion?
+   label instead of the emotion: `te0 = np.isin(data.speakers, folds[0].test)` is fold 0's test mask, so use `E.silhouette(fold_views[0][0]["ResLSTM-SA-h64 embedding"][te0], data.speakers[te0])`. Is the [[silhouette]] by actor higher than by emotion?
    *Check:* with `data.labels[te0]` in place of `data.speakers[te0]` you get back fold 0's `silhouette by emotion
    (test speakers)` in `tables/embedding_separability_by_fold` (the row of the run the projections draw); a silhouette lies in [−1, 1].
 4. **Design an experiment** (10 minutes, `smoke`). Seed 000 draws a PCA of *training* speakers. Write the

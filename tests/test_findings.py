@@ -340,9 +340,10 @@ def test_findings_05_reads_a_silhouette_near_zero_as_no_clusters(tmp_path):
          "ci95 high": 0.04, "test": "exact sign-flip", "p": 0.4, "p (Holm)": 0.4, "smallest attainable p": 1.2e-7,
          "verdict (alpha 0.05)": "not shown", "better / worse": "13 / 11"}])
     texts = [f.text for f in findings.findings_05(tmp_path)]
-    assert "the embedding's gain against raw features (mean over frames) kNN (UAR 0.300): +0.190 (95 % CI [+0.140, " \
+    assert "the embedding's gain against raw features (mean over frames) kNN (pooled UAR 0.300): +0.190 " \
+           "(95 % CI [+0.140, " \
            "+0.240]; exact sign-flip p = 1.0e-06, Holm-adjusted 2.0e-06, over 24 speakers; 22 / 2 speakers better / " \
-           "worse) — **shown**; against logistic regression (feature mean+std) (UAR 0.440): +0.010" in texts[0]
+           "worse) — **shown**; against logistic regression (feature mean+std) (pooled UAR 0.440): +0.010" in texts[0]
     assert "(95 % CI [-0.020, +0.040]; exact sign-flip p = 0.4, Holm-adjusted 0.4, over 24 speakers; 13 / 11 " \
            "speakers better / worse) — **not shown**." in texts[0]
     # the hand-made folds have the same silhouette: a zero std, footnoted
@@ -816,3 +817,11 @@ def test_findings_09_headline_is_the_recipe_not_the_best_by_test(tmp_path):
     assert vs == ("Against the model `predict` loads today (ResLSTM-SA-h64, notebook 03's 3-run cross-validation): "
                   "lstm_sa's recipe 0.510 against 0.490 (+0.020 per speaker, exact sign-flip p = 0.2, Holm-adjusted "
                   "0.2, over 24 speakers). No recipe is shown better, so `predict` keeps its checkpoint.")
+
+
+def test_an_interval_bound_that_rounds_to_zero_keeps_its_sign():
+    """03's h128 row: the interval's low end is -0.000434; printed at 3 decimals it read
+    "[0.000, +0.042]", as if the interval stopped at 0."""
+    assert findings.interval(-0.000434, 0.0421) == "95 % CI [-0.0004, +0.042]"
+    assert findings.interval(0.0, 0.0421) == "95 % CI [0.000, +0.042]"
+    assert findings.interval(0.4101, 0.4299, sign=False) == "95 % CI [0.410, 0.430]"

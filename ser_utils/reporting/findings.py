@@ -23,6 +23,7 @@ from IPython.display import Markdown, display
 
 from ser_utils import columns as col
 from ser_utils import literature
+from ser_utils.reporting import summaries
 from ser_utils.reporting.summaries import SCHEDULE_ENDED
 from ser_utils.training.baselines import LOGREG, MAJORITY, STANDARD
 from ser_utils.training.metrics import VERDICT, min_attainable_p, paired_test, wilson_interval
@@ -126,9 +127,18 @@ ZERO_SPREAD = ("all equal by coincidence, not a precision: a pooled UAR takes fe
 
 
 def interval(low: float, high: float, digits: int = 3, sign: bool = True) -> str:
-    """``95 % CI [+0.010, +0.030]`` (a difference) or, with ``sign=False``, ``[0.410, 0.430]``."""
+    """``95 % CI [+0.010, +0.030]`` (a difference) or, with ``sign=False``, ``[0.410, 0.430]``.
+    A bound that is not 0 but rounds to it gets the digits that show its sign
+    (``[-0.0004, +0.042]``): whether an interval holds 0 must not be lost to rounding."""
     f = signed if sign else num
-    return f"95 % CI [{f(low, digits)}, {f(high, digits)}]"
+
+    def bound(x):
+        d = digits
+        while not np.isnan(x) and x != 0 and round(abs(x), d) == 0 and d < 6:
+            d += 1
+        return f(x, d)
+
+    return f"95 % CI [{bound(low)}, {bound(high)}]"
 
 
 def trial_counts(counts) -> str:
@@ -477,10 +487,16 @@ def nested_findings(out_dir) -> list[Finding]:
                      f"{pvalue(r[col.P_HOLM])}: {r[VERDICT]}; {int(r[col.DISTINCT_SETTINGS])} distinct "
                      f"setting{'s' if int(r[col.DISTINCT_SETTINGS]) != 1 else ''} over the folds)")
     runs = int(table[col.RUNS].iloc[0])
+    edge = table[((table[col.DIFF_CI95_LOW] > 0) | (table[col.DIFF_CI95_HIGH] < 0)) & (table[VERDICT] != "shown")]
+    note = (f" For {', '.join(edge[col.MODEL])} the bootstrap interval leaves out 0 while the test does not show a "
+            "difference: the two disagree at the edge (the percentile bootstrap over few speakers is narrower than "
+            "the exact test allows, and a speaker who ties carries no sign in it); the verdict rests on the test."
+            if len(edge) else "")
     return [Finding(
         "The tuned setting is not nested (each fold's validation speakers are another fold's test speakers: "
         "[[nested selection]]). Choosing it per test fold from the validation folds outside it, pooled UAR "
-        f"(mean ± std over {runs} run{'s' if runs != 1 else ''}): " + "; ".join(parts) + ".", "tables/sa_nested")]
+        f"(mean ± std over {runs} run{'s' if runs != 1 else ''}): " + "; ".join(parts) + "." + note,
+        "tables/sa_nested")]
 
 
 def spread_findings(out_dir) -> list[Finding]:
@@ -489,17 +505,29 @@ def spread_findings(out_dir) -> list[Finding]:
     if table is None or not len(table):
         return []
     parts = []
-    for varies, what in (("numerics only", "the same seed and data under {n} numerics settings"),
-                         ("machine (CPU unrecorded, native numerics)", "as committed from {n} other machine{s}"),
-                         ("seed", "under {n} other seed{s}")):
+    groups = ((summaries.SPREAD_NUMERICS, "the same seed and data under {n} numerics setting{s}"),
+              (summaries.SPREAD_MIXED, "{n} mixed run{s} (pinned training on native features)"),
+              (summaries.SPREAD_MACHINE, "as committed from {n} machine{s} nobody recorded"),
+              (summaries.SPREAD_SEED, "the fold's {n} committed run{s} (each its own seed)"))
+    for varies, what in groups:
         rows = table[table[col.VARIES] == varies][col.TEST_UAR]
         if len(rows):
             parts.append(what.format(n=len(rows), s="s" if len(rows) != 1 else "")
                          + f": {num(rows.min()) if len(rows) == 1 else span(rows.min(), rows.max())}")
+    machine = table[table[col.VARIES].isin([summaries.SPREAD_NUMERICS, summaries.SPREAD_MIXED,
+                                             summaries.SPREAD_MACHINE])][col.TEST_UAR]
+    seeds = table[table[col.VARIES] == summaries.SPREAD_SEED][col.TEST_UAR]
+    compare = ""
+    if len(machine) > 1 and len(seeds) > 1:
+        ratio = (machine.max() - machine.min()) / max(seeds.max() - seeds.min(), 1e-12)
+        compare = (" The rounding of one machine against another moves it "
+                   + ("about as much as" if 0.5 <= ratio <= 2 else "more than" if ratio > 2 else "less than")
+                   + f" a new seed does (range {num(machine.max() - machine.min())} against "
+                   f"{num(seeds.max() - seeds.min())}).")
     fold = int(table[col.FOLD].iloc[0])
     return [Finding(f"One fold's test [[UAR]] is a draw (ResLSTM-SA-h64 at batch 4, fold {fold}): "
-                    + "; ".join(parts) + ". The rounding of one machine against another moves it about as much as a "
-                    "new seed; only pinned numerics make a record replay elsewhere.", "tables/sa_numerics_spread")]
+                    + "; ".join(parts) + "." + compare + " Only pinned numerics make a record replay elsewhere.",
+                    "tables/sa_numerics_spread")]
 
 
 def findings_03(out_dir) -> list[Finding]:
@@ -758,12 +786,13 @@ def findings_05(out_dir) -> list[Finding]:
             parts = []
             for _, r in tests.iterrows():
                 against = r[col.COMPARISON].split(" vs ", 1)[1]
-                ref = f" (UAR {num(r[col.REFERENCE_UAR])})" if col.REFERENCE_UAR in r else ""
+                ref = f" (pooled UAR {num(r[col.REFERENCE_UAR])})" if col.REFERENCE_UAR in r else ""
                 parts.append(f"against {against}{ref}: {signed(r[col.MEAN_DIFF])} "
                              f"({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; {test_phrase(r)}; "
                              f"{r[col.BETTER_WORSE]} speakers better / worse) — **{r[VERDICT]}**")
             text += (". Speaker by speaker (each speaker's kNN UAR averaged over the runs; Holm-adjusted over the "
-                     f"{len(tests)} comparisons), the embedding's gain " + "; ".join(parts))
+                     f"{len(tests)} comparisons; each reference's UAR in brackets is its pooled out-of-fold UAR, "
+                     "not the mean over folds above), the embedding's gain " + "; ".join(parts))
         out.append(Finding(text + ".", "tables/embedding_separability tables/embedding_paired_tests"))
         g = col.KNN_GENDER_UAR
         out.append(Finding(

@@ -139,26 +139,38 @@ def notice(data: Dataset, profile: str) -> None:
                          "recognition on real speech."))
 
 
+SPREAD_NUMERICS = "numerics (same seed and data)"
+SPREAD_MIXED = "numerics: pinned training on native features"
+SPREAD_MACHINE = "machine, not recorded (native numerics)"
+SPREAD_SEED = "seed (the fold's committed runs)"
+
+
 def numerics_spread(spread_dir, seed_records, other_machines=()) -> pd.DataFrame:
     """One (run, fold) trained under several numerics settings (``numerics --spread``:
     ``results/<profile>/numerics_spread/<key>-runNN-foldF/<variant>.json``, each a
-    "machine", its row naming the CPU that trained it) beside the same fold under other
-    seeds (``seed_records``: that fold's records of other runs) and the same (run, fold) as
-    committed from other machines (``other_machines``: ``(label, record)``). Rows: source,
-    what varies, test UAR, best epoch."""
+    "machine", its row naming the CPU that trained it; a record whose ``machine`` carries a
+    ``note`` — pinned training on native features — in a group of its own) beside the same
+    fold's committed runs (``seed_records``: each run's seed, the spread's own included, so
+    that a spread row and its committed record can be compared) and the same (run, fold) as
+    committed from machines nobody recorded (``other_machines``: ``(label, record)``).
+    Rows: source, what varies, test UAR, best epoch (1 = the first)."""
     rows = []
+
+    def cpu_of(r):
+        m = r.machine or {}
+        return f"{m.get('cpu') or 'CPU not recorded'}, {m.get('numerics') or 'numerics not recorded'}"
+
+    def row(source, varies, r):
+        return {"source": source, col.VARIES: varies, col.RUN: r.run, col.FOLD: r.fold, col.TEST_UAR: r.test_uar,
+                "best_epoch": r.best_epoch + 1, "first_train_loss": r.history["train_loss"][0]}
+
     for path in sorted(Path(spread_dir).glob("*.json")):
         r = RunRecord.load(path)
         cpu = (r.machine or {}).get("cpu") or "CPU unrecorded"
-        rows.append({"source": f"{cpu}, numerics {path.stem}", col.VARIES: "numerics only",
-                     col.RUN: r.run, col.FOLD: r.fold, col.TEST_UAR: r.test_uar, "best_epoch": r.best_epoch + 1,
-                     "first_train_loss": r.history["train_loss"][0]})
+        rows.append(row(f"{cpu}, numerics {path.stem}", SPREAD_MIXED if (r.machine or {}).get("note")
+                        else SPREAD_NUMERICS, r))
     for label, r in other_machines:
-        rows.append({"source": label, col.VARIES: "machine (CPU unrecorded, native numerics)", col.RUN: r.run,
-                     col.FOLD: r.fold, col.TEST_UAR: r.test_uar, "best_epoch": r.best_epoch + 1,
-                     "first_train_loss": r.history["train_loss"][0]})
-    for r in seed_records:
-        rows.append({"source": f"run {r.run} (another seed)", col.VARIES: "seed", col.RUN: r.run, col.FOLD: r.fold,
-                     col.TEST_UAR: r.test_uar, "best_epoch": r.best_epoch + 1,
-                     "first_train_loss": r.history["train_loss"][0]})
+        rows.append(row(label, SPREAD_MACHINE, r))
+    for r in sorted(seed_records, key=lambda r: r.run):
+        rows.append(row(f"run {r.run}, committed ({cpu_of(r)})", SPREAD_SEED, r))
     return pd.DataFrame(rows)
