@@ -268,6 +268,8 @@ def test_an_egemaps_checkpoint_computes_its_training_features(egemaps_setup, tmp
         np.testing.assert_array_equal(p.features(s.data.index.path.iloc[i]), expected)
     with pytest.raises(ValueError, match="MFCC \\+ chroma frames only.*mfcc\\+chroma\\+egemaps"):
         p.stream(s.data.index.path.iloc[0])
+    stages = predict.stages(p, s.data.index.path.iloc[0], repeats=2)   # bench-predict times the eGeMAPS stage too
+    assert list(stages) == ["decode", "stft", "pitch_tuning", "mel_mfcc_chroma", "egemaps_frames", "model"]
 
 
 def test_the_recipe_checkpoint_retrains_its_fold_and_refuses_another_history(egemaps_setup, tmp_path):

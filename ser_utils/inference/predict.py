@@ -128,10 +128,15 @@ def stages(predictor: Predictor, path, repeats: int = 30) -> dict:
     power, rate = spectrum(samples, sr, cfg)
     db = mel_db(power, rate, cfg)
     tuning, db_max = file_values(power, rate, cfg, db)
-    feats = frame_features(power, rate, cfg, tuning, db_max, db)[:, : predictor.dim]
+    feats = frame_features(power, rate, cfg, tuning, db_max, db)
     parts = {"decode": lambda: read_audio(path),
              "stft": lambda: spectrum(samples, sr, cfg),
              "pitch_tuning": lambda: tuning_of(*pitched(power, rate), cfg.n_chroma),
-             "mel_mfcc_chroma": lambda: frame_features(power, rate, cfg, tuning, db_max, mel_db(power, rate, cfg)),
-             "model": lambda: predictor.probabilities(feats)}
+             "mel_mfcc_chroma": lambda: frame_features(power, rate, cfg, tuning, db_max, mel_db(power, rate, cfg))}
+    if predictor.feature_set == "mfcc+chroma+egemaps":  # openSMILE's eGeMAPS frames beside them (09's recipe)
+        ege_config = replace(EGEMAPS, sample_rate=cfg.sample_rate)
+        feats = np.concatenate([feats, extract(samples, sr, ege_config)[: len(feats)]], axis=1)
+        parts["egemaps_frames"] = lambda: extract(samples, sr, ege_config)
+    feats = feats[:, : predictor.dim]
+    parts["model"] = lambda: predictor.probabilities(feats)
     return {k: round(float(np.median(timings(f, repeats, warmup=1))), 2) for k, f in parts.items()}
