@@ -112,14 +112,15 @@ shift_table
 # of that direction), while the model trained on strong takes never learns neutral at all;
 # and the two intensity rows are scored on different takes, so their `UAR same condition`
 # differ in difficulty too. And these models are not 03's: half the takes train each one,
-# for `epochs` epochs (15 in `quick`) at the untuned `lr`, so their UARs sit below
-# 03's tuned 100-epoch models; compare the rows with each other, not with 03.
+# for `epochs` epochs (15 in `quick`) at the untuned `lr`, so most of their UARs sit below
+# 03's tuned 100-epoch models (the strong-trained row's same-condition UAR is scored on the
+# strong takes' seven classes, easier ones); compare the rows with each other, not with 03.
 
 # %% [markdown]
 # ## 2. Across corpora
 # This step needs a second corpus (`second_corpus`). Without one, as in the `quick` and
-# `full` profiles here, every cell below prints nothing: the code shows how the crossing is
-# done, and the text says what it would measure. Step 1 above is this notebook's result then.
+# `full` profiles here, the cells below print nothing beyond the notice that follows: the
+# code shows how the crossing is done, and the text says what it would measure. Step 1 above is this notebook's result then.
 
 # %%
 SKIP = not second_corpus

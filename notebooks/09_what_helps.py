@@ -181,9 +181,12 @@ display(recipe_choices)
 # One row per family and rung: UAR (pooled out-of-fold, mean and 95 % t-interval over runs),
 # WA, the paired test against the start with speakers as the unit (`delta_vs_start`, its
 # bootstrap interval, the exact sign-flip test up to 32 speakers, Wilcoxon above; the verdict
-# on p Holm-adjusted over all the rows, one family of claims), the parameters, CPU ms per utterance for the model alone and end to end (features included;
-# the ensemble: k models), and the minutes its records took to train. The recipe's cost is
-# its dearest fold's.
+# on p Holm-adjusted over all the rows, one family of claims), the parameters, CPU ms per
+# utterance for the model alone and end to end (features included; the ensemble: k models),
+# and the minutes its records took to train. The recipe's cost is its dearest fold's. The
+# times are medians on one thread of a machine busy with training: rows with the same
+# features and model can differ by up to 2×, so read costs by their order of magnitude
+# (MFCC + chroma: a few ms; with eGeMAPS frames: a hundred or more), not digit by digit.
 
 # %%
 what = W.table(rungs, speaker_of, costs)
@@ -264,11 +267,11 @@ findings.show_exercises("""
    actors) however many runs, so `smallest attainable p` is never below 2/2⁸ ≈ 0.0078 (higher when speakers
    tie: a zero difference carries no sign). The synthetic UARs mean nothing:
    for real speech, run the same on `quick`'s corpus (`corpus = "ravdess"`, `epochs = 20`: minutes per lever).
-2. **Transductive or not** (no compute). Per-speaker normalisation uses each test speaker's unlabelled audio. From
+2. **Transductive or not** (a few minutes of reading, no compute). Per-speaker normalisation uses each test speaker's unlabelled audio. From
    `tables/what_helps`, how much [[UAR]] does it add, and what would a deployment need to record from a new speaker
    before the first prediction? *Check:* its row is the one with `transductive` True; `delta_vs_start` is its
    UAR minus the start row's `uar_mean`.
-3. **Choose on test** (no compute, on `quick`'s committed tables). In `results/quick/tables/what_helps_recipe`
+3. **Choose on test** (about 10 minutes, no compute, on `quick`'s committed tables). In `results/quick/tables/what_helps_recipe`
    the recipe of each test fold is chosen on [[validation speakers]] (the `gain …` columns). Choose instead,
    among the levers of those columns, the ones whose *test* UAR beat the start's (`delta_vs_start` > 0 in
    `results/quick/tables/what_helps`; one feature set at most): which levers join, and which of them did the
@@ -276,11 +279,12 @@ findings.show_exercises("""
    [[optimism]] of choosing on the speakers you then score)? *Check:* your list is those levers' rows
    with `delta_vs_start` > 0 (of `mfcc+egemaps` and `egemaps`, the larger); the validation choice is each
    fold's `recipe` column, made before any test UAR was seen.
-4. **Cost against accuracy** (no compute). In `figures/what_helps_pareto`, which models lie on the Pareto front? Is
+4. **Cost against accuracy** (a few minutes of reading, no compute; the points are named in
+   `tables/what_helps_pareto`). In `figures/what_helps_pareto`, which models lie on the Pareto front? Is
    the seed ensemble worth its k-fold cost against the distilled single model? *Check:* the ensemble's `model
    CPU ms/utt` is about k times the start's (`settings["ensemble_k"]` models), the distilled model's about the
    start's.
-5. **Your own lever** (plan it; `quick` for real numbers). Pick one lever not tried here (e.g. pitch shift, or a
+5. **Your own lever** (about 15 minutes to plan it; `quick` for real numbers). Pick one lever not tried here (e.g. pitch shift, or a
    second [[baseline]] feature set). Where in `ser_utils` would it go, which spec field keeps old experiment keys
    unchanged, and how many runs would you need to show a gain of 0.02 UAR? *Check:* a new `TrainConfig` field
    listed in `OPTIONAL_TRAIN_FIELDS` (left out of the key at its default), so every committed experiment keeps its

@@ -817,6 +817,17 @@ def test_findings_09_headline_is_the_recipe_not_the_best_by_test(tmp_path):
     assert vs == ("Against the model `predict` loads today (ResLSTM-SA-h64, notebook 03's 3-run cross-validation): "
                   "lstm_sa's recipe 0.510 against 0.490 (+0.020 per speaker, exact sign-flip p = 0.2, Holm-adjusted "
                   "0.2, over 24 speakers). No recipe is shown better, so `predict` keeps its checkpoint.")
+    # the recipe is now also the best row by test UAR: said so, not called an optimistic reference
+    top = next(f.text for f in findings.findings_09(tmp_path) if "highest honest lightweight row" in f.text)
+    assert top.startswith("The table's highest honest lightweight row by test UAR is the recipe itself (lstm_sa, "
+                          "0.610)") and "optimistic" not in top
+    vs_frame = pd.read_csv(tmp_path / "tables" / "what_helps_vs_checkpoint.csv")
+    vs_frame[["verdict (alpha 0.05)", "beats checkpoint"]] = ["shown", True]
+    vs_frame.to_csv(tmp_path / "tables" / "what_helps_vs_checkpoint.csv", index=False)
+    vs = next(f.text for f in findings.findings_09(tmp_path) if f.text.startswith("Against the model `predict`"))
+    assert vs.endswith("lstm_sa's recipe is shown better, so its model of run 1, fold 0 "
+                       "(`models/what_helps_recipe.pt`) replaces that checkpoint as `predict`'s default (two shown "
+                       "recipes: the one of higher validation UAR); `predict --stream` keeps 03's, which streams.")
 
 
 def test_an_interval_bound_that_rounds_to_zero_keeps_its_sign():

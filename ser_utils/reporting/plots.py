@@ -484,6 +484,6 @@ def pareto(points: pd.DataFrame) -> plt.Figure:
     ax.set_xlabel("CPU ms per utterance, end to end (1 thread, log axis)")
     ax.set_ylabel("UAR (mean over runs; published points as published)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
-    fig.suptitle("accuracy against cost: notebooks 03, 06, 09, baselines and published points")
+    fig.suptitle("UAR against cost: notebooks 03, 06, 09, baselines and published points")
     fig.tight_layout()
     return fig
