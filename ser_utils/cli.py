@@ -429,6 +429,8 @@ def cmd_replay(args) -> int:
     under the numerics it was made under (``--numerics``: or as given): a process whose
     numerics differ re-runs this command in a child process with the right environment."""
 
+    from ser_utils.experiments import record_data  # noqa: PLC0415 - heavy (the experiments), only for replay
+
     paths = [p for given in args.records for p in replay.records_in(given)]
     loaded = [(p, RunRecord.load(p)) for p in paths]
     wanted = {p: (replay.setting_of(r) if args.numerics == "record" else
@@ -467,8 +469,9 @@ def cmd_replay(args) -> int:
             datasets[feature_set] = (data, _folds_for(data))
         data, folds = datasets[feature_set]
         try:
-            result = replay.replay(record, data, folds, epochs=args.epochs, runs_dir=Path(path).parent.parent,
-                                   cache_root=args.cache)
+            built, built_folds = record_data.data_for(record, data, folds, runs_dir=Path(path).parent.parent,
+                                                      cache_root=args.cache)
+            result = replay.replay(record, built, built_folds, epochs=args.epochs)
         except replay.Unreplayable as exc:  # named, counted as not agreeing, and the others still replayed
             result = {"record": f"{record.key}/run{record.run:02d}-fold{record.fold}", "label": record.label,
                       "agree": False, "unreplayable": str(exc)}

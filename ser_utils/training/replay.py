@@ -10,16 +10,13 @@ may explain a mismatch.
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import re
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
 
 from ser_utils import numerics
-from ser_utils.data.dataset import Dataset, variant_names, with_variants
+from ser_utils.data.dataset import Dataset
 from ser_utils.training.loop import Spec, prepare_job, train_fold
 from ser_utils.training.records import RunRecord
 
@@ -55,72 +52,13 @@ class Unreplayable(ValueError):
     whose checkpoints are not here)."""
 
 
-def data_for(record: RunRecord, data: Dataset, folds, runs_dir: str | Path | None = None,
-             cache_root=None) -> tuple[Dataset, list]:
-    """The dataset and folds ``record`` trained on, built from ``data`` (its feature set on
-    this corpus) as the experiment that made it built them: 08's shift inside RAVDESS
-    (``experiments.shift``), the perturbed copies of 09's levers, and a distilled model's
-    teacher targets (from its members' checkpoints in ``runs_dir``)."""
+def replay(record: RunRecord, data: Dataset, folds, epochs: int = 2) -> dict:
+    """Retrain ``record``'s (run, fold) for its first ``epochs`` epochs (one thread) on
+    ``data`` and ``folds`` — what it trained on (``experiments.record_data.data_for``
+    rebuilds them) — and compare with its history. Returns the rows (stored, replayed), the
+    first epoch that differs (None: none), whether it had to agree here, and why."""
     if data.fingerprint != record.data:
-        from ser_utils.experiments import shift  # noqa: PLC0415 - only for 08's records
-
-        found = [shift.shift_data(data, folds, name, source) for name, (_, sources, _) in shift.SHIFTS.items()
-                 for source in sources]
-        found = [(d, f) for d, f in found if d.fingerprint == record.data]
-        if not found:
-            raise Unreplayable(f"the record was trained on data {record.data}; this corpus and feature set give "
-                               f"{data.fingerprint} (nor is it one of 08's shifts of it): point --root at the "
-                               "corpus it was trained on")
-        data, folds = found[0]
-    spec = Spec.from_dict(record.spec)
-    data = with_variants(data, variant_names(spec.train.speed, spec.train.noise_snr), cache_root=cache_root,
-                         progress=False)
-    if spec.train.teacher:
-        data = _with_teacher(data, folds, spec, record.fold, Path(runs_dir) if runs_dir else None)
-    return data, folds
-
-
-def _with_teacher(data: Dataset, folds, spec: Spec, fold: int, runs_dir: Path | None) -> Dataset:
-    """``data`` with the soft targets of ``spec``'s teacher (``ensemble{k}-{tag}-runs{a}-{b}``,
-    named by ``what_helps.distillation_data``) for ``fold``, from its members' checkpoints."""
-    from ser_utils.experiments import what_helps  # noqa: PLC0415 - heavy, only for distilled records
-
-    name = spec.train.teacher
-    match = re.fullmatch(r"ensemble\d+-([0-9a-f]+)-runs(\d+)-(\d+)", name)
-    if match is None:
-        raise Unreplayable(f"distilled from {name!r}: not a teacher name this code writes")
-    tag, first, last = match.group(1), int(match.group(2)), int(match.group(3))
-    members = range(first, last + 1)
-    where = f"its members' checkpoints (runs {first}-{last}, *.pt)"
-    if runs_dir is None or not runs_dir.is_dir():
-        raise Unreplayable(f"distilled from {name}: {where} are not here (no runs folder)")
-
-    def keys_with(f):
-        return sorted(d.name for d in runs_dir.iterdir()
-                      if d.is_dir() and all((d / f"run{r:02d}-fold{f}.pt").exists() for r in members))
-
-    per_fold = [keys_with(f) for f in range(len(folds))]
-    chosen = None
-    if all(any(k.startswith(tag) for k in c) for c in per_fold):
-        chosen = [next(k for k in c if k.startswith(tag)) for c in per_fold]
-    elif all(per_fold):
-        chosen = next((list(ks) for ks in itertools.product(*per_fold)
-                       if hashlib.sha1(" ".join(ks).encode()).hexdigest()[:8] == tag), None)
-    if chosen is None:
-        raise Unreplayable(f"distilled from {name}: {where} are not in {runs_dir} (they are not committed; "
-                           "make reproduce trains them)")
-    targets = what_helps.teacher_targets([runs_dir / chosen[fold] / f"run{r:02d}-fold{fold}.pt" for r in members],
-                                         data, spec.train.distill_T)
-    return replace(data, soft_targets={name: {fold: targets}})
-
-
-def replay(record: RunRecord, data: Dataset, folds, epochs: int = 2, runs_dir: str | Path | None = None,
-           cache_root=None) -> dict:
-    """Retrain ``record``'s (run, fold) for its first ``epochs`` epochs (one thread) on what
-    it trained on (``data_for``: ``data`` is its feature set on this corpus) and compare
-    with its history. Returns the rows (stored, replayed), the first epoch that differs
-    (None: none), whether it had to agree here, and why."""
-    data, folds = data_for(record, data, folds, runs_dir, cache_root)
+        raise Unreplayable(f"the record was trained on data {record.data}, not {data.fingerprint}")
     fold = folds[record.fold]
     mine = {k: sorted(v) for k, v in asdict(fold).items()}
     if mine != {k: sorted(v) for k, v in record.fold_speakers.items()}:
