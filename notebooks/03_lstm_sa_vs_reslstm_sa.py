@@ -295,7 +295,8 @@ else:
 
 # %% [markdown]
 # ## Learning curves (clean protocol)
-# Mean over folds and runs. The validation UAR picks the epoch; the test UAR is drawn only
+# Each curve is a picture, not a test: the history averaged over a model's records (every
+# fold has the same runs, so each fold weighs the same). The validation UAR picks the epoch; the test UAR is drawn only
 # to show how far the two curves move together.
 
 # %%

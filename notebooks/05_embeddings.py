@@ -88,7 +88,8 @@ print(f"pooled UAR over runs {list(runs)}: {summaries.summary_row(records)['uar_
 # feature means need no model, so their kNN runs once per fold. The
 # [silhouette](GLOSSARY.md#silhouette) (−1…1) measures how compact the emotion clusters of
 # the test speakers are: near 1 compact and apart, near 0 overlapping. Numbers are means
-# over folds and runs (`tables/embedding_separability_by_fold` keeps each one's).
+# over the folds, the unit (each fold's runs averaged first, never a mean over (run, fold)
+# rows as if they were units); `tables/embedding_separability_by_fold` keeps each one's.
 
 # %%
 show_source(embedding_tables.fold_separability)
