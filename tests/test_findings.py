@@ -354,7 +354,10 @@ def test_findings_05_reads_a_silhouette_near_zero_as_no_clusters(tmp_path):
         {**w, "quantity": "recall of happy", "ours": 0.40625, "wilson low": 0.33, "wilson high": 0.48,
          "seed 000 (reported)": 0.448},
         {**w, "quantity": "neutral predicted as happy", "ours": 0.083, "wilson low": 0.04, "wilson high": 0.16,
-         "utterances": 96, "seed 000 (reported)": 0.188}])
+         "utterances": 96, "seed 000 (reported)": 0.188},
+        {**w, "quantity": "happy predicted as neutral", "ours": 0.02, "wilson low": 0.01, "wilson high": 0.05},
+        {**w, "quantity": "neutral is happy's most frequent wrong answer (1 yes, 0 no; ours: calm)", "ours": 0.0,
+         "seed 000 (reported)": 1.0}])
     write(tmp_path, "per_class_recall_reslstm_sa_h64", [
         {"emotion": "neutral", "recall": 0.34375, "wilson low": 0.25, "wilson high": 0.44},
         {"emotion": "happy", "recall": 0.40625, "wilson low": 0.33, "wilson high": 0.48}])
@@ -362,7 +365,9 @@ def test_findings_05_reads_a_silhouette_near_zero_as_no_clusters(tmp_path):
     assert text == ("[[confusion matrix]] of the pooled out-of-fold predictions (3 runs pooled; 95 % Wilson "
                     "intervals over each class's utterances, run-to-run variation not included): the lowest recall "
                     "is neutral's (0.344 [0.250, 0.440]); happy's recall is 0.406 [0.330, 0.480] (seed 000 reported "
-                    "0.448), and 0.083 [0.040, 0.160] of neutral is predicted happy (reported 0.188).")
+                    "0.448), and 0.083 [0.040, 0.160] of neutral is predicted happy (reported 0.188); the other "
+                    "way round, 0.020 [0.010, 0.050] of happy is predicted neutral, and happy's most frequent wrong "
+                    "answer is calm, not neutral as the slides' \"often confused with neutral\" suggests.")
 
 
 def test_wilson_interval_by_hand():
@@ -682,6 +687,29 @@ def test_a_zero_spread_over_runs_gets_a_note(tmp_path, monkeypatch):
     text = readme.render("quick")
     assert f"Note: the `UAR mean ± std` of LSTM-SA-h128 (3 runs) is ± 0.0000 — {findings.ZERO_SPREAD}." in text
     assert "LSTM-SA-h64 (3 runs)" not in text and "majority class (1 runs)" not in text
+
+
+def test_readme_answers_what_helps_from_the_recipe_row(tmp_path):
+    quick, full = tmp_path / "quick", tmp_path / "full"
+    assert readme.answer_what_helps(quick, full) == "not computed yet (notebook 09)."
+    row = {"family": "lstm_sa", "transductive": False, "runs": 2, "parameters": 29384, "model CPU ms/utt": 0.25,
+           "CPU ms/utt": 3.0, "uar_ci95_low": 0.45, "uar_ci95_high": 0.52, "delta_vs_start": None,
+           "verdict (alpha 0.05)": None}
+    write(quick, "what_helps", [
+        {**row, "lever": "start", "uar_mean": 0.487},
+        {**row, "lever": "recipe", "uar_mean": 0.605, "uar_ci95_low": 0.576, "uar_ci95_high": 0.634,
+         "parameters": 104328, "model CPU ms/utt": 0.71, "CPU ms/utt": 86.7, "delta_vs_start": 0.118,
+         "verdict (alpha 0.05)": "shown"}])
+    text = readme.answer_what_helps(quick, full)
+    # the mean clears 0.60, the interval's low end (0.576) does not: "on its mean only"; no full table yet
+    assert text.startswith("In `quick` (the `full` profile's 5-run answer is still being computed): lstm_sa's recipe "
+                           "(levers chosen per test fold on validation speakers): UAR 0.605 [0.576, 0.634] (95 % "
+                           "t-interval, 2 runs), +0.118 over its start (0.487; shown), 104,328 parameters, 0.71 CPU "
+                           "ms for the model and 86.7 ms end to end; it meets the goal on its mean only")
+    write(full, "what_helps", [{**row, "lever": "recipe", "uar_mean": 0.58, "uar_ci95_low": 0.56, "runs": 5,
+                                "parameters": 120000}])
+    text = readme.answer_what_helps(quick, full)   # full's table wins once it exists; 120 k is over the goal's size
+    assert text.startswith("In `full`: lstm_sa's recipe") and "it is outside the goal's size" in text
 
 
 def test_readme_ladder_status_without_a_leftover_clause(tmp_path, monkeypatch):

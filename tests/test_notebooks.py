@@ -65,7 +65,7 @@ EXPECTED = {
                          "tuning_nested_winners": 3},   # one per clean winner
     # smoke: 03's 2 clean runs x 4 folds embedded, the raw features once per fold
     "05_embeddings": {"embedding_separability": 2, "embedding_separability_by_fold": 12, "embedding_paired_tests": 3,
-                      "confusion_claims": 3},
+                      "confusion_claims": 5},
     "06_sota_comparison": {"sota_our_models": 10, "sota_loss_weightings": 3, "sota_literature_and_ours": 18,
                            "sota_convergence": 7,
                            "sota_feature_cost": 2, "sota_stl_z0_vs_last": 2, "sota_per_class_recall": 10},

@@ -84,9 +84,19 @@ def test_confusion_claims_by_hand():
     # happy ties neutral at 0.5: idxmin takes the first (neutral), so "happy is the lowest" is 0
     assert claims.loc["happy is the class of lowest recall (1 yes, 0 no)", col.OURS] == 0.0
     assert claims.loc["recall of happy", col.PAPER000_REPORTED] == 0.448   # the slides' value, quoted
+    # happy's one miss went to sad: none predicted neutral, and sad (not neutral) is its most frequent wrong answer
+    assert claims.loc["happy predicted as neutral", col.OURS] == 0.0
+    assert claims.loc["neutral is happy's most frequent wrong answer (1 yes, 0 no; ours: sad)", col.OURS] == 0.0
     # Wilson 95 % for 1 of 2: centre (0.5 + 1.92/2)/(1 + 1.92) ... symmetric around 0.5
     low, high = claims.loc["recall of happy", [col.WILSON_LOW, col.WILSON_HIGH]]
     assert low == pytest.approx(1 - high) and low == pytest.approx(0.0945, abs=1e-4)
+
+
+def test_most_frequent_wrong_answer_by_hand():
+    cm = np.array([[5, 1, 3], [0, 9, 0], [2, 2, 1]])
+    assert embedding_tables.most_frequent_wrong(cm, 0) == 2      # 3 beats 1; the diagonal 5 is not an answer
+    assert embedding_tables.most_frequent_wrong(cm, 2) == 0      # a 2-2 tie: the first
+    assert embedding_tables.most_frequent_wrong(cm, 1) == 0      # all wrong answers 0: the first
 
 
 def test_separability_means_over_runs_and_folds():
@@ -97,7 +107,8 @@ def test_separability_means_over_runs_and_folds():
     frame = embedding_tables.separability(pd.DataFrame(rows), {"emb": 2}).set_index(col.REPRESENTATION)
     assert frame.loc["emb", col.KNN_UAR] == pytest.approx((1 + 0.5 + 1 + 1) / 4)
     assert frame.loc["emb", col.SILHOUETTE] == pytest.approx((0.1 + 0.2 + 0.2 + 0.3) / 4)
-    assert frame.loc["raw", col.KNN_UAR] == 0.5 and frame.loc["raw", col.RUNS] == 0 and frame.loc["emb", col.RUNS] == 2
+    assert frame.loc["raw", col.KNN_UAR] == 0.5
+    assert frame.loc["raw", col.RUNS] == embedding_tables.NO_MODEL and frame.loc["emb", col.RUNS] == "2"
     # a fold with more runs does not weigh more: fold means first (0.5 and 1.0), then their mean
     rows = [embedding_tables.separability_row(r, 0, "emb", np.array([0, 0]), np.array([0, 1]), 0.5, 0.0)
             for r in (1, 2, 3)]

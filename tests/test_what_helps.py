@@ -140,6 +140,17 @@ def test_label_smoothing_equals_torch():
             F.cross_entropy(logits, y, label_smoothing=eps).item(), abs=1e-6)
 
 
+def test_a_teacher_name_reads_back_and_names_its_members_by_key():
+    import hashlib
+
+    same = ["abcdef0123456789"] * 5
+    assert W.teacher_name(same, [105, 106, 107], 3) == "ensemble3-abcdef01-runs105-107"
+    assert W.parse_teacher("ensemble3-abcdef01-runs105-107") == (3, "abcdef01", [105, 106, 107])
+    mixed = ["aaaa1111", "bbbb2222"]   # a start chosen per fold: the tag hashes every fold's key
+    assert W.teacher_tag(mixed) == hashlib.sha1(b"aaaa1111 bbbb2222").hexdigest()[:8]
+    assert W.parse_teacher("a teacher of another kind") is None
+
+
 def test_distillation_loss_by_hand():
     logits = torch.tensor([[2.0, 0.0]])
     teacher = torch.tensor([[0.5, 0.5]])

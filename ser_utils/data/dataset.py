@@ -67,6 +67,14 @@ def feature_dim(config: FeatureConfig, feature_set: str) -> int:
     return config.n_mfcc if feature_set == "mfcc" else config.dim
 
 
+def beside_egemaps(frames: np.ndarray, egemaps_frames: np.ndarray) -> np.ndarray:
+    """The ``mfcc+chroma+egemaps`` frames (09's lever and recipe): openSMILE's eGeMAPS
+    frame descriptors beside a file's MFCC + chroma frames, cut to the frames' count (the
+    two analyses frame the same audio; eGeMAPS' may run a frame longer). One function for
+    training, ``predict`` and its timing, so all three see the same columns."""
+    return np.concatenate([frames, egemaps_frames[: len(frames)]], axis=1)
+
+
 def variant_names(speed=(), noise_snr=()) -> list[str]:
     """The names of the copies a training configuration uses (``TrainConfig.speed`` and
     ``noise_snr``): ``speed0.9``, ``noise5-20#0``, ..."""
@@ -103,7 +111,7 @@ def _features(paths, feature_set: str, config: FeatureConfig, cache_root, progre
     feats, digests = load_features(paths, config, cache_root=cache_root, progress=progress, return_digests=True)
     if feature_set == "mfcc+chroma+egemaps":
         ege, _ = _features(paths, "egemaps", config, cache_root, progress)
-        feats = [np.concatenate([f, e[: len(f)]], axis=1) for f, e in zip(feats, ege)]
+        feats = [beside_egemaps(f, e) for f, e in zip(feats, ege)]
     return feats, digests
 
 

@@ -6,9 +6,7 @@ from its members' checkpoints (``experiments.what_helps``). It lives here, above
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,15 +41,14 @@ def data_for(record: RunRecord, data: Dataset, folds, runs_dir: str | Path | Non
 
 
 def _with_teacher(data: Dataset, folds, spec: Spec, fold: int, runs_dir: Path | None) -> Dataset:
-    """``data`` with the soft targets of ``spec``'s teacher (``ensemble{k}-{tag}-runs{a}-{b}``,
-    named by ``what_helps.distillation_data``) for ``fold``, from its members' checkpoints."""
+    """``data`` with the soft targets of ``spec``'s teacher (``what_helps.teacher_name``, read
+    back by ``what_helps.parse_teacher``) for ``fold``, from its members' checkpoints."""
     name = spec.train.teacher
-    match = re.fullmatch(r"ensemble\d+-([0-9a-f]+)-runs(\d+)-(\d+)", name)
-    if match is None:
+    parsed = what_helps.parse_teacher(name)
+    if parsed is None:
         raise Unreplayable(f"distilled from {name!r}: not a teacher name this code writes")
-    tag, first, last = match.group(1), int(match.group(2)), int(match.group(3))
-    members = range(first, last + 1)
-    where = f"its members' checkpoints (runs {first}-{last}, *.pt)"
+    _, tag, members = parsed
+    where = f"its members' checkpoints (runs {members[0]}-{members[-1]}, *.pt)"
     if runs_dir is None or not runs_dir.is_dir():
         raise Unreplayable(f"distilled from {name}: {where} are not here (no runs folder)")
 
@@ -65,7 +62,7 @@ def _with_teacher(data: Dataset, folds, spec: Spec, fold: int, runs_dir: Path | 
         chosen = [next(k for k in c if k.startswith(tag)) for c in per_fold]
     elif all(per_fold):
         chosen = next((list(ks) for ks in itertools.product(*per_fold)
-                       if hashlib.sha1(" ".join(ks).encode()).hexdigest()[:8] == tag), None)
+                       if what_helps.teacher_tag(ks) == tag), None)
     if chosen is None:
         raise Unreplayable(f"distilled from {name}: {where} are not in {runs_dir} (they are not committed; "
                            "make reproduce trains them)")

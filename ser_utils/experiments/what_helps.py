@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -260,6 +261,31 @@ def teacher_targets(member_paths, data, T: float) -> np.ndarray:
     return total / len(member_paths)
 
 
+TEACHER_NAME = re.compile(r"ensemble(\d+)-([0-9a-f]+)-runs(\d+)-(\d+)")
+
+
+def teacher_tag(member_keys) -> str:
+    """The tag naming a teacher by its members' experiment keys (one per fold): the key's
+    first 8 characters where every fold shares it, else a hash of all of them."""
+    keys = list(member_keys)
+    return keys[0][:8] if len(set(keys)) == 1 else hashlib.sha1(" ".join(keys).encode()).hexdigest()[:8]
+
+
+def teacher_name(member_keys, runs, k: int) -> str:
+    """``ensemble{k}-{tag}-runs{first}-{last}``: the name a distilled record keeps of its
+    teacher (``TrainConfig.teacher``), read back by ``parse_teacher``."""
+    return f"ensemble{k}-{teacher_tag(member_keys)}-runs{runs[0]}-{runs[-1]}"
+
+
+def parse_teacher(name: str) -> tuple[int, str, list[int]] | None:
+    """``(k, tag, member runs)`` of a ``teacher_name``; None for a name this code does not write."""
+    match = TEACHER_NAME.fullmatch(name)
+    if match is None:
+        return None
+    k, tag, first, last = int(match.group(1)), match.group(2), int(match.group(3)), int(match.group(4))
+    return k, tag, list(range(first, last + 1))
+
+
 def distillation_data(starts, data, folds, runs_dir, teacher_run: int, k: int, T: float) -> tuple[str, object]:
     """The teacher's name and ``data`` carrying its soft targets for every fold: the k
     members of ensemble run ``teacher_run`` (their checkpoints), each fold's members
@@ -267,8 +293,7 @@ def distillation_data(starts, data, folds, runs_dir, teacher_run: int, k: int, T
     starts = [starts] * len(folds) if isinstance(starts, Spec) else list(starts)
     keys = [experiment_key(member_spec(s), data, folds) for s in starts]
     runs = member_runs(teacher_run, k)
-    tag = keys[0][:8] if len(set(keys)) == 1 else hashlib.sha1(" ".join(keys).encode()).hexdigest()[:8]
-    name = f"ensemble{k}-{tag}-runs{runs[0]}-{runs[-1]}"
+    name = teacher_name(keys, runs, k)
     targets = {fold: teacher_targets([record_path(runs_dir, keys[fold], r, fold).with_suffix(".pt") for r in runs],
                                      data, T)
                for fold in range(len(folds))}

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ser_utils.data.audio import AudioError, level_warning, read_audio, scale_warning
-from ser_utils.data.dataset import EGEMAPS, feature_dim
+from ser_utils.data.dataset import EGEMAPS, beside_egemaps, feature_dim
 from ser_utils.data.features import extract, file_values, frame_features, mel_db, pitched, spectrum, tuning_of
 from ser_utils.inference import checkpoint
 from ser_utils.inference.stream import stream_file
@@ -72,7 +72,7 @@ class Predictor:
             feats = frame_features(power, sr, self.config, tuning, db_max, db)
             if self.feature_set == "mfcc+chroma+egemaps":  # as ``data.dataset`` builds it for training
                 ege = extract(samples, sr, replace(EGEMAPS, sample_rate=self.config.sample_rate))
-                feats = np.concatenate([feats, ege[: len(feats)]], axis=1)
+                feats = beside_egemaps(feats, ege)
             feats = feats[:, : self.dim]
         return (feats - self.mean) / self.std, db_max
 
@@ -135,7 +135,7 @@ def stages(predictor: Predictor, path, repeats: int = 30) -> dict:
              "mel_mfcc_chroma": lambda: frame_features(power, rate, cfg, tuning, db_max, mel_db(power, rate, cfg))}
     if predictor.feature_set == "mfcc+chroma+egemaps":  # openSMILE's eGeMAPS frames beside them (09's recipe)
         ege_config = replace(EGEMAPS, sample_rate=cfg.sample_rate)
-        feats = np.concatenate([feats, extract(samples, sr, ege_config)[: len(feats)]], axis=1)
+        feats = beside_egemaps(feats, extract(samples, sr, ege_config))
         parts["egemaps_frames"] = lambda: extract(samples, sr, ege_config)
     feats = feats[:, : predictor.dim]
     parts["model"] = lambda: predictor.probabilities(feats)

@@ -824,9 +824,26 @@ def findings_05(out_dir) -> list[Finding]:
             f"{low[col.EMOTION]}'s ({num(low[col.RECALL])}{ci(low)}); happy's recall is "
             f"{num(happy[col.OURS])}{ci(happy)} "
             f"(seed 000 reported {num(happy[col.PAPER000_REPORTED])}), and {num(n_h[col.OURS])}{ci(n_h)} of neutral "
-            f"is predicted happy (reported {num(n_h[col.PAPER000_REPORTED])}).",
+            f"is predicted happy (reported {num(n_h[col.PAPER000_REPORTED])}){_happy_as_neutral(c, ci)}.",
             "tables/confusion_claims figures/confusion_reslstm_sa_h64"))
     return out
+
+
+def _happy_as_neutral(claims: pd.DataFrame, ci) -> str:
+    """The slides' "happy is often confused with neutral" (no number given) checked: the
+    share of happy predicted neutral and happy's most frequent wrong answer; "" where the
+    table has no such rows."""
+    if "happy predicted as neutral" not in claims.index:
+        return ""
+    h_n = claims.loc["happy predicted as neutral"]
+    top = [q for q in claims.index if q.startswith("neutral is happy's most frequent wrong answer")]
+    if not top:
+        return ""
+    name = top[0].rsplit("ours: ", 1)[-1].rstrip(")")
+    verdict = (", as the slides say" if claims.loc[top[0], col.OURS] == 1 else
+               ", not neutral as the slides' \"often confused with neutral\" suggests")
+    return (f"; the other way round, {num(h_n[col.OURS])}{ci(h_n)} of happy is predicted neutral, and happy's most "
+            f"frequent wrong answer is {name}{verdict}")
 
 
 # ---------------------------------------------------------------- 06

@@ -454,7 +454,8 @@ def pareto(points: pd.DataFrame) -> plt.Figure:
     (notebook 03, 06, 09, baselines; filled: measured here), published points hollow and
     named by what they report (UAR, or accuracy, which is not UAR), transductive models
     ringed. The Pareto front joins the measured points that need nothing of the test
-    speaker (no measured inductive point is both cheaper and more accurate)."""
+    speaker (no measured inductive point is both cheaper and more accurate); its points are
+    named, every other point is a row of the table the figure is drawn from."""
     fig, ax = plt.subplots(figsize=(10, 5.5))
     measured = points[points["kind"].str.startswith("measured")]
     reported = points[points["kind"].str.startswith("reported")]
@@ -475,11 +476,18 @@ def pareto(points: pd.DataFrame) -> plt.Figure:
                    facecolors="none", edgecolors=colour, label=f"published: {kind.removeprefix('reported (')[:-1]}")
         if "not UAR" in kind:
             for _, r in sel.iterrows():
-                ax.annotate("accuracy, not UAR", (r["CPU ms/utt"], r["uar"]), textcoords="offset points",
-                            xytext=(-8, -14), ha="right", fontsize=7, color=colour)
+                ax.annotate(f"{r['model'].split(' (')[0]}: accuracy, not UAR", (r["CPU ms/utt"], r["uar"]),
+                            textcoords="offset points", xytext=(-8, -14), ha="right", fontsize=7, color=colour)
     front = pareto_front(points)
     ax.step(front["CPU ms/utt"], front["uar"], where="post", color="grey", lw=1, ls="--",
             label="Pareto front (measured, not transductive)")
+    # the front's models named (every point is a row of the table), labels stacked apart, led by a line
+    y_label = -np.inf
+    for _, r in front.sort_values("uar").iterrows():
+        y_label = max(r["uar"] + 0.012, y_label + 0.022)   # above the front's level line
+        ax.annotate(f"{r['model']} ({r['uar']:.3f})", (r["CPU ms/utt"], r["uar"]),
+                    xytext=(r["CPU ms/utt"] * 2.5, y_label), fontsize=7, color="dimgrey", va="center",
+                    arrowprops={"arrowstyle": "-", "color": "lightgrey", "lw": 0.8})
     plain_log_axis(ax)
     ax.set_xlabel("CPU ms per utterance, end to end (1 thread, log axis)")
     ax.set_ylabel("UAR (mean over runs; published points as published)")

@@ -53,7 +53,13 @@ SECTIONS = [
     ("baseline_table1", "Multi-layer LSTM baselines, seed 001 Table 1 re-run (notebook 02)"),
     ("embedding_separability", "Raw features vs learned embeddings, held-out speakers (notebook 05)"),
     ("speaker_leakage_logreg", "Why speaker-independent folds (notebook 01)"),
+    ("what_helps", "What helps a small model, one lever at a time, and the recipe (notebook 09)"),
+    ("standard_baselines", "The field's standard baselines: openSMILE functionals + linear SVM (notebook 09)"),
 ]
+# wide tables: the columns the README shows (the CSV keeps them all)
+SHOWN = {"what_helps": [col.FAMILY, col.LEVER, col.TRANSDUCTIVE, col.RUNS, col.UAR_MEAN, col.UAR_CI95_LOW,
+                        col.UAR_CI95_HIGH, col.WA_MEAN, col.PARAMETERS, col.MODEL_CPU_MS, col.CPU_MS,
+                        col.TRAIN_MINUTES, col.DELTA_VS_START, col.P_HOLM, VERDICT]}
 
 
 # numeric columns that tables keep beside their formatted "mean ± std" twins (for the
@@ -119,6 +125,7 @@ def render(profile: str) -> str:
             frame = pd.read_csv(path)
             note = zero_spread_note(frame)
             frame = frame.drop(columns=[c for c in NUMERIC_TWINS if c in frame and name in TWINNED])
+            frame = frame[[c for c in SHOWN[name] if c in frame]] if name in SHOWN else frame
             lines += [f"### {title}", "", frame.to_markdown(index=False, floatfmt=".4g"), ""]
             lines += [note, ""] if note else []
     return "\n".join(lines + [END])
@@ -304,12 +311,53 @@ def answer_architectures(out: Path) -> str:
     return text + f" {_link(out, 'sota_our_models')}."
 
 
+def answer_what_helps(out: Path, full: Path) -> str:
+    """Notebook 09: each family's recipe (the headline fixed in advance), the goal, and the
+    switch of ``predict``; from ``results/full`` where its notebook 09 has run, else from
+    ``out`` saying so."""
+    source = full if _table(full, "what_helps") is not None else out
+    what = _table(source, "what_helps")
+    if what is None:
+        return "not computed yet (notebook 09)."
+    recipe = what[(what[col.LEVER] == "recipe") & ~what[col.TRANSDUCTIVE].astype(bool)]
+    if recipe.empty:
+        return f"no recipe yet (notebook 09) {_link(source, 'what_helps')}."
+    parts = []
+    for _, r in recipe.iterrows():
+        ci = (f" [{num(r[col.UAR_CI95_LOW])}, {num(r[col.UAR_CI95_HIGH])}] (95 % t-interval, {int(r[col.RUNS])} runs)"
+              if not pd.isna(r[col.UAR_CI95_LOW]) else f" ({int(r[col.RUNS])} run)")
+        fits = r[col.PARAMETERS] <= 110_000 and r[col.MODEL_CPU_MS] <= 2.0
+        goal = ("meets the goal (≥ 0.60 at ≤ 110 k parameters and ≤ 2 model ms)" if fits and r[col.UAR_CI95_LOW] >= 0.60
+                else "meets the goal on its mean only (its interval reaches below 0.60)"
+                if fits and r[col.UAR_MEAN] >= 0.60 else
+                "stops short of the goal's 0.60" if fits else "is outside the goal's size")
+        start = what[(what[col.FAMILY] == r[col.FAMILY]) & (what[col.LEVER] == "start")]
+        gain = (f", {signed(r[col.DELTA_VS_START])} over its start ({num(start[col.UAR_MEAN].iloc[0])}; "
+                f"{r[VERDICT]})" if len(start) and not pd.isna(r[col.DELTA_VS_START]) else "")
+        parts.append(f"{r[col.FAMILY]}'s recipe (levers chosen per test fold on validation speakers): UAR "
+                     f"{num(r[col.UAR_MEAN])}{ci}{gain}, {int(r[col.PARAMETERS]):,} parameters, "
+                     f"{num(r[col.MODEL_CPU_MS], 2)} CPU ms for the model and {num(r[col.CPU_MS], 1)} ms end to end; "
+                     f"it {goal}")
+    text = (f"In `{source.name}`" + ("" if source == full else
+                                     " (the `full` profile's 5-run answer is still being computed)")
+            + ": " + "; ".join(parts))
+    vs = _table(source, "what_helps_vs_checkpoint")
+    if vs is not None and len(vs):
+        v = vs.iloc[0] if len(vs) == 1 else vs.sort_values(col.P).iloc[0]
+        text += (f". Against 03's {v['checkpoint model']} ({num(v['checkpoint UAR'])}): {signed(v[col.MEAN_DIFF])} "
+                 f"[{num(v[col.DIFF_CI95_LOW])}, {num(v[col.DIFF_CI95_HIGH])}] over {int(v[col.PAIRS])} speakers, "
+                 f"p = {pvalue(v[col.P])} ({v[VERDICT]})"
+                 + ("; `predict` now uses the recipe" if bool(v["beats checkpoint"]) else ""))
+    return text + f" {_link(source, 'what_helps')} {_link(source, 'what_helps_vs_checkpoint')}."
+
+
 QUESTIONS = [
     ("Does the residual connection help (ResLSTM-SA against LSTM-SA)?", lambda out, full: answer_residual(out)),
     ("Can the slides' numbers be reached honestly (no test speaker's score steering a choice)?", answer_honest),
     ("How much does selecting on the test folds inflate a result?", answer_optimism),
     ("How do the seeds' other architectures compare, in accuracy and in cost?",
      lambda out, full: answer_architectures(out)),
+    ("What is the best a lightweight model reaches honestly, and at what cost?", answer_what_helps),
 ]
 
 
