@@ -115,6 +115,11 @@ shift_table
 # for `epochs` epochs (15 in `quick`) at the untuned `lr`, so most of their UARs sit below
 # 03's tuned 100-epoch models (the strong-trained row's same-condition UAR is scored on the
 # strong takes' seven classes, easier ones); compare the rows with each other, not with 03.
+#
+# Does what helps on the usual folds also help here? Notebook 09 runs this shift again with
+# its recipe (the levers chosen on validation speakers) against the recipe's start, both
+# trained on one kind of take as here, and pairs them speaker by speaker on the shifted takes:
+# its `tables/what_helps_shift` and *What we found* answer it (09 runs after this notebook).
 
 # %% [markdown]
 # ## 2. Across corpora
@@ -214,13 +219,13 @@ findings.show("08", out_dir)
 
 # %%
 findings.show_exercises("""
-1. **The shift on five speakers** (about 3 minutes, `quick` on RAVDESS). In a new cell run
+1. **The shift on five speakers** (under a minute, `quick` on RAVDESS: 17 s on two busy cores). In a new cell run
    `shift.experiment(data_a, folds_a[:1], spec, shifts=("intensity",), runs=[0], runs_dir=out_dir / "runs")`
    (the first reference fold only: its five test speakers, two trainings). Does "trained on strong, tested on
    normal" lose as clearly as in `tables/shift_within_corpus`, where all 24 speakers lose? *Check:* the table
    has 2 rows with `pairs` = 5 and a smallest attainable p of 0.0625 (higher if a speaker's change is exactly
    0), so the verdict column reads *underpowered* whatever happens — why ([[paired test]])?
-2. **The other model, on real speech** (about 5 minutes, `quick`). Repeat exercise 1 with
+2. **The other model, on real speech** (under a minute, `quick`: 9 s on two busy cores). Repeat exercise 1 with
    `Spec(ModelConfig("lstm_sa", hidden=64), spec.train)` in place of `spec`: does the model without the
    [[residual connection]] lose more or less under the shift? *Check:* both rows' `UAR same condition` are above
    the chance UAR of 1/7 ≈ 0.143 (seven classes scored); with one run and five speakers, say what more you would

@@ -52,3 +52,28 @@ def test_summarise_by_hand():
     assert row["pairs"] == 2 and row["unit"] == "speaker" and row["speakers worse / better"] == "1 / 0"
     assert row["speaker mean change"] == -0.25
     assert row["tested on (shifted)"] == "strong intensity"
+
+
+def test_compare_two_models_on_the_shifted_takes_by_hand():
+    # two test speakers, two classes, one normal and one strong take per class and speaker
+    rows = [(f"{c}{s}{k}", s, k, c, 1) for s in (5, 6) for c in ("normal", "strong") for k in (0, 1)]
+    data = _data(rows)
+    # model A: every normal take right; strong takes all predicted 0 (speaker UAR 0.5 each)
+    a = [k if c == "normal" else 0 for _, _, k, c, _ in rows]
+    # model B: every normal take right; strong takes right for speaker 5, all 0 for speaker 6
+    b = [k if (c == "normal" or s == 5) else 0 for _, s, k, c, _ in rows]
+
+    def record(preds):
+        return SimpleNamespace(run=0, test=SimpleNamespace(ids=list(data.ids), labels=data.labels.tolist(),
+                                                            preds=preds))
+
+    row = shift.compare(data, "intensity", "normal", [record(a)], [record(b)], "start", "recipe")
+    assert row["start UAR same condition"] == 1.0 and row["recipe UAR same condition"] == 1.0
+    assert row["start UAR shifted"] == 0.5            # pooled strong takes: class 0 all right, class 1 none
+    assert row["recipe UAR shifted"] == 0.75          # class 0 all right, class 1 right for speaker 5 only
+    assert row["start shift cost"] == -0.5 and row["recipe shift cost"] == -0.25
+    # per speaker on the strong takes: speaker 5 0.5 -> 1.0 (+0.5), speaker 6 0.5 -> 0.5 (0): mean +0.25
+    assert row[shift.diff_column("start", "recipe")] == 0.25
+    assert row["pairs"] == 2 and row["speakers worse / better"] == "0 / 1"
+    # one non-zero pair: the exact sign-flip test gives p = 1 (2 of 2 sign patterns as extreme)
+    assert row["p"] == 1.0 and row["verdict (alpha 0.05)"] == "underpowered"

@@ -1,6 +1,7 @@
 """Issue 27 (notebook 09, what helps): the levers' code, checked against hand-computed or
 independent values, and the guarantee that no older experiment changes its key."""
 
+import hashlib
 import json
 import subprocess
 from dataclasses import replace
@@ -141,8 +142,6 @@ def test_label_smoothing_equals_torch():
 
 
 def test_a_teacher_name_reads_back_and_names_its_members_by_key():
-    import hashlib
-
     same = ["abcdef0123456789"] * 5
     assert W.teacher_name(same, [105, 106, 107], 3) == "ensemble3-abcdef01-runs105-107"
     assert W.parse_teacher("ensemble3-abcdef01-runs105-107") == (3, "abcdef01", [105, 106, 107])

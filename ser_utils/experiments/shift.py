@@ -84,19 +84,65 @@ def _uar(frame: pd.DataFrame, classes) -> float:
     return float(np.mean(recalls)) if recalls else float("nan")
 
 
+def target_of(shift: str, source):
+    """The other condition of ``shift`` than ``source`` (what the model is tested on, shifted)."""
+    values = SHIFTS[shift][1]
+    return values[1] if source == values[0] else values[0]
+
+
+def speaker_uars(data: Dataset, shift: str, source, records) -> dict:
+    """``{condition: Series}`` for the training condition ``source`` and the shifted one:
+    each test speaker's UAR over the classes both conditions have, averaged over runs."""
+    target = target_of(shift, source)
+    scored = _scored(data, shift, records)
+    both = sorted(set(scored.loc[scored.condition == source, "label"]) & set(scored.loc[scored.condition == target,
+                                                                                          "label"]))
+    return {c: scored[scored.condition == c].groupby(["speaker", "run"]).apply(
+        lambda g: _uar(g, both), include_groups=False).groupby("speaker").mean() for c in (source, target)}
+
+
+def diff_column(label_a: str, label_b: str) -> str:
+    """``compare``'s column of B − A in the shifted condition, the mean over speakers."""
+    return f"{label_b} − {label_a}, shifted (speaker mean)"
+
+
+def compare(data: Dataset, shift: str, source, records_a, records_b, label_a: str, label_b: str) -> dict:
+    """Two models trained on the same condition ``source`` (e.g. 09's start and its recipe):
+    their pooled UAR in the training condition and in the shifted one (means over runs), and
+    the paired test over test speakers of B − A in the shifted condition (each speaker's UAR
+    averaged over its runs; ``metrics.paired_test``). Does what helps at home help away?"""
+    _, _, name = SHIFTS[shift]
+    target = target_of(shift, source)
+    rows = {}
+    for label, records in ((label_a, records_a), (label_b, records_b)):
+        one = summarise(data, shift, source, records)
+        rows[label] = (one[col.UAR_SAME], one[col.UAR_SHIFTED])
+    a, b = (speaker_uars(data, shift, source, r)[target] for r in (records_a, records_b))
+    diff = (b - a).dropna()
+    test = metrics.paired_test(diff.to_numpy())
+    return {"shift": shift, col.TRAINED_ON: name(source), col.TESTED_ON_SHIFTED: name(target),
+            f"{label_a} UAR same condition": rows[label_a][0], f"{label_a} UAR shifted": rows[label_a][1],
+            f"{label_b} UAR same condition": rows[label_b][0], f"{label_b} UAR shifted": rows[label_b][1],
+            f"{label_a} shift cost": rows[label_a][1] - rows[label_a][0],
+            f"{label_b} shift cost": rows[label_b][1] - rows[label_b][0],
+            diff_column(label_a, label_b): float(diff.mean()), col.PAIRS: len(diff), col.UNIT: "speaker",
+            col.SPEAKERS_WORSE_BETTER: f"{int((diff < 0).sum())} / {int((diff > 0).sum())}",
+            col.TEST: test["test"], col.P: test["p"], col.MIN_P: test["min_p"],
+            metrics.VERDICT: metrics.verdict(test["p"], test["underpowered"])}
+
+
 def summarise(data: Dataset, shift: str, source, records) -> dict:
     """One direction's numbers: pooled test UAR per run in the training condition and in
     the other (over the classes both have), their means and std over runs, and the paired
     comparison over speakers (``pairs``: each test speaker's UAR in each condition, averaged
     over runs; ``metrics.paired_test``)."""
-    _, values, name = SHIFTS[shift]
-    target = values[1] if source == values[0] else values[0]
+    _, _, name = SHIFTS[shift]
+    target = target_of(shift, source)
     scored = _scored(data, shift, records)
     both = sorted(set(scored.loc[scored.condition == source, "label"]) & set(scored.loc[scored.condition == target,
                                                                                           "label"]))
     per_run = {c: [_uar(g[g.condition == c], both) for _, g in scored.groupby("run")] for c in (source, target)}
-    per_speaker = {c: scored[scored.condition == c].groupby(["speaker", "run"]).apply(
-        lambda g: _uar(g, both), include_groups=False).groupby("speaker").mean() for c in (source, target)}
+    per_speaker = speaker_uars(data, shift, source, records)
     diff = (per_speaker[target] - per_speaker[source]).dropna()
     test = metrics.paired_test(diff.to_numpy())
     return {"shift": shift, col.TRAINED_ON: name(source), col.TESTED_ON_SHIFTED: name(target),

@@ -46,7 +46,7 @@ from ser_utils.data.dataset import EGEMAPS, LOGMEL40, feature_dim, variant_names
 from ser_utils.data.features import LOGMEL, FeatureConfig, extract, pad
 from ser_utils.data.functionals import load_functionals
 from ser_utils.data.opensmile_features import functionals_of
-from ser_utils.experiments import tuned_setting
+from ser_utils.experiments import shift, tuned_setting
 from ser_utils.inference.checkpoint import load_run
 from ser_utils.models import ModelConfig, build_model, cost, count_parameters
 from ser_utils.paths import atomic_path
@@ -430,6 +430,33 @@ def recipe_rung(family: str, recipe: dict, starts, settings: dict, load, folds, 
     params, ms = model_ms(worst, load(worst.feature_set).features[ref], timing_repeats)  # timed again: not the max
     cost_ = {"parameters": params, "model ms": ms, "feature ms": feature_ms(samples, sr, worst.feature_set, repeats=3)}
     return Rung(family, "recipe", [done[j] for j in jobs], None, levers=words), cost_
+
+
+# ---------------------------------------------------------------- does the recipe travel?
+
+def shift_check(family: str, starts, recipe: dict, settings: dict, data, load, folds, shifts, runs, runs_dir,
+                n_jobs=None) -> pd.DataFrame:
+    """The recipe against its start under notebook 08's shift inside RAVDESS (``experiments.
+    shift``): each direction of each of ``shifts`` trains both — ``starts`` (one spec per
+    test fold) and ``recipe`` (``{test fold: levers}``) on them — on one condition of the
+    takes only (training and validation speakers), on ``runs``, and tests the fold's new
+    speakers on both conditions; ``shift.compare`` pairs them over speakers in the shifted
+    condition. One row per direction, unadjusted (the notebook Holm-adjusts every family's
+    rows together). ``data``: the corpus index the conditions are read from; records reused."""
+    recipe_specs = [combined_spec(starts[f], recipe[f], settings) for f in range(len(folds))]
+    rows = []
+    for name in shifts:
+        for source in shift.SHIFTS[name][1]:
+            shifted_folds = shift.shift_data(data, folds, name, source)[1]
+
+            def shifted(feature_set, name=name, source=source):
+                return shift.shift_data(load(feature_set), folds, name, source)[0]
+
+            start_recs, recipe_recs = train_rungs([list(starts), recipe_specs], shifted, shifted_folds, runs, runs_dir,
+                                                  n_jobs, desc=f"{family} shift {name}={source}")
+            rows.append({col.FAMILY: family, **shift.compare(data, name, source, start_recs, recipe_recs,
+                                                             "start", "recipe")})
+    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- speakers as the unit

@@ -1249,6 +1249,21 @@ def findings_09(out_dir) -> list[Finding]:
                "(`models/what_helps_recipe.pt`) replaces that checkpoint as `predict`'s default (two shown "
                "recipes: the one of higher validation UAR); `predict --stream` keeps 03's, which streams."),
             "tables/what_helps_vs_checkpoint"))
+    travel = _load(out_dir, "what_helps_shift")
+    if travel is not None and len(travel):
+        diff = next(c for c in travel.columns if c.startswith("recipe − start"))
+        parts = [f"{r[col.FAMILY]} trained on {r[col.TRAINED_ON]}, tested on {r[col.TESTED_ON_SHIFTED]}: the recipe "
+                 f"{num(r['recipe UAR shifted'])} against the start's {num(r['start UAR shifted'])} "
+                 f"({signed(r[diff])} per speaker, {test_phrase(r)}; {r[VERDICT]}), shift cost "
+                 f"{signed(r['recipe shift cost'])} against {signed(r['start shift cost'])}"
+                 for _, r in travel.iterrows()]
+        helped = travel[travel[VERDICT].eq("shown") & (travel[diff] > 0)]
+        out.append(Finding(
+            "Does the recipe travel? On notebook 08's shift inside RAVDESS (trained on one kind of take, new speakers "
+            "tested on the other): " + "; ".join(parts) + ". "
+            + (f"The recipe is shown better on the shifted takes in {len(helped)} of {len(travel)} directions."
+               if len(helped) else "The recipe is not shown better on the shifted takes in any direction."),
+            "tables/what_helps_shift"))
     ens, dist = what[what[col.LEVER] == "ensemble"], what[what[col.LEVER] == "distilled"]
     if len(ens) and len(dist):
         e, d = ens.iloc[0], dist.iloc[0]
