@@ -204,11 +204,11 @@ findings.show("02", out_dir)
 
 # %%
 findings.show_exercises("""
-1. **One parameter** (about 20 minutes, on RAVDESS). `smoke`'s synthetic corpus makes the code run, but its UARs
+1. **One parameter** (10–25 minutes, on RAVDESS). `smoke`'s synthetic corpus makes the code run, but its UARs
    mean nothing; on real speech, with 5 epochs instead of `quick`'s 25, run the sweep twice — the default dropout,
-   then none — each into its own folder (about 9 minutes each on 2 cores, estimated from the committed quick
-   records: the 18 models' 90 folds took 84 core-minutes at 25 epochs; `standard_baselines: [egemaps]` leaves
-   out the ComParE SVM, tens of minutes on its first run):
+   then none — each into its own folder (each about 5 minutes on 2 idle cores: measured, 9.6 CPU-minutes, 11.4
+   minutes wall with other training on the cores; `standard_baselines: [egemaps]` leaves out the ComParE SVM,
+   tens of minutes on its first run):
    `.venv/bin/papermill notebooks/02_baseline_lstm_layer_sweep.ipynb /tmp/ex02a.ipynb -y "{profile: quick, corpus: ravdess, epochs: 5, standard_baselines: [egemaps], out_dir: results/ex02a}"`,
    then the same with `/tmp/ex02b.ipynb`, `out_dir: results/ex02b` and `dropout: 0.0`. Which configurations'
    [[UAR]] (`UAR last (ours)`, `UAR concat (ours)`) change most between the two `tables/baseline_table1`?

@@ -306,11 +306,11 @@ findings.show("06", out_dir)
 
 # %%
 findings.show_exercises("""
-1. **One parameter** (about 15 minutes, on RAVDESS). Does a larger learning rate help the untuned seed models?
+1. **One parameter** (12–25 minutes, on RAVDESS). Does a larger learning rate help the untuned seed models?
    `smoke`'s synthetic UARs cannot say; on real speech, with 10 epochs and one run, once at the default `lr` and
    once at `lr: 0.003`, each into its own folder, with one LSTM-SA row trained alongside at the same epochs
-   (about 7 minutes each on 2 cores, estimated from the committed quick records: the five seed models' 10
-   folds of 2 runs took 52 core-minutes at 20 epochs):
+   (each about 6 minutes on 2 idle cores: measured, 11.6 CPU-minutes, 12 minutes wall with other training on
+   the cores):
    `.venv/bin/papermill notebooks/06_sota_comparison.ipynb /tmp/ex06a.ipynb -y "{profile: quick, corpus: ravdess, epochs: 10, runs: [1], sa_models: [lstm_sa-h64], sa_epochs: 10, weighting_ablation: [], wav2vec2_timing: false, timing_repeats: 5, standard_baselines: [egemaps], out_dir: results/ex06a}"`,
    then the same with `/tmp/ex06b.ipynb`, `out_dir: results/ex06b` and `lr: 0.003`. Which seed models' [[UAR]]
    in `tables/sota_our_models` move, and by more than what one run can tell (see the `uar_std` of the quick

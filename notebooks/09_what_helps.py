@@ -187,7 +187,8 @@ display(recipe_choices)
 # utterance for the model alone and end to end (features included; the ensemble: k models),
 # and the minutes its records took to train. The recipe's cost is its dearest fold's. The
 # times are medians on one thread of a machine busy with training: rows with the same
-# features and model can differ by up to 2×, so read costs by their order of magnitude
+# features and model can differ by 2–2.5× (quick: the start 8.2 ms against SpecAugment's
+# 3.7 ms), so read costs by their order of magnitude
 # (MFCC + chroma: a few ms; with eGeMAPS frames: a hundred or more), not digit by digit.
 
 # %%
@@ -238,12 +239,17 @@ else:
 # ## Does the recipe travel? Notebook 08's shift inside RAVDESS
 # Notebook 08 trains on one kind of take only — normal-intensity takes, or one of the two
 # statements — and tests the fold's new speakers on both kinds. Here the recipe and its start
-# are trained that way (same folds, same budget, each fold's own recipe; run `shift_runs`) and
-# compared speaker by speaker on the **shifted** takes: is what helped on the usual folds still
-# worth it when the test takes differ from the training takes? The levers were chosen on the
-# usual folds, never on these takes. The intensity rows score the seven emotions other than
-# *neutral*, which has no strong takes (notebook 08 explains why). `shift cost` is a model's
-# UAR on the shifted takes minus on the takes it was trained on.
+# are trained that way and compared speaker by speaker on the **shifted** takes: is what
+# helped on the usual folds still worth it when the test takes differ from the training
+# takes? These are 09's own models — each fold's start (LSTM-SA-h64 at its nested setting,
+# `epochs` epochs) and its recipe — not 08's (ResLSTM-SA-h64, 15 epochs, untuned), so the
+# numbers differ from 08's table; the shifts are `shift_check` (quick: intensity only; full:
+# both) and the runs `shift_runs` (quick: run 1 only; full: runs 1–2). The levers were chosen
+# on the usual folds, never on these takes. The intensity rows score the seven emotions other
+# than *neutral*, which has no strong takes (notebook 08 explains why). A model's `shift cost`
+# is its UAR on the test speakers' shifted takes minus its UAR on their takes of the kind it
+# was trained on; `speakers worse / better` here counts the speakers for whom the recipe is
+# worse / better than the start on the shifted takes (in 08 it compares the two conditions).
 
 # %%
 show_source(W.shift_check)

@@ -116,11 +116,12 @@ def compare(data: Dataset, shift: str, source, records_a, records_b, label_a: st
     rows = {}
     for label, records in ((label_a, records_a), (label_b, records_b)):
         one = summarise(data, shift, source, records)
-        rows[label] = (one[col.UAR_SAME], one[col.UAR_SHIFTED])
+        rows[label] = (one[col.UAR_SAME], one[col.UAR_SHIFTED], one[col.RUNS])
     a, b = (speaker_uars(data, shift, source, r)[target] for r in (records_a, records_b))
     diff = (b - a).dropna()
     test = metrics.paired_test(diff.to_numpy())
     return {"shift": shift, col.TRAINED_ON: name(source), col.TESTED_ON_SHIFTED: name(target),
+            col.RUNS: min(rows[label_a][2], rows[label_b][2]),
             f"{label_a} UAR same condition": rows[label_a][0], f"{label_a} UAR shifted": rows[label_a][1],
             f"{label_b} UAR same condition": rows[label_b][0], f"{label_b} UAR shifted": rows[label_b][1],
             f"{label_a} shift cost": rows[label_a][1] - rows[label_a][0],
