@@ -431,3 +431,18 @@ def test_the_pareto_front_keeps_measured_inductive_points_that_nothing_cheaper_b
         "CPU ms/utt": [1.0, 2.0, 3.0, 3.0, 9.0, 2.5, 0.5],
     })
     assert pareto_front(points)["model"].tolist() == ["a", "c"]
+
+
+def test_two_shown_recipes_are_told_apart_by_validation_with_the_fold_as_unit():
+    def rec(run, fold, val):
+        return SimpleNamespace(run=run, fold=fold, best_val_uar=val)
+
+    # a: fold 0 has two runs at 0.9, fold 1 one at 0.1 -> fold means 0.9, 0.1 -> 0.5 (a mean over the three
+    # records would give 0.633 and pick a); b: 0.6 and 0.5 -> 0.55
+    a = W.Rung("lstm_sa", "recipe", [rec(1, 0, 0.9), rec(2, 0, 0.9), rec(1, 1, 0.1)])
+    b = W.Rung("reslstm_sa", "recipe", [rec(1, 0, 0.6), rec(1, 1, 0.5)])
+    assert W.fold_means(a.records) == {0: 0.9, 1: 0.1} and W.fold_means(a.records, runs={2}) == {0: 0.9}
+    vs = pd.DataFrame({"family": ["lstm_sa", "reslstm_sa"], "beats checkpoint": [True, True]})
+    assert W.switch_family(vs, [a, b]) == "reslstm_sa"
+    assert W.switch_family(vs.assign(**{"beats checkpoint": [True, False]}), [a, b]) == "lstm_sa"
+    assert W.switch_family(vs.assign(**{"beats checkpoint": [False, False]}), [a, b]) is None

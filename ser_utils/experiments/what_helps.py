@@ -369,10 +369,23 @@ def allowed_validation_folds(folds, outer: int) -> list[int]:
     return [g for g in voters(folds)[outer] if len(folds[g].validation)]
 
 
+def fold_means(records, runs=None) -> dict:
+    """``{fold: best validation UAR averaged over its runs}`` (only ``runs`` when given;
+    records without a validation UAR left out): the fold, never a (run, fold) record, is
+    the unit every choice of this notebook averages over."""
+    per_fold: dict = {}
+    for r in records:
+        if r.best_val_uar is not None and (runs is None or r.run in runs):
+            per_fold.setdefault(r.fold, []).append(r.best_val_uar)
+    return {fold: float(np.mean(v)) for fold, v in per_fold.items()}
+
+
 def validation_gain(lever_records, start_records, folds, outer: int) -> float:
-    """The lever's best validation UAR minus the start's, with the fold as the unit: each
-    of ``allowed_validation_folds``' differences averaged over the runs both share, then
-    the mean over those folds (NaN when they share none). Never a mean over (run, fold) rows."""
+    """The lever's best validation UAR minus the start's, with the fold as the unit: in each
+    of ``allowed_validation_folds``, the runs both have (the same seeds: run r of the lever
+    and of the start share them) give a difference each, averaged into the fold's gain;
+    then the mean of the folds' gains (NaN when they share none). The runs only average
+    within a fold; no (run, fold) record is ever a unit of the mean."""
     a = {(r.run, r.fold): r.best_val_uar for r in lever_records}
     b = {(r.run, r.fold): r.best_val_uar for r in start_records}
     allowed = set(allowed_validation_folds(folds, outer))
@@ -383,8 +396,6 @@ def validation_gain(lever_records, start_records, folds, outer: int) -> float:
     return float(np.mean([np.mean(v) for v in per_fold.values()])) if per_fold else float("nan")
 
 
-# a validation gain within this of min_gain is a tie: UARs are ratios of small counts, and a
-# difference that is 0 in exact arithmetic comes out of a mean of float differences as ~1e-17
 TIE = 1e-9
 
 
@@ -523,13 +534,14 @@ def against_checkpoint(rungs: list, label: str, records, alpha: float = 0.05) ->
 
 def switch_family(vs_checkpoint: pd.DataFrame, rungs: list) -> str | None:
     """The family whose recipe ``predict`` switches to: among those that beat the checkpoint
-    (``against_checkpoint``), the one whose recipe has the higher mean best *validation*
-    UAR (never a test score: the choice between two shown recipes is made like every other
-    choice here). None when no recipe beats it."""
+    (``against_checkpoint``), the one whose recipe has the higher best *validation*
+    UAR, the mean over folds of each fold's runs (``fold_means``; never a test score:
+    the choice between two shown recipes is made like every other choice here). None
+    when no recipe beats it."""
     if not len(vs_checkpoint) or not vs_checkpoint[col.BEATS_CHECKPOINT].any():
         return None
     winners = set(vs_checkpoint.loc[vs_checkpoint[col.BEATS_CHECKPOINT], col.FAMILY])
-    val = {r.family: float(np.mean([x.best_val_uar for x in r.records])) for r in rungs
+    val = {r.family: float(np.mean(list(fold_means(r.records).values()))) for r in rungs
            if r.lever == "recipe" and r.family in winners}
     return max(sorted(val), key=lambda f: val[f])
 
