@@ -122,3 +122,15 @@ def require_writable(folder: str | os.PathLike, create: bool = True) -> Path:
     except OSError as exc:
         raise StorageError(exc.errno or errno.EIO, f"{folder}: cannot write there ({exc.strerror or exc})") from None
     return folder
+
+
+def save_torch(obj, target: str | os.PathLike, durable: bool = True) -> Path:
+    """``torch.save(obj)`` to ``target`` atomically (``atomic_path``), byte for byte the same
+    for the same ``obj``: written through a file object, the archive's inner folder is
+    ``archive``, not the temporary file's random name (which a path would give it)."""
+    import torch  # noqa: PLC0415 - heavy: paths stays importable without torch
+
+    target = Path(target)
+    with atomic_path(target, suffix=target.suffix, durable=durable) as tmp, open(tmp, "wb") as f:
+        torch.save(obj, f)
+    return target

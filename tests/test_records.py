@@ -8,9 +8,11 @@ import stat
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
+import torch
 
 from conftest import REPO
 from ser_utils import paths
@@ -51,6 +53,21 @@ def test_kill_mid_write_leaves_no_record(tmp_path):
     assert not target.exists() and read_record(target) is None
     (left,) = tmp_path.iterdir()  # the hidden temporary file, never mistaken for a record
     assert left.name.startswith(".run00-fold0.json.") and left.name.endswith(".tmp.json")
+
+
+def test_a_saved_checkpoint_is_the_same_bytes_whatever_its_temporary_name(tmp_path):
+    """torch.save to a path names the archive's inner folder after the file, so an atomic
+    write (a random temporary name) gave byte-different files for the same weights;
+    ``save_torch`` writes through a file object: inner folder ``archive``, same bytes."""
+    weights = {"w": torch.arange(6, dtype=torch.float32).reshape(2, 3), "n": 3}
+    a, b = paths.save_torch(weights, tmp_path / "a" / "one.pt"), paths.save_torch(weights, tmp_path / "two.pt")
+    assert a.read_bytes() == b.read_bytes()
+    assert {n.split("/")[0] for n in zipfile.ZipFile(a).namelist()} == {"archive"}
+    back = torch.load(a, weights_only=True)
+    assert torch.equal(back["w"], weights["w"]) and back["n"] == 3
+    with pytest.raises(Exception):  # a lambda does not pickle: nothing is left, under any name
+        paths.save_torch({"f": lambda: 0}, tmp_path / "bad.pt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "two.pt"]
 
 
 def test_damaged_record_is_named_moved_aside_and_retrained(learn_data, tmp_path, monkeypatch):

@@ -93,12 +93,7 @@ def target_of(shift: str, source):
 def speaker_uars(data: Dataset, shift: str, source, records) -> dict:
     """``{condition: Series}`` for the training condition ``source`` and the shifted one:
     each test speaker's UAR over the classes both conditions have, averaged over runs."""
-    target = target_of(shift, source)
-    scored = _scored(data, shift, records)
-    both = sorted(set(scored.loc[scored.condition == source, "label"]) & set(scored.loc[scored.condition == target,
-                                                                                          "label"]))
-    return {c: scored[scored.condition == c].groupby(["speaker", "run"]).apply(
-        lambda g: _uar(g, both), include_groups=False).groupby("speaker").mean() for c in (source, target)}
+    return _uars(data, shift, source, records)[1]
 
 
 def diff_column(label_a: str, label_b: str) -> str:
@@ -113,12 +108,12 @@ def compare(data: Dataset, shift: str, source, records_a, records_b, label_a: st
     averaged over its runs; ``metrics.paired_test``). Does what helps at home help away?"""
     _, _, name = SHIFTS[shift]
     target = target_of(shift, source)
-    rows = {}
+    rows, shifted = {}, {}
     for label, records in ((label_a, records_a), (label_b, records_b)):
-        one = summarise(data, shift, source, records)
-        rows[label] = (one[col.UAR_SAME], one[col.UAR_SHIFTED], one[col.RUNS])
-    a, b = (speaker_uars(data, shift, source, r)[target] for r in (records_a, records_b))
-    diff = (b - a).dropna()
+        per_run, per_speaker, _ = _uars(data, shift, source, records)
+        rows[label] = (float(np.mean(per_run[source])), float(np.mean(per_run[target])), len(per_run[source]))
+        shifted[label] = per_speaker[target]
+    diff = (shifted[label_b] - shifted[label_a]).dropna()
     test = metrics.paired_test(diff.to_numpy())
     return {"shift": shift, col.TRAINED_ON: name(source), col.TESTED_ON_SHIFTED: name(target),
             col.RUNS: min(rows[label_a][2], rows[label_b][2]),
@@ -132,6 +127,20 @@ def compare(data: Dataset, shift: str, source, records_a, records_b, label_a: st
             metrics.VERDICT: metrics.verdict(test["p"], test["underpowered"])}
 
 
+def _uars(data: Dataset, shift: str, source, records) -> tuple[dict, dict, list]:
+    """A direction's UARs: pooled test UAR per run in each condition (over the classes both
+    conditions have: the third item), and each test speaker's UAR per condition over the
+    same classes, averaged over runs (``speaker_uars``): what ``summarise`` and ``compare`` read."""
+    target = target_of(shift, source)
+    scored = _scored(data, shift, records)
+    both = sorted(set(scored.loc[scored.condition == source, "label"]) & set(scored.loc[scored.condition == target,
+                                                                                          "label"]))
+    per_run = {c: [_uar(g[g.condition == c], both) for _, g in scored.groupby("run")] for c in (source, target)}
+    per_speaker = {c: scored[scored.condition == c].groupby(["speaker", "run"]).apply(
+        lambda g: _uar(g, both), include_groups=False).groupby("speaker").mean() for c in (source, target)}
+    return per_run, per_speaker, both
+
+
 def summarise(data: Dataset, shift: str, source, records) -> dict:
     """One direction's numbers: pooled test UAR per run in the training condition and in
     the other (over the classes both have), their means and std over runs, and the paired
@@ -139,11 +148,7 @@ def summarise(data: Dataset, shift: str, source, records) -> dict:
     over runs; ``metrics.paired_test``)."""
     _, _, name = SHIFTS[shift]
     target = target_of(shift, source)
-    scored = _scored(data, shift, records)
-    both = sorted(set(scored.loc[scored.condition == source, "label"]) & set(scored.loc[scored.condition == target,
-                                                                                          "label"]))
-    per_run = {c: [_uar(g[g.condition == c], both) for _, g in scored.groupby("run")] for c in (source, target)}
-    per_speaker = speaker_uars(data, shift, source, records)
+    per_run, per_speaker, both = _uars(data, shift, source, records)
     diff = (per_speaker[target] - per_speaker[source]).dropna()
     test = metrics.paired_test(diff.to_numpy())
     return {"shift": shift, col.TRAINED_ON: name(source), col.TESTED_ON_SHIFTED: name(target),

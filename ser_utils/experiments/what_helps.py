@@ -49,7 +49,7 @@ from ser_utils.data.opensmile_features import functionals_of
 from ser_utils.experiments import shift, tuned_setting
 from ser_utils.inference.checkpoint import load_run
 from ser_utils.models import ModelConfig, build_model, cost, count_parameters
-from ser_utils.paths import atomic_path
+from ser_utils.paths import save_torch
 from ser_utils.training import metrics
 from ser_utils.training.augment import ensemble
 from ser_utils.training.baselines import STANDARD, BaselineRecord, nested_svm
@@ -566,8 +566,7 @@ def recipe_checkpoint(spec: Spec, load, folds, runs_dir, run: int, out: Path, sa
         if again.history != stored.history:
             raise RuntimeError(f"{committed}: trained again for its weights, the history differs from the "
                                "committed record (other numerics or libraries?): no checkpoint written")
-        with atomic_path(weights, suffix=".pt", durable=True) as tmp:
-            torch.save(state, tmp)
+        save_torch(state, weights)
     return checkpoint.save(out, weights, spec, sample_rate=sample_rate, run=run, fold=0, runs_key=key,
                            fold_actors=stored.fold_speakers, fold_test_uar=stored.test_uar, **provenance)
 
@@ -672,13 +671,6 @@ def table(rungs: list[Rung], speaker_of: dict, costs: dict) -> pd.DataFrame:
                     col.TRAIN_MINUTES: round(sum(x.wall_seconds for x in r.records) / 60, 2)})
         rows.append(row)
     return metrics.with_holm(pd.DataFrame(rows))
-
-
-def goal(row, max_parameters: int = 110_000, max_model_ms: float = 2.0, target: float = 0.60) -> dict:
-    """Whether a row meets the issue's goal: UAR >= target, at most ``max_parameters`` and
-    ``max_model_ms`` CPU ms per utterance for the model (features aside), not transductive."""
-    return {"uar_ok": bool(row["uar_mean"] >= target), "parameters_ok": bool(row["parameters"] <= max_parameters),
-            "ms_ok": bool(row["model CPU ms/utt"] <= max_model_ms), "honest": not bool(row["transductive"])}
 
 
 # ---------------------------------------------------------------- the Pareto figure's points

@@ -17,7 +17,7 @@ from ser_utils.data.corpus import EMOTION_NAMES
 from ser_utils.data.dataset import feature_dim
 from ser_utils.data.features import FeatureConfig
 from ser_utils.models import ModelConfig, build_model
-from ser_utils.paths import atomic_path
+from ser_utils.paths import save_torch
 from ser_utils.training import DISTINCT_SEEDING, Spec, TrainConfig
 
 FORMAT = "ser_utils-checkpoint-1"
@@ -98,10 +98,7 @@ def save(path: str | Path, run_weights: str | Path, spec, sample_rate: int,
                "mean": run["mean"], "std": run["std"], "labels": list(labels),
                "train": asdict(spec.train), "protocol": spec.protocol, "provenance": provenance}
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path, suffix=".pt", durable=True) as tmp:
-        torch.save(payload, tmp)
-    return path
+    return save_torch(payload, path)
 
 
 def load(path: str | Path) -> dict:

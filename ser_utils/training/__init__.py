@@ -6,7 +6,6 @@ from ser_utils.training.cv import (
                                    cross_validate,
                                    cross_validate_many,
                                    cross_validate_per_fold,
-                                   fold_uars,
                                    pooled_predictions,
                                    pooled_uar,
                                    pooled_wa,
@@ -26,6 +25,6 @@ from ser_utils.training.records import RECORD_VERSION, Predictions, RunRecord, r
 
 __all__ = ["AUTHORS_SEEDING", "DISTINCT_SEEDING", "RECORD_VERSION", "TRAINER_VERSION", "Predictions", "RunRecord",
            "Spec", "TrainConfig", "cross_validate",
-           "cross_validate_many", "cross_validate_per_fold", "experiment_key", "fold_uars", "pooled_predictions",
+           "cross_validate_many", "cross_validate_per_fold", "experiment_key", "pooled_predictions",
            "pooled_uar", "pooled_wa", "record_path", "run_job", "run_seed",
            "train_fold"]

@@ -146,8 +146,3 @@ def pooled_wa(records) -> dict:
     """Weighted accuracy (plain accuracy) of the pooled out-of-fold test predictions,
     per run: ``{run: wa}``."""
     return {run: metrics.weighted_accuracy(y, p) for run, (y, p) in pooled_predictions(records).items()}
-
-
-def fold_uars(records) -> dict:
-    """``{(run, fold): test UAR}``, for paired comparisons."""
-    return {(r.run, r.fold): r.test_uar for r in records}

@@ -31,7 +31,7 @@ from ser_utils import numerics
 from ser_utils.data.corpus import gender_labels
 from ser_utils.data.dataset import Dataset, Split, prepare_fold, variant_names
 from ser_utils.models import MASKED_COMPUTATION, ModelConfig, build_model, count_parameters
-from ser_utils.paths import atomic_path
+from ser_utils.paths import save_torch
 from ser_utils.training import augment, metrics
 from ser_utils.training.records import Predictions, RunRecord, read_record, record_path
 
@@ -407,8 +407,7 @@ def save_job(path: Path, record: RunRecord, weights: dict | None = None) -> None
     record, each atomically: what ``run_job`` writes, and what a Dask cluster's client
     writes for its workers (``training.farm``)."""
     if weights is not None:
-        with atomic_path(path.with_suffix(".pt"), suffix=".pt", durable=True) as tmp:
-            torch.save(weights, tmp)
+        save_torch(weights, path.with_suffix(".pt"))
     record.save(path)
 
 
