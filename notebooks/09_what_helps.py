@@ -33,8 +33,9 @@
 #    A lever can join on a small validation gain although its test gain is not shown.
 #
 # Every row carries UAR, WA, parameters, CPU ms per utterance end to end (feature
-# extraction included) and train minutes; a Pareto figure sets them beside every model of
-# 03 and 06 and the published points (labelled *reported*). The goal the issue sets: an
+# extraction included) and train minutes; a Pareto figure sets them beside the models of
+# 03 and 06 (where their tables are in this profile's results) and the published points
+# (labelled *reported*). The goal the issue sets: an
 # honest, nested, speaker-independent UAR ≥ 0.60 with at most 110 k parameters and at most
 # 2 CPU ms per utterance for the model. Per-speaker normalisation is **transductive** (it
 # normalises each test speaker by their own unlabelled audio): a deployment needs enrolment
@@ -186,10 +187,10 @@ display(recipe_choices)
 # on p Holm-adjusted over all the rows, one family of claims), the parameters, CPU ms per
 # utterance for the model alone and end to end (features included; the ensemble: k models),
 # and the minutes its records took to train. The recipe's cost is its dearest fold's. The
-# times are medians on one thread of a machine busy with training: rows with the same
-# features and model can differ by 2–2.5× (quick: the start 8.2 ms against SpecAugment's
-# 3.7 ms), so read costs by their order of magnitude
-# (MFCC + chroma: a few ms; with eGeMAPS frames: a hundred or more), not digit by digit.
+# times are medians on one thread of a machine that may be busy with training: rows with the
+# same features and model can then differ by up to 2–2.5× (in one `quick` execution the start
+# took 8.2 ms against SpecAugment's 3.7 ms), so read costs by their order of magnitude
+# (MFCC + chroma: a few ms; with eGeMAPS frames: tens of ms or more), not digit by digit.
 
 # %%
 what = W.table(rungs, speaker_of, costs)
@@ -233,6 +234,7 @@ if checkpoint_file.exists():
                             synthetic=frames.synthetic)
         print(f"{recipe_file}: {spec0.label()} (run {runs[0]}, fold 0); predict now loads it by default")
 else:
+    recipe_file.unlink(missing_ok=True)  # no comparison made: an older switch does not stand
     print(f"{checkpoint_file}: no checkpoint here (notebook 03 writes it): nothing to compare")
 
 # %% [markdown]
@@ -268,7 +270,8 @@ else:
 
 # %% [markdown]
 # ## UAR against cost
-# Every model of 03, 06 and this notebook, the openSMILE baselines, and the published points
+# Every model of this notebook, of 03 and 06 where their tables are in this profile's results,
+# the openSMILE baselines, and the published points
 # (hollow): the slides' LSTM-SA / ResLSTM-SA (their UAR, at the cost we measure for the same
 # architecture) and wav2vec 2.0 (its reported *accuracy*, which is not UAR, at the cost 06
 # measured on random weights). Cost is CPU ms per utterance end to end on one thread (log
@@ -278,6 +281,7 @@ else:
 # %%
 points = W.pareto_points(what, baseline_table, out_dir, samples, sr, timing_repeats)
 reporting.save_table(points, "what_helps_pareto", out_dir)
+print("points from:", ", ".join(map(str, points["source"].unique())))
 fig = plots.pareto(points)
 _ = reporting.save_figure(fig, "what_helps_pareto", out_dir)
 

@@ -110,13 +110,13 @@ def compare(data: Dataset, shift: str, source, records_a, records_b, label_a: st
     target = target_of(shift, source)
     rows, shifted = {}, {}
     for label, records in ((label_a, records_a), (label_b, records_b)):
-        per_run, per_speaker, _ = _uars(data, shift, source, records)
+        per_run, per_speaker, both = _uars(data, shift, source, records)
         rows[label] = (float(np.mean(per_run[source])), float(np.mean(per_run[target])), len(per_run[source]))
         shifted[label] = per_speaker[target]
     diff = (shifted[label_b] - shifted[label_a]).dropna()
     test = metrics.paired_test(diff.to_numpy())
     return {"shift": shift, col.TRAINED_ON: name(source), col.TESTED_ON_SHIFTED: name(target),
-            col.RUNS: min(rows[label_a][2], rows[label_b][2]),
+            col.CLASSES_SCORED: len(both), col.RUNS: min(rows[label_a][2], rows[label_b][2]),
             f"{label_a} UAR same condition": rows[label_a][0], f"{label_a} UAR shifted": rows[label_a][1],
             f"{label_b} UAR same condition": rows[label_b][0], f"{label_b} UAR shifted": rows[label_b][1],
             f"{label_a} shift cost": rows[label_a][1] - rows[label_a][0],

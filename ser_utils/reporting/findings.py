@@ -1166,12 +1166,16 @@ def goal_size(row) -> bool:
     return bool(row[col.PARAMETERS] <= GOAL_PARAMETERS and row[col.MODEL_CPU_MS] <= GOAL_MODEL_MS)
 
 
-def _lever_words(row) -> str:
-    ci = (f" [{signed(row[col.DELTA_CI95_LOW])}, {signed(row[col.DELTA_CI95_HIGH])}]"
-          if not pd.isna(row.get("delta_ci95_low", np.nan)) else "")
+def _lever_words(row, with_p: bool = False) -> str:
+    """``speed +0.072 [+0.05, +0.09]``; ``with_p``: where the unadjusted CI excludes 0 but
+    the Holm-adjusted verdict does not, the raw and adjusted p too (they are not a contradiction)."""
+    low, high = row.get("delta_ci95_low", np.nan), row.get("delta_ci95_high", np.nan)
+    ci = f" [{signed(low)}, {signed(high)}]" if not pd.isna(low) else ""
     flag = (" ([[transductive]]: kept out of the recipe)"
             if col.TRANSDUCTIVE in row and str(row[col.TRANSDUCTIVE]) == "True" else "")
-    return f"{row[col.LEVER]}{flag} {signed(row[col.DELTA_VS_START])}{ci}"
+    p = (f" (p = {pvalue(row[col.P])}, Holm-adjusted {pvalue(row[col.P_HOLM])})"
+         if with_p and not pd.isna(low) and (low > 0 or high < 0) and col.P_HOLM in row else "")
+    return f"{row[col.LEVER]}{flag} {signed(row[col.DELTA_VS_START])}{ci}{p}"
 
 
 def _travel_words(travel: pd.DataFrame) -> str:
@@ -1184,25 +1188,58 @@ def _travel_words(travel: pd.DataFrame) -> str:
     for _, r in travel.iterrows():
         worse, better = (int(x) for x in r[col.SPEAKERS_WORSE_BETTER].split(" / "))
         home = r["recipe UAR same condition"] - r["start UAR same condition"]
+        classes = (f" ({int(r[col.CLASSES_SCORED])} classes scored, those both kinds of take have)"
+                   if col.CLASSES_SCORED in r and not pd.isna(r[col.CLASSES_SCORED]) else "")
         parts.append(
-            f"{r[col.FAMILY]} trained on {r[col.TRAINED_ON]}: the recipe leads its start by {signed(home)} UAR on the "
-            f"test speakers' {r[col.TRAINED_ON]} takes and by {signed(r[diff])} per speaker on their "
+            f"{r[col.FAMILY]} trained on {r[col.TRAINED_ON]}{classes}: the recipe leads its start by {signed(home)} "
+            f"UAR on the test speakers' {r[col.TRAINED_ON]} takes (not tested) and by {signed(r[diff])} per speaker "
+            "on their "
             f"{r[col.TESTED_ON_SHIFTED]} takes ({better} of {int(r[col.PAIRS])} speakers better; {test_phrase(r)}: "
             f"**{r[VERDICT]}**); the shift costs the recipe {signed(r['recipe shift cost'])} and the start "
             f"{signed(r['start shift cost'])}")
     helped = travel[travel[VERDICT].eq("shown") & (travel[diff] > 0)]
     ahead = int((travel[diff] > 0).sum())
+    runs = f" with {n_runs} run{'s' if n_runs != 1 else ''} per direction" if n_runs else ""
     if len(helped):
-        verdict = f"The recipe is shown better on the shifted takes in {len(helped)} of {len(travel)} directions."
+        verdict = f"The recipe is shown better on the shifted takes in {len(helped)} of {len(travel)} directions{runs}."
     else:
         verdict = (f"On the shifted takes the recipe is ahead on average in {ahead} of {len(travel)} directions, "
-                   "but no lead is shown" + (f" with {n_runs} run{'s' if n_runs != 1 else ''}" if n_runs else "") + ".")
+                   f"but no lead is shown{runs}.")
     shrinks = all(r["recipe shift cost"] < r["start shift cost"] for _, r in travel.iterrows())
     return ("Does the recipe travel? On notebook 08's shift inside RAVDESS (trained on one kind of take, new "
-            "speakers tested on both kinds; a shift cost is the UAR on the other kind minus on the trained kind): "
+            "speakers tested on both kinds; a shift cost is the UAR on the other kind minus on the trained kind; "
+            f"verdicts on p Holm-adjusted over this table's {len(travel)} directions, a family of its own): "
             + "; ".join(parts) + ". " + verdict
             + (" In every direction the recipe loses more to the shift than its start, so part of its gain stays at "
                "home (a reading of the means, not tested)." if shrinks else ""))
+
+
+def _recipe_cost_words(what: pd.DataFrame, r) -> str:
+    """Where a recipe's end-to-end cost is several times its start's: which folds' features
+    make it (eGeMAPS frames, openSMILE), read from the recipe's ``levers`` text."""
+    start = what[(what[col.FAMILY] == r[col.FAMILY]) & (what[col.LEVER] == "start")]
+    if not len(start) or r[col.CPU_MS] < 3 * start[col.CPU_MS].iloc[0]:
+        return ""
+    folds = [f for f in str(r[col.LEVERS]).split("; ") if f.startswith("fold ")]
+    with_egemaps = sum("egemaps" in f for f in folds)
+    return (f". End to end it costs {num(r[col.CPU_MS] / start[col.CPU_MS].iloc[0], 0)}× its start's "
+            f"{num(start[col.CPU_MS].iloc[0], 1)} ms: "
+            + (f"{with_egemaps} of its {len(folds)} folds use eGeMAPS frames (openSMILE), which dominate the cost"
+               if with_egemaps else "its features dominate the cost")
+            + "; the goal bounds the model alone")
+
+
+def _against_baselines_words(what: pd.DataFrame, heads: pd.DataFrame, base: pd.DataFrame) -> str:
+    """The recipes and the rows beside the field's baselines: means only (a baseline is one
+    deterministic fit, no per-speaker comparison is made here), so not tested."""
+    strongest = base.sort_values(col.UAR_MEAN).iloc[-1]
+    parts = [f"{r[col.FAMILY]}'s recipe {num(r[col.UAR_MEAN])}: "
+             + ", ".join(f"{signed(r[col.UAR_MEAN] - b[col.UAR_MEAN])} against the {b[col.MODEL]}"
+                         for _, b in base.iterrows()) for _, r in heads.iterrows()]
+    below = int((what[col.UAR_MEAN] < strongest[col.UAR_MEAN]).sum())
+    return ("Beside the field's baselines (differences of means, not tested): " + "; ".join(parts)
+            + f". {below} of the table's {len(what)} rows have a mean below the strongest baseline's "
+            f"({strongest[col.MODEL]}, {num(strongest[col.UAR_MEAN])}).")
 
 
 def findings_09(out_dir) -> list[Finding]:
@@ -1233,11 +1270,11 @@ def findings_09(out_dir) -> list[Finding]:
         texts.append(
             f"**{family}** starts at UAR {num(s[col.UAR_MEAN])} over {int(s[col.RUNS])} "
             f"run{'s' if s[col.RUNS] != 1 else ''}. "
-            f"Against it ([[paired test]] over {pairs} speakers, UAR difference and 95 % CI; verdicts on p "
-            f"adjusted over the table's {int(what[col.P].notna().sum())} comparisons by [[Holm correction]]): "
-            "shown better: "
-            f"{', '.join(up) or 'none'}; shown worse: {', '.join(down) or 'none'}; no difference shown: "
-            f"{', '.join(_lever_words(r) for _, r in rest.iterrows()) or 'none'}"
+            f"Against it ([[paired test]] over {pairs} speakers; UAR difference and its unadjusted 95 % bootstrap CI "
+            f"over speakers; verdicts on p adjusted over the table's {int(what[col.P].notna().sum())} comparisons by "
+            "[[Holm correction]]): shown better: "
+            f"{', '.join(up) or 'none'}; shown worse: {', '.join(down) or 'none'}; no difference shown after Holm: "
+            f"{', '.join(_lever_words(r, with_p=True) for _, r in rest.iterrows()) or 'none'}"
             + (" (some comparisons are [[underpowered]]: too few speakers for p < 0.05)" if underpowered else "") + ".")
     if texts:
         out.append(Finding(" ".join(texts), "tables/what_helps"))
@@ -1254,22 +1291,30 @@ def findings_09(out_dir) -> list[Finding]:
                   if not pd.isna(r[col.UAR_CI95_LOW]) else " (one run: no interval)")
             fits = goal_size(r)
             unsure = not pd.isna(r[col.UAR_CI95_LOW]) and r[col.UAR_CI95_LOW] < GOAL_UAR
-            goal = ((f"reaches the goal on its mean (UAR ≥ {GOAL_UAR:.2f} with at most {GOAL_PARAMETERS // 1000} k "
-                     f"parameters and {GOAL_MODEL_MS:g} CPU ms for the model, features aside)"
+            below = not pd.isna(r[col.UAR_CI95_HIGH]) and r[col.UAR_CI95_HIGH] < GOAL_UAR
+            size = (f"at most {GOAL_PARAMETERS // 1000} k parameters and {GOAL_MODEL_MS:g} CPU ms for the model, "
+                    "features aside")
+            goal = ((f"reaches the goal on its mean (UAR ≥ {GOAL_UAR:.2f} with {size})"
                      + (f"; its interval does not exclude values below {GOAL_UAR:.2f}" if unsure else ""))
                     if fits and r[col.UAR_MEAN] >= GOAL_UAR else
-                    f"does not reach the goal of UAR ≥ {GOAL_UAR:.2f} at that size" if fits else
-                    f"is outside the goal's size ({GOAL_PARAMETERS // 1000} k parameters, {GOAL_MODEL_MS:g} CPU ms "
-                    "for the model)")
+                    (f"does **not** reach the goal's UAR of {GOAL_UAR:.2f}"
+                     + (" (its whole interval lies below it)" if below else "")
+                     + f", although its size is within the goal ({size})") if fits else
+                    f"is outside the goal's size ({size})")
             parts.append(f"{r[col.FAMILY]}'s recipe: UAR {num(r[col.UAR_MEAN])}{ci}, {int(r[col.PARAMETERS]):,} "
                          f"parameters, {num(r[col.MODEL_CPU_MS], 2)} ms for the model and {num(r[col.CPU_MS], 1)} ms "
-                         f"end to end; it {goal}")
+                         f"end to end (its dearest fold's model); it {goal}" + _recipe_cost_words(what, r))
         several = (" No winner is named between the families: picking the higher test UAR would be a choice on "
                    "test." if len(heads) > 1 else "")
+        whose = ("The study's best" if what[col.FAMILY].nunique() > 1 else
+                 f"In this run (one family only: {heads[col.FAMILY].iloc[0]}) the best")
         out.append(Finding(
-            "The study's best honest lightweight model is the recipe — the headline fixed in advance, its levers "
+            f"{whose} honest lightweight model is the recipe — the headline fixed in advance, its levers "
             "chosen for each test fold on [[validation speakers]] outside it, nothing [[transductive]]: "
             + "; ".join(parts) + "." + several, "tables/what_helps tables/what_helps_recipe"))
+        if base is not None and len(base):
+            out.append(Finding(_against_baselines_words(what, heads, base),
+                               "tables/what_helps tables/standard_baselines"))
     if len(honest[light]):
         best = honest[light].sort_values(col.UAR_MEAN).iloc[-1]
         out.append(Finding(
@@ -1291,6 +1336,9 @@ def findings_09(out_dir) -> list[Finding]:
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
                            + "; ".join(parts) + ".", "tables/what_helps tables/what_helps_recipe"))
     vs = _load(out_dir, "what_helps_vs_checkpoint")
+    if vs is None and len(recipe):
+        out.append(Finding("Not compared with the model `predict` loads: notebook 03 has written no checkpoint in "
+                           "this profile's results, so `predict` is not switched here.", "tables/what_helps"))
     if vs is not None and len(vs):
         parts = [f"{r[col.FAMILY]}'s recipe {num(r[col.RECIPE_UAR])} against {num(r[col.CHECKPOINT_UAR])} "
                  f"({signed(r[col.MEAN_DIFF])} per speaker, {test_phrase(r)})" for _, r in vs.iterrows()]
@@ -1313,8 +1361,12 @@ def findings_09(out_dir) -> list[Finding]:
             f"{e[col.FAMILY]}: the seed ensemble reaches UAR {num(e[col.UAR_MEAN])} at {num(e[col.MODEL_CPU_MS], 2)} "
             "ms "
             f"for its models; distilled into one model, {num(d[col.UAR_MEAN])} at {num(d[col.MODEL_CPU_MS], 2)} ms "
-            f"({signed(d[col.UAR_MEAN] - e[col.UAR_MEAN])} for a {num(e[col.MODEL_CPU_MS] / d[col.MODEL_CPU_MS], 1)}× "
-            "smaller model cost).", "tables/what_helps"))
+            f"({signed(d[col.UAR_MEAN] - e[col.UAR_MEAN])}, not tested, for a "
+            f"{num(e[col.MODEL_CPU_MS] / d[col.MODEL_CPU_MS], 1)}× smaller model cost). The ensemble's "
+            f"{int(e[col.PARAMETERS]):,} parameters are "
+            + ("over" if e[col.PARAMETERS] > GOAL_PARAMETERS else "within")
+            + " the goal's size; every distilled run learns from the same teacher (the ensemble of the first run), "
+            "so the distilled row's spread over runs leaves the teacher's own seed noise out.", "tables/what_helps"))
     return out
 
 

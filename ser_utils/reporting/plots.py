@@ -495,6 +495,8 @@ def pareto(points: pd.DataFrame) -> plt.Figure:
             "the table's `model CPU ms/utt`", transform=ax.transAxes, fontsize=8, va="bottom", color="dimgrey")
     ax.set_ylabel("UAR (mean over runs; published points as published)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
-    fig.suptitle("UAR against cost: notebooks 03, 06, 09, baselines and published points")
+    notebooks = sorted({str(x).split()[0] for x in points["source"] if str(x)[:2].isdigit()})
+    fig.suptitle(f"UAR against cost: notebook{'s' if len(notebooks) != 1 else ''} {', '.join(notebooks)}, "
+                 "baselines and published points")
     fig.tight_layout()
     return fig
