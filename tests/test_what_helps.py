@@ -357,6 +357,16 @@ def test_the_start_is_nested_where_the_profile_has_a_nested_block():
         W.start_specs("reslstm_sa", tuned, nested, 6, 5)
 
 
+def test_a_c_at_an_end_of_its_grid_is_marked():
+    """RAVDESS fold 2 chose C = 10 when eGeMAPS' grid ended there: a reader must see that the best C may lie
+    beyond the grid."""
+    grid = B.SVM_GRIDS["egemaps"]
+    assert (grid[0], grid[-1]) == (1e-4, 100.0)
+    assert W.c_words([1.0, 0.1, 100.0, 0.001, 1e-4], grid) == (
+        "1, 0.1, 100 (grid's highest), 0.001, 0.0001 (grid's lowest)")
+    assert W.c_words([10.0], (0.1, 1.0, 10.0)) == "10 (grid's highest)"
+
+
 def test_standard_baselines_are_computed_once_and_read_back(tmp_path, monkeypatch):
     rng = np.random.default_rng(1)
     actors = np.repeat(np.arange(1, 7), 20)

@@ -52,7 +52,7 @@ from ser_utils.models import ModelConfig, build_model, cost, count_parameters
 from ser_utils.paths import save_torch
 from ser_utils.training import metrics
 from ser_utils.training.augment import ensemble
-from ser_utils.training.baselines import STANDARD, BaselineRecord, nested_svm
+from ser_utils.training.baselines import STANDARD, SVM_GRIDS, BaselineRecord, nested_svm
 from ser_utils.training.cv import _write_spec, cross_validate_many, pooled_uar, pooled_wa
 from ser_utils.training.loop import Spec, experiment_key, run_job, train_job
 from ser_utils.training.nested import voters
@@ -616,6 +616,13 @@ class Rung:
     k: int = 1                # models per prediction (the ensemble's k)
 
 
+def c_words(Cs, grid) -> str:
+    """The C each fold chose, in words; a C at an end of its ``grid`` is marked, since the
+    best C may then lie beyond it."""
+    ends = {min(grid): " (grid's lowest)", max(grid): " (grid's highest)"}
+    return ", ".join(f"{c:g}{ends.get(c, '')}" for c in Cs)
+
+
 def baseline_table(data, folds, records: dict, chosen_C: pd.DataFrame, samples, sr, mfcc_ms: float,
                    cache_dir=None, repeats: int = 30) -> pd.DataFrame:
     """One row per baseline (``records``: {label: [record per fold]}): pooled UAR and WA,
@@ -639,7 +646,7 @@ def baseline_table(data, folds, records: dict, chosen_C: pd.DataFrame, samples, 
                      "features": which or ("MFCC-34 + chroma-12 mean+std" if recs[0].parameters else "none"),
                      col.RUNS: len(uars), col.UAR_MEAN: float(np.mean(uars)), col.WA_MEAN: float(np.mean(was)),
                      col.PARAMETERS: recs[0].parameters,
-                     col.C_PER_FOLD: ", ".join(f"{c:g}" for c in Cs) if len(Cs) else "",
+                     col.C_PER_FOLD: c_words(Cs, SVM_GRIDS[which]) if len(Cs) else "",
                      col.CPU_MS: round(ms, 2), "standard": bool(which)})
     return pd.DataFrame(rows)
 
