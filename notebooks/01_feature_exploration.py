@@ -190,7 +190,7 @@ fold_table
 
 # %% [markdown]
 # ## What we found
-# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table.
+# Generated from this run's tables (`ser_utils.reporting.findings.notebook01`); each line links its table.
 
 # %%
 from ser_utils.reporting import findings

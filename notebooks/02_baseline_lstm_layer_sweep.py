@@ -192,7 +192,7 @@ verdict
 
 # %% [markdown]
 # ## What we found
-# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table or figure.
+# Generated from this run's tables (`ser_utils.reporting.findings.notebook02`); each line links its table or figure.
 
 # %%
 from ser_utils.reporting import findings

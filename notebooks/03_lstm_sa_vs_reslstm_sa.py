@@ -393,7 +393,7 @@ print(f"{path}: {ckpt_spec.label()}, {tuned_setting.describe(tuned, ckpt_name)};
 
 # %% [markdown]
 # ## What we found
-# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table or figure.
+# Generated from this run's tables (`ser_utils.reporting.findings.notebook03`); each line links its table or figure.
 
 # %%
 from ser_utils.reporting import findings

@@ -183,7 +183,7 @@ print("lowest recall:", recall.idxmin(), f"{recall.min():.3f}")
 
 # %% [markdown]
 # ## What we found
-# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table or figure.
+# Generated from this run's tables (`ser_utils.reporting.findings.notebook05`); each line links its table or figure.
 
 # %%
 from ser_utils.reporting import findings

@@ -294,7 +294,7 @@ sota
 
 # %% [markdown]
 # ## What we found
-# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table or figure.
+# Generated from this run's tables (`ser_utils.reporting.findings.notebook06`); each line links its table or figure.
 
 # %%
 from ser_utils.reporting import findings

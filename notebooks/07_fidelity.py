@@ -258,7 +258,7 @@ spent
 
 # %% [markdown]
 # ## What we found
-# Generated from this notebook's tables (`ser_utils.reporting.findings`); a rung with no
+# Generated from this notebook's tables (`ser_utils.reporting.findings.notebook07`); a rung with no
 # records yet is reported as pending. Each line links its table or figure.
 
 # %%

@@ -208,7 +208,7 @@ if not SKIP:
 
 # %% [markdown]
 # ## What we found
-# Generated from this notebook's tables (`ser_utils.reporting.findings`): the shift inside
+# Generated from this notebook's tables (`ser_utils.reporting.findings.notebook08`): the shift inside
 # the corpus, then the second corpus where one was given. Each line links its table.
 
 # %%

@@ -287,7 +287,7 @@ _ = reporting.save_figure(fig, "what_helps_pareto", out_dir)
 
 # %% [markdown]
 # ## What we found
-# Generated from this run's tables (`ser_utils.reporting.findings`); each line links its table or figure.
+# Generated from this run's tables (`ser_utils.reporting.findings.notebook09`); each line links its table or figure.
 
 # %%
 from ser_utils.reporting import findings

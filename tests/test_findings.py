@@ -970,7 +970,7 @@ def test_a_recipe_that_costs_many_times_its_start_says_which_folds_features_make
     what = pd.DataFrame([{"family": "lstm_sa", "lever": "start", "CPU ms/utt": 3.0, "levers": ""}])
     recipe = pd.Series({"family": "lstm_sa", "lever": "recipe", "CPU ms/utt": 90.0,
                         "levers": "fold 0: speed + logmel+deltas; fold 1: speed + mfcc+egemaps; fold 2: egemaps"})
-    assert findings._recipe_cost_words(what, recipe) == (
+    assert findings.notebook09._recipe_cost_words(what, recipe) == (
         ". End to end it costs 30× its start's 3.0 ms: 2 of its 3 folds use eGeMAPS frames (openSMILE), which "
         "dominate the cost; the goal bounds the model alone")
-    assert findings._recipe_cost_words(what, recipe.copy().replace({90.0: 8.9})) == ""   # under 3×: nothing said
+    assert findings.notebook09._recipe_cost_words(what, recipe.copy().replace({90.0: 8.9})) == ""   # under 3×: silent

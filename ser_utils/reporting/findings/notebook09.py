@@ -1,0 +1,240 @@
+"""Notebook 09's "What we found", computed from the tables it wrote."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ser_utils import columns as col
+from ser_utils.reporting.findings.common import (
+    Finding,
+    holm_phrase,
+    load_table,
+    num,
+    pvalue,
+    signed,
+    test_phrase,
+)
+from ser_utils.training.metrics import VERDICT
+
+# Notebook 09's goal (issue 27): UAR >= 0.60 with at most 110 k parameters and 2 CPU ms per
+# utterance for the model alone (features aside), nothing transductive.
+GOAL_UAR, GOAL_PARAMETERS, GOAL_MODEL_MS = 0.60, 110_000, 2.0
+
+
+def goal_size(row) -> bool:
+    """Whether a ``what_helps`` row is within the goal's size: parameters and model CPU ms."""
+    return bool(row[col.PARAMETERS] <= GOAL_PARAMETERS and row[col.MODEL_CPU_MS] <= GOAL_MODEL_MS)
+
+
+def _lever_words(row, with_p: bool = False) -> str:
+    """``speed +0.072 [+0.05, +0.09]``; ``with_p``: where the unadjusted CI excludes 0 but
+    the Holm-adjusted verdict does not, the raw and adjusted p too (they are not a contradiction)."""
+    low, high = row.get("delta_ci95_low", np.nan), row.get("delta_ci95_high", np.nan)
+    ci = f" [{signed(low)}, {signed(high)}]" if not pd.isna(low) else ""
+    flag = (" ([[transductive]]: kept out of the recipe)"
+            if col.TRANSDUCTIVE in row and str(row[col.TRANSDUCTIVE]) == "True" else "")
+    p = (f" (p = {pvalue(row[col.P])}, Holm-adjusted {pvalue(row[col.P_HOLM])})"
+         if with_p and not pd.isna(low) and (low > 0 or high < 0) and col.P_HOLM in row else "")
+    return f"{row[col.LEVER]}{flag} {signed(row[col.DELTA_VS_START])}{ci}{p}"
+
+
+def _travel_words(travel: pd.DataFrame) -> str:
+    """09's "does the recipe travel?": per direction the recipe's lead over its start at home
+    (the test speakers' takes of the trained kind) and away (the shifted takes), the paired
+    test of the lead away, and what each loses to the shift."""
+    diff = next(c for c in travel.columns if c.startswith("recipe − start"))
+    n_runs = int(travel[col.RUNS].max()) if col.RUNS in travel else 0
+    parts = []
+    for _, r in travel.iterrows():
+        worse, better = (int(x) for x in r[col.SPEAKERS_WORSE_BETTER].split(" / "))
+        home = r["recipe UAR same condition"] - r["start UAR same condition"]
+        classes = (f" ({int(r[col.CLASSES_SCORED])} classes scored, those both kinds of take have)"
+                   if col.CLASSES_SCORED in r and not pd.isna(r[col.CLASSES_SCORED]) else "")
+        parts.append(
+            f"{r[col.FAMILY]} trained on {r[col.TRAINED_ON]}{classes}: the recipe leads its start by {signed(home)} "
+            f"UAR on the test speakers' {r[col.TRAINED_ON]} takes (not tested) and by {signed(r[diff])} per speaker "
+            "on their "
+            f"{r[col.TESTED_ON_SHIFTED]} takes ({better} of {int(r[col.PAIRS])} speakers better; {test_phrase(r)}: "
+            f"**{r[VERDICT]}**); the shift costs the recipe {signed(r['recipe shift cost'])} and the start "
+            f"{signed(r['start shift cost'])}")
+    helped = travel[travel[VERDICT].eq("shown") & (travel[diff] > 0)]
+    ahead = int((travel[diff] > 0).sum())
+    runs = f" with {n_runs} run{'s' if n_runs != 1 else ''} per direction" if n_runs else ""
+    if len(helped):
+        verdict = f"The recipe is shown better on the shifted takes in {len(helped)} of {len(travel)} directions{runs}."
+    else:
+        verdict = (f"On the shifted takes the recipe is ahead on average in {ahead} of {len(travel)} directions, "
+                   f"but no lead is shown{runs}.")
+    shrinks = all(r["recipe shift cost"] < r["start shift cost"] for _, r in travel.iterrows())
+    return ("Does the recipe travel? On notebook 08's shift inside RAVDESS (trained on one kind of take, new "
+            "speakers tested on both kinds; a shift cost is the UAR on the other kind minus on the trained kind; "
+            f"verdicts on p Holm-adjusted over this table's {len(travel)} directions, a family of its own): "
+            + "; ".join(parts) + ". " + verdict
+            + (" In every direction the recipe loses more to the shift than its start, so part of its gain stays at "
+               "home (a reading of the means, not tested)." if shrinks else ""))
+
+
+def _recipe_cost_words(what: pd.DataFrame, r) -> str:
+    """Where a recipe's end-to-end cost is several times its start's: which folds' features
+    make it (eGeMAPS frames, openSMILE), read from the recipe's ``levers`` text."""
+    start = what[(what[col.FAMILY] == r[col.FAMILY]) & (what[col.LEVER] == "start")]
+    if not len(start) or r[col.CPU_MS] < 3 * start[col.CPU_MS].iloc[0]:
+        return ""
+    folds = [f for f in str(r[col.LEVERS]).split("; ") if f.startswith("fold ")]
+    with_egemaps = sum("egemaps" in f for f in folds)
+    return (f". End to end it costs {num(r[col.CPU_MS] / start[col.CPU_MS].iloc[0], 0)}× its start's "
+            f"{num(start[col.CPU_MS].iloc[0], 1)} ms: "
+            + (f"{with_egemaps} of its {len(folds)} folds use eGeMAPS frames (openSMILE), which dominate the cost"
+               if with_egemaps else "its features dominate the cost")
+            + "; the goal bounds the model alone")
+
+
+def _against_baselines_words(what: pd.DataFrame, heads: pd.DataFrame, base: pd.DataFrame) -> str:
+    """The recipes and the rows beside the field's baselines: means only (a baseline is one
+    deterministic fit, no per-speaker comparison is made here), so not tested."""
+    strongest = base.sort_values(col.UAR_MEAN).iloc[-1]
+    parts = [f"{r[col.FAMILY]}'s recipe {num(r[col.UAR_MEAN])}: "
+             + ", ".join(f"{signed(r[col.UAR_MEAN] - b[col.UAR_MEAN])} against the {b[col.MODEL]}"
+                         for _, b in base.iterrows()) for _, r in heads.iterrows()]
+    below = int((what[col.UAR_MEAN] < strongest[col.UAR_MEAN]).sum())
+    return ("Beside the field's baselines (differences of means, not tested): " + "; ".join(parts)
+            + f". {below} of the table's {len(what)} rows have a mean below the strongest baseline's "
+            f"({strongest[col.MODEL]}, {num(strongest[col.UAR_MEAN])}).")
+
+
+def findings_09(out_dir) -> list[Finding]:
+    out = []
+    base = load_table(out_dir, "standard_baselines")
+    if base is not None and len(base):
+        parts = [f"{r[col.MODEL]}: [[UAR]] {num(r[col.UAR_MEAN])} (WA {num(r[col.WA_MEAN])}, C per fold "
+                 f"{r[col.C_PER_FOLD]}, "
+                 f"{num(r[col.CPU_MS], 1)} CPU ms per utterance with the extraction)" for _, r in base.iterrows()]
+        out.append(Finding("The field's standard [[baseline]]s on the same folds, C chosen on [[validation speakers]]: "
+                           + "; ".join(parts) + ".", "tables/standard_baselines"))
+    what = load_table(out_dir, "what_helps")
+    if what is None or not len(what):
+        return out
+    texts = []
+    for family, rows in what.groupby("family", sort=False):
+        start = rows[rows[col.LEVER] == "start"]
+        if not len(start):
+            continue
+        s = start.iloc[0]
+        levers = rows[~rows[col.LEVER].isin(["start", "recipe"])]
+        shown = levers[levers[VERDICT].eq("shown")]
+        up = [_lever_words(r) for _, r in shown.iterrows() if r[col.DELTA_VS_START] > 0]
+        down = [_lever_words(r) for _, r in shown.iterrows() if r[col.DELTA_VS_START] < 0]
+        rest = levers[~levers.index.isin(shown.index)]
+        pairs = int(levers[col.SPEAKERS].max()) if len(levers) else 0
+        underpowered = bool(levers[VERDICT].eq("underpowered").any())
+        texts.append(
+            f"**{family}** starts at UAR {num(s[col.UAR_MEAN])} over {int(s[col.RUNS])} "
+            f"run{'s' if s[col.RUNS] != 1 else ''}. "
+            f"Against it ([[paired test]] over {pairs} speakers; UAR difference and its unadjusted 95 % bootstrap CI "
+            f"over speakers; verdicts on p adjusted over the table's {int(what[col.P].notna().sum())} comparisons by "
+            "[[Holm correction]]): shown better: "
+            f"{', '.join(up) or 'none'}; shown worse: {', '.join(down) or 'none'}; no difference shown after Holm: "
+            f"{', '.join(_lever_words(r, with_p=True) for _, r in rest.iterrows()) or 'none'}"
+            + (" (some comparisons are [[underpowered]]: too few speakers for p < 0.05)" if underpowered else "") + ".")
+    if texts:
+        out.append(Finding(" ".join(texts), "tables/what_helps"))
+    recipe = what[what[col.LEVER] == "recipe"]
+    honest = what[~what[col.TRANSDUCTIVE].astype(bool)]
+    light = (honest[col.PARAMETERS] <= GOAL_PARAMETERS) & (honest[col.MODEL_CPU_MS] <= GOAL_MODEL_MS)  # goal_size
+    heads = recipe[~recipe[col.TRANSDUCTIVE].astype(bool)]
+    best_words = ""
+    if len(honest[light]):
+        best = honest[light].sort_values(col.UAR_MEAN).iloc[-1]
+        best_words = (
+            "The table's highest honest lightweight row by test UAR is one of the recipes, so the headline fixed "
+            "in advance is not beaten by a row picked on test." if best[col.LEVER] == "recipe" and len(heads) > 1 else
+            f"The table's highest honest lightweight row by test UAR is the recipe itself ({best[col.FAMILY]}, "
+            f"{num(best[col.UAR_MEAN])}): the headline fixed in advance is also the best row, so no row had to be "
+            "picked on test." if best[col.LEVER] == "recipe" else
+            f"For orientation only: the table's highest honest lightweight row by test UAR is {best[col.FAMILY]} "
+            f"{best[col.LEVER]} at {num(best[col.UAR_MEAN])}. Picking it by its test UAR is a choice on test "
+            "that flatters the best of several rows, so it is an optimistic reference, not the study's result.")
+    if len(heads):
+        # the headline, fixed before the table was seen: each family's recipe, chosen on validation speakers
+        parts = []
+        for _, r in heads.iterrows():
+            ci = (f", 95 % t-interval [{num(r[col.UAR_CI95_LOW])}, {num(r[col.UAR_CI95_HIGH])}] over its "
+                  f"{int(r[col.RUNS])} runs (seed spread only; speaker sampling is in the paired tests)"
+                  if not pd.isna(r[col.UAR_CI95_LOW]) else " (one run: no interval)")
+            fits = goal_size(r)
+            unsure = not pd.isna(r[col.UAR_CI95_LOW]) and r[col.UAR_CI95_LOW] < GOAL_UAR
+            below = not pd.isna(r[col.UAR_CI95_HIGH]) and r[col.UAR_CI95_HIGH] < GOAL_UAR
+            size = (f"at most {GOAL_PARAMETERS // 1000} k parameters and {GOAL_MODEL_MS:g} CPU ms for the model, "
+                    "features aside")
+            goal = ((f"reaches the goal on its mean (UAR ≥ {GOAL_UAR:.2f} with {size})"
+                     + (f"; its interval does not exclude values below {GOAL_UAR:.2f}" if unsure else ""))
+                    if fits and r[col.UAR_MEAN] >= GOAL_UAR else
+                    (f"does **not** reach the goal's UAR of {GOAL_UAR:.2f}"
+                     + (" (its whole interval lies below it)" if below else "")
+                     + f", although its size is within the goal ({size})") if fits else
+                    f"is outside the goal's size ({size})")
+            parts.append(f"{r[col.FAMILY]}'s recipe: UAR {num(r[col.UAR_MEAN])}{ci}, {int(r[col.PARAMETERS]):,} "
+                         f"parameters, {num(r[col.MODEL_CPU_MS], 2)} ms for the model and {num(r[col.CPU_MS], 1)} ms "
+                         f"end to end (its dearest fold's model); it {goal}" + _recipe_cost_words(what, r))
+        several = (" No winner is named between the families: picking the higher test UAR would be a choice on "
+                   "test." if len(heads) > 1 else "")
+        whose = ("The study's best" if what[col.FAMILY].nunique() > 1 else
+                 f"In this run (one family only: {heads[col.FAMILY].iloc[0]}) the best")
+        out.append(Finding(
+            f"{whose} honest lightweight model is the recipe — the headline fixed in advance, its levers "
+            "chosen for each test fold on [[validation speakers]] outside it, nothing [[transductive]]: "
+            + "; ".join(parts) + "." + several + (" " + best_words if best_words else ""),
+            "tables/what_helps tables/what_helps_recipe" + (" figures/what_helps_pareto" if best_words else "")))
+        if base is not None and len(base):
+            out.append(Finding(_against_baselines_words(what, heads, base),
+                               "tables/what_helps tables/standard_baselines"))
+    elif best_words:
+        out.append(Finding(best_words, "tables/what_helps figures/what_helps_pareto"))
+    if len(recipe):
+        parts = []
+        for _, r in recipe.iterrows():
+            test = (f"{signed(r[col.DELTA_VS_START])} against the start, {r[col.TEST]} p = {pvalue(r[col.P])}"
+                    f"{holm_phrase(r)} over {int(r[col.SPEAKERS])} speakers ({r[VERDICT]})"
+                    ) if not pd.isna(r.get("p", np.nan)) else ""
+            parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])} {test}; levers chosen per test fold — "
+                         f"{r[col.LEVERS]}")
+        out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
+                           + "; ".join(parts) + ".", "tables/what_helps tables/what_helps_recipe"))
+    vs = load_table(out_dir, "what_helps_vs_checkpoint")
+    if vs is None and len(recipe):
+        out.append(Finding("Not compared with the model `predict` loads: notebook 03 has written no checkpoint in "
+                           "this profile's results, so `predict` is not switched here.", "tables/what_helps"))
+    if vs is not None and len(vs):
+        parts = [f"{r[col.FAMILY]}'s recipe {num(r[col.RECIPE_UAR])} against {num(r[col.CHECKPOINT_UAR])} "
+                 f"({signed(r[col.MEAN_DIFF])} per speaker, {test_phrase(r)})" for _, r in vs.iterrows()]
+        beats = vs[vs[col.BEATS_CHECKPOINT].astype(bool)]
+        out.append(Finding(
+            f"Against the model `predict` loads today ({vs[col.CHECKPOINT_MODEL].iloc[0]}, notebook 03's "
+            f"{int(vs[col.CHECKPOINT_RUNS].iloc[0])}-run cross-validation): " + "; ".join(parts) + ". "
+            + ("No recipe is shown better, so `predict` keeps its checkpoint." if beats.empty else
+               f"{', '.join(beats[col.FAMILY])}'s recipe is shown better, so its model of run 1, fold 0 "
+               "(`models/what_helps_recipe.pt`) replaces that checkpoint as `predict`'s default (two shown "
+               "recipes: the one of higher validation UAR); `predict --stream` keeps 03's, which streams."),
+            "tables/what_helps_vs_checkpoint"))
+    travel = load_table(out_dir, "what_helps_shift")
+    if travel is not None and len(travel):
+        out.append(Finding(_travel_words(travel), "tables/what_helps_shift"))
+    parts = []
+    for family, rows in what.groupby(col.FAMILY, sort=False):
+        ens, dist = rows[rows[col.LEVER] == "ensemble"], rows[rows[col.LEVER] == "distilled"]
+        if not (len(ens) and len(dist)):
+            continue
+        e, d = ens.iloc[0], dist.iloc[0]
+        parts.append(
+            f"{family}: the seed ensemble reaches UAR {num(e[col.UAR_MEAN])} at {num(e[col.MODEL_CPU_MS], 2)} ms "
+            f"for its models; distilled into one model, {num(d[col.UAR_MEAN])} at {num(d[col.MODEL_CPU_MS], 2)} ms "
+            f"({signed(d[col.UAR_MEAN] - e[col.UAR_MEAN])}, not tested, for a "
+            f"{num(e[col.MODEL_CPU_MS] / d[col.MODEL_CPU_MS], 1)}× smaller model cost); the ensemble's "
+            f"{int(e[col.PARAMETERS]):,} parameters are "
+            + ("over" if e[col.PARAMETERS] > GOAL_PARAMETERS else "within") + " the goal's size")
+    if parts:
+        out.append(Finding(
+            "; ".join(parts) + ". Every distilled run learns from the same teacher (the ensemble of the first run), "
+            "so the distilled row's spread over runs leaves the teacher's own seed noise out.", "tables/what_helps"))
+    return out
