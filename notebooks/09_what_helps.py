@@ -234,7 +234,9 @@ if checkpoint_file.exists():
                             synthetic=frames.synthetic)
         print(f"{recipe_file}: {spec0.label()} (run {runs[0]}, fold 0); predict now loads it by default")
 else:
-    recipe_file.unlink(missing_ok=True)  # no comparison made: an older switch does not stand
+    recipe_file.unlink(missing_ok=True)  # no comparison made: an older switch does not stand, nor its table
+    for suffix in (".csv", ".md"):
+        (out_dir / "tables" / f"what_helps_vs_checkpoint{suffix}").unlink(missing_ok=True)
     print(f"{checkpoint_file}: no checkpoint here (notebook 03 writes it): nothing to compare")
 
 # %% [markdown]

@@ -719,6 +719,12 @@ def test_readme_answers_what_helps_from_the_recipe_row(tmp_path):
                                 "parameters": 120000}])
     text = readme.answer_what_helps(quick, full)   # full's table wins once it exists; 120 k is over the goal's size
     assert text.startswith("In `full`: lstm_sa's recipe") and "it is outside the goal's size" in text
+    # one run: no interval to speak of, and no claim that it reaches below the goal
+    write(full, "what_helps", [{**row, "lever": "recipe", "uar_mean": 0.61, "uar_ci95_low": None,
+                                "uar_ci95_high": None, "runs": 1, "parameters": 100000}])
+    text = readme.answer_what_helps(quick, full)
+    assert "UAR 0.610 (1 run)" in text and "it meets the goal on its mean (one run: no interval)" in text
+    assert "interval reaches below" not in text
 
 
 def test_readme_ladder_status_without_a_leftover_clause(tmp_path, monkeypatch):
@@ -918,6 +924,34 @@ def test_findings_09_ensemble_and_distilled_are_said_for_each_family(tmp_path):
                           "ensemble's 146,920 parameters are over the goal's size; reslstm_sa: the seed ensemble "
                           "reaches UAR 0.560")
     assert "0.510 at 0.30 ms (-0.050, not tested" in ens
+    assert "Each family's distilled runs learn from one teacher (that family's ensemble of its first run)" in ens
+
+
+def test_findings_09_headline_in_its_edge_cases(tmp_path):
+    """A tie with a lever leaves the recipe the best row; a mean below the goal whose interval reaches it says so;
+    a recipe over the goal's size is not called lightweight; a family with no recipe yet is named."""
+    common = {"family": "lstm_sa", "runs": 5, "wa_mean": 0.5, "transductive": False, "parameters": 29_384,
+              "model CPU ms/utt": 0.3, "CPU ms/utt": 3.0, "levers": "", "speakers": 24, "test": "exact sign-flip",
+              "smallest attainable p": 1e-7, "p": np.nan, "p (Holm)": np.nan, "delta_vs_start": np.nan,
+              "verdict (alpha 0.05)": np.nan, "uar_ci95_low": np.nan, "uar_ci95_high": np.nan}
+    rows = [{**common, "lever": "start", "uar_mean": 0.48},
+            {**common, "lever": "mixup", "uar_mean": 0.58, "delta_vs_start": 0.1, "p": 0.01, "p (Holm)": 0.02,
+             "verdict (alpha 0.05)": "shown"},
+            {**common, "lever": "recipe", "uar_mean": 0.58, "uar_ci95_low": 0.55, "uar_ci95_high": 0.61,
+             "delta_vs_start": 0.1, "p": 0.01, "p (Holm)": 0.02, "verdict (alpha 0.05)": "shown",
+             "levers": "fold 0: mixup"}]
+    for order in (rows, rows[::-1]):   # whichever comes first in the table
+        write(tmp_path, "what_helps", order)
+        head = next(f.text for f in findings.findings_09(tmp_path) if "the best honest" in f.text)
+        assert "the recipe itself (lstm_sa, 0.580)" in head and "For orientation only" not in head
+        assert ("does **not** reach the goal's UAR of 0.60 on its mean (its interval does not exclude 0.60), "
+                "although its size is within the goal") in head
+        assert head.startswith("In this run (one family only: lstm_sa) the best honest lightweight model is")
+    big = [dict(r, parameters=150_000) if r["lever"] == "recipe" else r for r in rows]
+    write(tmp_path, "what_helps", big + [{**common, "family": "reslstm_sa", "lever": "start", "uar_mean": 0.47}])
+    head = next(f.text for f in findings.findings_09(tmp_path) if "the best honest" in f.text)
+    assert head.startswith("In this run (reslstm_sa has no recipe yet) the best honest model is the recipe")
+    assert "is outside the goal's size" in head
 
 
 def test_an_interval_bound_that_rounds_to_zero_keeps_its_sign():

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from ser_utils.data.dataset import Dataset
 from ser_utils.data.folds import Fold
@@ -77,3 +78,16 @@ def test_compare_two_models_on_the_shifted_takes_by_hand():
     assert row["pairs"] == 2 and row["speakers worse / better"] == "0 / 1"
     # one non-zero pair: the exact sign-flip test gives p = 1 (2 of 2 sign patterns as extreme)
     assert row["p"] == 1.0 and row["verdict (alpha 0.05)"] == "underpowered"
+
+
+def test_compare_refuses_models_scored_on_different_classes():
+    # model A's records hold both classes; model B's hold class 0 only (a subset of the takes)
+    rows = [(f"{c}{s}{k}", s, k, c, 1) for s in (5, 6) for c in ("normal", "strong") for k in (0, 1)]
+    data = _data(rows)
+    full = SimpleNamespace(run=0, test=SimpleNamespace(ids=list(data.ids), labels=data.labels.tolist(),
+                                                       preds=data.labels.tolist()))
+    keep = [i for i, (_, _, k, _, _) in enumerate(rows) if k == 0]
+    part = SimpleNamespace(run=0, test=SimpleNamespace(ids=[data.ids[i] for i in keep], labels=[0] * len(keep),
+                                                       preds=[0] * len(keep)))
+    with pytest.raises(ValueError, match=r"start scores classes \[0, 1\], recipe \[0\]"):
+        shift.compare(data, "intensity", "normal", [full], [part], "start", "recipe")

@@ -90,12 +90,6 @@ def target_of(shift: str, source):
     return values[1] if source == values[0] else values[0]
 
 
-def speaker_uars(data: Dataset, shift: str, source, records) -> dict:
-    """``{condition: Series}`` for the training condition ``source`` and the shifted one:
-    each test speaker's UAR over the classes both conditions have, averaged over runs."""
-    return _uars(data, shift, source, records)[1]
-
-
 def diff_column(label_a: str, label_b: str) -> str:
     """``compare``'s column of B − A in the shifted condition, the mean over speakers."""
     return f"{label_b} − {label_a}, shifted (speaker mean)"
@@ -108,11 +102,15 @@ def compare(data: Dataset, shift: str, source, records_a, records_b, label_a: st
     averaged over its runs; ``metrics.paired_test``). Does what helps at home help away?"""
     _, _, name = SHIFTS[shift]
     target = target_of(shift, source)
-    rows, shifted = {}, {}
+    rows, shifted, classes = {}, {}, {}
     for label, records in ((label_a, records_a), (label_b, records_b)):
-        per_run, per_speaker, both = _uars(data, shift, source, records)
+        per_run, per_speaker, classes[label] = _uars(data, shift, source, records)
         rows[label] = (float(np.mean(per_run[source])), float(np.mean(per_run[target])), len(per_run[source]))
         shifted[label] = per_speaker[target]
+    if classes[label_a] != classes[label_b]:
+        raise ValueError(f"{shift}, trained on {name(source)}: {label_a} scores classes {classes[label_a]}, "
+                         f"{label_b} {classes[label_b]}; they must be compared on the same classes")
+    both = classes[label_b]
     diff = (shifted[label_b] - shifted[label_a]).dropna()
     test = metrics.paired_test(diff.to_numpy())
     return {"shift": shift, col.TRAINED_ON: name(source), col.TESTED_ON_SHIFTED: name(target),
@@ -130,7 +128,7 @@ def compare(data: Dataset, shift: str, source, records_a, records_b, label_a: st
 def _uars(data: Dataset, shift: str, source, records) -> tuple[dict, dict, list]:
     """A direction's UARs: pooled test UAR per run in each condition (over the classes both
     conditions have: the third item), and each test speaker's UAR per condition over the
-    same classes, averaged over runs (``speaker_uars``): what ``summarise`` and ``compare`` read."""
+    same classes, averaged over runs: what ``summarise`` and ``compare`` read."""
     target = target_of(shift, source)
     scored = _scored(data, shift, records)
     both = sorted(set(scored.loc[scored.condition == source, "label"]) & set(scored.loc[scored.condition == target,

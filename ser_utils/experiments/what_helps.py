@@ -637,7 +637,7 @@ def baseline_table(data, folds, records: dict, chosen_C: pd.DataFrame, samples, 
         which = STANDARD.get(label)
         if which:
             X = load_functionals(data.index.path, which, cache_root=cache_dir, progress=False)
-            model, _, _ = nested_svm(X, data.labels, data.speakers, folds[0])
+            model, _, _ = nested_svm(X, data.labels, data.speakers, folds[0], SVM_GRIDS[which])
             ms = baseline_ms(samples, sr, which, model, repeats=max(3, repeats // 2))
         else:
             ms = mfcc_ms if recs[0].parameters else 0.0

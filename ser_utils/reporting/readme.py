@@ -332,7 +332,10 @@ def answer_what_helps(out: Path, full: Path) -> str:
               f"{int(r[col.RUNS])} runs: seed spread only)"
               if not pd.isna(r[col.UAR_CI95_LOW]) else f" ({int(r[col.RUNS])} run)")
         fits = goal_size(r)
-        goal = ("meets the goal" if fits and r[col.UAR_CI95_LOW] >= GOAL_UAR
+        one_run = pd.isna(r[col.UAR_CI95_LOW])
+        goal = ("meets the goal" if fits and not one_run and r[col.UAR_CI95_LOW] >= GOAL_UAR
+                else "meets the goal on its mean (one run: no interval)" if fits and one_run
+                and r[col.UAR_MEAN] >= GOAL_UAR
                 else f"meets the goal on its mean only (its interval reaches below {GOAL_UAR:.2f})"
                 if fits and r[col.UAR_MEAN] >= GOAL_UAR else
                 f"stops short of the goal's {GOAL_UAR:.2f}" if fits else "is outside the goal's size")
