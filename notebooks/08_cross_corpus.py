@@ -116,10 +116,10 @@ shift_table
 # 03's tuned 100-epoch models (the strong-trained row's same-condition UAR is scored on the
 # strong takes' seven classes, easier ones); compare the rows with each other, not with 03.
 #
-# Does what helps on the usual folds also help here? Notebook 09 runs the intensity shift
-# (`quick`; both shifts in `full`) with its own models: its recipe (the levers chosen on
-# validation speakers) against the recipe's start, LSTM-SA-h64 tuned, 100 epochs, so its
-# numbers differ from this table. Both are trained on one kind of take as here and paired
+# Does what helps on the usual folds also help here? Notebook 09 runs both shifts in `full`
+# (not in `quick`, to keep it within its half hour) with its own models: its recipe (the
+# levers chosen on validation speakers) against the recipe's start, LSTM-SA-h64 tuned,
+# 100 epochs, so its numbers differ from this table. Both are trained on one kind of take as here and paired
 # speaker by speaker on the shifted takes: 09's `tables/what_helps_shift` and *What we found*
 # answer it (09 runs after this notebook).
 

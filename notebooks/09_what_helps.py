@@ -235,8 +235,7 @@ if checkpoint_file.exists():
         print(f"{recipe_file}: {spec0.label()} (run {runs[0]}, fold 0); predict now loads it by default")
 else:
     recipe_file.unlink(missing_ok=True)  # no comparison made: an older switch does not stand, nor its table
-    for suffix in (".csv", ".md"):
-        (out_dir / "tables" / f"what_helps_vs_checkpoint{suffix}").unlink(missing_ok=True)
+    reporting.drop_table("what_helps_vs_checkpoint", out_dir)
     print(f"{checkpoint_file}: no checkpoint here (notebook 03 writes it): nothing to compare")
 
 # %% [markdown]
@@ -247,9 +246,9 @@ else:
 # helped on the usual folds still worth it when the test takes differ from the training
 # takes? These are 09's own models — each fold's start (LSTM-SA-h64 at its nested setting,
 # `epochs` epochs) and its recipe — not 08's (ResLSTM-SA-h64, 15 epochs, untuned), so the
-# numbers differ from 08's table; the shifts are `shift_check` (quick: intensity only; full:
-# both) and the runs `shift_runs` (quick: run 1 only; full: runs 1–2). The levers were chosen
-# on the usual folds, never on these takes. The intensity rows score the seven emotions other
+# numbers differ from 08's table; the shifts are `shift_check` (full: both, runs 1–2 as
+# `shift_runs`; quick: none, to keep 09 within its half hour; smoke: intensity, run 1). The
+# levers were chosen on the usual folds, never on these takes. The intensity rows score the seven emotions other
 # than *neutral*, which has no strong takes (notebook 08 explains why). A model's `shift cost`
 # is its UAR on the test speakers' shifted takes minus its UAR on their takes of the kind it
 # was trained on; `speakers worse / better` here counts the speakers for whom the recipe is
@@ -268,6 +267,7 @@ if shift_check:
     reporting.save_table(recipe_shift, "what_helps_shift", out_dir)
     display(recipe_shift)
 else:
+    reporting.drop_table("what_helps_shift", out_dir)  # an older run's table does not stand for this one
     print("shift_check = []: the recipe is not tried on 08's shift in this profile")
 
 # %% [markdown]

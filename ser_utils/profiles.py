@@ -28,7 +28,7 @@ class ProfileError(ValueError):
 NONE_DEFAULTS = {"cache_dir": str, "storage": str, "model_file": str, "workers": int, "n_jobs": int,
                  "reference_results": str}
 NULLABLE = {"pruning_ablation"}                     # may be set to null (none) though their default is not
-EMPTY_LISTS = {"weighting_ablation"}                # may be an empty list
+EMPTY_LISTS = {"weighting_ablation", "shift_check"}  # may be an empty list
 NON_NEGATIVE = {"sampler_seed", "startup_trials"}   # other integers must be >= 1
 RUN_LISTS = {"runs", "ablation_runs"}               # lists of run indices (>= 0)
 SIZE_LISTS = {"paper_sizes"}                        # lists of hidden sizes (>= 1)

@@ -14,7 +14,7 @@ from conftest import REPO
 from ser_utils import pipeline
 from ser_utils.reporting import findings, readme, summaries
 from ser_utils.reporting import tuning_tables as tuning_tables_mod  # tuning_tables() below writes its tables
-from ser_utils.reporting.tables import save_table
+from ser_utils.reporting.tables import drop_table, save_table
 from ser_utils.training import baselines, metrics
 
 
@@ -723,7 +723,8 @@ def test_readme_answers_what_helps_from_the_recipe_row(tmp_path):
     write(full, "what_helps", [{**row, "lever": "recipe", "uar_mean": 0.61, "uar_ci95_low": None,
                                 "uar_ci95_high": None, "runs": 1, "parameters": 100000}])
     text = readme.answer_what_helps(quick, full)
-    assert "UAR 0.610 (1 run)" in text and "it meets the goal on its mean (one run: no interval)" in text
+    assert "UAR 0.610 (1 run)" in text and ("it reaches the goal's UAR on its one run (no interval: that it holds "
+                                             "over seeds is not shown)") in text
     assert "interval reaches below" not in text
 
 
@@ -870,6 +871,13 @@ def test_findings_09_headline_is_the_recipe_not_the_best_by_test(tmp_path):
     head = next(f.text for f in findings.findings_09(tmp_path) if f.text.startswith("In this run (one family"))
     assert ("reaches the goal on its mean (UAR ≥ 0.60 with at most 110 k parameters and 2 CPU ms for the model, "
             "features aside); its interval does not exclude values below 0.60") in head
+    frame.loc[frame["lever"] == "recipe", ["uar_ci95_low", "uar_ci95_high"]] = [None, None]   # one run
+    frame.to_csv(tmp_path / "tables" / "what_helps.csv", index=False)
+    one = next(f.text for f in findings.findings_09(tmp_path) if f.text.startswith("In this run (one family"))
+    assert ("reaches the goal on its mean (UAR ≥ 0.60 with at most 110 k parameters and 2 CPU ms for the model, "
+            "features aside); on one run, with no interval, that it holds over seeds is not shown") in one
+    frame.loc[frame["lever"] == "recipe", ["uar_ci95_low", "uar_ci95_high"]] = [0.56, 0.66]
+    frame.to_csv(tmp_path / "tables" / "what_helps.csv", index=False)
     vs = next(f.text for f in findings.findings_09(tmp_path) if f.text.startswith("Against the model `predict`"))
     assert vs == ("Against the model `predict` loads today (ResLSTM-SA-h64, notebook 03's 3-run cross-validation): "
                   "lstm_sa's recipe 0.510 against 0.490 (+0.020 per speaker, exact sign-flip p = 0.2, Holm-adjusted "
@@ -1008,3 +1016,14 @@ def test_a_recipe_that_costs_many_times_its_start_says_which_folds_features_make
         ". End to end it costs 30× its start's 3.0 ms: 2 of its 3 folds use eGeMAPS frames (openSMILE), which "
         "dominate the cost; the goal bounds the model alone")
     assert findings.notebook09._recipe_cost_words(what, recipe.copy().replace({90.0: 8.9})) == ""   # under 3×: silent
+
+
+def test_a_table_no_longer_made_is_dropped_not_read(tmp_path):
+    """09 without its shift check drops an older run's ``what_helps_shift`` (CSV and markdown),
+    so its findings cannot report it as this run's."""
+    save_table(pd.DataFrame({"family": ["lstm_sa"], "p": [0.1]}), "what_helps_shift", tmp_path)
+    save_table(pd.DataFrame({"a": [1]}), "what_helps", tmp_path)
+    gone = drop_table("what_helps_shift", tmp_path)
+    assert sorted(p.name for p in gone) == ["what_helps_shift.csv", "what_helps_shift.md"]
+    assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == ["what_helps.csv", "what_helps.md"]
+    assert drop_table("what_helps_shift", tmp_path) == []

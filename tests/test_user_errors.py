@@ -65,6 +65,7 @@ def profiles(tmp_path, monkeypatch):
     ("02_baseline_lstm_layer_sweep: {dropout: 1.2}",
      "02_baseline_lstm_layer_sweep.dropout: expected a number in [0, 1)"),
     ("06_sota_comparison: {runs: 3}", "06_sota_comparison.runs: expected a non-empty list, found 3 (int)"),
+    ("09_what_helps: {levers: []}", "09_what_helps.levers: expected a non-empty list, found [] (list)"),
     ("06_sota_comparison: {runs: [1, -2]}", "06_sota_comparison.runs[1]: expected a run index (integer >= 0)"),
     ("06_sota_comparison: {wav2vec2_timing: 1}", "06_sota_comparison.wav2vec2_timing: expected true or false"),
     ("04_optuna_tuning: {models: [lstm_sa-h64, gru-h64]}",
@@ -91,6 +92,12 @@ def test_bad_profile_values_name_the_key(profiles, text, message, capsys):
     assert message in err and "Traceback" not in err
     if "04_optuna_tuning" in text:
         assert run(["tune", "--profile", "bad"], capsys) == (2, f"error: {err.removeprefix('error: ')}")
+
+
+def test_an_empty_shift_check_is_allowed(profiles):
+    """09 without the shift check (quick's choice) is a valid profile; its levers may not be empty."""
+    (profiles / "noshift.yaml").write_text("09_what_helps: {shift_check: []}\n")
+    assert load_profile("noshift")["09_what_helps"]["shift_check"] == []
 
 
 def test_committed_profiles_are_valid():

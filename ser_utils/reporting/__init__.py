@@ -4,6 +4,6 @@ cross-validation over runs and folds), ``plots``, ``embeddings``, ``tuning_table
 06's tables), ``cross_corpus`` (notebook 08's), ``findings`` and ``readme`` (the README's
 results section)."""
 
-from ser_utils.reporting.tables import save_figure, save_table
+from ser_utils.reporting.tables import drop_table, save_figure, save_table
 
-__all__ = ["save_figure", "save_table"]
+__all__ = ["drop_table", "save_figure", "save_table"]

@@ -334,7 +334,8 @@ def answer_what_helps(out: Path, full: Path) -> str:
         fits = goal_size(r)
         one_run = pd.isna(r[col.UAR_CI95_LOW])
         goal = ("meets the goal" if fits and not one_run and r[col.UAR_CI95_LOW] >= GOAL_UAR
-                else "meets the goal on its mean (one run: no interval)" if fits and one_run
+                else ("reaches the goal's UAR on its one run (no interval: that it holds over seeds is not "
+                      "shown)") if fits and one_run
                 and r[col.UAR_MEAN] >= GOAL_UAR
                 else f"meets the goal on its mean only (its interval reaches below {GOAL_UAR:.2f})"
                 if fits and r[col.UAR_MEAN] >= GOAL_UAR else

@@ -28,6 +28,16 @@ def save_table(df: pd.DataFrame, name: str, out_dir: str | Path, floatfmt: str =
     return csv
 
 
+def drop_table(name: str, out_dir: str | Path) -> list[Path]:
+    """Remove ``tables/<name>.csv`` and ``.md`` where a run no longer makes that table, so an
+    older run's table is not read as this one's; returns the files removed."""
+    folder = Path(out_dir) / "tables"
+    gone = [p for p in (folder / f"{_slug(name)}.csv", folder / f"{name}.md") if p.exists()]
+    for p in gone:
+        p.unlink()
+    return gone
+
+
 def load_table(name: str, out_dir: str | Path) -> pd.DataFrame:
     return pd.read_csv(Path(out_dir) / "tables" / f"{name}.csv")
 
