@@ -16,21 +16,27 @@
 # %% [markdown]
 # # 09 — What helps: what a small model can honestly reach, and at what cost
 #
-# Notebooks 03–07 measured where the seed-000 models stand under an honest protocol. This
+# Notebooks 03–07 measured where the seed papers' models (seed 000: LSTM-SA and ResLSTM-SA)
+# stand under an honest protocol. This
 # notebook asks what moves them, and what each step costs:
 #
 # 1. **The field's standard baselines** on the same folds: openSMILE's eGeMAPS (88
 #    functionals, Eyben et al. 2016) and ComParE 2016 (6373 functionals) with a linear SVM,
 #    the scaler fitted on training speakers and C chosen on validation speakers (nested);
 #    the profile's `standard_baselines` says which (`quick`: eGeMAPS only, to stay cheap).
-# 2. **One lever at a time.** Each h64 family starts from its nested tuned setting under the
-#    clean protocol (notebook 03's spec: its records are reused) and takes one lever; each
-#    rung is compared with the start by a [paired test](GLOSSARY.md#paired-test) with the
-#    **speakers** as the unit (each speaker's UAR, averaged over runs).
+# 2. **One lever at a time.** Each h64 family of `families` (`full`: LSTM-SA and ResLSTM-SA;
+#    `quick`: LSTM-SA only) starts from its [nested](GLOSSARY.md#nested-selection) tuned
+#    setting under the clean protocol (notebook 03's spec: its records are reused) and takes
+#    one lever; each rung is compared with the start by a [paired test](GLOSSARY.md#paired-test)
+#    with the **speakers** as the unit (each speaker's UAR, averaged over the runs when there
+#    are several).
 # 3. **The recipe**: every lever whose validation gain is above `min_gain`, combined, chosen
 #    for each test fold on [validation speakers](GLOSSARY.md#validation-speakers) outside it:
-#    no test speaker's score enters (the voting folds' models did train on them; see below).
-#    A lever can join on a small validation gain although its test gain is not shown.
+#    no test speaker's score enters (the *voting folds*, those whose validation speakers are
+#    all outside the test fold, did train their models on them; see below). A lever can join
+#    on a small validation gain although its test gain is not shown. The seed ensemble and
+#    its distillation are rungs, not recipe ingredients (`COMBINABLE`: an ensemble multiplies
+#    the cost).
 #
 # Every row carries UAR, WA, parameters, CPU ms per utterance end to end (feature
 # extraction included) and train minutes; a Pareto figure sets them beside the models of
@@ -156,8 +162,8 @@ for family in families:
 # ## The recipe, chosen on validation speakers
 # For each outer test fold, each lever's gain is its best validation UAR minus the start's,
 # averaged over runs and over the folds whose **validation speakers are all outside that test
-# fold** (with the reference folds a fold's validation speakers are another fold's test
-# speakers). A lever with a gain above `min_gain` joins that fold's recipe (one feature set
+# fold** (the *voting folds*; with the [reference folds](GLOSSARY.md#fold) a fold's validation
+# speakers are another fold's test speakers). A lever with a gain above `min_gain` joins that fold's recipe (one feature set
 # at most: the largest gain); the recipe is then trained for that fold and predicts its test
 # speakers. No test speaker's validation score steers its own fold's choice (the start's
 # and the levers' models of the voting folds did train on them: see `training.nested`).
@@ -181,15 +187,18 @@ display(recipe_choices)
 
 # %% [markdown]
 # ## What each lever is worth
-# One row per family and rung: UAR (pooled out-of-fold, mean and 95 % t-interval over runs),
+# One row per family and rung: UAR (pooled out-of-fold, mean and 95 % t-interval over runs:
+# none with one run, as in `quick`),
 # WA, the paired test against the start with speakers as the unit (`delta_vs_start`, its
 # bootstrap interval, the exact sign-flip test up to 32 speakers, Wilcoxon above; the verdict
-# on p Holm-adjusted over all the rows, one family of claims), the parameters, CPU ms per
+# on p [Holm](GLOSSARY.md#holm-correction)-adjusted over all the rows, one family of claims: a
+# bootstrap interval that excludes 0 is not a claim when the adjusted p is above 0.05; the
+# verdict is), the parameters, CPU ms per
 # utterance for the model alone and end to end (features included; the ensemble: k models),
 # and the minutes its records took to train. The recipe's cost is its dearest fold's. The
 # times are medians on one thread of a machine that may be busy with training: rows with the
-# same features and model can then differ by up to 2–2.5× (in one `quick` execution the start
-# took 8.2 ms against SpecAugment's 3.7 ms), so read costs by their order of magnitude
+# same features and model can then differ by up to 2–2.5× (the same model on the same features
+# is timed afresh for each row), so read costs by their order of magnitude
 # (MFCC + chroma: a few ms; with eGeMAPS frames: tens of ms or more), not digit by digit.
 
 # %%
@@ -207,8 +216,9 @@ display(what[["family", "lever", "transductive", "runs", "uar_mean", "uar_ci95_l
 # own runs: the seeds differ). A recipe replaces the checkpoint only if it is *shown* better; the
 # verdict is this notebook's, taken before anything is switched. Where it is, the recipe's
 # model of (run `runs[0]`, fold 0) becomes `models/what_helps_recipe.pt`, which `predict` then
-# loads by default, as 03's model is one fold's model too (two shown recipes: the one of higher
-# *validation* UAR). Its weights come from training that (run, fold) once more, which must
+# loads by default, as 03's model is one fold's model too (in `full`, with two shown recipes,
+# the one of higher *validation* UAR). Its cost per utterance is its row's `CPU ms/utt`: with
+# eGeMAPS frames, openSMILE runs on every utterance. Its weights come from training that (run, fold) once more, which must
 # give its record's history to the last digit. Where no recipe is shown better, that file is
 # removed and `predict` keeps 03's model.
 
@@ -240,6 +250,7 @@ else:
 
 # %% [markdown]
 # ## Does the recipe travel? Notebook 08's shift inside RAVDESS
+# (`full` and `smoke` run this check; `quick` leaves it out to stay within its half hour.)
 # Notebook 08 trains on one kind of take only — normal-intensity takes, or one of the two
 # statements — and tests the fold's new speakers on both kinds. Here the recipe and its start
 # are trained that way and compared speaker by speaker on the **shifted** takes: is what
@@ -274,8 +285,9 @@ else:
 # ## UAR against cost
 # Every model of this notebook, of 03 and 06 where their tables are in this profile's results,
 # the openSMILE baselines, and the published points
-# (hollow): the slides' LSTM-SA / ResLSTM-SA (their UAR, at the cost we measure for the same
-# architecture) and wav2vec 2.0 (its reported *accuracy*, which is not UAR, at the cost 06
+# (hollow): the slides' LSTM-SA / ResLSTM-SA (seed 000's slides, Krasnoproshin & Vashkevich,
+# DSPA 2026, whose numbers notebook 07 does not reproduce: their UAR, at the cost we measure
+# for the same architecture) and wav2vec 2.0 (its reported *accuracy*, which is not UAR, at the cost 06
 # measured on random weights). Cost is CPU ms per utterance end to end on one thread (log
 # axis). A ringed point is transductive (it needs the test speaker's unlabelled audio), so
 # the Pareto front leaves it out, as it leaves out the published points.
@@ -305,8 +317,9 @@ findings.show_exercises("""
    [[paired test]] against the start in `tables/what_helps` change its verdict? How many speakers does it pair, and
    what is the smallest p it could reach ([[underpowered]])? *Check:* `speakers` is 8 (`smoke`'s synthetic
    actors) however many runs, so `smallest attainable p` is never below 2/2⁸ ≈ 0.0078 (higher when speakers
-   tie: a zero difference carries no sign). The synthetic UARs mean nothing:
-   for real speech, run the same on `quick`'s corpus (`corpus = "ravdess"`, `epochs = 20`: minutes per lever).
+   tie: a zero difference carries no sign). The synthetic UARs mean nothing: for real speech, edit
+   `profiles/quick.yaml`'s `09_what_helps` section (`runs: [1, 2, 3]`, `levers: [mixup]`) and run
+   `make reproduce PROFILE=quick` (the start reuses 03's runs 1–3; a few minutes per new run of a lever).
 2. **Transductive or not** (a few minutes of reading, no compute). Per-speaker normalisation uses each test speaker's unlabelled audio. From
    `tables/what_helps`, how much [[UAR]] does it add, and what would a deployment need to record from a new speaker
    before the first prediction? *Check:* its row is the one with `transductive` True; `delta_vs_start` is its
@@ -317,16 +330,17 @@ findings.show_exercises("""
    `results/quick/tables/what_helps`; one feature set at most): which levers join, and which of them did the
    validation choice leave out or add? Why could a recipe chosen this way not be reported as a result (the
    [[optimism]] of choosing on the speakers you then score)? *Check:* your list is those levers' rows
-   with `delta_vs_start` > 0 (of `mfcc+egemaps` and `egemaps`, the larger); the validation choice is each
-   fold's `recipe` column, made before any test UAR was seen.
+   with `delta_vs_start` > 0 (one feature set at most: where the profile has both `mfcc+egemaps` and `egemaps`,
+   the larger); the validation choice is each fold's `recipe` column, made before any test UAR was seen.
 4. **Cost against accuracy** (a few minutes of reading, no compute; the points are named in
    `tables/what_helps_pareto`). In `figures/what_helps_pareto`, which models lie on the Pareto front? Is
-   the seed ensemble worth its k-fold cost against the distilled single model? *Check:* the ensemble's `model
-   CPU ms/utt` is about k times the start's (`settings["ensemble_k"]` models), the distilled model's about the
-   start's.
+   the seed ensemble worth its k-times model cost against the distilled single model? *Check:* the ensemble's
+   `model CPU ms/utt` is about k times the start's (`settings["ensemble_k"]` models), the distilled model's
+   about the start's; points a few tenths of a ms apart are within the timing noise the table's notes give, so
+   the front is only settled where the costs differ by more than about 2.5×.
 5. **Your own lever** (about 15 minutes to plan it; `quick` for real numbers). Pick one lever not tried here (e.g. pitch shift, or a
    second [[baseline]] feature set). Where in `ser_utils` would it go, which spec field keeps old experiment keys
-   unchanged, and how many runs would you need to show a gain of 0.02 UAR? *Check:* a new `TrainConfig` field
+   unchanged, and would more runs or more speakers help most to show a gain of 0.02 UAR, and why? *Check:* a new `TrainConfig` field
    listed in `OPTIONAL_TRAIN_FIELDS` (left out of the key at its default), so every committed experiment keeps its
    key (`test_what_helps.test_every_committed_experiment_keeps_its_key` pins them);
    more runs do not help past a point, because the paired test's unit is the speaker: with 24 speakers the

@@ -90,6 +90,42 @@ def _recipe_cost_words(what: pd.DataFrame, r) -> str:
             + "; the goal bounds the model alone")
 
 
+def _fold_recipes(r) -> list[str]:
+    """A recipe row's per-fold recipes, read from its ``levers`` text ("fold 0: a + b; fold 1: ...")."""
+    return [f.split(": ", 1)[1] for f in str(r[col.LEVERS]).split("; ") if f.startswith("fold ") and ": " in f]
+
+
+def _wider_words(r) -> str:
+    """Where the capacity lever is in a recipe: its model is wider than the h64 start's."""
+    folds = _fold_recipes(r)
+    wide = sum("capacity" in f.split(" + ") for f in folds)
+    return (f" (with the capacity lever in {wide} of its {len(folds)} folds: a wider model than the h64 start)"
+            if wide else "")
+
+
+def _chosen_not_shown_words(what: pd.DataFrame, r) -> str:
+    """Levers a recipe took on their validation gain whose own test difference against the start
+    is not above zero: validation and test can disagree, and the choice stays the validation one."""
+    folds = _fold_recipes(r)
+    rows = what[what[col.FAMILY] == r[col.FAMILY]].set_index(col.LEVER)
+    words = [f"{lever} (in {n} of {len(folds)} folds' recipes; alone {signed(rows.loc[lever, col.DELTA_VS_START])} "
+             "against the start on test)"
+             for lever in rows.index if lever not in ("start", "recipe")
+             and not pd.isna(rows.loc[lever, col.DELTA_VS_START]) and rows.loc[lever, col.DELTA_VS_START] <= 0
+             for n in [sum(lever in f.split(" + ") for f in folds)] if n]
+    return (" Taken on a validation gain although, alone, not ahead of the start on test: " + ", ".join(words)
+            + " — the choice stays the one made on validation speakers." if words else "")
+
+
+def _switch_cost_words(heads: pd.DataFrame, beats: pd.DataFrame) -> str:
+    """What the switch costs per utterance: the shown recipe's end-to-end CPU ms, and how many
+    runs stand behind it (one run: its seed variation is untested)."""
+    rows = heads[heads[col.FAMILY].isin(set(beats[col.FAMILY]))]
+    return "".join(f" ({r[col.FAMILY]}'s recipe: {num(r[col.CPU_MS], 1)} CPU ms per utterance end to end"
+                   + ("; one run, its seed variation untested" if r[col.RUNS] == 1 else "") + ")"
+                   for _, r in rows.iterrows())
+
+
 def _against_baselines_words(what: pd.DataFrame, heads: pd.DataFrame, base: pd.DataFrame) -> str:
     """The recipes and the rows beside the field's baselines: means only (a baseline is one
     deterministic fit, no per-speaker comparison is made here), so not tested."""
@@ -181,7 +217,8 @@ def findings_09(out_dir) -> list[Finding]:
                      + f", although its size is within the goal ({size})") if fits else
                     f"is outside the goal's size ({size})")
             parts.append(f"{r[col.FAMILY]}'s recipe: UAR {num(r[col.UAR_MEAN])}{ci}, {int(r[col.PARAMETERS]):,} "
-                         f"parameters, {num(r[col.MODEL_CPU_MS], 2)} ms for the model and {num(r[col.CPU_MS], 1)} ms "
+                         f"parameters{_wider_words(r)}, {num(r[col.MODEL_CPU_MS], 2)} ms for the model and "
+                         f"{num(r[col.CPU_MS], 1)} ms "
                          f"end to end (its dearest fold's model); it {goal}" + _recipe_cost_words(what, r))
         several = (" No winner is named between the families: picking the higher test UAR would be a choice on "
                    "test." if len(heads) > 1 else "")
@@ -189,7 +226,8 @@ def findings_09(out_dir) -> list[Finding]:
         whose = (f"In this run (one family only: {heads[col.FAMILY].iloc[0]}) the best" if len(heads) == 1
                  and not without else
                  f"In this run ({', '.join(without)} has no recipe yet) the best" if without else "The study's best")
-        light_words = "lightweight " if all(goal_size(r) for _, r in heads.iterrows()) else ""
+        light_words = ("lightweight (within the goal's size) " if all(goal_size(r) for _, r in heads.iterrows())
+                       else "")
         out.append(Finding(
             f"{whose} honest {light_words}model is the recipe — the headline fixed in advance, its levers "
             "chosen for each test fold on [[validation speakers]] outside it, nothing [[transductive]]: "
@@ -207,9 +245,9 @@ def findings_09(out_dir) -> list[Finding]:
                     f"{holm_phrase(r)} over {int(r[col.SPEAKERS])} speakers ({r[VERDICT]})"
                     ) if not pd.isna(r.get("p", np.nan)) else ""
             parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])} {test}; levers chosen per test fold — "
-                         f"{r[col.LEVERS]}")
+                         f"{r[col.LEVERS]}.{_chosen_not_shown_words(what, r)}")
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
-                           + "; ".join(parts) + ".", "tables/what_helps tables/what_helps_recipe"))
+                           + " ".join(parts), "tables/what_helps tables/what_helps_recipe"))
     vs = load_table(out_dir, "what_helps_vs_checkpoint")
     if vs is None and len(recipe):
         out.append(Finding("Not compared with the model `predict` loads: notebook 03 has written no checkpoint in "
@@ -223,18 +261,21 @@ def findings_09(out_dir) -> list[Finding]:
             f"{int(vs[col.CHECKPOINT_RUNS].iloc[0])}-run cross-validation): " + "; ".join(parts) + ". "
             + ("No recipe is shown better, so `predict` keeps its checkpoint." if beats.empty else
                f"{', '.join(beats[col.FAMILY])}'s recipe is shown better, so its model of run 1, fold 0 "
-               "(`models/what_helps_recipe.pt`) replaces that checkpoint as `predict`'s default (two shown "
-               "recipes: the one of higher validation UAR); `predict --stream` keeps 03's, which streams."),
+               "(`models/what_helps_recipe.pt`) replaces that checkpoint as `predict`'s default"
+               + (" (two shown recipes: the one of higher validation UAR)" if len(beats) > 1 else "")
+               + _switch_cost_words(heads, beats) + "; `predict --stream` keeps 03's, which streams."),
             "tables/what_helps_vs_checkpoint"))
     travel = load_table(out_dir, "what_helps_shift")
     if travel is not None and len(travel):
         out.append(Finding(_travel_words(travel), "tables/what_helps_shift"))
     parts = []
+    several_runs = False
     for family, rows in what.groupby(col.FAMILY, sort=False):
         ens, dist = rows[rows[col.LEVER] == "ensemble"], rows[rows[col.LEVER] == "distilled"]
         if not (len(ens) and len(dist)):
             continue
         e, d = ens.iloc[0], dist.iloc[0]
+        several_runs = several_runs or d[col.RUNS] > 1
         parts.append(
             f"{family}: the seed ensemble reaches UAR {num(e[col.UAR_MEAN])} at {num(e[col.MODEL_CPU_MS], 2)} ms "
             f"for its models; distilled into one model, {num(d[col.UAR_MEAN])} at {num(d[col.MODEL_CPU_MS], 2)} ms "
@@ -247,6 +288,7 @@ def findings_09(out_dir) -> list[Finding]:
             "; ".join(parts) + (". Each family's distilled runs learn from one teacher (that family's ensemble of its "
                                 "first run)" if len(parts) > 1 else
                                 ". Every distilled run learns from the same teacher (the ensemble of the first run)")
-            + ", so the distilled row's spread over runs leaves the teacher's own seed noise out.",
+            + (", so the distilled row's spread over runs leaves the teacher's own seed noise out." if several_runs
+               else "; with one run, this is one teacher and one student: their seed noise is not measured."),
             "tables/what_helps"))
     return out
