@@ -215,11 +215,11 @@ display(what[["family", "lever", "transductive", "runs", "uar_mean", "uar_ci95_l
 # recipe is set against that cross-validation, speakers as the unit (each side averaged over its
 # own runs: the seeds differ). A recipe replaces the checkpoint only if it is *shown* better; the
 # verdict is this notebook's, taken before anything is switched. Where it is, the recipe's
-# model of (run `runs[0]`, fold 0) becomes `models/what_helps_recipe.pt`, which `predict` then
+# model of fold 0 in run `runs[0]` becomes `models/what_helps_recipe.pt`, which `predict` then
 # loads by default, as 03's model is one fold's model too (in `full`, with two shown recipes,
 # the one of higher *validation* UAR). Its cost per utterance is its row's `CPU ms/utt`: with
-# eGeMAPS frames, openSMILE runs on every utterance. Its weights come from training that (run, fold) once more, which must
-# give its record's history to the last digit. Where no recipe is shown better, that file is
+# eGeMAPS frames, openSMILE runs on every utterance. Its weights come from training that one
+# model once more, which must give its record's history to the last digit. Where no recipe is shown better, that file is
 # removed and `predict` keeps 03's model.
 
 # %%

@@ -75,24 +75,24 @@ def _travel_words(travel: pd.DataFrame) -> str:
                "home (a reading of the means, not tested)." if shrinks else ""))
 
 
+def _fold_recipes(r) -> list[str]:
+    """A recipe row's per-fold recipes, read from its ``levers`` text ("fold 0: a + b; fold 1: ...")."""
+    return [f.split(": ", 1)[1] for f in str(r[col.LEVERS]).split("; ") if f.startswith("fold ") and ": " in f]
+
+
 def _recipe_cost_words(what: pd.DataFrame, r) -> str:
     """Where a recipe's end-to-end cost is several times its start's: which folds' features
     make it (eGeMAPS frames, openSMILE), read from the recipe's ``levers`` text."""
     start = what[(what[col.FAMILY] == r[col.FAMILY]) & (what[col.LEVER] == "start")]
     if not len(start) or r[col.CPU_MS] < 3 * start[col.CPU_MS].iloc[0]:
         return ""
-    folds = [f for f in str(r[col.LEVERS]).split("; ") if f.startswith("fold ")]
+    folds = _fold_recipes(r)
     with_egemaps = sum("egemaps" in f for f in folds)
     return (f". End to end it costs {num(r[col.CPU_MS] / start[col.CPU_MS].iloc[0], 0)}× its start's "
             f"{num(start[col.CPU_MS].iloc[0], 1)} ms: "
             + (f"{with_egemaps} of its {len(folds)} folds use eGeMAPS frames (openSMILE), which dominate the cost"
                if with_egemaps else "its features dominate the cost")
             + "; the goal bounds the model alone")
-
-
-def _fold_recipes(r) -> list[str]:
-    """A recipe row's per-fold recipes, read from its ``levers`` text ("fold 0: a + b; fold 1: ...")."""
-    return [f.split(": ", 1)[1] for f in str(r[col.LEVERS]).split("; ") if f.startswith("fold ") and ": " in f]
 
 
 def _wider_words(r) -> str:
