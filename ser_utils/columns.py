@@ -147,6 +147,8 @@ CHECKPOINT_MODEL = "checkpoint model"   # 09's recipe against the model `predict
 CHECKPOINT_RUNS = "checkpoint runs"
 CHECKPOINT_UAR = "checkpoint UAR"
 RECIPE_UAR = "recipe UAR"
+BEST_SINGLE = "best single lever per fold"   # 09: chosen on validation speakers, as the recipe
+BEST_SINGLE_UAR = "best single UAR"
 BEATS_CHECKPOINT = "beats checkpoint"
 SCHEDULE = "schedule"              # the learning-rate schedule in words (06)
 

@@ -74,7 +74,7 @@ EXPECTED = {
                     "fidelity_winners_fresh": 4},
     # smoke: one family (LSTM-SA), start + 8 levers + the recipe; eGeMAPS functionals only; the recipe per test fold
     "09_what_helps": {"standard_baselines": 1, "what_helps": 10, "what_helps_recipe": 4, "what_helps_vs_checkpoint": 1,
-                      "what_helps_shift": 2},   # the intensity shift, both ways
+                      "what_helps_recipe_vs_single": 1, "what_helps_shift": 2},   # the intensity shift, both ways
     # synthetic RAVDESS (8 classes) and synthetic EmoDB (7): 6 shared classes each way; the shift
     # inside the corpus: intensity and statement, each both ways
     "08_cross_corpus": {"cross_corpus": 2, "cross_corpus_recall": 12, "shift_within_corpus": 4},

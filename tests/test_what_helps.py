@@ -456,3 +456,39 @@ def test_two_shown_recipes_are_told_apart_by_validation_with_the_fold_as_unit():
     assert W.switch_family(vs, [a, b]) == "reslstm_sa"
     assert W.switch_family(vs.assign(**{"beats checkpoint": [True, False]}), [a, b]) == "lstm_sa"
     assert W.switch_family(vs.assign(**{"beats checkpoint": [False, False]}), [a, b]) is None
+
+
+def test_the_best_single_lever_is_the_largest_validation_gain_per_fold():
+    # by hand: fold 0, egemaps and mixup tie at 0.03 -> the first in LEVERS (egemaps); fold 1: no gain above 0
+    gains = {"speed": {0: 0.02, 1: -0.01}, "mixup": {0: 0.03, 1: 0.0}, "egemaps": {0: 0.03, 1: -0.02}}
+    assert W.best_single_per_fold(gains, 2) == {0: "egemaps", 1: "start"}
+    assert W.best_single_per_fold(gains, 2, min_gain=0.025) == {0: "egemaps", 1: "start"}
+    assert W.best_single_per_fold(gains, 2, min_gain=0.03) == {0: "start", 1: "start"}
+
+
+def test_the_recipe_against_its_best_single_lever_pairs_speakers_fold_by_fold():
+    """Five folds (the reference folds), one test speaker each (the fold's first actor), two
+    utterances per speaker. Validation: mixup is 0.15 above the start in every fold, speed 0.5 in
+    fold 0 only, so speed's gain is 0.5 / 3 = 0.167 for test fold 0 (voting folds 0, 1, 2) and at
+    most 0.5 / 4 = 0.125 elsewhere: the best single lever is speed in fold 0, mixup in folds 1-4.
+    Test: the recipe and mixup are right everywhere, speed misses fold 0's second utterance, and
+    mixup is wrong nowhere -> the recipe's lead is +0.5 on fold 0's speaker, 0 on the others:
+    mean +0.1; the best single's pooled UAR is (1 + 4/5) / 2 = 0.9."""
+    speakers = [REFERENCE_FOLDS[f].test[0] for f in range(5)]
+    ids = {f: [f"03-01-01-01-01-01-{s:02d}", f"03-01-05-01-01-01-{s:02d}"] for f, s in enumerate(speakers)}
+    speaker_of = {i: s for f, s in enumerate(speakers) for i in ids[f]}
+
+    def recs(val, wrong_in=()):
+        return [SimpleNamespace(run=1, fold=f, best_val_uar=val(f), test_uar=None,
+                                test=Predictions(ids[f], [0, 1], [0, 0] if f in wrong_in else [0, 1]))
+                for f in range(5)]
+
+    rungs = [W.Rung("lstm_sa", "start", recs(lambda f: 0.5, wrong_in=range(5))),
+             W.Rung("lstm_sa", "mixup", recs(lambda f: 0.65)),
+             W.Rung("lstm_sa", "speed", recs(lambda f: 1.0 if f == 0 else 0.5, wrong_in=(0,))),
+             W.Rung("lstm_sa", "recipe", recs(lambda f: 0.7), levers="fold 0: speed + mixup")]
+    row = W.recipe_vs_single(rungs, "lstm_sa", REFERENCE_FOLDS, speaker_of, candidates=("speed", "mixup"))
+    assert row["best single lever per fold"] == ("fold 0: speed; fold 1: mixup; fold 2: mixup; fold 3: mixup; "
+                                                 "fold 4: mixup")
+    assert row["recipe UAR"] == 1.0 and row["best single UAR"] == pytest.approx(0.9)
+    assert row["mean UAR diff"] == pytest.approx(0.1) and row["pairs"] == 5 and row["better / worse"] == "1 / 0"

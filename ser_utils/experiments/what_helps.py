@@ -415,13 +415,18 @@ def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: 
     return out
 
 
+def lever_gains(rungs: list, family: str, folds, candidates=COMBINABLE) -> dict:
+    """``{lever: {test fold: validation_gain}}`` of ``family``'s candidate rungs against its start."""
+    start = next(r.records for r in rungs if r.family == family and r.lever == "start")
+    return {r.lever: {f: validation_gain(r.records, start, folds, f) for f in range(len(folds))}
+            for r in rungs if r.family == family and r.lever in candidates}
+
+
 def recipe_choices(rungs: list, family: str, folds, candidates=COMBINABLE, min_gain: float = 0.0) -> tuple[dict, list]:
     """``family``'s recipe per test fold (``recipe_per_fold`` on each candidate rung's
     ``validation_gain`` against the start) and one row per fold for the notebook's
     ``tables/what_helps_recipe``: the fold, its recipe, every candidate's gain."""
-    start = next(r.records for r in rungs if r.family == family and r.lever == "start")
-    gains = {r.lever: {f: validation_gain(r.records, start, folds, f) for f in range(len(folds))}
-             for r in rungs if r.family == family and r.lever in candidates}
+    gains = lever_gains(rungs, family, folds, candidates)
     recipe = recipe_per_fold(gains, len(folds), candidates, min_gain)
     rows = [{col.FAMILY: family, "test fold": f, "recipe": " + ".join(chosen) or "(start)",
              **{f"gain {lv}": round(g[f], 4) for lv, g in gains.items()}} for f, chosen in recipe.items()]
@@ -441,6 +446,38 @@ def recipe_rung(family: str, recipe: dict, starts, settings: dict, load, folds, 
     params, ms = model_ms(worst, load(worst.feature_set).features[ref], timing_repeats)  # timed again: not the max
     cost_ = {"parameters": params, "model ms": ms, "feature ms": feature_ms(samples, sr, worst.feature_set, repeats=3)}
     return Rung(family, "recipe", [done[j] for j in jobs], None, levers=words), cost_
+
+
+def best_single_per_fold(gains: dict, n_folds: int, min_gain: float = 0.0) -> dict:
+    """``{test fold: lever}``: the one lever of largest validation gain (``gains``, as
+    ``lever_gains``) above ``min_gain`` by more than ``TIE`` — the first in ``LEVERS`` on a
+    tie — or ``"start"`` where none has one. The recipe's rule, one lever at a time; no test
+    speaker's score enters."""
+    out = {}
+    for f in range(n_folds):
+        above = [lv for lv in LEVERS if lv in gains and gains[lv][f] > min_gain + TIE]
+        out[f] = max(above, key=lambda lv: gains[lv][f]) if above else "start"
+    return out
+
+
+def recipe_vs_single(rungs: list, family: str, folds, speaker_of: dict, candidates=COMBINABLE,
+                     min_gain: float = 0.0) -> dict:
+    """Does combining pay beyond one lever? ``family``'s recipe against its best single lever,
+    chosen per test fold on validation speakers outside it (``best_single_per_fold``), that
+    lever's records of the fold as its prediction; paired over speakers (``speaker_paired``:
+    the same runs, the same seeds). A secondary comparison: the headline is the recipe
+    against its start. One row, unadjusted (the notebook Holm-adjusts the families' rows)."""
+    single = best_single_per_fold(lever_gains(rungs, family, folds, candidates), len(folds), min_gain)
+    by = {r.lever: r.records for r in rungs if r.family == family}
+    single_records = [x for f, lever in single.items() for x in by[lever] if x.fold == f]
+    recipe = by["recipe"]
+    t = speaker_paired(recipe, single_records, speaker_of)
+    return {col.FAMILY: family, col.BEST_SINGLE: "; ".join(f"fold {f}: {lv}" for f, lv in single.items()),
+            col.RECIPE_UAR: float(np.mean(list(pooled_uar(recipe).values()))),
+            col.BEST_SINGLE_UAR: float(np.mean(list(pooled_uar(single_records).values()))),
+            col.MEAN_DIFF: t["mean_diff"], col.DIFF_CI95_LOW: t["ci95_low"], col.DIFF_CI95_HIGH: t["ci95_high"],
+            col.UNIT: t["unit"], col.PAIRS: t["pairs"], col.BETTER_WORSE: f"{t['a_better']} / {t['b_better']}",
+            col.TEST: t["test"], col.P: t["p"], col.MIN_P: t["min_p"], col.VERDICT: t["verdict"]}
 
 
 # ---------------------------------------------------------------- does the recipe travel?

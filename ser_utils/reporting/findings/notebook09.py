@@ -117,6 +117,37 @@ def _chosen_not_shown_words(what: pd.DataFrame, r) -> str:
             + " — the choice stays the one made on validation speakers." if words else "")
 
 
+def _single_words(single: pd.DataFrame | None, what: pd.DataFrame, recipe) -> str:
+    """The secondary comparison of ``tables/what_helps_recipe_vs_single``: the recipe (its
+    ``what_helps`` row) against its best single lever, chosen per test fold on validation
+    speakers, paired over speakers; what the recipe costs beside that lever's dearest row."""
+    family = recipe[col.FAMILY]
+    if single is None or not len(single) or family not in set(single[col.FAMILY]):
+        return ""
+    r = single[single[col.FAMILY] == family].iloc[0]
+    chosen = [f.split(": ", 1)[1] for f in str(r[col.BEST_SINGLE]).split("; ") if ": " in f]
+    counts = ", ".join(f"{lever} in {chosen.count(lever)}" for lever in dict.fromkeys(chosen))
+    rows = what[(what[col.FAMILY] == family) & what[col.LEVER].isin(chosen)]
+    cost = ""
+    if len(rows):
+        dear = rows.sort_values(col.CPU_MS).iloc[-1]
+        cost = (f", at {num(recipe[col.PARAMETERS] / dear[col.PARAMETERS], 1)}× its parameters "
+                f"({int(recipe[col.PARAMETERS]):,} against {int(dear[col.PARAMETERS]):,}) and "
+                f"{num(recipe[col.CPU_MS] / dear[col.CPU_MS], 0)}× its CPU ms end to end")
+    shown = r[VERDICT] == "shown" and r[col.MEAN_DIFF] > 0
+    lever = chosen[0] if len(set(chosen)) == 1 else "that one lever"
+    return (f" Does combining pay? Against its best single lever (chosen per test fold on validation speakers: "
+            f"{counts} of {len(chosen)} folds; UAR {num(r[col.BEST_SINGLE_UAR])}) the recipe is "
+            f"{signed(r[col.MEAN_DIFF])} per speaker [{signed(r[col.DIFF_CI95_LOW])}, {signed(r[col.DIFF_CI95_HIGH])}] "
+            f"({test_phrase(r)}: **{r[VERDICT]}**; {r[col.BETTER_WORSE]} speakers better / worse){cost}. "
+            + (f"Combining is shown to pay beyond {lever}." if shown else
+               (f"So the recipe is shown better than its start, not than {lever} alone: " if
+                recipe[VERDICT] == "shown" and recipe[col.DELTA_VS_START] > 0 else "")
+               + f"that combining pays beyond {lever} is not claimed.")
+            + (" One run: seed variation untested." if recipe[col.RUNS] == 1 else "")
+            + " (A secondary comparison, fixed after part of the results had been seen.)")
+
+
 def _switch_cost_words(heads: pd.DataFrame, beats: pd.DataFrame) -> str:
     """What the switch costs per utterance: the shown recipe's end-to-end CPU ms, and how many
     runs stand behind it (one run: its seed variation is untested)."""
@@ -240,14 +271,16 @@ def findings_09(out_dir) -> list[Finding]:
         out.append(Finding(best_words, "tables/what_helps figures/what_helps_pareto"))
     if len(recipe):
         parts = []
+        single = load_table(out_dir, "what_helps_recipe_vs_single")
         for _, r in recipe.iterrows():
             test = (f"{signed(r[col.DELTA_VS_START])} against the start, {r[col.TEST]} p = {pvalue(r[col.P])}"
                     f"{holm_phrase(r)} over {int(r[col.SPEAKERS])} speakers ({r[VERDICT]})"
                     ) if not pd.isna(r.get("p", np.nan)) else ""
             parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])} {test}; levers chosen per test fold — "
-                         f"{r[col.LEVERS]}.{_chosen_not_shown_words(what, r)}")
+                         f"{r[col.LEVERS]}.{_chosen_not_shown_words(what, r)}{_single_words(single, what, r)}")
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
-                           + " ".join(parts), "tables/what_helps tables/what_helps_recipe"))
+                           + " ".join(parts), "tables/what_helps tables/what_helps_recipe"
+                           + (" tables/what_helps_recipe_vs_single" if single is not None and len(single) else "")))
     vs = load_table(out_dir, "what_helps_vs_checkpoint")
     if vs is None and len(recipe):
         out.append(Finding("Not compared with the model `predict` loads: notebook 03 has written no checkpoint in "
