@@ -726,6 +726,25 @@ def test_readme_answers_what_helps_from_the_recipe_row(tmp_path):
     assert "UAR 0.610 (1 run)" in text and ("it reaches the goal's UAR on its one run (no interval: that it holds "
                                              "over seeds is not shown)") in text
     assert "interval reaches below" not in text
+    # the secondary comparison with the best single lever, and every family's row against the checkpoint
+    write(full, "what_helps_recipe_vs_single", [
+        {"family": "lstm_sa", "best single lever per fold": "fold 0: speed; fold 1: mixup; fold 2: speed",
+         "best single UAR": 0.58, "mean UAR diff": 0.03, "ci95 low": -0.01, "ci95 high": 0.07, "pairs": 24,
+         "verdict (alpha 0.05)": "not shown"}])
+    write(full, "what_helps_vs_checkpoint", [
+        {"family": f, "checkpoint model": "ResLSTM-SA-h64", "checkpoint UAR": 0.5, "mean UAR diff": d,
+         "ci95 low": d - 0.03, "ci95 high": d + 0.03, "pairs": 24, "p": p, "verdict (alpha 0.05)": v,
+         "beats checkpoint": v == "shown"} for f, d, p, v in (("lstm_sa", 0.1, 1e-4, "shown"),
+                                                              ("reslstm_sa", 0.02, 0.3, "not shown"))])
+    text = readme.answer_what_helps(quick, full)
+    assert ("it reaches the goal's UAR on its one run (no interval: that it holds over seeds is not shown) (UAR ≥ "
+            "0.60 with ≤ 110 k parameters and ≤ 2 CPU ms for the model alone, features aside); against its best "
+            "single lever (speed, mixup, chosen per test fold on validation speakers; UAR 0.580): +0.030 [-0.010, "
+            "0.070] over 24 speakers (not shown; secondary). Against 03's ResLSTM-SA-h64 (0.500): lstm_sa's recipe "
+            "+0.100 [0.070, 0.130] over 24 speakers, p = 1.0e-04 (shown); reslstm_sa's recipe +0.020 [-0.010, 0.050] "
+            "over 24 speakers, p = 0.3 (not shown); `predict` now uses the recipe") in text
+    assert text.endswith("what_helps_recipe_vs_single.md) [`what_helps_vs_checkpoint`]"
+                         f"({full.as_posix()}/tables/what_helps_vs_checkpoint.md).")
 
 
 def test_readme_ladder_status_without_a_leftover_clause(tmp_path, monkeypatch):

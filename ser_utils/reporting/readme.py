@@ -326,6 +326,7 @@ def answer_what_helps(out: Path, full: Path) -> str:
     recipe = what[(what[col.LEVER] == "recipe") & ~what[col.TRANSDUCTIVE].astype(bool)]
     if recipe.empty:
         return f"no recipe yet (notebook 09) {_link(source, 'what_helps')}."
+    single = _table(source, "what_helps_recipe_vs_single")
     parts = []
     for _, r in recipe.iterrows():
         ci = (f" [{num(r[col.UAR_CI95_LOW])}, {num(r[col.UAR_CI95_HIGH])}] (95 % t-interval over "
@@ -348,18 +349,31 @@ def answer_what_helps(out: Path, full: Path) -> str:
         parts.append(f"{r[col.FAMILY]}'s recipe (levers chosen per test fold on validation speakers): UAR "
                      f"{num(r[col.UAR_MEAN])}{ci}{gain}, {int(r[col.PARAMETERS]):,} parameters, "
                      f"{num(r[col.MODEL_CPU_MS], 2)} CPU ms for the model and {num(r[col.CPU_MS], 1)} ms end to end; "
-                     f"it {goal}")
+                     f"it {goal}" + _single_lever(single, r[col.FAMILY]))
     text = (f"In `{source.name}`" + ("" if source == full else
                                      " (the `full` profile's 5-run answer is still being computed)")
             + ": " + "; ".join(parts))
     vs = _table(source, "what_helps_vs_checkpoint")
     if vs is not None and len(vs):
-        v = vs.iloc[0] if len(vs) == 1 else vs.sort_values(col.P).iloc[0]
-        text += (f". Against 03's {v['checkpoint model']} ({num(v['checkpoint UAR'])}): {signed(v[col.MEAN_DIFF])} "
-                 f"[{num(v[col.DIFF_CI95_LOW])}, {num(v[col.DIFF_CI95_HIGH])}] over {int(v[col.PAIRS])} speakers, "
-                 f"p = {pvalue(v[col.P])} ({v[VERDICT]})"
-                 + ("; `predict` now uses the recipe" if bool(v["beats checkpoint"]) else ""))
-    return text + f" {_link(source, 'what_helps')} {_link(source, 'what_helps_vs_checkpoint')}."
+        text += (f". Against 03's {vs['checkpoint model'].iloc[0]} ({num(vs['checkpoint UAR'].iloc[0])}): "
+                 + "; ".join(f"{v[col.FAMILY]}'s recipe {signed(v[col.MEAN_DIFF])} [{num(v[col.DIFF_CI95_LOW])}, "
+                             f"{num(v[col.DIFF_CI95_HIGH])}] over {int(v[col.PAIRS])} speakers, p = {pvalue(v[col.P])} "
+                             f"({v[VERDICT]})" for _, v in vs.iterrows())
+                 + ("; `predict` now uses the recipe" if vs["beats checkpoint"].astype(bool).any() else ""))
+    links = " ".join(_link(source, t) for t in ("what_helps", "what_helps_recipe_vs_single", "what_helps_vs_checkpoint")
+                     if _table(source, t) is not None)
+    return text + f" {links}."
+
+
+def _single_lever(single, family: str) -> str:
+    """``; against its best single lever (speed, chosen on validation): +0.035 [...] (not shown)``."""
+    if single is None or family not in set(single[col.FAMILY]):
+        return ""
+    s = single[single[col.FAMILY] == family].iloc[0]
+    chosen = list(dict.fromkeys(f.split(": ", 1)[1] for f in str(s[col.BEST_SINGLE]).split("; ") if ": " in f))
+    return (f"; against its best single lever ({', '.join(chosen)}, chosen per test fold on validation speakers; "
+            f"UAR {num(s[col.BEST_SINGLE_UAR])}): {signed(s[col.MEAN_DIFF])} [{num(s[col.DIFF_CI95_LOW])}, "
+            f"{num(s[col.DIFF_CI95_HIGH])}] over {int(s[col.PAIRS])} speakers ({s[VERDICT]}; secondary)")
 
 
 QUESTIONS = [
