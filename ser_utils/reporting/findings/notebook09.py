@@ -135,7 +135,7 @@ def _single_words(single: pd.DataFrame | None, what: pd.DataFrame, recipe) -> st
                 f"({int(recipe[col.PARAMETERS]):,} against {int(dear[col.PARAMETERS]):,}) and "
                 f"{num(recipe[col.CPU_MS] / dear[col.CPU_MS], 0)}× its CPU ms end to end")
     shown = r[VERDICT] == "shown" and r[col.MEAN_DIFF] > 0
-    lever = chosen[0] if len(set(chosen)) == 1 else "that one lever"
+    lever = chosen[0] if len(set(chosen)) == 1 else "each fold's single lever"
     return (f" Does combining pay? Against its best single lever (chosen per test fold on validation speakers: "
             f"{counts} of {len(chosen)} folds; UAR {num(r[col.BEST_SINGLE_UAR])}) the recipe is "
             f"{signed(r[col.MEAN_DIFF])} per speaker [{signed(r[col.DIFF_CI95_LOW])}, {signed(r[col.DIFF_CI95_HIGH])}] "
