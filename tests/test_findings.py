@@ -1002,8 +1002,8 @@ def test_findings_09_says_what_the_recipe_took_and_what_switching_costs(tmp_path
         "(chosen per test fold on validation speakers: speed in 2, mixup in 1 of 3 folds; UAR 0.575) the recipe is "
         "+0.034 per speaker [+0.012, +0.056] (exact sign-flip p = 0.004, Holm-adjusted 0.004, over 24 speakers: "
         "**shown**; 17 / 6 speakers better / worse), at 3.6× its parameters (104,328 against 29,384) and 30× its "
-        "CPU ms end to end. Combining is shown to pay beyond each fold's single lever. One run: seed variation untested. "
-        "(A secondary comparison, fixed after part of the results had been seen.)")
+        "CPU ms end to end. Combining is shown to pay beyond each fold's single lever. One run: seed variation "
+        "untested. (A secondary comparison, fixed after part of the results had been seen.)")
     # not shown, one lever in every fold: the recipe is shown better than its start, not than that lever
     write(tmp_path, "what_helps_recipe_vs_single", [
         {"family": "lstm_sa", "best single lever per fold": "fold 0: mixup; fold 1: mixup; fold 2: mixup",
