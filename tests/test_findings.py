@@ -745,6 +745,11 @@ def test_readme_answers_what_helps_from_the_recipe_row(tmp_path):
             "over 24 speakers, p = 0.3 (not shown); `predict` now uses the recipe") in text
     assert text.endswith("what_helps_recipe_vs_single.md) [`what_helps_vs_checkpoint`]"
                          f"({full.as_posix()}/tables/what_helps_vs_checkpoint.md).")
+    write(full, "what_helps", [{**row, "lever": "recipe", "uar_mean": 0.61, "uar_ci95_low": None,
+                                "uar_ci95_high": None, "runs": 1, "parameters": 100000,
+                                "levers": "fold 0: speed; fold 1: mixup; fold 2: speed"}])
+    assert ("; it combines nothing: in every fold it is the single lever validation picked (speed, mixup). Against"
+            in readme.answer_what_helps(quick, full))
 
 
 def test_readme_ladder_status_without_a_leftover_clause(tmp_path, monkeypatch):
@@ -1015,6 +1020,19 @@ def test_findings_09_says_what_the_recipe_took_and_what_switching_costs(tmp_path
             "per speaker [-0.002, +0.070]") in chose
     assert ("So the recipe is shown better than its start, not than mixup alone: that combining pays beyond mixup is "
             "not claimed.") in chose
+    # a recipe that is, in every fold, the lever validation picked alone: the same models, no test to speak of
+    write(tmp_path, "what_helps_recipe_vs_single", [
+        {"family": "lstm_sa", "best single lever per fold": "fold 0: specaugment; fold 1: start; fold 2: specaugment",
+         "recipe UAR": 0.61, "best single UAR": 0.61, "mean UAR diff": 0.0, "ci95 low": 0.0, "ci95 high": 0.0,
+         "unit": "speaker", "pairs": 24, "better / worse": "0 / 0", "test": "exact sign-flip", "p": np.nan,
+         "p (Holm)": np.nan, "smallest attainable p": 1.0, "verdict (alpha 0.05)": "underpowered"}])
+    what = pd.read_csv(tmp_path / "tables" / "what_helps.csv")
+    what.loc[what["lever"] == "recipe", "levers"] = "fold 0: specaugment; fold 1: start; fold 2: specaugment"
+    what.to_csv(tmp_path / "tables" / "what_helps.csv", index=False)
+    chose = next(f.text for f in findings.findings_09(tmp_path) if f.text.startswith("The recipe, its levers chosen"))
+    assert chose.endswith("Does combining pay? Here the recipe combines nothing: in every fold it is its best single "
+                          "lever (specaugment in 2, start in 1 of 3 folds), the same models, so there is nothing to "
+                          "compare.")
 
 
 def test_findings_09_headline_in_its_edge_cases(tmp_path):

@@ -26,6 +26,8 @@ from ser_utils.reporting.findings import (
     GOAL_UAR,
     HEADLINE_RUNG,
     ZERO_SPREAD,
+    best_single_levers,
+    combines_nothing,
     family_settings,
     goal_size,
     num,
@@ -349,7 +351,7 @@ def answer_what_helps(out: Path, full: Path) -> str:
         parts.append(f"{r[col.FAMILY]}'s recipe (levers chosen per test fold on validation speakers): UAR "
                      f"{num(r[col.UAR_MEAN])}{ci}{gain}, {int(r[col.PARAMETERS]):,} parameters, "
                      f"{num(r[col.MODEL_CPU_MS], 2)} CPU ms for the model and {num(r[col.CPU_MS], 1)} ms end to end; "
-                     f"it {goal}" + _single_lever(single, r[col.FAMILY]))
+                     f"it {goal}" + _single_lever(single, r))
     text = (f"In `{source.name}`" + ("" if source == full else
                                      " (the `full` profile's 5-run answer is still being computed)")
             + ": " + "; ".join(parts))
@@ -365,12 +367,15 @@ def answer_what_helps(out: Path, full: Path) -> str:
     return text + f" {links}."
 
 
-def _single_lever(single, family: str) -> str:
-    """``; against its best single lever (speed, chosen on validation): +0.035 [...] (not shown)``."""
-    if single is None or family not in set(single[col.FAMILY]):
+def _single_lever(single, recipe) -> str:
+    """``; against its best single lever (speed, chosen on validation): +0.035 [...] (not shown)``
+    for a recipe's ``what_helps`` row."""
+    if single is None or recipe[col.FAMILY] not in set(single[col.FAMILY]):
         return ""
-    s = single[single[col.FAMILY] == family].iloc[0]
-    chosen = list(dict.fromkeys(f.split(": ", 1)[1] for f in str(s[col.BEST_SINGLE]).split("; ") if ": " in f))
+    s = single[single[col.FAMILY] == recipe[col.FAMILY]].iloc[0]
+    chosen = list(dict.fromkeys(best_single_levers(s)))
+    if combines_nothing(recipe, s):
+        return f"; it combines nothing: in every fold it is the single lever validation picked ({', '.join(chosen)})"
     return (f"; against its best single lever ({', '.join(chosen)}, chosen per test fold on validation speakers; "
             f"UAR {num(s[col.BEST_SINGLE_UAR])}): {signed(s[col.MEAN_DIFF])} [{num(s[col.DIFF_CI95_LOW])}, "
             f"{num(s[col.DIFF_CI95_HIGH])}] over {int(s[col.PAIRS])} speakers ({s[VERDICT]}; secondary)")

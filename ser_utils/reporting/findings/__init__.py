@@ -91,6 +91,8 @@ from ser_utils.reporting.findings.notebook09 import (  # noqa: F401
     GOAL_MODEL_MS,
     GOAL_PARAMETERS,
     GOAL_UAR,
+    best_single_levers,
+    combines_nothing,
     findings_09,
     goal_size,
 )

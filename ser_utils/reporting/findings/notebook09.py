@@ -77,7 +77,7 @@ def _travel_words(travel: pd.DataFrame) -> str:
 
 def _fold_recipes(r) -> list[str]:
     """A recipe row's per-fold recipes, read from its ``levers`` text ("fold 0: a + b; fold 1: ...")."""
-    return [f.split(": ", 1)[1] for f in str(r[col.LEVERS]).split("; ") if f.startswith("fold ") and ": " in f]
+    return [f.split(": ", 1)[1] for f in str(r.get(col.LEVERS, "")).split("; ") if f.startswith("fold ") and ": " in f]
 
 
 def _recipe_cost_words(what: pd.DataFrame, r) -> str:
@@ -117,6 +117,16 @@ def _chosen_not_shown_words(what: pd.DataFrame, r) -> str:
             + " — the choice stays the one made on validation speakers." if words else "")
 
 
+def best_single_levers(single_row) -> list[str]:
+    """A ``what_helps_recipe_vs_single`` row's lever per fold, read from its text ("fold 0: speed; ...")."""
+    return [f.split(": ", 1)[1] for f in str(single_row[col.BEST_SINGLE]).split("; ") if ": " in f]
+
+
+def combines_nothing(recipe_row, single_row) -> bool:
+    """Whether a recipe (its ``what_helps`` row) is, in every fold, the single lever validation picked."""
+    return _fold_recipes(recipe_row) == best_single_levers(single_row)
+
+
 def _single_words(single: pd.DataFrame | None, what: pd.DataFrame, recipe) -> str:
     """The secondary comparison of ``tables/what_helps_recipe_vs_single``: the recipe (its
     ``what_helps`` row) against its best single lever, chosen per test fold on validation
@@ -125,8 +135,11 @@ def _single_words(single: pd.DataFrame | None, what: pd.DataFrame, recipe) -> st
     if single is None or not len(single) or family not in set(single[col.FAMILY]):
         return ""
     r = single[single[col.FAMILY] == family].iloc[0]
-    chosen = [f.split(": ", 1)[1] for f in str(r[col.BEST_SINGLE]).split("; ") if ": " in f]
+    chosen = best_single_levers(r)
     counts = ", ".join(f"{lever} in {chosen.count(lever)}" for lever in dict.fromkeys(chosen))
+    if combines_nothing(recipe, r):
+        return (f" Does combining pay? Here the recipe combines nothing: in every fold it is its best single lever "
+                f"({counts} of {len(chosen)} folds), the same models, so there is nothing to compare.")
     rows = what[(what[col.FAMILY] == family) & what[col.LEVER].isin(chosen)]
     cost = ""
     if len(rows):
