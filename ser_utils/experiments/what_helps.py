@@ -464,15 +464,26 @@ def recipe_vs_single(rungs: list, family: str, folds, speaker_of: dict, candidat
                      min_gain: float = 0.0) -> dict:
     """Does combining pay beyond one lever? ``family``'s recipe against its best single lever,
     chosen per test fold on validation speakers outside it (``best_single_per_fold``), that
-    lever's records of the fold as its prediction; paired over speakers (``speaker_paired``:
-    the same runs, the same seeds). A secondary comparison: the headline is the recipe
-    against its start. One row, unadjusted (the notebook Holm-adjusts the families' rows)."""
+    lever's records of the fold as its prediction; paired over speakers (``speaker_paired``)
+    on the runs both sides have on every fold (the same seeds). A secondary comparison: the
+    headline is the recipe against its start. One row, unadjusted (the notebook Holm-adjusts
+    the families' rows)."""
     single = best_single_per_fold(lever_gains(rungs, family, folds, candidates), len(folds), min_gain)
     by = {r.lever: r.records for r in rungs if r.family == family}
     single_records = [x for f, lever in single.items() for x in by[lever] if x.fold == f]
-    recipe = by["recipe"]
+
+    def complete(records) -> set:
+        return {run for run in {x.run for x in records}
+                if {x.fold for x in records if x.run == run} == set(range(len(folds)))}
+
+    runs = complete(by["recipe"]) & complete(single_records)
+    if not runs:
+        raise ValueError(f"{family}: the recipe and its best single lever share no run with every fold")
+    recipe = [x for x in by["recipe"] if x.run in runs]
+    single_records = [x for x in single_records if x.run in runs]
     t = speaker_paired(recipe, single_records, speaker_of)
     return {col.FAMILY: family, col.BEST_SINGLE: "; ".join(f"fold {f}: {lv}" for f, lv in single.items()),
+            col.RUNS: len(runs),
             col.RECIPE_UAR: float(np.mean(list(pooled_uar(recipe).values()))),
             col.BEST_SINGLE_UAR: float(np.mean(list(pooled_uar(single_records).values()))),
             col.MEAN_DIFF: t["mean_diff"], col.DIFF_CI95_LOW: t["ci95_low"], col.DIFF_CI95_HIGH: t["ci95_high"],

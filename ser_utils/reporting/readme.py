@@ -25,6 +25,7 @@ from ser_utils.reporting.findings import (
     GOAL_PARAMETERS,
     GOAL_UAR,
     HEADLINE_RUNG,
+    SINGLE_EXPLORATORY,
     ZERO_SPREAD,
     best_single_levers,
     combines_nothing,
@@ -35,6 +36,7 @@ from ser_utils.reporting.findings import (
     pvalue,
     residual_verdict,
     signed,
+    single_lever_words,
     span,
     units,
     within_noise,
@@ -361,7 +363,10 @@ def answer_what_helps(out: Path, full: Path) -> str:
                  + "; ".join(f"{v[col.FAMILY]}'s recipe {signed(v[col.MEAN_DIFF])} [{num(v[col.DIFF_CI95_LOW])}, "
                              f"{num(v[col.DIFF_CI95_HIGH])}] over {int(v[col.PAIRS])} speakers, p = {pvalue(v[col.P])} "
                              f"({v[VERDICT]})" for _, v in vs.iterrows())
-                 + ("; `predict` now uses the recipe" if vs["beats checkpoint"].astype(bool).any() else ""))
+                 + (f"; `predict` now uses {vs[vs['beats checkpoint'].astype(bool)][col.FAMILY].iloc[0]}'s recipe"
+                    if vs["beats checkpoint"].astype(bool).sum() == 1 else
+                    "; `predict` now uses the shown recipe of higher validation UAR"
+                    if vs["beats checkpoint"].astype(bool).any() else ""))
     links = " ".join(_link(source, t) for t in ("what_helps", "what_helps_recipe_vs_single", "what_helps_vs_checkpoint")
                      if _table(source, t) is not None)
     return text + f" {links}."
@@ -373,12 +378,13 @@ def _single_lever(single, recipe) -> str:
     if single is None or recipe[col.FAMILY] not in set(single[col.FAMILY]):
         return ""
     s = single[single[col.FAMILY] == recipe[col.FAMILY]].iloc[0]
-    chosen = list(dict.fromkeys(best_single_levers(s)))
+    chosen = single_lever_words(best_single_levers(s))
     if combines_nothing(recipe, s):
-        return f"; it combines nothing: in every fold it is the single lever validation picked ({', '.join(chosen)})"
-    return (f"; against its best single lever ({', '.join(chosen)}, chosen per test fold on validation speakers; "
+        return f"; it combines nothing: in every fold it is the single lever validation picked ({chosen})"
+    return (f"; against its best single lever ({chosen}, chosen per test fold on validation speakers; "
             f"UAR {num(s[col.BEST_SINGLE_UAR])}): {signed(s[col.MEAN_DIFF])} [{num(s[col.DIFF_CI95_LOW])}, "
-            f"{num(s[col.DIFF_CI95_HIGH])}] over {int(s[col.PAIRS])} speakers ({s[VERDICT]}; secondary)")
+            f"{num(s[col.DIFF_CI95_HIGH])}] over {int(s[col.PAIRS])} speakers ({s[VERDICT]}; secondary"
+            + (", exploratory" if recipe[col.FAMILY] in SINGLE_EXPLORATORY else "") + ")")
 
 
 QUESTIONS = [

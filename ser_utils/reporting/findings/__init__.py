@@ -91,10 +91,12 @@ from ser_utils.reporting.findings.notebook09 import (  # noqa: F401
     GOAL_MODEL_MS,
     GOAL_PARAMETERS,
     GOAL_UAR,
+    SINGLE_EXPLORATORY,
     best_single_levers,
     combines_nothing,
     findings_09,
     goal_size,
+    single_lever_words,
 )
 
 BY_NOTEBOOK = {"01": findings_01, "02": findings_02, "03": findings_03, "04": findings_04, "05": findings_05,
