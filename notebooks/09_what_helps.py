@@ -222,7 +222,8 @@ display(what[["family", "lever", "transductive", "runs", "uar_mean", "uar_ci95_l
 # distillation, nor per-speaker normalisation unless `allow_transductive`), keeping for each
 # test fold only the lever of **largest** gain (the start where none has a gain). That fold's
 # records of that lever predict its test speakers; the recipe is paired with it speaker by
-# speaker, the same runs on both sides. (Where a fold's recipe is that one lever alone, the two
+# speaker: each speaker's UAR is averaged over the runs both sides have, so the speaker is the
+# unit of the test, never a (run, fold). (Where a fold's recipe is that one lever alone, the two
 # are the same model there and differ by nothing.) The p-values are Holm-adjusted over this
 # table's rows, one per model family (with one family, as in `quick`, the adjusted p is the
 # raw p), apart from `what_helps`'s comparisons with the start. "Not shown" means the data do

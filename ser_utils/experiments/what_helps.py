@@ -464,8 +464,9 @@ def recipe_vs_single(rungs: list, family: str, folds, speaker_of: dict, candidat
                      min_gain: float = 0.0) -> dict:
     """Does combining pay beyond one lever? ``family``'s recipe against its best single lever,
     chosen per test fold on validation speakers outside it (``best_single_per_fold``), that
-    lever's records of the fold as its prediction; paired over speakers (``speaker_paired``)
-    on the runs both sides have on every fold (the same seeds). A secondary comparison: the
+    lever's records of the fold as its prediction; paired over speakers (``speaker_paired``:
+    each speaker's UAR averaged over the runs both sides have on every fold, the same seeds;
+    the speaker, never a (run, fold), is the unit). A secondary comparison: the
     headline is the recipe against its start. One row, unadjusted (the notebook Holm-adjusts
     the families' rows)."""
     single = best_single_per_fold(lever_gains(rungs, family, folds, candidates), len(folds), min_gain)
