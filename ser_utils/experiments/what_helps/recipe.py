@@ -1,0 +1,145 @@
+"""The recipe, chosen per outer test fold on validation speakers outside it (nested, issue
+26): the levers of validation gain combined, and the recipe against its best single lever."""
+
+
+from __future__ import annotations
+
+import numpy as np
+
+from ser_utils import columns as col
+from ser_utils.experiments.what_helps.levers import COMBINABLE, FEATURE_LEVERS, LEVERS, Rung, combined_spec
+from ser_utils.experiments.what_helps.paired import speaker_paired
+from ser_utils.experiments.what_helps.timing import feature_ms, model_ms
+from ser_utils.experiments.what_helps.training import train_folds
+from ser_utils.training.cv import pooled_uar
+from ser_utils.training.nested import voters
+
+
+def allowed_validation_folds(folds, outer: int) -> list[int]:
+    """The folds whose validation speakers are all outside test fold ``outer``: only they
+    may steer a choice made for it (``training.nested.voters``; with the reference folds a
+    fold's validation speakers are another fold's test speakers)."""
+    return [g for g in voters(folds)[outer] if len(folds[g].validation)]
+
+
+def fold_means(records, runs=None) -> dict:
+    """``{fold: best validation UAR averaged over its runs}`` (only ``runs`` when given;
+    records without a validation UAR left out): the fold, never a (run, fold) record, is
+    the unit every choice of this notebook averages over."""
+    per_fold: dict = {}
+    for r in records:
+        if r.best_val_uar is not None and (runs is None or r.run in runs):
+            per_fold.setdefault(r.fold, []).append(r.best_val_uar)
+    return {fold: float(np.mean(v)) for fold, v in per_fold.items()}
+
+
+def validation_gain(lever_records, start_records, folds, outer: int) -> float:
+    """The lever's best validation UAR minus the start's, with the fold as the unit: in each
+    of ``allowed_validation_folds``, the runs both have (the same seeds: run r of the lever
+    and of the start share them) give a difference each, averaged into the fold's gain;
+    then the mean of the folds' gains (NaN when they share none). The runs only average
+    within a fold; no (run, fold) record is ever a unit of the mean."""
+    a = {(r.run, r.fold): r.best_val_uar for r in lever_records}
+    b = {(r.run, r.fold): r.best_val_uar for r in start_records}
+    allowed = set(allowed_validation_folds(folds, outer))
+    per_fold: dict = {}
+    for run, fold in set(a) & set(b):
+        if fold in allowed and a[(run, fold)] is not None and b[(run, fold)] is not None:
+            per_fold.setdefault(fold, []).append(a[(run, fold)] - b[(run, fold)])
+    return float(np.mean([np.mean(v) for v in per_fold.values()])) if per_fold else float("nan")
+
+
+TIE = 1e-9
+
+
+def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: float = 0.0) -> dict:
+    """``{outer fold: levers}``: every candidate lever whose validation gain for that fold
+    (``gains[lever][fold]``, ``validation_gain``) is above ``min_gain`` by more than
+    ``TIE`` (a tie is no gain), with at most one feature set (the one of largest gain). No
+    test speaker's score enters."""
+    out = {}
+    for f in range(n_folds):
+        chosen = [lv for lv in candidates if lv in gains and gains[lv][f] > min_gain + TIE]
+        features = [lv for lv in chosen if lv in FEATURE_LEVERS]
+        if len(features) > 1:
+            best = max(features, key=lambda lv: gains[lv][f])
+            chosen = [lv for lv in chosen if lv not in FEATURE_LEVERS or lv == best]
+        out[f] = tuple(lv for lv in LEVERS if lv in chosen)
+    return out
+
+
+def lever_gains(rungs: list, family: str, folds, candidates=COMBINABLE) -> dict:
+    """``{lever: {test fold: validation_gain}}`` of ``family``'s candidate rungs against its start."""
+    start = next(r.records for r in rungs if r.family == family and r.lever == "start")
+    return {r.lever: {f: validation_gain(r.records, start, folds, f) for f in range(len(folds))}
+            for r in rungs if r.family == family and r.lever in candidates}
+
+
+def recipe_choices(rungs: list, family: str, folds, candidates=COMBINABLE, min_gain: float = 0.0) -> tuple[dict, list]:
+    """``family``'s recipe per test fold (``recipe_per_fold`` on each candidate rung's
+    ``validation_gain`` against the start) and one row per fold for the notebook's
+    ``tables/what_helps_recipe``: the fold, its recipe, every candidate's gain."""
+    gains = lever_gains(rungs, family, folds, candidates)
+    recipe = recipe_per_fold(gains, len(folds), candidates, min_gain)
+    rows = [{col.FAMILY: family, "test fold": f, "recipe": " + ".join(chosen) or "(start)",
+             **{f"gain {lv}": round(g[f], 4) for lv, g in gains.items()}} for f, chosen in recipe.items()]
+    return recipe, rows
+
+
+def recipe_rung(family: str, recipe: dict, starts, settings: dict, load, folds, runs, runs_dir, ref: int, samples,
+                sr, n_jobs=None, timing_repeats: int = 30) -> tuple["Rung", dict]:
+    """Train ``recipe`` (``{test fold: levers}``) on each fold's start (``starts``) for
+    ``runs`` (records reused) and cost it: the rung and its cost, that of its dearest fold
+    (``{"parameters", "model ms", "feature ms"}``, the model on utterance ``ref``)."""
+    jobs = [(combined_spec(starts[f], recipe[f], settings), r, f) for f in range(len(folds)) for r in runs]
+    done = train_folds(jobs, load, folds, runs_dir, n_jobs)
+    words = "; ".join(f"fold {f}: {' + '.join(c) or 'start'}" for f, c in recipe.items())
+    specs = {combined_spec(starts[f], c, settings) for f, c in recipe.items()}
+    worst = max(specs, key=lambda s: model_ms(s, load(s.feature_set).features[ref], timing_repeats)[1])
+    params, ms = model_ms(worst, load(worst.feature_set).features[ref], timing_repeats)  # timed again: not the max
+    cost_ = {"parameters": params, "model ms": ms, "feature ms": feature_ms(samples, sr, worst.feature_set, repeats=3)}
+    return Rung(family, "recipe", [done[j] for j in jobs], None, levers=words), cost_
+
+
+def best_single_per_fold(gains: dict, n_folds: int, min_gain: float = 0.0) -> dict:
+    """``{test fold: lever}``: the one lever of largest validation gain (``gains``, as
+    ``lever_gains``) above ``min_gain`` by more than ``TIE`` — the first in ``LEVERS`` on a
+    tie — or ``"start"`` where none has one. The recipe's rule, one lever at a time; no test
+    speaker's score enters."""
+    out = {}
+    for f in range(n_folds):
+        above = [lv for lv in LEVERS if lv in gains and gains[lv][f] > min_gain + TIE]
+        out[f] = max(above, key=lambda lv: gains[lv][f]) if above else "start"
+    return out
+
+
+def recipe_vs_single(rungs: list, family: str, folds, speaker_of: dict, candidates=COMBINABLE,
+                     min_gain: float = 0.0) -> dict:
+    """Does combining pay beyond one lever? ``family``'s recipe against its best single lever,
+    chosen per test fold on validation speakers outside it (``best_single_per_fold``), that
+    lever's records of the fold as its prediction; paired over speakers (``speaker_paired``:
+    each speaker's UAR averaged over the runs both sides have on every fold, the same seeds;
+    the speaker, never a (run, fold), is the unit). A secondary comparison: the
+    headline is the recipe against its start. One row, unadjusted (the notebook Holm-adjusts
+    the families' rows)."""
+    single = best_single_per_fold(lever_gains(rungs, family, folds, candidates), len(folds), min_gain)
+    by = {r.lever: r.records for r in rungs if r.family == family}
+    single_records = [x for f, lever in single.items() for x in by[lever] if x.fold == f]
+
+    def complete(records) -> set:
+        return {run for run in {x.run for x in records}
+                if {x.fold for x in records if x.run == run} == set(range(len(folds)))}
+
+    runs = complete(by["recipe"]) & complete(single_records)
+    if not runs:
+        raise ValueError(f"{family}: the recipe and its best single lever share no run with every fold")
+    recipe = [x for x in by["recipe"] if x.run in runs]
+    single_records = [x for x in single_records if x.run in runs]
+    t = speaker_paired(recipe, single_records, speaker_of)
+    return {col.FAMILY: family, col.BEST_SINGLE: "; ".join(f"fold {f}: {lv}" for f, lv in single.items()),
+            col.RUNS: len(runs),
+            col.RECIPE_UAR: float(np.mean(list(pooled_uar(recipe).values()))),
+            col.BEST_SINGLE_UAR: float(np.mean(list(pooled_uar(single_records).values()))),
+            col.MEAN_DIFF: t["mean_diff"], col.DIFF_CI95_LOW: t["ci95_low"], col.DIFF_CI95_HIGH: t["ci95_high"],
+            col.UNIT: t["unit"], col.PAIRS: t["pairs"], col.BETTER_WORSE: f"{t['a_better']} / {t['b_better']}",
+            col.TEST: t["test"], col.P: t["p"], col.MIN_P: t["min_p"], col.VERDICT: t["verdict"]}
