@@ -24,7 +24,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data verify features synth reproduce cold-run tune fidelity tune-worker readme check-records numerics lint test bench-features bench-train bench-predict bench-stream sync lab clean
+.PHONY: help setup data verify features synth reproduce cold-run tune fidelity what-helps tune-worker readme check-records numerics lint test bench-features bench-train bench-predict bench-stream sync lab clean
 
 help:  ## list the targets with one line each
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -64,6 +64,10 @@ tune: $(STAMP)  ## run notebook 04's Optuna studies for PROFILE (STORAGE=url to 
 fidelity: $(STAMP)  ## compute notebook 07's ladder and 100-epoch studies for PROFILE (resumable; full: ~15 core-hours), then run 07
 	$(PY) -m ser_utils fidelity --profile $(PROFILE) $(if $(WORKERS),--workers $(WORKERS))
 	$(PY) -m ser_utils.pipeline --profile $(PROFILE) --only 07_fidelity
+
+what-helps: $(STAMP)  ## compute notebook 09's levers, ensembles, recipe and shifts for PROFILE (resumable; full: ~35 core-hours), then run 09
+	$(PY) -m ser_utils data $(ROOT_ARG)
+	$(PY) -m ser_utils.pipeline --profile $(PROFILE) --only 09_what_helps
 
 tune-worker: $(STAMP)  ## one worker joining PROFILE's studies in STORAGE (run on as many machines as you like)
 	$(PY) -m ser_utils tune --profile $(PROFILE) --workers 1
