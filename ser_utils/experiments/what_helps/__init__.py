@@ -22,8 +22,10 @@ distilled               the ensemble distilled into one model of the start's siz
 capacity                the family at a larger hidden size, where the cost limits allow
 ======================  ==================================================================
 
-Then every lever with a validation gain above ``min_gain`` joins one **recipe**, chosen for each outer test
-fold on validation speakers outside it (``recipe_per_fold``), never on test speakers.
+Then every combinable lever (``COMBINABLE``: one feature set at most; ``speaker_norm`` only
+where the notebook allows transductive levers) with a validation gain above ``min_gain`` joins
+one **recipe**, chosen for each outer test fold on validation speakers outside it
+(``recipe_per_fold``), never on test speakers.
 
 The package, along the notebook's flow: ``levers`` (the rungs' specs), ``timing`` (their cost),
 ``training``, ``ensemble`` (and distillation), ``paired`` (speakers as the unit), ``recipe``
@@ -33,8 +35,8 @@ Every name is re-exported here: ``from ser_utils.experiments import what_helps a
 """
 
 from ser_utils.experiments.what_helps.levers import (  # noqa: I001 - in the flow's order
-    LEVERS, DESCRIPTION, FEATURE_LEVERS, TRANSDUCTIVE, COMBINABLE, DEFAULT_SETTINGS, BASE_CONFIG,
-    ENSEMBLE_RUN_BASE, settings_with, start_spec, start_specs, is_nested, lever_spec, combined_spec, Rung,
+    LEVERS, DESCRIPTION, FEATURE_LEVERS, TRANSDUCTIVE, COMBINABLE, DEFAULT_SETTINGS, BASE_CONFIG, settings_with,
+    start_spec, start_specs, is_nested, lever_spec, combined_spec, Rung,
 )
 from ser_utils.experiments.what_helps.timing import (  # noqa: I001 - in the flow's order
     model_ms, feature_ms, baseline_ms,
@@ -43,8 +45,8 @@ from ser_utils.experiments.what_helps.training import (  # noqa: I001 - in the f
     data_for, train_specs, train_rungs, train_folds, lever_rungs,
 )
 from ser_utils.experiments.what_helps.ensemble import (  # noqa: I001 - in the flow's order
-    member_runs, member_spec, ensemble_records, teacher_targets, TEACHER_NAME, teacher_tag, teacher_name,
-    parse_teacher, distillation_data, ensemble_rungs,
+    ENSEMBLE_RUN_BASE, member_runs, member_spec, ensemble_records, teacher_targets, TEACHER_NAME, teacher_tag,
+    teacher_name, parse_teacher, distillation_data, ensemble_rungs,
 )
 from ser_utils.experiments.what_helps.paired import (  # noqa: I001 - in the flow's order
     speaker_lookup, speaker_uars, speaker_paired,
@@ -65,10 +67,10 @@ from ser_utils.experiments.what_helps.tables import (  # noqa: I001 - in the flo
 
 __all__ = [
     "LEVERS", "DESCRIPTION", "FEATURE_LEVERS", "TRANSDUCTIVE", "COMBINABLE", "DEFAULT_SETTINGS", "BASE_CONFIG",
-    "ENSEMBLE_RUN_BASE", "settings_with", "start_spec", "start_specs", "is_nested", "lever_spec",
-    "combined_spec", "Rung", "model_ms", "feature_ms", "baseline_ms", "data_for", "train_specs", "train_rungs",
-    "train_folds", "lever_rungs", "member_runs", "member_spec", "ensemble_records", "teacher_targets",
-    "TEACHER_NAME", "teacher_tag", "teacher_name", "parse_teacher", "distillation_data", "ensemble_rungs",
+    "settings_with", "start_spec", "start_specs", "is_nested", "lever_spec", "combined_spec", "Rung",
+    "model_ms", "feature_ms", "baseline_ms", "data_for", "train_specs", "train_rungs", "train_folds",
+    "lever_rungs", "member_runs", "member_spec", "ensemble_records", "teacher_targets", "TEACHER_NAME",
+    "teacher_tag", "teacher_name", "parse_teacher", "distillation_data", "ensemble_rungs", "ENSEMBLE_RUN_BASE",
     "speaker_lookup", "speaker_uars", "speaker_paired", "allowed_validation_folds", "fold_means",
     "validation_gain", "TIE", "recipe_per_fold", "lever_gains", "recipe_choices", "recipe_rung",
     "best_single_per_fold", "recipe_vs_single", "shift_check", "checkpoint_records", "against_checkpoint",

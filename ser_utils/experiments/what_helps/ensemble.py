@@ -1,7 +1,6 @@
 """The seed ensemble (the mean of k models' probabilities) and its distillation into one
 model of the start's size (Hinton et al. 2015: soft targets at temperature T)."""
 
-
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +12,7 @@ import torch
 
 from ser_utils import columns as col
 from ser_utils.data.features import pad
-from ser_utils.experiments.what_helps.levers import ENSEMBLE_RUN_BASE, Rung
+from ser_utils.experiments.what_helps.levers import Rung
 from ser_utils.experiments.what_helps.training import train_rungs
 from ser_utils.inference.checkpoint import load_run
 from ser_utils.training import metrics
@@ -21,6 +20,8 @@ from ser_utils.training.augment import ensemble
 from ser_utils.training.baselines import BaselineRecord
 from ser_utils.training.loop import Spec, experiment_key
 from ser_utils.training.records import Predictions, record_path
+
+ENSEMBLE_RUN_BASE = 100   # the ensemble's members are runs 100 + k * run + j: never a run of 03's
 
 
 def member_runs(run: int, k: int) -> list[int]:
@@ -105,6 +106,7 @@ def distillation_data(starts, data, folds, runs_dir, teacher_run: int, k: int, T
                                      data, T)
                for fold in range(len(folds))}
     return name, replace(data, soft_targets={name: targets})
+
 
 def ensemble_rungs(family: str, starts, levers, settings: dict, load, data, folds, runs, runs_dir, start_cost: dict,
                    n_jobs=None) -> tuple[list, dict]:

@@ -1,6 +1,6 @@
 """The rungs of notebook 09 (issue 27): each h64 family's nested start, one lever at a time
-(``LEVERS``, ``lever_spec``) and a recipe of several (``combined_spec``)."""
-
+(``LEVERS``, ``lever_spec``, their ``DEFAULT_SETTINGS``) and a recipe of several
+(``combined_spec``); ``Rung``, one row of the ladder with its records."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ DEFAULT_SETTINGS = {"speed": [0.9, 1.1], "specaugment": [2, 10, 2, 6], "noise": 
                     "label_smoothing": 0.1, "mixup": 0.2, "ensemble_k": 5, "distill_alpha": 0.5,
                     "distill_T": 2.0, "capacity_hidden": 128, "max_parameters": 110_000, "max_model_ms": 2.0}
 BASE_CONFIG = FeatureConfig()   # MFCC-34 + chroma-12, the study's frames
-ENSEMBLE_RUN_BASE = 100   # the ensemble's members are runs 100 + k * run + j: never a run of 03's
 
 
 def settings_with(given: dict | None) -> dict:

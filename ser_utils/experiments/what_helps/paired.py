@@ -1,7 +1,6 @@
 """Speakers as the unit: every comparison of notebook 09 pairs per-speaker UARs, each
 averaged over a side's runs (exact sign-flip test, bootstrap interval)."""
 
-
 from __future__ import annotations
 
 import numpy as np

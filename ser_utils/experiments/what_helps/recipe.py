@@ -1,7 +1,6 @@
 """The recipe, chosen per outer test fold on validation speakers outside it (nested, issue
 26): the levers of validation gain combined, and the recipe against its best single lever."""
 
-
 from __future__ import annotations
 
 import numpy as np

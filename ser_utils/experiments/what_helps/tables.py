@@ -1,7 +1,6 @@
 """Notebook 09's tables and the points of its Pareto figure: the rungs with their paired
 tests and costs, the baselines with their C per fold, UAR against CPU ms."""
 
-
 from __future__ import annotations
 
 from pathlib import Path
@@ -85,6 +84,7 @@ def table(rungs: list[Rung], speaker_of: dict, costs: dict) -> pd.DataFrame:
                     col.TRAIN_MINUTES: round(sum(x.wall_seconds for x in r.records) / 60, 2)})
         rows.append(row)
     return metrics.with_holm(pd.DataFrame(rows))
+
 
 def label_config(label: str):
     """``LSTM-SA-h64`` / ``ResLSTM-SA-h128`` -> its ``ModelConfig`` (None for other labels)."""

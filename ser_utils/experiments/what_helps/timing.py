@@ -1,7 +1,6 @@
 """The cost columns of notebook 09: parameters and CPU ms per utterance, one thread — the
 model, its features, an openSMILE baseline end to end."""
 
-
 from __future__ import annotations
 
 import librosa

@@ -1,6 +1,6 @@
 """Training notebook 09's rungs: each rung one spec per test fold, finished records reused,
-the specs that share a dataset in one pool (``training.cv.cross_validate_many``)."""
-
+the specs that share a dataset in one pool (``training.cv.cross_validate_many``);
+``lever_rungs`` also costs each rung and skips ``capacity`` where it breaks the cost limits."""
 
 from __future__ import annotations
 
@@ -76,6 +76,7 @@ def train_folds(jobs, load, folds, runs_dir, n_jobs=None) -> dict:
         for (spec, _, _, r, f), rec in zip(todo, results):
             out[(spec, r, f)] = rec
     return out
+
 
 def lever_rungs(family: str, starts, levers, settings: dict, load, folds, runs, runs_dir, ref: int, samples, sr,
                 n_jobs=None, timing_repeats: int = 30, report=print) -> tuple[list, dict, dict]:

@@ -1,7 +1,6 @@
 """Does the recipe travel? The recipe against its start under notebook 08's shift inside
 RAVDESS (``experiments.shift``)."""
 
-
 from __future__ import annotations
 
 import pandas as pd

@@ -1,7 +1,6 @@
 """The recipe against the model ``predict`` loads today (notebook 03's checkpoint), which
 family ``predict`` switches to, and writing the recipe's checkpoint."""
 
-
 from __future__ import annotations
 
 from pathlib import Path
