@@ -33,7 +33,7 @@
 # 3. **The recipe**: every lever whose validation gain is above `min_gain`, combined, chosen
 #    for each test fold on [validation speakers](GLOSSARY.md#validation-speakers) outside it:
 #    no test speaker's score enters (the *voting folds*, those whose validation speakers are
-#    all outside the test fold, did train their models on them; see below). A lever can join
+#    all outside the test fold, did train their models on that fold's speakers; see below). A lever can join
 #    on a small validation gain although its test gain is not shown. The seed ensemble and
 #    its distillation are rungs, not recipe ingredients (`COMBINABLE`: an ensemble multiplies
 #    the cost).
@@ -71,6 +71,7 @@ standard_baselines = ["egemaps"]   # openSMILE functionals: egemaps, compare
 shift_check = ["intensity"]  # 08's shifts inside RAVDESS the recipe is tried on: intensity, statement ([]: none)
 shift_runs = None            # their runs (None: runs[:1])
 timing_repeats = 5
+pareto_from = None           # results whose 03 / 06 tables the Pareto figure borrows where out_dir has none
 n_jobs = None
 
 # %%
@@ -84,6 +85,7 @@ from ser_utils.data import project_data
 from ser_utils.data.audio import read_audio
 from ser_utils.data.corpus import closest_duration
 from ser_utils.experiments import what_helps as W
+from ser_utils.paths import project_dir
 from ser_utils.reporting import plots, summaries
 from ser_utils.reporting.source import show_source
 from ser_utils.training import augment, metrics
@@ -120,7 +122,7 @@ print(f"{len(frames)} utterances, {len(folds)} folds, runs {runs}, families {fam
 wanted = [label for label, which in STANDARD.items() if which in standard_baselines]
 standard, chosen_C = standard_baseline_records(frames, folds, cache_root=cache_dir, which=wanted)
 ours = baseline_records(frames, folds)
-mfcc_ms = W.feature_ms(samples, sr, "mfcc+chroma", repeats=timing_repeats)
+mfcc_ms = W.feature_ms(samples, sr, "mfcc+chroma", repeats=W.feature_repeats(timing_repeats))
 baseline_table = W.baseline_table(frames, folds, {**standard, **ours}, chosen_C, samples, sr, mfcc_ms, cache_dir,
                                   timing_repeats)
 reporting.save_table(baseline_table[baseline_table["standard"]].drop(columns="standard"), "standard_baselines", out_dir)
@@ -197,11 +199,16 @@ display(recipe_choices)
 # bootstrap interval that excludes 0 is not a claim when the adjusted p is above 0.05; the
 # verdict is; the next section's comparison is a family of its own), the parameters, CPU ms per
 # utterance for the model alone and end to end (features included; the ensemble: k models),
-# and the minutes its records took to train. The recipe's cost is its dearest fold's. The
-# times are medians on one thread of a machine that may be busy with training: rows with the
-# same features and model can then differ by up to 2–2.5× (the same model on the same features
-# is timed afresh for each row), so read costs by their order of magnitude
-# (MFCC + chroma: a few ms; with eGeMAPS frames: tens of ms or more), not digit by digit.
+# and the minutes its records took to train. Each distinct model and each feature set is timed
+# once and reused (`W.model_ms`, `W.feature_ms`): rows that differ only in training (mixup,
+# label smoothing, SpecAugment, speed, noise, the distillation) have the same model on the same
+# features and the same cost; the seed ensemble's model cost is k times its start's (derived,
+# not timed). The recipe's cost is its dearest fold's, column by column (the most parameters,
+# the slowest model, the slowest end to end: its folds may differ in features and width). The
+# times are medians on one thread of a machine that may be busy with training, so two
+# *different* models' times a few tenths of a ms apart are within the noise: read costs by
+# their order of magnitude (MFCC + chroma: a few ms; with eGeMAPS frames: tens of ms or more),
+# not digit by digit.
 
 # %%
 what = W.table(rungs, speaker_of, costs)
@@ -212,8 +219,8 @@ display(what[["family", "lever", "transductive", "runs", "uar_mean", "uar_ci95_l
 
 # %% [markdown]
 # ## Does combining pay? The recipe against its best single lever
-# A secondary comparison: the headline stays the recipe against its start. It was fixed on
-# 2026-12-04, after `quick`'s table and `full`'s LSTM-SA-h64 rungs had been seen and before
+# A secondary comparison: the headline stays the recipe against its start. This comparison
+# (not the headline) was fixed on 2026-12-04, after `quick`'s table and `full`'s LSTM-SA-h64 rungs had been seen and before
 # `full`'s ResLSTM-SA-h64 table existed: for `full`'s ResLSTM-SA-h64 it was fixed before
 # looking; for LSTM-SA-h64 (in `quick` and in `full`) **this table is exploratory**.
 #
@@ -224,9 +231,10 @@ display(what[["family", "lever", "transductive", "runs", "uar_mean", "uar_ci95_l
 # records of that lever predict its test speakers; the recipe is paired with it speaker by
 # speaker: each speaker's UAR is averaged over the runs both sides have, so the speaker is the
 # unit of the test, never a (run, fold). (Where a fold's recipe is that one lever alone, the two
-# are the same model there and differ by nothing.) The p-values are Holm-adjusted over this
-# table's rows, one per model family (with one family, as in `quick`, the adjusted p is the
-# raw p), apart from `what_helps`'s comparisons with the start. "Not shown" means the data do
+# are the same model there and differ by nothing; a family whose recipe is its best single
+# lever in every fold has nothing to test: no p.) The p-values are Holm-adjusted over this
+# table's rows with a test, one per model family (with one, as in `quick`, the adjusted p is
+# the raw p), apart from `what_helps`'s comparisons with the start. "Not shown" means the data do
 # not let us claim that combining beats that one lever; it does not mean combining does not
 # help: read the interval.
 
@@ -286,14 +294,16 @@ else:
 # statements — and tests the fold's new speakers on both kinds. Here the recipe and its start
 # are trained that way and compared speaker by speaker on the **shifted** takes: is what
 # helped on the usual folds still worth it when the test takes differ from the training
-# takes? These are 09's own models — each fold's start (LSTM-SA-h64 at its nested setting,
-# `epochs` epochs) and its recipe — not 08's (ResLSTM-SA-h64, 15 epochs, untuned), so the
+# takes? These are 09's own models — each family's start (LSTM-SA-h64 or ResLSTM-SA-h64 at
+# its nested setting per fold, `epochs` epochs) and its recipe — not 08's (a ResLSTM-SA-h64
+# trained 15 epochs, untuned), so the
 # numbers differ from 08's table; the shifts are `shift_check` (full: both, runs 1–2 as
 # `shift_runs`; quick: none, to keep 09 within its half hour; smoke: intensity, run 1). The
 # levers were chosen on the usual folds, never on these takes. The intensity rows score the seven emotions other
 # than *neutral*, which has no strong takes (notebook 08 explains why). A model's `shift cost`
 # is its UAR on the test speakers' shifted takes minus its UAR on their takes of the kind it
-# was trained on; `speakers worse / better` here counts the speakers for whom the recipe is
+# was trained on (negative: the shift costs UAR; positive: the shifted takes are easier);
+# `speakers worse / better` here counts the speakers for whom the recipe is
 # worse / better than the start on the shifted takes (in 08 it compares the two conditions).
 
 # %%
@@ -312,17 +322,20 @@ else:
 
 # %% [markdown]
 # ## UAR against cost
-# Every model of this notebook, of 03 and 06 where their tables are in this profile's results,
-# the openSMILE baselines, and the published points
+# Every model of this notebook (one marker per family), of 03 and 06 (from this profile's
+# results, else from `pareto_from`'s: `full` runs neither notebook, so its figure borrows
+# `quick`'s 03 and 06 rows, their source marked `(quick)`; none where neither has them), the
+# openSMILE baselines, and the published points
 # (hollow): the slides' LSTM-SA / ResLSTM-SA (seed 000's slides, Krasnoproshin & Vashkevich,
 # DSPA 2026, whose numbers notebook 07 does not reproduce: their UAR, at the cost we measure
 # for the same architecture) and wav2vec 2.0 (its reported *accuracy*, which is not UAR, at the cost 06
-# measured on random weights). Cost is CPU ms per utterance end to end on one thread (log
+# measured on random weights; only where 06's cost table is there). Cost is CPU ms per utterance end to end on one thread (log
 # axis). A ringed point is transductive (it needs the test speaker's unlabelled audio), so
 # the Pareto front leaves it out, as it leaves out the published points.
 
 # %%
-points = W.pareto_points(what, baseline_table, out_dir, samples, sr, timing_repeats)
+points = W.pareto_points(what, baseline_table, out_dir, samples, sr, timing_repeats,
+                         borrowed=project_dir() / pareto_from if pareto_from else None)
 reporting.save_table(points, "what_helps_pareto", out_dir)
 print("points from:", ", ".join(map(str, points["source"].unique())))
 fig = plots.pareto(points)

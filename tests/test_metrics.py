@@ -80,6 +80,19 @@ def test_holm_by_hand():
     assert metrics.holm([0.4, 0.6]) == pytest.approx([0.8, 0.8]) and metrics.holm([0.7, 0.9]).max() == 1.0
 
 
+def test_holm_floor_by_hand():
+    """The smallest adjusted p a test could reach in its family, the others' p as they are:
+    8 speakers (smallest p 2/2^8 = 0.0078) in a family of 8 large p's: 8 x 0.0078 = 0.0625 > 0.05,
+    underpowered whatever its data; with 3 tests 3 x 0.0078 = 0.0234; where the 3 others are
+    tiny, it would be ranked last, x1: 0.0078 (the family's other tests decide)."""
+    low = 2 / 2**8
+    assert metrics.holm_floor([0.5] * 8, [low] * 8) == pytest.approx([8 * low] * 8)
+    assert metrics.holm_floor([0.01, 0.2, 0.5], [low] * 3) == pytest.approx([3 * low] * 3)
+    floor = metrics.holm_floor([1e-6, 1e-6, 1e-6, 0.5, np.nan], [1e-7] * 3 + [low, low])
+    assert floor[3] == pytest.approx(low) and floor[0] == pytest.approx(4e-7) and np.isnan(floor[4])
+    assert np.isnan(metrics.holm_floor([0.3], [np.nan])[0])
+
+
 def test_speaker_of_and_unit_scores():
     assert metrics.speaker_of("03-01-05-02-01-02-17") == "17"
     assert metrics.speaker_of("data/Actor_17/03-01-05-02-01-02-17.wav") == "17"

@@ -258,6 +258,22 @@ def test_rerun_is_up_to_date(smoke_run, capsys):
     assert stamp.read_text() == before
 
 
+def test_a_borrowed_upstream_result_is_an_input_of_the_notebook_that_reads_it(tmp_path):
+    """full's 09 draws quick's 03 and 06 rows in its Pareto figure (`pareto_from`): when quick's 03
+    is re-executed, full's 09 is out of date; without `pareto_from`, quick's stamps are no input."""
+    quick, full = tmp_path / "quick", tmp_path / "full"
+    (quick / "notebooks").mkdir(parents=True)
+    stamp = quick / "notebooks" / "03_lstm_sa_vs_reslstm_sa.stamp.json"
+    params = {"corpus": "synthetic", "synthetic_speakers": 8, "pareto_from": str(quick)}
+    plain = {k: v for k, v in params.items() if k != "pareto_from"}
+    hashes = []
+    for inputs in ("a", "b"):
+        stamp.write_text(json.dumps({"inputs": inputs}))
+        hashes.append((pipeline.input_hash("09_what_helps", params, full),
+                       pipeline.input_hash("09_what_helps", plain, full)))
+    assert hashes[0][0] != hashes[1][0] and hashes[0][1] == hashes[1][1]
+
+
 def test_smoke_fidelity_ladder(smoke_run):
     """Every rung computed; the authors' reseeding replays bit-identically on a CPU; rung 4
     is the first runs of rung 6b (same spec), so with equal run counts they agree."""

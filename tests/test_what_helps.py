@@ -28,12 +28,16 @@ from ser_utils.experiments.what_helps import (
     speaker_paired,
     speaker_uars,
 )
+from ser_utils.experiments.what_helps import recipe as what_recipe
+from ser_utils.experiments.what_helps import tables as what_tables
+from ser_utils.experiments.what_helps import timing as what_timing
 from ser_utils.models import ModelConfig
 from ser_utils.reporting.plots import pareto_front
 from ser_utils.training import baselines as B
 from ser_utils.training import (
     cross_validate,
     cross_validate_per_fold,  # the same records, through training's own entry
+    metrics,
 )
 from ser_utils.training.augment import (
     apply_masks,
@@ -478,20 +482,92 @@ def test_the_recipe_against_its_best_single_lever_pairs_speakers_fold_by_fold():
     ids = {f: [f"03-01-01-01-01-01-{s:02d}", f"03-01-05-01-01-01-{s:02d}"] for f, s in enumerate(speakers)}
     speaker_of = {i: s for f, s in enumerate(speakers) for i in ids[f]}
 
-    def recs(val, wrong_in=(), run=1):
-        return [SimpleNamespace(run=run, fold=f, best_val_uar=val(f), test_uar=None,
+    def recs(key, val, wrong_in=(), run=1):
+        return [SimpleNamespace(key=f"{key}{f}", run=run, fold=f, best_val_uar=val(f), test_uar=None,
                                 test=Predictions(ids[f], [0, 1], [0, 0] if f in wrong_in else [0, 1]))
                 for f in range(5)]
 
-    rungs = [W.Rung("lstm_sa", "start", recs(lambda f: 0.5, wrong_in=range(5))),
-             W.Rung("lstm_sa", "mixup", recs(lambda f: 0.65)),
-             W.Rung("lstm_sa", "speed", recs(lambda f: 1.0 if f == 0 else 0.5, wrong_in=(0,))),
+    rungs = [W.Rung("lstm_sa", "start", recs("start", lambda f: 0.5, wrong_in=range(5))),
+             W.Rung("lstm_sa", "mixup", recs("mixup", lambda f: 0.65)),
+             W.Rung("lstm_sa", "speed", recs("speed", lambda f: 1.0 if f == 0 else 0.5, wrong_in=(0,))),
              # the recipe's run 2 (all wrong) has no single-lever twin: left out, or the recipe would read 0.75
-             W.Rung("lstm_sa", "recipe", recs(lambda f: 0.7) + recs(lambda f: 0.7, wrong_in=range(5), run=2),
-                    levers="fold 0: speed + mixup")]
+             W.Rung("lstm_sa", "recipe", recs("recipe", lambda f: 0.7)
+                    + recs("recipe", lambda f: 0.7, wrong_in=range(5), run=2), levers="fold 0: speed + mixup")]
     row = W.recipe_vs_single(rungs, "lstm_sa", REFERENCE_FOLDS, speaker_of, candidates=("speed", "mixup"))
     assert row["runs"] == 1
     assert row["best single lever per fold"] == ("fold 0: speed; fold 1: mixup; fold 2: mixup; fold 3: mixup; "
                                                  "fold 4: mixup")
     assert row["recipe UAR"] == 1.0 and row["best single UAR"] == pytest.approx(0.9)
     assert row["mean UAR diff"] == pytest.approx(0.1) and row["pairs"] == 5 and row["better / worse"] == "1 / 0"
+    assert row["verdict (alpha 0.05)"] != W.IDENTICAL and row["p"] > 0
+    # a recipe that is mixup alone in every fold (mixup's own records, the same experiment keys): nothing to test
+    rungs[-1] = W.Rung("lstm_sa", "recipe", rungs[1].records, levers="; ".join(f"fold {f}: mixup" for f in range(5)))
+    rungs[2] = W.Rung("lstm_sa", "speed", recs("speed", lambda f: 0.5))   # speed now gains nothing on validation
+    same = W.recipe_vs_single(rungs, "lstm_sa", REFERENCE_FOLDS, speaker_of, candidates=("speed", "mixup"))
+    assert same["best single lever per fold"] == "; ".join(f"fold {f}: mixup" for f in range(5))
+    assert same["verdict (alpha 0.05)"] == W.IDENTICAL and np.isnan(same["p"]) and same["mean UAR diff"] == 0
+    # Holm over the rows with a test: the identical row keeps its verdict and no p; the other row's p is its own
+    both = metrics.with_holm(pd.DataFrame([row, same]))
+    assert both["p (Holm)"].iloc[0] == pytest.approx(row["p"]) and np.isnan(both["p (Holm)"].iloc[1])
+    assert both["verdict (alpha 0.05)"].iloc[1] == W.IDENTICAL
+
+
+def test_the_recipe_costs_its_dearest_fold_column_by_column(monkeypatch):
+    """Three folds: capacity (h128 on MFCC + chroma), eGeMAPS frames (h64) and the start. By hand
+    (fake timings): the most parameters are the h128 fold's (128,000), the slowest model too
+    (0.9 ms), the slowest features the eGeMAPS fold's (80 ms); end to end the dearest fold is the
+    eGeMAPS one, 0.5 + 80 = 80.5 ms, not 0.9 + 80 (no fold costs that). It once costed one fold
+    only, the one whose model timed slowest: 3.9 ms end to end, with openSMILE left out."""
+    monkeypatch.setattr(what_recipe, "train_folds", lambda jobs, *a, **k: {j: j for j in jobs})
+    monkeypatch.setattr(what_recipe, "model_ms", lambda spec, feats, repeats: (
+        1000 * spec.model.hidden, {"egemaps": 0.5}.get(spec.feature_set, 0.9 if spec.model.hidden == 128 else 0.1)))
+    monkeypatch.setattr(what_recipe, "feature_ms", lambda samples, sr, fs, repeats: {"egemaps": 80.0}.get(fs, 3.0))
+    start = W.start_spec("lstm_sa", {}, 3)
+    settings = W.settings_with({})
+    load = lambda fs: SimpleNamespace(features=[np.zeros((4, 2))])  # noqa: E731 - a stand-in dataset
+    recipe = {0: ["capacity"], 1: ["egemaps"], 2: []}
+    rung, cost = what_recipe.recipe_rung("lstm_sa", recipe, [start] * 3, settings, load, [None] * 3, [1], "runs", 0,
+                                         np.zeros(10), 16000)
+    assert cost == {"parameters": 128_000, "model ms": 0.9, "feature ms": 80.0, "end ms": 80.5}
+    assert rung.levers == "fold 0: capacity; fold 1: egemaps; fold 2: start" and len(rung.records) == 3
+
+
+def test_a_model_and_a_feature_set_are_timed_once_and_read_the_same_in_every_row(monkeypatch):
+    """Two folds' starts that differ in dropout and training only (the same model at inference) are
+    timed once; a wider model is timed on its own; features once per set and utterance."""
+    calls = []
+    monkeypatch.setattr(what_timing, "_MODEL_MS", {})
+    monkeypatch.setattr(what_timing, "_FEATURE_MS", {})
+    monkeypatch.setattr(what_timing.cost, "cpu_ms", lambda model, x, lengths, repeats: calls.append("m") or len(calls))
+    monkeypatch.setattr(what_timing, "_time_features", lambda samples, sr, fs, repeats: calls.append(fs) or len(calls))
+    a = W.start_spec("lstm_sa", {}, 3)
+    b = replace(a, model=replace(a.model, dropout=0.4), train=replace(a.train, lr=0.5))
+    wide = replace(a, model=replace(a.model, hidden=128))
+    feats = np.zeros((7, a.model.input_dim), np.float32)
+    assert W.model_ms(a, feats, 3) == W.model_ms(b, feats, 3) == (W.model_ms(a, feats, 3)[0], 1)
+    assert W.model_ms(wide, feats, 3)[1] == 2 and calls == ["m", "m"]
+    samples, other = np.zeros(100, np.float32), np.ones(100, np.float32)
+    assert W.feature_ms(samples, 16000, "egemaps", 3) == W.feature_ms(samples.copy(), 16000, "egemaps", 3) == 3
+    assert W.feature_ms(other, 16000, "egemaps", 3) == 4 and calls[2:] == ["egemaps", "egemaps"]
+    assert W.feature_repeats(30) == 15 and W.feature_repeats(4) == 3
+
+
+def test_the_pareto_points_borrow_03_and_06_from_another_profile_and_say_so(tmp_path, monkeypatch):
+    """full runs neither 03 nor 06: their rows come from `borrowed` (quick's results), the
+    source marked "(quick)"; this profile's own tables win where they exist."""
+    monkeypatch.setattr(what_tables, "model_ms", lambda spec, x, repeats: (0, 1.0))
+    monkeypatch.setattr(what_tables, "feature_ms", lambda samples, sr, fs, repeats: 2.0)
+    quick, full = tmp_path / "quick", tmp_path / "full"
+    sa = [{"model": "LSTM-SA-h64", "protocol": "clean", "kind": "network", "uar_mean": 0.5, "parameters": 29_384}]
+    pd.DataFrame(sa).to_csv((quick / "tables").mkdir(parents=True) or quick / "tables" / "sa_models_table.csv")
+    what = pd.DataFrame([{"family": "lstm_sa", "lever": "start", "transductive": False, "uar_mean": 0.48,
+                          "CPU ms/utt": 3.0, "parameters": 29_384}])
+    base = pd.DataFrame(columns=["model", "uar_mean", "CPU ms/utt", "parameters"])
+    points = what_tables.pareto_points(what, base, full, np.zeros(4096), 16000, 3, borrowed=quick)
+    assert points[points["source"] == "03 (quick)"][["model", "uar", "CPU ms/utt"]].values.tolist() == [
+        ["LSTM-SA-h64", 0.5, 3.0]]   # model 1.0 + MFCC + chroma 2.0, timed here
+    assert points["source"].iloc[0] == "09 lstm_sa" and "03" not in set(points["source"])
+    pd.DataFrame([dict(sa[0], uar_mean=0.52)]).to_csv((full / "tables").mkdir(parents=True) or
+                                                      full / "tables" / "sa_models_table.csv")
+    own = what_tables.pareto_points(what, base, full, np.zeros(4096), 16000, 3, borrowed=quick)
+    assert own[own["source"] == "03"]["uar"].tolist() == [0.52] and "03 (quick)" not in set(own["source"])

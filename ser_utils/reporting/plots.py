@@ -451,7 +451,7 @@ def pareto_front(points: pd.DataFrame) -> pd.DataFrame:
 
 def pareto(points: pd.DataFrame) -> plt.Figure:
     """UAR against CPU ms per utterance end to end (log axis), one marker per source
-    (notebook 03, 06, 09, baselines; filled: measured here), published points hollow and
+    (notebook 03, 06, each family of 09, baselines; filled: measured here), published points hollow and
     named by what they report (UAR, or accuracy, which is not UAR), transductive models
     ringed. The Pareto front joins the measured points that need nothing of the test
     speaker (no measured inductive point is both cheaper and more accurate); its points are
@@ -481,15 +481,19 @@ def pareto(points: pd.DataFrame) -> plt.Figure:
     front = pareto_front(points)
     ax.step(front["CPU ms/utt"], front["uar"], where="post", color="grey", lw=1, ls="--",
             label="Pareto front (measured, not transductive)")
-    # the front's models named (every point is a row of the table), labels stacked apart, led by a line
+    # the front's models named (every point is a row of the table), labels stacked apart, led by a line;
+    # right of a point in the plot's left half, left of it in the right half (inside the axes)
+    plain_log_axis(ax)
+    low, high = np.log10(ax.get_xlim())
     y_label = -np.inf
     for _, r in front.sort_values("uar").iterrows():
         y_label = max(r["uar"] + 0.012, y_label + 0.022)   # above the front's level line
-        where = f"{r['source']}: " if str(r["source"])[:1].isdigit() else ""
+        where = f"{str(r['source']).split()[0]}: " if str(r["source"])[:1].isdigit() else ""
+        left = np.log10(r["CPU ms/utt"]) > (low + high) / 2
         ax.annotate(f"{where}{r['model']} ({r['uar']:.3f})", (r["CPU ms/utt"], r["uar"]),
-                    xytext=(r["CPU ms/utt"] * 2.5, y_label), fontsize=7, color="dimgrey", va="center",
+                    xytext=(r["CPU ms/utt"] / 2.5 if left else r["CPU ms/utt"] * 2.5, y_label), fontsize=7,
+                    color="dimgrey", va="center", ha="right" if left else "left",
                     arrowprops={"arrowstyle": "-", "color": "lightgrey", "lw": 0.8})
-    plain_log_axis(ax)
     ax.set_xlabel("CPU ms per utterance, end to end: features + model (1 thread, log axis)")
     ax.text(1.02, 0.0, "x is features + model; notebook 09's goal\n(≤ 2 ms) is the model's alone: see\n"
             "the table's `model CPU ms/utt`", transform=ax.transAxes, fontsize=8, va="bottom", color="dimgrey")

@@ -39,7 +39,7 @@ from ser_utils.experiments.what_helps.levers import (  # noqa: I001 - in the flo
     start_spec, start_specs, is_nested, lever_spec, combined_spec, Rung,
 )
 from ser_utils.experiments.what_helps.timing import (  # noqa: I001 - in the flow's order
-    model_ms, feature_ms, baseline_ms,
+    model_ms, feature_ms, feature_repeats, baseline_ms,
 )
 from ser_utils.experiments.what_helps.training import (  # noqa: I001 - in the flow's order
     data_for, train_specs, train_rungs, train_folds, lever_rungs,
@@ -53,7 +53,7 @@ from ser_utils.experiments.what_helps.paired import (  # noqa: I001 - in the flo
 )
 from ser_utils.experiments.what_helps.recipe import (  # noqa: I001 - in the flow's order
     allowed_validation_folds, fold_means, validation_gain, TIE, recipe_per_fold, lever_gains, recipe_choices,
-    recipe_rung, best_single_per_fold, recipe_vs_single,
+    recipe_rung, IDENTICAL, best_single_per_fold, recipe_vs_single,
 )
 from ser_utils.experiments.what_helps.under_shift import (  # noqa: I001 - in the flow's order
     shift_check,
@@ -68,11 +68,11 @@ from ser_utils.experiments.what_helps.tables import (  # noqa: I001 - in the flo
 __all__ = [
     "LEVERS", "DESCRIPTION", "FEATURE_LEVERS", "TRANSDUCTIVE", "COMBINABLE", "DEFAULT_SETTINGS", "BASE_CONFIG",
     "settings_with", "start_spec", "start_specs", "is_nested", "lever_spec", "combined_spec", "Rung",
-    "model_ms", "feature_ms", "baseline_ms", "data_for", "train_specs", "train_rungs", "train_folds",
+    "model_ms", "feature_ms", "feature_repeats", "baseline_ms", "data_for", "train_specs", "train_rungs", "train_folds",
     "lever_rungs", "member_runs", "member_spec", "ensemble_records", "teacher_targets", "TEACHER_NAME",
     "teacher_tag", "teacher_name", "parse_teacher", "distillation_data", "ensemble_rungs", "ENSEMBLE_RUN_BASE",
     "speaker_lookup", "speaker_uars", "speaker_paired", "allowed_validation_folds", "fold_means",
     "validation_gain", "TIE", "recipe_per_fold", "lever_gains", "recipe_choices", "recipe_rung",
-    "best_single_per_fold", "recipe_vs_single", "shift_check", "checkpoint_records", "against_checkpoint",
+    "IDENTICAL", "best_single_per_fold", "recipe_vs_single", "shift_check", "checkpoint_records", "against_checkpoint",
     "switch_family", "recipe_checkpoint", "c_words", "baseline_table", "table", "label_config", "pareto_points",
 ]

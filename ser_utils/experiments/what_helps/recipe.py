@@ -8,7 +8,7 @@ import numpy as np
 from ser_utils import columns as col
 from ser_utils.experiments.what_helps.levers import COMBINABLE, FEATURE_LEVERS, LEVERS, Rung, combined_spec
 from ser_utils.experiments.what_helps.paired import speaker_paired
-from ser_utils.experiments.what_helps.timing import feature_ms, model_ms
+from ser_utils.experiments.what_helps.timing import feature_ms, feature_repeats, model_ms
 from ser_utils.experiments.what_helps.training import train_folds
 from ser_utils.training.cv import pooled_uar
 from ser_utils.training.nested import voters
@@ -88,16 +88,26 @@ def recipe_choices(rungs: list, family: str, folds, candidates=COMBINABLE, min_g
 def recipe_rung(family: str, recipe: dict, starts, settings: dict, load, folds, runs, runs_dir, ref: int, samples,
                 sr, n_jobs=None, timing_repeats: int = 30) -> tuple["Rung", dict]:
     """Train ``recipe`` (``{test fold: levers}``) on each fold's start (``starts``) for
-    ``runs`` (records reused) and cost it: the rung and its cost, that of its dearest fold
-    (``{"parameters", "model ms", "feature ms"}``, the model on utterance ``ref``)."""
+    ``runs`` (records reused) and cost it: the rung and its cost, the dearest fold's column by
+    column (``{"parameters", "model ms", "feature ms", "end ms"}``: the most parameters, the
+    slowest model, the slowest features and the slowest end to end of its folds, which may be
+    different folds; the model on utterance ``ref``), so no fold's model exceeds it."""
     jobs = [(combined_spec(starts[f], recipe[f], settings), r, f) for f in range(len(folds)) for r in runs]
     done = train_folds(jobs, load, folds, runs_dir, n_jobs)
     words = "; ".join(f"fold {f}: {' + '.join(c) or 'start'}" for f, c in recipe.items())
-    specs = {combined_spec(starts[f], c, settings) for f, c in recipe.items()}
-    worst = max(specs, key=lambda s: model_ms(s, load(s.feature_set).features[ref], timing_repeats)[1])
-    params, ms = model_ms(worst, load(worst.feature_set).features[ref], timing_repeats)  # timed again: not the max
-    cost_ = {"parameters": params, "model ms": ms, "feature ms": feature_ms(samples, sr, worst.feature_set, repeats=3)}
+    per_fold = []
+    for f, c in recipe.items():
+        spec = combined_spec(starts[f], c, settings)
+        params, ms = model_ms(spec, load(spec.feature_set).features[ref], timing_repeats)
+        features = feature_ms(samples, sr, spec.feature_set, repeats=feature_repeats(timing_repeats))
+        per_fold.append((params, ms, features))
+    cost_ = {"parameters": max(p for p, _, _ in per_fold), "model ms": max(m for _, m, _ in per_fold),
+             "feature ms": max(x for _, _, x in per_fold), "end ms": max(m + x for _, m, x in per_fold)}
     return Rung(family, "recipe", [done[j] for j in jobs], None, levers=words), cost_
+
+
+# ``recipe_vs_single``'s verdict where the recipe is its best single lever in every fold
+IDENTICAL = "identical: no test"
 
 
 def best_single_per_fold(gains: dict, n_folds: int, min_gain: float = 0.0) -> dict:
@@ -120,7 +130,8 @@ def recipe_vs_single(rungs: list, family: str, folds, speaker_of: dict, candidat
     each speaker's UAR averaged over the runs both sides have on every fold, the same seeds;
     the speaker, never a (run, fold), is the unit). A secondary comparison: the
     headline is the recipe against its start. One row, unadjusted (the notebook Holm-adjusts
-    the families' rows)."""
+    the families' rows); where the recipe is that lever in every fold (the same records), no
+    test: p is NaN and the verdict ``IDENTICAL``."""
     single = best_single_per_fold(lever_gains(rungs, family, folds, candidates), len(folds), min_gain)
     by = {r.lever: r.records for r in rungs if r.family == family}
     single_records = [x for f, lever in single.items() for x in by[lever] if x.fold == f]
@@ -134,7 +145,12 @@ def recipe_vs_single(rungs: list, family: str, folds, speaker_of: dict, candidat
         raise ValueError(f"{family}: the recipe and its best single lever share no run with every fold")
     recipe = [x for x in by["recipe"] if x.run in runs]
     single_records = [x for x in single_records if x.run in runs]
-    t = speaker_paired(recipe, single_records, speaker_of)
+    if {(x.run, x.fold, x.key) for x in recipe} == {(x.run, x.fold, x.key) for x in single_records}:
+        # the recipe is its best single lever in every fold: the same models, nothing to test
+        t = {**speaker_paired(recipe, single_records, speaker_of), "p": np.nan, "min_p": np.nan,
+             "verdict": IDENTICAL, "test": "none"}
+    else:
+        t = speaker_paired(recipe, single_records, speaker_of)
     return {col.FAMILY: family, col.BEST_SINGLE: "; ".join(f"fold {f}: {lv}" for f, lv in single.items()),
             col.RUNS: len(runs),
             col.RECIPE_UAR: float(np.mean(list(pooled_uar(recipe).values()))),

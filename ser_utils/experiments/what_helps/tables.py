@@ -14,7 +14,7 @@ from ser_utils.data.features import LOGMEL, extract
 from ser_utils.data.functionals import load_functionals
 from ser_utils.experiments.what_helps.levers import DESCRIPTION, TRANSDUCTIVE, Rung
 from ser_utils.experiments.what_helps.paired import speaker_paired
-from ser_utils.experiments.what_helps.timing import baseline_ms, feature_ms, model_ms
+from ser_utils.experiments.what_helps.timing import baseline_ms, feature_ms, feature_repeats, model_ms
 from ser_utils.models import ModelConfig, cost
 from ser_utils.training import metrics
 from ser_utils.training.baselines import STANDARD, SVM_GRIDS, nested_svm
@@ -61,7 +61,8 @@ def table(rungs: list[Rung], speaker_of: dict, costs: dict) -> pd.DataFrame:
     """One row per family and rung: lever, runs, UAR (mean, 95 % t-interval over runs), WA,
     the paired test against the family's start (speakers as the unit), parameters, CPU ms
     (model; end to end with the features) and train minutes. ``costs[(family, lever)]``:
-    ``{"parameters", "model ms", "feature ms"}``."""
+    ``{"parameters", "model ms", "feature ms"}`` and, where the row's dearest model and dearest
+    features are not one model's (the recipe's folds), ``"end ms"``: the dearest end to end."""
     starts = {r.family: r for r in rungs if r.lever == "start"}
     rows = []
     for i, r in enumerate(rungs):
@@ -80,7 +81,7 @@ def table(rungs: list[Rung], speaker_of: dict, costs: dict) -> pd.DataFrame:
                         col.P: t["p"], col.MIN_P: t["min_p"], col.VERDICT: t["verdict"]})
         c = costs[(r.family, r.lever)]
         row.update({col.PARAMETERS: int(c["parameters"]), col.MODEL_CPU_MS: round(c["model ms"], 3),
-                    col.CPU_MS: round(c["model ms"] + c["feature ms"], 3),
+                    col.CPU_MS: round(c.get("end ms", c["model ms"] + c["feature ms"]), 3),
                     col.TRAIN_MINUTES: round(sum(x.wall_seconds for x in r.records) / 60, 2)})
         rows.append(row)
     return metrics.with_holm(pd.DataFrame(rows))
@@ -93,18 +94,30 @@ def label_config(label: str):
     return ModelConfig(family, hidden=int(hidden)) if family and hidden.isdigit() else None
 
 
-def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples, sr, repeats: int = 10) -> pd.DataFrame:
+def _table_from(name: str, out_dir, borrowed) -> tuple[pd.DataFrame | None, str]:
+    """Table ``name`` of ``out_dir``'s results, else of ``borrowed``'s (another profile's
+    results), with the suffix its points' source then carries (`` (quick)``)."""
+    for where, suffix in ((out_dir, ""), (borrowed, f" ({Path(borrowed).name})" if borrowed else "")):
+        if where is not None and (Path(where) / "tables" / f"{name}.csv").exists():
+            return pd.read_csv(Path(where) / "tables" / f"{name}.csv"), suffix
+    return None, ""
+
+
+def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples, sr, repeats: int = 10,
+                  borrowed=None) -> pd.DataFrame:
     """UAR against CPU ms per utterance end to end for every model of this notebook
     (``what``), the baselines, notebook 03's clean rows and 06's networks (read from their
     tables in ``out_dir`` when present; 03's models timed here, 06's model time plus their
     input's extraction) and the published points, labelled *reported*: the slides' UARs at
     the cost measured for the same architecture, wav2vec 2.0's reported accuracy at 06's
-    measured cost (random weights). ``kind`` says which: ``measured``, ``measured,
+    measured cost (random weights). ``borrowed``: another profile's results whose 03 and 06
+    tables stand in where ``out_dir`` has none (``full`` runs neither 03 nor 06: ``quick``'s),
+    their points' source then naming that profile (``03 (quick)``). ``source``: ``09 <family>``,
+    ``09 baseline``, ``03``, ``06`` or ``reported``. ``kind`` says which: ``measured``, ``measured,
     transductive`` (a model that needs the test speaker's unlabelled audio), ``reported
     (UAR)`` or ``reported (accuracy, not UAR)``."""
-    tables = Path(out_dir) / "tables"
-    mfcc = feature_ms(samples, sr, "mfcc+chroma", repeats=3)
-    rows = [{col.MODEL: f"{r['family']} {r['lever']}", "source": "09",
+    mfcc = feature_ms(samples, sr, "mfcc+chroma", repeats=feature_repeats(repeats))
+    rows = [{col.MODEL: f"{r['family']} {r['lever']}", "source": f"09 {r['family']}",
              col.KIND: "measured, transductive" if r["transductive"] else "measured",
              col.UAR_VALUE: r["uar_mean"],
              col.CPU_MS: r["CPU ms/utt"], col.PARAMETERS: r["parameters"]} for _, r in what.iterrows()]
@@ -116,26 +129,27 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
     def arch_ms(cfg):
         return model_ms(Spec(cfg), x, repeats)[1] + mfcc
 
-    if (tables / "sa_models_table.csv").exists():
-        t = pd.read_csv(tables / "sa_models_table.csv")
+    t, suffix = _table_from("sa_models_table", out_dir, borrowed)
+    if t is not None:
         for _, r in t[(t["protocol"] == "clean") & (t["kind"] == "network")].iterrows():
             cfg = label_config(r["model"])
             if cfg is not None:
-                rows.append({col.MODEL: r["model"], "source": "03", col.KIND: "measured", col.UAR_VALUE: r["uar_mean"],
-                             col.CPU_MS: arch_ms(cfg), col.PARAMETERS: r["parameters"]})
-    if (tables / "sota_our_models.csv").exists():
-        t = pd.read_csv(tables / "sota_our_models.csv")
+                rows.append({col.MODEL: r["model"], "source": f"03{suffix}", col.KIND: "measured",
+                             col.UAR_VALUE: r["uar_mean"], col.CPU_MS: arch_ms(cfg), col.PARAMETERS: r["parameters"]})
+    t, suffix = _table_from("sota_our_models", out_dir, borrowed)
+    if t is not None:
         logmel = cost.time_call(lambda: extract(samples, sr, LOGMEL), repeats=3)
         for _, r in t[t["CPU ms/utt"].notna()].iterrows():
-            rows.append({col.MODEL: r["model"], "source": "06", col.KIND: "measured", col.UAR_VALUE: r["uar_mean"],
+            rows.append({col.MODEL: r["model"], "source": f"06{suffix}", col.KIND: "measured",
+                         col.UAR_VALUE: r["uar_mean"],
                          col.CPU_MS: r["CPU ms/utt"] + (logmel if r["input"] == "logmel" else mfcc),
                          col.PARAMETERS: r["parameters"]})
     for _, r in literature.paper000_reported().iterrows():
         cfg = label_config(r["model"])
         rows.append({col.MODEL: f"{r['model']} (slides)", "source": "reported", col.KIND: "reported (UAR)",
                      col.UAR_VALUE: r["reported_uar_mean"], col.CPU_MS: arch_ms(cfg), col.PARAMETERS: np.nan})
-    if (tables / "sota_wav2vec2_cost.csv").exists():
-        w2v = pd.read_csv(tables / "sota_wav2vec2_cost.csv")
+    w2v, _ = _table_from("sota_wav2vec2_cost", out_dir, borrowed)
+    if w2v is not None:
         large = w2v[w2v["model"].str.contains("large")]
         _, _, value, metric = literature.PAPER000_SOTA["Fine-tuned xlsr-wav2vec 2.0"]
         if len(large):

@@ -12,7 +12,7 @@ from joblib import delayed
 from ser_utils import columns as col
 from ser_utils.data.dataset import variant_names, with_variants
 from ser_utils.experiments.what_helps.levers import Rung, is_nested, lever_spec
-from ser_utils.experiments.what_helps.timing import feature_ms, model_ms
+from ser_utils.experiments.what_helps.timing import feature_ms, feature_repeats, model_ms
 from ser_utils.training.cv import _write_spec, cross_validate_many
 from ser_utils.training.loop import Spec, experiment_key, run_job
 from ser_utils.training.records import read_record, record_path
@@ -100,7 +100,7 @@ def lever_rungs(family: str, starts, levers, settings: dict, load, folds, runs, 
             continue
         costs[(family, lever)] = {col.PARAMETERS: params, "model ms": ms,
                                   "feature ms": feature_ms(samples, sr, spec.feature_set,
-                                                           repeats=max(3, timing_repeats // 2))}
+                                                           repeats=feature_repeats(timing_repeats))}
         keep.append((lever, per_fold))
     records = train_rungs([per_fold for _, per_fold in keep], load, folds, runs, runs_dir, n_jobs,
                           desc=f"{family} levers")

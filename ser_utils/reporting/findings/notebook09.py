@@ -15,7 +15,7 @@ from ser_utils.reporting.findings.common import (
     signed,
     test_phrase,
 )
-from ser_utils.training.metrics import VERDICT
+from ser_utils.training.metrics import VERDICT, holm_floor
 
 # Notebook 09's goal (issue 27): UAR >= 0.60 with at most 110 k parameters and 2 CPU ms per
 # utterance for the model alone (features aside), nothing transductive.
@@ -39,12 +39,25 @@ def _lever_words(row, with_p: bool = False) -> str:
     return f"{row[col.LEVER]}{flag} {signed(row[col.DELTA_VS_START])}{ci}{p}"
 
 
+def _out_of_reach_words(table: pd.DataFrame, rows: str) -> str:
+    """Where no row of a table's Holm family could have been shown whatever its data
+    (``holm_floor`` above 0.05 in every row: too few speakers for so many comparisons), say
+    so: its "not shown" verdicts are then [[underpowered]], not evidence of no effect."""
+    if col.P not in table or col.MIN_P not in table:
+        return ""
+    floor = holm_floor(table[col.P], table[col.MIN_P])
+    ok = ~np.isnan(floor)
+    if not ok.any() or (floor[ok] <= 0.05).any():
+        return ""
+    return (f" With so few speakers and Holm over {int(ok.sum())} {rows}, no row could be shown whatever its data "
+            f"(smallest attainable adjusted p {pvalue(float(floor[ok].min()))}): [[underpowered]].")
+
+
 def _travel_words(travel: pd.DataFrame) -> str:
     """09's "does the recipe travel?": per direction the recipe's lead over its start at home
     (the test speakers' takes of the trained kind) and away (the shifted takes), the paired
     test of the lead away, and what each loses to the shift."""
     diff = next(c for c in travel.columns if c.startswith("recipe − start"))
-    n_runs = int(travel[col.RUNS].max()) if col.RUNS in travel else 0
     parts = []
     for _, r in travel.iterrows():
         worse, better = (int(x) for x in r[col.SPEAKERS_WORSE_BETTER].split(" / "))
@@ -56,20 +69,20 @@ def _travel_words(travel: pd.DataFrame) -> str:
             f"UAR on the test speakers' {r[col.TRAINED_ON]} takes (not tested) and by {signed(r[diff])} per speaker "
             "on their "
             f"{r[col.TESTED_ON_SHIFTED]} takes ({better} of {int(r[col.PAIRS])} speakers better; {test_phrase(r)}: "
-            f"**{r[VERDICT]}**); the shift costs the recipe {signed(r['recipe shift cost'])} and the start "
-            f"{signed(r['start shift cost'])}")
+            f"**{r[VERDICT]}**); the shift changes the recipe's UAR by {signed(r['recipe shift cost'])} and the "
+            f"start's by {signed(r['start shift cost'])}")
     helped = travel[travel[VERDICT].eq("shown") & (travel[diff] > 0)]
     ahead = int((travel[diff] > 0).sum())
-    runs = f" with {n_runs} run{'s' if n_runs != 1 else ''} per direction" if n_runs else ""
     if len(helped):
-        verdict = f"The recipe is shown better on the shifted takes in {len(helped)} of {len(travel)} directions{runs}."
+        verdict = f"The recipe is shown better on the shifted takes in {len(helped)} of {len(travel)} directions."
     else:
         verdict = (f"On the shifted takes the recipe is ahead on average in {ahead} of {len(travel)} directions, "
-                   f"but no lead is shown{runs}.")
+                   "but no lead is shown." + _out_of_reach_words(travel, "rows"))
     shrinks = all(r["recipe shift cost"] < r["start shift cost"] for _, r in travel.iterrows())
     return ("Does the recipe travel? On notebook 08's shift inside RAVDESS (trained on one kind of take, new "
-            "speakers tested on both kinds; a shift cost is the UAR on the other kind minus on the trained kind; "
-            f"verdicts on p Holm-adjusted over this table's {len(travel)} directions, a family of its own): "
+            "speakers tested on both kinds; a model's shift change is its UAR on the other kind minus on the trained "
+            "kind, negative where the shift costs UAR; verdicts on p Holm-adjusted over this table's "
+            f"{len(travel)} rows (directions × model families), a family of comparisons of its own): "
             + "; ".join(parts) + ". " + verdict
             + (" In every direction the recipe loses more to the shift than its start, so part of its gain stays at "
                "home (a reading of the means, not tested)." if shrinks else ""))
@@ -95,7 +108,8 @@ def _recipe_cost_words(what: pd.DataFrame, r) -> str:
     with_egemaps = sum("egemaps" in f for f in folds)
     return (f". End to end it costs {num(r[col.CPU_MS] / start[col.CPU_MS].iloc[0], 0)}× its start's "
             f"{num(start[col.CPU_MS].iloc[0], 1)} ms: "
-            + (f"{with_egemaps} of its {len(folds)} folds use eGeMAPS frames (openSMILE), which dominate the cost"
+            + (f"{with_egemaps} of its {len(folds)} folds {'uses' if with_egemaps == 1 else 'use'} eGeMAPS frames "
+               "(openSMILE), which dominate the cost"
                if with_egemaps else "its features dominate the cost")
             + "; the goal bounds the model alone")
 
@@ -162,9 +176,11 @@ def _single_words(single: pd.DataFrame | None, what: pd.DataFrame, recipe) -> st
     cost = ""
     if len(rows):
         dear = rows.sort_values(col.CPU_MS).iloc[-1]
+        ratio = recipe[col.CPU_MS] / dear[col.CPU_MS]
         cost = (f", at {num(recipe[col.PARAMETERS] / dear[col.PARAMETERS], 1)}× its parameters "
                 f"({int(recipe[col.PARAMETERS]):,} against {int(dear[col.PARAMETERS]):,}) and "
-                f"{num(recipe[col.CPU_MS] / dear[col.CPU_MS], 0)}× its CPU ms end to end")
+                + (f"{num(ratio, 0)}× its CPU ms end to end" if round(ratio) != 1 else
+                   f"about its CPU ms end to end ({num(recipe[col.CPU_MS], 1)} against {num(dear[col.CPU_MS], 1)})"))
     shown = r[VERDICT] == "shown"
     lever = chosen[0] if len(set(chosen)) == 1 else "each fold's single lever"
     flag = " ([[transductive]])" if any(lv in ("speaker_norm",) for lv in chosen) else ""
@@ -174,7 +190,9 @@ def _single_words(single: pd.DataFrame | None, what: pd.DataFrame, recipe) -> st
             f"{counts}; UAR {num(r[col.BEST_SINGLE_UAR])}) the recipe is "
             f"{signed(r[col.MEAN_DIFF])} per speaker [{signed(r[col.DIFF_CI95_LOW])}, {signed(r[col.DIFF_CI95_HIGH])}] "
             f"({test_phrase(r)}: **{r[VERDICT]}**; {r[col.BETTER_WORSE]} speakers better / worse){cost}. "
-            + (f"Combining is shown to pay beyond {lever}." if shown and r[col.MEAN_DIFF] > 0 else
+            + ((f"Combining is shown to pay beyond {lever}." if family not in SINGLE_EXPLORATORY else
+                f"p < 0.05 in an exploratory comparison: that combining pays beyond {lever} is a lead to confirm "
+                "with a comparison fixed in advance, not a claim.") if shown and r[col.MEAN_DIFF] > 0 else
                f"{lever.capitalize()} alone is shown better than the recipe: combining costs here." if shown else
                (f"So the recipe is shown better than its start, not than {lever} alone: " if
                 recipe[VERDICT] == "shown" and recipe[col.DELTA_VS_START] > 0 else "")
@@ -229,7 +247,7 @@ def findings_09(out_dir) -> list[Finding]:
         down = [_lever_words(r) for _, r in shown.iterrows() if r[col.DELTA_VS_START] < 0]
         rest = levers[~levers.index.isin(shown.index)]
         pairs = int(levers[col.SPEAKERS].max()) if len(levers) else 0
-        underpowered = bool(levers[VERDICT].eq("underpowered").any())
+        underpowered = [str(x) for x in levers[levers[VERDICT].eq("underpowered")][col.LEVER]]
         texts.append(
             f"**{family}** starts at UAR {num(s[col.UAR_MEAN])} over {int(s[col.RUNS])} "
             f"run{'s' if s[col.RUNS] != 1 else ''}. "
@@ -238,9 +256,10 @@ def findings_09(out_dir) -> list[Finding]:
             "[[Holm correction]]): shown better: "
             f"{', '.join(up) or 'none'}; shown worse: {', '.join(down) or 'none'}; no difference shown after Holm: "
             f"{', '.join(_lever_words(r, with_p=True) for _, r in rest.iterrows()) or 'none'}"
-            + (" (some comparisons are [[underpowered]]: too few speakers for p < 0.05)" if underpowered else "") + ".")
+            + (f" ([[underpowered]]: {', '.join(underpowered)}, too few speakers with a difference for p < 0.05)"
+               if underpowered else "") + ".")
     if texts:
-        out.append(Finding(" ".join(texts), "tables/what_helps"))
+        out.append(Finding(" ".join(texts) + _out_of_reach_words(what, "comparisons"), "tables/what_helps"))
     recipe = what[what[col.LEVER] == "recipe"]
     honest = what[~what[col.TRANSDUCTIVE].astype(bool)]
     light = honest.apply(goal_size, axis=1).astype(bool) if len(honest) else pd.Series(dtype=bool)
@@ -285,7 +304,8 @@ def findings_09(out_dir) -> list[Finding]:
             parts.append(f"{r[col.FAMILY]}'s recipe: UAR {num(r[col.UAR_MEAN])}{ci}, {int(r[col.PARAMETERS]):,} "
                          f"parameters{_wider_words(r)}, {num(r[col.MODEL_CPU_MS], 2)} ms for the model and "
                          f"{num(r[col.CPU_MS], 1)} ms "
-                         f"end to end (its dearest fold's model); it {goal}" + _recipe_cost_words(what, r))
+                         f"end to end (the dearest of its folds, column by column); it {goal}"
+                         + _recipe_cost_words(what, r))
         several = (" No winner is named between the families: picking the higher test UAR would be a choice on "
                    "test." if len(heads) > 1 else "")
         without = [f for f in what[col.FAMILY].unique() if f not in set(heads[col.FAMILY])]
@@ -311,7 +331,7 @@ def findings_09(out_dir) -> list[Finding]:
             test = (f"{signed(r[col.DELTA_VS_START])} against the start, {r[col.TEST]} p = {pvalue(r[col.P])}"
                     f"{holm_phrase(r)} over {int(r[col.SPEAKERS])} speakers ({r[VERDICT]})"
                     ) if not pd.isna(r.get("p", np.nan)) else ""
-            parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])} {test}; levers chosen per test fold — "
+            parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])}, {test}; levers chosen per test fold — "
                          f"{r[col.LEVERS]}.{_chosen_not_shown_words(what, r)}{_single_words(single, what, r)}")
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
                            + " ".join(parts), "tables/what_helps tables/what_helps_recipe"
@@ -347,10 +367,13 @@ def findings_09(out_dir) -> list[Finding]:
         parts.append(
             f"{family}: the seed ensemble reaches UAR {num(e[col.UAR_MEAN])} at {num(e[col.MODEL_CPU_MS], 2)} ms "
             f"for its models; distilled into one model, {num(d[col.UAR_MEAN])} at {num(d[col.MODEL_CPU_MS], 2)} ms "
-            f"({signed(d[col.UAR_MEAN] - e[col.UAR_MEAN])}, not tested, for a "
-            f"{num(e[col.MODEL_CPU_MS] / d[col.MODEL_CPU_MS], 1)}× smaller model cost); the ensemble's "
-            f"{int(e[col.PARAMETERS]):,} parameters are "
-            + ("over" if e[col.PARAMETERS] > GOAL_PARAMETERS else "within") + " the goal's size")
+            f"({signed(d[col.UAR_MEAN] - e[col.UAR_MEAN])}, not tested; the ensemble runs "
+            f"{round(e[col.PARAMETERS] / d[col.PARAMETERS])} models, so its model cost is derived as that many "
+            f"times the single model's, not timed); the ensemble ({int(e[col.PARAMETERS]):,} parameters, "
+            f"{num(e[col.MODEL_CPU_MS], 2)} ms) is "
+            + ("within" if goal_size(e) else "outside")
+            + f" the goal's size (at most {GOAL_PARAMETERS // 1000} k parameters and {GOAL_MODEL_MS:g} ms for the "
+            "model)")
     if parts:
         out.append(Finding(
             "; ".join(parts) + (". Each family's distilled runs learn from one teacher (that family's ensemble of its "
