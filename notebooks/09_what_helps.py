@@ -204,7 +204,8 @@ display(recipe_choices)
 # label smoothing, SpecAugment, speed, noise, the distillation) have the same model on the same
 # features and the same cost; the seed ensemble's model cost is k times its start's (derived,
 # not timed). The recipe's cost is its dearest fold's, column by column (the most parameters,
-# the slowest model, the slowest end to end: its folds may differ in features and width). The
+# the slowest model, the slowest features, the slowest end to end: its folds may differ in
+# features and width). The
 # times are medians on one thread of a machine that may be busy with training, so two
 # *different* models' times a few tenths of a ms apart are within the noise: read costs by
 # their order of magnitude (MFCC + chroma: a few ms; with eGeMAPS frames: tens of ms or more),
@@ -256,7 +257,8 @@ display(vs_single)
 # verdict is this notebook's, taken before anything is switched. Where it is, the recipe's
 # model of fold 0 in run `runs[0]` becomes `models/what_helps_recipe.pt`, which `predict` then
 # loads by default, as 03's model is one fold's model too (in `full`, with two shown recipes,
-# the one of higher *validation* UAR). Its cost per utterance is its row's `CPU ms/utt`: with
+# the one of higher *validation* UAR). Its cost per utterance is at most its row's `CPU ms/utt`
+# (the dearest fold's): with
 # eGeMAPS frames, openSMILE runs on every utterance. Its weights come from training that one
 # model once more, which must give its record's history to the last digit. Where no recipe is shown better, that file is
 # removed and `predict` keeps 03's model.
@@ -323,8 +325,9 @@ else:
 # %% [markdown]
 # ## UAR against cost
 # Every model of this notebook (one marker per family), of 03 and 06 (from this profile's
-# results, else from `pareto_from`'s: `full` runs neither notebook, so its figure borrows
-# `quick`'s 03 and 06 rows, their source marked `(quick)`; none where neither has them), the
+# results, else from `pareto_from`'s: `results/full` has no 03 or 06 tables (`make what-helps`
+# runs 09 alone), so its figure borrows `quick`'s 03 and 06 rows, their source marked
+# `(quick)`; none where neither has them), the
 # openSMILE baselines, and the published points
 # (hollow): the slides' LSTM-SA / ResLSTM-SA (seed 000's slides, Krasnoproshin & Vashkevich,
 # DSPA 2026, whose numbers notebook 07 does not reproduce: their UAR, at the cost we measure
@@ -335,7 +338,7 @@ else:
 
 # %%
 points = W.pareto_points(what, baseline_table, out_dir, samples, sr, timing_repeats,
-                         borrowed=project_dir() / pareto_from if pareto_from else None)
+                         borrowed=project_dir() / pareto_from if pareto_from else None, feats=frames.features[ref])
 reporting.save_table(points, "what_helps_pareto", out_dir)
 print("points from:", ", ".join(map(str, points["source"].unique())))
 fig = plots.pareto(points)
@@ -378,10 +381,10 @@ findings.show_exercises("""
    `tables/what_helps_pareto`). In `figures/what_helps_pareto`, which models lie on the Pareto front? Is
    the seed ensemble worth its k-times model cost against the distilled single model? And is the recipe worth its
    cost against the one lever validation picked for it (`tables/what_helps_recipe_vs_single`): which would you
-   ship on a phone? *Check:* the ensemble's `model CPU ms/utt` is about k times the start's
-   (`settings["ensemble_k"]` models), the distilled model's about the start's; points a few tenths of a ms apart
-   are within the timing noise the table's notes give, so the front is only settled where the costs differ by
-   more than about 2.5×. The recipe's lead over that lever is `mean UAR diff` with its interval; a verdict "not
+   ship on a phone? *Check:* the ensemble's `model CPU ms/utt` is k times the start's
+   (`settings["ensemble_k"]` models: derived, not timed), the distilled model's the start's; two different
+   models a few tenths of a ms apart are within the timing noise the table's notes speak of, so the front is
+   only settled where the costs differ by more than that. The recipe's lead over that lever is `mean UAR diff` with its interval; a verdict "not
    shown" with an interval reaching below 0 leaves "combining pays" unclaimed, and more runs (`full` has 5)
    only average out seed noise: the paired test never has more than RAVDESS's 24 speakers.
 5. **Your own lever** (about 15 minutes to plan it; `quick` for real numbers). Pick one lever not tried here (e.g. pitch shift, or a

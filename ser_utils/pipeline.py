@@ -152,12 +152,13 @@ def input_hash(name: str, params: dict, out_dir: Path) -> str:
             h.update(str(path.relative_to(src)).encode())
         if (src / "optuna.db").exists():
             h.update((src / "optuna.db").read_bytes())
-    # the upstream notebooks' results it reads: this profile's, and another's it borrows (09's pareto_from)
-    for results in [Path(out_dir)] + ([root / params["pareto_from"]] if params.get("pareto_from") else []):
-        for up in UPSTREAM.get(name, []):
-            stamp = results / "notebooks" / f"{up}.stamp.json"
-            if stamp.exists():
-                h.update(json.loads(stamp.read_text())["inputs"].encode())
+    # the upstream notebooks' results it reads: this profile's, else another's it borrows (09's pareto_from)
+    borrowed = [root / params["pareto_from"]] if params.get("pareto_from") else []
+    for up in UPSTREAM.get(name, []):
+        stamp = next((s for s in (r / "notebooks" / f"{up}.stamp.json" for r in [Path(out_dir), *borrowed])
+                      if s.exists()), None)
+        if stamp is not None:
+            h.update(json.loads(stamp.read_text())["inputs"].encode())
     return h.hexdigest()
 
 

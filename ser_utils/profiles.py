@@ -26,7 +26,7 @@ class ProfileError(ValueError):
 
 # Parameters whose default is None: the type a value must have instead.
 NONE_DEFAULTS = {"cache_dir": str, "storage": str, "model_file": str, "workers": int, "n_jobs": int,
-                 "reference_results": str}
+                 "reference_results": str, "pareto_from": str}
 NULLABLE = {"pruning_ablation"}                     # may be set to null (none) though their default is not
 EMPTY_LISTS = {"weighting_ablation", "shift_check"}  # may be an empty list
 NON_NEGATIVE = {"sampler_seed", "startup_trials"}   # other integers must be >= 1

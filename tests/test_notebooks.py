@@ -272,6 +272,12 @@ def test_a_borrowed_upstream_result_is_an_input_of_the_notebook_that_reads_it(tm
         hashes.append((pipeline.input_hash("09_what_helps", params, full),
                        pipeline.input_hash("09_what_helps", plain, full)))
     assert hashes[0][0] != hashes[1][0] and hashes[0][1] == hashes[1][1]
+    # once full has its own 03, that is what 09 reads (pareto_points prefers it): quick's no longer counts
+    (full / "notebooks").mkdir(parents=True)
+    (full / "notebooks" / "03_lstm_sa_vs_reslstm_sa.stamp.json").write_text(json.dumps({"inputs": "own"}))
+    own = pipeline.input_hash("09_what_helps", params, full)
+    stamp.write_text(json.dumps({"inputs": "c"}))
+    assert pipeline.input_hash("09_what_helps", params, full) == own
 
 
 def test_smoke_fidelity_ladder(smoke_run):

@@ -553,7 +553,7 @@ def test_a_model_and_a_feature_set_are_timed_once_and_read_the_same_in_every_row
 
 
 def test_the_pareto_points_borrow_03_and_06_from_another_profile_and_say_so(tmp_path, monkeypatch):
-    """full runs neither 03 nor 06: their rows come from `borrowed` (quick's results), the
+    """results/full has no 03 or 06 tables: their rows come from `borrowed` (quick's results), the
     source marked "(quick)"; this profile's own tables win where they exist."""
     monkeypatch.setattr(what_tables, "model_ms", lambda spec, x, repeats: (0, 1.0))
     monkeypatch.setattr(what_tables, "feature_ms", lambda samples, sr, fs, repeats: 2.0)

@@ -488,7 +488,8 @@ def pareto(points: pd.DataFrame) -> plt.Figure:
     y_label = -np.inf
     for _, r in front.sort_values("uar").iterrows():
         y_label = max(r["uar"] + 0.012, y_label + 0.022)   # above the front's level line
-        where = f"{str(r['source']).split()[0]}: " if str(r["source"])[:1].isdigit() else ""
+        source = str(r["source"])   # "09 lstm_sa" -> "09" (the model names its family); "03 (quick)" kept
+        where = f"{source.split()[0] if source.startswith('09') else source}: " if source[:1].isdigit() else ""
         left = np.log10(r["CPU ms/utt"]) > (low + high) / 2
         ax.annotate(f"{where}{r['model']} ({r['uar']:.3f})", (r["CPU ms/utt"], r["uar"]),
                     xytext=(r["CPU ms/utt"] / 2.5 if left else r["CPU ms/utt"] * 2.5, y_label), fontsize=7,

@@ -383,8 +383,11 @@ def _single_lever(single, recipe) -> str:
         return f"; it combines nothing: in every fold it is the single lever validation picked ({chosen})"
     return (f"; against its best single lever ({chosen}, chosen per test fold on validation speakers; "
             f"UAR {num(s[col.BEST_SINGLE_UAR])}): {signed(s[col.MEAN_DIFF])} [{num(s[col.DIFF_CI95_LOW])}, "
-            f"{num(s[col.DIFF_CI95_HIGH])}] over {int(s[col.PAIRS])} speakers ({s[VERDICT]}; secondary"
-            + (", exploratory" if recipe[col.FAMILY] in SINGLE_EXPLORATORY else "") + ")")
+            f"{num(s[col.DIFF_CI95_HIGH])}] over {int(s[col.PAIRS])} speakers ("
+            + ("p < 0.05 in a secondary, exploratory comparison: a lead, not a claim)" if s[VERDICT] == "shown"
+               and recipe[col.FAMILY] in SINGLE_EXPLORATORY else
+               f"{s[VERDICT]}; secondary" + (", exploratory" if recipe[col.FAMILY] in SINGLE_EXPLORATORY else "")
+               + ")"))
 
 
 QUESTIONS = [

@@ -163,15 +163,12 @@ def holm(pvalues) -> np.ndarray:
     return out
 
 
-_RAVDESS_STEM = re.compile(r"^\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-(\d{2})$")
-
-
 def holm_floor(pvalues, min_pvalues) -> np.ndarray:
     """Each test's smallest attainable Holm-adjusted p in its family: its adjusted p had its
     own p been the smallest its test can give (``min_pvalues``), the others' as they are.
-    Above alpha, no data for that test could have shown it within this family (underpowered
-    after the correction, although its own test alone could reach alpha). NaN where a test
-    has no p or no smallest p."""
+    Above alpha, no data with that many informative units could have shown it within this
+    family (underpowered after the correction, whether or not its own test alone could reach
+    alpha). NaN where a test has no p or no smallest p."""
     p, low = np.asarray(pvalues, float), np.asarray(min_pvalues, float)
     out = np.full(p.shape, np.nan)
     for i in np.flatnonzero(~np.isnan(p) & ~np.isnan(low)):
@@ -179,6 +176,9 @@ def holm_floor(pvalues, min_pvalues) -> np.ndarray:
         q[i] = low[i]
         out[i] = holm(q)[i]
     return out
+
+
+_RAVDESS_STEM = re.compile(r"^\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-(\d{2})$")
 
 
 def with_holm(frame, alpha: float = 0.05, p: str = "p", adjusted: str = P_HOLM, verdict_column: str = VERDICT,

@@ -44,7 +44,7 @@ def baseline_table(data, folds, records: dict, chosen_C: pd.DataFrame, samples, 
         if which:
             X = load_functionals(data.index.path, which, cache_root=cache_dir, progress=False)
             model, _, _ = nested_svm(X, data.labels, data.speakers, folds[0], SVM_GRIDS[which])
-            ms = baseline_ms(samples, sr, which, model, repeats=max(3, repeats // 2))
+            ms = baseline_ms(samples, sr, which, model, repeats=feature_repeats(repeats))
         else:
             ms = mfcc_ms if recs[0].parameters else 0.0
         Cs = chosen_C[chosen_C["baseline"] == label]["C"]
@@ -104,14 +104,14 @@ def _table_from(name: str, out_dir, borrowed) -> tuple[pd.DataFrame | None, str]
 
 
 def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples, sr, repeats: int = 10,
-                  borrowed=None) -> pd.DataFrame:
+                  borrowed=None, feats=None) -> pd.DataFrame:
     """UAR against CPU ms per utterance end to end for every model of this notebook
     (``what``), the baselines, notebook 03's clean rows and 06's networks (read from their
     tables in ``out_dir`` when present; 03's models timed here, 06's model time plus their
     input's extraction) and the published points, labelled *reported*: the slides' UARs at
     the cost measured for the same architecture, wav2vec 2.0's reported accuracy at 06's
     measured cost (random weights). ``borrowed``: another profile's results whose 03 and 06
-    tables stand in where ``out_dir`` has none (``full`` runs neither 03 nor 06: ``quick``'s),
+    tables stand in where ``out_dir`` has none (``results/full`` has none: ``quick``'s),
     their points' source then naming that profile (``03 (quick)``). ``source``: ``09 <family>``,
     ``09 baseline``, ``03``, ``06`` or ``reported``. ``kind`` says which: ``measured``, ``measured,
     transductive`` (a model that needs the test speaker's unlabelled audio), ``reported
@@ -124,7 +124,9 @@ def pareto_points(what: pd.DataFrame, baselines: pd.DataFrame, out_dir, samples,
     rows += [{col.MODEL: r["model"], "source": "09 baseline", col.KIND: "measured", col.UAR_VALUE: r["uar_mean"],
               col.CPU_MS: r["CPU ms/utt"], col.PARAMETERS: r["parameters"]} for _, r in baselines.iterrows()
              if r["parameters"]]
-    x = np.zeros((int(round(len(samples) / 2048)) + 1, 46), np.float32)
+    # the architectures of 03 and the slides on the reference utterance's MFCC + chroma frames (``feats``: the
+    # very input 09's start was timed on, so the same model reads the same time), else frames of its length
+    x = np.asarray(feats, np.float32) if feats is not None else np.zeros((len(samples) // 2048 + 1, 46), np.float32)
 
     def arch_ms(cfg):
         return model_ms(Spec(cfg), x, repeats)[1] + mfcc

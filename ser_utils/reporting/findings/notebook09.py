@@ -49,7 +49,7 @@ def _out_of_reach_words(table: pd.DataFrame, rows: str) -> str:
     ok = ~np.isnan(floor)
     if not ok.any() or (floor[ok] <= 0.05).any():
         return ""
-    return (f" With so few speakers and Holm over {int(ok.sum())} {rows}, no row could be shown whatever its data "
+    return (f" With so few speakers with a difference and Holm over {int(ok.sum())} {rows}, no row could be shown "
             f"(smallest attainable adjusted p {pvalue(float(floor[ok].min()))}): [[underpowered]].")
 
 
@@ -73,19 +73,22 @@ def _travel_words(travel: pd.DataFrame) -> str:
             f"start's by {signed(r['start shift cost'])}")
     helped = travel[travel[VERDICT].eq("shown") & (travel[diff] > 0)]
     ahead = int((travel[diff] > 0).sum())
+    rows = "directions" if travel[col.FAMILY].nunique() == 1 else "rows (directions × model families)"
     if len(helped):
-        verdict = f"The recipe is shown better on the shifted takes in {len(helped)} of {len(travel)} directions."
+        verdict = f"The recipe is shown better on the shifted takes in {len(helped)} of {len(travel)} {rows}."
     else:
-        verdict = (f"On the shifted takes the recipe is ahead on average in {ahead} of {len(travel)} directions, "
+        verdict = (f"On the shifted takes the recipe is ahead on average in {ahead} of {len(travel)} {rows}, "
                    "but no lead is shown." + _out_of_reach_words(travel, "rows"))
+    # the recipe's lead on the shifted takes minus at home is the recipe's shift change minus the start's
     shrinks = all(r["recipe shift cost"] < r["start shift cost"] for _, r in travel.iterrows())
     return ("Does the recipe travel? On notebook 08's shift inside RAVDESS (trained on one kind of take, new "
             "speakers tested on both kinds; a model's shift change is its UAR on the other kind minus on the trained "
             "kind, negative where the shift costs UAR; verdicts on p Holm-adjusted over this table's "
-            f"{len(travel)} rows (directions × model families), a family of comparisons of its own): "
+            f"{len(travel)} {rows}, a family of comparisons of its own): "
             + "; ".join(parts) + ". " + verdict
-            + (" In every direction the recipe loses more to the shift than its start, so part of its gain stays at "
-               "home (a reading of the means, not tested)." if shrinks else ""))
+            + (" In every row the recipe's lead over its start is smaller on the shifted takes than at home (its "
+               "shift change is below the start's), so part of its gain stays at home (a reading of the means, not "
+               "tested)." if shrinks else ""))
 
 
 def _per_fold(text) -> list[str]:
@@ -179,7 +182,7 @@ def _single_words(single: pd.DataFrame | None, what: pd.DataFrame, recipe) -> st
         ratio = recipe[col.CPU_MS] / dear[col.CPU_MS]
         cost = (f", at {num(recipe[col.PARAMETERS] / dear[col.PARAMETERS], 1)}× its parameters "
                 f"({int(recipe[col.PARAMETERS]):,} against {int(dear[col.PARAMETERS]):,}) and "
-                + (f"{num(ratio, 0)}× its CPU ms end to end" if round(ratio) != 1 else
+                + (f"{num(ratio, 0 if ratio >= 10 else 1)}× its CPU ms end to end" if round(ratio, 1) != 1 else
                    f"about its CPU ms end to end ({num(recipe[col.CPU_MS], 1)} against {num(dear[col.CPU_MS], 1)})"))
     shown = r[VERDICT] == "shown"
     lever = chosen[0] if len(set(chosen)) == 1 else "each fold's single lever"
@@ -193,7 +196,10 @@ def _single_words(single: pd.DataFrame | None, what: pd.DataFrame, recipe) -> st
             + ((f"Combining is shown to pay beyond {lever}." if family not in SINGLE_EXPLORATORY else
                 f"p < 0.05 in an exploratory comparison: that combining pays beyond {lever} is a lead to confirm "
                 "with a comparison fixed in advance, not a claim.") if shown and r[col.MEAN_DIFF] > 0 else
-               f"{lever.capitalize()} alone is shown better than the recipe: combining costs here." if shown else
+               (f"{lever.capitalize()} alone is shown better than the recipe: combining costs here."
+                if family not in SINGLE_EXPLORATORY else
+                f"p < 0.05 in an exploratory comparison: that {lever} alone beats the recipe is a lead to confirm, "
+                "not a claim.") if shown else
                (f"So the recipe is shown better than its start, not than {lever} alone: " if
                 recipe[VERDICT] == "shown" and recipe[col.DELTA_VS_START] > 0 else "")
                + f"that combining pays beyond {lever} is not claimed.")
@@ -256,7 +262,7 @@ def findings_09(out_dir) -> list[Finding]:
             "[[Holm correction]]): shown better: "
             f"{', '.join(up) or 'none'}; shown worse: {', '.join(down) or 'none'}; no difference shown after Holm: "
             f"{', '.join(_lever_words(r, with_p=True) for _, r in rest.iterrows()) or 'none'}"
-            + (f" ([[underpowered]]: {', '.join(underpowered)}, too few speakers with a difference for p < 0.05)"
+            + (f" ([[underpowered]] — too few speakers with a difference for p < 0.05: {', '.join(underpowered)})"
                if underpowered else "") + ".")
     if texts:
         out.append(Finding(" ".join(texts) + _out_of_reach_words(what, "comparisons"), "tables/what_helps"))
@@ -328,10 +334,10 @@ def findings_09(out_dir) -> list[Finding]:
         parts = []
         single = load_table(out_dir, "what_helps_recipe_vs_single")
         for _, r in recipe.iterrows():
-            test = (f"{signed(r[col.DELTA_VS_START])} against the start, {r[col.TEST]} p = {pvalue(r[col.P])}"
+            test = (f", {signed(r[col.DELTA_VS_START])} against the start, {r[col.TEST]} p = {pvalue(r[col.P])}"
                     f"{holm_phrase(r)} over {int(r[col.SPEAKERS])} speakers ({r[VERDICT]})"
                     ) if not pd.isna(r.get("p", np.nan)) else ""
-            parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])}, {test}; levers chosen per test fold — "
+            parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])}{test}; levers chosen per test fold — "
                          f"{r[col.LEVERS]}.{_chosen_not_shown_words(what, r)}{_single_words(single, what, r)}")
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
                            + " ".join(parts), "tables/what_helps tables/what_helps_recipe"
@@ -369,8 +375,7 @@ def findings_09(out_dir) -> list[Finding]:
             f"for its models; distilled into one model, {num(d[col.UAR_MEAN])} at {num(d[col.MODEL_CPU_MS], 2)} ms "
             f"({signed(d[col.UAR_MEAN] - e[col.UAR_MEAN])}, not tested; the ensemble runs "
             f"{round(e[col.PARAMETERS] / d[col.PARAMETERS])} models, so its model cost is derived as that many "
-            f"times the single model's, not timed); the ensemble ({int(e[col.PARAMETERS]):,} parameters, "
-            f"{num(e[col.MODEL_CPU_MS], 2)} ms) is "
+            f"times the single model's, not timed); with {int(e[col.PARAMETERS]):,} parameters the ensemble is "
             + ("within" if goal_size(e) else "outside")
             + f" the goal's size (at most {GOAL_PARAMETERS // 1000} k parameters and {GOAL_MODEL_MS:g} ms for the "
             "model)")
