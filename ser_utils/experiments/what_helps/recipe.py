@@ -145,8 +145,8 @@ def recipe_vs_single(rungs: list, family: str, folds, speaker_of: dict, candidat
         raise ValueError(f"{family}: the recipe and its best single lever share no run with every fold")
     recipe = [x for x in by["recipe"] if x.run in runs]
     single_records = [x for x in single_records if x.run in runs]
-    if {(x.run, x.fold, x.key) for x in recipe} == {(x.run, x.fold, x.key) for x in single_records}:
-        # the recipe is its best single lever in every fold: the same models, nothing to test
+    if {x.fold: x.key for x in recipe} == {x.fold: x.key for x in single_records}:
+        # each fold's experiment is the best single lever's: the same models, nothing to test
         t = {**speaker_paired(recipe, single_records, speaker_of), "p": np.nan, "min_p": np.nan,
              "verdict": IDENTICAL, "test": "none"}
     else:
