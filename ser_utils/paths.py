@@ -124,6 +124,21 @@ def require_writable(folder: str | os.PathLike, create: bool = True) -> Path:
     return folder
 
 
+def table_path(out_dir: str | os.PathLike, name: str) -> Path:
+    """``<out_dir>/tables/<name>.csv``: where a notebook saves its table ``name``."""
+    return Path(out_dir) / "tables" / f"{name}.csv"
+
+
+def read_table(out_dir: str | os.PathLike, name: str, dtype=None):
+    """Table ``name`` of a profile's results (``table_path``) as a DataFrame, or None where
+    no notebook wrote it: the one reader of saved tables (reporting, findings, README, 09's
+    Pareto points)."""
+    import pandas as pd  # noqa: PLC0415 - heavy: paths stays importable without pandas
+
+    path = table_path(out_dir, name)
+    return pd.read_csv(path, dtype=dtype) if path.exists() else None
+
+
 def save_torch(obj, target: str | os.PathLike, durable: bool = True) -> Path:
     """``torch.save(obj)`` to ``target`` atomically (``atomic_path``), byte for byte the same
     for the same ``obj``: written through a file object, the archive's inner folder is

@@ -12,9 +12,10 @@ from scipy.stats import wilcoxon
 
 from conftest import REPO
 from ser_utils import pipeline
+from ser_utils.paths import read_table
 from ser_utils.reporting import findings, readme, summaries
 from ser_utils.reporting import tuning_tables as tuning_tables_mod  # tuning_tables() below writes its tables
-from ser_utils.reporting.tables import drop_table, save_table
+from ser_utils.reporting.tables import drop_table, load_table, save_table
 from ser_utils.training import baselines, metrics
 
 
@@ -1199,3 +1200,16 @@ def test_a_table_no_longer_made_is_dropped_not_read(tmp_path):
     assert sorted(p.name for p in gone) == ["what_helps_shift.csv", "what_helps_shift.md"]
     assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == ["what_helps.csv", "what_helps.md"]
     assert drop_table("what_helps_shift", tmp_path) == []
+
+
+def test_saved_tables_read_back_and_missing_ones_read_as_none(tmp_path):
+    """``paths.read_table``, the one reader of saved tables: what ``save_table`` wrote comes back
+    equal (a name with a dot included), a table no notebook wrote is None, not an error, while
+    ``reporting.load_table`` (a table a notebook needs) names the missing file."""
+    frame = pd.DataFrame({"model": ["LSTM-SA-h64", "ResLSTM-SA-h64"], "rung": ["01", "2b"], "UAR": [0.5, 0.25]})
+    save_table(frame, "sa.v2", tmp_path)
+    assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == ["sa.v2.csv", "sa.v2.md"]
+    pd.testing.assert_frame_equal(read_table(tmp_path, "sa.v2", dtype={"rung": str}), frame)
+    assert read_table(tmp_path, "what_helps") is None
+    with pytest.raises(FileNotFoundError, match="what_helps.csv"):
+        load_table("what_helps", tmp_path)

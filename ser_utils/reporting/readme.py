@@ -17,7 +17,7 @@ import pandas as pd
 
 from ser_utils import columns as col
 from ser_utils import literature
-from ser_utils.paths import atomic_path, project_dir, results_dir
+from ser_utils.paths import atomic_path, project_dir, read_table, results_dir, table_path
 from ser_utils.reporting import sa_tables
 from ser_utils.reporting.findings import (
     FALLBACK_RUNG,
@@ -82,10 +82,9 @@ LADDER_COLUMNS = ["model", "rung", "description", "n_runs", "runs_planned", "uar
 
 def fidelity_section() -> list[str]:
     """The ladder of ``results/full`` (notebook 07), first: the study's central result."""
-    path = results_dir() / "full" / "tables" / "fidelity_ladder.csv"
-    if not path.exists():
+    ladder = _table(results_dir() / "full", "fidelity_ladder")
+    if ladder is None:
         return []
-    ladder = pd.read_csv(path, dtype={"rung": str})
     ladder = ladder[[c for c in LADDER_COLUMNS if c in ladder]]
     done = int((ladder[col.N_RUNS] == ladder[col.RUNS_PLANNED]).sum())
     status = (f"All {len(ladder)} rungs have all their runs (100 epochs each)." if done == len(ladder) else
@@ -128,9 +127,8 @@ def render(profile: str) -> str:
         lines.append("")
     lines += fidelity_section()
     for name, title in SECTIONS:
-        path = out / "tables" / f"{name}.csv"
-        if path.exists():
-            frame = pd.read_csv(path)
+        frame = read_table(out, name)
+        if frame is not None:
             note = zero_spread_note(frame)
             frame = frame.drop(columns=[c for c in NUMERIC_TWINS if c in frame and name in TWINNED])
             frame = frame[[c for c in SHOWN[name] if c in frame]] if name in SHOWN else frame
@@ -140,9 +138,8 @@ def render(profile: str) -> str:
 
 
 def _table(folder: Path, name: str):
-    path = Path(folder) / "tables" / f"{name}.csv"
     dtype = {col.RUNG: str, col.PREVIOUS: str} if name == "fidelity_ladder" else None
-    return pd.read_csv(path, dtype=dtype) if path.exists() else None
+    return read_table(folder, name, dtype=dtype)
 
 
 def _link(folder: Path, name: str, kind: str = "tables") -> str:
@@ -404,7 +401,7 @@ def render_answers(profile: str, out: Path | None = None, full: Path | None = No
     out = Path(out or results_dir() / profile)
     full = Path(full or results_dir() / "full")
     source = ("(and `results/full/tables` for the 100-epoch study)"
-              if (full / "tables" / "fidelity_ladder.csv").exists()
+              if table_path(full, "fidelity_ladder").exists()
               else f"(the 100-epoch study in `results/full` has no tables yet: its records so far are read by the "
                    f"`{out.name}` profile's notebook 07, into `results/{out.name}/tables`)")
     lines = [ANSWERS_START, "", f"Today's answers, generated from the tables of `results/{out.name}` {source} by "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ser_utils.paths import atomic_path
+from ser_utils.paths import atomic_path, table_path
 
 
 def _slug(name: str) -> str:
@@ -19,11 +19,10 @@ def _slug(name: str) -> str:
 
 def save_table(df: pd.DataFrame, name: str, out_dir: str | Path, floatfmt: str = ".4g") -> Path:
     """``tables/<name>.csv`` and ``tables/<name>.md``; returns the CSV path."""
-    folder = Path(out_dir) / "tables"
-    csv = folder / f"{_slug(name)}.csv"
+    csv = table_path(out_dir, _slug(name))
     with atomic_path(csv, suffix=".csv") as tmp:
         df.to_csv(tmp, index=False)
-    with atomic_path(folder / f"{name}.md", suffix=".md") as tmp:
+    with atomic_path(csv.with_suffix(".md"), suffix=".md") as tmp:
         tmp.write_text(df.to_markdown(index=False, floatfmt=floatfmt) + "\n")
     return csv
 
@@ -31,15 +30,16 @@ def save_table(df: pd.DataFrame, name: str, out_dir: str | Path, floatfmt: str =
 def drop_table(name: str, out_dir: str | Path) -> list[Path]:
     """Remove ``tables/<name>.csv`` and ``.md`` where a run no longer makes that table, so an
     older run's table is not read as this one's; returns the files removed."""
-    folder = Path(out_dir) / "tables"
-    gone = [p for p in (folder / f"{_slug(name)}.csv", folder / f"{name}.md") if p.exists()]
+    csv = table_path(out_dir, _slug(name))
+    gone = [p for p in (csv, csv.with_suffix(".md")) if p.exists()]
     for p in gone:
         p.unlink()
     return gone
 
 
 def load_table(name: str, out_dir: str | Path) -> pd.DataFrame:
-    return pd.read_csv(Path(out_dir) / "tables" / f"{name}.csv")
+    """``tables/<name>.csv``, which must exist (``paths.read_table`` where it may not)."""
+    return pd.read_csv(table_path(out_dir, name))
 
 
 def save_figure(fig, name: str, out_dir: str | Path, dpi: int = 110) -> Path:

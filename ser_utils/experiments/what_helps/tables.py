@@ -16,6 +16,7 @@ from ser_utils.experiments.what_helps.levers import DESCRIPTION, TRANSDUCTIVE, R
 from ser_utils.experiments.what_helps.paired import speaker_paired
 from ser_utils.experiments.what_helps.timing import baseline_ms, feature_ms, feature_repeats, model_ms
 from ser_utils.models import ModelConfig, cost
+from ser_utils.paths import read_table
 from ser_utils.training import metrics
 from ser_utils.training.baselines import STANDARD, SVM_GRIDS, nested_svm
 from ser_utils.training.cv import pooled_uar, pooled_wa
@@ -98,8 +99,9 @@ def _table_from(name: str, out_dir, borrowed) -> tuple[pd.DataFrame | None, str]
     """Table ``name`` of ``out_dir``'s results, else of ``borrowed``'s (another profile's
     results), with the suffix its points' source then carries (`` (quick)``)."""
     for where, suffix in ((out_dir, ""), (borrowed, f" ({Path(borrowed).name})" if borrowed else "")):
-        if where is not None and (Path(where) / "tables" / f"{name}.csv").exists():
-            return pd.read_csv(Path(where) / "tables" / f"{name}.csv"), suffix
+        table = read_table(where, name) if where is not None else None
+        if table is not None:
+            return table, suffix
     return None, ""
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -219,11 +218,6 @@ def below_baseline(nets: pd.DataFrame, baseline_uar: float, what: str = "network
             text += (f", but by less than the spread over runs for {parts}: "
                      f"{'that margin is' if len(close) == 1 else 'those margins are'} within noise")
     return text + "."
-
-
-def load_table(out_dir, name: str, dtype=None) -> pd.DataFrame | None:
-    path = Path(out_dir) / "tables" / f"{name}.csv"
-    return pd.read_csv(path, dtype=dtype) if path.exists() else None
 
 
 TIE_SHARE = 0.02   # medians closer than this share of their range are named together

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ser_utils import columns as col
+from ser_utils.paths import read_table
 from ser_utils.reporting.findings.common import (
     TIE_SHARE,
     Finding,
     extreme,
-    load_table,
     num,
     pm,
     signed,
@@ -16,7 +16,7 @@ from ser_utils.reporting.findings.common import (
 
 def findings_01(out_dir) -> list[Finding]:
     out = []
-    counts = load_table(out_dir, "corpus_counts_by_emotion")
+    counts = read_table(out_dir, "corpus_counts_by_emotion")
     if counts is not None:
         total = int(counts[col.TOTAL].sum())
         small = counts.loc[counts[col.TOTAL].idxmin()]
@@ -26,7 +26,7 @@ def findings_01(out_dir) -> list[Finding]:
             f"{int(small[col.TOTAL])}, the largest {int(big[col.TOTAL])}. Always answering the largest class scores a "
             f"[[WA]] of {num(big[col.TOTAL] / total)} but a [[UAR]] of {num(1 / len(counts))}: UAR does not reward "
             "guessing the frequent classes.", "tables/corpus_counts_by_emotion"))
-    frames = load_table(out_dir, "frames_by_emotion")
+    frames = read_table(out_dir, "frames_by_emotion")
     if frames is not None:
         longest = frames.loc[frames[col.FRAMES_MEAN].idxmax()]
         shortest = frames.loc[frames[col.FRAMES_MEAN].idxmin()]
@@ -39,7 +39,7 @@ def findings_01(out_dir) -> list[Finding]:
             f"shortest ({num(shortest[col.FRAMES_MEAN], 1)}), "
             + ("but every emotion's range overlaps every other's: length alone cannot tell them apart."
                if overlap else "and some emotions' ranges do not overlap."), "tables/frames_by_emotion"))
-    medians = load_table(out_dir, "feature_medians_by_emotion")
+    medians = read_table(out_dir, "feature_medians_by_emotion")
     if medians is not None:
         loud, tilt = "MFCC-0 mean (loudness)", "MFCC-1 mean (tilt)"
         m = medians.set_index("emotion")
@@ -49,7 +49,7 @@ def findings_01(out_dir) -> list[Finding]:
             f"{extreme(m[tilt], 'max')} (names within {int(TIE_SHARE * 100)} % of the emotions' range of medians "
             "count as tied). How far each box overlaps the others is in the figure.",
             "tables/feature_medians_by_emotion figures/feature_distributions_by_emotion"))
-    leak = load_table(out_dir, "speaker_leakage_logreg")
+    leak = read_table(out_dir, "speaker_leakage_logreg")
     if leak is not None:
         emo = leak[leak[col.TASK] == "emotion"].set_index("split")
         rnd = emo.loc["random utterances (speakers shared)"]

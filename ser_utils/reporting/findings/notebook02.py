@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 
 from ser_utils import columns as col
+from ser_utils.paths import read_table
 from ser_utils.reporting.findings.common import (
     ALPHA,
     Finding,
     convergence_finding,
     holm_phrase,
     interval,
-    load_table,
     num,
     pvalue,
     signed,
@@ -23,7 +23,7 @@ from ser_utils.training.metrics import VERDICT
 
 def findings_02(out_dir) -> list[Finding]:
     out = []
-    table = load_table(out_dir, "baseline_sweep_long")
+    table = read_table(out_dir, "baseline_sweep_long")
     if table is not None:
         distinct = table[~((table[col.LAYERS] == 1) & (table[col.POOLING] == "concat"))]
         lo, hi = distinct.loc[distinct[col.UAR_MEAN].idxmin()], distinct.loc[distinct[col.UAR_MEAN].idxmax()]
@@ -37,14 +37,14 @@ def findings_02(out_dir) -> list[Finding]:
             f"seed 001 reported (quotation) {num(rep[col.REPORTED_UAR].min())}–{num(rep[col.REPORTED_UAR].max())}. "
             f"Ours are higher in {int((gain > 0).sum())} of {len(rep)} configurations (median "
             f"{signed(float(gain.median()))}).", "tables/baseline_table1 figures/baseline_uar_vs_parameters"))
-        refs = load_table(out_dir, "sweep_reference_baselines")
+        refs = read_table(out_dir, "sweep_reference_baselines")
         if refs is not None and len(refs):
             parts = [f"{r[col.MODEL]} {num(r[col.UAR_MEAN])} "
                      f"({'below' if hi[col.UAR_MEAN] > r[col.UAR_MEAN] else 'not below'} "
                      f"the best LSTM's {num(hi[col.UAR_MEAN])})" for _, r in refs.iterrows()]
             out.append(Finding("The [[baseline]]s on the same folds, UAR: " + "; ".join(parts) + ".",
                                "tables/sweep_reference_baselines"))
-    claims = load_table(out_dir, "baseline_claims")
+    claims = read_table(out_dir, "baseline_claims")
     if claims is not None:
         c = claims.set_index("key")
         if "size" in c.index:
@@ -80,7 +80,7 @@ def findings_02(out_dir) -> list[Finding]:
             out.append(Finding(f"Consistency check: a 1-layer `concat` model equals its `last` twin "
                                f"(same parameters, same seeds): **{r[VERDICT]}**.",
                                "tables/baseline_sweep_long"))
-    out += convergence_finding(load_table(out_dir, "baseline_convergence"),
+    out += convergence_finding(read_table(out_dir, "baseline_convergence"),
                                "tables/baseline_convergence figures/baseline_val_curves", "configurations")
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ser_utils import columns as col
+from ser_utils.paths import read_table
 from ser_utils.reporting import summaries
 from ser_utils.reporting.findings.common import (
     ALPHA,
@@ -13,7 +14,6 @@ from ser_utils.reporting.findings.common import (
     convergence_finding,
     family_settings,
     interval,
-    load_table,
     num,
     pm,
     pvalue,
@@ -45,7 +45,7 @@ def residual_verdict(rows) -> str:
 
 def nested_findings(out_dir) -> list[Finding]:
     """03's nested choice against the global (not nested) tuned setting (``tables/sa_nested``)."""
-    table = load_table(out_dir, "sa_nested")
+    table = read_table(out_dir, "sa_nested")
     if table is None or not len(table):
         return []
     parts = []
@@ -72,7 +72,7 @@ def nested_findings(out_dir) -> list[Finding]:
 
 def spread_findings(out_dir) -> list[Finding]:
     """03's one (run, fold) under several numerics, machines and seeds (``tables/sa_numerics_spread``)."""
-    table = load_table(out_dir, "sa_numerics_spread")
+    table = read_table(out_dir, "sa_numerics_spread")
     if table is None or not len(table):
         return []
     parts = []
@@ -103,8 +103,8 @@ def spread_findings(out_dir) -> list[Finding]:
 
 def findings_03(out_dir) -> list[Finding]:
     out = []
-    table = load_table(out_dir, "sa_models_table")
-    tests = load_table(out_dir, "sa_paired_tests")
+    table = read_table(out_dir, "sa_models_table")
+    tests = read_table(out_dir, "sa_paired_tests")
     if table is not None:
         nets = table[(table[col.PROTOCOL] == "clean") & (table[col.KIND] == "network")]
         best = nets.loc[nets[col.UAR_MEAN].idxmax()]
@@ -176,7 +176,7 @@ def findings_03(out_dir) -> list[Finding]:
                 f"The slides' claim ResLSTM-SA-h32 > LSTM-SA-h128: {signed(r[col.MEAN_DIFF])} UAR "
                 f"({interval(r[col.DIFF_CI95_LOW], r[col.DIFF_CI95_HIGH])}; {test_phrase(r)}): {direction}{setting}.",
                 "tables/sa_paired_tests"))
-    gap = load_table(out_dir, "sa_protocol_gap")
+    gap = read_table(out_dir, "sa_protocol_gap")
     if gap is not None and gap[col.PAPER_MINUS_CLEAN].notna().sum() > 1:
         d = gap[col.PAPER_MINUS_CLEAN].dropna().to_numpy()  # models trained under both protocols
         out.append(Finding(
@@ -191,7 +191,7 @@ def findings_03(out_dir) -> list[Finding]:
             "(the paper row of the paired tests compares the two families within the paper protocol) "
             f"{family_settings(table[table[col.KIND] == 'network']) if table is not None else ''}.",
             "tables/sa_protocol_gap"))
-    recall = load_table(out_dir, "sa_per_class_recall")
+    recall = read_table(out_dir, "sa_per_class_recall")
     if recall is not None and table is not None and out:
         r = recall.set_index("model").loc[best[col.MODEL]]
         emotions = [c for c in recall.columns if c not in ("model", "runs", "UAR", "WA")]
@@ -201,6 +201,6 @@ def findings_03(out_dir) -> list[Finding]:
                          f"{out[0].source} tables/sa_per_class_recall figures/sa_confusions")
     out += nested_findings(out_dir)
     out += spread_findings(out_dir)
-    out += convergence_finding(load_table(out_dir, "sa_convergence"),
+    out += convergence_finding(read_table(out_dir, "sa_convergence"),
                                "tables/sa_convergence figures/sa_learning_curves")
     return out

@@ -8,10 +8,10 @@ import pandas as pd
 
 from ser_utils import columns as col
 from ser_utils import literature
+from ser_utils.paths import read_table
 from ser_utils.reporting.findings.common import (
     ALPHA,
     Finding,
-    load_table,
     nested_winner_phrase,
     num,
     pm,
@@ -36,8 +36,8 @@ def validation_choice(evaluation: pd.DataFrame, studies: pd.DataFrame) -> pd.Dat
 
 def findings_04(out_dir) -> list[Finding]:
     out = []
-    table = load_table(out_dir, "tuning_seed000_table")
-    studies = load_table(out_dir, "tuning_studies")
+    table = read_table(out_dir, "tuning_seed000_table")
+    studies = read_table(out_dir, "tuning_studies")
     if table is not None:
         opt = table[col.OPTIMISM]
         gap = table[col.FRESH_SEED_GAP]
@@ -69,7 +69,7 @@ def findings_04(out_dir) -> list[Finding]:
                 f"(mean ± std over {len(sel)} studies; higher in {int((sel > 0).sum())} of them; {t[col.TEST]} p = "
                 f"{pvalue(t[col.P])} over the studies): that it over-reports is **{v}** at α = {ALPHA}.",
                 "tables/tuning_seed000_table"))
-        ev = load_table(out_dir, "tuning_winners_evaluation")
+        ev = read_table(out_dir, "tuning_winners_evaluation")
         if ev is not None and studies is not None:
             chosen = validation_choice(ev, studies)
             spaces = ev.groupby("model")[col.SPACE].nunique()
@@ -87,13 +87,13 @@ def findings_04(out_dir) -> list[Finding]:
                 "validation UAR over all five folds (no test UAR, but not nested: each fold's validation speakers are "
                 f"another fold's test speakers; the nested winner follows): {'; '.join(parts)}.",
                 "tables/tuning_winners_evaluation tables/tuning_studies"))
-    nw = load_table(out_dir, "tuning_nested_winners")
+    nw = read_table(out_dir, "tuning_nested_winners")
     if nw is not None and len(nw):
         out.append(Finding("The nested winner — for each test fold, the trial of best validation UAR over the folds "
                            "whose validation speakers are outside it — against the clean winner, on the same fresh "
                            "seeds: " + "; ".join(nested_winner_phrase(r) for _, r in nw.iterrows()) + ".",
                            "tables/tuning_nested_winners"))
-    vs = load_table(out_dir, "tuning_vs_defaults")
+    vs = read_table(out_dir, "tuning_vs_defaults")
     if vs is not None and len(vs):
         parts = [f"{r[col.MODEL]} trial {int(r[col.TRIAL])}: {signed(r[col.WINNER_MINUS_DEFAULTS])} UAR against the "
                  "study's "
@@ -103,10 +103,10 @@ def findings_04(out_dir) -> list[Finding]:
             f"What the search bought, at {int(vs[col.EPOCHS].iloc[0])} epochs on the same fresh seeds: "
             + "; ".join(parts) + ".",
             "tables/tuning_vs_defaults"))
-    corr = load_table(out_dir, "tuning_val_vs_test")
+    corr = read_table(out_dir, "tuning_val_vs_test")
     if corr is not None and len(corr):
         r = corr.iloc[0]
-        within = load_table(out_dir, "tuning_val_vs_test_by_study")
+        within = read_table(out_dir, "tuning_val_vs_test_by_study")
         w = within.dropna(subset=[col.SPEARMAN_RHO]) if within is not None else None
         pooled = " pooled over the studies" if w is None or len(w) != 1 else " (one study)"
         text = (f"Rank correlation of validation UAR (the objective) with the recorded test UAR: Spearman ρ = "
@@ -125,7 +125,7 @@ def findings_04(out_dir) -> list[Finding]:
                          f"over {len(w)} studies of {trial_counts(w[col.COMPLETE_TRIALS])}")
         out.append(Finding(text + ".", "tables/tuning_val_vs_test tables/tuning_val_vs_test_by_study "
                                        "figures/tuning_val_vs_test"))
-    pruning = load_table(out_dir, "tuning_pruning")
+    pruning = read_table(out_dir, "tuning_pruning")
     if pruning is not None and len(pruning) == 2 and "complete_per_core_hour" in pruning:
         p = pruning.set_index("pruner")
         with_p = p.loc[[i for i in p.index if i != "none"][0]]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ser_utils import columns as col
+from ser_utils.paths import read_table
 from ser_utils.reporting.findings.common import (
     Finding,
     interval,
-    load_table,
     num,
     pm,
     signed,
@@ -30,8 +30,8 @@ def silhouette_words(s: float) -> str:
 
 def findings_05(out_dir) -> list[Finding]:
     out = []
-    folds = load_table(out_dir, "embedding_separability_by_fold")
-    tests = load_table(out_dir, "embedding_paired_tests")
+    folds = read_table(out_dir, "embedding_separability_by_fold")
+    tests = read_table(out_dir, "embedding_paired_tests")
     if folds is not None:
         knn = col.KNN_UAR
         embedded = folds[col.REPRESENTATION].str.contains("embedding")
@@ -70,8 +70,8 @@ def findings_05(out_dir) -> list[Finding]:
             f"{pm(sr, raw[s].std(ddof=1))} (raw): {silhouette_words(se)}."
             + (" Seed 000's \"compact emotion clusters\" (quotation) are not what this measure sees on held-out "
                "speakers." if se < 0.25 else ""), "tables/embedding_separability figures/embeddings_by_emotion"))
-    claims = load_table(out_dir, "confusion_claims")
-    recall = load_table(out_dir, "per_class_recall_reslstm_sa_h64")
+    claims = read_table(out_dir, "confusion_claims")
+    recall = read_table(out_dir, "per_class_recall_reslstm_sa_h64")
     if claims is not None and recall is not None:
         c = claims.set_index(col.QUANTITY)
         low = recall.loc[recall[col.RECALL].idxmin()]

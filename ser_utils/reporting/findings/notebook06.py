@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ser_utils import columns as col
+from ser_utils.paths import read_table
 from ser_utils.reporting.findings.common import (
     Finding,
     below_baseline,
     convergence_finding,
-    load_table,
     num,
     pm,
     signed,
@@ -18,7 +18,7 @@ from ser_utils.training.baselines import LOGREG
 
 def findings_06(out_dir) -> list[Finding]:
     out = []
-    table = load_table(out_dir, "sota_our_models")
+    table = read_table(out_dir, "sota_our_models")
     if table is not None:
         nets = table[table[col.SOURCE_PAPER] != "baseline"]
         seeds = nets[~nets[col.SOURCE_PAPER].eq("seed 000")]
@@ -64,7 +64,7 @@ def findings_06(out_dir) -> list[Finding]:
                          f"({num(logreg.iloc[0][col.UAR_MEAN])}): "
                          + below_baseline(nets, logreg.iloc[0][col.UAR_MEAN]))
             out.append(Finding(text, "tables/sota_our_models"))
-    w2v = load_table(out_dir, "sota_wav2vec2_cost")
+    w2v = read_table(out_dir, "sota_wav2vec2_cost")
     if w2v is not None and col.TIMES_END_TO_END in w2v:
         big = w2v.iloc[-1]
         out.append(Finding(
@@ -73,9 +73,9 @@ def findings_06(out_dir) -> list[Finding]:
             f"plus the model, {num(big[col.OURS_END_TO_END_MS], 2)} ms; "
             f"{num(big[col.TIMES_MODEL_ONLY], 0)}× the model alone), for the literature's best accuracies "
             "(reported, not measured here).", "tables/sota_wav2vec2_cost tables/sota_feature_cost"))
-    out += convergence_finding(load_table(out_dir, "sota_convergence"),
+    out += convergence_finding(read_table(out_dir, "sota_convergence"),
                                "tables/sota_convergence figures/sota_val_curves", "rows")
-    weight = load_table(out_dir, "sota_loss_weightings")
+    weight = read_table(out_dir, "sota_loss_weightings")
     if weight is not None and len(weight) > 1:
         best = weight.loc[weight[col.UAR_MEAN].idxmax()]
         runs = int(weight[col.RUNS].min())

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 
 from ser_utils import columns as col
+from ser_utils.paths import read_table
 from ser_utils.reporting.findings.common import (
     FALLBACK_RUNG,
     HEADLINE_RUNG,
     Finding,
-    load_table,
     num,
     pvalue,
     signed,
@@ -100,7 +100,7 @@ def trials_of(row) -> str:
 
 def findings_07(out_dir) -> list[Finding]:
     out = []
-    ladder = load_table(out_dir, "fidelity_ladder", dtype={"rung": str, "previous": str})
+    ladder = read_table(out_dir, "fidelity_ladder", dtype={"rung": str, "previous": str})
     if ladder is not None:
         for model, rows in ladder.groupby("model", sort=False):
             text = ladder_summary(model, rows)
@@ -113,7 +113,7 @@ def findings_07(out_dir) -> list[Finding]:
                          f"{signed(a[col.UAR_MEAN] - a[col.AUTHORS_CODE_UAR])}).")
             text += " Every rung, with its interval and paired test, is in the table."
             out.append(Finding(text, "tables/fidelity_ladder figures/fidelity_waterfall"))
-    oracle = load_table(out_dir, "fidelity_oracle")
+    oracle = read_table(out_dir, "fidelity_oracle")
     if oracle is not None and len(oracle):
         parts = [f"{r[col.MODEL]}: the best-by-test trial {num(r[col.PAPER_STYLE_POOLED_UAR])} pooled "
                  f"({num(r[col.PAPER_STYLE_FOLD_MEAN_UAR])} as a mean over folds), and with each fold's epoch also "
@@ -130,7 +130,7 @@ def findings_07(out_dir) -> list[Finding]:
                "reaches the slides' number: test-set selection alone does not explain it."
                if short else "The oracle reaches the slides' number: test-set selection could explain it."),
             "tables/fidelity_oracle"))
-    optimism = load_table(out_dir, "fidelity_optimism")
+    optimism = read_table(out_dir, "fidelity_optimism")
     if optimism is not None and len(optimism):
         parts = [f"{r[col.MODEL]} {r[col.SPACE]}: {signed(r[col.OPTIMISM])} (trial #{int(r[col.TRIAL])}: "
                  f"{num(r[col.TRIAL_TEST_UAR])} in the search, {num(r[col.FRESH_UAR_MEAN])} over "
@@ -140,7 +140,7 @@ def findings_07(out_dir) -> list[Finding]:
             out.append(Finding("[[optimism]] of selecting on test — each study's best-by-test trial's own UAR minus "
                                f"the same configuration's fresh-seed mean: {'; '.join(parts)}.",
                                "tables/fidelity_optimism tables/fidelity_winners_fresh"))
-    gap = load_table(out_dir, "fidelity_selection_gap")
+    gap = read_table(out_dir, "fidelity_selection_gap")
     if gap is not None and len(gap):
         parts = [f"{r[col.MODEL]} {r[col.SPACE]}: {signed(r[col.SELECTION_GAP])} over {int(r[col.COMPLETE_TRIALS])} "
                  "trials"
@@ -149,7 +149,7 @@ def findings_07(out_dir) -> list[Finding]:
                            f"best-by-validation one, all trials searched (the end of each curve): {'; '.join(parts)}. "
                            "It is not the optimism: both terms are trials' own numbers, no fresh seeds.",
                            "tables/fidelity_selection_gap figures/fidelity_best_of_n"))
-    spent = load_table(out_dir, "fidelity_compute")
+    spent = read_table(out_dir, "fidelity_compute")
     if spent is not None and len(spent):
         total = spent[spent["records"] == "all"].iloc[0]
         out.append(Finding(f"Behind these numbers: {num(total[col.CORE_HOURS], 1)} core-hours in "

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ser_utils import columns as col
+from ser_utils.paths import read_table
 from ser_utils.reporting.findings.common import (
     Finding,
     interval,
-    load_table,
     num,
     signed,
     test_phrase,
@@ -18,7 +18,7 @@ def shift_findings(out_dir) -> list[Finding]:
     """Notebook 08's shift inside the corpus (``tables/shift_within_corpus``), one finding
     per shift: each direction's UAR in the shifted and in the training condition, the
     speakers' paired test, and whether both directions lose."""
-    table = load_table(out_dir, "shift_within_corpus")
+    table = read_table(out_dir, "shift_within_corpus")
     if table is None:
         return []
     out = []
@@ -50,8 +50,8 @@ def shift_findings(out_dir) -> list[Finding]:
 
 def findings_08(out_dir) -> list[Finding]:
     out = shift_findings(out_dir)
-    table = load_table(out_dir, "cross_corpus")
-    recalls = load_table(out_dir, "cross_corpus_recall")
+    table = read_table(out_dir, "cross_corpus")
+    recalls = read_table(out_dir, "cross_corpus_recall")
     if table is None:
         return out
     for _, r in table.iterrows():

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from ser_utils import columns as col
+from ser_utils.paths import read_table
 from ser_utils.reporting.findings.common import (
     Finding,
     holm_phrase,
-    load_table,
     num,
     pvalue,
     signed,
@@ -231,14 +231,14 @@ def _against_baselines_words(what: pd.DataFrame, heads: pd.DataFrame, base: pd.D
 
 def findings_09(out_dir) -> list[Finding]:
     out = []
-    base = load_table(out_dir, "standard_baselines")
+    base = read_table(out_dir, "standard_baselines")
     if base is not None and len(base):
         parts = [f"{r[col.MODEL]}: [[UAR]] {num(r[col.UAR_MEAN])} (WA {num(r[col.WA_MEAN])}, C per fold "
                  f"{r[col.C_PER_FOLD]}, "
                  f"{num(r[col.CPU_MS], 1)} CPU ms per utterance with the extraction)" for _, r in base.iterrows()]
         out.append(Finding("The field's standard [[baseline]]s on the same folds, C chosen on [[validation speakers]]: "
                            + "; ".join(parts) + ".", "tables/standard_baselines"))
-    what = load_table(out_dir, "what_helps")
+    what = read_table(out_dir, "what_helps")
     if what is None or not len(what):
         return out
     texts = []
@@ -332,7 +332,7 @@ def findings_09(out_dir) -> list[Finding]:
         out.append(Finding(best_words, "tables/what_helps figures/what_helps_pareto"))
     if len(recipe):
         parts = []
-        single = load_table(out_dir, "what_helps_recipe_vs_single")
+        single = read_table(out_dir, "what_helps_recipe_vs_single")
         for _, r in recipe.iterrows():
             test = (f", {signed(r[col.DELTA_VS_START])} against the start, {r[col.TEST]} p = {pvalue(r[col.P])}"
                     f"{holm_phrase(r)} over {int(r[col.SPEAKERS])} speakers ({r[VERDICT]})"
@@ -342,7 +342,7 @@ def findings_09(out_dir) -> list[Finding]:
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
                            + " ".join(parts), "tables/what_helps tables/what_helps_recipe"
                            + (" tables/what_helps_recipe_vs_single" if single is not None and len(single) else "")))
-    vs = load_table(out_dir, "what_helps_vs_checkpoint")
+    vs = read_table(out_dir, "what_helps_vs_checkpoint")
     if vs is None and len(recipe):
         out.append(Finding("Not compared with the model `predict` loads: notebook 03 has written no checkpoint in "
                            "this profile's results, so `predict` is not switched here.", "tables/what_helps"))
@@ -359,7 +359,7 @@ def findings_09(out_dir) -> list[Finding]:
                + (" (two shown recipes: the one of higher validation UAR)" if len(beats) > 1 else "")
                + _switch_cost_words(heads, beats) + "; `predict --stream` keeps 03's, which streams."),
             "tables/what_helps_vs_checkpoint"))
-    travel = load_table(out_dir, "what_helps_shift")
+    travel = read_table(out_dir, "what_helps_shift")
     if travel is not None and len(travel):
         out.append(Finding(_travel_words(travel), "tables/what_helps_shift"))
     parts = []
