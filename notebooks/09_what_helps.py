@@ -168,7 +168,10 @@ for family in families:
 # averaged over runs and over the folds whose **validation speakers are all outside that test
 # fold** (the *voting folds*; with the [reference folds](GLOSSARY.md#fold) a fold's validation
 # speakers are another fold's test speakers). A lever with a gain above `min_gain` joins that fold's recipe (one feature set
-# at most: the largest gain); the recipe is then trained for that fold and predicts its test
+# at most: the largest gain), except capacity where, with that fold's feature set, the model
+# would exceed `max_parameters` (the goal's 110 k: ResLSTM-SA-h128 on log-mel + deltas has
+# 161 k; the table's `left out for size` says so). Size is a count of parameters, never a
+# timing, so every machine trains the same recipe. The recipe is then trained for that fold and predicts its test
 # speakers. No test speaker's validation score steers its own fold's choice (the start's
 # and the levers' models of the voting folds did train on them: see `training.nested`).
 
@@ -180,7 +183,8 @@ print("validation folds allowed per test fold:", {f: W.allowed_validation_folds(
 candidates = [lv for lv in W.COMBINABLE if allow_transductive or lv not in W.TRANSDUCTIVE]
 choices, recipes = [], {}
 for family in families:
-    recipes[family], rows = W.recipe_choices(rungs, family, folds, candidates, min_gain)
+    recipes[family], rows = W.recipe_choices(rungs, family, folds, candidates, min_gain,
+                                             starts=specs_of[(family, "start")], settings=S)
     choices += rows
     rung, costs[(family, "recipe")] = W.recipe_rung(family, recipes[family], specs_of[(family, "start")], S, load,
                                                     folds, runs, runs_dir, ref, samples, sr, n_jobs, timing_repeats)

@@ -19,7 +19,7 @@ label_smoothing         targets smoothed by e
 mixup                   two training utterances mixed, Beta(a, a)
 ensemble                the mean of k models' probabilities (k seeds of the start)
 distilled               the ensemble distilled into one model of the start's size
-capacity                the family at a larger hidden size, where the cost limits allow
+capacity                the family at a larger hidden size, where its parameters allow
 ======================  ==================================================================
 
 Then every combinable lever (``COMBINABLE``: one feature set at most; ``speaker_norm`` only
@@ -52,8 +52,8 @@ from ser_utils.experiments.what_helps.paired import (  # noqa: I001 - in the flo
     speaker_lookup, speaker_uars, speaker_paired,
 )
 from ser_utils.experiments.what_helps.recipe import (  # noqa: I001 - in the flow's order
-    allowed_validation_folds, fold_means, validation_gain, TIE, recipe_per_fold, lever_gains, recipe_choices,
-    recipe_rung, IDENTICAL, best_single_per_fold, recipe_vs_single,
+    allowed_validation_folds, fold_means, validation_gain, TIE, recipe_per_fold, lever_gains, within_parameters,
+    recipe_choices, recipe_rung, IDENTICAL, best_single_per_fold, recipe_vs_single,
 )
 from ser_utils.experiments.what_helps.under_shift import (  # noqa: I001 - in the flow's order
     shift_check,
@@ -72,7 +72,7 @@ __all__ = [
     "lever_rungs", "member_runs", "member_spec", "ensemble_records", "teacher_targets", "TEACHER_NAME",
     "teacher_tag", "teacher_name", "parse_teacher", "distillation_data", "ensemble_rungs", "ENSEMBLE_RUN_BASE",
     "speaker_lookup", "speaker_uars", "speaker_paired", "allowed_validation_folds", "fold_means",
-    "validation_gain", "TIE", "recipe_per_fold", "lever_gains", "recipe_choices", "recipe_rung",
+    "validation_gain", "TIE", "recipe_per_fold", "lever_gains", "within_parameters", "recipe_choices", "recipe_rung",
     "IDENTICAL", "best_single_per_fold", "recipe_vs_single", "shift_check", "checkpoint_records", "against_checkpoint",
     "switch_family", "recipe_checkpoint", "c_words", "baseline_table", "table", "label_config", "pareto_points",
 ]

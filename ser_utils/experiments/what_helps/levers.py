@@ -30,7 +30,7 @@ COMBINABLE = ("speed", "specaugment", "noise", "label_smoothing", "mixup", "capa
               *FEATURE_LEVERS)
 DEFAULT_SETTINGS = {"speed": [0.9, 1.1], "specaugment": [2, 10, 2, 6], "noise": [5.0, 20.0],
                     "label_smoothing": 0.1, "mixup": 0.2, "ensemble_k": 5, "distill_alpha": 0.5,
-                    "distill_T": 2.0, "capacity_hidden": 128, "max_parameters": 110_000, "max_model_ms": 2.0}
+                    "distill_T": 2.0, "capacity_hidden": 128, "max_parameters": 110_000}
 BASE_CONFIG = FeatureConfig()   # MFCC-34 + chroma-12, the study's frames
 
 

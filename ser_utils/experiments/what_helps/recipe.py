@@ -10,6 +10,7 @@ from ser_utils.experiments.what_helps.levers import COMBINABLE, FEATURE_LEVERS, 
 from ser_utils.experiments.what_helps.paired import speaker_paired
 from ser_utils.experiments.what_helps.timing import feature_ms, feature_repeats, model_ms
 from ser_utils.experiments.what_helps.training import train_folds
+from ser_utils.models import build_model, count_parameters
 from ser_utils.training.cv import pooled_uar
 from ser_utils.training.nested import voters
 
@@ -74,13 +75,34 @@ def lever_gains(rungs: list, family: str, folds, candidates=COMBINABLE) -> dict:
             for r in rungs if r.family == family and r.lever in candidates}
 
 
-def recipe_choices(rungs: list, family: str, folds, candidates=COMBINABLE, min_gain: float = 0.0) -> tuple[dict, list]:
+def within_parameters(recipe: dict, starts, settings: dict) -> tuple[dict, dict]:
+    """``recipe`` (``{test fold: levers}``) with ``capacity`` left out of each fold where,
+    combined with that fold's other levers on its start (``starts``), the model would have
+    more than ``settings["max_parameters"]``: a feature set widens the input, and
+    ResLSTM-SA-h128 on log-mel + deltas has 160,936, over the goal's 110 k (issue 27: the
+    recipe is a *lightweight* model). A count, the same on every machine. Returns the recipe
+    and ``{fold: parameters of the model left out}``."""
+    kept, left_out = {}, {}
+    for f, levers in recipe.items():
+        if "capacity" in levers:
+            n = count_parameters(build_model(combined_spec(starts[f], levers, settings).model))
+            if n > settings["max_parameters"]:
+                levers, left_out[f] = tuple(lv for lv in levers if lv != "capacity"), n
+        kept[f] = levers
+    return kept, left_out
+
+
+def recipe_choices(rungs: list, family: str, folds, candidates=COMBINABLE, min_gain: float = 0.0, *, starts,
+                   settings: dict) -> tuple[dict, list]:
     """``family``'s recipe per test fold (``recipe_per_fold`` on each candidate rung's
-    ``validation_gain`` against the start) and one row per fold for the notebook's
-    ``tables/what_helps_recipe``: the fold, its recipe, every candidate's gain."""
+    ``validation_gain`` against the start, then ``within_parameters`` on ``starts``) and one
+    row per fold for the notebook's ``tables/what_helps_recipe``: the fold, its recipe, the
+    lever left out for size, every candidate's gain."""
     gains = lever_gains(rungs, family, folds, candidates)
-    recipe = recipe_per_fold(gains, len(folds), candidates, min_gain)
+    recipe, left_out = within_parameters(recipe_per_fold(gains, len(folds), candidates, min_gain), starts, settings)
     rows = [{col.FAMILY: family, "test fold": f, "recipe": " + ".join(chosen) or "(start)",
+             "left out for size": (f"capacity ({left_out[f]:,} parameters > {settings['max_parameters']:,})"
+                                   if f in left_out else ""),
              **{f"gain {lv}": round(g[f], 4) for lv, g in gains.items()}} for f, chosen in recipe.items()]
     return recipe, rows
 
