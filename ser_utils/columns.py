@@ -149,6 +149,7 @@ CHECKPOINT_UAR = "checkpoint UAR"
 RECIPE_UAR = "recipe UAR"
 BEST_SINGLE = "best single lever per fold"   # 09: chosen on validation speakers, as the recipe
 BEST_SINGLE_UAR = "best single UAR"
+LEFT_OUT = "left out for size"   # 09's recipe table: a lever that gained on validation, dropped for parameters
 BEATS_CHECKPOINT = "beats checkpoint"
 SCHEDULE = "schedule"              # the learning-rate schedule in words (06)
 

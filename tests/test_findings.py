@@ -1213,3 +1213,30 @@ def test_saved_tables_read_back_and_missing_ones_read_as_none(tmp_path):
     assert read_table(tmp_path, "what_helps") is None
     with pytest.raises(FileNotFoundError, match="what_helps.csv"):
         load_table("what_helps", tmp_path)
+
+
+def test_findings_09_say_where_capacity_was_left_out_for_size(tmp_path):
+    """A fold whose recipe lost capacity for size (``what_helps_recipe``'s ``left out for size``)
+    is named in the recipe's finding; a family with none says nothing of it."""
+    common = {"family": "reslstm_sa", "runs": 5, "uar_ci95_low": 0.5, "uar_ci95_high": 0.6, "wa_mean": 0.5,
+              "parameters": 90_088, "model CPU ms/utt": 1.0, "CPU ms/utt": 9.0, "levers": "", "speakers": 24,
+              "test": "exact sign-flip", "smallest attainable p": 1e-7, "transductive": False, "delta_vs_start": np.nan,
+              "p": np.nan, "p (Holm)": np.nan, "verdict (alpha 0.05)": np.nan}
+    write(tmp_path, "what_helps", [
+        {**common, "lever": "start", "uar_mean": 0.5},
+        {**common, "lever": "recipe", "uar_mean": 0.55,
+         "levers": "fold 0: speed + logmel+deltas; fold 1: speed + logmel+deltas; fold 2: capacity"}])
+    size = "capacity (160,936 parameters > 110,000)"
+    write(tmp_path, "what_helps_recipe", [
+        {"family": "reslstm_sa", "test fold": 0, "recipe": "speed + logmel+deltas", "left out for size": size},
+        {"family": "reslstm_sa", "test fold": 1, "recipe": "speed + logmel+deltas", "left out for size": size},
+        {"family": "reslstm_sa", "test fold": 2, "recipe": "capacity", "left out for size": np.nan}])
+    chose = next(f.text for f in findings.findings_09(tmp_path) if f.text.startswith("The recipe, its levers chosen"))
+    assert ("levers chosen per test fold — fold 0: speed + logmel+deltas; fold 1: speed + logmel+deltas; fold 2: "
+            "capacity. Left out for size in test folds 0 and 1: capacity (160,936 parameters > 110,000) — it gained "
+            "on validation, but with that fold's feature set the model would exceed the goal's parameters (a count, "
+            "the same on every machine).") in chose
+    write(tmp_path, "what_helps_recipe", [
+        {"family": "reslstm_sa", "test fold": f, "recipe": "capacity", "left out for size": np.nan} for f in range(3)])
+    chose = next(f.text for f in findings.findings_09(tmp_path) if f.text.startswith("The recipe, its levers chosen"))
+    assert "Left out for size" not in chose

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from conftest import REPO
+from ser_utils import columns as col
 from ser_utils.data.dataset import Split
 from ser_utils.data.folds import REFERENCE_FOLDS, Fold, make_fold
 from ser_utils.data.opensmile_features import egemaps_frames, functionals_of, pool_onto_grid
@@ -612,4 +613,4 @@ def test_the_recipe_leaves_capacity_out_where_its_feature_set_makes_the_model_to
     monkeypatch.setattr(what_recipe, "lever_gains", lambda *a, **k: fake)
     recipe, rows = W.recipe_choices(rungs, "reslstm_sa", [None] * 3, starts=starts, settings=S)
     assert recipe == {f: ("speed", "logmel+deltas") for f in range(3)}
-    assert [r["left out for size"] for r in rows] == ["", "", "capacity (160,936 parameters > 110,000)"]
+    assert [r[col.LEFT_OUT] for r in rows] == ["", "", "capacity (160,936 parameters > 110,000)"]

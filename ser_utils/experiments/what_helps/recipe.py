@@ -101,7 +101,7 @@ def recipe_choices(rungs: list, family: str, folds, candidates=COMBINABLE, min_g
     gains = lever_gains(rungs, family, folds, candidates)
     recipe, left_out = within_parameters(recipe_per_fold(gains, len(folds), candidates, min_gain), starts, settings)
     rows = [{col.FAMILY: family, "test fold": f, "recipe": " + ".join(chosen) or "(start)",
-             "left out for size": (f"capacity ({left_out[f]:,} parameters > {settings['max_parameters']:,})"
+             col.LEFT_OUT: (f"capacity ({left_out[f]:,} parameters > {settings['max_parameters']:,})"
                                    if f in left_out else ""),
              **{f"gain {lv}": round(g[f], 4) for lv, g in gains.items()}} for f, chosen in recipe.items()]
     return recipe, rows

@@ -9,6 +9,7 @@ from ser_utils import columns as col
 from ser_utils.paths import read_table
 from ser_utils.reporting.findings.common import (
     Finding,
+    and_join,
     holm_phrase,
     num,
     pvalue,
@@ -137,6 +138,20 @@ def _chosen_not_shown_words(what: pd.DataFrame, r) -> str:
              for n in [sum(lever in f.split(" + ") for f in folds)] if n]
     return (" Taken on a validation gain although, alone, not ahead of the start on test: " + ", ".join(words)
             + " — the choice stays the one made on validation speakers." if words else "")
+
+
+def _left_out_words(choices: pd.DataFrame | None, family: str) -> str:
+    """The folds where a lever that helped on validation was left out of the recipe for size
+    (``what_helps_recipe``'s ``left out for size``: capacity with a wider feature set)."""
+    if choices is None or col.LEFT_OUT not in choices:
+        return ""
+    rows = choices[(choices[col.FAMILY] == family) & choices[col.LEFT_OUT].astype("string").fillna("").ne("")]
+    if not len(rows):
+        return ""
+    folds = and_join([str(int(f)) for f in rows["test fold"]])
+    return (f" Left out for size in test fold{'s' if len(rows) > 1 else ''} {folds}: "
+            f"{and_join(sorted(set(rows[col.LEFT_OUT])))} — it gained on validation, but with that fold's feature set "
+            "the model would exceed the goal's parameters (a count, the same on every machine).")
 
 
 def best_single_levers(single_row) -> list[str]:
@@ -333,12 +348,14 @@ def findings_09(out_dir) -> list[Finding]:
     if len(recipe):
         parts = []
         single = read_table(out_dir, "what_helps_recipe_vs_single")
+        choices = read_table(out_dir, "what_helps_recipe")
         for _, r in recipe.iterrows():
             test = (f", {signed(r[col.DELTA_VS_START])} against the start, {r[col.TEST]} p = {pvalue(r[col.P])}"
                     f"{holm_phrase(r)} over {int(r[col.SPEAKERS])} speakers ({r[VERDICT]})"
                     ) if not pd.isna(r.get("p", np.nan)) else ""
             parts.append(f"{r[col.FAMILY]}: UAR {num(r[col.UAR_MEAN])}{test}; levers chosen per test fold — "
-                         f"{r[col.LEVERS]}.{_chosen_not_shown_words(what, r)}{_single_words(single, what, r)}")
+                         f"{r[col.LEVERS]}.{_left_out_words(choices, r[col.FAMILY])}"
+                         f"{_chosen_not_shown_words(what, r)}{_single_words(single, what, r)}")
         out.append(Finding("The recipe, its levers chosen for each test fold on validation speakers outside it: "
                            + " ".join(parts), "tables/what_helps tables/what_helps_recipe"
                            + (" tables/what_helps_recipe_vs_single" if single is not None and len(single) else "")))
