@@ -260,8 +260,8 @@ display(vs_single)
 # own runs: the seeds differ). A recipe replaces the checkpoint only if it is *shown* better; the
 # verdict is this notebook's, taken before anything is switched. Where it is, the recipe's
 # model of fold 0 in run `runs[0]` becomes `models/what_helps_recipe.pt`, which `predict` then
-# loads by default, as 03's model is one fold's model too (in `full`, with two shown recipes,
-# the one of higher *validation* UAR). Its cost per utterance is at most its row's `CPU ms/utt`
+# loads by default, as 03's model is one fold's model too (where both families' recipes are
+# shown better, the one of higher *validation* UAR). Its cost per utterance is at most its row's `CPU ms/utt`
 # (the dearest fold's): with
 # eGeMAPS frames, openSMILE runs on every utterance. Its weights come from training that one
 # model once more, which must give its record's history to the last digit. Where no recipe is shown better, that file is

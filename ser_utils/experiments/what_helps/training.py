@@ -86,7 +86,7 @@ def lever_rungs(family: str, starts, levers, settings: dict, load, folds, runs, 
     with a line to ``report``, where its parameters exceed ``max_parameters``. That count is
     the same on every machine; a timing is not, so what is trained never depends on one (a
     busy machine once timed ResLSTM-SA-h128 above the goal's 2 ms and dropped the lever,
-    which idle takes 1.3 ms): the model's ms is reported, and the goal checked on it.
+    which idle times well under it): the model's ms is reported, and the goal checked on it.
     Cost: the model on utterance ``ref`` of the lever's dataset, one thread; the features
     of ``samples`` at rate ``sr``. Returns ``(rungs, costs,
     specs)``: ``Rung`` per lever, ``{(family, lever): {"parameters", "model ms", "feature
