@@ -169,8 +169,8 @@ for family in families:
 # fold** (the *voting folds*; with the [reference folds](GLOSSARY.md#fold) a fold's validation
 # speakers are another fold's test speakers). A lever with a gain above `min_gain` joins that fold's recipe (one feature set
 # at most: the largest gain), except capacity where, with that fold's feature set, the model
-# would exceed `max_parameters` (the goal's 110 k: ResLSTM-SA-h128 on log-mel + deltas has
-# 161 k; the table's `left out for size` says so). Size is a count of parameters, never a
+# would exceed `max_parameters` (the goal's 110 k: ResLSTM-SA-h128 has 145 k on MFCC + chroma +
+# eGeMAPS and 161 k on log-mel + deltas; the table's `left out for size` says so). Size is a count of parameters, never a
 # timing, so every machine trains the same recipe. The recipe is then trained for that fold and predicts its test
 # speakers. No test speaker's validation score steers its own fold's choice (the start's
 # and the levers' models of the voting folds did train on them: see `training.nested`).
@@ -285,7 +285,7 @@ if checkpoint_file.exists():
         spec0 = W.combined_spec(specs_of[(switch, "start")][0], recipes[switch][0], S)
         W.recipe_checkpoint(spec0, load, folds, runs_dir, runs[0], recipe_file,
                             sample_rate=int(sr),
-                            notebook="09_what_helps", recipe=" + ".join(recipes[switch][0]) or "start",
+                            notebook="09_what_helps", recipe=W.recipe_words(recipes[switch][0]),
                             synthetic=frames.synthetic)
         print(f"{recipe_file}: {spec0.label()} (run {runs[0]}, fold 0); predict now loads it by default")
 else:

@@ -35,11 +35,10 @@ from ser_utils.inference.stream import streamable
 from ser_utils.inference.stream_bench import bench_stream
 from ser_utils.models import (
     ModelConfig,
-    build_model,
     canonical_computation,
-    count_parameters,
     paper000_configs,
     paper001_configs,
+    parameters_of,
 )
 from ser_utils.paths import WRITE_ERRNOS, StorageError, require_writable, results_dir
 from ser_utils.pipeline import load_profile, parameters
@@ -191,7 +190,7 @@ def cmd_bench_features(args) -> int:
 
 
 def cmd_params(args) -> int:
-    counts = {c.label(): count_parameters(build_model(c)) for c in paper001_configs() + paper000_configs()}
+    counts = {c.label(): parameters_of(c) for c in paper001_configs() + paper000_configs()}
     _emit(args, counts, "\n".join(f"{k:24s} {v:>9,d}" for k, v in counts.items()))
     return 0
 

@@ -13,6 +13,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from ser_utils import columns as col
+
 
 def project_dir() -> Path:
     """The project root: ``$SER_PROJECT_DIR``, else the folder holding ``ser_utils``."""
@@ -129,13 +131,19 @@ def table_path(out_dir: str | os.PathLike, name: str) -> Path:
     return Path(out_dir) / "tables" / f"{name}.csv"
 
 
+# columns of a saved table read back as text, not numbers (07's rung labels "01", "2b")
+TEXT_COLUMNS = {"fidelity_ladder": (col.RUNG, col.PREVIOUS)}
+
+
 def read_table(out_dir: str | os.PathLike, name: str, dtype=None):
     """Table ``name`` of a profile's results (``table_path``) as a DataFrame, or None where
     no notebook wrote it: the one reader of saved tables (reporting, findings, README, 09's
-    Pareto points)."""
+    Pareto points). Its ``TEXT_COLUMNS`` are read as text unless ``dtype`` says otherwise."""
     import pandas as pd  # noqa: PLC0415 - heavy: paths stays importable without pandas
 
     path = table_path(out_dir, name)
+    if dtype is None and name in TEXT_COLUMNS:
+        dtype = dict.fromkeys(TEXT_COLUMNS[name], str)
     return pd.read_csv(path, dtype=dtype) if path.exists() else None
 
 

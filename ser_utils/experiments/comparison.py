@@ -13,7 +13,7 @@ import torch
 
 from ser_utils.data.features import LOGMEL, FeatureConfig, extract
 from ser_utils.experiments import tuned_setting
-from ser_utils.models import PAPER_SIZES, QUICK, ModelConfig, build_model, cost, count_parameters
+from ser_utils.models import PAPER_SIZES, QUICK, ModelConfig, build_model, cost, count_parameters, parameters_of
 from ser_utils.training import Spec, TrainConfig, tuning
 
 # Each family's source paper, as the comparison table's "seed" column names it (the column's
@@ -74,7 +74,7 @@ def model_cost(cfg: ModelConfig, feats: np.ndarray, seconds: float, repeats: int
     """Parameters, MFLOPs per second of audio and CPU ms (one thread, batch 1, median)
     of a freshly built model on one utterance's ``(frames, dim)`` features; and the
     parameters at the paper's own size (``paper_size``; ``cfg``'s when None)."""
-    paper_parameters = count_parameters(build_model(paper_size)) if paper_size is not None else None
+    paper_parameters = parameters_of(paper_size) if paper_size is not None else None
     torch.manual_seed(0)
     model = build_model(cfg)
     x, lengths = torch.from_numpy(feats[None].astype(np.float32)), torch.tensor([len(feats)])

@@ -27,6 +27,11 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def parameters_of(cfg: ModelConfig) -> int:
+    """The trainable parameters of the model ``cfg`` builds."""
+    return count_parameters(build_model(cfg))
+
+
 VGG11 = (64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0)
 
 # CPU-sized configurations (the quick profile) and the papers' own sizes (for a GPU).

@@ -30,7 +30,7 @@ from ser_utils.reporting.findings import (
     best_single_levers,
     combines_nothing,
     family_settings,
-    goal_size,
+    goal_status,
     num,
     pm,
     pvalue,
@@ -82,7 +82,7 @@ LADDER_COLUMNS = ["model", "rung", "description", "n_runs", "runs_planned", "uar
 
 def fidelity_section() -> list[str]:
     """The ladder of ``results/full`` (notebook 07), first: the study's central result."""
-    ladder = _table(results_dir() / "full", "fidelity_ladder")
+    ladder = read_table(results_dir() / "full", "fidelity_ladder")
     if ladder is None:
         return []
     ladder = ladder[[c for c in LADDER_COLUMNS if c in ladder]]
@@ -137,11 +137,6 @@ def render(profile: str) -> str:
     return "\n".join(lines + [END])
 
 
-def _table(folder: Path, name: str):
-    dtype = {col.RUNG: str, col.PREVIOUS: str} if name == "fidelity_ladder" else None
-    return read_table(folder, name, dtype=dtype)
-
-
 def _link(folder: Path, name: str, kind: str = "tables") -> str:
     ext = "md" if kind == "tables" else "png"
     rel = Path(folder).resolve()
@@ -154,13 +149,13 @@ def _link(folder: Path, name: str, kind: str = "tables") -> str:
 
 def answer_residual(out: Path) -> str:
     """Notebook 03's paired tests, clean protocol, ResLSTM-SA against LSTM-SA per size."""
-    tests = _table(out, "sa_paired_tests")
+    tests = read_table(out, "sa_paired_tests")
     if tests is None:
         return "not computed yet (notebook 03)"
     clean = tests[(tests[col.PROTOCOL] == "clean") & ~tests[col.COMPARISON].str.contains("claim")]
     parts = [f"{r[col.COMPARISON].split(' vs ')[0].rsplit('-', 1)[1]} {signed(r[col.MEAN_DIFF])} "
              f"[{signed(r[col.DIFF_CI95_LOW])}, {signed(r[col.DIFF_CI95_HIGH])}]" for _, r in clean.iterrows()]
-    models = _table(out, "sa_models_table")
+    models = read_table(out, "sa_models_table")
     epochs = ""
     if models is not None and "epochs" in models:
         nets = models[models[col.KIND] == "network"]
@@ -191,7 +186,7 @@ def answer_honest(out: Path, full: Path) -> str:
     model = "ResLSTM-SA-h64"
     slides = literature.PAPER000_TABLE[model][1]
     parts = []
-    models = _table(out, "sa_models_table")
+    models = read_table(out, "sa_models_table")
     if models is not None and "kind" in models:
         row = models[(models[col.PROTOCOL] == "clean") & (models[col.MODEL] == model)]
         if len(row):
@@ -201,7 +196,7 @@ def answer_honest(out: Path, full: Path) -> str:
             parts.append(f"{how}{epochs}: {pm(r[col.UAR_MEAN], r[col.UAR_STD])} (mean ± std over {int(r[col.RUNS])} "
                          "runs) "
                          f"{_link(out, 'sa_models_table')}")
-    nested = _table(out, "sa_nested")
+    nested = read_table(out, "sa_nested")
     if nested is not None and (nested[col.MODEL] == model).any():
         r = nested[nested[col.MODEL] == model].iloc[0]
         nested_uar = (pm(r[col.NESTED_UAR_MEAN], r[col.NESTED_UAR_STD]) if "nested_uar_std" in r
@@ -211,9 +206,9 @@ def answer_honest(out: Path, full: Path) -> str:
     if parts:
         text = (f"Not so far: in the `{out.name}` profile {model} under the clean protocol scores "
                 f"{'; '.join(parts)}, against the slides' {num(slides, 4)} (reported).")
-    ladder, where, prefix = _table(full, "fidelity_ladder"), full, " At 100 epochs"
+    ladder, where, prefix = read_table(full, "fidelity_ladder"), full, " At 100 epochs"
     if ladder is None:
-        ladder, where = _table(out, "fidelity_ladder"), out
+        ladder, where = read_table(out, "fidelity_ladder"), out
         text += " The 100-epoch fidelity ladder (notebook 07, `results/full`) is in progress"
         if ladder is None:
             return text + "."
@@ -242,7 +237,7 @@ def answer_honest(out: Path, full: Path) -> str:
         test = (f"exact sign-flip p = {pvalue(p)}, Holm-adjusted {pvalue(q)}, over {int(top[col.PAIRS])} "
                 f"{top[col.UNIT]}s" if "p_holm" in top else f"Wilcoxon p = {pvalue(p)}")
         text += f" ({signed(top[col.DELTA_VS_PREVIOUS])} against rung {top[col.PREVIOUS]}, {test}: {verdict})"
-    oracle = _table(where, "fidelity_oracle")
+    oracle = read_table(where, "fidelity_oracle")
     if oracle is not None and (oracle[col.MODEL] == model).any():
         o = oracle[oracle[col.MODEL] == model].iloc[0]
         text += (f". Even choosing the trial and each fold's epoch on the test speakers reaches only "
@@ -255,7 +250,7 @@ def answer_optimism(out: Path, full: Path) -> str:
     configuration's fresh-seed mean) of notebook 04's live studies and, when ``full`` has
     it, of notebook 07's 100-epoch studies; beside it, under its own name, the fresh-seed
     gap between the paper-style and the clean winner."""
-    table = _table(out, "tuning_seed000_table")
+    table = read_table(out, "tuning_seed000_table")
     text = "not computed yet (notebook 04)."
     if table is not None:
         opt, gap = table[col.OPTIMISM], table[col.FRESH_SEED_GAP]
@@ -271,7 +266,7 @@ def answer_optimism(out: Path, full: Path) -> str:
                     "profile; the paper-style "
                     f"winner's fresh-seed mean minus the clean winner's: {signed(float(gap.mean()))}) "
                     f"{_link(out, 'tuning_seed000_table')}.")
-    optimism, where, prefix = _table(full, "fidelity_optimism"), full, " At 100 epochs:"
+    optimism, where, prefix = read_table(full, "fidelity_optimism"), full, " At 100 epochs:"
     if optimism is None or "optimism" not in optimism:
         return text + " The 100-epoch estimate (notebook 07, `results/full`) is not there yet."
     rows = optimism.dropna(subset=[col.OPTIMISM])
@@ -282,7 +277,7 @@ def answer_optimism(out: Path, full: Path) -> str:
 
 def answer_architectures(out: Path) -> str:
     """Notebook 06: the papers' other architectures against the tuned paper-000 rows, with cost."""
-    table = _table(out, "sota_our_models")
+    table = read_table(out, "sota_our_models")
     if table is None:
         return "not computed yet (notebook 06)."
     nets = table[table[col.SOURCE_PAPER] != "baseline"]
@@ -320,28 +315,24 @@ def answer_what_helps(out: Path, full: Path) -> str:
     """Notebook 09: each family's recipe (the headline fixed in advance), the goal, and the
     switch of ``predict``; from ``results/full`` where its notebook 09 has run, else from
     ``out`` saying so."""
-    source = full if _table(full, "what_helps") is not None else out
-    what = _table(source, "what_helps")
+    source = full if table_path(full, "what_helps").exists() else out
+    what = read_table(source, "what_helps")
     if what is None:
         return "not computed yet (notebook 09)."
     recipe = what[(what[col.LEVER] == "recipe") & ~what[col.TRANSDUCTIVE].astype(bool)]
     if recipe.empty:
         return f"no recipe yet (notebook 09) {_link(source, 'what_helps')}."
-    single = _table(source, "what_helps_recipe_vs_single")
+    single = read_table(source, "what_helps_recipe_vs_single")
     parts = []
     for _, r in recipe.iterrows():
         ci = (f" [{num(r[col.UAR_CI95_LOW])}, {num(r[col.UAR_CI95_HIGH])}] (95 % t-interval over "
               f"{int(r[col.RUNS])} runs: seed spread only)"
               if not pd.isna(r[col.UAR_CI95_LOW]) else f" ({int(r[col.RUNS])} run)")
-        fits = goal_size(r)
-        one_run = pd.isna(r[col.UAR_CI95_LOW])
-        goal = ("meets the goal" if fits and not one_run and r[col.UAR_CI95_LOW] >= GOAL_UAR
-                else ("reaches the goal's UAR on its one run (no interval: that it holds over seeds is not "
-                      "shown)") if fits and one_run
-                and r[col.UAR_MEAN] >= GOAL_UAR
-                else f"meets the goal on its mean only (its interval reaches below {GOAL_UAR:.2f})"
-                if fits and r[col.UAR_MEAN] >= GOAL_UAR else
-                f"stops short of the goal's {GOAL_UAR:.2f}" if fits else "is outside the goal's size")
+        goal = {"meets": "meets the goal",
+                "one run": "reaches the goal's UAR on its one run (no interval: that it holds over seeds is not shown)",
+                "mean only": f"meets the goal on its mean only (its interval reaches below {GOAL_UAR:.2f})",
+                "short": f"stops short of the goal's {GOAL_UAR:.2f}",
+                "outside": "is outside the goal's size"}[goal_status(r)]
         goal += (f" (UAR ≥ {GOAL_UAR:.2f} with ≤ {GOAL_PARAMETERS // 1000} k parameters and ≤ {GOAL_MODEL_MS:g} CPU "
                  "ms for the model alone, features aside)")
         start = what[(what[col.FAMILY] == r[col.FAMILY]) & (what[col.LEVER] == "start")]
@@ -354,7 +345,7 @@ def answer_what_helps(out: Path, full: Path) -> str:
     text = (f"In `{source.name}`" + ("" if source == full else
                                      " (the `full` profile's 5-run answer is still being computed)")
             + ": " + "; ".join(parts))
-    vs = _table(source, "what_helps_vs_checkpoint")
+    vs = read_table(source, "what_helps_vs_checkpoint")
     if vs is not None and len(vs):
         text += (f". Against 03's {vs['checkpoint model'].iloc[0]} ({num(vs['checkpoint UAR'].iloc[0])}): "
                  + "; ".join(f"{v[col.FAMILY]}'s recipe {signed(v[col.MEAN_DIFF])} [{num(v[col.DIFF_CI95_LOW])}, "
@@ -365,7 +356,7 @@ def answer_what_helps(out: Path, full: Path) -> str:
                     "; `predict` now uses the shown recipe of higher validation UAR"
                     if vs["beats checkpoint"].astype(bool).any() else ""))
     links = " ".join(_link(source, t) for t in ("what_helps", "what_helps_recipe_vs_single", "what_helps_vs_checkpoint")
-                     if _table(source, t) is not None)
+                     if table_path(source, t).exists())
     return text + f" {links}."
 
 

@@ -37,11 +37,6 @@ def drop_table(name: str, out_dir: str | Path) -> list[Path]:
     return gone
 
 
-def load_table(name: str, out_dir: str | Path) -> pd.DataFrame:
-    """``tables/<name>.csv``, which must exist (``paths.read_table`` where it may not)."""
-    return pd.read_csv(table_path(out_dir, name))
-
-
 def save_figure(fig, name: str, out_dir: str | Path, dpi: int = 110) -> Path:
     """``figures/<name>.png`` and ``.svg``; returns the PNG path. Meshes (spectrograms)
     and filled areas (waveforms) are rasterised inside the SVG to keep it small."""

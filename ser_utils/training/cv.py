@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ser_utils.data.dataset import Dataset
-from ser_utils.models import build_model, count_parameters
+from ser_utils.models import parameters_of
 from ser_utils.paths import atomic_path, require_writable, results_dir
 from ser_utils.progress import tqdm  # drawn on the terminal, never in a notebook
 from ser_utils.training import farm, metrics
@@ -71,7 +71,7 @@ def cross_validate_many(specs, data: Dataset, folds, runs=(0,), runs_dir=None, n
     fold_sets = [sorted(f) for f in fold_sets] if fold_sets is not None else [range(len(folds))] * len(specs)
     todo = [(spec, key, r, f) for spec, key, mine in zip(specs, keys, fold_sets) for r in runs for f in mine
             if read_record(record_path(runs_dir, key, r, f)) is None]
-    todo.sort(key=lambda job: -count_parameters(build_model(job[0].model)) * job[0].train.epochs)
+    todo.sort(key=lambda job: -parameters_of(job[0].model) * job[0].train.epochs)
     for key in {job[1] for job in todo}:  # a read-only folder: refused before training, not after
         require_writable(runs_dir / key)
     address = farm.scheduler_address(scheduler)

@@ -30,7 +30,7 @@ import ser_utils
 from ser_utils import numerics
 from ser_utils.data.corpus import gender_labels
 from ser_utils.data.dataset import Dataset, Split, prepare_fold, variant_names
-from ser_utils.models import MASKED_COMPUTATION, ModelConfig, build_model, count_parameters
+from ser_utils.models import MASKED_COMPUTATION, ModelConfig, build_model, parameters_of
 from ser_utils.paths import save_torch
 from ser_utils.training import augment, metrics
 from ser_utils.training.records import Predictions, RunRecord, read_record, record_path
@@ -444,7 +444,7 @@ def train_job(spec: Spec, data: Dataset, folds, key: str, run: int, fold: int) -
     state, trained = result.pop("state"), result.pop("model_config")
     record = RunRecord(key=key, spec=spec.to_dict(), label=spec.label(), run=run, fold=fold, seed=seed,
                        seeding=spec.seeding, data=data.fingerprint, synthetic=data.synthetic,
-                       fold_speakers=asdict(folds[fold]), parameters=count_parameters(build_model(spec.model)),
+                       fold_speakers=asdict(folds[fold]), parameters=parameters_of(spec.model),
                        device=str(device), threads=used_threads, versions=versions(), machine=numerics.state(),
                        wall_seconds=round(time.perf_counter() - start, 2), **result)
     return record, {"state_dict": state, "model": trained.to_dict(), "mean": norm.mean, "std": norm.std}

@@ -36,7 +36,8 @@ Every name is re-exported here: ``from ser_utils.experiments import what_helps a
 
 from ser_utils.experiments.what_helps.levers import (  # noqa: I001 - in the flow's order
     LEVERS, DESCRIPTION, FEATURE_LEVERS, TRANSDUCTIVE, COMBINABLE, DEFAULT_SETTINGS, BASE_CONFIG, settings_with,
-    start_spec, start_specs, is_nested, lever_spec, combined_spec, Rung,
+    start_spec, start_specs, is_nested, lever_spec, recipe_words, combined_spec, Rung, GOAL_UAR, GOAL_PARAMETERS,
+    GOAL_MODEL_MS,
 )
 from ser_utils.experiments.what_helps.timing import (  # noqa: I001 - in the flow's order
     model_ms, feature_ms, feature_repeats, baseline_ms,
@@ -67,7 +68,8 @@ from ser_utils.experiments.what_helps.tables import (  # noqa: I001 - in the flo
 
 __all__ = [
     "LEVERS", "DESCRIPTION", "FEATURE_LEVERS", "TRANSDUCTIVE", "COMBINABLE", "DEFAULT_SETTINGS", "BASE_CONFIG",
-    "settings_with", "start_spec", "start_specs", "is_nested", "lever_spec", "combined_spec", "Rung",
+    "settings_with", "start_spec", "start_specs", "is_nested", "lever_spec", "recipe_words", "combined_spec", "Rung",
+    "GOAL_UAR", "GOAL_PARAMETERS", "GOAL_MODEL_MS",
     "model_ms", "feature_ms", "feature_repeats", "baseline_ms", "data_for", "train_specs", "train_rungs", "train_folds",
     "lever_rungs", "member_runs", "member_spec", "ensemble_records", "teacher_targets", "TEACHER_NAME",
     "teacher_tag", "teacher_name", "parse_teacher", "distillation_data", "ensemble_rungs", "ENSEMBLE_RUN_BASE",

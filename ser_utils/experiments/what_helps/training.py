@@ -13,7 +13,7 @@ from ser_utils import columns as col
 from ser_utils.data.dataset import variant_names, with_variants
 from ser_utils.experiments.what_helps.levers import Rung, is_nested, lever_spec
 from ser_utils.experiments.what_helps.timing import feature_ms, feature_repeats, model_ms
-from ser_utils.models import build_model, count_parameters
+from ser_utils.models import parameters_of
 from ser_utils.training.cv import _write_spec, cross_validate_many
 from ser_utils.training.loop import Spec, experiment_key, run_job
 from ser_utils.training.records import read_record, record_path
@@ -83,11 +83,9 @@ def lever_rungs(family: str, starts, levers, settings: dict, load, folds, runs, 
                 n_jobs=None, timing_repeats: int = 30, report=print) -> tuple[list, dict, dict]:
     """The start (``starts``: one spec per test fold) and each trainable lever of ``levers``
     on it, one at a time, trained on ``runs`` (records reused); ``capacity`` is skipped,
-    with a line to ``report``, where its parameters exceed ``max_parameters``. That count is
-    the same on every machine; a timing is not, so what is trained never depends on one (a
-    busy machine once timed ResLSTM-SA-h128 above the goal's 2 ms and dropped the lever,
-    which idle times well under it): the model's ms is reported, and the goal checked on it.
-    Cost: the model on utterance ``ref`` of the lever's dataset, one thread; the features
+    with a line to ``report``, where its parameters exceed ``max_parameters``: a count, the
+    same on every machine, never a timing (which depends on how busy the machine is); the
+    model's ms is reported, and the goal checked on it. Cost: the model on utterance ``ref`` of the lever's dataset, one thread; the features
     of ``samples`` at rate ``sr``. Returns ``(rungs, costs,
     specs)``: ``Rung`` per lever, ``{(family, lever): {"parameters", "model ms", "feature
     ms"}}`` and ``{(family, lever): per-fold specs}``."""
@@ -97,7 +95,7 @@ def lever_rungs(family: str, starts, levers, settings: dict, load, folds, runs, 
     keep, costs = [], {}
     for lever, per_fold in plan:
         spec = per_fold[0]   # the architecture (hence the cost) is the same on every fold
-        if lever == "capacity" and (params := count_parameters(build_model(spec.model))) > s["max_parameters"]:
+        if lever == "capacity" and (params := parameters_of(spec.model)) > s["max_parameters"]:
             report(f"{family}: capacity h{spec.model.hidden} skipped: {params:,} parameters "
                    f"(limit {s['max_parameters']:,})")
             continue

@@ -96,6 +96,7 @@ from ser_utils.reporting.findings.notebook09 import (  # noqa: F401
     combines_nothing,
     findings_09,
     goal_size,
+    goal_status,
     single_lever_words,
 )
 

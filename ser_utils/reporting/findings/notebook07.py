@@ -100,7 +100,7 @@ def trials_of(row) -> str:
 
 def findings_07(out_dir) -> list[Finding]:
     out = []
-    ladder = read_table(out_dir, "fidelity_ladder", dtype={"rung": str, "previous": str})
+    ladder = read_table(out_dir, "fidelity_ladder")
     if ladder is not None:
         for model, rows in ladder.groupby("model", sort=False):
             text = ladder_summary(model, rows)
