@@ -168,9 +168,11 @@ for family in families:
 # averaged over runs and over the folds whose **validation speakers are all outside that test
 # fold** (the *voting folds*; with the [reference folds](GLOSSARY.md#fold) a fold's validation
 # speakers are another fold's test speakers). A lever with a gain above `min_gain` joins that fold's recipe (one feature set
-# at most: the largest gain), except capacity where, with that fold's feature set, the model
-# would exceed `max_parameters` (the goal's 110 k: ResLSTM-SA-h128 has 145 k on MFCC + chroma +
-# eGeMAPS and 161 k on log-mel + deltas; the table's `left out for size` says so). Size is a count of parameters, never a
+# at most: the one of largest gain, compared unrounded — the table shows 6 decimals; on an exact tie the first in
+# `LEVERS`), except capacity where, with that fold's feature set, the model would exceed `max_parameters`
+# (the goal's 110 k). ResLSTM-SA-h128 fits on MFCC + chroma (108,916 parameters) and on eGeMAPS
+# (86,026), not on log-mel + deltas (160,936) nor on MFCC + chroma + eGeMAPS (145,366); the
+# table's `left out for size` names the folds where it was left out. Size is a count of parameters, never a
 # timing, so every machine trains the same recipe. The recipe is then trained for that fold and predicts its test
 # speakers. No test speaker's validation score steers its own fold's choice (the start's
 # and the levers' models of the voting folds did train on them: see `training.nested`).
@@ -190,7 +192,7 @@ for family in families:
                                                     folds, runs, runs_dir, ref, samples, sr, n_jobs, timing_repeats)
     rungs.append(rung)
 recipe_choices = pd.DataFrame(choices)
-reporting.save_table(recipe_choices, "what_helps_recipe", out_dir)
+reporting.save_table(recipe_choices, "what_helps_recipe", out_dir, floatfmt=".6f")
 display(recipe_choices)
 
 # %% [markdown]
@@ -212,8 +214,13 @@ display(recipe_choices)
 # features and width). The
 # times are medians on one thread of a machine that may be busy with training, so two
 # *different* models' times a few tenths of a ms apart are within the noise: read costs by
-# their order of magnitude (MFCC + chroma: a few ms; with eGeMAPS frames: tens of ms or more),
-# not digit by digit.
+# their order of magnitude (MFCC + chroma: a few ms; with eGeMAPS frames, which openSMILE
+# computes: over a hundred ms on this study's machines), not digit by digit.
+#
+# A verdict is not a ranking of means: a lever with a slightly higher `uar_mean` can be "not
+# shown" where one with a lower mean is "shown". The test reads how the 24 per-speaker
+# differences spread (many speakers a little better beats a few a lot), and Holm's adjustment
+# depends on each row's rank among the p-values.
 
 # %%
 what = W.table(rungs, speaker_of, costs)
@@ -364,15 +371,17 @@ findings.show("09", out_dir)
 findings.show_exercises("""
 1. **One lever, more runs** (minutes, `smoke`). Set `runs = [1, 2, 3]` and `levers = ["mixup"]`: does the
    [[paired test]] against the start in `tables/what_helps` change its verdict? How many speakers does it pair, and
-   what is the smallest p it could reach ([[underpowered]])? *Check:* `speakers` is 8 (`smoke`'s synthetic
+   what is the smallest p it could reach ([[underpowered]])? (With one lever the Holm family is one row, so
+   the adjusted p is the raw p: a verdict can change because fewer rows are adjusted, not only because of the
+   runs; compare `p`, not only the verdict.) *Check:* `speakers` is 8 (`smoke`'s synthetic
    actors) however many runs, so `smallest attainable p` is never below 2/2⁸ ≈ 0.0078 (higher when speakers
    tie: a zero difference carries no sign). The synthetic UARs mean nothing: for real speech, edit
    `profiles/quick.yaml`'s `09_what_helps` section (`runs: [1, 2, 3]`, `levers: [mixup]`) and run
    `make reproduce PROFILE=quick` (the start reuses 03's runs 1–3; a few minutes per new run of a lever).
 2. **Transductive or not** (a few minutes of reading, no compute). Per-speaker normalisation uses each test speaker's unlabelled audio. From
    `tables/what_helps`, how much [[UAR]] does it add, and what would a deployment need to record from a new speaker
-   before the first prediction? *Check:* its row is the one with `transductive` True; `delta_vs_start` is its
-   UAR minus the start row's `uar_mean`.
+   before the first prediction? *Check:* its rows are the ones with `transductive` True, one per family;
+   `delta_vs_start` is each one's UAR minus its family's start row's `uar_mean`.
 3. **Choose on test** (about 10 minutes, no compute, on `quick`'s committed tables). In `results/quick/tables/what_helps_recipe`
    the recipe of each test fold is chosen on [[validation speakers]] (the `gain …` columns). Choose instead,
    among the levers of those columns, the ones whose *test* UAR beat the start's (`delta_vs_start` > 0 in
@@ -384,7 +393,9 @@ findings.show_exercises("""
 4. **Cost against accuracy** (a few minutes of reading, no compute; the points are named in
    `tables/what_helps_pareto`). In `figures/what_helps_pareto`, which models lie on the Pareto front? Is
    the seed ensemble worth its k-times model cost against the distilled single model? And is the recipe worth its
-   cost against the one lever validation picked for it (`tables/what_helps_recipe_vs_single`): which would you
+   cost against the one lever validation picked for it (the lever per fold is in
+   `tables/what_helps_recipe_vs_single`, the costs in the `recipe` and single-lever rows of `tables/what_helps`;
+   that table's `claim` says whether the comparison was fixed in advance): which would you
    ship on a phone? *Check:* the ensemble's `model CPU ms/utt` is k times the start's
    (`settings["ensemble_k"]` models: derived, not timed), the distilled model's the start's; two different
    models a few tenths of a ms apart are within the timing noise the table's notes speak of, so the front is

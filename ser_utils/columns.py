@@ -11,6 +11,7 @@ so a column renamed in one place is renamed everywhere. The strings are persiste
 VERDICT = "verdict (alpha 0.05)"
 P_HOLM = "p (Holm)"                # Holm-adjusted within a notebook's family of claims
 MIN_P = "smallest attainable p"    # above alpha: the test is underpowered
+CLAIM = "claim"                    # a comparison fixed in advance, or exploratory (a lead, not a claim)
 
 # ---- a model's cross-validated summary (``summaries.summary_row`` and the tables built on it)
 MODEL = "model"

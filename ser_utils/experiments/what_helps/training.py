@@ -85,10 +85,10 @@ def lever_rungs(family: str, starts, levers, settings: dict, load, folds, runs, 
     on it, one at a time, trained on ``runs`` (records reused); ``capacity`` is skipped,
     with a line to ``report``, where its parameters exceed ``max_parameters``: a count, the
     same on every machine, never a timing (which depends on how busy the machine is); the
-    model's ms is reported, and the goal checked on it. Cost: the model on utterance ``ref`` of the lever's dataset, one thread; the features
-    of ``samples`` at rate ``sr``. Returns ``(rungs, costs,
-    specs)``: ``Rung`` per lever, ``{(family, lever): {"parameters", "model ms", "feature
-    ms"}}`` and ``{(family, lever): per-fold specs}``."""
+    model's ms is reported, and the goal checked on it. Cost: the model on utterance ``ref``
+    of the lever's dataset, one thread; the features of ``samples`` at rate ``sr``. Returns
+    ``(rungs, costs, specs)``: ``Rung`` per lever, ``{(family, lever): {"parameters", "model
+    ms", "feature ms"}}`` and ``{(family, lever): per-fold specs}``."""
     s = settings
     plan = [("start", list(starts))] + [(lv, [lever_spec(x, lv, s) for x in starts]) for lv in levers
                                         if lv not in ("ensemble", "distilled")]
