@@ -84,8 +84,8 @@ def _travel_words(travel: pd.DataFrame) -> str:
         classes = (f" ({int(r[col.CLASSES_SCORED])} classes scored, those both kinds of take have)"
                    if col.CLASSES_SCORED in r and not pd.isna(r[col.CLASSES_SCORED]) else "")
         parts.append(
-            f"{r[col.FAMILY]} trained on {r[col.TRAINED_ON]}{classes}: the recipe leads its start by {signed(home)} "
-            f"UAR on the test speakers' {r[col.TRAINED_ON]} takes (not tested) and by {signed(r[diff])} per speaker "
+            f"{r[col.FAMILY]} trained on {r[col.TRAINED_ON]}{classes}: recipe − start {signed(home)} "
+            f"UAR on the test speakers' {r[col.TRAINED_ON]} takes (not tested) and {signed(r[diff])} per speaker "
             "on their "
             f"{r[col.TESTED_ON_SHIFTED]} takes ({better} of {int(r[col.PAIRS])} speakers better; {test_phrase(r)}: "
             f"**{r[VERDICT]}**); the shift changes the recipe's UAR by {signed(r['recipe shift cost'])} and the "
@@ -354,8 +354,10 @@ def findings_09(out_dir) -> list[Finding]:
                  f"In this run ({', '.join(without)} has no recipe yet) the best" if without else "The study's best")
         light_words = ("lightweight (within the goal's size for the model; the features add to the end-to-end "
                        "ms) " if all(goal_size(r) for _, r in heads.iterrows()) else "")
+        which = "each family's" if len(heads) > 1 else "the"
         out.append(Finding(
-            f"{whose} honest {light_words}model is the recipe by design — the headline fixed in advance (a choice "
+            f"{whose} honest {light_words}model is {which} "
+            "recipe by design — the headline fixed in advance (a choice "
             "of method, not the winner of a test), its levers "
             "chosen for each test fold on [[validation speakers]] outside it, nothing [[transductive]]: "
             + "; ".join(parts) + "." + several + (" " + best_words if best_words else ""),
