@@ -262,7 +262,7 @@ def test_a_gain_that_is_zero_up_to_float_rounding_is_a_tie_not_a_lever_that_help
                 for i, fold in enumerate(allowed) for run in (1, 2)]
 
     gain = W.validation_gain(records(lever), records(start), REFERENCE_FOLDS, 4)
-    assert 0 < gain < 1e-15   # exact arithmetic: 0; floating point: 6.9e-18
+    assert abs(gain) < 1e-15   # exact arithmetic: 0; floating point: a few 1e-18 at most, of either sign
     recipe = recipe_per_fold({"noise": {0: gain}, "mixup": {0: 1 / 128}}, 1, candidates=("noise", "mixup"))
     assert recipe == {0: ("mixup",)}
 
@@ -617,3 +617,15 @@ def test_the_recipe_leaves_capacity_out_where_its_feature_set_makes_the_model_to
     recipe, rows = W.recipe_choices(rungs, "reslstm_sa", [None] * 3, starts=starts, settings=S)
     assert recipe == {f: ("speed", "logmel+deltas") for f in range(3)}
     assert [r[col.LEFT_OUT] for r in rows] == ["", "", "capacity (160,936 parameters > 110,000)"]
+
+
+def test_largest_gain_breaks_a_tie_in_the_order_of_levers_whatever_the_last_bits():
+    """Full's LSTM-SA fold 2: mfcc+egemaps and logmel+deltas both gain 0.045703. Which one a
+    float sum makes larger in its last bits must not decide: within TIE, the first in LEVERS."""
+    g = 0.0457031
+    assert W.largest_gain(["logmel+deltas", "mfcc+egemaps"], {"mfcc+egemaps": g, "logmel+deltas": g + 1e-17}.get) \
+        == "mfcc+egemaps"
+    assert W.largest_gain(["logmel+deltas", "mfcc+egemaps"], {"mfcc+egemaps": g, "logmel+deltas": g + 1e-6}.get) \
+        == "logmel+deltas"
+    assert W.best_single_per_fold({"mixup": {0: 0.02}, "speed": {0: 0.02 + 1e-12}}, 1) == {0: "speed"}
+    assert W.best_single_per_fold({"mixup": {0: 0.03}, "speed": {0: 0.02}}, 1) == {0: "mixup"}

@@ -42,35 +42,40 @@ def fold_means(records, runs=None) -> dict:
 
 def validation_gain(lever_records, start_records, folds, outer: int) -> float:
     """The lever's best validation UAR minus the start's, with the fold as the unit: in each
-    of ``allowed_validation_folds``, the runs both have (the same seeds: run r of the lever
-    and of the start share them) give a difference each, averaged into the fold's gain;
-    then the mean of the folds' gains (NaN when they share none). The runs only average
-    within a fold; no (run, fold) record is ever a unit of the mean."""
-    a = {(r.run, r.fold): r.best_val_uar for r in lever_records}
-    b = {(r.run, r.fold): r.best_val_uar for r in start_records}
-    allowed = set(allowed_validation_folds(folds, outer))
-    per_fold: dict = {}
-    for run, fold in set(a) & set(b):
-        if fold in allowed and a[(run, fold)] is not None and b[(run, fold)] is not None:
-            per_fold.setdefault(fold, []).append(a[(run, fold)] - b[(run, fold)])
-    return float(np.mean([np.mean(v) for v in per_fold.values()])) if per_fold else float("nan")
+    of ``allowed_validation_folds``, each side's mean over the runs both have (``fold_means``;
+    run r of the lever and of the start share their seeds) gives the fold's gain; then the
+    mean of the folds' gains (NaN when they share none). The runs only average within a fold."""
+    gains = []
+    for g in allowed_validation_folds(folds, outer):
+        lever = [r for r in lever_records if r.fold == g and r.best_val_uar is not None]
+        start = [r for r in start_records if r.fold == g and r.best_val_uar is not None]
+        shared = {r.run for r in lever} & {r.run for r in start}
+        if shared:
+            gains.append(fold_means(lever, shared)[g] - fold_means(start, shared)[g])
+    return float(np.mean(gains)) if gains else float("nan")
 
 
 TIE = 1e-9
 
 
+def largest_gain(levers, gain_of) -> str:
+    """The lever of ``levers`` with the largest ``gain_of(lever)``; gains within ``TIE`` of it
+    are a tie, broken by the order of ``LEVERS`` (so the last bits of a float sum never decide)."""
+    top = max(gain_of(lv) for lv in levers)
+    return next(lv for lv in LEVERS if lv in levers and gain_of(lv) >= top - TIE)
+
+
 def recipe_per_fold(gains: dict, n_folds: int, candidates=COMBINABLE, min_gain: float = 0.0) -> dict:
     """``{outer fold: levers}``: every candidate lever whose validation gain for that fold
     (``gains[lever][fold]``, ``validation_gain``) is above ``min_gain`` by more than
-    ``TIE`` (a tie is no gain), with at most one feature set (the one of largest gain; on an
-    exact tie the first in ``LEVERS``). No
-    test speaker's score enters."""
+    ``TIE`` (a tie is no gain), with at most one feature set (``largest_gain``). No test
+    speaker's score enters."""
     out = {}
     for f in range(n_folds):
         chosen = [lv for lv in candidates if lv in gains and gains[lv][f] > min_gain + TIE]
         features = [lv for lv in chosen if lv in FEATURE_LEVERS]
         if len(features) > 1:
-            best = max(features, key=lambda lv: gains[lv][f])
+            best = largest_gain(features, lambda lv: gains[lv][f])
             chosen = [lv for lv in chosen if lv not in FEATURE_LEVERS or lv == best]
         out[f] = tuple(lv for lv in LEVERS if lv in chosen)
     return out
@@ -155,13 +160,13 @@ IDENTICAL = "identical: no test"
 
 def best_single_per_fold(gains: dict, n_folds: int, min_gain: float = 0.0) -> dict:
     """``{test fold: lever}``: the one lever of largest validation gain (``gains``, as
-    ``lever_gains``) above ``min_gain`` by more than ``TIE`` — the first in ``LEVERS`` on a
-    tie — or ``"start"`` where none has one. The recipe's rule, one lever at a time; no test
+    ``lever_gains``) above ``min_gain`` by more than ``TIE`` (``largest_gain``), or ``"start"``
+    where none has one. The recipe's rule, one lever at a time; no test
     speaker's score enters."""
     out = {}
     for f in range(n_folds):
         above = [lv for lv in LEVERS if lv in gains and gains[lv][f] > min_gain + TIE]
-        out[f] = max(above, key=lambda lv: gains[lv][f]) if above else "start"
+        out[f] = largest_gain(above, lambda lv: gains[lv][f]) if above else "start"
     return out
 
 
