@@ -164,12 +164,14 @@ for family in families:
 
 # %% [markdown]
 # ## The recipe, chosen on validation speakers
-# For each outer test fold, each lever's gain is its best validation UAR minus the start's,
-# averaged over runs and over the folds whose **validation speakers are all outside that test
-# fold** (the *voting folds*; with the [reference folds](GLOSSARY.md#fold) a fold's validation
-# speakers are another fold's test speakers). A lever with a gain above `min_gain` joins that fold's recipe (one feature set
-# at most: the one of largest gain, compared unrounded — the table shows 6 decimals; on an exact tie the first in
-# `LEVERS`), except capacity where, with that fold's feature set, the model would exceed `max_parameters`
+# For each outer test fold, a lever's gain is taken in each fold whose **validation speakers are
+# all outside that test fold** (the *voting folds*; with the [reference folds](GLOSSARY.md#fold)
+# a fold's validation speakers are test speakers of other folds): the lever's best validation
+# UAR averaged over the runs it shares with the start, minus the start's over the same runs.
+# The gain is the mean of the voting folds' gains: the fold is the unit. A lever whose gain is
+# above `min_gain` by more than `TIE` (1e-9) joins that fold's recipe (one feature set at most:
+# the one of largest gain, compared unrounded — the table shows 6 decimals; gains within `TIE`
+# of each other are a tie, won by the first in `LEVERS`), except capacity where, with that fold's feature set, the model would exceed `max_parameters`
 # (the goal's 110 k). ResLSTM-SA-h128 fits on MFCC + chroma (108,916 parameters) and on eGeMAPS
 # (86,026), not on log-mel + deltas (160,936) nor on MFCC + chroma + eGeMAPS (145,366); the
 # table's `left out for size` names the folds where it was left out. Size is a count of parameters, never a
